@@ -1,0 +1,27 @@
+//! # innodex
+//!
+//! Innovation indicators and the targets that public plans set for them: an indicator model,
+//! target arithmetic, scenario projections, sensitivity analysis and composite indices.
+//!
+//! The core is plain Rust; Python bindings live behind the `python` feature and the command
+//! line behind `cli`.
+//!
+//! ```
+//! use innodex::plan::Plan;
+//! let plan = Plan::linyi();
+//! let ev = plan.evaluate("hte_count").unwrap();
+//! // Doubling in five years needs 2^(1/5) − 1 ≈ 14.87 % a year, or +150 a year linearly.
+//! assert!((ev.required.required_cagr.unwrap() - 0.148698355).abs() < 1e-9);
+//! assert_eq!(ev.required.required_increment, Some(150.0));
+//! ```
+#![warn(missing_docs)]
+
+pub mod growth;
+pub mod indicator;
+pub mod plan;
+pub mod report;
+pub mod series;
+pub mod target;
+
+#[cfg(feature = "python")]
+mod python;

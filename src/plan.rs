@@ -1,0 +1,449 @@
+//! Plans: a region, a period, indicators, observations and targets; the TOML plan format; the
+//! embedded Linyi 2021–2025 plan.
+//!
+//! # File format
+//!
+//! ```toml
+//! [plan]
+//! id = "linyi-2021-2025"
+//! title = "Linyi science and technology innovation plan, 14th Five-Year period"
+//! region = { en = "Linyi", zh = "临沂" }
+//! period = [2020, 2025]          # base year, final year
+//! source = "Linyi Municipal Government, press release of 2021-06-05"
+//!
+//! [[indicators]]                 # see `innodex::indicator::Indicator`
+//! id = "hte_count"
+//! name = { en = "High-tech enterprises", zh = "高新技术企业" }
+//! unit = "enterprises"
+//! kind = "count"                 # count | amount | share | ratio | flow
+//!
+//! [[observations]]               # one value of one year, with its provenance
+//! indicator = "hte_count"
+//! year = 2020
+//! value = 750
+//! provenance = { kind = "implied", note = "about 1500 in 2025 is a doubling of 2020" }
+//! # or { kind = "observed", source = "…", vintage = "…", confidence = "…" }
+//! # or { kind = "assumed", note = "…" }
+//!
+//! [[targets]]                    # see `innodex::target` for every kind and field
+//! id = "hte_count"
+//! indicator = "hte_count"
+//! kind = "multiple_of_base"
+//! factor = 2.0
+//! base_year = 2020
+//! by = 2025
+//! about = 0.05
+//! ```
+//!
+//! Unknown keys are errors, so a misspelt field never passes silently.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::indicator::{Indicator, IndicatorError, Names};
+use crate::series::{Point, Provenance, Series, SeriesError};
+use crate::target::{Context, Evaluation, Rule, Target};
+
+/// The Linyi plan's TOML source, as shipped in `plans/linyi-2021-2025.toml`.
+pub const LINYI_TOML: &str = include_str!("../plans/linyi-2021-2025.toml");
+
+/// Names of the plans embedded in the library.
+pub const BUILTIN_PLANS: &[&str] = &["linyi-2021-2025"];
+
+/// Why a plan cannot be read or used.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The file could not be read.
+    #[error("cannot read plan file `{path}`: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Malformed TOML or a field of the wrong type (the message gives line and column).
+    #[error("invalid plan{}: {message}", origin.as_deref().map(|o| format!(" `{o}`")).unwrap_or_default())]
+    Parse {
+        /// File name, when read from a file.
+        origin: Option<String>,
+        /// The parser's message, with line, column and key.
+        message: String,
+    },
+    /// Two items share an id.
+    #[error("duplicate {what} id `{id}`")]
+    Duplicate {
+        /// "indicator" or "target".
+        what: &'static str,
+        /// The id.
+        id: String,
+    },
+    /// A reference to an indicator that the plan does not define.
+    #[error("{whom} names unknown indicator `{indicator}`")]
+    UnknownIndicator {
+        /// Who refers to it (e.g. "target `hte_count`").
+        whom: String,
+        /// The unknown id.
+        indicator: String,
+    },
+    /// A target or plan year that does not fit.
+    #[error("{whom}: {problem}")]
+    Years {
+        /// Who.
+        whom: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// An invalid indicator definition.
+    #[error(transparent)]
+    Indicator(#[from] IndicatorError),
+    /// An invalid series of observations.
+    #[error(transparent)]
+    Series(#[from] SeriesError),
+    /// No target with this id.
+    #[error("no target `{0}` in the plan")]
+    UnknownTarget(String),
+    /// No embedded plan of this name.
+    #[error("no built-in plan `{0}` (available: linyi-2021-2025)")]
+    UnknownBuiltin(String),
+}
+
+/// The `[plan]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanMeta {
+    /// Plan id.
+    pub id: String,
+    /// Title.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// The region the plan is for.
+    pub region: Names,
+    /// Base year and final year.
+    pub period: [i32; 2],
+    /// The document the plan comes from.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+}
+
+/// One `[[observations]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationEntry {
+    /// Indicator id.
+    pub indicator: String,
+    /// Year.
+    pub year: i32,
+    /// Value.
+    pub value: f64,
+    /// Provenance.
+    pub provenance: Provenance,
+}
+
+/// The file form of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanFile {
+    plan: PlanMeta,
+    #[serde(default)]
+    indicators: Vec<Indicator>,
+    #[serde(default)]
+    observations: Vec<ObservationEntry>,
+    #[serde(default)]
+    targets: Vec<Target>,
+}
+
+/// A validated plan.
+///
+/// ```
+/// use innodex::plan::Plan;
+/// let plan = Plan::linyi();
+/// assert_eq!(plan.targets().len(), 12);
+/// assert_eq!(plan.meta().period, [2020, 2025]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    meta: PlanMeta,
+    indicators: Vec<Indicator>,
+    series: BTreeMap<String, Series>,
+    targets: Vec<Target>,
+}
+
+impl Plan {
+    /// The embedded Linyi 2021–2025 plan.
+    pub fn linyi() -> Plan {
+        Plan::from_toml_str(LINYI_TOML).expect("the embedded Linyi plan is valid (tested)")
+    }
+
+    /// An embedded plan by name (see [`BUILTIN_PLANS`]).
+    ///
+    /// # Errors
+    /// [`PlanError::UnknownBuiltin`].
+    pub fn builtin(name: &str) -> Result<Plan, PlanError> {
+        match name {
+            "linyi-2021-2025" | "linyi" => Ok(Plan::linyi()),
+            _ => Err(PlanError::UnknownBuiltin(name.to_string())),
+        }
+    }
+
+    /// Parses and validates a plan from TOML text.
+    ///
+    /// # Errors
+    /// [`PlanError::Parse`] for malformed TOML, wrong types or unknown keys (with line and
+    /// column), and the validation errors of [`Plan::new`].
+    pub fn from_toml_str(text: &str) -> Result<Plan, PlanError> {
+        Self::parse(text, None)
+    }
+
+    /// Reads a plan file.
+    ///
+    /// # Errors
+    /// [`PlanError::Io`] if the file cannot be read, otherwise as [`Plan::from_toml_str`].
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Plan, PlanError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, Some(path.display().to_string()))
+    }
+
+    fn parse(text: &str, origin: Option<String>) -> Result<Plan, PlanError> {
+        let file: PlanFile = toml::from_str(text).map_err(|e| PlanError::Parse {
+            origin,
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        Plan::new(file.plan, file.indicators, file.observations, file.targets)
+    }
+
+    /// Builds and validates a plan from its parts.
+    ///
+    /// # Errors
+    /// Duplicate ids, targets or observations naming unknown indicators, invalid indicator
+    /// metadata, invalid series (unsorted years, out-of-bounds values such as a share of 140 %),
+    /// and target years at or before their base year.
+    pub fn new(
+        meta: PlanMeta,
+        indicators: Vec<Indicator>,
+        observations: Vec<ObservationEntry>,
+        targets: Vec<Target>,
+    ) -> Result<Plan, PlanError> {
+        let [y0, y1] = meta.period;
+        if y1 <= y0 {
+            return Err(PlanError::Years {
+                whom: format!("plan `{}`", meta.id),
+                problem: format!("period [{y0}, {y1}]: the final year must be after the base year"),
+            });
+        }
+        let mut ids = HashSet::new();
+        for ind in &indicators {
+            ind.validate()?;
+            if !ids.insert(ind.id.as_str()) {
+                return Err(PlanError::Duplicate {
+                    what: "indicator",
+                    id: ind.id.clone(),
+                });
+            }
+        }
+        let known = |whom: String, id: &str| -> Result<(), PlanError> {
+            if ids.contains(id) {
+                Ok(())
+            } else {
+                Err(PlanError::UnknownIndicator {
+                    whom,
+                    indicator: id.to_string(),
+                })
+            }
+        };
+        for ind in &indicators {
+            for part in [&ind.numerator, &ind.denominator].into_iter().flatten() {
+                known(format!("ratio indicator `{}`", ind.id), part)?;
+            }
+        }
+        let mut grouped: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+        for o in observations {
+            known(format!("an observation of {}", o.year), &o.indicator)?;
+            grouped.entry(o.indicator).or_default().push(Point {
+                year: o.year,
+                value: o.value,
+                provenance: o.provenance,
+            });
+        }
+        let mut series = BTreeMap::new();
+        for ind in &indicators {
+            let mut points = grouped.remove(&ind.id).unwrap_or_default();
+            points.sort_by_key(|p| p.year);
+            series.insert(ind.id.clone(), Series::new(ind, points)?);
+        }
+        let mut target_ids = HashSet::new();
+        for t in &targets {
+            if !target_ids.insert(t.id.as_str()) {
+                return Err(PlanError::Duplicate {
+                    what: "target",
+                    id: t.id.clone(),
+                });
+            }
+            known(format!("target `{}`", t.id), &t.indicator)?;
+            if let Some(r) = t.reference() {
+                known(format!("target `{}` (reference)", t.id), r)?;
+            }
+            let base = t.effective_base_year(y0);
+            if matches!(
+                t.rule,
+                Rule::Level { .. } | Rule::MultipleOfBase { .. } | Rule::AtLeastReference { .. }
+            ) && t.target_year() <= base
+            {
+                return Err(PlanError::Years {
+                    whom: format!("target `{}`", t.id),
+                    problem: format!(
+                        "target year {} is not after its base year {base}",
+                        t.target_year()
+                    ),
+                });
+            }
+        }
+        Ok(Plan {
+            meta,
+            indicators,
+            series,
+            targets,
+        })
+    }
+
+    /// The `[plan]` table.
+    pub fn meta(&self) -> &PlanMeta {
+        &self.meta
+    }
+
+    /// The base year (first year of the period).
+    pub fn base_year(&self) -> i32 {
+        self.meta.period[0]
+    }
+
+    /// Indicators in file order.
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.indicators
+    }
+
+    /// Targets in file order.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// One indicator by id.
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.id == id)
+    }
+
+    /// The observations of one indicator.
+    pub fn series(&self, id: &str) -> Option<&Series> {
+        self.series.get(id)
+    }
+
+    /// One target by id.
+    pub fn target(&self, id: &str) -> Option<&Target> {
+        self.targets.iter().find(|t| t.id == id)
+    }
+
+    /// Sets (or replaces) an observation, e.g. to override a baseline with a user's value.
+    ///
+    /// ```
+    /// use innodex::plan::Plan;
+    /// use innodex::series::Provenance;
+    /// let mut plan = Plan::linyi();
+    /// plan.set_observation("hte_count", 2020, 800.0,
+    ///     Provenance::Assumed { note: "my estimate".into() }).unwrap();
+    /// let ev = plan.evaluate("hte_count").unwrap();
+    /// assert_eq!(ev.required.target_value, Some(1600.0));
+    /// assert!(plan.set_observation("rd_share", 2020, f64::NAN,
+    ///     Provenance::Assumed { note: String::new() }).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`PlanError::UnknownIndicator`], or [`PlanError::Series`] for a value the indicator does
+    /// not allow; the plan is unchanged on error.
+    pub fn set_observation(
+        &mut self,
+        indicator: &str,
+        year: i32,
+        value: f64,
+        provenance: Provenance,
+    ) -> Result<(), PlanError> {
+        let ind = self
+            .indicators
+            .iter()
+            .find(|i| i.id == indicator)
+            .ok_or_else(|| PlanError::UnknownIndicator {
+                whom: "the override".into(),
+                indicator: indicator.to_string(),
+            })?;
+        let series = self.series.entry(ind.id.clone()).or_default();
+        series.upsert(
+            ind,
+            Point {
+                year,
+                value,
+                provenance,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Evaluates one target: its required path and its status.
+    ///
+    /// # Errors
+    /// [`PlanError::UnknownTarget`].
+    pub fn evaluate(&self, target_id: &str) -> Result<Evaluation, PlanError> {
+        let t = self
+            .target(target_id)
+            .ok_or_else(|| PlanError::UnknownTarget(target_id.to_string()))?;
+        Ok(self.evaluate_target(t))
+    }
+
+    /// Evaluates every target, in file order.
+    pub fn evaluate_all(&self) -> Vec<(&Target, Evaluation)> {
+        self.targets
+            .iter()
+            .map(|t| (t, self.evaluate_target(t)))
+            .collect()
+    }
+
+    fn evaluate_target(&self, t: &Target) -> Evaluation {
+        let empty = Series::default();
+        // Plan::new guarantees both indicators exist.
+        let indicator = self.indicator(&t.indicator).expect("validated");
+        let ctx = Context {
+            indicator,
+            series: self.series.get(&t.indicator).unwrap_or(&empty),
+            reference: t.reference().and_then(|r| self.series.get(r)),
+            plan_base_year: self.base_year(),
+        };
+        t.evaluate(&ctx)
+    }
+
+    /// The plan as TOML text in the file format (round-trips through [`Plan::from_toml_str`]).
+    pub fn to_toml_string(&self) -> String {
+        let observations = self
+            .series
+            .iter()
+            .flat_map(|(id, s)| {
+                s.points().iter().map(move |p| ObservationEntry {
+                    indicator: id.clone(),
+                    year: p.year,
+                    value: p.value,
+                    provenance: p.provenance.clone(),
+                })
+            })
+            .collect();
+        let file = PlanFile {
+            plan: self.meta.clone(),
+            indicators: self.indicators.clone(),
+            observations,
+            targets: self.targets.clone(),
+        };
+        toml::to_string(&file).expect("a plan always serialises to TOML")
+    }
+}

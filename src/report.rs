@@ -1,0 +1,381 @@
+//! The plan report: per target, the baseline and its provenance, the target, the required
+//! growth, the compound and linear paths and the status; rendered as a text table, JSON, CSV or
+//! Markdown.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::growth;
+use crate::plan::Plan;
+use crate::target::Status;
+
+/// One target's line of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetRow {
+    /// Target id.
+    pub target: String,
+    /// Kind of target.
+    pub kind: String,
+    /// Indicator id.
+    pub indicator: String,
+    /// Indicator name (English).
+    pub indicator_name: String,
+    /// Indicator name (Chinese).
+    pub indicator_name_zh: String,
+    /// Unit.
+    pub unit: String,
+    /// The target in words.
+    pub statement: String,
+    /// The plan's words.
+    pub quote: String,
+    /// Base year.
+    pub base_year: i32,
+    /// Baseline value, if any.
+    pub baseline: Option<f64>,
+    /// Provenance of the baseline (`observed: …`, `implied: …`, `assumed: …`).
+    pub baseline_provenance: Option<String>,
+    /// Target year.
+    pub target_year: i32,
+    /// Target level (for yearly targets: the minimum per year; for totals: the total).
+    pub target_value: Option<f64>,
+    /// How the target level was derived.
+    pub target_note: String,
+    /// Required compound yearly growth.
+    pub required_cagr: Option<f64>,
+    /// Required equal yearly increment.
+    pub required_increment: Option<f64>,
+    /// Exact doubling time at the required growth.
+    pub doubling_time: Option<f64>,
+    /// Rule-of-70 doubling time at the required growth.
+    pub doubling_time_rule_of_70: Option<f64>,
+    /// Compound path (year, value).
+    pub compound_path: Vec<(i32, f64)>,
+    /// Linear path (year, value); for flows, the minimum each year.
+    pub linear_path: Vec<(i32, f64)>,
+    /// Status.
+    pub status: Status,
+    /// Why this status.
+    pub detail: String,
+    /// Notes on missing parts of the path.
+    pub note: String,
+}
+
+/// The report on a plan.
+///
+/// ```
+/// let report = innodex::report::PlanReport::new(&innodex::plan::Plan::linyi());
+/// assert_eq!(report.targets.len(), 12);
+/// assert!(report.to_markdown().contains("hte_count"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanReport {
+    /// The innodex version that wrote it.
+    pub innodex_version: String,
+    /// Plan id.
+    pub plan: String,
+    /// Plan title.
+    pub title: String,
+    /// Region (English).
+    pub region: String,
+    /// Region (Chinese).
+    pub region_zh: String,
+    /// Base and final year.
+    pub period: [i32; 2],
+    /// Source document.
+    pub source: String,
+    /// One row per target.
+    pub targets: Vec<TargetRow>,
+}
+
+/// Output formats of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned plain text.
+    Table,
+    /// Pretty-printed JSON (the whole [`PlanReport`]).
+    Json,
+    /// One CSV row per target.
+    Csv,
+    /// Markdown tables.
+    Markdown,
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map(|x| format!("{x:.digits$}"))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.2} %", x * 100.0))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn path_text(p: &[(i32, f64)]) -> String {
+    p.iter()
+        .map(|(y, v)| format!("{y}: {v:.1}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl PlanReport {
+    /// Evaluates every target of `plan`.
+    pub fn new(plan: &Plan) -> Self {
+        let meta = plan.meta();
+        let targets = plan
+            .evaluate_all()
+            .into_iter()
+            .map(|(t, ev)| {
+                let ind = plan.indicator(&t.indicator).expect("validated plan");
+                let r = ev.required;
+                TargetRow {
+                    target: t.id.clone(),
+                    kind: t.rule.kind_name().to_string(),
+                    indicator: ind.id.clone(),
+                    indicator_name: ind.name.en.clone(),
+                    indicator_name_zh: ind.name.zh.clone(),
+                    unit: ind.unit.clone(),
+                    statement: t.describe(),
+                    quote: t.quote.clone(),
+                    base_year: r.base_year,
+                    baseline: r.baseline.as_ref().map(|p| p.value),
+                    baseline_provenance: r.baseline.as_ref().map(|p| p.provenance.describe()),
+                    target_year: r.target_year,
+                    target_value: r.target_value,
+                    target_note: r.target_note,
+                    required_cagr: r.required_cagr,
+                    required_increment: r.required_increment,
+                    doubling_time: r.doubling_time,
+                    doubling_time_rule_of_70: r
+                        .required_cagr
+                        .and_then(|g| growth::rule_of_70(g).ok()),
+                    compound_path: r.compound,
+                    linear_path: r.linear,
+                    status: ev.assessment.status,
+                    detail: ev.assessment.detail,
+                    note: r.note,
+                }
+            })
+            .collect();
+        PlanReport {
+            innodex_version: env!("CARGO_PKG_VERSION").to_string(),
+            plan: meta.id.clone(),
+            title: meta.title.clone(),
+            region: meta.region.en.clone(),
+            region_zh: meta.region.zh.clone(),
+            period: meta.period,
+            source: meta.source.clone(),
+            targets,
+        }
+    }
+
+    /// Renders the report.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Table => self.to_table(),
+            Format::Json => self.to_json(),
+            Format::Csv => self.to_csv(),
+            Format::Markdown => self.to_markdown(),
+        }
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serialises")
+    }
+
+    /// CSV, one row per target; paths as `year:value` lists separated by `;`.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(
+            "target,kind,indicator,unit,statement,base_year,baseline,baseline_provenance,target_year,target_value,required_cagr,required_increment,doubling_time,doubling_time_rule_of_70,compound_path,linear_path,status,detail\n",
+        );
+        let num = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
+        let path = |p: &[(i32, f64)]| {
+            p.iter()
+                .map(|(y, v)| format!("{y}:{v}"))
+                .collect::<Vec<_>>()
+                .join(";")
+        };
+        for r in &self.targets {
+            let fields = [
+                r.target.clone(),
+                r.kind.clone(),
+                r.indicator.clone(),
+                r.unit.clone(),
+                r.statement.clone(),
+                r.base_year.to_string(),
+                num(r.baseline),
+                r.baseline_provenance.clone().unwrap_or_default(),
+                r.target_year.to_string(),
+                num(r.target_value),
+                num(r.required_cagr),
+                num(r.required_increment),
+                num(r.doubling_time),
+                num(r.doubling_time_rule_of_70),
+                path(&r.compound_path),
+                path(&r.linear_path),
+                r.status.label().to_string(),
+                r.detail.clone(),
+            ];
+            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+            out.push_str(&line.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Markdown: a summary table and one section per target.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "# {} ({} {}, {}–{})\n\nSource: {}\n",
+            self.title, self.region, self.region_zh, self.period[0], self.period[1], self.source
+        );
+        s.push_str("| target | statement | baseline | target value | required CAGR | yearly increment | doubling time (years) | status |\n");
+        s.push_str("|---|---|---|---|---|---|---|---|\n");
+        for r in &self.targets {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                r.target,
+                r.statement,
+                match (r.baseline, &r.baseline_provenance) {
+                    (Some(b), Some(p)) => format!(
+                        "{b} ({}, {})",
+                        r.base_year,
+                        p.split(':').next().unwrap_or("")
+                    ),
+                    _ => "–".into(),
+                },
+                opt(r.target_value, 2),
+                pct(r.required_cagr),
+                opt(r.required_increment, 2),
+                opt(r.doubling_time, 2),
+                r.status.label()
+            );
+        }
+        for r in &self.targets {
+            let _ = writeln!(
+                s,
+                "\n## `{}` — {}\n\n{} ({}), {}: {}\n",
+                r.target,
+                r.indicator_name,
+                r.indicator_name_zh,
+                r.unit,
+                r.status.label(),
+                r.detail
+            );
+            if !r.quote.is_empty() {
+                let _ = writeln!(s, "> {}\n", r.quote);
+            }
+            if let Some(p) = &r.baseline_provenance {
+                let _ = writeln!(
+                    s,
+                    "- baseline {}: {} — {p}",
+                    r.base_year,
+                    opt(r.baseline, 2)
+                );
+            }
+            if !r.compound_path.is_empty() {
+                let _ = writeln!(s, "- compound path: {}", path_text(&r.compound_path));
+            }
+            if !r.linear_path.is_empty() {
+                let _ = writeln!(s, "- linear path: {}", path_text(&r.linear_path));
+            }
+            if !r.note.is_empty() {
+                let _ = writeln!(s, "- note: {}", r.note);
+            }
+        }
+        s
+    }
+
+    /// A plain-text table followed by the paths of the targets that have them.
+    pub fn to_table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} — {} ({}), {}–{}\nSource: {}\n",
+            self.title, self.region, self.region_zh, self.period[0], self.period[1], self.source
+        );
+        let header = [
+            "target",
+            "statement",
+            "baseline",
+            "target",
+            "req. CAGR",
+            "increment",
+            "doubling",
+            "status",
+        ];
+        let rows: Vec<[String; 8]> = self
+            .targets
+            .iter()
+            .map(|r| {
+                [
+                    r.target.clone(),
+                    r.statement.clone(),
+                    match (r.baseline, &r.baseline_provenance) {
+                        (Some(b), Some(p)) => format!(
+                            "{b} ({}, {})",
+                            r.base_year,
+                            p.split(':').next().unwrap_or("")
+                        ),
+                        _ => "–".into(),
+                    },
+                    opt(r.target_value, 2),
+                    pct(r.required_cagr),
+                    opt(r.required_increment, 2),
+                    opt(r.doubling_time, 2),
+                    r.status.label().to_string(),
+                ]
+            })
+            .collect();
+        let mut width = header.map(|h| h.chars().count());
+        for r in &rows {
+            for (w, c) in width.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            cells
+                .iter()
+                .zip(&width)
+                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        };
+        let _ = writeln!(s, "{}", line(&header.map(String::from)));
+        let _ = writeln!(s, "{}", line(&width.map(|w| "-".repeat(w))));
+        for r in &rows {
+            let _ = writeln!(s, "{}", line(r));
+        }
+        s.push_str("\nStatus details and paths\n");
+        for r in &self.targets {
+            let _ = writeln!(s, "\n{} [{}]: {}", r.target, r.status.label(), r.detail);
+            if let Some(p) = &r.baseline_provenance {
+                let _ = writeln!(s, "  baseline {}: {}", r.base_year, p);
+            }
+            if !r.compound_path.is_empty() {
+                let _ = writeln!(s, "  compound: {}", path_text(&r.compound_path));
+            }
+            if !r.linear_path.is_empty() {
+                let _ = writeln!(s, "  linear:   {}", path_text(&r.linear_path));
+            }
+            if !r.note.is_empty() {
+                let _ = writeln!(s, "  note: {}", r.note);
+            }
+        }
+        s
+    }
+}
