@@ -19,6 +19,7 @@
 pub mod growth;
 pub mod indicator;
 pub mod plan;
+pub mod projection;
 pub mod report;
 pub mod series;
 pub mod target;
