@@ -1681,29 +1681,39 @@ fn multiselect(v: &mut [u64], offset: usize, ranks: &[usize]) {
 }
 
 /// Exact quantiles (numpy's default linear interpolation) of keys; reorders `v`.
+///
+/// Only the lower order statistic of each probability is selected (one nested
+/// `select_nth_unstable` per distinct rank); the upper neighbour, rank + 1, is then the minimum
+/// of the segment between that rank and the next selected one, a short scan.
 fn quantiles_of(v: &mut [u64], probs: &[f64]) -> Vec<f64> {
     let n = v.len();
-    let mut ranks: Vec<usize> = vec![];
-    let pos: Vec<(usize, usize, f64)> = probs
+    let pos: Vec<(usize, f64)> = probs
         .iter()
         .map(|&p| {
             let h = (n - 1) as f64 * p;
             let lo = (h.floor() as usize).min(n - 1);
-            let hi = (lo + 1).min(n - 1);
-            (lo, hi, h - lo as f64)
+            (lo, h - lo as f64)
         })
         .collect();
-    for &(lo, hi, _) in &pos {
-        ranks.push(lo);
-        ranks.push(hi);
-    }
+    let mut ranks: Vec<usize> = pos.iter().map(|p| p.0).collect();
     ranks.sort_unstable();
     ranks.dedup();
     multiselect(v, 0, &ranks);
     pos.iter()
-        .map(|&(lo, hi, f)| {
-            let (a, b) = (unkey(v[lo]), unkey(v[hi]));
-            if f == 0.0 || a == b {
+        .map(|&(lo, f)| {
+            let a = unkey(v[lo]);
+            if f == 0.0 || lo + 1 >= n {
+                return a;
+            }
+            // Elements after `lo` up to the next selected rank (exclusive) hold ranks lo+1…;
+            // if lo + 1 is itself selected, it is in place.
+            let next = ranks.iter().copied().find(|&r| r > lo).unwrap_or(n);
+            let b = if next == lo + 1 {
+                unkey(v[lo + 1])
+            } else {
+                unkey(*v[lo + 1..next].iter().min().expect("non-empty"))
+            };
+            if a == b {
                 a
             } else {
                 a + f * (b - a)
@@ -1807,8 +1817,23 @@ pub fn simulate_with_progress(
             }
         }
     }
-    for k in 0..cm.targets.len() {
-        slots.push(Slot::Metric { k });
+    // A level target's metric is its indicator's value in the target year: when that year is
+    // in the fan, the fan's slot serves both.
+    let metric_slot: Vec<Slot> = cm
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(k, tg)| match tg.rule {
+            CRule::Level { by, .. } if slots.contains(&Slot::Fan { c: tg.c, t: by }) => {
+                Slot::Fan { c: tg.c, t: by }
+            }
+            _ => Slot::Metric { k },
+        })
+        .collect();
+    for s in &metric_slot {
+        if matches!(s, Slot::Metric { .. }) {
+            slots.push(*s);
+        }
     }
     let per_pass = (cfg.memory_budget / (n_paths * 8)).max(1);
     let groups: Vec<&[Slot]> = if slots.is_empty() {
@@ -1892,9 +1917,12 @@ pub fn simulate_with_progress(
         let qs: Vec<Vec<f64>> = bufs
             .par_iter_mut()
             .zip(group.par_iter())
-            .map(|(b, slot)| match slot {
-                Slot::Fan { .. } => quantiles_of(b, &cfg.quantiles),
-                Slot::Metric { .. } => quantiles_of(b, &metric_probs),
+            .map(|(b, slot)| {
+                let shared = matches!(slot, Slot::Fan { .. }) && metric_slot.contains(slot);
+                match slot {
+                    Slot::Fan { .. } if !shared => quantiles_of(b, &cfg.quantiles),
+                    _ => quantiles_of(b, &metric_probs),
+                }
             })
             .collect();
         for (i, q) in qs.into_iter().enumerate() {
@@ -1942,7 +1970,20 @@ pub fn simulate_with_progress(
                 quant.push(if !fan_years[t] {
                     None
                 } else if ch.random[t] {
-                    slot_index(Slot::Fan { c, t }).and_then(|i| slot_q.get(&i).cloned())
+                    let s = Slot::Fan { c, t };
+                    slot_index(s).and_then(|i| slot_q.get(&i)).map(|q| {
+                        if metric_slot.contains(&s) {
+                            // Computed at the metric probabilities: pick the fan's.
+                            cfg.quantiles
+                                .iter()
+                                .map(|p| {
+                                    q[metric_probs.iter().position(|x| x == p).expect("superset")]
+                                })
+                                .collect()
+                        } else {
+                            q.clone()
+                        }
+                    })
                 } else {
                     m.is_finite().then(|| vec![m; cfg.quantiles.len()])
                 });
@@ -1990,7 +2031,7 @@ pub fn simulate_with_progress(
             out.probability = Some(p);
             out.probability_se = Some((p * (1.0 - p) / pn).sqrt());
             out.metric_mean = Some(metric_sums[k] / pn);
-            if let Some(q) = slot_index(Slot::Metric { k }).and_then(|i| slot_q.get(&i)) {
+            if let Some(q) = slot_index(metric_slot[k]).and_then(|i| slot_q.get(&i)) {
                 let at = |p: f64| {
                     let i = metric_probs
                         .iter()
