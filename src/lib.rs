@@ -21,6 +21,7 @@ pub mod indicator;
 pub mod plan;
 pub mod projection;
 pub mod report;
+pub mod scenario;
 pub mod series;
 pub mod target;
 
