@@ -3,7 +3,7 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::{err, GrowthError};
+use super::{GrowthError, err};
 use crate::growth;
 
 fn year(field: &str, v: f64) -> Result<i32, String> {
@@ -29,7 +29,9 @@ fn map_elements<'py>(
         .map_err(err::<GrowthError>)?;
     let n = cols.first().map_or(0, |c| c.len());
     if cols.iter().any(|c| c.len() != n) {
-        return Err(err::<GrowthError>(format!("{name}: arguments have different lengths")));
+        return Err(err::<GrowthError>(format!(
+            "{name}: arguments have different lengths"
+        )));
     }
     let mut out = Vec::with_capacity(n);
     let mut args = vec![0.0; cols.len()];
@@ -40,9 +42,7 @@ fn map_elements<'py>(
         match f(&args) {
             Ok(v) => out.push(v),
             Err(msg) if n == 1 => return Err(err::<GrowthError>(format!("{name}: {msg}"))),
-            Err(msg) => {
-                return Err(err::<GrowthError>(format!("{name}: element {i}: {msg}")))
-            }
+            Err(msg) => return Err(err::<GrowthError>(format!("{name}: element {i}: {msg}"))),
         }
     }
     Ok(PyArray1::from_vec(py, out))
@@ -106,14 +106,24 @@ fn rule_of_70<'py>(
 
 /// (years, values) of the compound path from `baseline` at `rate` between two years.
 #[pyfunction]
-fn compound_path(baseline: f64, rate: f64, year0: i32, year1: i32) -> PyResult<(Vec<i32>, Vec<f64>)> {
+fn compound_path(
+    baseline: f64,
+    rate: f64,
+    year0: i32,
+    year1: i32,
+) -> PyResult<(Vec<i32>, Vec<f64>)> {
     let p = growth::compound_path(baseline, rate, year0, year1).map_err(err::<GrowthError>)?;
     Ok(p.into_iter().unzip())
 }
 
 /// (years, values) of the linear path from `baseline` adding `increment` a year.
 #[pyfunction]
-fn linear_path(baseline: f64, increment: f64, year0: i32, year1: i32) -> PyResult<(Vec<i32>, Vec<f64>)> {
+fn linear_path(
+    baseline: f64,
+    increment: f64,
+    year0: i32,
+    year1: i32,
+) -> PyResult<(Vec<i32>, Vec<f64>)> {
     let p = growth::linear_path(baseline, increment, year0, year1).map_err(err::<GrowthError>)?;
     Ok(p.into_iter().unzip())
 }

@@ -20,7 +20,12 @@ pyo3::create_exception!(
     pyo3::exceptions::PyValueError,
     "Root of every innodex error; a subclass of ValueError."
 );
-pyo3::create_exception!(_core, GrowthError, InnodexError, "Invalid growth arithmetic input.");
+pyo3::create_exception!(
+    _core,
+    GrowthError,
+    InnodexError,
+    "Invalid growth arithmetic input."
+);
 pyo3::create_exception!(
     _core,
     PlanError,

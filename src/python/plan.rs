@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use super::{err, PlanError};
-use crate::plan::{Plan, BUILTIN_PLANS};
+use super::{PlanError, err};
+use crate::plan::{BUILTIN_PLANS, Plan};
 use crate::report::{Format, PlanReport};
 use crate::series::Provenance;
 
@@ -81,7 +81,11 @@ impl PyPlan {
 
     /// Indicator ids in plan order.
     fn indicator_ids(&self) -> Vec<String> {
-        self.inner.indicators().iter().map(|i| i.id.clone()).collect()
+        self.inner
+            .indicators()
+            .iter()
+            .map(|i| i.id.clone())
+            .collect()
     }
 
     /// Sets or replaces an observation (e.g. a baseline). `kind` is `assumed` (default),
@@ -106,7 +110,7 @@ impl PyPlan {
             other => {
                 return Err(err::<PlanError>(format!(
                     "kind must be 'assumed', 'implied' or 'observed', got {other:?}"
-                )))
+                )));
             }
         };
         self.inner
@@ -130,7 +134,7 @@ impl PyPlan {
             other => {
                 return Err(err::<PlanError>(format!(
                     "format must be 'table', 'markdown', 'csv' or 'json', got {other:?}"
-                )))
+                )));
             }
         };
         Ok(PlanReport::new(&self.inner).render(f))
