@@ -60,14 +60,14 @@ use thiserror::Error;
 
 use crate::indicator::{Indicator, IndicatorKind};
 use crate::plan::Plan;
+use crate::projection::ProjectionError;
 use crate::projection::dist::Dist;
 use crate::projection::fit::OlsLine;
-use crate::projection::methods::{logit, DampedHolt, HoltInit};
+use crate::projection::methods::{DampedHolt, HoltInit, logit};
 use crate::projection::monte_carlo::{
-    simulate_with_progress, Channel, ChannelKind, Correlation, McConfig, McModel, McResult,
-    McTarget, Process, Progress, TrendScale,
+    Channel, ChannelKind, Correlation, McConfig, McModel, McResult, McTarget, Process, Progress,
+    TrendScale, simulate_with_progress,
 };
-use crate::projection::ProjectionError;
 
 /// The scenario file shipped for the Linyi plan (`scenarios/linyi.toml`).
 pub const LINYI_SCENARIOS_TOML: &str = include_str!("../scenarios/linyi.toml");
@@ -509,13 +509,13 @@ impl ScenarioSet {
                 }
             })?;
             for t in &mut result.targets {
-                if let Some(why) = &mut t.not_projected {
-                    if why.ends_with("is not projected") {
-                        *why = format!(
-                            "scenario `{}` makes no assumption for `{}`",
-                            s.name, t.indicator
-                        );
-                    }
+                if let Some(why) = &mut t.not_projected
+                    && why.ends_with("is not projected")
+                {
+                    *why = format!(
+                        "scenario `{}` makes no assumption for `{}`",
+                        s.name, t.indicator
+                    );
                 }
             }
             scenarios.push(ScenarioProjection {
@@ -789,14 +789,14 @@ impl Scenario {
             ));
         }
         let last_obs = obs.last().copied();
-        if let Some((y, _)) = last_obs {
-            if horizon < y {
-                return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
-                    indicator: ind.id.clone(),
-                    horizon,
-                    last: y,
-                }));
-            }
+        if let Some((y, _)) = last_obs
+            && horizon < y
+        {
+            return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
+                indicator: ind.id.clone(),
+                horizon,
+                last: y,
+            }));
         }
         match m {
             M::Compound | M::Increment | M::Logistic => {

@@ -1,5 +1,5 @@
 //! Backtests on the provincial R&D panel and on synthetic panels with known answers.
-use innodex::projection::backtest::{backtest, BacktestConfig, Panel};
+use innodex::projection::backtest::{BacktestConfig, Panel, backtest};
 use innodex::projection::methods::Method;
 
 #[test]
@@ -79,14 +79,18 @@ fn backtest_errors() {
         split_year: 2030,
         ..BacktestConfig::default()
     };
-    assert!(backtest(&panel, &cfg)
-        .unwrap_err()
-        .to_string()
-        .contains("both sides"));
-    assert!(Panel::china_province_rd("nope")
-        .unwrap_err()
-        .to_string()
-        .contains("no column"));
+    assert!(
+        backtest(&panel, &cfg)
+            .unwrap_err()
+            .to_string()
+            .contains("both sides")
+    );
+    assert!(
+        Panel::china_province_rd("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("no column")
+    );
     let cfg = BacktestConfig {
         level: 1.5,
         ..BacktestConfig::default()

@@ -1,12 +1,12 @@
 //! The "must hold" properties of the projection core, and closed-form checks of every piece.
+use innodex::projection::ProjectionError;
 use innodex::projection::dist::Dist;
-use innodex::projection::fit::{normal_cdf, normal_quantile, t_quantile, OlsLine};
+use innodex::projection::fit::{OlsLine, normal_cdf, normal_quantile, t_quantile};
 use innodex::projection::methods::{DampedHolt, HoltInit, LogLinearTrend, Method};
 use innodex::projection::monte_carlo::{
-    simulate, Channel, ChannelKind, Correlation, McConfig, McModel, McRule, McTarget, Process,
-    TrendScale,
+    Channel, ChannelKind, Correlation, McConfig, McModel, McRule, McTarget, Process, TrendScale,
+    simulate,
 };
-use innodex::projection::ProjectionError;
 
 /// China's R&D expenditure 2015–2023, 100 million yuan, first published
 /// (data/china_province_rd_2015_2023.csv).
@@ -55,11 +55,12 @@ fn logistic_methods_never_pass_the_ceiling() {
     let f = Method::LogisticTrend { ceiling: 100.0 }
         .forecast(&years, &shares, 2060, 0.9)
         .unwrap();
-    assert!(f
-        .upper
-        .iter()
-        .chain(&f.point)
-        .all(|&v| v < 100.0 && v > 0.0));
+    assert!(
+        f.upper
+            .iter()
+            .chain(&f.point)
+            .all(|&v| v < 100.0 && v > 0.0)
+    );
     let g = Method::Logistic {
         rate: 0.8,
         ceiling: 100.0,
@@ -596,11 +597,12 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
     let band = r.target("flow600").unwrap().metric_band.unwrap();
     assert_eq!(band, [550.0, 550.0, 550.0]);
     let late = r.target("late").unwrap();
-    assert!(late
-        .not_projected
-        .as_deref()
-        .unwrap()
-        .contains("not projected"));
+    assert!(
+        late.not_projected
+            .as_deref()
+            .unwrap()
+            .contains("not projected")
+    );
     // A constant path has all quantiles equal to its value.
     let q = r.indicator("lin").unwrap().at(2024).unwrap();
     assert!(q.iter().all(|&v| v == 1350.0));

@@ -1,8 +1,8 @@
 //! Scenario files and the projection of plans under them.
 use innodex::plan::Plan;
+use innodex::projection::ProjectionError;
 use innodex::projection::dist::Dist;
 use innodex::projection::monte_carlo::McConfig;
-use innodex::projection::ProjectionError;
 use innodex::scenario::{ScenarioError, ScenarioSet};
 
 fn cfg(n: usize) -> McConfig {
@@ -41,11 +41,13 @@ fn linyi_scenarios_project_every_target_or_say_why_not() {
             }
         }
         let talent = s.result.target("talent_young").unwrap();
-        assert!(talent
-            .not_projected
-            .as_deref()
-            .unwrap()
-            .contains("makes no assumption for `talent_young`"));
+        assert!(
+            talent
+                .not_projected
+                .as_deref()
+                .unwrap()
+                .contains("makes no assumption for `talent_young`")
+        );
         // The ratio R&D / GDP is derived, and its assumption is stated.
         assert!(s.assumptions.iter().any(
             |a| a.indicator == "rd_share" && a.text.contains("`rd_expenditure` / `gdp` × 100")
@@ -59,12 +61,13 @@ fn linyi_scenarios_project_every_target_or_say_why_not() {
         assert!(ht.text.contains("assumed (scenario)"), "{}", ht.text);
         // A share never passes 100 %.
         let fan = s.result.indicator("ht_output_share").unwrap();
-        assert!(fan
-            .quantiles
-            .iter()
-            .flatten()
-            .flatten()
-            .all(|&v| v <= 100.0));
+        assert!(
+            fan.quantiles
+                .iter()
+                .flatten()
+                .flatten()
+                .all(|&v| v <= 100.0)
+        );
     }
     // Ordered scenarios: fast ≥ baseline ≥ slow for the doubling of high-tech enterprises
     // (common random numbers make this hold path by path, so exactly).
@@ -242,26 +245,28 @@ fn scenario_errors_are_clear() {
         "[scenarios.indicators.x]\nmethod = \"compound\"\nrate = 0.1\nstart = { year = 2019, value = 1.0 }\n",
     )
     .unwrap();
-    assert!(set
-        .project(&plan, &cfg(10))
-        .unwrap_err()
-        .to_string()
-        .contains("before the last observation"));
+    assert!(
+        set.project(&plan, &cfg(10))
+            .unwrap_err()
+            .to_string()
+            .contains("before the last observation")
+    );
     // An empty set, duplicate names.
     assert!(ScenarioSet::from_toml_str("scenarios = []").is_err());
-    assert!(ScenarioSet::from_toml_str(
-        "[[scenarios]]\nname = \"a\"\n[[scenarios]]\nname = \"a\"\n"
-    )
-    .unwrap_err()
-    .to_string()
-    .contains("duplicate"));
+    assert!(
+        ScenarioSet::from_toml_str("[[scenarios]]\nname = \"a\"\n[[scenarios]]\nname = \"a\"\n")
+            .unwrap_err()
+            .to_string()
+            .contains("duplicate")
+    );
     // No starting point for an indicator never observed.
     let set = mini_set("[scenarios.indicators.y]\nmethod = \"compound\"\nrate = 0.1\n").unwrap();
-    assert!(set
-        .project(&plan, &cfg(10))
-        .unwrap_err()
-        .to_string()
-        .contains("no observation to start from"));
+    assert!(
+        set.project(&plan, &cfg(10))
+            .unwrap_err()
+            .to_string()
+            .contains("no observation to start from")
+    );
     assert!(ScenarioSet::linyi().select(&["nope"]).is_err());
 }
 

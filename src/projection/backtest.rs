@@ -23,10 +23,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::ProjectionError;
 use super::dist::Dist;
 use super::methods::Method;
-use super::monte_carlo::{simulate, Channel, McConfig, McModel, Process};
-use super::ProjectionError;
+use super::monte_carlo::{Channel, McConfig, McModel, Process, simulate};
 
 /// R&D expenditure and intensity of China's provinces, 2015–2023, first published
 /// (`data/china_province_rd_2015_2023.csv`; see `data/README.md` for the source).

@@ -23,8 +23,8 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF};
 
-use super::fit::normal_cdf;
 use super::ProjectionError;
+use super::fit::normal_cdf;
 
 /// A distribution (see the module table).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -325,11 +325,7 @@ impl Dist {
             Dist::Normal { mean, .. } => *mean,
             Dist::LogNormal { mu, sigma } => {
                 let m = (mu + sigma * sigma / 2.0).exp();
-                if role == Role::Rate {
-                    m - 1.0
-                } else {
-                    m
-                }
+                if role == Role::Rate { m - 1.0 } else { m }
             }
             Dist::Uniform { min, max } => (min + max) / 2.0,
             Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
@@ -458,7 +454,7 @@ impl Sampler {
     /// The draw whose standard normal score is `z` (the Gaussian copula used for correlated
     /// inputs): exact for normal and log-normal margins, F⁻¹(Φ(z)) for the others.
     #[inline]
-    pub(crate) fn from_normal(&self, z: f64) -> f64 {
+    pub(crate) fn at_normal_score(&self, z: f64) -> f64 {
         match self {
             Sampler::Fixed(v) => *v,
             Sampler::Normal { mean, sd } => mean + sd * z,
@@ -506,7 +502,8 @@ mod tests {
 
     #[test]
     fn numbers_and_tables_parse() {
-        #[derive(Deserialize)]
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
         struct W {
             a: Dist,
             b: Dist,

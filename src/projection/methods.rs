@@ -35,8 +35,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::fit::{nelder_mead_box, normal_quantile, OlsLine};
 use super::ProjectionError;
+use super::fit::{OlsLine, nelder_mead_box, normal_quantile};
 
 /// A projection: one value per year after the last observation, with an optional interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -578,14 +578,14 @@ impl DampedHolt {
             });
         }
         for (name, v) in [("alpha", alpha), ("beta", beta), ("phi", phi)] {
-            if let Some(v) = v {
-                if !(v > 0.0 && v <= 1.0) {
-                    return Err(ProjectionError::InvalidParameter {
-                        what: format!("damped_holt {name}"),
-                        value: v,
-                        problem: "must be in (0, 1]",
-                    });
-                }
+            if let Some(v) = v
+                && !(v > 0.0 && v <= 1.0)
+            {
+                return Err(ProjectionError::InvalidParameter {
+                    what: format!("damped_holt {name}"),
+                    value: v,
+                    problem: "must be in (0, 1]",
+                });
             }
         }
         let (l0, b0) = match init {
