@@ -501,6 +501,7 @@ impl ScenarioSet {
             .collect::<Result<Vec<_>, _>>()?;
         let mut scenarios = vec![];
         for (i, (s, (model, assumptions))) in self.scenarios.iter().zip(models).enumerate() {
+            progress.reset();
             on_scenario(i);
             let mut result = simulate_with_progress(&model, cfg, progress).map_err(|source| {
                 ScenarioError::Projection {

@@ -32,8 +32,28 @@ from innodex.growth import (
     years_to_target,
 )
 from innodex.plan import Plan
+from innodex.projection import (
+    Backtest,
+    GrowthResult,
+    Projection,
+    Scenarios,
+    backtest,
+    damped_holt,
+    forecast,
+    project,
+    simulate_growth,
+)
 
 __all__ = [
+    "Backtest",
+    "GrowthResult",
+    "Projection",
+    "Scenarios",
+    "backtest",
+    "damped_holt",
+    "forecast",
+    "project",
+    "simulate_growth",
     "CompositeIndexError",
     "GrowthError",
     "InnodexError",
