@@ -1316,6 +1316,8 @@ struct Scratch {
     trend: Vec<f64>,
     holt: Vec<f64>,
     metric: Vec<f64>,
+    first: Vec<u32>,
+    acc: Vec<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -1617,33 +1619,57 @@ impl Compiled {
             st.met[k] += met;
             st.metric_sums[k] += sum;
             if let Some(from) = tg.att_from {
-                let att = &mut st.att[k * (t_len + 1)..(k + 1) * (t_len + 1)];
-                for p in 0..n {
-                    let mut first = t_len;
-                    let mut acc = 0.0;
-                    for t in from..t_len {
-                        let x = s.traj[(tg.c * t_len + t) * n + p];
-                        let ok = match &tg.rule {
-                            CRule::Level { thr, .. } => better(tg.higher, x, *thr),
-                            CRule::Multiple { thr, base, .. } => {
-                                better(tg.higher, x / s.traj[(tg.c * t_len + base) * n + p], *thr)
+                // Year by year over contiguous rows: first[p] is the first year that holds.
+                let never = t_len as u32;
+                s.first.clear();
+                s.first.resize(n, never);
+                s.acc.clear();
+                s.acc.resize(n, 0.0);
+                let first = &mut s.first;
+                let row =
+                    |c: usize, t: usize| &s.traj[(c * t_len + t) * n..(c * t_len + t + 1) * n];
+                let h = tg.higher;
+                for t in from..t_len {
+                    let x = row(tg.c, t);
+                    let tt = t as u32;
+                    match &tg.rule {
+                        CRule::Level { thr, .. } => {
+                            for (f, &v) in first.iter_mut().zip(x) {
+                                if *f == never && better(h, v, *thr) {
+                                    *f = tt;
+                                }
                             }
-                            CRule::Reference { r, margin, .. } => {
-                                let rv = s.traj[(r * t_len + t) * n + p];
-                                better(tg.higher, x - (rv + margin), 0.0)
-                            }
-                            CRule::Cumulative { thr, .. } => {
-                                acc += x;
-                                better(tg.higher, acc, *thr)
-                            }
-                            _ => false,
-                        };
-                        if ok {
-                            first = t;
-                            break;
                         }
+                        CRule::Multiple { thr, base, .. } => {
+                            let b = row(tg.c, *base);
+                            for ((f, &v), &b0) in first.iter_mut().zip(x).zip(b) {
+                                if *f == never && better(h, v / b0, *thr) {
+                                    *f = tt;
+                                }
+                            }
+                        }
+                        CRule::Reference { r, margin, .. } => {
+                            let rv = row(*r, t);
+                            for ((f, &v), &r0) in first.iter_mut().zip(x).zip(rv) {
+                                if *f == never && better(h, v - (r0 + margin), 0.0) {
+                                    *f = tt;
+                                }
+                            }
+                        }
+                        CRule::Cumulative { thr, .. } => {
+                            for ((f, &v), a) in first.iter_mut().zip(x).zip(s.acc.iter_mut()) {
+                                *a += v;
+                                if *f == never && better(h, *a, *thr) {
+                                    *f = tt;
+                                }
+                            }
+                        }
+                        _ => {}
                     }
-                    att[first] += 1;
+                }
+                let att = &mut st.att[k * (t_len + 1)..(k + 1) * (t_len + 1)];
+                for &f in first.iter() {
+                    att[f as usize] += 1;
                 }
             }
         }
@@ -1679,11 +1705,77 @@ fn multiselect(v: &mut [u64], offset: usize, ranks: &[usize]) {
     multiselect(&mut right[1..], offset + r + 1, &ranks[mid + 1..]);
 }
 
-/// Exact quantiles (numpy's default linear interpolation) of keys; reorders `v`.
+/// Order statistics (0-based `ranks`) of a large key buffer, in parallel: a histogram of the
+/// keys' leading bits (below the bits all keys share) locates the bucket of each rank, and only
+/// the keys of those buckets are gathered and selected. Exact, and independent of the thread
+/// count (integer counts; a selection does not depend on the order of its input).
+fn par_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
+    const BLOCK: usize = 1 << 16;
+    let (mn, mx) = v
+        .par_chunks(BLOCK)
+        .map(|c| {
+            c.iter()
+                .fold((u64::MAX, 0u64), |(a, b), &k| (a.min(k), b.max(k)))
+        })
+        .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let span = mx - mn;
+    let shift = (64 - span.leading_zeros()).saturating_sub(16);
+    let nb = (span >> shift) as usize + 1;
+    let bucket = |k: u64| ((k - mn) >> shift) as usize;
+    let hist = v
+        .par_chunks(BLOCK * 4)
+        .map(|c| {
+            let mut h = vec![0u64; nb];
+            for &k in c {
+                h[bucket(k)] += 1;
+            }
+            h
+        })
+        .reduce(
+            || vec![0u64; nb],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            },
+        );
+    // cum[b] = number of keys in buckets before b.
+    let mut cum = Vec::with_capacity(nb + 1);
+    let mut acc = 0u64;
+    cum.push(0);
+    for h in &hist {
+        acc += h;
+        cum.push(acc);
+    }
+    let bucket_of = |r: usize| cum.partition_point(|&c| c <= r as u64) - 1;
+    let mut need: Vec<usize> = ranks.iter().map(|&r| bucket_of(r)).collect();
+    need.sort_unstable();
+    need.dedup();
+    let mut gathered: Vec<u64> = v
+        .par_iter()
+        .copied()
+        .filter(|&k| need.binary_search(&bucket(k)).is_ok())
+        .collect();
+    // A rank's position among the gathered keys: its rank within its bucket plus the sizes of
+    // the gathered buckets before it.
+    let local = |r: usize| {
+        let b = bucket_of(r);
+        let before: u64 = need.iter().take_while(|&&x| x < b).map(|&x| hist[x]).sum();
+        (r as u64 - cum[b] + before) as usize
+    };
+    let mut lr: Vec<usize> = ranks.iter().map(|&r| local(r)).collect();
+    lr.sort_unstable();
+    lr.dedup();
+    multiselect(&mut gathered, 0, &lr);
+    ranks.iter().map(|&r| gathered[local(r)]).collect()
+}
+
+/// Exact quantiles (numpy's default linear interpolation) of keys; may reorder `v`.
 ///
-/// Only the lower order statistic of each probability is selected (one nested
-/// `select_nth_unstable` per distinct rank); the upper neighbour, rank + 1, is then the minimum
-/// of the segment between that rank and the next selected one, a short scan.
+/// Small buffers: nested `select_nth_unstable` on the lower order statistic of each
+/// probability; the upper neighbour (rank + 1) is the minimum of the short segment up to the
+/// next selected rank. Large buffers: [`par_order_stats`].
 fn quantiles_of(v: &mut [u64], probs: &[f64]) -> Vec<f64> {
     let n = v.len();
     let pos: Vec<(usize, f64)> = probs
@@ -1694,6 +1786,27 @@ fn quantiles_of(v: &mut [u64], probs: &[f64]) -> Vec<f64> {
             (lo, h - lo as f64)
         })
         .collect();
+    let interp = |a: f64, b: f64, f: f64| {
+        if f == 0.0 || a == b {
+            a
+        } else {
+            a + f * (b - a)
+        }
+    };
+    if n >= 1 << 20 {
+        let mut ranks: Vec<usize> = pos
+            .iter()
+            .flat_map(|&(lo, _)| [lo, (lo + 1).min(n - 1)])
+            .collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let stats = par_order_stats(v, &ranks);
+        let at = |r: usize| unkey(stats[ranks.binary_search(&r).expect("requested")]);
+        return pos
+            .iter()
+            .map(|&(lo, f)| interp(at(lo), at((lo + 1).min(n - 1)), f))
+            .collect();
+    }
     let mut ranks: Vec<usize> = pos.iter().map(|p| p.0).collect();
     ranks.sort_unstable();
     ranks.dedup();
@@ -1712,7 +1825,7 @@ fn quantiles_of(v: &mut [u64], probs: &[f64]) -> Vec<f64> {
             } else {
                 unkey(*v[lo + 1..next].iter().min().expect("non-empty"))
             };
-            if a == b { a } else { a + f * (b - a) }
+            interp(a, b, f)
         })
         .collect()
 }
@@ -1874,6 +1987,8 @@ pub fn simulate_with_progress(
                     trend: vec![],
                     holt: vec![],
                     metric: vec![],
+                    first: vec![],
+                    acc: vec![],
                 };
                 cm.simulate_chunk(ci, n, cfg.seed, &mut s);
                 let mut st = ChunkStats {
@@ -2094,6 +2209,36 @@ mod tests {
                     assert!(key(a) < key(b), "{a} {b}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn parallel_order_statistics_equal_sorting() {
+        // 2^20 + 7 values with many ties and a wide range, past the parallel threshold.
+        let n = (1 << 20) + 7;
+        let vals: Vec<f64> = (0..n as u64)
+            .map(|i| {
+                let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                if i % 5 == 0 {
+                    3.0
+                } else {
+                    (h as f64 - 8e6) * 1e-3
+                }
+            })
+            .collect();
+        let probs = [0.0, 0.05, 0.2, 0.5, 0.95, 0.999, 1.0];
+        let got = sample_quantiles(&vals, &probs);
+        let mut sorted = vals.clone();
+        sorted.sort_by(f64::total_cmp);
+        for (p, g) in probs.iter().zip(got) {
+            let h = (n - 1) as f64 * p;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            let want = sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]);
+            assert!(
+                (g - want).abs() <= 1e-12 * want.abs().max(1.0),
+                "{p}: {g} vs {want}"
+            );
         }
     }
 
