@@ -16,9 +16,8 @@ import argparse
 import os
 import time
 
-import numpy as np
-
 import innodex
+import numpy as np
 
 START, STEPS, MEAN, SD, THRESHOLD = 750.0, 5, 0.12, 0.04, 1500.0
 QUANTILES = [0.05, 0.5, 0.95]
@@ -27,10 +26,10 @@ QUANTILES = [0.05, 0.5, 0.95]
 def numpy_projection(n_paths: int, seed: int, chunk: int = 1 << 16) -> tuple[np.ndarray, float]:
     rng = np.random.default_rng(seed)
     finals = np.empty(n_paths)
-    buf = np.empty((STEPS, chunk))
+    buf = np.empty(STEPS * chunk)
     for s in range(0, n_paths, chunk):
         n = min(chunk, n_paths - s)
-        g = buf[:, :n]
+        g = buf[: STEPS * n].reshape(STEPS, n)
         rng.standard_normal(out=g)
         g *= SD
         g += 1.0 + MEAN

@@ -364,7 +364,7 @@ class Projection:
         t = self.targets()
         lines = []
         for (sc, tg), r in t.iterrows():
-            if r["not_projected"]:
+            if isinstance(r["not_projected"], str):
                 continue
             lines.append(
                 f"{sc:<10} {tg:<24} P(met) = {r['probability']:6.1%}  "
@@ -423,7 +423,8 @@ class GrowthResult:
         return self.fan.join(self.mean)
 
     def __repr__(self) -> str:
-        return f"<GrowthResult: {self._d['n_paths']:,} paths, P(final ≥ threshold) = {self.probability}>"
+        n = self._d["n_paths"]
+        return f"<GrowthResult: {n:,} paths, P(final ≥ threshold) = {self.probability}>"
 
 
 def simulate_growth(

@@ -1308,6 +1308,7 @@ fn compile(model: &McModel) -> Result<Compiled, ProjectionError> {
 
 // ------------------------------------------------------------------------------ simulation
 
+#[derive(Default)]
 struct Scratch {
     traj: Vec<f64>,
     yd: Vec<f64>,
@@ -1318,6 +1319,7 @@ struct Scratch {
     metric: Vec<f64>,
     first: Vec<u32>,
     acc: Vec<f64>,
+    bits: Vec<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -1328,9 +1330,18 @@ struct ChunkStats {
     metric_sums: Vec<f64>,
 }
 
+/// Sum with eight independent accumulators (vectorisable, and a fixed order: deterministic).
 #[inline]
-fn better(higher: bool, a: f64, b: f64) -> bool {
-    if higher { a >= b } else { a <= b }
+fn lane_sum(x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut it = x.chunks_exact(8);
+    for c in &mut it {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v;
+        }
+    }
+    let tail: f64 = it.remainder().iter().sum();
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
 fn draw_groups<R: rand::Rng + ?Sized>(
@@ -1341,9 +1352,10 @@ fn draw_groups<R: rand::Rng + ?Sized>(
     n: usize,
     out: &mut [f64],
     z: &mut Vec<f64>,
+    bits: &mut Vec<u64>,
 ) {
     for &k in free {
-        samplers[k].fill(rng, &mut out[k * n..(k + 1) * n]);
+        samplers[k].fill(rng, &mut out[k * n..(k + 1) * n], bits);
     }
     for g in groups {
         let m = g.members.len();
@@ -1383,6 +1395,7 @@ impl Compiled {
             n,
             &mut s.pd,
             &mut s.z,
+            &mut s.bits,
         );
         // Per-path parameters of simulated trends and initial Holt states.
         for c in &self.chans {
@@ -1431,6 +1444,7 @@ impl Compiled {
                     n,
                     &mut s.yd,
                     &mut s.z,
+                    &mut s.bits,
                 );
             }
             for &ci in &self.order {
@@ -1610,14 +1624,10 @@ impl Compiled {
             };
             // A growth floor is "at least this rate" whatever the indicator's direction.
             let higher = tg.higher || matches!(tg.rule, CRule::Growth { .. });
-            let mut met = 0u64;
-            let mut sum = 0.0;
-            for &m in out.iter() {
-                met += better(higher, m, thr) as u64;
-                sum += m;
-            }
+            let (sg, st_thr) = if higher { (1.0, thr) } else { (-1.0, -thr) };
+            let met = out.iter().map(|&m| (sg * m >= st_thr) as u64).sum::<u64>();
             st.met[k] += met;
-            st.metric_sums[k] += sum;
+            st.metric_sums[k] += lane_sum(out);
             if let Some(from) = tg.att_from {
                 // Year by year over contiguous rows: first[p] is the first year that holds.
                 let never = t_len as u32;
@@ -1628,40 +1638,43 @@ impl Compiled {
                 let first = &mut s.first;
                 let row =
                     |c: usize, t: usize| &s.traj[(c * t_len + t) * n..(c * t_len + t + 1) * n];
-                let h = tg.higher;
+                // "At least as good" as s·a ≥ s·b with s = ±1: no branch on the direction,
+                // and a select rather than a jump, so the loops vectorise.
+                let sg = if tg.higher { 1.0 } else { -1.0 };
+                #[inline(always)]
+                fn mark(first: &mut [u32], never: u32, tt: u32, hits: impl Iterator<Item = bool>) {
+                    for (f, hit) in first.iter_mut().zip(hits) {
+                        *f = if (*f == never) & hit { tt } else { *f };
+                    }
+                }
                 for t in from..t_len {
                     let x = row(tg.c, t);
                     let tt = t as u32;
                     match &tg.rule {
                         CRule::Level { thr, .. } => {
-                            for (f, &v) in first.iter_mut().zip(x) {
-                                if *f == never && better(h, v, *thr) {
-                                    *f = tt;
-                                }
-                            }
+                            let st = sg * thr;
+                            mark(first, never, tt, x.iter().map(|&v| sg * v >= st));
                         }
                         CRule::Multiple { thr, base, .. } => {
                             let b = row(tg.c, *base);
-                            for ((f, &v), &b0) in first.iter_mut().zip(x).zip(b) {
-                                if *f == never && better(h, v / b0, *thr) {
-                                    *f = tt;
-                                }
-                            }
+                            let st = sg * thr;
+                            let hits = x.iter().zip(b).map(|(&v, &b0)| sg * (v / b0) >= st);
+                            mark(first, never, tt, hits);
                         }
                         CRule::Reference { r, margin, .. } => {
                             let rv = row(*r, t);
-                            for ((f, &v), &r0) in first.iter_mut().zip(x).zip(rv) {
-                                if *f == never && better(h, v - (r0 + margin), 0.0) {
-                                    *f = tt;
-                                }
-                            }
+                            let hits = x
+                                .iter()
+                                .zip(rv)
+                                .map(|(&v, &r0)| sg * (v - (r0 + margin)) >= 0.0);
+                            mark(first, never, tt, hits);
                         }
                         CRule::Cumulative { thr, .. } => {
+                            let st = sg * thr;
                             for ((f, &v), a) in first.iter_mut().zip(x).zip(s.acc.iter_mut()) {
                                 *a += v;
-                                if *f == never && better(h, *a, *thr) {
-                                    *f = tt;
-                                }
+                                let hit = sg * *a >= st;
+                                *f = if (*f == never) & hit { tt } else { *f };
                             }
                         }
                         _ => {}
@@ -1974,23 +1987,13 @@ pub fn simulate_with_progress(
         let results: Vec<Option<ChunkStats>> = per_chunk
             .into_par_iter()
             .enumerate()
-            .map(|(ci, mut outs)| {
+            // Scratch buffers are reused by each worker; every chunk overwrites what it reads.
+            .map_init(Scratch::default, |s, (ci, mut outs)| {
                 if progress.is_cancelled() {
                     return None;
                 }
                 let n = chunk.min(n_paths - ci * chunk);
-                let mut s = Scratch {
-                    traj: vec![],
-                    yd: vec![],
-                    pd: vec![],
-                    z: vec![],
-                    trend: vec![],
-                    holt: vec![],
-                    metric: vec![],
-                    first: vec![],
-                    acc: vec![],
-                };
-                cm.simulate_chunk(ci, n, cfg.seed, &mut s);
+                cm.simulate_chunk(ci, n, cfg.seed, s);
                 let mut st = ChunkStats {
                     sums: vec![],
                     met: vec![0; n_targets],
@@ -1999,10 +2002,10 @@ pub fn simulate_with_progress(
                 };
                 if want_stats {
                     st.sums = (0..cm.chans.len() * t_len)
-                        .map(|ct| s.traj[ct * n..(ct + 1) * n].iter().sum())
+                        .map(|ct| lane_sum(&s.traj[ct * n..(ct + 1) * n]))
                         .collect();
                 }
-                cm.eval_targets(n, &mut s, want_stats.then_some(&mut st));
+                cm.eval_targets(n, s, want_stats.then_some(&mut st));
                 for (slot, out) in group.iter().zip(outs.iter_mut()) {
                     let src = match *slot {
                         Slot::Fan { c, t } => &s.traj[(c * t_len + t) * n..(c * t_len + t + 1) * n],

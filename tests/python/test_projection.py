@@ -6,11 +6,10 @@ import math
 import pickle
 from statistics import NormalDist
 
+import innodex
 import numpy as np
 import pandas as pd
 import pytest
-
-import innodex
 from innodex import ProjectionError, Scenarios
 
 # China's R&D expenditure 2015–2023 (100 million yuan, first published), from the shipped CSV.
