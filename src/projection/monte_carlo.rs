@@ -1344,6 +1344,7 @@ fn lane_sum(x: &[f64]) -> f64 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_groups<R: rand::Rng + ?Sized>(
     rng: &mut R,
     samplers: &[Sampler],
