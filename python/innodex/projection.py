@@ -354,6 +354,9 @@ class Projection:
         ax.plot(years, fan[mid], color=color, marker="o", label=f"median ({name})", **kw)
         if target is not None:
             ax.axhline(target, color="k", linestyle="--", linewidth=1, label="target")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{indicator}: {name} scenario ({self.n_paths:,} paths)")
         ax.set_xlabel("year")
         ax.legend(loc="upper left", fontsize="small")
