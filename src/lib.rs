@@ -19,7 +19,9 @@
 pub mod growth;
 pub mod indicator;
 pub mod plan;
+pub mod ratio;
 pub mod report;
+pub mod sensitivity;
 pub mod series;
 pub mod target;
 
