@@ -586,7 +586,7 @@ pub mod linyi {
                     x.ncols()
                 )));
             }
-            let n = (TARGET_YEAR - BASE_YEAR) as i32;
+            let n = TARGET_YEAR - BASE_YEAR;
             for (r, row) in x.rows().into_iter().enumerate() {
                 let (gr, gy, s0, t) = (row[0], row[1], row[2], row[3]);
                 let linyi = s0 * ((1.0 + gr) / (1.0 + gy)).powi(n);

@@ -152,7 +152,7 @@ fn analyze_inner(
         )));
     }
     let rows = x.nrows();
-    if rows == 0 || rows % (k + 1) != 0 {
+    if rows == 0 || !rows.is_multiple_of(k + 1) {
         return Err(SensitivityError::WrongRowCount {
             expected: rows.div_ceil(k + 1).max(1) * (k + 1),
             got: rows,

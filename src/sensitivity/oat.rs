@@ -205,14 +205,14 @@ pub fn grid2<M: Model + ?Sized>(
     }
     let (nx, ny) = (x_values.len(), y_values.len());
     let mut x = Array2::zeros((nx * ny, k));
-    for a in 0..ny {
-        for b in 0..nx {
+    for (a, &yv) in y_values.iter().enumerate() {
+        for (b, &xv) in x_values.iter().enumerate() {
             let r = a * nx + b;
-            for c in 0..k {
-                x[[r, c]] = base[c];
+            for (c, &bv) in base.iter().enumerate() {
+                x[[r, c]] = bv;
             }
-            x[[r, ix]] = x_values[b];
-            x[[r, iy]] = y_values[a];
+            x[[r, ix]] = xv;
+            x[[r, iy]] = yv;
         }
     }
     let y = run(model, &x)?;

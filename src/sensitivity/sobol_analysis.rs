@@ -158,7 +158,7 @@ fn analyze_inner(
         k + 2
     };
     let rows = y.nrows();
-    if rows == 0 || rows % step != 0 {
+    if rows == 0 || !rows.is_multiple_of(step) {
         return Err(SensitivityError::WrongRowCount {
             expected: rows.div_ceil(step).max(1) * step,
             got: rows,

@@ -140,9 +140,9 @@ impl MorrisDesign {
         while chosen.len() < r {
             let mut pick = usize::MAX;
             let mut top = f64::NEG_INFINITY;
-            for c in 0..m {
-                if !chosen.contains(&c) && score[c] > top {
-                    top = score[c];
+            for (c, &sc) in score.iter().enumerate() {
+                if !chosen.contains(&c) && sc > top {
+                    top = sc;
                     pick = c;
                 }
             }
@@ -192,7 +192,7 @@ fn check(k: usize, r: usize, levels: usize) -> Result<(), SensitivityError> {
             reason: "at least two trajectories".into(),
         });
     }
-    if levels < 2 || levels % 2 != 0 {
+    if levels < 2 || !levels.is_multiple_of(2) {
         return Err(SensitivityError::InvalidOption {
             option: "num_levels",
             reason: format!("an even number ≥ 2 (Morris 1991), got {levels}"),
