@@ -1,9 +1,9 @@
 //! Bad input gives a clear error, never a panic.
 
 use innodex::sensitivity::{
-    analyze_morris, analyze_sobol, evaluate_design, BatchFnModel, Design, Distribution, FnModel,
-    Input, MorrisDesign, MorrisOptions, Problem, SaltelliDesign, Scramble, SensitivityError,
-    SensitivityWarning, SobolAnalysis, SobolOptions,
+    BatchFnModel, Design, Distribution, FnModel, Input, MorrisDesign, MorrisOptions, Problem,
+    SaltelliDesign, Scramble, SensitivityError, SensitivityWarning, SobolAnalysis, SobolOptions,
+    analyze_morris, analyze_sobol, evaluate_design,
 };
 use ndarray::Array2;
 
@@ -191,8 +191,9 @@ fn constant_output_gives_zero_indices_and_a_warning() {
     });
     let res = SobolAnalysis::new(p, 256).n_bootstrap(10).run(&m).unwrap();
     assert_eq!(res.outputs[0].s1, vec![0.0, 0.0]);
-    assert!(res
-        .warnings
-        .contains(&SensitivityWarning::ConstantOutput { output: 0 }));
+    assert!(
+        res.warnings
+            .contains(&SensitivityWarning::ConstantOutput { output: 0 })
+    );
     assert!((res.outputs[1].s1[0] - 1.0).abs() < 0.01);
 }

@@ -1,7 +1,7 @@
 //! Global sensitivity analysis against analytic indices (the "Must hold" list).
 
 use innodex::sensitivity::{
-    testfns, FnModel, MorrisAnalysis, Problem, Scramble, SobolAnalysis, SobolResult,
+    FnModel, MorrisAnalysis, Problem, Scramble, SobolAnalysis, SobolResult, testfns,
 };
 use std::f64::consts::PI;
 

@@ -1,7 +1,7 @@
 //! Ratio arithmetic on hand-computed cases (to 1e-12) and the Linyi application.
 
-use innodex::ratio::{self, linyi, LogLinearTrend};
-use innodex::sensitivity::{grid2, tornado, SobolAnalysis};
+use innodex::ratio::{self, LogLinearTrend, linyi};
+use innodex::sensitivity::{SobolAnalysis, grid2, tornado};
 
 #[test]
 fn identity_on_hand_computed_cases() {

@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 
 mod growth;
 mod plan;
+mod sensitivity;
 
 pyo3::create_exception!(
     _core,
@@ -72,6 +73,7 @@ mod _core {
         m.add("CompositeIndexError", py.get_type::<CompositeIndexError>())?;
         growth::register(m)?;
         plan::register(m)?;
+        sensitivity::register(m)?;
         Ok(())
     }
 }

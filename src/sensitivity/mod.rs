@@ -42,8 +42,8 @@
 //! Morris, M. D. (1991), *Technometrics* 33:161–174; Campolongo, F., Cariboni, J., Saltelli, A.
 //! (2007), *Environ. Model. Softw.* 22:1509–1518 (μ* and optimised trajectories).
 
-use rand::rngs::ChaCha8Rng;
 use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -59,14 +59,14 @@ pub use design::lhs::LatinHypercubeDesign;
 pub use design::mc::MonteCarloDesign;
 pub use design::morris::MorrisDesign;
 pub use design::saltelli::{SaltelliDesign, Scramble};
-pub use design::{evaluate_design, Design, DesignBatches};
+pub use design::{Design, DesignBatches, evaluate_design};
 pub use model::{BatchFnModel, FnModel, Model};
 pub use morris_analysis::{
-    analyze_morris, MorrisAnalysis, MorrisIndices, MorrisOptions, MorrisResult,
+    MorrisAnalysis, MorrisIndices, MorrisOptions, MorrisResult, analyze_morris,
 };
-pub use oat::{grid2, tornado, Grid, Tornado, TornadoBar};
+pub use oat::{Grid, Tornado, TornadoBar, grid2, tornado};
 pub use problem::{Distribution, Input, Problem};
-pub use sobol_analysis::{analyze_sobol, SobolAnalysis, SobolIndices, SobolOptions, SobolResult};
+pub use sobol_analysis::{SobolAnalysis, SobolIndices, SobolOptions, SobolResult, analyze_sobol};
 
 /// Why a sensitivity computation cannot proceed.
 ///

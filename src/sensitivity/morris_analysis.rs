@@ -6,10 +6,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::design::morris::delta;
-use super::design::{evaluate_design, DEFAULT_BATCH_ROWS};
+use super::design::{DEFAULT_BATCH_ROWS, evaluate_design};
 use super::{
-    check_conf_level, chunk_rng, percentile_interval, std_ddof1, z_value, Design, Model,
-    MorrisDesign, Problem, SensitivityError, SensitivityWarning, Stream,
+    Design, Model, MorrisDesign, Problem, SensitivityError, SensitivityWarning, Stream,
+    check_conf_level, chunk_rng, percentile_interval, std_ddof1, z_value,
 };
 
 /// Options of a Morris analysis (SALib's `morris.analyze` keyword arguments).

@@ -6,10 +6,10 @@ use rand::RngExt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::design::{evaluate_design, DEFAULT_BATCH_ROWS};
+use super::design::{DEFAULT_BATCH_ROWS, evaluate_design};
 use super::{
-    check_conf_level, chunk_rng, percentile_interval, std_ddof1, z_value, Model, Problem,
-    SaltelliDesign, Scramble, SensitivityError, SensitivityWarning, Stream,
+    Model, Problem, SaltelliDesign, Scramble, SensitivityError, SensitivityWarning, Stream,
+    check_conf_level, chunk_rng, percentile_interval, std_ddof1, z_value,
 };
 
 /// Options of a Sobol' analysis (SALib's `analyze` keyword arguments).

@@ -2,9 +2,9 @@
 
 use rand::RngExt;
 
-use super::mc::MC_CHUNK;
 use super::Design;
-use crate::sensitivity::{chunk_rng, SensitivityError, Stream};
+use super::mc::MC_CHUNK;
+use crate::sensitivity::{SensitivityError, Stream, chunk_rng};
 
 /// A Latin hypercube sample (McKay, Beckman, Conover 1979, *Technometrics* 21:239): each input's
 /// range is cut into `n` equal strata and every stratum holds exactly one point; strata are

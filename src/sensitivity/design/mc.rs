@@ -3,7 +3,7 @@
 use rand::RngExt;
 
 use super::Design;
-use crate::sensitivity::{chunk_rng, SensitivityError, Stream};
+use crate::sensitivity::{SensitivityError, Stream, chunk_rng};
 
 /// Rows per random stream: chunk c's generator is derived from (seed, c).
 pub(crate) const MC_CHUNK: usize = 1024;

@@ -1,6 +1,6 @@
 //! Designs: point sets in the unit hypercube, generated in batches by row range.
 
-use ndarray::{s, Array2};
+use ndarray::{Array2, s};
 use rayon::prelude::*;
 
 use super::{Model, Problem, SensitivityError};

@@ -4,7 +4,7 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 use super::Design;
-use crate::sensitivity::{chunk_rng, SensitivityError, Stream};
+use crate::sensitivity::{SensitivityError, Stream, chunk_rng};
 
 /// Morris's one-at-a-time trajectories (Morris 1991, *Technometrics* 33:161): each trajectory
 /// has k + 1 points on a p-level grid of [0, 1]^k, and consecutive points differ in exactly one

@@ -8,7 +8,7 @@ use sobol::params::JoeKuoD6;
 use sobol::{Sobol, SobolParams};
 
 use super::Design;
-use crate::sensitivity::{chunk_rng, SensitivityError, SensitivityWarning, Stream};
+use crate::sensitivity::{SensitivityError, SensitivityWarning, Stream, chunk_rng};
 
 /// Bits of each Sobol' coordinate (a double's significand).
 const RESOLUTION: usize = 53;
