@@ -228,3 +228,26 @@ fn unscrambled_design_also_converges() {
     }
     assert!(res.outputs[0].s1_conf[0].is_nan());
 }
+
+/// Results survive a JSON round trip, NaN included (Python pickles them this way).
+#[test]
+fn results_round_trip_through_json_with_nan() {
+    let model = FnModel::new(1, |x: &[f64], y: &mut [f64]| {
+        y[0] = testfns::ishigami(x, 7.0, 0.1)
+    });
+    let res = SobolAnalysis::new(ishigami_problem(), 256)
+        .n_bootstrap(0)
+        .run(&model)
+        .unwrap();
+    assert!(res.outputs[0].s1_conf[0].is_nan());
+    let text = serde_json::to_string(&res).unwrap();
+    let back: SobolResult = serde_json::from_str(&text).unwrap();
+    same(&res, &back);
+    let gm = FnModel::new(1, |x: &[f64], y: &mut [f64]| {
+        y[0] = testfns::g_function(x, &G_A)
+    });
+    let m = MorrisAnalysis::new(unit_problem(10), 10).run(&gm).unwrap();
+    let back: innodex::sensitivity::MorrisResult =
+        serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    same(&m, &back);
+}

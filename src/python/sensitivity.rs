@@ -12,8 +12,8 @@ use super::{GrowthError, ProjectionError, SensitivityError as PySensitivityError
 use crate::ratio::{self, LogLinearTrend, RatioError, linyi};
 use crate::sensitivity::{
     self as sa, Design, LatinHypercubeDesign, Model, MonteCarloDesign, MorrisAnalysis,
-    MorrisDesign, MorrisOptions, MorrisResult, Problem, SaltelliDesign, Scramble,
-    SensitivityError, SobolAnalysis, SobolOptions, SobolResult,
+    MorrisDesign, MorrisOptions, MorrisResult, Problem, SaltelliDesign, Scramble, SensitivityError,
+    SobolAnalysis, SobolOptions, SobolResult,
 };
 
 fn sens_err(e: SensitivityError) -> PyErr {
@@ -127,7 +127,9 @@ fn py_model<D: Design>(
     };
     let mut first = vec![0.0; problem.len()];
     design.fill_unit(0, &mut first);
-    problem.transform_in_place(&mut first, 0).map_err(sens_err)?;
+    problem
+        .transform_in_place(&mut first, 0)
+        .map_err(sens_err)?;
     let x = Array2::from_shape_vec((1, problem.len()), first).map_err(err::<PySensitivityError>)?;
     let probe = m.call(x.view());
     if let Some(e) = m.take_error() {
@@ -136,7 +138,9 @@ fn py_model<D: Design>(
     let probe = probe.map_err(sens_err)?;
     m.n_outputs = probe.ncols();
     if m.n_outputs == 0 {
-        return Err(err::<PySensitivityError>("the model returned no output columns"));
+        return Err(err::<PySensitivityError>(
+            "the model returned no output columns",
+        ));
     }
     m.names = match names {
         Some(n) if n.len() == m.n_outputs => n,
@@ -200,12 +204,20 @@ impl PyProblem {
 
     /// Medians of the inputs.
     fn medians(&self) -> Vec<f64> {
-        self.inner.inputs().iter().map(|i| i.distribution.median()).collect()
+        self.inner
+            .inputs()
+            .iter()
+            .map(|i| i.distribution.median())
+            .collect()
     }
 
     /// Low and high values (bounds, or 5 % and 95 % quantiles).
     fn low_high(&self) -> (Vec<f64>, Vec<f64>) {
-        self.inner.inputs().iter().map(|i| i.distribution.low_high()).unzip()
+        self.inner
+            .inputs()
+            .iter()
+            .map(|i| i.distribution.low_high())
+            .unzip()
     }
 
     fn __len__(&self) -> usize {
@@ -312,13 +324,21 @@ impl PySobolResult {
     /// Percentile intervals of S1, outputs × inputs × (low, high).
     fn s1_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
         let k = self.inner.names.len();
-        stack_iv(self.inner.outputs.iter().map(|o| &o.s1_interval).collect(), k).into_pyarray(py)
+        stack_iv(
+            self.inner.outputs.iter().map(|o| &o.s1_interval).collect(),
+            k,
+        )
+        .into_pyarray(py)
     }
 
     /// Percentile intervals of ST, outputs × inputs × (low, high).
     fn st_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
         let k = self.inner.names.len();
-        stack_iv(self.inner.outputs.iter().map(|o| &o.st_interval).collect(), k).into_pyarray(py)
+        stack_iv(
+            self.inner.outputs.iter().map(|o| &o.st_interval).collect(),
+            k,
+        )
+        .into_pyarray(py)
     }
 
     /// Second-order indices, outputs × inputs × inputs (upper triangle; NaN elsewhere), or
@@ -333,7 +353,10 @@ impl PySobolResult {
     }
 
     fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
-        let ctor = py.get_type::<PySobolResult>().getattr("from_json")?.unbind();
+        let ctor = py
+            .get_type::<PySobolResult>()
+            .getattr("from_json")?
+            .unbind();
         Ok((ctor, (self.to_json()?,)))
     }
 
@@ -354,7 +377,13 @@ impl PySobolResult {
             .inner
             .outputs
             .iter()
-            .map(|o| if conf { o.s2_conf.as_ref() } else { o.s2.as_ref() })
+            .map(|o| {
+                if conf {
+                    o.s2_conf.as_ref()
+                } else {
+                    o.s2.as_ref()
+                }
+            })
             .collect();
         let mats = mats?;
         Some(
@@ -435,18 +464,32 @@ impl PyMorrisResult {
     /// Half-widths of the μ* intervals, outputs × inputs.
     fn mu_star_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
         let k = self.inner.names.len();
-        stack(self.inner.outputs.iter().map(|o| &o.mu_star_conf).collect(), k).into_pyarray(py)
+        stack(
+            self.inner.outputs.iter().map(|o| &o.mu_star_conf).collect(),
+            k,
+        )
+        .into_pyarray(py)
     }
 
     /// Percentile intervals of μ*, outputs × inputs × (low, high).
     fn mu_star_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
         let k = self.inner.names.len();
-        stack_iv(self.inner.outputs.iter().map(|o| &o.mu_star_interval).collect(), k)
-            .into_pyarray(py)
+        stack_iv(
+            self.inner
+                .outputs
+                .iter()
+                .map(|o| &o.mu_star_interval)
+                .collect(),
+            k,
+        )
+        .into_pyarray(py)
     }
 
     fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
-        let ctor = py.get_type::<PyMorrisResult>().getattr("from_json")?.unbind();
+        let ctor = py
+            .get_type::<PyMorrisResult>()
+            .getattr("from_json")?
+            .unbind();
         Ok((ctor, (self.to_json()?,)))
     }
 
@@ -712,7 +755,9 @@ fn grid2<'py>(
     let g = run_detached(py, &m, || {
         sa::grid2(&refs, &base, ix, &x_values, iy, &y_values, &m)
     })?;
-    Ok(g.into_iter().map(|g| (g.output, g.z.into_pyarray(py))).collect())
+    Ok(g.into_iter()
+        .map(|g| (g.output, g.z.into_pyarray(py)))
+        .collect())
 }
 
 /// A model for the one-at-a-time tools, its number of outputs learnt from one call on the

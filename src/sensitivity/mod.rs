@@ -50,6 +50,7 @@ use thiserror::Error;
 mod design;
 mod model;
 mod morris_analysis;
+mod nan_serde;
 mod oat;
 mod problem;
 mod sobol_analysis;

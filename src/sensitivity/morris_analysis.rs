@@ -45,18 +45,25 @@ impl Default for MorrisOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MorrisIndices {
     /// Mean elementary effect μ (Morris 1991).
+    #[serde(with = "super::nan_serde::vec")]
     pub mu: Vec<f64>,
     /// Mean absolute elementary effect μ* (Campolongo et al. 2007).
+    #[serde(with = "super::nan_serde::vec")]
     pub mu_star: Vec<f64>,
     /// Standard deviation of the elementary effects σ (ddof = 1).
+    #[serde(with = "super::nan_serde::vec")]
     pub sigma: Vec<f64>,
     /// Half-width z·sd of the bootstrap replicates of μ* (SALib's `mu_star_conf`).
+    #[serde(with = "super::nan_serde::vec")]
     pub mu_star_conf: Vec<f64>,
     /// Percentile interval of μ*.
+    #[serde(with = "super::nan_serde::pairs")]
     pub mu_star_interval: Vec<(f64, f64)>,
     /// Percentile interval of μ.
+    #[serde(with = "super::nan_serde::pairs")]
     pub mu_interval: Vec<(f64, f64)>,
     /// Percentile interval of σ.
+    #[serde(with = "super::nan_serde::pairs")]
     pub sigma_interval: Vec<(f64, f64)>,
 }
 

@@ -65,22 +65,31 @@ impl Default for SobolOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SobolIndices {
     /// First-order indices (Saltelli et al. 2010 estimator).
+    #[serde(with = "super::nan_serde::vec")]
     pub s1: Vec<f64>,
     /// Half-widths of the first-order intervals.
+    #[serde(with = "super::nan_serde::vec")]
     pub s1_conf: Vec<f64>,
     /// Percentile intervals of the first-order indices.
+    #[serde(with = "super::nan_serde::pairs")]
     pub s1_interval: Vec<(f64, f64)>,
     /// Total-order indices (Jansen 1999 estimator).
+    #[serde(with = "super::nan_serde::vec")]
     pub st: Vec<f64>,
     /// Half-widths of the total-order intervals.
+    #[serde(with = "super::nan_serde::vec")]
     pub st_conf: Vec<f64>,
     /// Percentile intervals of the total-order indices.
+    #[serde(with = "super::nan_serde::pairs")]
     pub st_interval: Vec<(f64, f64)>,
     /// Second-order indices, k × k, upper triangle filled (NaN elsewhere, as SALib).
+    #[serde(with = "super::nan_serde::opt_matrix")]
     pub s2: Option<Array2<f64>>,
     /// Half-widths of the second-order intervals (upper triangle).
+    #[serde(with = "super::nan_serde::opt_matrix")]
     pub s2_conf: Option<Array2<f64>>,
     /// Variance of the output over the A and B samples (on the output's scale).
+    #[serde(with = "super::nan_serde::scalar")]
     pub variance: f64,
 }
 
