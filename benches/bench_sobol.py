@@ -53,8 +53,9 @@ def run_salib(problem, model, n):
 
 def run_innodex(problem, model, n):
     t = time.perf_counter()
-    sa.sobol(sa.Problem.from_salib(problem), model, n, calc_second_order=True,
-             num_resamples=100, seed=1)
+    sa.sobol(
+        sa.Problem.from_salib(problem), model, n, calc_second_order=True, num_resamples=100, seed=1
+    )
     return time.perf_counter() - t
 
 

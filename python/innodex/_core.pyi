@@ -2,6 +2,7 @@
 # Each area appends its own section below.
 
 import os
+from collections.abc import Callable
 from typing import final
 
 import numpy as np
@@ -112,7 +113,6 @@ class Plan:
     def __reduce__(self) -> tuple[object, tuple[str]]: ...
 
 # ---------------------------------------------------------------- sensitivity and ratio
-from collections.abc import Callable
 
 _F64_3 = npt.NDArray[np.float64]
 _Model = Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]
@@ -294,5 +294,9 @@ def prob_beat_reference(
 ) -> tuple[float, float]: ...
 def linyi_gap(x: _F64) -> _F64: ...
 def linyi_gap_problem() -> Problem: ...
-def linyi_shandong_series(from_year: int = 2015, to_year: int = 2023) -> tuple[list[int], list[float]]: ...
-def linyi_required_rd_growth_grid(gdp_growths: _F64, baselines: _F64, reference_2025: float) -> _F64: ...
+def linyi_shandong_series(
+    from_year: int = 2015, to_year: int = 2023
+) -> tuple[list[int], list[float]]: ...
+def linyi_required_rd_growth_grid(
+    gdp_growths: _F64, baselines: _F64, reference_2025: float
+) -> _F64: ...

@@ -40,6 +40,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from innodex import _core
+from innodex._core import SensitivityError
 from innodex._plot import axes
 
 Model = Callable[[npt.NDArray[np.float64]], Any]
@@ -126,10 +127,11 @@ class Problem:
 
     >>> Problem(["a", "b"], [[0, 1], [0, 2]]).names
     ['a', 'b']
-    >>> Problem(["a"], [[1, 1]])
-    Traceback (most recent call last):
-    ...
-    innodex._core.SensitivityError: input 'a': lower bound 1 must be below upper bound 1 (both finite)
+    >>> try:
+    ...     Problem(["a"], [[1, 1]])
+    ... except SensitivityError as e:
+    ...     print(e)
+    input 'a': lower bound 1 must be below upper bound 1 (both finite)
     """
 
     def __init__(
@@ -308,8 +310,12 @@ class SobolResult:
         o = self._out(output)
         x = np.arange(len(self.names))
         w = 0.38
-        ax.bar(x - w / 2, self._core.s1()[o], w, yerr=self._core.s1_conf()[o], label="first order S1")
-        ax.bar(x + w / 2, self._core.st()[o], w, yerr=self._core.st_conf()[o], label="total order ST")
+        ax.bar(
+            x - w / 2, self._core.s1()[o], w, yerr=self._core.s1_conf()[o], label="first order S1"
+        )
+        ax.bar(
+            x + w / 2, self._core.st()[o], w, yerr=self._core.st_conf()[o], label="total order ST"
+        )
         ax.set_xticks(x, self.names, rotation=30, ha="right")
         ax.set_ylabel("Sobol' index")
         ax.set_title(f"Sobol' indices of {self.output_names[o]} (N = {self._core.n})")

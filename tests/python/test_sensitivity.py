@@ -144,8 +144,15 @@ def test_tornado_and_grid_on_the_linyi_gap():
     assert gap.index[0] == "rd_growth"
     assert gap["swing"].is_monotonic_decreasing
     t[0].plot()
-    g = sa.grid(p, sa.linyi_gap, "gdp_growth", [0.04, 0.06, 0.08], "rd_growth",
-                np.linspace(0.04, 0.2, 161), base=[0.1, 0.06, 2.0, 0.0])[0]
+    g = sa.grid(
+        p,
+        sa.linyi_gap,
+        "gdp_growth",
+        [0.04, 0.06, 0.08],
+        "rd_growth",
+        np.linspace(0.04, 0.2, 161),
+        base=[0.1, 0.06, 2.0, 0.0],
+    )[0]
     exact = [sa.required_numerator_growth(2.0, 2.3, gy, 2020, 2025) for gy in [0.04, 0.06, 0.08]]
     np.testing.assert_allclose(g.contour(0.0), exact, atol=1e-4)
     g.plot(level=0.0)
