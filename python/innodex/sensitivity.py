@@ -40,7 +40,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from innodex import _core
-from innodex._core import SensitivityError
 from innodex._plot import axes
 
 Model = Callable[[npt.NDArray[np.float64]], Any]
@@ -127,9 +126,10 @@ class Problem:
 
     >>> Problem(["a", "b"], [[0, 1], [0, 2]]).names
     ['a', 'b']
+    >>> import innodex
     >>> try:
     ...     Problem(["a"], [[1, 1]])
-    ... except SensitivityError as e:
+    ... except innodex.SensitivityError as e:
     ...     print(e)
     input 'a': lower bound 1 must be below upper bound 1 (both finite)
     """
