@@ -614,10 +614,10 @@ fn sobol_analyze(
     let mut res = py
         .detach(|| sa::analyze_sobol(&problem.inner, yv, &opts))
         .map_err(sens_err)?;
-    if let Some(n) = output_names {
-        if n.len() == res.output_names.len() {
-            res.output_names = n;
-        }
+    if let Some(n) = output_names
+        && n.len() == res.output_names.len()
+    {
+        res.output_names = n;
     }
     Ok(PySobolResult { inner: res })
 }
@@ -679,10 +679,10 @@ fn morris_analyze(
     let mut res = py
         .detach(|| sa::analyze_morris(&problem.inner, xv, yv, &opts))
         .map_err(sens_err)?;
-    if let Some(n) = output_names {
-        if n.len() == res.output_names.len() {
-            res.output_names = n;
-        }
+    if let Some(n) = output_names
+        && n.len() == res.output_names.len()
+    {
+        res.output_names = n;
     }
     Ok(PyMorrisResult { inner: res })
 }

@@ -306,14 +306,14 @@ impl Problem {
                     inp.name
                 )));
             }
-            if let Distribution::Uniform { lower, upper } = inp.distribution {
-                if !(lower.is_finite() && upper.is_finite() && lower < upper) {
-                    return Err(SensitivityError::InvalidBounds {
-                        name: inp.name.clone(),
-                        lower,
-                        upper,
-                    });
-                }
+            if let Distribution::Uniform { lower, upper } = inp.distribution
+                && !(lower.is_finite() && upper.is_finite() && lower < upper)
+            {
+                return Err(SensitivityError::InvalidBounds {
+                    name: inp.name.clone(),
+                    lower,
+                    upper,
+                });
             }
             inp.distribution.validate().map_err(|reason| {
                 SensitivityError::InvalidDistribution {
