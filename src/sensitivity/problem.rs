@@ -171,6 +171,13 @@ impl Distribution {
                 lower,
                 upper,
             } => {
+                // The bounds exactly at the ends (the normal CDF round trip is only ~1e-10).
+                if u == 0.0 {
+                    return lower;
+                }
+                if u == 1.0 {
+                    return upper;
+                }
                 let Ok(std) = Normal::new(0.0, 1.0) else {
                     return f64::NAN;
                 };
