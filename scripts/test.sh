@@ -19,7 +19,7 @@ cargo clippy --release --all-targets --features cli,python -- -D warnings
 step "Rust tests and doctests"
 cargo test --release --features cli
 step "ruff"
-ruff check python tests benches notebooks scripts
+ruff check .
 step "stubs (mypy.stubtest)"
 python -m mypy.stubtest innodex._core
 step "Python tests and doctests"
