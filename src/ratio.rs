@@ -31,6 +31,12 @@ use crate::growth::{self, GrowthError};
 use crate::sensitivity::{Distribution, Input, Model, Problem, SensitivityError};
 
 /// Why a ratio computation has no answer.
+///
+/// ```
+/// use innodex::ratio::{required_numerator_growth, RatioError};
+/// let e = required_numerator_growth(0.0, 2.5, 0.06, 2020, 2025).unwrap_err();
+/// assert!(matches!(e, RatioError::Growth(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum RatioError {
@@ -159,7 +165,8 @@ pub fn required_numerator_growth(
     Ok((1.0 + gy) * (st / s0).powf(1.0 / n as f64) - 1.0)
 }
 
-/// Sensitivities of the share in the target year, S_n = S₀ ((1 + g_R)/(1 + g_Y))^n.
+/// Sensitivities of the share in the target year, S_n = S₀ ((1 + g_R)/(1 + g_Y))^n (see
+/// [`share_sensitivity`] for an example).
 ///
 /// Elasticities are d ln S_n / d ln x; derivatives are in share units per unit of the input
 /// (per 1.0 of a growth rate, so divide by 100 for "per percentage point").

@@ -41,7 +41,8 @@ impl Default for MorrisOptions {
     }
 }
 
-/// Morris statistics of one output.
+/// Morris statistics of one output: μ (Morris 1991), μ* (Campolongo et al. 2007), σ, and
+/// bootstrap intervals (see [`MorrisIndices::ranking`] for an example).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MorrisIndices {
     /// Mean elementary effect μ (Morris 1991).
@@ -83,7 +84,17 @@ impl MorrisIndices {
     }
 }
 
-/// The result of a Morris analysis: one [`MorrisIndices`] per model output.
+/// The result of a Morris analysis: one [`MorrisIndices`] per model output (Morris 1991;
+/// Campolongo et al. 2007).
+///
+/// ```
+/// use innodex::sensitivity::{FnModel, MorrisAnalysis, Problem};
+/// let p = Problem::uniform(&[("a", 0.0, 1.0), ("b", 0.0, 1.0)]).unwrap();
+/// let m = FnModel::new(1, |x: &[f64], y: &mut [f64]| y[0] = 2.0 * x[0] + x[1]);
+/// let res = MorrisAnalysis::new(p, 10).run(&m).unwrap();
+/// assert_eq!(res.trajectories, 10);
+/// assert!((res.outputs[0].mu_star[0] - 2.0).abs() < 1e-9);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MorrisResult {
     /// Input names.

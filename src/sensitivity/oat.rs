@@ -7,6 +7,13 @@ use super::design::check_finite;
 use super::{Model, SensitivityError};
 
 /// One bar of a tornado: an input moved to its low and its high value, the others at base.
+///
+/// ```
+/// use innodex::sensitivity::{tornado, FnModel};
+/// let m = FnModel::new(1, |x: &[f64], y: &mut [f64]| y[0] = -3.0 * x[0]);
+/// let bar = &tornado(&["a"], &[0.0], &[-1.0], &[1.0], &m).unwrap()[0].bars[0];
+/// assert_eq!((bar.output_low, bar.output_high, bar.swing), (3.0, -3.0, 6.0));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TornadoBar {
     /// Input name.
@@ -23,7 +30,15 @@ pub struct TornadoBar {
     pub swing: f64,
 }
 
-/// A tornado for one output: bars sorted by decreasing swing.
+/// A tornado for one output: bars sorted by decreasing swing (see [`tornado`]).
+///
+/// ```
+/// use innodex::sensitivity::{tornado, FnModel};
+/// let m = FnModel::new(1, |x: &[f64], y: &mut [f64]| y[0] = x[0] + x[1]);
+/// let t = &tornado(&["a", "b"], &[1.0, 1.0], &[0.0, 0.0], &[2.0, 3.0], &m).unwrap()[0];
+/// assert_eq!(t.base_output, 2.0);
+/// assert_eq!(t.bars[0].name, "b");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tornado {
     /// Output name.
@@ -120,6 +135,13 @@ fn run<M: Model + ?Sized>(model: &M, x: &Array2<f64>) -> Result<Array2<f64>, Sen
 }
 
 /// A two-input grid of one output: `z[[iy, ix]]` at (`x_values[ix]`, `y_values[iy]`).
+///
+/// ```
+/// use innodex::sensitivity::{grid2, FnModel};
+/// let m = FnModel::new(1, |x: &[f64], y: &mut [f64]| y[0] = x[0] - x[1]);
+/// let g = &grid2(&["a", "b"], &[0.0, 0.0], 0, &[1.0, 2.0], 1, &[0.0], &m).unwrap()[0];
+/// assert_eq!(g.z.row(0).to_vec(), vec![1.0, 2.0]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grid {
     /// Output name.

@@ -93,7 +93,18 @@ pub struct SobolIndices {
     pub variance: f64,
 }
 
-/// The result of a Sobol' analysis: one [`SobolIndices`] per model output.
+/// The result of a Sobol' analysis: one [`SobolIndices`] per model output, with the input
+/// and output names, the options used and any warnings. Serialises with serde (NaN kept).
+///
+/// ```
+/// use innodex::sensitivity::{FnModel, Problem, SobolAnalysis};
+/// let p = Problem::uniform(&[("a", 0.0, 1.0), ("b", 0.0, 1.0)]).unwrap();
+/// let m = FnModel::new(2, |x: &[f64], y: &mut [f64]| { y[0] = x[0]; y[1] = x[1]; })
+///     .with_names(&["first", "second"]);
+/// let res = SobolAnalysis::new(p, 512).n_bootstrap(10).run(&m).unwrap();
+/// assert_eq!(res.output_names, vec!["first", "second"]);
+/// assert!((res.outputs[1].st[1] - 1.0).abs() < 0.02 && res.outputs[1].st[0].abs() < 0.02);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SobolResult {
     /// Input names.
