@@ -593,7 +593,7 @@ class Tornado:
         ax.axvline(self.base_output, color="black", lw=0.8)
         ax.set_xlabel(self.output)
         ax.set_title(f"One-at-a-time sensitivity of {self.output}")
-        ax.legend(loc="lower right")
+        ax.legend(loc="best", fontsize="small")
         return ax
 
 
