@@ -254,24 +254,12 @@ fn analyze_inner(
     // Point estimates.
     let points: Vec<Estimates> = z
         .par_iter()
-        .map(|zo| Sums::accumulate(&shape, zo, None).estimates(&shape))
+        .map(|zo| Sums::accumulate(&shape, zo).estimates(&shape))
         .collect();
 
     // Bootstrap: resample b's counts from (seed, b); every output uses the same resamples.
     let boot: Vec<Vec<Estimates>> = if n_boot >= 2 {
-        (0..n_boot)
-            .into_par_iter()
-            .map(|b| {
-                let mut rng = chunk_rng(options.seed, Stream::SobolBootstrap, b as u64);
-                let mut counts = vec![0u32; n];
-                for _ in 0..n {
-                    counts[rng.random_range(0..n)] += 1;
-                }
-                z.iter()
-                    .map(|zo| Sums::accumulate(&shape, zo, Some(&counts)).estimates(&shape))
-                    .collect()
-            })
-            .collect()
+        bootstrap(&shape, &z, n_boot, options.seed)
     } else {
         vec![]
     };
@@ -343,11 +331,121 @@ fn analyze_inner(
     })
 }
 
+/// Resamples per group: their counts (u16, `GROUP × N`) are held at once.
+const GROUP: usize = 32;
+
+/// Bootstrap estimates `[resample][output]`.
+///
+/// Every statistic is a sum over base samples of per-sample terms (A, A², B, B², the S1, ST and
+/// S2 summands), so a resample's sums are its counts times the term matrix. The base samples are
+/// cut into at most 64 row chunks (a function of N only); each chunk's term matrix is built once
+/// per group of resamples and multiplied by the group's counts (a dense matrix product), and the
+/// chunks' partial sums are added in chunk order: the result does not depend on the threads.
+fn bootstrap(sh: &Shape, z: &[Vec<f64>], n_boot: usize, seed: u64) -> Vec<Vec<Estimates>> {
+    let n = sh.n;
+    let m = sh.width();
+    let rows = n.div_ceil(64).max(1024).min(n);
+    let n_chunks = n.div_ceil(rows);
+    let mut out = Vec::with_capacity(n_boot);
+    for g0 in (0..n_boot).step_by(GROUP) {
+        let g = GROUP.min(n_boot - g0);
+        let counts: Vec<Vec<u16>> = (g0..g0 + g)
+            .into_par_iter()
+            .map(|b| {
+                let mut rng = chunk_rng(seed, Stream::SobolBootstrap, b as u64);
+                let mut c = vec![0u16; n];
+                for _ in 0..n {
+                    let i = rng.random_range(0..n);
+                    c[i] = c[i].saturating_add(1);
+                }
+                c
+            })
+            .collect();
+        let partials: Vec<Vec<Array2<f64>>> = (0..n_chunks)
+            .into_par_iter()
+            .map(|c| {
+                let lo = c * rows;
+                let hi = (lo + rows).min(n);
+                let cm = Array2::from_shape_fn((g, hi - lo), |(b, i)| counts[b][lo + i] as f64);
+                z.iter()
+                    .map(|zo| {
+                        let mut t = Array2::zeros((hi - lo, m));
+                        for (i, mut tr) in t.rows_mut().into_iter().enumerate() {
+                            let row = &zo[(lo + i) * sh.step..(lo + i + 1) * sh.step];
+                            if let Some(ts) = tr.as_slice_mut() {
+                                sh.terms(row, ts);
+                            }
+                        }
+                        cm.dot(&t)
+                    })
+                    .collect()
+            })
+            .collect();
+        for b in 0..g {
+            out.push(
+                (0..z.len())
+                    .map(|o| {
+                        let mut v = vec![0.0; m];
+                        for p in &partials {
+                            for (acc, x) in v.iter_mut().zip(p[o].row(b)) {
+                                *acc += x;
+                            }
+                        }
+                        Sums::from_terms(sh, &v, n as f64).estimates(sh)
+                    })
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
 struct Shape {
     k: usize,
     step: usize,
     n: usize,
     second: bool,
+}
+
+impl Shape {
+    /// Number of per-sample terms: A, A², B, B², k S1 terms, k ST terms, k(k−1)/2 S2 terms.
+    fn width(&self) -> usize {
+        4 + 2 * self.k
+            + if self.second {
+                self.k * (self.k - 1) / 2
+            } else {
+                0
+            }
+    }
+
+    /// The per-sample terms of one base sample's block of outputs.
+    fn terms(&self, row: &[f64], out: &mut [f64]) {
+        let k = self.k;
+        let a = row[0];
+        let b = row[self.step - 1];
+        let ab = &row[1..=k];
+        out[0] = a;
+        out[1] = a * a;
+        out[2] = b;
+        out[3] = b * b;
+        for j in 0..k {
+            out[4 + j] = b * (ab[j] - a);
+            let d = a - ab[j];
+            out[4 + k + j] = d * d;
+        }
+        if self.second {
+            let ba = &row[k + 1..=2 * k];
+            let ab_ = a * b;
+            let mut idx = 4 + 2 * k;
+            for j in 0..k {
+                let baj = ba[j];
+                for &abm in &ab[j + 1..] {
+                    out[idx] = baj * abm - ab_;
+                    idx += 1;
+                }
+            }
+        }
+    }
 }
 
 /// Weighted sums over base samples (weights = bootstrap counts, or 1).
@@ -369,59 +467,32 @@ struct Estimates {
 }
 
 impl Sums {
-    fn accumulate(sh: &Shape, z: &[f64], counts: Option<&[u32]>) -> Sums {
+    fn from_terms(sh: &Shape, v: &[f64], w: f64) -> Sums {
         let k = sh.k;
-        let np = if sh.second { k * (k - 1) / 2 } else { 0 };
-        let mut s = Sums {
-            w: 0.0,
-            sa: 0.0,
-            sa2: 0.0,
-            sb: 0.0,
-            sb2: 0.0,
-            s1: vec![0.0; k],
-            st: vec![0.0; k],
-            s2: vec![0.0; np],
-        };
-        for i in 0..sh.n {
-            let w = match counts {
-                Some(c) => {
-                    if c[i] == 0 {
-                        continue;
-                    }
-                    c[i] as f64
-                }
-                None => 1.0,
-            };
-            let row = &z[i * sh.step..(i + 1) * sh.step];
-            let a = row[0];
-            let b = row[sh.step - 1];
-            let ab = &row[1..=k];
-            s.w += w;
-            s.sa += w * a;
-            s.sa2 += w * a * a;
-            s.sb += w * b;
-            s.sb2 += w * b * b;
-            for ((s1, st), &abj) in s.s1.iter_mut().zip(s.st.iter_mut()).zip(ab) {
-                *s1 += w * (b * (abj - a));
-                let d = a - abj;
-                *st += w * (d * d);
-            }
-            if sh.second {
-                let ba = &row[k + 1..=2 * k];
-                let ab_ = a * b;
-                let mut idx = 0;
-                for j in 0..k {
-                    let baj = ba[j];
-                    let len = k - j - 1;
-                    let dst = &mut s.s2[idx..idx + len];
-                    for (d, &abm) in dst.iter_mut().zip(&ab[j + 1..]) {
-                        *d += w * (baj * abm - ab_);
-                    }
-                    idx += len;
-                }
+        Sums {
+            w,
+            sa: v[0],
+            sa2: v[1],
+            sb: v[2],
+            sb2: v[3],
+            s1: v[4..4 + k].to_vec(),
+            st: v[4 + k..4 + 2 * k].to_vec(),
+            s2: v[4 + 2 * k..].to_vec(),
+        }
+    }
+
+    /// Point-estimate sums: every base sample once, in order.
+    fn accumulate(sh: &Shape, z: &[f64]) -> Sums {
+        let m = sh.width();
+        let mut v = vec![0.0; m];
+        let mut t = vec![0.0; m];
+        for row in z.chunks_exact(sh.step).take(sh.n) {
+            sh.terms(row, &mut t);
+            for (acc, x) in v.iter_mut().zip(&t) {
+                *acc += x;
             }
         }
-        s
+        Sums::from_terms(sh, &v, sh.n as f64)
     }
 
     fn estimates(&self, sh: &Shape) -> Estimates {
