@@ -151,7 +151,12 @@ class Problem:
 
     @classmethod
     def from_salib(cls, problem: dict[str, Any]) -> Problem:
-        """From a SALib problem dict (``names``, ``bounds``, optional ``dists``)."""
+        """From a SALib problem dict (``names``, ``bounds``, optional ``dists``).
+
+        SALib's ``groups`` are not supported and raise :class:`innodex.SensitivityError`.
+        """
+        if problem.get("groups") is not None:
+            raise _core.SensitivityError("grouped inputs ('groups') are not supported")
         return cls(problem["names"], problem["bounds"], problem.get("dists"))
 
     @classmethod
@@ -492,7 +497,8 @@ def sobol(
 
     ``model(X)`` gets a float64 matrix (one row per sample) and returns one value per row, or a
     matrix with one column per output. It is called on batches of ``batch_rows`` rows, so the
-    whole design never exists in memory.
+    whole design never exists in memory, and once before on a single row to learn the number of
+    outputs. An exception raised by the model propagates unchanged.
     """
     res = SobolResult(
         _core.sobol_run(
@@ -549,7 +555,7 @@ def morris(
     conf_level: float = 0.95,
     output_names: Sequence[str] | None = None,
 ) -> MorrisResult:
-    """Morris screening in one call (N trajectories)."""
+    """Morris screening in one call (N trajectories); ``model`` as for :func:`sobol`."""
     return MorrisResult(
         _core.morris_run(
             problem._core,
