@@ -153,9 +153,12 @@ class Problem:
     def from_salib(cls, problem: dict[str, Any]) -> Problem:
         """From a SALib problem dict (``names``, ``bounds``, optional ``dists``).
 
-        SALib's ``groups`` are not supported and raise :class:`innodex.SensitivityError`.
+        Grouped inputs (SALib's ``groups`` with a group shared by several inputs) are not
+        supported and raise :class:`innodex.SensitivityError`; one group per input (which SALib
+        itself writes into the dict) is accepted.
         """
-        if problem.get("groups") is not None:
+        groups = problem.get("groups")
+        if groups is not None and len(set(groups)) != len(list(groups)):
             raise _core.SensitivityError("grouped inputs ('groups') are not supported")
         return cls(problem["names"], problem["bounds"], problem.get("dists"))
 
