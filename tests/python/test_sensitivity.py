@@ -100,9 +100,7 @@ def test_bad_input_raises_sensitivity_error():
     with pytest.raises(innodex.InnodexError):
         sa.Problem(["a"], [[0, 1]], dists=["weird"])
     with pytest.raises(SensitivityError, match="groups"):
-        sa.Problem.from_salib(
-            {"names": ["a", "b"], "bounds": [[0, 1]] * 2, "groups": ["g", "g"]}
-        )
+        sa.Problem.from_salib({"names": ["a", "b"], "bounds": [[0, 1]] * 2, "groups": ["g", "g"]})
     p = sa.Problem(["a", "b"], [[0, 1], [0, 1]])
     with pytest.raises(SensitivityError, match="output rows"):
         sa.sobol(p, lambda x: x[:-1, 0], 64)
