@@ -197,3 +197,15 @@ fn constant_output_gives_zero_indices_and_a_warning() {
     );
     assert!((res.outputs[1].s1[0] - 1.0).abs() < 0.01);
 }
+
+#[test]
+fn oversized_requests_are_errors_not_aborts() {
+    assert!(matches!(
+        MorrisDesign::optimized(3, 10, 4, 1_000_000, 0),
+        Err(SensitivityError::InvalidOption {
+            option: "candidates",
+            ..
+        })
+    ));
+    assert!(SaltelliDesign::new(1000, usize::MAX / 4, true, Scramble::None, 0, 0).is_err());
+}

@@ -68,7 +68,7 @@ impl MorrisDesign {
     /// al. 2007; greedy selection).
     ///
     /// # Errors
-    /// As [`MorrisDesign::new`], and when `candidates < r`.
+    /// As [`MorrisDesign::new`], and when `candidates < r` or `candidates > 5000`.
     ///
     /// ```
     /// use innodex::sensitivity::{Design, MorrisDesign};
@@ -83,6 +83,15 @@ impl MorrisDesign {
         seed: u64,
     ) -> Result<MorrisDesign, SensitivityError> {
         check(k, r, levels)?;
+        if candidates > MAX_CANDIDATES {
+            return Err(SensitivityError::InvalidOption {
+                option: "candidates",
+                reason: format!(
+                    "at most {MAX_CANDIDATES} candidate trajectories (the selection keeps a \
+                     candidates² distance matrix), got {candidates}"
+                ),
+            });
+        }
         if candidates < r {
             return Err(SensitivityError::InvalidOption {
                 option: "candidates",
@@ -173,6 +182,9 @@ impl MorrisDesign {
         self.levels
     }
 }
+
+/// Largest number of candidate trajectories for [`MorrisDesign::optimized`] (5,000).
+pub(crate) const MAX_CANDIDATES: usize = 5000;
 
 /// Δ = p / (2 (p − 1)).
 pub(crate) fn delta(levels: usize) -> f64 {

@@ -120,6 +120,13 @@ impl SaltelliDesign {
                 ),
             });
         }
+        let step = if second_order { 2 * k + 2 } else { k + 2 };
+        if n.checked_mul(step).and_then(|r| r.checked_mul(k)).is_none() {
+            return Err(SensitivityError::InvalidOption {
+                option: "n",
+                reason: format!("n = {n} rows × {k} inputs overflows"),
+            });
+        }
         if (n as u128) + (skip as u128) > (1u128 << RESOLUTION) {
             return Err(SensitivityError::InvalidOption {
                 option: "n",
