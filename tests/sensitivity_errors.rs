@@ -208,4 +208,12 @@ fn oversized_requests_are_errors_not_aborts() {
         })
     ));
     assert!(SaltelliDesign::new(1000, usize::MAX / 4, true, Scramble::None, 0, 0).is_err());
+    // A design too large to hold whole: an error from `matrix`, while batches still work.
+    let p = Problem::uniform(&[("a", 0.0, 1.0), ("b", 0.0, 1.0), ("c", 0.0, 1.0)]).unwrap();
+    let d = SaltelliDesign::new(3, 1 << 28, true, Scramble::None, 0, 0).unwrap();
+    assert!(matches!(
+        d.matrix(&p),
+        Err(SensitivityError::InvalidOption { option: "n", .. })
+    ));
+    assert_eq!(d.batches(&p, 8).next().unwrap().unwrap().1.nrows(), 8);
 }

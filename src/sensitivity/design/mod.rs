@@ -14,6 +14,9 @@ pub mod saltelli;
 /// number of threads (designs are random-access by row anyway).
 const FILL_BLOCK: usize = 1024;
 
+/// Largest whole design [`Design::matrix`] builds: 2^31 numbers (16 GiB).
+pub(crate) const MAX_MATRIX_CELLS: usize = 1 << 31;
+
 /// Default rows per evaluation batch.
 pub(crate) const DEFAULT_BATCH_ROWS: usize = 1 << 14;
 
@@ -54,9 +57,22 @@ pub trait Design: Sync {
     ///
     /// # Errors
     /// [`SensitivityError::InvalidProblem`] when the problem's size differs from the design's;
-    /// [`SensitivityError::NonFiniteInput`] when a quantile is infinite.
+    /// [`SensitivityError::NonFiniteInput`] when a quantile is infinite;
+    /// [`SensitivityError::InvalidOption`] above 2^31 numbers (use the batches instead).
     fn matrix(&self, problem: &Problem) -> Result<Array2<f64>, SensitivityError> {
         check_problem(self, problem)?;
+        let cells = self.n_rows().checked_mul(self.n_inputs());
+        if cells.is_none_or(|c| c > MAX_MATRIX_CELLS) {
+            return Err(SensitivityError::InvalidOption {
+                option: "n",
+                reason: format!(
+                    "the whole design ({} rows × {} inputs) is too large to hold at once; \
+                     evaluate it in batches (`batches`, `evaluate_design`, `SobolAnalysis::run`)",
+                    self.n_rows(),
+                    self.n_inputs()
+                ),
+            });
+        }
         let mut m = self.unit_matrix();
         if let Some(sl) = m.as_slice_mut() {
             transform_parallel(problem, 0, sl)?;
@@ -207,6 +223,19 @@ where
         return Err(SensitivityError::InvalidOption {
             option: "model",
             reason: "the model declares no outputs".into(),
+        });
+    }
+    if design
+        .n_rows()
+        .checked_mul(m)
+        .is_none_or(|c| c > MAX_MATRIX_CELLS)
+    {
+        return Err(SensitivityError::InvalidOption {
+            option: "n",
+            reason: format!(
+                "the outputs ({} rows × {m}) are too large to hold (more than 2^31 numbers)",
+                design.n_rows()
+            ),
         });
     }
     let mut y = Array2::zeros((design.n_rows(), m));

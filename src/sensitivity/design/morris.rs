@@ -204,6 +204,15 @@ fn check(k: usize, r: usize, levels: usize) -> Result<(), SensitivityError> {
             reason: "at least two trajectories".into(),
         });
     }
+    if r.checked_mul(k + 1)
+        .and_then(|c| c.checked_mul(k))
+        .is_none_or(|c| c > super::MAX_MATRIX_CELLS)
+    {
+        return Err(SensitivityError::InvalidOption {
+            option: "r",
+            reason: format!("{r} trajectories of {k} inputs are too many to hold"),
+        });
+    }
     if levels < 2 || !levels.is_multiple_of(2) {
         return Err(SensitivityError::InvalidOption {
             option: "num_levels",
