@@ -331,6 +331,22 @@ class SobolResult:
         ax.legend()
         return ax
 
+    def plot_second_order(self, ax: Any = None, output: int | str = 0) -> Any:
+        """Heat map of the second-order indices S2 (upper triangle) of one output."""
+        s2 = self._core.s2()
+        if s2 is None:
+            raise _core.SensitivityError("no second-order indices (second_order=False)")
+        ax = axes(ax)
+        o = self._out(output)
+        m = np.ma.masked_invalid(s2[o])
+        mesh = ax.imshow(m, cmap="viridis")
+        ax.figure.colorbar(mesh, ax=ax, label="S2")
+        ticks = np.arange(len(self.names))
+        ax.set_xticks(ticks, self.names, rotation=30, ha="right")
+        ax.set_yticks(ticks, self.names)
+        ax.set_title(f"Second-order Sobol' indices of {self.output_names[o]}")
+        return ax
+
     def _repr_html_(self) -> str:
         return self.to_pandas().to_html(float_format=lambda v: f"{v:.4f}")
 

@@ -134,6 +134,8 @@ def test_results_pickle_and_plot():
     assert pickle.loads(pickle.dumps(p)).names == p.names
     ax = res.plot()
     assert len(ax.patches) == 6
+    ax2 = res.plot_second_order()
+    assert ax2.get_title().startswith("Second-order")
     m = sa.morris(p, Ishigami.evaluate, 10, seed=1)
     assert pickle.loads(pickle.dumps(m)).to_pandas().equals(m.to_pandas())
     m.plot()
