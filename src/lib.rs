@@ -20,8 +20,10 @@ pub mod growth;
 pub mod indicator;
 pub mod plan;
 pub mod projection;
+pub mod ratio;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod series;
 pub mod target;
 

@@ -256,3 +256,32 @@ fn overrides_are_validated_and_leave_the_plan_unchanged_on_error() {
     assert!((g - ((46.0f64 / 35.0).powf(0.2) - 1.0)).abs() < 1e-12);
     assert!((ev.required.required_increment.unwrap() - 2.2).abs() < 1e-12);
 }
+
+#[test]
+fn ratio_indicators_are_derived_from_numerator_and_denominator() {
+    let mut plan = Plan::linyi();
+    // Linyi's GDP 2020 is observed (4805.25); with an assumed R&D spending of 96.1 the R&D
+    // share follows as 96.1 / 4805.25 × 100 = 1.99990 %, labelled implied.
+    plan.set_observation("rd_expenditure", 2020, 96.1, assumed())
+        .unwrap();
+    let p = plan
+        .series("rd_share")
+        .unwrap()
+        .point_at(2020)
+        .unwrap()
+        .clone();
+    assert!((p.value - 96.1 / 4805.25 * 100.0).abs() < 1e-12);
+    assert_eq!(p.provenance.label(), "implied");
+    // Changing the numerator re-derives the share; a given share wins over a derived one.
+    plan.set_observation("rd_expenditure", 2020, 100.0, assumed())
+        .unwrap();
+    let v = plan.series("rd_share").unwrap().value_at(2020).unwrap();
+    assert!((v - 100.0 / 4805.25 * 100.0).abs() < 1e-12);
+    plan.set_observation("rd_share", 2020, 1.8, assumed())
+        .unwrap();
+    plan.set_observation("rd_expenditure", 2020, 120.0, assumed())
+        .unwrap();
+    assert_eq!(plan.series("rd_share").unwrap().value_at(2020), Some(1.8));
+    let ev = plan.evaluate("rd_share").unwrap();
+    assert_eq!(ev.required.baseline.unwrap().value, 1.8);
+}
