@@ -43,22 +43,19 @@ fn project_table_labels_assumptions_and_selects_scenarios() {
 
 #[test]
 fn report_gets_a_projection_section() {
-    let out = innodex(&[
-        "report",
-        "--project",
-        "--paths",
-        "1000",
-        "--format",
-        "markdown",
-    ]);
+    // On by default for the Linyi plan, which ships scenarios.
+    let out = innodex(&["report", "--paths", "1000", "--format", "markdown"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("## Projections"));
     assert!(text.contains("| `hte_count` | multiple of the base-year value"));
-    let out = innodex(&["report", "--project", "--paths", "1000", "--format", "json"]);
+    let out = innodex(&["report", "--paths", "1000", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["targets"].as_array().unwrap().len(), 12);
     assert_eq!(v["projection"]["rows"].as_array().unwrap().len(), 36);
+    let out = innodex(&["report", "--no-project", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("projection").is_none());
 }
 
 #[test]

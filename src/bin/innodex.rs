@@ -47,9 +47,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: OutFormat,
-        /// Add the projection section (Monte Carlo under each scenario).
+        /// Leave out the projection section (Monte Carlo under each scenario; on by default
+        /// when the plan has shipped scenarios or `--scenarios` is given).
         #[arg(long)]
-        project: bool,
+        no_project: bool,
         #[command(flatten)]
         projection: projection_cli::ProjectArgs,
     },
@@ -117,7 +118,7 @@ mod projection_cli {
     pub(super) struct ProjectArgs {
         /// A scenario file (TOML); the shipped Linyi scenarios when absent.
         #[arg(long, value_name = "FILE")]
-        scenarios: Option<std::path::PathBuf>,
+        pub(super) scenarios: Option<std::path::PathBuf>,
         /// Run only this scenario (repeatable).
         #[arg(long = "scenario", value_name = "NAME")]
         only: Vec<String>,
@@ -235,11 +236,11 @@ mod projection_cli {
 
     pub(super) fn report_with_projection(
         plan: &Plan,
+        report: PlanReport,
         a: &ProjectArgs,
         format: Format,
     ) -> Result<String, UserError> {
         let p = run(plan, a)?;
-        let report = PlanReport::new(plan);
         let section = ProjectionSection::new(plan, &p);
         Ok(match format {
             Format::Json => {
@@ -331,22 +332,23 @@ fn run(cli: Cli) -> Result<String, UserError> {
         Command::Report {
             plan,
             format,
-            project,
+            no_project,
             projection,
         } => {
             let plan = load_plan(&plan)?;
-            if project {
-                return projection_cli::report_with_projection(&plan, &projection, format.into());
-            }
-            let format = match format {
-                OutFormat::Table => Format::Table,
-                OutFormat::Json => Format::Json,
-                OutFormat::Csv => Format::Csv,
-                OutFormat::Markdown => Format::Markdown,
-            };
             // The sensitivity section of the Linyi plan (a fixed seed: same report every run).
             let report = PlanReport::new(&plan).with_rd_share_sensitivity(1 << 12, 2021)?;
-            Ok(report.render(format))
+            let has_scenarios =
+                projection.scenarios.is_some() || plan.meta().id == "linyi-2021-2025";
+            if has_scenarios && !no_project {
+                return projection_cli::report_with_projection(
+                    &plan,
+                    report,
+                    &projection,
+                    format.into(),
+                );
+            }
+            Ok(report.render(format.into()))
         }
         Command::Project {
             plan,
