@@ -1,0 +1,19 @@
+//! Composite indices: the full construction pipeline of a composite indicator and the analysis
+//! of its robustness, after the OECD/JRC *Handbook on Constructing Composite Indicators* (2008)
+//! and the JRC's COINr package.
+
+pub mod aggregate;
+pub mod denominate;
+pub mod error;
+pub mod framework;
+pub mod impute;
+pub mod normalise;
+pub mod pipeline;
+pub mod screen;
+pub mod stats;
+pub mod table;
+pub mod treat;
+
+pub use error::IndexError;
+pub use framework::Framework;
+pub use pipeline::{Build, CompositeIndex, PipelineSpec};
