@@ -220,7 +220,6 @@ pub struct Framework {
     n_ind: usize,
     root: usize,
     level_names: Vec<String>,
-    #[serde(skip)]
     by_code: HashMap<String, usize>,
 }
 
@@ -456,16 +455,6 @@ impl Framework {
         let spec: FrameworkSpec =
             toml::from_str(text).map_err(|e| IndexError::Spec(e.to_string()))?;
         Framework::from_spec(&spec)
-    }
-
-    /// Restores the code lookup after deserialisation.
-    pub(crate) fn reindex(&mut self) {
-        self.by_code = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.code.clone(), i))
-            .collect();
     }
 
     /// All nodes: indicators first, then aggregates by level.

@@ -17,7 +17,7 @@
 //! let (y, filled) = impute_column(&x, &Imputation::GroupMean { group: "g".into() }, Some(&groups));
 //! assert_eq!(y, vec![1.0, 2.0, 3.0, 10.0, 10.0]);
 //! assert_eq!(filled, vec![1, 3]);
-//! let (y, _) = impute_column(&x, &Imputation::Median, None);
+//! let (y, _) = impute_column::<&str>(&x, &Imputation::Median, None);
 //! assert_eq!(y[1], 3.0);
 //! ```
 
@@ -29,6 +29,8 @@ use super::stats;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Imputation {
+    /// No imputation (an alternative in uncertainty analyses).
+    None,
     /// The indicator's mean over all units.
     Mean,
     /// The indicator's median over all units.
@@ -78,6 +80,7 @@ impl Imputation {
     /// A short label.
     pub fn label(&self) -> String {
         match self {
+            Imputation::None => "none".into(),
             Imputation::Mean => "mean".into(),
             Imputation::Median => "median".into(),
             Imputation::GroupMean { group } => format!("group mean ({group})"),
@@ -139,7 +142,7 @@ pub fn impute_column<S: AsRef<str>>(
                 }
             }
         }
-        Imputation::CarryForward { .. } | Imputation::Linear { .. } => {}
+        Imputation::None | Imputation::CarryForward { .. } | Imputation::Linear { .. } => {}
     }
     (y, filled)
 }

@@ -3,16 +3,21 @@
 //! and the JRC's COINr package.
 
 pub mod aggregate;
+pub mod coherence;
 pub mod denominate;
 pub mod error;
 pub mod framework;
 pub mod impute;
 pub mod normalise;
+pub mod panel;
 pub mod pipeline;
+pub mod results;
 pub mod screen;
+pub mod spec;
 pub mod stats;
 pub mod table;
 pub mod treat;
+pub mod uncertainty;
 
 pub use error::IndexError;
 pub use framework::Framework;

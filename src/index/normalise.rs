@@ -223,8 +223,8 @@ pub fn normalise_column(
             if hi == lo {
                 return Err(NormaliseFailure::ZeroRange(lo * d));
             }
-            let s = (high - low) / (hi - lo);
-            map(&|v| (v - lo) * s + low)
+            // COINr's order of operations: exactly `low` and `high` at the extremes.
+            map(&|v| (v - lo) / (hi - lo) * (high - low) + low)
         }
         Normalisation::ZScore { mean, sd } => {
             let m = stats::mean(&xs);

@@ -210,6 +210,156 @@ pub struct CompositeIndex {
 pub(crate) mod engine {
     use super::*;
 
+    /// Everything a build needs, resolved to positions (no look-ups by code in hot loops).
+    #[derive(Debug, Clone)]
+    pub struct Resolved {
+        pub denominate: Option<Vec<Option<denominate::Denomination>>>,
+        pub impute: Option<Imputation>,
+        pub screen: Option<ScreenSpec>,
+        pub screen_first: bool,
+        pub treat: Option<Vec<Option<TreatParams>>>,
+        pub norms: Vec<Normalisation>,
+        pub aggs: Vec<Aggregation>,
+        pub weights: Vec<f64>,
+        pub min_availability: Option<f64>,
+    }
+
+    /// Resolves and validates a spec against a framework and data.
+    pub fn resolve(
+        fw: &Framework,
+        data: &UnitData,
+        spec: &PipelineSpec,
+    ) -> Result<Resolved, IndexError> {
+        resolve_with(fw, data, spec, false)
+    }
+
+    /// As [`resolve`]; with `panel`, a panel imputation method is accepted and left to the
+    /// caller (it is dropped from the result).
+    pub fn resolve_with(
+        fw: &Framework,
+        data: &UnitData,
+        spec: &PipelineSpec,
+        panel: bool,
+    ) -> Result<Resolved, IndexError> {
+        let denominate = match &spec.denominate {
+            None => None,
+            Some(d) => Some(denominate::resolve(fw, data, d)?),
+        };
+        if let Some(m) = &spec.impute {
+            if let Some(g) = m.group() {
+                if !data.groups.contains_key(g) {
+                    return Err(IndexError::Unknown {
+                        kind: "group",
+                        code: g.to_string(),
+                    });
+                }
+            }
+            if m.is_panel() && !panel {
+                return Err(IndexError::bad(
+                    "impute",
+                    format!(
+                        "{} needs several years of data: build a panel (innodex::index::panel)",
+                        m.label()
+                    ),
+                ));
+            }
+        }
+        if let Some(a) = spec.min_availability {
+            if !(0.0..=1.0).contains(&a) {
+                return Err(IndexError::bad(
+                    "min_availability",
+                    format!("{a} is not in [0, 1]"),
+                ));
+            }
+        }
+        Ok(Resolved {
+            denominate,
+            impute: spec
+                .impute
+                .clone()
+                .filter(|m| *m != Imputation::None && !m.is_panel()),
+            screen: spec.screen.clone(),
+            screen_first: spec.screen_before_impute,
+            treat: match &spec.treat {
+                None => None,
+                Some(t) => Some(treatments(fw, t)?),
+            },
+            norms: normalisations(fw, spec)?,
+            aggs: aggregations(fw, spec)?,
+            weights: fw.weights_with(&spec.weights)?,
+            min_availability: spec.min_availability,
+        })
+    }
+
+    /// Runs denomination to normalisation. Returns the rows of `data` kept by screening and
+    /// the normalised indicator columns (for those rows).
+    pub fn prefix(
+        fw: &Framework,
+        data: &UnitData,
+        r: &Resolved,
+    ) -> Result<(Vec<usize>, Vec<Vec<f64>>), IndexError> {
+        let (rows, cur) = treated(fw, data, r)?;
+        Ok((rows, normalise(fw, &cur, &r.norms)?))
+    }
+
+    /// Runs denomination to treatment. Returns the rows of `data` kept by screening and the
+    /// treated indicator columns (for those rows).
+    pub fn treated(
+        fw: &Framework,
+        data: &UnitData,
+        r: &Resolved,
+    ) -> Result<(Vec<usize>, Vec<Vec<f64>>), IndexError> {
+        let mut cur = match &r.denominate {
+            None => data.values.clone(),
+            Some(how) => denominate::apply(data, &data.values, how),
+        };
+        let mut rows: Vec<usize> = (0..data.n_rows()).collect();
+        let imp = |cur: &mut Vec<Vec<f64>>, rows: &[usize]| {
+            if let Some(m) = &r.impute {
+                let g: Option<Vec<Option<String>>> = m
+                    .group()
+                    .map(|g| rows.iter().map(|&k| data.groups[g][k].clone()).collect());
+                *cur = impute(cur, m, g.as_deref()).0;
+            }
+        };
+        let scr = |cur: &mut Vec<Vec<f64>>, rows: &mut Vec<usize>| -> Result<(), IndexError> {
+            if let Some(s) = &r.screen {
+                let units: Vec<String> = rows.iter().map(|&k| data.units[k].clone()).collect();
+                let keep = screen::screen(cur, &units, s)?.kept_rows();
+                *cur = cur
+                    .iter()
+                    .map(|c| keep.iter().map(|&i| c[i]).collect())
+                    .collect();
+                *rows = keep.iter().map(|&i| rows[i]).collect();
+            }
+            Ok(())
+        };
+        if r.screen_first {
+            scr(&mut cur, &mut rows)?;
+            imp(&mut cur, &rows);
+        } else {
+            imp(&mut cur, &rows);
+            scr(&mut cur, &mut rows)?;
+        }
+        if rows.is_empty() {
+            return Err(IndexError::bad("screen", "no unit passes the screening"));
+        }
+        let units: Vec<String> = rows.iter().map(|&k| data.units[k].clone()).collect();
+        check_units(
+            &cur,
+            &units,
+            if r.screen.is_some() {
+                " after screening"
+            } else {
+                ""
+            },
+        )?;
+        if let Some(t) = &r.treat {
+            cur = treat_values(fw, &cur, t)?;
+        }
+        Ok((rows, cur))
+    }
+
     /// Per-indicator normalisation methods.
     pub fn normalisations(
         fw: &Framework,
@@ -454,43 +604,18 @@ impl CompositeIndex {
             indicators: codes.clone(),
             values,
         };
-        let weights = fw.weights_with(&spec.weights)?;
-        let norms = engine::normalisations(fw, spec)?;
-        let aggs = engine::aggregations(fw, spec)?;
+        let rp = engine::resolve(fw, data, spec)?;
         let raw = stage("raw", &data.units, data.values.clone());
         let mut units = data.units.clone();
         let mut cur = data.values.clone();
         let mut groups: BTreeMap<String, Vec<Option<String>>> = data.groups.clone();
-
-        let denominated = match &spec.denominate {
+        let denominated = match &rp.denominate {
             None => None,
-            Some(d) => {
-                let how = denominate::resolve(fw, data, d)?;
-                cur = denominate::apply(data, &cur, &how);
+            Some(how) => {
+                cur = denominate::apply(data, &cur, how);
                 Some(stage("denominated", &units, cur.clone()))
             }
         };
-        if let Some(Imputation::GroupMean { group } | Imputation::GroupMedian { group }) =
-            &spec.impute
-        {
-            if !groups.contains_key(group) {
-                return Err(IndexError::Unknown {
-                    kind: "group",
-                    code: group.clone(),
-                });
-            }
-        }
-        if let Some(m) = &spec.impute {
-            if m.is_panel() {
-                return Err(IndexError::bad(
-                    "impute",
-                    format!(
-                        "{} needs several years of data: build a panel (innodex::index::panel)",
-                        m.label()
-                    ),
-                ));
-            }
-        }
         let mut imputed = None;
         let mut imputed_points = Vec::new();
         let mut screened = None;
@@ -499,7 +624,7 @@ impl CompositeIndex {
             |cur: &mut Vec<Vec<f64>>,
              units: &[String],
              groups: &BTreeMap<String, Vec<Option<String>>>| {
-                if let Some(m) = &spec.impute {
+                if let Some(m) = &rp.impute {
                     let g = m.group().map(|g| groups[g].as_slice());
                     let (y, filled) = engine::impute(cur, m, g);
                     imputed_points = filled
@@ -555,11 +680,10 @@ impl CompositeIndex {
         )?;
 
         let mut treatment = Vec::new();
-        let treated = match &spec.treat {
+        let treated = match &rp.treat {
             None => None,
-            Some(t) => {
-                let params = engine::treatments(fw, t)?;
-                let (y, rec) = engine::treat(fw, &cur, &params)?;
+            Some(params) => {
+                let (y, rec) = engine::treat(fw, &cur, params)?;
                 treatment = rec
                     .into_iter()
                     .enumerate()
@@ -573,9 +697,16 @@ impl CompositeIndex {
                 Some(stage("treated", &units, cur.clone()))
             }
         };
-        let norm = engine::normalise(fw, &cur, &norms)?;
+        let norm = engine::normalise(fw, &cur, &rp.norms)?;
         let normalised = stage("normalised", &units, norm.clone());
-        let all = aggregate::aggregate(fw, &norm, &units, &weights, &aggs, spec.min_availability)?;
+        let all = aggregate::aggregate(
+            fw,
+            &norm,
+            &units,
+            &rp.weights,
+            &rp.aggs,
+            rp.min_availability,
+        )?;
         let scores = Stage {
             name: "aggregated".into(),
             units: units.clone(),
@@ -585,7 +716,7 @@ impl CompositeIndex {
         Ok(Build {
             framework: fw.clone(),
             spec: spec.clone(),
-            weights,
+            weights: rp.weights.clone(),
             raw,
             denominated,
             imputed,

@@ -209,6 +209,41 @@ pub fn read_imeta_str(text: &str, table: &str) -> Result<Meta, IndexError> {
     })
 }
 
+/// Names of the identifying columns of a unit table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnNames {
+    /// Unit code column (default `uCode`).
+    #[serde(default = "d_unit")]
+    pub unit: String,
+    /// Unit name column (default `uName`).
+    #[serde(default = "d_name")]
+    pub name: String,
+    /// Year column (default `Time`).
+    #[serde(default = "d_time")]
+    pub time: String,
+}
+
+fn d_unit() -> String {
+    "uCode".into()
+}
+fn d_name() -> String {
+    "uName".into()
+}
+fn d_time() -> String {
+    "Time".into()
+}
+
+impl Default for ColumnNames {
+    fn default() -> Self {
+        ColumnNames {
+            unit: d_unit(),
+            name: d_name(),
+            time: d_time(),
+        }
+    }
+}
+
 /// Unit data: one row per unit (and year), with groups, denominators and indicator columns.
 /// Indicator values are held column-wise (`values[indicator][unit]`), missing as `NaN`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,13 +303,36 @@ impl UnitData {
         denominators: &[String],
         groups: &[String],
     ) -> Result<UnitData, IndexError> {
+        UnitData::from_csv_str_with(
+            text,
+            table,
+            &ColumnNames::default(),
+            indicators,
+            denominators,
+            groups,
+        )
+    }
+
+    /// As [`UnitData::from_csv_str`] with other names for the unit, name and time columns
+    /// (e.g. a long table with `region_en` and `year`).
+    ///
+    /// # Errors
+    /// As [`UnitData::from_csv`].
+    pub fn from_csv_str_with(
+        text: &str,
+        table: &str,
+        names: &ColumnNames,
+        indicators: &[String],
+        denominators: &[String],
+        groups: &[String],
+    ) -> Result<UnitData, IndexError> {
         let (headers, rows) = read_records(text, table)?;
         let col = |name: &str| headers.iter().position(|h| h == name);
-        let c_code = col("uCode").ok_or_else(|| IndexError::MissingColumn {
+        let c_code = col(&names.unit).ok_or_else(|| IndexError::MissingColumn {
             table: table.into(),
-            column: "uCode".into(),
+            column: names.unit.clone(),
         })?;
-        let (c_name, c_time) = (col("uName"), col("Time"));
+        let (c_name, c_time) = (col(&names.name), col(&names.time));
         let mut ind_cols = Vec::with_capacity(indicators.len());
         for code in indicators {
             ind_cols.push(col(code).ok_or_else(|| IndexError::MissingColumn {
@@ -329,7 +387,7 @@ impl UnitData {
             if code.is_empty() {
                 return Err(IndexError::Csv {
                     table: table.into(),
-                    message: format!("row {row}: empty uCode"),
+                    message: format!("row {row}: empty unit code (column `{}`)", names.unit),
                 });
             }
             data.names.push(

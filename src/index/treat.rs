@@ -30,14 +30,17 @@
 //!
 //! ```
 //! use innodex::index::treat::{treat_column, TreatParams, Transform};
-//! // COINr's own example: 1..10 with two outliers, at most 2 points.
+//! // COINr's own example: 1..10 with two outliers (skewness 3.06, kurtosis 9.74). Moving 100
+//! // down to the next value, 30, is enough (skewness 1.71 < 2).
 //! let mut x: Vec<f64> = (1..=10).map(f64::from).collect();
 //! x.extend([30.0, 100.0]);
-//! let p = TreatParams { winmax: 2, skew: 2.0, kurt: 3.5, fallback: Transform::None, combine: false };
+//! let p = TreatParams { winmax: 5, skew: 2.0, kurt: 3.5, fallback: Transform::LogCt, combine: false };
 //! let t = treat_column(&x, &p).unwrap();
-//! assert_eq!(t.n_winsorised, 2);
-//! assert_eq!(&t.values[10..], &[10.0, 10.0]);
+//! assert_eq!(t.passed_before, Some(false));
+//! assert_eq!(t.n_winsorised, 1);
+//! assert_eq!(&t.values[10..], &[30.0, 30.0]);
 //! assert_eq!(t.passed_after, Some(true));
+//! assert_eq!(t.points.len(), 1);
 //! ```
 
 use std::collections::BTreeMap;
