@@ -3,9 +3,10 @@
 //! and maximum are taken over the whole eight-year period"; COINr `Normalise(purse,
 //! global = TRUE)`), panel imputation across years, and per-unit trends.
 //!
-//! Per year, the pipeline runs denomination, cross-section imputation, screening and
-//! treatment; then every year's treated values are normalised together (or year by year with
-//! `global_bounds = false`), and each year is aggregated. A panel imputation method
+//! Per year, the pipeline runs denomination, cross-section imputation and screening; then the
+//! outlier treatment and the normalisation are applied to all years' values together (or year
+//! by year with `global_bounds = false`), and each year is aggregated. Treating the pooled
+//! panel keeps one decision per indicator (winsorise or log-transform) for every year. A panel imputation method
 //! (`carry_forward`, `linear`) in the pipeline is applied across years first.
 //!
 //! ```
@@ -215,15 +216,24 @@ impl Panel {
         let years = data.years();
         let r = engine::resolve_with(fw, &data, &spec.pipeline, true)?;
         let in_year = |y: i32, e: IndexError| IndexError::Mismatch(format!("year {y}: {e}"));
+        // With bounds over all years, the outlier treatment is also decided once on the pooled
+        // panel: decided year by year it could log-transform an indicator in one year and only
+        // winsorise it in the next, and scores would no longer compare across years.
+        let pooled = spec.global_bounds && r.treat.is_some();
+        let mut per_year_r = r.clone();
+        if pooled {
+            per_year_r.treat = None;
+        }
         let mut per_year = Vec::with_capacity(years.len());
         for &y in &years {
             let d = data.year(y);
-            let (rows, treated) = engine::treated(fw, &d, &r).map_err(|e| in_year(y, e))?;
+            let (rows, treated) =
+                engine::treated(fw, &d, &per_year_r).map_err(|e| in_year(y, e))?;
             let units: Vec<String> = rows.iter().map(|&k| d.units[k].clone()).collect();
             per_year.push((y, units, treated));
         }
         let normalised: Vec<Vec<Vec<f64>>> = if spec.global_bounds {
-            let joint: Vec<Vec<f64>> = (0..fw.n_indicators())
+            let mut joint: Vec<Vec<f64>> = (0..fw.n_indicators())
                 .map(|j| {
                     per_year
                         .iter()
@@ -231,6 +241,9 @@ impl Panel {
                         .collect()
                 })
                 .collect();
+            if let (true, Some(t)) = (pooled, &r.treat) {
+                joint = engine::treat_values(fw, &joint, t)?;
+            }
             let norm = engine::normalise(fw, &joint, &r.norms)?;
             let mut out = Vec::with_capacity(per_year.len());
             let mut start = 0;

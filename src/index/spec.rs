@@ -310,6 +310,17 @@ impl IndexSpecFile {
                     change: t.map(|t| t.change).unwrap_or(f64::NAN),
                 });
             }
+            panel_rows.retain(|r: &PanelRow| r.scores.iter().any(|v| !v.is_nan()));
+            panel_rows.sort_by(|a, b| {
+                let (x, y) = (
+                    a.scores.last().copied().unwrap_or(f64::NAN),
+                    b.scores.last().copied().unwrap_or(f64::NAN),
+                );
+                match (x.is_nan(), y.is_nan()) {
+                    (false, false) => y.total_cmp(&x),
+                    (p, q) => p.cmp(&q),
+                }
+            });
             report_years = pb.years.clone();
         }
         let year = match self.data.year {
