@@ -194,11 +194,11 @@ fn effective_weights_sum_to_one_and_follow_the_tree() {
     let b = asem().build(&PipelineSpec::coinr_example()).unwrap();
     let ew = b.framework.effective_weights(&b.weights);
     let idx = b.score("Index").unwrap();
-    for r in 0..b.units().len() {
+    for (r, value) in idx.iter().enumerate() {
         let direct: f64 = (0..b.framework.n_indicators())
             .map(|j| ew[j] * b.normalised.values[j][r])
             .sum();
-        assert!((direct - idx[r]).abs() < 1e-9);
+        assert!((direct - value).abs() < 1e-9);
     }
 }
 

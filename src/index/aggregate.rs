@@ -94,7 +94,7 @@ pub fn weighted_mean(x: &[f64], w: &[f64], method: &Aggregation) -> Result<f64, 
             sw += w[i];
         }
     }
-    if !(sw > 0.0) {
+    if sw.is_nan() || sw <= 0.0 {
         return Ok(f64::NAN);
     }
     match method {
@@ -113,7 +113,7 @@ pub fn weighted_mean(x: &[f64], w: &[f64], method: &Aggregation) -> Result<f64, 
             for (i, &v) in x.iter().enumerate() {
                 if !v.is_nan() {
                     let y = v + sh;
-                    if !(y > 0.0) {
+                    if y.is_nan() || y <= 0.0 {
                         return Err(MeanFailure {
                             at: i,
                             method: "geometric",
@@ -128,7 +128,7 @@ pub fn weighted_mean(x: &[f64], w: &[f64], method: &Aggregation) -> Result<f64, 
             let mut s = 0.0;
             for (i, &v) in x.iter().enumerate() {
                 if !v.is_nan() {
-                    if !(v > 0.0) {
+                    if v <= 0.0 {
                         return Err(MeanFailure {
                             at: i,
                             method: "harmonic",
@@ -151,7 +151,7 @@ pub fn weighted_mean(x: &[f64], w: &[f64], method: &Aggregation) -> Result<f64, 
             let mut s = 0.0;
             for (i, &v) in x.iter().enumerate() {
                 if !v.is_nan() {
-                    if (*p < 0.0 && !(v > 0.0)) || v < 0.0 {
+                    if (*p < 0.0 && v <= 0.0) || v < 0.0 {
                         return Err(MeanFailure {
                             at: i,
                             method: "power",

@@ -247,7 +247,8 @@ pub fn pca(cols: &[&[f64]]) -> Result<Pca, IndexError> {
         .collect();
     let mut corr = DMatrix::<f64>::identity(k, k);
     for a in 0..k {
-        if !(stats::sd(&sub[a]) > 0.0) {
+        let s = stats::sd(&sub[a]);
+        if s.is_nan() || s <= 0.0 {
             return Err(IndexError::bad(
                 "pca",
                 format!("variable {} is constant", a + 1),

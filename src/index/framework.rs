@@ -314,8 +314,8 @@ impl Framework {
             });
         }
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for i in 0..n {
-            if let Some(p) = parent[i] {
+        for (i, p) in parent.iter().enumerate() {
+            if let Some(p) = *p {
                 children[p].push(i);
             }
         }

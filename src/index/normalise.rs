@@ -229,7 +229,7 @@ pub fn normalise_column(
         Normalisation::ZScore { mean, sd } => {
             let m = stats::mean(&xs);
             let s = stats::sd(&xs);
-            if !(s > 0.0) {
+            if s.is_nan() || s <= 0.0 {
                 return Err(NormaliseFailure::ZeroRange(lo * d));
             }
             map(&|v| (v - m) / s * sd + mean)

@@ -462,12 +462,15 @@ pub(crate) mod engine {
         Ok(())
     }
 
+    /// Treated columns and the record of each.
+    pub type Treated = (Vec<Vec<f64>>, Vec<Option<ColumnTreatment>>);
+
     /// Treatment of all columns.
     pub fn treat(
         fw: &Framework,
         cols: &[Vec<f64>],
         params: &[Option<TreatParams>],
-    ) -> Result<(Vec<Vec<f64>>, Vec<Option<ColumnTreatment>>), IndexError> {
+    ) -> Result<Treated, IndexError> {
         let mut out = Vec::with_capacity(cols.len());
         let mut rec = Vec::with_capacity(cols.len());
         for (j, c) in cols.iter().enumerate() {

@@ -151,7 +151,7 @@ pub fn screen(
             1.0 - n_zero as f64 / present as f64
         };
         let low_data = availability < spec.min_availability;
-        let low_nonzero = !(nonzero_share >= spec.min_nonzero);
+        let low_nonzero = nonzero_share.is_nan() || nonzero_share < spec.min_nonzero;
         let mut included = match spec.by {
             ScreenBy::Na => !low_data,
             ScreenBy::Zeros => !low_nonzero,

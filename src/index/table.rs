@@ -159,7 +159,7 @@ pub fn read_imeta_str(text: &str, table: &str) -> Result<Meta, IndexError> {
         let code = r.get(c_code).unwrap_or("").to_string();
         let level = num(row, r, c_level, "Level")?;
         let ty = text_of(r, c_type).unwrap_or_else(|| match level {
-            Some(l) if l == 1.0 => "Indicator".into(),
+            Some(1.0) => "Indicator".into(),
             Some(_) => "Aggregate".into(),
             None => "Other".into(),
         });

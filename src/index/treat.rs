@@ -98,7 +98,7 @@ impl Transform {
             Transform::LogCtOrig => x.iter().map(|&v| (v - lo + 1.0).ln()).collect(),
             Transform::LogGii { upper } => {
                 let m = upper.unwrap_or(hi);
-                if !(m > 1.0) || !m.is_finite() {
+                if m.is_nan() || m <= 1.0 || !m.is_finite() {
                     return Err(format!(
                         "the GII scaled log needs an upper value M > 1 (got {m}); it would reverse or collapse the indicator — set `upper` or use log_ct"
                     ));
@@ -459,8 +459,8 @@ mod tests {
         let t = treat_column(&x, &p).unwrap();
         assert_eq!(t.transform, Some(Transform::LogCt));
         let (lo, hi) = stats::min_max(&x);
-        for i in 0..x.len() {
-            assert!((t.values[i] - (x[i] - lo + 0.01 * (hi - lo)).ln()).abs() < 1e-12);
+        for (v, xi) in t.values.iter().zip(&x) {
+            assert!((v - (xi - lo + 0.01 * (hi - lo)).ln()).abs() < 1e-12);
         }
         assert_eq!(t.n_winsorised, 0);
     }

@@ -582,7 +582,7 @@ fn sobol_estimates(
                 st += (a - c) * (a - c);
                 n += 1;
             }
-            if n == 0 || !(v > 0.0) {
+            if n == 0 || v.is_nan() || v <= 0.0 {
                 (f64::NAN, f64::NAN)
             } else {
                 (s1 / n as f64 / v, st / (2.0 * n as f64 * v))
