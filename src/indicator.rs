@@ -211,12 +211,12 @@ impl Indicator {
                 "`numerator`/`denominator` are only allowed with kind = \"ratio\"",
             ));
         }
-        if let Some(s) = self.scale {
-            if !(s.is_finite() && s > 0.0) {
-                return Err(invalid(&format!(
-                    "`scale` must be positive and finite, got {s}"
-                )));
-            }
+        if let Some(s) = self.scale
+            && !(s.is_finite() && s > 0.0)
+        {
+            return Err(invalid(&format!(
+                "`scale` must be positive and finite, got {s}"
+            )));
         }
         Ok(())
     }

@@ -278,6 +278,7 @@ impl Plan {
             points.sort_by_key(|p| p.year);
             series.insert(ind.id.clone(), Series::new(ind, points)?);
         }
+        Self::derive_ratios(&indicators, &mut series)?;
         let mut target_ids = HashSet::new();
         for t in &targets {
             if !target_ids.insert(t.id.as_str()) {
@@ -311,6 +312,49 @@ impl Plan {
             series,
             targets,
         })
+    }
+
+    /// Fills the years where a ratio indicator is not observed but its numerator and
+    /// denominator both are: value = numerator / denominator × scale, labelled implied.
+    /// An observed ratio always wins over a derived one.
+    fn derive_ratios(
+        indicators: &[Indicator],
+        series: &mut BTreeMap<String, Series>,
+    ) -> Result<(), PlanError> {
+        for ind in indicators {
+            let (Some(num), Some(den)) = (&ind.numerator, &ind.denominator) else {
+                continue;
+            };
+            let scale = ind.scale.unwrap_or(1.0);
+            let derivation = Provenance::Implied {
+                note: format!("{num} / {den} × {scale}"),
+            };
+            // A year is (re)derived unless the ratio itself was given for it.
+            let free = |year| {
+                series[&ind.id]
+                    .point_at(year)
+                    .is_none_or(|p| p.provenance == derivation)
+            };
+            let derived: Vec<Point> = series[num]
+                .points()
+                .iter()
+                .filter_map(|n| {
+                    let d = series[den].value_at(n.year)?;
+                    (d != 0.0 && free(n.year)).then(|| Point {
+                        year: n.year,
+                        value: n.value / d * scale,
+                        provenance: derivation.clone(),
+                    })
+                })
+                .collect();
+            let s = series
+                .get_mut(&ind.id)
+                .expect("every indicator has a series");
+            for p in derived {
+                s.upsert(ind, p)?;
+            }
+        }
+        Ok(())
     }
 
     /// The `[plan]` table.
@@ -380,8 +424,9 @@ impl Plan {
                 whom: "the override".into(),
                 indicator: indicator.to_string(),
             })?;
-        let series = self.series.entry(ind.id.clone()).or_default();
-        series.upsert(
+        // Work on a copy so that an error (also in a derived ratio) leaves the plan unchanged.
+        let mut all = self.series.clone();
+        all.entry(ind.id.clone()).or_default().upsert(
             ind,
             Point {
                 year,
@@ -389,6 +434,8 @@ impl Plan {
                 provenance,
             },
         )?;
+        Self::derive_ratios(&self.indicators, &mut all)?;
+        self.series = all;
         Ok(())
     }
 

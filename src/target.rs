@@ -245,7 +245,9 @@ pub enum TargetError {
         field: &'static str,
     },
     /// An unknown `kind`.
-    #[error("target `{target}`: unknown kind `{kind}` (expected level, multiple_of_base, at_least_reference, yearly_flow, net_increase, growth_floor or cumulative_flow)")]
+    #[error(
+        "target `{target}`: unknown kind `{kind}` (expected level, multiple_of_base, at_least_reference, yearly_flow, net_increase, growth_floor or cumulative_flow)"
+    )]
     UnknownKind {
         /// Target id.
         target: String,
@@ -380,7 +382,7 @@ impl TryFrom<TargetSpec> for Target {
                 return Err(TargetError::UnknownKind {
                     target: s.id,
                     kind: s.kind,
-                })
+                });
             }
         };
         let present: [(&'static str, bool); 12] = [
@@ -413,19 +415,19 @@ impl TryFrom<TargetSpec> for Target {
                 field: "path",
             });
         }
-        if let Some(a) = s.about {
-            if !(a.is_finite() && (0.0..1.0).contains(&a)) {
-                return Err(bad(
-                    "about",
-                    a.to_string(),
-                    "must be a relative tolerance in [0, 1)",
-                ));
-            }
+        if let Some(a) = s.about
+            && !(a.is_finite() && (0.0..1.0).contains(&a))
+        {
+            return Err(bad(
+                "about",
+                a.to_string(),
+                "must be a relative tolerance in [0, 1)",
+            ));
         }
-        if let (Some(b), Some(by)) = (s.base_year, s.by) {
-            if by <= b {
-                return Err(bad("by", by.to_string(), "must be after `base_year`"));
-            }
+        if let (Some(b), Some(by)) = (s.base_year, s.by)
+            && by <= b
+        {
+            return Err(bad("by", by.to_string(), "must be after `base_year`"));
         }
         Ok(Target {
             id: s.id,
@@ -753,7 +755,10 @@ impl Target {
         let level: Option<(f64, String)> = match &self.rule {
             Rule::Level { value, .. } => Some((*value, "stated level".into())),
             Rule::MultipleOfBase { factor, .. } => match b {
-                Some(b) => Some((factor * b, format!("{} × {base_year} level", fmt_num(*factor)))),
+                Some(b) => Some((
+                    factor * b,
+                    format!("{} × {base_year} level", fmt_num(*factor)),
+                )),
                 None => {
                     req.note = no_baseline.clone();
                     None
@@ -792,7 +797,10 @@ impl Target {
             Rule::GrowthFloor { min_rate, from, to } => b.map(|b| {
                 (
                     b * (1.0 + min_rate).powi(to - from + 1),
-                    format!("{base_year} level grown {}% a year", fmt_num(min_rate * 100.0)),
+                    format!(
+                        "{base_year} level grown {}% a year",
+                        fmt_num(min_rate * 100.0)
+                    ),
                 )
             }),
             Rule::YearlyFlow { min, from, to } => {

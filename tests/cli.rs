@@ -21,3 +21,158 @@ fn report_lists_all_twelve_targets_with_a_status() {
         assert!(!t["detail"].as_str().unwrap().is_empty(), "{t}");
     }
 }
+
+fn assert_user_error(out: &std::process::Output, needles: &[&str]) {
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    for n in needles {
+        assert!(err.contains(n), "`{n}` not in: {err}");
+    }
+}
+
+fn write_plan(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("innodex-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn every_format_renders_every_target() {
+    for format in ["table", "markdown", "csv", "json"] {
+        let out = innodex(&["report", "--format", format]);
+        assert!(out.status.success(), "{format}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        for id in [
+            "rd_share",
+            "hte_net_increase",
+            "tsme_entries",
+            "talent_young",
+        ] {
+            assert!(text.contains(id), "{format} lacks {id}");
+        }
+    }
+    let csv = String::from_utf8(innodex(&["report", "--format", "csv"]).stdout).unwrap();
+    assert_eq!(csv.lines().count(), 13, "header + 12 targets");
+}
+
+#[test]
+fn baseline_override_changes_the_required_path() {
+    let out = innodex(&[
+        "report",
+        "--format",
+        "json",
+        "--baseline",
+        "hte_count:2020=800",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hte = &v["targets"][2];
+    assert_eq!(hte["target"], "hte_count");
+    assert_eq!(hte["target_value"], 1600.0);
+    assert_eq!(
+        hte["baseline_provenance"],
+        "assumed: set on the command line"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_a_message() {
+    assert_user_error(
+        &innodex(&["report", "--plan", "/no/such.toml"]),
+        &["/no/such.toml"],
+    );
+    let p = write_plan("truncated.toml", &innodex::plan::LINYI_TOML[..3000]);
+    assert_user_error(
+        &innodex(&["report", "--plan", p.to_str().unwrap()]),
+        &["truncated.toml"],
+    );
+    let share = innodex::plan::LINYI_TOML.replace("value = 2.3\n", "value = 140\n");
+    let p = write_plan("share.toml", &share);
+    assert_user_error(
+        &innodex(&["report", "--plan", p.to_str().unwrap()]),
+        &["shandong_rd_share", "140"],
+    );
+    let unknown = innodex::plan::LINYI_TOML.replace(
+        "indicator = \"talent_young\"\nkind",
+        "indicator = \"talent_old\"\nkind",
+    );
+    let p = write_plan("unknown.toml", &unknown);
+    assert_user_error(
+        &innodex(&["report", "--plan", p.to_str().unwrap()]),
+        &["talent_old"],
+    );
+    assert_user_error(
+        &innodex(&["report", "--baseline", "hte_count:2020=-5"]),
+        &["hte_count", "-5"],
+    );
+    assert_user_error(&innodex(&["report", "--baseline", "garbage"]), &["garbage"]);
+    assert_user_error(
+        &innodex(&[
+            "growth",
+            "--baseline",
+            "-750",
+            "--target",
+            "1500",
+            "--from",
+            "2020",
+            "--to",
+            "2025",
+        ]),
+        &["baseline", "-750"],
+    );
+    assert_user_error(
+        &innodex(&[
+            "growth",
+            "--baseline",
+            "750",
+            "--target",
+            "1500",
+            "--from",
+            "2025",
+            "--to",
+            "2020",
+        ]),
+        &["2020", "2025"],
+    );
+    // clap's own usage errors use exit code 2 as well.
+    assert_eq!(
+        innodex(&["report", "--format", "pdf"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn growth_subcommand_prints_the_arithmetic() {
+    let out = innodex(&[
+        "growth",
+        "--baseline",
+        "750",
+        "--target",
+        "1500",
+        "--from",
+        "2020",
+        "--to",
+        "2025",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("0.148698"), "{text}");
+    assert!(text.contains("150.000000"), "{text}");
+}
+
+#[test]
+fn export_round_trips_through_report() {
+    let out = innodex(&["export"]);
+    assert!(out.status.success());
+    let p = write_plan("exported.toml", &String::from_utf8(out.stdout).unwrap());
+    let a = innodex(&["report", "--format", "json"]);
+    let b = innodex(&["report", "--format", "json", "--plan", p.to_str().unwrap()]);
+    assert_eq!(a.stdout, b.stdout);
+}

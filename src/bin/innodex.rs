@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use innodex::growth;
-use innodex::plan::{Plan, BUILTIN_PLANS};
+use innodex::plan::{BUILTIN_PLANS, Plan};
 use innodex::report::{Format, PlanReport};
 use innodex::series::Provenance;
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: formatting and lints, Rust tests and doctests,
+# Python stub check, Python tests and doctests, notebooks. Does its own set-up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+
+step "set-up (virtual environment, Python dependencies, extension module)"
+./scripts/setup.sh
+. .venv/bin/activate
+# Rust tests that embed Python must load the venv interpreter's libpython.
+LD_LIBRARY_PATH="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))'):${LD_LIBRARY_PATH:-}"
+export LD_LIBRARY_PATH MPLBACKEND=Agg
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy (all features, all targets)"
+cargo clippy --release --all-targets --features cli,python -- -D warnings
+step "Rust tests and doctests"
+cargo test --release --features cli
+step "ruff"
+ruff check .
+step "stubs (mypy.stubtest)"
+python -m mypy.stubtest innodex._core
+step "Python tests and doctests"
+python -m pytest -q tests/python --doctest-modules python/innodex
+step "notebooks"
+python -m pytest -q --nbmake notebooks
+step "all tests passed"

@@ -1,0 +1,195 @@
+//! The `Plan` class: load, validate, override observations, evaluate targets.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use super::{PlanError, err};
+use crate::plan::{BUILTIN_PLANS, Plan};
+use crate::report::{Format, PlanReport};
+use crate::series::Provenance;
+
+/// A plan: region, period, indicators, observations and targets.
+#[pyclass(name = "Plan", module = "innodex._core")]
+#[derive(Clone)]
+pub(crate) struct PyPlan {
+    pub(crate) inner: Plan,
+}
+
+#[pymethods]
+impl PyPlan {
+    /// An embedded plan (default: the Linyi 2021–2025 plan).
+    #[staticmethod]
+    #[pyo3(signature = (name = "linyi-2021-2025"))]
+    fn builtin(name: &str) -> PyResult<Self> {
+        Plan::builtin(name)
+            .map(|inner| PyPlan { inner })
+            .map_err(err::<PlanError>)
+    }
+
+    /// Parses a plan from TOML text.
+    #[staticmethod]
+    fn from_toml(text: &str) -> PyResult<Self> {
+        Plan::from_toml_str(text)
+            .map(|inner| PyPlan { inner })
+            .map_err(err::<PlanError>)
+    }
+
+    /// Reads a plan file.
+    #[staticmethod]
+    fn from_file(path: PathBuf) -> PyResult<Self> {
+        Plan::from_path(&path)
+            .map(|inner| PyPlan { inner })
+            .map_err(err::<PlanError>)
+    }
+
+    /// Names of the embedded plans.
+    #[classmethod]
+    fn builtin_names(_cls: &Bound<'_, PyType>) -> Vec<&'static str> {
+        BUILTIN_PLANS.to_vec()
+    }
+
+    /// The plan in its TOML file format.
+    fn to_toml(&self) -> String {
+        self.inner.to_toml_string()
+    }
+
+    /// Plan id.
+    #[getter]
+    fn id(&self) -> String {
+        self.inner.meta().id.clone()
+    }
+
+    /// Region name in English.
+    #[getter]
+    fn region(&self) -> String {
+        self.inner.meta().region.en.clone()
+    }
+
+    /// (base year, final year).
+    #[getter]
+    fn period(&self) -> (i32, i32) {
+        let [a, b] = self.inner.meta().period;
+        (a, b)
+    }
+
+    /// Target ids in plan order.
+    fn target_ids(&self) -> Vec<String> {
+        self.inner.targets().iter().map(|t| t.id.clone()).collect()
+    }
+
+    /// Indicator ids in plan order.
+    fn indicator_ids(&self) -> Vec<String> {
+        self.inner
+            .indicators()
+            .iter()
+            .map(|i| i.id.clone())
+            .collect()
+    }
+
+    /// Sets or replaces an observation (e.g. a baseline). `kind` is `assumed` (default),
+    /// `implied` or `observed` (then `note` is the source).
+    #[pyo3(signature = (indicator, year, value, note = "set from Python", kind = "assumed"))]
+    fn set_observation(
+        &mut self,
+        indicator: &str,
+        year: i32,
+        value: f64,
+        note: &str,
+        kind: &str,
+    ) -> PyResult<()> {
+        let provenance = match kind {
+            "assumed" => Provenance::Assumed { note: note.into() },
+            "implied" => Provenance::Implied { note: note.into() },
+            "observed" => Provenance::Observed {
+                source: note.into(),
+                vintage: String::new(),
+                confidence: String::new(),
+            },
+            other => {
+                return Err(err::<PlanError>(format!(
+                    "kind must be 'assumed', 'implied' or 'observed', got {other:?}"
+                )));
+            }
+        };
+        self.inner
+            .set_observation(indicator, year, value, provenance)
+            .map_err(err::<PlanError>)
+    }
+
+    /// The full report (every target) as JSON text.
+    fn report_json(&self) -> String {
+        PlanReport::new(&self.inner).to_json()
+    }
+
+    /// The report rendered as `table`, `markdown`, `csv` or `json`.
+    #[pyo3(signature = (format = "table"))]
+    fn report(&self, format: &str) -> PyResult<String> {
+        let f = match format {
+            "table" => Format::Table,
+            "markdown" => Format::Markdown,
+            "csv" => Format::Csv,
+            "json" => Format::Json,
+            other => {
+                return Err(err::<PlanError>(format!(
+                    "format must be 'table', 'markdown', 'csv' or 'json', got {other:?}"
+                )));
+            }
+        };
+        Ok(PlanReport::new(&self.inner).render(f))
+    }
+
+    /// Indicators as JSON text (a list of objects).
+    fn indicators_json(&self) -> String {
+        serde_json::to_string(self.inner.indicators()).expect("serialisable")
+    }
+
+    /// Observations as JSON text: indicator, year, value, provenance.
+    fn observations_json(&self) -> String {
+        let rows: Vec<serde_json::Value> = self
+            .inner
+            .indicators()
+            .iter()
+            .flat_map(|ind| {
+                self.inner
+                    .series(&ind.id)
+                    .map(|s| s.points().to_vec())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |p| {
+                        serde_json::json!({
+                            "indicator": ind.id,
+                            "year": p.year,
+                            "value": p.value,
+                            "provenance": p.provenance.label(),
+                            "source": p.provenance.describe(),
+                        })
+                    })
+            })
+            .collect();
+        serde_json::to_string(&rows).expect("serialisable")
+    }
+
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+        let ctor = py.get_type::<PyPlan>().getattr("from_toml")?.unbind();
+        Ok((ctor, (self.inner.to_toml_string(),)))
+    }
+
+    fn __repr__(&self) -> String {
+        let m = self.inner.meta();
+        format!(
+            "<Plan {} ({}, {}–{}): {} indicators, {} targets>",
+            m.id,
+            m.region.en,
+            m.period[0],
+            m.period[1],
+            self.inner.indicators().len(),
+            self.inner.targets().len()
+        )
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyPlan>()
+}
