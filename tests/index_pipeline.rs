@@ -2,16 +2,16 @@
 //! tests, analytic invariants, and bad input that must name the element at fault.
 use innodex::index::aggregate::Aggregation;
 use innodex::index::framework::Framework;
-use innodex::index::normalise::{normalise_column, Normalisation};
+use innodex::index::normalise::{Normalisation, normalise_column};
 use innodex::index::panel::{Panel, PanelSpec};
 use innodex::index::results::{
-    effective_weights, relative_scores, strengths_weaknesses, PerformanceGroups, Reference,
+    PerformanceGroups, Reference, effective_weights, relative_scores, strengths_weaknesses,
 };
 use innodex::index::stats::{kurtosis, skewness};
-use innodex::index::table::{read_imeta_str, ColumnNames, UnitData};
-use innodex::index::treat::{treat_column, Transform, TreatParams};
+use innodex::index::table::{ColumnNames, UnitData, read_imeta_str};
+use innodex::index::treat::{Transform, TreatParams, treat_column};
 use innodex::index::uncertainty::{saltelli_sample, sobol_from_outputs};
-use innodex::index::{coherence, CompositeIndex, IndexError, PipelineSpec};
+use innodex::index::{CompositeIndex, IndexError, PipelineSpec, coherence};
 
 fn asem() -> CompositeIndex {
     CompositeIndex::from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv").unwrap()
@@ -87,10 +87,11 @@ fn coinr_example_treats_the_expected_indicators() {
     assert_eq!(treated.len(), 15, "{treated:?}");
     assert!(treated.contains(&("Services", 4)));
     assert!(treated.contains(&("Flights", 1)));
-    assert!(b
-        .treatment
-        .iter()
-        .all(|t| t.detail.as_ref().is_none_or(|d| d.transform.is_none())));
+    assert!(
+        b.treatment
+            .iter()
+            .all(|t| t.detail.as_ref().is_none_or(|d| d.transform.is_none()))
+    );
     // Every treated point is recorded with the value it had after imputation.
     let pts = b.treated_points();
     let imputed = b.imputed.as_ref().unwrap();
@@ -114,14 +115,15 @@ fn coinr_example_treats_the_expected_indicators() {
         .count();
     assert_eq!(b.imputed_points.len(), missing);
     assert!(missing > 0);
-    assert!(b
-        .imputed
-        .as_ref()
-        .unwrap()
-        .values
-        .iter()
-        .flatten()
-        .all(|v| !v.is_nan()));
+    assert!(
+        b.imputed
+            .as_ref()
+            .unwrap()
+            .values
+            .iter()
+            .flatten()
+            .all(|v| !v.is_nan())
+    );
 }
 
 #[test]
@@ -354,11 +356,13 @@ fn typed_spec_rejects_unknown_keys_and_bad_values() {
         "[normalise_indicators]\nNotAnIndicator = { method = \"rank\" }\n",
     )
     .unwrap();
-    assert!(asem()
-        .build(&spec)
-        .unwrap_err()
-        .to_string()
-        .contains("unknown indicator `NotAnIndicator`"));
+    assert!(
+        asem()
+            .build(&spec)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown indicator `NotAnIndicator`")
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Uncertainty and sensitivity analysis: reproducibility and invariants.
-use innodex::index::uncertainty::{run, Design, UncertaintyResult, UncertaintySpec};
+use innodex::index::uncertainty::{Design, UncertaintyResult, UncertaintySpec, run};
 use innodex::index::{CompositeIndex, PipelineSpec};
 
 fn asem() -> CompositeIndex {

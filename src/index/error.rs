@@ -101,7 +101,9 @@ pub enum IndexError {
         direction: f64,
     },
     /// A child's level is not below its parent's.
-    #[error("`{code}` (level {level}) has parent `{parent}` at level {parent_level}; a parent must sit at a higher level")]
+    #[error(
+        "`{code}` (level {level}) has parent `{parent}` at level {parent_level}; a parent must sit at a higher level"
+    )]
     LevelOrder {
         /// The child.
         code: String,
@@ -129,7 +131,9 @@ pub enum IndexError {
         stage: String,
     },
     /// An indicator has no usable values.
-    #[error("indicator `{indicator}` has {n} non-missing value(s) at stage {stage}; at least {needed} are needed")]
+    #[error(
+        "indicator `{indicator}` has {n} non-missing value(s) at stage {stage}; at least {needed} are needed"
+    )]
     TooFewValues {
         /// The indicator.
         indicator: String,
@@ -141,7 +145,9 @@ pub enum IndexError {
         stage: &'static str,
     },
     /// An indicator is constant, so a normalisation that divides by its range or spread fails.
-    #[error("indicator `{indicator}` is constant ({value}) after {stage}: {method} normalisation divides by zero")]
+    #[error(
+        "indicator `{indicator}` is constant ({value}) after {stage}: {method} normalisation divides by zero"
+    )]
     ZeroRange {
         /// The indicator.
         indicator: String,
@@ -153,7 +159,9 @@ pub enum IndexError {
         stage: &'static str,
     },
     /// A geometric (or harmonic, or power with p ≤ 0) mean meets a zero or negative value.
-    #[error("{method} mean of `{aggregate}` for unit `{unit}`: child `{child}` is {value}, and a {method} mean needs positive values (normalise to a positive range, e.g. min-max [1, 100], or set a shift)")]
+    #[error(
+        "{method} mean of `{aggregate}` for unit `{unit}`: child `{child}` is {value}, and a {method} mean needs positive values (normalise to a positive range, e.g. min-max [1, 100], or set a shift)"
+    )]
     NonPositiveInMean {
         /// The mean (`geometric`, `harmonic`, `power`).
         method: &'static str,

@@ -273,7 +273,7 @@ impl Framework {
                         return Err(IndexError::UnknownParent {
                             code: e.code.clone(),
                             parent: p.clone(),
-                        })
+                        });
                     }
                 },
             }

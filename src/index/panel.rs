@@ -41,7 +41,7 @@ use super::aggregate;
 use super::error::IndexError;
 use super::framework::Framework;
 use super::impute;
-use super::pipeline::{engine, PipelineSpec, Stage};
+use super::pipeline::{PipelineSpec, Stage, engine};
 use super::stats;
 use super::table::UnitData;
 

@@ -25,7 +25,7 @@ use super::impute::{self, Imputation};
 use super::normalise::{self, Normalisation, NormaliseFailure};
 use super::screen::{self, ScreenReport, ScreenSpec};
 use super::stats;
-use super::table::{read_imeta, UnitData};
+use super::table::{UnitData, read_imeta};
 use super::treat::{self, ColumnTreatment, TreatParams, TreatSpec};
 
 /// The methodological choices of one build. Every field has a default: no denomination,

@@ -51,7 +51,7 @@ use super::panel::{Panel, PanelSpec};
 use super::pipeline::{CompositeIndex, PipelineSpec};
 use super::results::{self, PerformanceGroups, Reference};
 use super::stats;
-use super::table::{read_imeta, ColumnNames, UnitData};
+use super::table::{ColumnNames, UnitData, read_imeta};
 use super::uncertainty::{self, UncertaintyResult, UncertaintySpec};
 
 /// Where the data come from.
@@ -246,12 +246,12 @@ impl IndexSpecFile {
             (Some(_), Some(_)) => {
                 return Err(IndexError::Spec(
                     "give either [framework] or data.imeta, not both".into(),
-                ))
+                ));
             }
             (None, None) => {
                 return Err(IndexError::Spec(
                     "a framework is needed: give [framework] or data.imeta".into(),
-                ))
+                ));
             }
             (Some(f), None) => (
                 Framework::from_spec(f)?,

@@ -37,11 +37,7 @@ pub fn mean(x: &[f64]) -> f64 {
             n += 1;
         }
     }
-    if n == 0 {
-        f64::NAN
-    } else {
-        s / n as f64
-    }
+    if n == 0 { f64::NAN } else { s / n as f64 }
 }
 
 /// Sample variance (divisor n − 1) of the non-missing values (`NaN` if fewer than two).
@@ -54,11 +50,7 @@ pub fn variance(x: &[f64]) -> f64 {
             n += 1;
         }
     }
-    if n < 2 {
-        f64::NAN
-    } else {
-        s / (n - 1) as f64
-    }
+    if n < 2 { f64::NAN } else { s / (n - 1) as f64 }
 }
 
 /// Sample standard deviation (divisor n − 1).

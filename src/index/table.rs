@@ -401,11 +401,7 @@ impl UnitData {
                 None => None,
                 Some(c) => {
                     let v = number(row, r, c)?;
-                    if v.is_nan() {
-                        None
-                    } else {
-                        Some(v as i32)
-                    }
+                    if v.is_nan() { None } else { Some(v as i32) }
                 }
             });
             for (g, c) in &group_cols {

@@ -551,11 +551,7 @@ fn mean_abs_shift(r: &[f64], nominal: &[f64]) -> f64 {
             n += 1;
         }
     }
-    if n == 0 {
-        f64::NAN
-    } else {
-        s / n as f64
-    }
+    if n == 0 { f64::NAN } else { s / n as f64 }
 }
 
 /// Saltelli/Jansen estimates from y_A, y_B and y_ABᵢ, over the rows `idx` (with repetition for
