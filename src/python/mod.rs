@@ -12,6 +12,7 @@
 use pyo3::prelude::*;
 
 mod growth;
+mod index;
 mod plan;
 
 pyo3::create_exception!(
@@ -72,6 +73,7 @@ mod _core {
         m.add("CompositeIndexError", py.get_type::<CompositeIndexError>())?;
         growth::register(m)?;
         plan::register(m)?;
+        index::register(m)?;
         Ok(())
     }
 }
