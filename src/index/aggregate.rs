@@ -220,13 +220,13 @@ pub fn aggregate(
     methods: &[Aggregation],
     min_availability: Option<f64>,
 ) -> Result<Vec<Vec<f64>>, IndexError> {
-    if let Some(t) = min_availability {
-        if !(0.0..=1.0).contains(&t) {
-            return Err(IndexError::bad(
-                "min_availability",
-                format!("{t} is not in [0, 1]"),
-            ));
-        }
+    if let Some(t) = min_availability
+        && !(0.0..=1.0).contains(&t)
+    {
+        return Err(IndexError::bad(
+            "min_availability",
+            format!("{t} is not in [0, 1]"),
+        ));
     }
     let n = units.len();
     let nodes = fw.nodes();
@@ -264,14 +264,14 @@ pub fn aggregate(
                 })?;
             }
         }
-        if let Some(t) = min_availability {
-            if let Aggregation::Copeland = methods[i] {
-                for (r, slot) in col.iter_mut().enumerate() {
-                    let avail = ch.iter().filter(|&&c| !out[c][r].is_nan()).count() as f64
-                        / ch.len() as f64;
-                    if avail < t {
-                        *slot = f64::NAN;
-                    }
+        if let Some(t) = min_availability
+            && let Aggregation::Copeland = methods[i]
+        {
+            for (r, slot) in col.iter_mut().enumerate() {
+                let avail =
+                    ch.iter().filter(|&&c| !out[c][r].is_nan()).count() as f64 / ch.len() as f64;
+                if avail < t {
+                    *slot = f64::NAN;
                 }
             }
         }

@@ -351,15 +351,15 @@ impl Framework {
             };
         }
         for i in 0..n {
-            if let Some(p) = parent[i] {
-                if level[p] <= level[i] {
-                    return Err(IndexError::LevelOrder {
-                        code: elements[i].code.clone(),
-                        level: level[i],
-                        parent: elements[p].code.clone(),
-                        parent_level: level[p],
-                    });
-                }
+            if let Some(p) = parent[i]
+                && level[p] <= level[i]
+            {
+                return Err(IndexError::LevelOrder {
+                    code: elements[i].code.clone(),
+                    level: level[i],
+                    parent: elements[p].code.clone(),
+                    parent_level: level[p],
+                });
             }
         }
         for i in 0..n {

@@ -179,20 +179,20 @@ pub fn impute_panel_column(
         let after = obs.iter().find(|&&j| years[j] > years[k]).copied();
         match method {
             Imputation::CarryForward { max_years } => {
-                if let Some(b) = before {
-                    if max_years.is_none_or(|m| (years[k] - years[b]) as i64 <= m as i64) {
-                        y[k] = x[b];
-                        filled.push(k);
-                    }
+                if let Some(b) = before
+                    && max_years.is_none_or(|m| (years[k] - years[b]) as i64 <= m as i64)
+                {
+                    y[k] = x[b];
+                    filled.push(k);
                 }
             }
             Imputation::Linear { max_years } => {
-                if let (Some(b), Some(a)) = (before, after) {
-                    if max_years.is_none_or(|m| (years[a] - years[b]) as i64 <= m as i64) {
-                        let t = (years[k] - years[b]) as f64 / (years[a] - years[b]) as f64;
-                        y[k] = x[b] + t * (x[a] - x[b]);
-                        filled.push(k);
-                    }
+                if let (Some(b), Some(a)) = (before, after)
+                    && max_years.is_none_or(|m| (years[a] - years[b]) as i64 <= m as i64)
+                {
+                    let t = (years[k] - years[b]) as f64 / (years[a] - years[b]) as f64;
+                    y[k] = x[b] + t * (x[a] - x[b]);
+                    filled.push(k);
                 }
             }
             _ => {}

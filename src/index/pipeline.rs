@@ -246,13 +246,13 @@ pub(crate) mod engine {
             Some(d) => Some(denominate::resolve(fw, data, d)?),
         };
         if let Some(m) = &spec.impute {
-            if let Some(g) = m.group() {
-                if !data.groups.contains_key(g) {
-                    return Err(IndexError::Unknown {
-                        kind: "group",
-                        code: g.to_string(),
-                    });
-                }
+            if let Some(g) = m.group()
+                && !data.groups.contains_key(g)
+            {
+                return Err(IndexError::Unknown {
+                    kind: "group",
+                    code: g.to_string(),
+                });
             }
             if m.is_panel() && !panel {
                 return Err(IndexError::bad(
@@ -264,13 +264,13 @@ pub(crate) mod engine {
                 ));
             }
         }
-        if let Some(a) = spec.min_availability {
-            if !(0.0..=1.0).contains(&a) {
-                return Err(IndexError::bad(
-                    "min_availability",
-                    format!("{a} is not in [0, 1]"),
-                ));
-            }
+        if let Some(a) = spec.min_availability
+            && !(0.0..=1.0).contains(&a)
+        {
+            return Err(IndexError::bad(
+                "min_availability",
+                format!("{a} is not in [0, 1]"),
+            ));
         }
         Ok(Resolved {
             denominate,

@@ -183,10 +183,10 @@ pub fn read_imeta_str(text: &str, table: &str) -> Result<Meta, IndexError> {
         let weight = num(row, r, c_w, "Weight")?.unwrap_or(1.0);
         let direction = num(row, r, c_dir, "Direction")?.unwrap_or(1.0);
         let denominator = text_of(r, c_den);
-        if let Some(d) = &denominator {
-            if !denominators.contains(d) {
-                denominators.push(d.clone());
-            }
+        if let Some(d) = &denominator
+            && !denominators.contains(d)
+        {
+            denominators.push(d.clone());
         }
         elements.push(ElementSpec {
             code,
@@ -359,10 +359,10 @@ impl UnitData {
         }
         let mut den_cols: Vec<(String, usize)> = Vec::new();
         for d in denominators {
-            if let Some(c) = col(d) {
-                if !den_cols.iter().any(|(k, _)| k == d) {
-                    den_cols.push((d.clone(), c));
-                }
+            if let Some(c) = col(d)
+                && !den_cols.iter().any(|(k, _)| k == d)
+            {
+                den_cols.push((d.clone(), c));
             }
         }
         let n = rows.len();

@@ -25,6 +25,8 @@ use crate::index::uncertainty::{self, UncertaintyResult, UncertaintySpec};
 use crate::index::{Framework, IndexError, spec};
 
 type Res<T> = PyResult<T>;
+/// Row labels, column labels and values.
+type Labelled<'py> = (Vec<String>, Vec<String>, Bound<'py, PyArray2<f64>>);
 
 fn e(x: impl std::fmt::Display) -> PyErr {
     err::<CompositeIndexError>(x)
@@ -54,7 +56,11 @@ fn matrix<'py>(py: Python<'py>, cols: &[Vec<f64>], n_rows: usize) -> Bound<'py, 
 }
 
 /// Row-wise data (`rows[row][col]`) as an array.
-fn rows_matrix<'py>(py: Python<'py>, rows: &[Vec<f64>], n_cols: usize) -> Bound<'py, PyArray2<f64>> {
+fn rows_matrix<'py>(
+    py: Python<'py>,
+    rows: &[Vec<f64>],
+    n_cols: usize,
+) -> Bound<'py, PyArray2<f64>> {
     Array2::from_shape_fn((rows.len(), n_cols), |(r, c)| rows[r][c]).into_pyarray(py)
 }
 
@@ -90,7 +96,11 @@ fn load(
     let (fw, mut dens, mut grps) = match (framework_json, imeta) {
         (Some(f), None) => {
             let spec: FrameworkSpec = from_json("framework", f)?;
-            (Framework::from_spec(&spec).map_err(e)?, Vec::new(), Vec::new())
+            (
+                Framework::from_spec(&spec).map_err(e)?,
+                Vec::new(),
+                Vec::new(),
+            )
         }
         (None, Some(m)) => {
             let meta = read_imeta_str(m, "iMeta").map_err(e)?;
@@ -100,7 +110,15 @@ fn load(
     };
     dens.extend(denominators);
     grps.extend(groups);
-    let data = UnitData::from_csv_str_with(idata, "iData", &columns, &fw.indicator_codes(), &dens, &grps).map_err(e)?;
+    let data = UnitData::from_csv_str_with(
+        idata,
+        "iData",
+        &columns,
+        &fw.indicator_codes(),
+        &dens,
+        &grps,
+    )
+    .map_err(e)?;
     Ok((fw, data))
 }
 
@@ -128,7 +146,9 @@ impl PyCompositeIndex {
     /// Reads COINr-style iData and iMeta CSV files (the latest year if several).
     #[staticmethod]
     fn from_csv(idata: PathBuf, imeta: PathBuf) -> Res<Self> {
-        CompositeIndex::from_csv(&idata, &imeta).map(|inner| Self { inner }).map_err(e)
+        CompositeIndex::from_csv(&idata, &imeta)
+            .map(|inner| Self { inner })
+            .map_err(e)
     }
 
     /// From iData and iMeta as CSV text, or from a framework (JSON of the TOML framework
@@ -154,12 +174,16 @@ impl PyCompositeIndex {
         };
         let (fw, data) = load(framework, imeta, idata, cols, denominators, groups)?;
         let data = pick_year(data, year)?;
-        CompositeIndex::new(fw, data).map(|inner| Self { inner }).map_err(e)
+        CompositeIndex::new(fw, data)
+            .map(|inner| Self { inner })
+            .map_err(e)
     }
 
     #[staticmethod]
     fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self { inner: from_cbor(state)? })
+        Ok(Self {
+            inner: from_cbor(state)?,
+        })
     }
 
     fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
@@ -211,7 +235,9 @@ impl PyCompositeIndex {
     fn build(&self, py: Python<'_>, pipeline: &str) -> Res<PyIndexBuild> {
         let spec: PipelineSpec = from_json("pipeline", pipeline)?;
         let inner = &self.inner;
-        py.detach(|| inner.build(&spec)).map(|b| PyIndexBuild { inner: b }).map_err(e)
+        py.detach(|| inner.build(&spec))
+            .map(|b| PyIndexBuild { inner: b })
+            .map_err(e)
     }
 
     /// Uncertainty (and Sobol sensitivity) analysis around a pipeline (both JSON).
@@ -219,7 +245,9 @@ impl PyCompositeIndex {
         let p: PipelineSpec = from_json("pipeline", pipeline)?;
         let s: UncertaintySpec = from_json("uncertainty", spec)?;
         let inner = &self.inner;
-        py.detach(|| uncertainty::run(inner, &p, &s)).map(|r| PyIndexUncertainty { inner: r }).map_err(e)
+        py.detach(|| uncertainty::run(inner, &p, &s))
+            .map(|r| PyIndexUncertainty { inner: r })
+            .map_err(e)
     }
 
     fn __repr__(&self) -> String {
@@ -244,7 +272,9 @@ pub(crate) struct PyIndexBuild {
 impl PyIndexBuild {
     #[staticmethod]
     fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self { inner: from_cbor(state)? })
+        Ok(Self {
+            inner: from_cbor(state)?,
+        })
     }
 
     fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
@@ -266,22 +296,34 @@ impl PyIndexBuild {
 
     /// Names of the stages present.
     fn stage_names(&self) -> Vec<String> {
-        ["raw", "denominated", "imputed", "screened", "treated", "normalised", "aggregated"]
-            .iter()
-            .filter(|s| self.inner.stage(s).is_some())
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "raw",
+            "denominated",
+            "imputed",
+            "screened",
+            "treated",
+            "normalised",
+            "aggregated",
+        ]
+        .iter()
+        .filter(|s| self.inner.stage(s).is_some())
+        .map(|s| s.to_string())
+        .collect()
     }
 
     /// A stage: (units, codes, values units × codes).
-    fn stage<'py>(&self, py: Python<'py>, name: &str) -> Res<(Vec<String>, Vec<String>, Bound<'py, PyArray2<f64>>)> {
+    fn stage<'py>(&self, py: Python<'py>, name: &str) -> Res<Labelled<'py>> {
         let s = self.inner.stage(name).ok_or_else(|| {
             e(format!(
                 "stage {name:?} is not in this build (present: {})",
                 self.stage_names().join(", ")
             ))
         })?;
-        Ok((s.units.clone(), s.indicators.clone(), matrix(py, &s.values, s.units.len())))
+        Ok((
+            s.units.clone(),
+            s.indicators.clone(),
+            matrix(py, &s.values, s.units.len()),
+        ))
     }
 
     /// Ranks of every node (units × codes), 1 = best.
@@ -356,7 +398,12 @@ impl PyIndexBuild {
 
     /// A unit's strengths and weaknesses, as JSON.
     #[pyo3(signature = (unit, n = 5, min_unique_share = 0.0))]
-    fn strengths_weaknesses_json(&self, unit: &str, n: usize, min_unique_share: f64) -> Res<String> {
+    fn strengths_weaknesses_json(
+        &self,
+        unit: &str,
+        n: usize,
+        min_unique_share: f64,
+    ) -> Res<String> {
         to_json(&results::strengths_weaknesses(&self.inner, unit, n, min_unique_share).map_err(e)?)
     }
 
@@ -367,11 +414,21 @@ impl PyIndexBuild {
 
     /// Correlation matrix between two lists of node codes (`pearson` or `spearman`).
     #[pyo3(signature = (rows, cols, method = "pearson"))]
-    fn correlations<'py>(&self, py: Python<'py>, rows: Vec<String>, cols: Vec<String>, method: &str) -> Res<Bound<'py, PyArray2<f64>>> {
+    fn correlations<'py>(
+        &self,
+        py: Python<'py>,
+        rows: Vec<String>,
+        cols: Vec<String>,
+        method: &str,
+    ) -> Res<Bound<'py, PyArray2<f64>>> {
         let m = match method {
             "pearson" => CorrelationMethod::Pearson,
             "spearman" => CorrelationMethod::Spearman,
-            other => return Err(e(format!("method must be 'pearson' or 'spearman', got {other:?}"))),
+            other => {
+                return Err(e(format!(
+                    "method must be 'pearson' or 'spearman', got {other:?}"
+                )));
+            }
         };
         let c = coherence::correlations(&self.inner, &rows, &cols, m).map_err(e)?;
         Ok(rows_matrix(py, &c.values, cols.len()))
@@ -388,13 +445,23 @@ impl PyIndexBuild {
     }
 
     fn __repr__(&self) -> String {
-        let root = self.inner.framework.node(self.inner.framework.root()).code.clone();
-        let top = self.inner.ranking(&root).ok().and_then(|r| r.first().cloned());
+        let root = self
+            .inner
+            .framework
+            .node(self.inner.framework.root())
+            .code
+            .clone();
+        let top = self
+            .inner
+            .ranking(&root)
+            .ok()
+            .and_then(|r| r.first().cloned());
         format!(
             "<IndexBuild {root}: {} units, stages {}{}>",
             self.inner.units().len(),
             self.stage_names().join(" → "),
-            top.map(|(u, s)| format!("; first {u} ({s:.2})")).unwrap_or_default()
+            top.map(|(u, s)| format!("; first {u} ({s:.2})"))
+                .unwrap_or_default()
         )
     }
 }
@@ -409,7 +476,9 @@ pub(crate) struct PyIndexUncertainty {
 impl PyIndexUncertainty {
     #[staticmethod]
     fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self { inner: from_cbor(state)? })
+        Ok(Self {
+            inner: from_cbor(state)?,
+        })
     }
 
     fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
@@ -494,7 +563,11 @@ impl PyIndexUncertainty {
             self.inner.scores.len(),
             self.inner.inputs.join(", "),
             self.inner.failed,
-            if self.inner.sensitivity.is_some() { ", with Sobol indices" } else { "" }
+            if self.inner.sensitivity.is_some() {
+                ", with Sobol indices"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -510,7 +583,9 @@ impl PyIndexPanel {
     /// Reads a panel from iData (with a Time column) and iMeta CSV files.
     #[staticmethod]
     fn from_csv(idata: PathBuf, imeta: PathBuf) -> Res<Self> {
-        Panel::from_csv(&idata, &imeta).map(|inner| Self { inner }).map_err(e)
+        Panel::from_csv(&idata, &imeta)
+            .map(|inner| Self { inner })
+            .map_err(e)
     }
 
     /// As `CompositeIndex.from_text`, keeping every year.
@@ -538,7 +613,9 @@ impl PyIndexPanel {
 
     #[staticmethod]
     fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self { inner: from_cbor(state)? })
+        Ok(Self {
+            inner: from_cbor(state)?,
+        })
     }
 
     fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
@@ -562,7 +639,9 @@ impl PyIndexPanel {
     fn build(&self, py: Python<'_>, spec: &str) -> Res<PyIndexPanelBuild> {
         let s: PanelSpec = from_json("panel", spec)?;
         let inner = &self.inner;
-        py.detach(|| inner.build(&s)).map(|b| PyIndexPanelBuild { inner: b }).map_err(e)
+        py.detach(|| inner.build(&s))
+            .map(|b| PyIndexPanelBuild { inner: b })
+            .map_err(e)
     }
 
     fn __repr__(&self) -> String {
@@ -587,7 +666,9 @@ pub(crate) struct PyIndexPanelBuild {
 impl PyIndexPanelBuild {
     #[staticmethod]
     fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self { inner: from_cbor(state)? })
+        Ok(Self {
+            inner: from_cbor(state)?,
+        })
     }
 
     fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
@@ -631,7 +712,11 @@ impl PyIndexPanelBuild {
     }
 
     fn __repr__(&self) -> String {
-        format!("<IndexPanelBuild: {} units, {} years>", self.inner.units.len(), self.inner.years.len())
+        format!(
+            "<IndexPanelBuild: {} units, {} years>",
+            self.inner.units.len(),
+            self.inner.years.len()
+        )
     }
 }
 
