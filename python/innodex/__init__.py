@@ -31,9 +31,11 @@ from innodex.growth import (
     rule_of_70,
     years_to_target,
 )
+from innodex.index import CompositeIndex
 from innodex.plan import Plan
 
 __all__ = [
+    "CompositeIndex",
     "CompositeIndexError",
     "GrowthError",
     "InnodexError",
