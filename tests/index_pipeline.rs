@@ -211,11 +211,11 @@ fn relative_scores_and_groups() {
     let mean: f64 = rel.iter().map(|r| r.relative).sum::<f64>() / rel.len() as f64;
     assert!((mean - 100.0).abs() < 1e-9);
     for r in &rel {
-        let expect = if r.relative > 125.0 {
+        let expect = if r.relative >= 125.0 {
             "Innovation Leaders"
-        } else if r.relative > 100.0 {
+        } else if r.relative >= 100.0 {
             "Strong Innovators"
-        } else if r.relative > 70.0 {
+        } else if r.relative >= 70.0 {
             "Moderate Innovators"
         } else {
             "Emerging Innovators"

@@ -99,7 +99,9 @@ _Labelled = tuple[list[str], list[str], npt.NDArray[np.float64]]
 @final
 class CompositeIndex:
     @staticmethod
-    def from_csv(idata: str | os.PathLike[str], imeta: str | os.PathLike[str]) -> CompositeIndex: ...
+    def from_csv(
+        idata: str | os.PathLike[str], imeta: str | os.PathLike[str]
+    ) -> CompositeIndex: ...
     @staticmethod
     def from_text(
         idata: str,

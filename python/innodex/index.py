@@ -142,7 +142,9 @@ class CompositeIndex:
         self._core = core
 
     @classmethod
-    def from_csv(cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]) -> CompositeIndex:
+    def from_csv(
+        cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]
+    ) -> CompositeIndex:
         """Read iData and iMeta CSV files (the latest year if iData holds several)."""
         return cls(_core.CompositeIndex.from_csv(os.fspath(idata), os.fspath(imeta)))
 
@@ -344,11 +346,14 @@ class IndexResults:
         groups: Mapping[str, float] | None = None,
     ) -> pd.DataFrame:
         """Scores relative to a reference (= 100) — a unit code, ``"mean"`` or a number — with
-        performance groups ``{name: lower threshold}`` from the best down (default: the
-        European Innovation Scoreboard's >125, >100, >70, rest)."""
+        performance groups ``{name: lower threshold (inclusive)}`` from the best down (default:
+        the European Innovation Scoreboard's ≥ 125, ≥ 100, ≥ 70, rest)."""
         g = None
         if groups is not None:
-            g = json.dumps([{"name": k, "above": float(v)} for k, v in groups.items()])
+            lowest = -np.finfo(np.float64).max  # JSON has no -inf: the last group takes the rest
+            g = json.dumps(
+                [{"name": k, "at_least": max(float(v), lowest)} for k, v in groups.items()]
+            )
         rows = json.loads(
             self._core.relative_json(code or self.index_code, _reference_json(reference), g)
         )

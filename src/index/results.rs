@@ -2,8 +2,10 @@
 //! groups, strengths and weaknesses per unit, and effective weights.
 //!
 //! Performance groups follow the European Innovation Scoreboard (2021 on): relative to the EU
-//! (reference = 100), *Innovation Leaders* above 125, *Strong Innovators* above 100 up to 125,
-//! *Moderate Innovators* above 70 up to 100, *Emerging Innovators* at or below 70. The
+//! (reference = 100), *Innovation Leaders* from 125, *Strong Innovators* from 100 to 125,
+//! *Moderate Innovators* from 70 to 100, *Emerging Innovators* below 70. The EIS text says
+//! "between 100 % and 125 %" for both neighbours of a boundary; innodex puts a unit exactly on
+//! a threshold in the higher group, so the reference itself (100) is a Strong Innovator. The
 //! thresholds are configurable.
 //!
 //! ```
@@ -25,15 +27,15 @@ use super::framework::NodeKind;
 use super::pipeline::{Build, Stage};
 use super::stats;
 
-/// A performance group: units whose relative score exceeds `above` (and no higher group's
-/// threshold) belong to it.
+/// A performance group: units whose relative score is at least `at_least` (and below every
+/// higher group's threshold) belong to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PerformanceGroup {
     /// Name.
     pub name: String,
-    /// Lower threshold (exclusive) of the relative score; the last group takes the rest.
-    pub above: f64,
+    /// Lower threshold (inclusive) of the relative score; the last group takes the rest.
+    pub at_least: f64,
 }
 
 /// Performance groups, from the best down.
@@ -42,17 +44,17 @@ pub struct PerformanceGroup {
 pub struct PerformanceGroups(pub Vec<PerformanceGroup>);
 
 impl PerformanceGroups {
-    /// The European Innovation Scoreboard groups (2021 on): > 125, > 100, > 70, the rest.
+    /// The European Innovation Scoreboard groups (2021 on): ≥ 125, ≥ 100, ≥ 70, the rest.
     pub fn eis() -> PerformanceGroups {
-        let g = |name: &str, above: f64| PerformanceGroup {
+        let g = |name: &str, at_least: f64| PerformanceGroup {
             name: name.into(),
-            above,
+            at_least,
         };
         PerformanceGroups(vec![
             g("Innovation Leaders", 125.0),
             g("Strong Innovators", 100.0),
             g("Moderate Innovators", 70.0),
-            g("Emerging Innovators", f64::NEG_INFINITY),
+            g("Emerging Innovators", f64::MIN),
         ])
     }
 
@@ -62,7 +64,7 @@ impl PerformanceGroups {
             return String::new();
         }
         for g in &self.0 {
-            if relative > g.above {
+            if relative >= g.at_least {
                 return g.name.clone();
             }
         }

@@ -385,7 +385,7 @@ impl PyIndexBuild {
 
     /// Scores relative to a reference (JSON `{"kind": "unit", "value": "DEU"}`,
     /// `{"kind": "mean"}` or `{"kind": "value", "value": 50}`), with performance groups
-    /// (JSON list of `{"name", "above"}`; EIS when absent).
+    /// (JSON list of `{"name", "at_least"}`; EIS when absent).
     #[pyo3(signature = (code, reference, groups = None))]
     fn relative_json(&self, code: &str, reference: &str, groups: Option<&str>) -> Res<String> {
         let r: Reference = from_json("reference", reference)?;
