@@ -228,10 +228,36 @@ pub fn aggregate(
             format!("{t} is not in [0, 1]"),
         ));
     }
+    let mut out: Vec<Vec<f64>> = Vec::with_capacity(fw.nodes().len());
+    out.extend(ind.iter().cloned());
+    out.extend(aggregates(
+        fw,
+        ind,
+        units,
+        weights,
+        methods,
+        min_availability,
+    )?);
+    Ok(out)
+}
+
+/// As [`aggregate`], returning the aggregates only (node order from `fw.n_indicators()`),
+/// without copying the indicator columns. The availability threshold is assumed valid.
+///
+/// # Errors
+/// [`IndexError::NonPositiveInMean`] naming aggregate, unit and child.
+pub fn aggregates(
+    fw: &Framework,
+    ind: &[Vec<f64>],
+    units: &[String],
+    weights: &[f64],
+    methods: &[Aggregation],
+    min_availability: Option<f64>,
+) -> Result<Vec<Vec<f64>>, IndexError> {
     let n = units.len();
     let nodes = fw.nodes();
-    let mut out: Vec<Vec<f64>> = Vec::with_capacity(nodes.len());
-    out.extend(ind.iter().cloned());
+    let n_ind = fw.n_indicators();
+    let mut out: Vec<Vec<f64>> = Vec::with_capacity(nodes.len() - n_ind);
     let mut xs: Vec<f64> = Vec::new();
     let mut ws: Vec<f64> = Vec::new();
     for (i, node) in nodes.iter().enumerate().skip(fw.n_indicators()) {
@@ -240,13 +266,14 @@ pub fn aggregate(
         ws.clear();
         ws.extend(ch.iter().map(|&c| weights[c]));
         let mut col = vec![f64::NAN; n];
+        let child = |c: usize| -> &[f64] { if c < n_ind { &ind[c] } else { &out[c - n_ind] } };
         if let Aggregation::Copeland = methods[i] {
-            let cols: Vec<&[f64]> = ch.iter().map(|&c| out[c].as_slice()).collect();
+            let cols: Vec<&[f64]> = ch.iter().map(|&c| child(c)).collect();
             col = copeland(&cols, &ws, n);
         } else {
             for (r, slot) in col.iter_mut().enumerate() {
                 xs.clear();
-                xs.extend(ch.iter().map(|&c| out[c][r]));
+                xs.extend(ch.iter().map(|&c| child(c)[r]));
                 if let Some(t) = min_availability {
                     let avail = xs.iter().filter(|v| !v.is_nan()).count() as f64 / xs.len() as f64;
                     if avail < t {
@@ -269,7 +296,7 @@ pub fn aggregate(
         {
             for (r, slot) in col.iter_mut().enumerate() {
                 let avail =
-                    ch.iter().filter(|&&c| !out[c][r].is_nan()).count() as f64 / ch.len() as f64;
+                    ch.iter().filter(|&&c| !child(c)[r].is_nan()).count() as f64 / ch.len() as f64;
                 if avail < t {
                     *slot = f64::NAN;
                 }

@@ -99,48 +99,87 @@ pub fn impute_column<S: AsRef<str>>(
     method: &Imputation,
     groups: Option<&[Option<S>]>,
 ) -> (Vec<f64>, Vec<usize>) {
-    let mut y = x.to_vec();
-    let missing: Vec<usize> = (0..x.len()).filter(|&i| x[i].is_nan()).collect();
-    if missing.is_empty() {
-        return (y, missing);
-    }
-    let mut filled = Vec::new();
-    match method {
-        Imputation::Mean | Imputation::Median => {
-            let v = if matches!(method, Imputation::Mean) {
-                stats::mean(x)
-            } else {
-                stats::median(x)
-            };
-            if !v.is_nan() {
-                for &i in &missing {
-                    y[i] = v;
-                    filled.push(i);
+    let ids = groups.map(group_ids);
+    impute_column_ids(x, method, ids.as_ref().map(|(g, n)| (g.as_slice(), *n)))
+}
+
+/// Group labels as dense ids (in order of first appearance) and the number of groups.
+pub(crate) fn group_ids<S: AsRef<str>>(groups: &[Option<S>]) -> (Vec<Option<usize>>, usize) {
+    let mut labels: Vec<&str> = Vec::new();
+    let ids = groups
+        .iter()
+        .map(|g| {
+            g.as_ref().map(|g| {
+                let g = g.as_ref();
+                match labels.iter().position(|l| *l == g) {
+                    Some(i) => i,
+                    None => {
+                        labels.push(g);
+                        labels.len() - 1
+                    }
                 }
-            }
-        }
-        Imputation::GroupMean { .. } | Imputation::GroupMedian { .. } => {
-            let Some(groups) = groups else {
-                return (y, filled);
-            };
-            for &i in &missing {
-                let Some(g) = groups[i].as_ref() else {
-                    continue;
-                };
-                let members: Vec<f64> = (0..x.len())
-                    .filter(|&k| groups[k].as_ref().map(|s| s.as_ref()) == Some(g.as_ref()))
-                    .map(|k| x[k])
-                    .collect();
-                let v = if matches!(method, Imputation::GroupMean { .. }) {
-                    stats::mean(&members)
-                } else {
-                    stats::median(&members)
-                };
+            })
+        })
+        .collect();
+    (ids, labels.len())
+}
+
+/// [`impute_column`] with groups given as dense ids.
+pub(crate) fn impute_column_ids(
+    x: &[f64],
+    method: &Imputation,
+    groups: Option<(&[Option<usize>], usize)>,
+) -> (Vec<f64>, Vec<usize>) {
+    let mut y = x.to_vec();
+    let mut filled = Vec::new();
+    if !x.iter().any(|v| v.is_nan()) {
+        return (y, filled);
+    }
+    let fill = |y: &mut Vec<f64>, filled: &mut Vec<usize>, value: &dyn Fn(usize) -> f64| {
+        for i in 0..x.len() {
+            if x[i].is_nan() {
+                let v = value(i);
                 if !v.is_nan() {
                     y[i] = v;
                     filled.push(i);
                 }
             }
+        }
+    };
+    match method {
+        Imputation::Mean => {
+            let m = stats::mean(x);
+            fill(&mut y, &mut filled, &|_| m);
+        }
+        Imputation::Median => {
+            let m = stats::median(x);
+            fill(&mut y, &mut filled, &|_| m);
+        }
+        Imputation::GroupMean { .. } | Imputation::GroupMedian { .. } => {
+            let Some((ids, n_groups)) = groups else {
+                return (y, filled);
+            };
+            // Members of each group in unit order, so the mean sums in the same order as
+            // `stats::mean` over the group's values.
+            let mut members: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
+            for (i, g) in ids.iter().enumerate() {
+                if let Some(g) = g {
+                    members[*g].push(x[i]);
+                }
+            }
+            let centre: Vec<f64> = members
+                .iter()
+                .map(|m| {
+                    if matches!(method, Imputation::GroupMean { .. }) {
+                        stats::mean(m)
+                    } else {
+                        stats::median(m)
+                    }
+                })
+                .collect();
+            fill(&mut y, &mut filled, &|i| {
+                ids[i].map_or(f64::NAN, |g| centre[g])
+            });
         }
         Imputation::None | Imputation::CarryForward { .. } | Imputation::Linear { .. } => {}
     }

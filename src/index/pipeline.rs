@@ -272,6 +272,9 @@ pub(crate) mod engine {
                 format!("{a} is not in [0, 1]"),
             ));
         }
+        if let Some(s) = &spec.screen {
+            screen::validate(s, &data.units)?;
+        }
         Ok(Resolved {
             denominate,
             impute: spec
@@ -324,8 +327,8 @@ pub(crate) mod engine {
         };
         let scr = |cur: &mut Vec<Vec<f64>>, rows: &mut Vec<usize>| -> Result<(), IndexError> {
             if let Some(s) = &r.screen {
-                let units: Vec<String> = rows.iter().map(|&k| data.units[k].clone()).collect();
-                let keep = screen::screen(cur, &units, s)?.kept_rows();
+                let units: Vec<&str> = rows.iter().map(|&k| data.units[k].as_str()).collect();
+                let keep = screen::kept_rows(cur, &units, s);
                 *cur = cur
                     .iter()
                     .map(|c| keep.iter().map(|&i| c[i]).collect())
@@ -441,8 +444,10 @@ pub(crate) mod engine {
     ) -> (Vec<Vec<f64>>, Vec<(usize, usize)>) {
         let mut out = Vec::with_capacity(cols.len());
         let mut filled = Vec::new();
+        let ids = groups.map(impute::group_ids);
+        let ids = ids.as_ref().map(|(g, n)| (g.as_slice(), *n));
         for (j, c) in cols.iter().enumerate() {
-            let (y, f) = impute::impute_column(c, method, groups);
+            let (y, f) = impute::impute_column_ids(c, method, ids);
             filled.extend(f.into_iter().map(|r| (r, j)));
             out.push(y);
         }

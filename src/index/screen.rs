@@ -117,52 +117,11 @@ pub fn screen(
     units: &[String],
     spec: &ScreenSpec,
 ) -> Result<ScreenReport, IndexError> {
-    for (name, v) in [
-        ("screen.min_availability", spec.min_availability),
-        ("screen.min_nonzero", spec.min_nonzero),
-    ] {
-        if !(0.0..=1.0).contains(&v) {
-            return Err(IndexError::bad(name, format!("{v} is not in [0, 1]")));
-        }
-    }
-    for u in spec.force_include.iter().chain(&spec.force_exclude) {
-        if !units.contains(u) {
-            return Err(IndexError::Unknown {
-                kind: "unit",
-                code: u.clone(),
-            });
-        }
-    }
-    let k = cols.len();
+    validate(spec, units)?;
     let mut out = Vec::with_capacity(units.len());
     let mut removed = Vec::new();
     for (r, unit) in units.iter().enumerate() {
-        let n_missing = cols.iter().filter(|c| c[r].is_nan()).count();
-        let n_zero = cols.iter().filter(|c| c[r] == 0.0).count();
-        let availability = if k == 0 {
-            0.0
-        } else {
-            1.0 - n_missing as f64 / k as f64
-        };
-        let present = k - n_missing;
-        let nonzero_share = if present == 0 {
-            f64::NAN
-        } else {
-            1.0 - n_zero as f64 / present as f64
-        };
-        let low_data = availability < spec.min_availability;
-        let low_nonzero = nonzero_share.is_nan() || nonzero_share < spec.min_nonzero;
-        let mut included = match spec.by {
-            ScreenBy::Na => !low_data,
-            ScreenBy::Zeros => !low_nonzero,
-            ScreenBy::NaAndZeros => !(low_data || low_nonzero),
-        };
-        if spec.force_include.contains(unit) {
-            included = true;
-        }
-        if spec.force_exclude.contains(unit) {
-            included = false;
-        }
+        let (n_missing, n_zero, availability, nonzero_share, included) = judge(cols, r, unit, spec);
         if !included {
             removed.push(unit.clone());
         }
@@ -179,4 +138,70 @@ pub fn screen(
         units: out,
         removed,
     })
+}
+
+/// One unit's figures and verdict: (missing, zeros, availability, non-zero share, kept).
+fn judge(
+    cols: &[Vec<f64>],
+    r: usize,
+    unit: &str,
+    spec: &ScreenSpec,
+) -> (usize, usize, f64, f64, bool) {
+    let k = cols.len();
+    let n_missing = cols.iter().filter(|c| c[r].is_nan()).count();
+    let n_zero = cols.iter().filter(|c| c[r] == 0.0).count();
+    let availability = if k == 0 {
+        0.0
+    } else {
+        1.0 - n_missing as f64 / k as f64
+    };
+    let present = k - n_missing;
+    let nonzero_share = if present == 0 {
+        f64::NAN
+    } else {
+        1.0 - n_zero as f64 / present as f64
+    };
+    let low_data = availability < spec.min_availability;
+    let low_nonzero = nonzero_share.is_nan() || nonzero_share < spec.min_nonzero;
+    let mut included = match spec.by {
+        ScreenBy::Na => !low_data,
+        ScreenBy::Zeros => !low_nonzero,
+        ScreenBy::NaAndZeros => !(low_data || low_nonzero),
+    };
+    if spec.force_include.iter().any(|u| u == unit) {
+        included = true;
+    }
+    if spec.force_exclude.iter().any(|u| u == unit) {
+        included = false;
+    }
+    (n_missing, n_zero, availability, nonzero_share, included)
+}
+
+/// The rows kept by screening, without the report (for repeated rebuilds). Thresholds and
+/// forced units are assumed valid (checked by [`screen`] in the nominal build).
+pub(crate) fn kept_rows(cols: &[Vec<f64>], units: &[&str], spec: &ScreenSpec) -> Vec<usize> {
+    (0..units.len())
+        .filter(|&r| judge(cols, r, units[r], spec).4)
+        .collect()
+}
+
+/// Checks thresholds and forced units.
+pub(crate) fn validate(spec: &ScreenSpec, units: &[String]) -> Result<(), IndexError> {
+    for (name, v) in [
+        ("screen.min_availability", spec.min_availability),
+        ("screen.min_nonzero", spec.min_nonzero),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(IndexError::bad(name, format!("{v} is not in [0, 1]")));
+        }
+    }
+    for u in spec.force_include.iter().chain(&spec.force_exclude) {
+        if !units.contains(u) {
+            return Err(IndexError::Unknown {
+                kind: "unit",
+                code: u.clone(),
+            });
+        }
+    }
+    Ok(())
 }

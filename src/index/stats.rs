@@ -101,13 +101,7 @@ fn central_sums(x: &[f64]) -> (f64, f64, f64, usize) {
 /// assert!(skewness(&[1.0, 1.0, 1.0]).is_nan());
 /// ```
 pub fn skewness(x: &[f64]) -> f64 {
-    let (s2, s3, _, n) = central_sums(x);
-    if n < 3 || s2 == 0.0 {
-        return f64::NAN;
-    }
-    let nf = n as f64;
-    let g1 = nf.sqrt() * s3 / s2.powf(1.5);
-    g1 * (nf * (nf - 1.0)).sqrt() / (nf - 2.0)
+    skewness_kurtosis(x).0
 }
 
 /// Bias-adjusted sample excess kurtosis (Excel `KURT`); `NaN` for fewer than 4 values or a
@@ -118,13 +112,25 @@ pub fn skewness(x: &[f64]) -> f64 {
 /// assert!((kurtosis(&[1.0, 2.0, 3.0, 4.0, 10.0]) - 3.152).abs() < 1e-12);
 /// ```
 pub fn kurtosis(x: &[f64]) -> f64 {
-    let (s2, _, s4, n) = central_sums(x);
-    if n < 4 || s2 == 0.0 {
-        return f64::NAN;
-    }
+    skewness_kurtosis(x).1
+}
+
+/// Skewness and kurtosis together ([`skewness`], [`kurtosis`]) in two passes over the data.
+pub fn skewness_kurtosis(x: &[f64]) -> (f64, f64) {
+    let (s2, s3, s4, n) = central_sums(x);
     let nf = n as f64;
-    let r = nf * s4 / (s2 * s2);
-    ((nf + 1.0) * (r - 3.0) + 6.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
+    let skew = if n < 3 || s2 == 0.0 {
+        f64::NAN
+    } else {
+        nf.sqrt() * s3 / s2.powf(1.5) * (nf * (nf - 1.0)).sqrt() / (nf - 2.0)
+    };
+    let kurt = if n < 4 || s2 == 0.0 {
+        f64::NAN
+    } else {
+        let r = nf * s4 / (s2 * s2);
+        ((nf + 1.0) * (r - 3.0) + 6.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
+    };
+    (skew, kurt)
 }
 
 /// Median of the non-missing values (`NaN` if none).

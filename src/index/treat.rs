@@ -290,8 +290,7 @@ pub struct ColumnTreatment {
 
 /// COINr's pass rule: pass when |skew| < s or kurt < k; undefined when either is NaN.
 pub fn passes(x: &[f64], skew: f64, kurt: f64) -> (Option<bool>, f64, f64) {
-    let s = stats::skewness(x);
-    let k = stats::kurtosis(x);
+    let (s, k) = stats::skewness_kurtosis(x);
     if s.is_nan() || k.is_nan() {
         (None, s, k)
     } else {
@@ -331,41 +330,43 @@ pub fn treat_column(x: &[f64], p: &TreatParams) -> Result<ColumnTreatment, Strin
     }
     // Winsorisation, as COINr `winsorise`.
     let mut w = x.to_vec();
-    let mut imax: Vec<usize> = Vec::new();
-    let mut imin: Vec<usize> = Vec::new();
+    // Points moved at the last step on each side (COINr's `length(imax)`, `length(imin)`);
+    // winsorised points stay tied at the extreme, so these are running totals per side.
+    let (mut n_hi, mut n_lo) = (0usize, 0usize);
     let mut nwin = 0usize;
     let mut pass = Some(false);
     let (mut s, mut k) = (s0, k0);
     while pass == Some(false) && nwin < p.winmax {
         let (lo, hi) = stats::min_max(&w);
-        if s >= 0.0 {
-            imax = (0..w.len()).filter(|&i| w[i] == hi).collect();
-            let next = w
-                .iter()
-                .copied()
-                .filter(|&v| !v.is_nan() && v != hi)
-                .fold(f64::NEG_INFINITY, f64::max);
-            if !next.is_finite() {
-                break;
-            }
-            for &i in &imax {
-                w[i] = next;
-            }
+        let high = s >= 0.0;
+        let extreme = if high { hi } else { lo };
+        // The next value in from the extreme.
+        let mut next = if high {
+            f64::NEG_INFINITY
         } else {
-            imin = (0..w.len()).filter(|&i| w[i] == lo).collect();
-            let next = w
-                .iter()
-                .copied()
-                .filter(|&v| !v.is_nan() && v != lo)
-                .fold(f64::INFINITY, f64::min);
-            if !next.is_finite() {
-                break;
-            }
-            for &i in &imin {
-                w[i] = next;
+            f64::INFINITY
+        };
+        for &v in &w {
+            if !v.is_nan() && v != extreme {
+                next = if high { next.max(v) } else { next.min(v) };
             }
         }
-        nwin = imax.len() + imin.len();
+        if !next.is_finite() {
+            break;
+        }
+        let mut moved = 0;
+        for v in w.iter_mut() {
+            if *v == extreme {
+                *v = next;
+                moved += 1;
+            }
+        }
+        if high {
+            n_hi = moved;
+        } else {
+            n_lo = moved;
+        }
+        nwin = n_hi + n_lo;
         (pass, s, k) = passes(&w, p.skew, p.kurt);
     }
     out.n_winsorised = nwin;

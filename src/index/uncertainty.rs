@@ -459,7 +459,8 @@ impl<'a> Prepared<'a> {
             }
             None => &self.base.aggs,
         };
-        let all = aggregate::aggregate(
+        let n_ind = self.fw.n_indicators();
+        let aggs = aggregate::aggregates(
             self.fw,
             norm,
             units,
@@ -468,9 +469,14 @@ impl<'a> Prepared<'a> {
             self.base.min_availability,
         )
         .map_err(|e| e.to_string())?;
+        let col = if self.target < n_ind {
+            &norm[self.target]
+        } else {
+            &aggs[self.target - n_ind]
+        };
         let mut out = vec![f64::NAN; self.data.n_rows()];
         for (p, &k) in rows.iter().enumerate() {
-            out[k] = all[self.target][p];
+            out[k] = col[p];
         }
         Ok(out)
     }
