@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod growth;
+pub mod index;
 pub mod indicator;
 pub mod plan;
 pub mod projection;

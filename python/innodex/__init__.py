@@ -31,6 +31,7 @@ from innodex.growth import (
     rule_of_70,
     years_to_target,
 )
+from innodex.index import CompositeIndex
 from innodex.plan import Plan
 from innodex.projection import (
     Backtest,
@@ -54,6 +55,7 @@ __all__ = [
     "forecast",
     "project",
     "simulate_growth",
+    "CompositeIndex",
     "CompositeIndexError",
     "GrowthError",
     "InnodexError",

@@ -92,6 +92,14 @@ enum Command {
         #[arg(long)]
         to: i32,
     },
+    /// Build a composite index (and its uncertainty analysis) from a spec file (TOML).
+    Index {
+        /// The spec file; data paths in it are relative to it.
+        spec: std::path::PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutFormat,
+    },
 }
 
 impl From<OutFormat> for Format {
@@ -359,6 +367,15 @@ fn run(cli: Cli) -> Result<String, UserError> {
         Command::Backtest(args) => projection_cli::backtest(&args),
         Command::Export { plan } => Ok(load_plan(&plan)?.to_toml_string()),
         Command::Plans => Ok(BUILTIN_PLANS.join("\n") + "\n"),
+        Command::Index { spec, format } => {
+            let format = match format {
+                OutFormat::Table => "table",
+                OutFormat::Json => "json",
+                OutFormat::Csv => "csv",
+                OutFormat::Markdown => "markdown",
+            };
+            Ok(innodex::index::spec::run_spec_file(&spec, format)?)
+        }
         Command::Growth {
             baseline,
             target,

@@ -12,6 +12,7 @@
 use pyo3::prelude::*;
 
 mod growth;
+mod index;
 mod plan;
 mod projection;
 mod sensitivity;
@@ -76,6 +77,7 @@ mod _core {
         plan::register(m)?;
         projection::register(m)?;
         sensitivity::register(m)?;
+        index::register(m)?;
         Ok(())
     }
 }

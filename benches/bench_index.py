@@ -1,0 +1,62 @@
+"""Benchmark: the uncertainty analysis of COINr's sensitivity vignette on the ASEM data.
+
+Inputs (as COINr's vignette): winsorisation limit 1–5; min-max [1, 100] or z-score (10, 2);
+±25 % noise on the level-2 and level-3 weights; arithmetic or geometric mean; around COINr's
+example pipeline (denominate, impute by EurAsia group mean, screen at 90 %, treat, min-max,
+arithmetic). Prints the time per rebuild at N = 1,000 and N = 10,000 (Monte Carlo), and for the
+Sobol design at N = 200 (1,200 rebuilds, COINr's sensitivity example), with the stage cache
+(default) and without it (every rebuild runs the whole pipeline from the raw data, as COINr's
+``Regen`` does). Wall time per rebuild is the figure to compare; CPU time per rebuild (summed
+over threads) is printed too, because on a shared machine the wall time also counts other
+processes' load.
+
+COINr cannot run on this machine (no R, no CRAN); its figure is quoted from the issue: 0.3 s
+per rebuild (N = 100: 32.5 s; Sobol N = 200, 1,200 rebuilds: 330 s).
+
+Run from the repository root:  python benches/bench_index.py [--threads K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+COINR_SECONDS_PER_REBUILD = 0.3
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=None, help="rayon threads (default: all)")
+    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    args = ap.parse_args()
+    if args.threads:
+        os.environ["RAYON_NUM_THREADS"] = str(args.threads)
+    import innodex  # noqa: PLC0415  (after RAYON_NUM_THREADS is set)
+    from innodex.index import COINR_EXAMPLE, coinr_vignette_uncertainty  # noqa: PLC0415
+
+    asem = innodex.CompositeIndex.from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv")
+    print(f"innodex {innodex.__version__}; CPUs visible: {os.cpu_count()}; "
+          f"RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'all')}")
+    print(f"{'design':>7} {'N':>6} {'cache':>6} {'rebuilds':>9} {'best s':>8} "
+          f"{'ms/rebuild':>11} {'cpu ms/reb':>11} {'vs COINr':>9} {'failed':>6}")
+    for design, n in [("mc", 1_000), ("mc", 10_000), ("sobol", 200), ("sobol", 1_000)]:
+        for cache in (True, False):
+            spec = coinr_vignette_uncertainty(
+                n=n, seed=1, design="sobol" if design == "sobol" else "monte_carlo"
+            )
+            spec["cache"] = cache
+            best = cpu = float("inf")
+            for _ in range(args.repeat):
+                t0, c0 = time.perf_counter(), time.process_time()
+                u = asem.uncertainty(spec, COINR_EXAMPLE)
+                best = min(best, time.perf_counter() - t0)
+                cpu = min(cpu, time.process_time() - c0)
+            k = len(u.ranks())
+            per = best / k
+            print(f"{design:>7} {n:>6} {cache!s:>6} {k:>9} {best:>8.3f} {1e3 * per:>11.4f} "
+                  f"{1e3 * cpu / k:>11.4f} {COINR_SECONDS_PER_REBUILD / per:>8.0f}x {u.failed:>6}")
+
+
+if __name__ == "__main__":
+    main()

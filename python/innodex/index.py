@@ -1,0 +1,703 @@
+"""Composite indices: build a composite indicator, inspect every stage, and stress-test it.
+
+Every number is computed by the Rust core (``innodex._core``); this module turns specs into
+JSON, results into pandas frames, and draws the plots. Pipelines and uncertainty specs are the
+same typed formats as the ``innodex index`` spec files, given as dicts, TOML text or keyword
+arguments; unknown keys raise :class:`innodex.CompositeIndexError` naming them.
+
+>>> import innodex
+>>> asem = innodex.CompositeIndex.from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv")
+>>> asem
+<CompositeIndex Index: 51 units, 49 indicators, 4 levels>
+>>> res = asem.build()                       # raw data, min-max [0, 100], arithmetic means
+>>> res.ranking().head(3)["score"].round(4).tolist()
+[75.2278, 68.9363, 65.9181]
+>>> res = asem.build(innodex.index.COINR_EXAMPLE)  # COINr's full example pipeline
+>>> res.ranking().index[0], round(float(res.ranking()["score"].iloc[0]), 4)
+('CHE', 68.3837)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from innodex import _core
+from innodex._plot import axes
+
+__all__ = [
+    "COINR_EXAMPLE",
+    "CompositeIndex",
+    "IndexResults",
+    "PCAResult",
+    "Panel",
+    "PanelResults",
+    "UncertaintyAnalysis",
+    "coinr_vignette_uncertainty",
+    "run_spec",
+]
+
+#: COINr's full example pipeline on ASEM (``build_example_coin()``): denominate as iMeta says,
+#: impute by the mean of the unit's EurAsia group, screen units with < 90 % data, treat with at
+#: most 5 winsorised points (skewness 2, kurtosis 3.5) then ``log_CT``, min-max [0, 100],
+#: arithmetic means.
+COINR_EXAMPLE: dict[str, Any] = {
+    "denominate": {},
+    "impute": {"method": "group_mean", "group": "EurAsia_group"},
+    "screen": {"min_availability": 0.9},
+    "treat": {"winmax": 5, "skew": 2.0, "kurt": 3.5, "fallback": {"method": "log_ct"}},
+    "normalise": {"method": "minmax", "low": 0, "high": 100},
+    "aggregate": {"method": "arithmetic"},
+}
+
+
+def coinr_vignette_uncertainty(
+    n: int = 100, seed: int = 0, design: str = "monte_carlo"
+) -> dict[str, Any]:
+    """The uncertainty analysis of COINr's sensitivity vignette on ASEM.
+
+    Winsorisation limit 1–5; min-max [1, 100] or z-score (mean 10, sd 2); ±25 % noise on the
+    weights of levels 2 and 3; arithmetic or geometric mean. ``design`` is ``monte_carlo`` or
+    ``sobol`` (N(d + 2) rebuilds, Sobol indices of the mean absolute rank shift).
+    """
+    return {
+        "n": n,
+        "seed": seed,
+        "design": design,
+        "inputs": [
+            {"kind": "winsorisation", "winmax": [1, 2, 3, 4, 5]},
+            {
+                "kind": "normalisation",
+                "alternatives": [
+                    {"method": "minmax", "low": 1, "high": 100},
+                    {"method": "zscore", "mean": 10, "sd": 2},
+                ],
+            },
+            {"kind": "weights", "levels": [2, 3], "noise": 0.25},
+            {
+                "kind": "aggregation",
+                "alternatives": [{"method": "arithmetic"}, {"method": "geometric"}],
+            },
+        ],
+    }
+
+
+def _spec_json(spec: Mapping[str, Any] | str | None, extra: Mapping[str, Any]) -> str:
+    """A spec given as a dict, TOML text or None, updated with keyword arguments, as JSON."""
+    if spec is None:
+        d: dict[str, Any] = {}
+    elif isinstance(spec, str):
+        try:
+            d = tomllib.loads(spec)
+        except tomllib.TOMLDecodeError as e:
+            raise _core.CompositeIndexError(f"spec is not valid TOML: {e}") from e
+    elif isinstance(spec, Mapping):
+        d = dict(spec)
+    else:
+        raise _core.CompositeIndexError(
+            f"a spec is a dict, TOML text or None, not {type(spec).__name__}"
+        )
+    d.update(extra)
+    return json.dumps(d)
+
+
+def _csv(df: pd.DataFrame) -> str:
+    if not isinstance(df, pd.DataFrame):
+        raise _core.CompositeIndexError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    return df.to_csv(index=False)
+
+
+def _frame(units: Sequence[str], codes: Sequence[str], values: np.ndarray) -> pd.DataFrame:
+    df = pd.DataFrame(values, index=pd.Index(list(units), name="unit"), columns=list(codes))
+    df.columns.name = "code"
+    return df
+
+
+def _reference_json(reference: str | float | None) -> str:
+    if reference is None or reference == "mean":
+        return json.dumps({"kind": "mean"})
+    if isinstance(reference, int | float):
+        return json.dumps({"kind": "value", "value": float(reference)})
+    return json.dumps({"kind": "unit", "value": str(reference)})
+
+
+class CompositeIndex:
+    """A framework (indicators → aggregates → index) and the unit data of one period.
+
+    Build it from COINr-style ``iData``/``iMeta`` tables (:meth:`from_csv`, :meth:`from_frames`)
+    or from a framework spec and a data frame (:meth:`from_frames` with ``framework=``).
+    Validation errors name the element at fault (an indicator with no parent, a cycle, a
+    negative weight…). Objects pickle.
+    """
+
+    def __init__(self, core: _core.CompositeIndex) -> None:
+        self._core = core
+
+    @classmethod
+    def from_csv(
+        cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]
+    ) -> CompositeIndex:
+        """Read iData and iMeta CSV files (the latest year if iData holds several)."""
+        return cls(_core.CompositeIndex.from_csv(os.fspath(idata), os.fspath(imeta)))
+
+    @classmethod
+    def from_frames(
+        cls,
+        idata: pd.DataFrame,
+        imeta: pd.DataFrame | None = None,
+        *,
+        framework: Mapping[str, Any] | str | None = None,
+        unit: str = "uCode",
+        name: str = "uName",
+        time: str = "Time",
+        denominators: Iterable[str] = (),
+        groups: Iterable[str] = (),
+        year: int | None = None,
+    ) -> CompositeIndex:
+        """From pandas frames: ``idata`` with ``imeta`` (COINr's format), or ``idata`` with a
+        ``framework`` (dict or TOML text: ``indicators`` and ``aggregates`` lists, see
+        :mod:`innodex.index`). ``unit``, ``name`` and ``time`` name the identifying columns;
+        ``year`` selects one year of a long table (default: the latest).
+        """
+        return cls(
+            _core.CompositeIndex.from_text(
+                _csv(idata),
+                imeta=None if imeta is None else _csv(imeta),
+                framework=None if framework is None else _spec_json(framework, {}),
+                unit=unit,
+                name=name,
+                time=time,
+                denominators=list(denominators),
+                groups=list(groups),
+                year=year,
+            )
+        )
+
+    @property
+    def core(self) -> _core.CompositeIndex:
+        """The underlying Rust object."""
+        return self._core
+
+    @property
+    def units(self) -> list[str]:
+        """Unit codes."""
+        return self._core.units
+
+    @property
+    def indicators(self) -> list[str]:
+        """Indicator codes."""
+        return self._core.indicators
+
+    @property
+    def codes(self) -> list[str]:
+        """All node codes: indicators, then aggregates by level."""
+        return self._core.codes
+
+    def framework(self) -> pd.DataFrame:
+        """The framework: one row per node (level, parent, weight, direction…)."""
+        return pd.DataFrame(json.loads(self._core.framework_json())).set_index("code")
+
+    def raw(self) -> pd.DataFrame:
+        """Raw indicator values (units × indicators)."""
+        return _frame(self.units, self.indicators, self._core.raw())
+
+    def build(self, pipeline: Mapping[str, Any] | str | None = None, **kw: Any) -> IndexResults:
+        """Build the index. ``pipeline`` (dict or TOML) and keyword arguments set the stages:
+        ``denominate``, ``impute``, ``screen``, ``treat``, ``normalise``, ``aggregate``,
+        ``aggregate_nodes``, ``min_availability``, ``weights`` — all optional.
+
+        >>> asem = CompositeIndex.from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv")
+        >>> r = asem.build(normalise={"method": "minmax", "low": 1, "high": 100},
+        ...                aggregate={"method": "geometric"})
+        >>> r.ranking().index[0]
+        'DEU'
+        """
+        return IndexResults(self._core.build(_spec_json(pipeline, kw)))
+
+    def uncertainty(
+        self,
+        spec: Mapping[str, Any] | str,
+        pipeline: Mapping[str, Any] | str | None = None,
+    ) -> UncertaintyAnalysis:
+        """Monte Carlo uncertainty (and, with ``design = "sobol"``, Sobol sensitivity) of the
+        ranks over methodological choices, around ``pipeline``. Reproducible from ``seed``
+        whatever the number of threads. See :func:`coinr_vignette_uncertainty`.
+        """
+        return UncertaintyAnalysis(
+            self._core.uncertainty(_spec_json(pipeline, {}), _spec_json(spec, {}))
+        )
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+    def _repr_html_(self) -> str:
+        fw = self.framework()
+        counts = fw.groupby("level_name", sort=False).size().to_frame("nodes").to_html()
+        return f"<p><b>{html.escape(repr(self))}</b></p>{counts}"
+
+
+@dataclass(frozen=True)
+class PCAResult:
+    """Principal components: per component the eigenvalue and variance shares, and loadings
+    (correlations of each variable with each component)."""
+
+    components: pd.DataFrame
+    loadings: pd.DataFrame
+    n_obs: int
+
+
+class IndexResults:
+    """Every stage of one build: data sets, records of imputation, screening and treatment,
+    scores and ranks at every level, and the analyses on them."""
+
+    def __init__(self, core: _core.IndexBuild) -> None:
+        self._core = core
+        self._fw = pd.DataFrame(json.loads(core.framework_json())).set_index("code")
+
+    @property
+    def core(self) -> _core.IndexBuild:
+        """The underlying Rust object."""
+        return self._core
+
+    @property
+    def units(self) -> list[str]:
+        """Units in the results (after screening)."""
+        return self._core.units
+
+    @property
+    def index_code(self) -> str:
+        """Code of the index (top node)."""
+        return str(self._fw.index[self._fw["parent"].isna()][0])
+
+    def framework(self) -> pd.DataFrame:
+        """The framework, one row per node."""
+        return self._fw.copy()
+
+    def _codes(self, level: int | None) -> list[str]:
+        if level is None:
+            return list(self._fw.index)
+        codes = list(self._fw.index[self._fw["level"] == level])
+        if not codes:
+            raise _core.CompositeIndexError(
+                f"level {level} is not in the framework (1..{int(self._fw['level'].max())})"
+            )
+        return codes
+
+    def stages(self) -> list[str]:
+        """Names of the stages in this build."""
+        return self._core.stage_names()
+
+    def stage(self, name: str) -> pd.DataFrame:
+        """A stage's data (units × indicators): ``raw``, ``denominated``, ``imputed``,
+        ``screened``, ``treated``, ``normalised``, or ``aggregated`` (every node)."""
+        return _frame(*self._core.stage(name))
+
+    def to_pandas(self, level: int | None = None) -> pd.DataFrame:
+        """Scores of every node (units × codes; indicators normalised), or of one level."""
+        df = self.stage("aggregated")
+        return df[self._codes(level)]
+
+    def ranks(self, level: int | None = None) -> pd.DataFrame:
+        """Ranks of every node (1 = best, ties share the best rank), or of one level."""
+        df = _frame(self.units, self._core.codes, self._core.ranks())
+        return df[self._codes(level)]
+
+    def ranking(self, code: str | None = None) -> pd.DataFrame:
+        """Units ordered by a node's score (default: the index), with rank and score."""
+        code = code or self.index_code
+        s = self.to_pandas()[code]
+        r = self.ranks()[code]
+        df = pd.DataFrame({"rank": r, "score": s}).sort_values(["rank", "score"])
+        return df
+
+    def treatment(self) -> pd.DataFrame:
+        """Per indicator: skewness and kurtosis before and after, points winsorised, transform."""
+        return pd.DataFrame(json.loads(self._core.treatment_json())).set_index("indicator")
+
+    def treated_points(self) -> pd.DataFrame:
+        """Every treated point: indicator, unit, value before and after, how."""
+        cols = ["indicator", "unit", "before", "after", "how"]
+        return pd.DataFrame(json.loads(self._core.treated_points_json()), columns=cols)
+
+    def imputed_points(self) -> pd.DataFrame:
+        """Every imputed point: unit, indicator, value."""
+        cols = ["unit", "indicator", "value"]
+        return pd.DataFrame(json.loads(self._core.imputed_points_json()), columns=cols)
+
+    def screening(self) -> pd.DataFrame | None:
+        """Per unit: missing values, zeros, availability, kept or not (None without screening)."""
+        rep = json.loads(self._core.screening_json())
+        if rep is None:
+            return None
+        return pd.DataFrame(rep["units"]).set_index("unit")
+
+    def relative(
+        self,
+        code: str | None = None,
+        reference: str | float | None = "mean",
+        groups: Mapping[str, float] | None = None,
+    ) -> pd.DataFrame:
+        """Scores relative to a reference (= 100) — a unit code, ``"mean"`` or a number — with
+        performance groups ``{name: lower threshold (inclusive)}`` from the best down (default:
+        the European Innovation Scoreboard's ≥ 125, ≥ 100, ≥ 70, rest)."""
+        g = None
+        if groups is not None:
+            lowest = -np.finfo(np.float64).max  # JSON has no -inf: the last group takes the rest
+            g = json.dumps(
+                [{"name": k, "at_least": max(float(v), lowest)} for k, v in groups.items()]
+            )
+        rows = json.loads(
+            self._core.relative_json(code or self.index_code, _reference_json(reference), g)
+        )
+        return pd.DataFrame(rows).set_index("unit").sort_values("rank")
+
+    def strengths_weaknesses(
+        self, unit: str, n: int = 5, min_unique_share: float = 0.0
+    ) -> pd.DataFrame:
+        """A unit's ``n`` best- and worst-ranked indicators (column ``kind``)."""
+        sw = json.loads(self._core.strengths_weaknesses_json(unit, n, min_unique_share))
+        s = pd.DataFrame(sw["strengths"]).assign(kind="strength")
+        w = pd.DataFrame(sw["weaknesses"]).assign(kind="weakness")
+        return pd.concat([s, w], ignore_index=True)
+
+    def effective_weights(self) -> pd.Series:
+        """Each node's share of the index (the indicators' shares sum to one)."""
+        rows = json.loads(self._core.effective_weights_json())
+        return pd.DataFrame(rows).set_index("code")["weight"]
+
+    def correlations(
+        self,
+        rows: Sequence[str] | None = None,
+        cols: Sequence[str] | None = None,
+        *,
+        level: int | None = None,
+        method: str = "pearson",
+    ) -> pd.DataFrame:
+        """Correlations between nodes (``pearson`` or ``spearman``, pairwise complete): the
+        nodes of ``level`` among themselves, or ``rows`` against ``cols``."""
+        if rows is None:
+            rows = self._codes(level if level is not None else 2)
+        cols = list(rows) if cols is None else list(cols)
+        m = self._core.correlations(list(rows), cols, method)
+        return pd.DataFrame(m, index=list(rows), columns=cols)
+
+    def cronbach(self, aggregate: str) -> float:
+        """Cronbach's alpha of an aggregate's children."""
+        return self._core.cronbach(aggregate)
+
+    def pca(self, codes: Sequence[str] | None = None, *, level: int | None = None) -> PCAResult:
+        """Principal components of the given nodes (default: the indicators of ``level`` 1)."""
+        codes = list(codes) if codes is not None else self._codes(level if level else 1)
+        p = json.loads(self._core.pca_json(codes))
+        names = [f"PC{i + 1}" for i in range(len(p["eigenvalues"]))]
+        comp = pd.DataFrame(
+            {
+                "eigenvalue": p["eigenvalues"],
+                "explained": p["explained"],
+                "cumulative": p["cumulative"],
+            },
+            index=names,
+        )
+        loadings = pd.DataFrame(np.array(p["loadings"]).T, index=codes, columns=names)
+        return PCAResult(comp, loadings, int(p["n_obs"]))
+
+    # ------------------------------------------------------------------ plots
+    def plot_scores(
+        self, level: int = 2, top: int | None = 20, ax: Any = None, **kw: Any
+    ) -> Any:
+        """Index scores by unit as bars stacked by the nodes of ``level`` (pillars): each
+        segment is the node's effective weight × its score, which add up to the index for an
+        arithmetic index with no missing data. Returns the matplotlib Axes."""
+        ew = self.effective_weights()
+        codes = self._codes(level)
+        parts = self.to_pandas()[codes] * ew[codes]
+        order = self.ranking().index
+        if top is not None:
+            order = order[:top]
+        parts = parts.loc[order]
+        ax = axes(ax)
+        bottom = np.zeros(len(parts))
+        for c in codes:
+            vals = parts[c].fillna(0.0).to_numpy()
+            ax.bar(parts.index, vals, bottom=bottom, label=str(self._fw.loc[c, "name"]), **kw)
+            bottom += vals
+        ax.set_ylabel(f"{self.index_code} (contributions)")
+        ax.tick_params(axis="x", rotation=90)
+        ax.legend(fontsize="small", ncols=2)
+        return ax
+
+    def plot_correlations(
+        self, level: int = 2, method: str = "pearson", ax: Any = None, **kw: Any
+    ) -> Any:
+        """A correlation heat map of the nodes of ``level``. Returns the Axes."""
+        c = self.correlations(level=level, method=method)
+        ax = axes(ax)
+        im = ax.imshow(c.to_numpy(), vmin=-1, vmax=1, cmap=kw.pop("cmap", "RdBu_r"), **kw)
+        ax.set_xticks(range(len(c.columns)), list(c.columns), rotation=90)
+        ax.set_yticks(range(len(c.index)), list(c.index))
+        for i in range(len(c.index)):
+            for j in range(len(c.columns)):
+                v = c.iat[i, j]
+                if np.isfinite(v):
+                    ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize="x-small")
+        ax.figure.colorbar(im, ax=ax, label=f"{method} correlation")
+        return ax
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+    def _repr_html_(self) -> str:
+        top = self.ranking().head(10).to_html(float_format=lambda v: f"{v:.2f}")
+        return f"<p><b>{html.escape(repr(self))}</b></p>{top}"
+
+
+class UncertaintyAnalysis:
+    """Ranks over many rebuilds with other methodological choices: per unit the nominal,
+    median and mean rank and the 5–95 % interval; Sobol indices with the Sobol design."""
+
+    def __init__(self, core: _core.IndexUncertainty) -> None:
+        self._core = core
+
+    @property
+    def core(self) -> _core.IndexUncertainty:
+        """The underlying Rust object."""
+        return self._core
+
+    @property
+    def target(self) -> str:
+        """The node analysed."""
+        return self._core.target
+
+    @property
+    def inputs(self) -> list[str]:
+        """The uncertain inputs."""
+        return self._core.inputs
+
+    @property
+    def failed(self) -> int:
+        """Rebuilds that failed (their ranks are missing)."""
+        return self._core.failed
+
+    @property
+    def failures(self) -> list[str]:
+        """Distinct failure messages."""
+        return self._core.failures
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Rank statistics per unit (nominal, median, mean, q05, q95), by nominal rank."""
+        df = pd.DataFrame(json.loads(self._core.rank_stats_json())).set_index("unit")
+        return df.sort_values(["nominal", "median"])
+
+    def ranks(self) -> pd.DataFrame:
+        """Ranks, rebuilds × units."""
+        return pd.DataFrame(self._core.ranks(), columns=self._core.units)
+
+    def scores(self) -> pd.DataFrame:
+        """Scores, rebuilds × units."""
+        return pd.DataFrame(self._core.scores(), columns=self._core.units)
+
+    def sample(self) -> pd.DataFrame:
+        """The sample in [0, 1), rebuilds × inputs."""
+        return pd.DataFrame(self._core.sample(), columns=self.inputs)
+
+    def mean_rank_shift(self) -> pd.Series:
+        """Mean absolute rank shift from the nominal ranks, per rebuild."""
+        return pd.Series(self._core.mean_rank_shift(), name="mean_rank_shift")
+
+    def sensitivity(self) -> pd.DataFrame | None:
+        """Sobol indices of the mean absolute rank shift (first order, total, 5–95 %
+        bootstrap intervals); None for a Monte Carlo design."""
+        s = json.loads(self._core.sensitivity_json())
+        if s is None:
+            return None
+        rows = [
+            {
+                "input": i["input"],
+                "first": i["first"],
+                "first_q05": i["first_ci"][0],
+                "first_q95": i["first_ci"][1],
+                "total": i["total"],
+                "total_q05": i["total_ci"][0],
+                "total_q95": i["total_ci"][1],
+            }
+            for i in s["mean_rank_shift"]
+        ]
+        return pd.DataFrame(rows).set_index("input").astype("float64")
+
+    def sensitivity_by_unit(self, kind: str = "total") -> pd.DataFrame | None:
+        """Sobol indices (``first`` or ``total``) of each unit's rank: units × inputs."""
+        s = json.loads(self._core.sensitivity_json())
+        if s is None:
+            return None
+        data = [[i[kind] for i in u] for u in s["per_unit"]]
+        return pd.DataFrame(data, index=self._core.units, columns=self.inputs).astype("float64")
+
+    def plot_rank_intervals(self, top: int | None = None, ax: Any = None, **kw: Any) -> Any:
+        """Median rank with the 5–95 % interval per unit, nominal rank marked. Returns Axes."""
+        df = self.to_pandas().dropna(subset=["nominal"])
+        if top is not None:
+            df = df.head(top)
+        ax = axes(ax)
+        x = np.arange(len(df))
+        ax.vlines(x, df["q05"], df["q95"], color="grey", lw=2, label="5–95 %")
+        ax.plot(x, df["median"], "o", label="median", **kw)
+        ax.plot(x, df["nominal"], "x", color="black", label="nominal")
+        ax.set_xticks(x, list(df.index), rotation=90)
+        ax.invert_yaxis()
+        ax.set_ylabel(f"rank of {self.target}")
+        ax.legend(fontsize="small")
+        return ax
+
+    def plot_sensitivity(self, ax: Any = None, **kw: Any) -> Any:
+        """Sobol indices as bars: first order plus interactions (total − first), with the
+        5–95 % interval of the total. Returns the Axes."""
+        s = self.sensitivity()
+        if s is None:
+            raise _core.CompositeIndexError(
+                "no Sobol indices: run the analysis with design = 'sobol'"
+            )
+        s = s.clip(lower=0.0)
+        ax = axes(ax)
+        x = np.arange(len(s))
+        inter = (s["total"] - s["first"]).clip(lower=0.0)
+        ax.bar(x, s["first"], label="first order", **kw)
+        ax.bar(x, inter, bottom=s["first"], label="interactions")
+        err = np.vstack([s["total"] - s["total_q05"], s["total_q95"] - s["total"]]).clip(0.0)
+        ax.errorbar(x, s["total"], yerr=err, fmt="none", color="black", capsize=3)
+        ax.set_xticks(x, list(s.index))
+        ax.set_ylabel("Sobol index (mean absolute rank shift)")
+        ax.legend(fontsize="small")
+        return ax
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+    def _repr_html_(self) -> str:
+        t = self.to_pandas().head(10).to_html(float_format=lambda v: f"{v:.1f}")
+        return f"<p><b>{html.escape(repr(self))}</b></p>{t}"
+
+
+class Panel:
+    """Unit data over several years: indices for every year with normalisation bounds (and
+    outlier treatment) over all years, as the European Innovation Scoreboard does."""
+
+    def __init__(self, core: _core.IndexPanel) -> None:
+        self._core = core
+
+    @classmethod
+    def from_csv(cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]) -> Panel:
+        """Read iData (with a ``Time`` column) and iMeta CSV files."""
+        return cls(_core.IndexPanel.from_csv(os.fspath(idata), os.fspath(imeta)))
+
+    @classmethod
+    def from_frames(
+        cls,
+        idata: pd.DataFrame,
+        imeta: pd.DataFrame | None = None,
+        *,
+        framework: Mapping[str, Any] | str | None = None,
+        unit: str = "uCode",
+        name: str = "uName",
+        time: str = "Time",
+        denominators: Iterable[str] = (),
+        groups: Iterable[str] = (),
+    ) -> Panel:
+        """As :meth:`CompositeIndex.from_frames`, keeping every year."""
+        return cls(
+            _core.IndexPanel.from_text(
+                _csv(idata),
+                imeta=None if imeta is None else _csv(imeta),
+                framework=None if framework is None else _spec_json(framework, {}),
+                unit=unit,
+                name=name,
+                time=time,
+                denominators=list(denominators),
+                groups=list(groups),
+            )
+        )
+
+    @property
+    def years(self) -> list[int]:
+        """Years present."""
+        return self._core.years
+
+    def build(
+        self,
+        pipeline: Mapping[str, Any] | str | None = None,
+        global_bounds: bool = True,
+        **kw: Any,
+    ) -> PanelResults:
+        """Build every year; ``global_bounds=False`` normalises (and treats) year by year."""
+        spec = {"pipeline": json.loads(_spec_json(pipeline, kw)), "global_bounds": global_bounds}
+        fw = json.loads(self._core.framework_json())
+        return PanelResults(self._core.build(json.dumps(spec)), fw)
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+
+class PanelResults:
+    """A built panel: scores and ranks by unit and year, and per-unit trends."""
+
+    def __init__(self, core: _core.IndexPanelBuild, framework: list[dict[str, Any]]) -> None:
+        self._core = core
+        self._fw = framework
+        self._root = next(n["code"] for n in framework if n["parent"] is None)
+
+    @property
+    def core(self) -> _core.IndexPanelBuild:
+        """The underlying Rust object."""
+        return self._core
+
+    @property
+    def years(self) -> list[int]:
+        """Years."""
+        return self._core.years
+
+    def to_pandas(self, code: str | None = None) -> pd.DataFrame:
+        """A node's scores (default: the index), units × years."""
+        t = self._core.table(code or self._root)
+        df = pd.DataFrame(t, index=pd.Index(self._core.units, name="unit"), columns=self.years)
+        return df.dropna(how="all")
+
+    def ranks(self, code: str | None = None) -> pd.DataFrame:
+        """A node's ranks per year, units × years."""
+        t = self._core.rank_table(code or self._root)
+        df = pd.DataFrame(t, index=pd.Index(self._core.units, name="unit"), columns=self.years)
+        return df.dropna(how="all")
+
+    def trends(self, code: str | None = None) -> pd.DataFrame:
+        """Per unit: first and last year and score, change, CAGR and least-squares slope."""
+        rows = json.loads(self._core.trends_json(code or self._root))
+        return pd.DataFrame(rows).set_index("unit").sort_values("last", ascending=False)
+
+    def plot_trends(
+        self, code: str | None = None, units: Sequence[str] | None = None, ax: Any = None
+    ) -> Any:
+        """Scores over the years for some units (default: the five best in the last year)."""
+        df = self.to_pandas(code)
+        if units is None:
+            units = list(df[self.years[-1]].sort_values(ascending=False).index[:5])
+        ax = axes(ax)
+        for u in units:
+            ax.plot(self.years, df.loc[u], "-o", label=u)
+        ax.set_xlabel("year")
+        ax.set_ylabel(code or self._root)
+        ax.legend(fontsize="small")
+        return ax
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+
+def run_spec(path: str | os.PathLike[str], format: str = "table") -> str:
+    """Run an index spec file (as ``innodex index SPEC``) and return its report."""
+    return _core.run_index_spec(os.fspath(path), format)

@@ -1,0 +1,852 @@
+//! Uncertainty and sensitivity of ranks over methodological choices (OECD/JRC Handbook 2008,
+//! §5 and Step 7; Saisana, Saltelli & Tarantola 2005, "Uncertainty and sensitivity analysis
+//! techniques as tools for the quality assessment of composite indicators", JRSS A 168;
+//! COINr `get_sensitivity`).
+//!
+//! A typed [`UncertaintySpec`] lists the uncertain inputs, each a set of alternatives sampled
+//! uniformly (imputation method or none, winsorisation limit, normalisation method, aggregation
+//! method) or a continuous perturbation (±x % noise on the weights of chosen levels). Each input
+//! is one dimension u ∈ [0, 1): a discrete input with m alternatives takes alternative
+//! ⌊u·m⌋; the weight input scales each weight at the chosen levels by (1 + x(2vₖ − 1)), where the
+//! vₖ are drawn from a generator seeded by (seed, u) — a whole random weight set per value of u,
+//! as COINr draws one noisy weight set per replication.
+//!
+//! * **Monte Carlo** (`design = "monte_carlo"`): N random points; per unit the nominal rank and
+//!   the mean, median and 5 %–95 % quantiles of its rank.
+//! * **Sobol** (`design = "sobol"`): the Saltelli design, matrices A and B (N × d) and the d
+//!   matrices A with column i from B, N(d + 2) rebuilds. First-order indices by the
+//!   Saltelli (2010) estimator Sᵢ = mean(y_B (y_ABᵢ − y_A)) / V and total indices by Jansen's
+//!   (1999) S_Tᵢ = mean((y_A − y_ABᵢ)²) / (2V), V the variance of y over A and B, of the
+//!   mean absolute rank shift (the mean over units of |rank − nominal rank|, COINr's target)
+//!   and of each unit's rank; 5 %–95 % bootstrap intervals for the former. Rank statistics
+//!   come from the 2N independent points of A and B. (Self-contained: innodex's general
+//!   `sensitivity` module was not on the main branch when this was written.)
+//!
+//! Rebuilds run in parallel with rayon. Results are reproducible from `seed` and identical with
+//! any number of threads: random numbers are drawn per fixed-size chunk of points from a
+//! ChaCha8 generator seeded by (seed, stream, chunk index), never per thread, and every
+//! reduction runs in a fixed order after the parallel map. A rebuild that fails (e.g. a
+//! geometric mean meeting a negative z-score) is counted and its ranks are missing, as in
+//! COINr.
+//!
+//! ```
+//! use innodex::index::{CompositeIndex, PipelineSpec};
+//! use innodex::index::uncertainty::{run, UncertaintySpec};
+//! let idx = CompositeIndex::from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv").unwrap();
+//! let spec: UncertaintySpec = toml::from_str(r#"
+//!     n = 50
+//!     seed = 1
+//!     [[inputs]]
+//!     kind = "weights"
+//!     levels = [2, 3]
+//!     noise = 0.25
+//!     [[inputs]]
+//!     kind = "aggregation"
+//!     alternatives = [{ method = "arithmetic" }, { method = "geometric" }]
+//! "#).unwrap();
+//! let mut base = PipelineSpec::default();
+//! base.normalise = innodex::index::normalise::Normalisation::MinMax { low: 1.0, high: 100.0 };
+//! let res = run(&idx, &base, &spec).unwrap();
+//! let deu = res.rank_stats.iter().find(|r| r.unit == "DEU").unwrap();
+//! assert_eq!(deu.nominal, 1.0);
+//! assert!(deu.q05 <= deu.median && deu.median <= deu.q95);
+//! ```
+
+use std::sync::Arc;
+
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::aggregate::{self, Aggregation};
+use super::error::IndexError;
+use super::framework::Framework;
+use super::impute::Imputation;
+use super::normalise::Normalisation;
+use super::pipeline::engine::{self, Resolved};
+use super::pipeline::{CompositeIndex, PipelineSpec};
+use super::stats;
+use super::table::UnitData;
+use super::treat::TreatSpec;
+
+/// Points per random-number chunk (fixed, so results do not depend on the thread count).
+pub const CHUNK: usize = 64;
+
+const STREAM_SAMPLE: u64 = 1;
+const STREAM_BOOT: u64 = 2;
+const STREAM_WEIGHTS: u64 = 1000;
+
+/// A ChaCha8 generator for (seed, stream, chunk).
+pub fn rng_for(seed: u64, stream: u64, chunk: u64) -> ChaCha8Rng {
+    let mut s = [0u8; 32];
+    s[..8].copy_from_slice(&seed.to_le_bytes());
+    s[8..16].copy_from_slice(&stream.to_le_bytes());
+    s[16..24].copy_from_slice(&chunk.to_le_bytes());
+    s[24..].copy_from_slice(b"innodex\0");
+    ChaCha8Rng::from_seed(s)
+}
+
+/// One uncertain input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum UncertainInput {
+    /// Imputation method (`{ method = "none" }` for no imputation).
+    Imputation {
+        /// Display name.
+        #[serde(default)]
+        name: Option<String>,
+        /// The alternatives.
+        alternatives: Vec<Imputation>,
+    },
+    /// Maximum number of winsorised points (the rest of the treatment as in the pipeline, or
+    /// COINr's defaults if the pipeline has no treatment).
+    Winsorisation {
+        /// Display name.
+        #[serde(default)]
+        name: Option<String>,
+        /// The alternatives, e.g. `[1, 2, 3, 4, 5]`.
+        winmax: Vec<usize>,
+    },
+    /// Normalisation of every indicator.
+    Normalisation {
+        /// Display name.
+        #[serde(default)]
+        name: Option<String>,
+        /// The alternatives.
+        alternatives: Vec<Normalisation>,
+    },
+    /// ±`noise` (a fraction) uniform noise on the weights of the nodes at `levels`.
+    Weights {
+        /// Display name.
+        #[serde(default)]
+        name: Option<String>,
+        /// Levels whose weights are perturbed (e.g. `[2, 3]`).
+        levels: Vec<u32>,
+        /// Relative half-width, in [0, 1).
+        noise: f64,
+    },
+    /// Aggregation at every level.
+    Aggregation {
+        /// Display name.
+        #[serde(default)]
+        name: Option<String>,
+        /// The alternatives.
+        alternatives: Vec<Aggregation>,
+    },
+}
+
+impl UncertainInput {
+    /// The input's display name.
+    pub fn name(&self) -> String {
+        let (n, d) = match self {
+            UncertainInput::Imputation { name, .. } => (name, "Imputation"),
+            UncertainInput::Winsorisation { name, .. } => (name, "Winsorisation"),
+            UncertainInput::Normalisation { name, .. } => (name, "Normalisation"),
+            UncertainInput::Weights { name, .. } => (name, "Weights"),
+            UncertainInput::Aggregation { name, .. } => (name, "Aggregation"),
+        };
+        n.clone().unwrap_or_else(|| d.to_string())
+    }
+
+    fn n_alternatives(&self) -> Option<usize> {
+        match self {
+            UncertainInput::Imputation { alternatives, .. } => Some(alternatives.len()),
+            UncertainInput::Winsorisation { winmax, .. } => Some(winmax.len()),
+            UncertainInput::Normalisation { alternatives, .. } => Some(alternatives.len()),
+            UncertainInput::Aggregation { alternatives, .. } => Some(alternatives.len()),
+            UncertainInput::Weights { .. } => None,
+        }
+    }
+}
+
+/// The sampling design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Design {
+    /// Plain Monte Carlo: N rebuilds.
+    #[default]
+    MonteCarlo,
+    /// Saltelli design for Sobol indices: N(d + 2) rebuilds.
+    Sobol,
+}
+
+fn d_n() -> usize {
+    100
+}
+fn d_boot() -> usize {
+    100
+}
+fn yes() -> bool {
+    true
+}
+
+/// An uncertainty (and optionally sensitivity) analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintySpec {
+    /// Sample size N (default 100).
+    #[serde(default = "d_n")]
+    pub n: usize,
+    /// Seed.
+    #[serde(default)]
+    pub seed: u64,
+    /// The node whose ranks are analysed (default: the index).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Monte Carlo or Sobol.
+    #[serde(default)]
+    pub design: Design,
+    /// Bootstrap resamples for the intervals of Sobol indices (default 100; 0 for none).
+    #[serde(default = "d_boot")]
+    pub bootstrap: usize,
+    /// Reuse the stages up to normalisation across rebuilds with the same discrete choices
+    /// (default true; results are identical either way, only faster).
+    #[serde(default = "yes")]
+    pub cache: bool,
+    /// The uncertain inputs.
+    pub inputs: Vec<UncertainInput>,
+}
+
+impl UncertaintySpec {
+    /// COINr's sensitivity vignette on ASEM: winsorisation limit 1–5; min-max [1, 100] or
+    /// z-score (mean 10, sd 2); ±25 % noise on the weights of levels 2 and 3; arithmetic or
+    /// geometric mean.
+    pub fn coinr_vignette(n: usize, seed: u64, design: Design) -> UncertaintySpec {
+        UncertaintySpec {
+            n,
+            seed,
+            target: None,
+            design,
+            bootstrap: d_boot(),
+            cache: true,
+            inputs: vec![
+                UncertainInput::Winsorisation {
+                    name: None,
+                    winmax: vec![1, 2, 3, 4, 5],
+                },
+                UncertainInput::Normalisation {
+                    name: None,
+                    alternatives: vec![
+                        Normalisation::MinMax {
+                            low: 1.0,
+                            high: 100.0,
+                        },
+                        Normalisation::ZScore {
+                            mean: 10.0,
+                            sd: 2.0,
+                        },
+                    ],
+                },
+                UncertainInput::Weights {
+                    name: None,
+                    levels: vec![2, 3],
+                    noise: 0.25,
+                },
+                UncertainInput::Aggregation {
+                    name: None,
+                    alternatives: vec![
+                        Aggregation::Arithmetic,
+                        Aggregation::Geometric { shift: None },
+                    ],
+                },
+            ],
+        }
+    }
+}
+
+/// Rank statistics of one unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankStats {
+    /// Unit.
+    pub unit: String,
+    /// Rank in the nominal build.
+    pub nominal: f64,
+    /// Mean rank.
+    pub mean: f64,
+    /// Median rank.
+    pub median: f64,
+    /// 5 % quantile.
+    pub q05: f64,
+    /// 95 % quantile.
+    pub q95: f64,
+}
+
+/// First-order and total Sobol indices of one input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SobolIndex {
+    /// The input.
+    pub input: String,
+    /// First-order index Sᵢ.
+    pub first: f64,
+    /// Total index S_Tᵢ.
+    pub total: f64,
+    /// 5 % and 95 % bootstrap quantiles of Sᵢ.
+    pub first_ci: (f64, f64),
+    /// 5 % and 95 % bootstrap quantiles of S_Tᵢ.
+    pub total_ci: (f64, f64),
+}
+
+/// Sobol sensitivity results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sensitivity {
+    /// Variance of the mean absolute rank shift.
+    pub variance: f64,
+    /// Indices of the mean absolute rank shift, one per input.
+    pub mean_rank_shift: Vec<SobolIndex>,
+    /// Per unit, the indices of its rank (no intervals), one per input.
+    pub per_unit: Vec<Vec<SobolIndex>>,
+}
+
+/// The outcome of an uncertainty analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UncertaintyResult {
+    /// The node analysed.
+    pub target: String,
+    /// All units (rows of `scores` and `ranks` columns).
+    pub units: Vec<String>,
+    /// Input names.
+    pub inputs: Vec<String>,
+    /// The sample in [0, 1)^d, one row per rebuild.
+    pub sample: Vec<Vec<f64>>,
+    /// Nominal scores.
+    pub nominal_scores: Vec<f64>,
+    /// Nominal ranks.
+    pub nominal_ranks: Vec<f64>,
+    /// Scores, `scores[rebuild][unit]` (missing if screened out or the rebuild failed).
+    pub scores: Vec<Vec<f64>>,
+    /// Ranks, `ranks[rebuild][unit]`.
+    pub ranks: Vec<Vec<f64>>,
+    /// Mean absolute rank shift of each rebuild.
+    pub mean_rank_shift: Vec<f64>,
+    /// Rank statistics per unit.
+    pub rank_stats: Vec<RankStats>,
+    /// Rebuilds that failed.
+    pub failed: usize,
+    /// Distinct failure messages (at most ten).
+    pub failures: Vec<String>,
+    /// Sobol indices (Sobol design only).
+    pub sensitivity: Option<Sensitivity>,
+}
+
+/// Rows kept, their unit codes and the normalised indicators.
+type Prefix = (Vec<usize>, Vec<String>, Vec<Vec<f64>>);
+
+/// The analysis, prepared once.
+struct Prepared<'a> {
+    fw: &'a Framework,
+    data: &'a UnitData,
+    base: Resolved,
+    target: usize,
+    inputs: &'a [UncertainInput],
+    /// Per input, the size of the discrete choice (none for weights).
+    dims: Vec<Option<usize>>,
+    /// For the weight inputs: (input position, nodes perturbed, noise).
+    weight_inputs: Vec<(usize, Vec<usize>, f64)>,
+    base_treat: TreatSpec,
+    seed: u64,
+    cache: Option<Vec<Result<Arc<Prefix>, String>>>,
+    /// Positions of the prefix-affecting inputs (imputation, winsorisation, normalisation).
+    prefix_inputs: Vec<usize>,
+}
+
+fn choose(u: f64, n: usize) -> usize {
+    ((u * n as f64) as usize).min(n - 1)
+}
+
+impl<'a> Prepared<'a> {
+    /// The discrete choices affecting the stages up to normalisation, as a combination index.
+    fn combo(&self, x: &[f64]) -> usize {
+        let mut k = 0;
+        for &i in &self.prefix_inputs {
+            let n = self.dims[i].expect("discrete");
+            k = k * n + choose(x[i], n);
+        }
+        k
+    }
+
+    fn combo_choices(&self, mut k: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for &i in self.prefix_inputs.iter().rev() {
+            let n = self.dims[i].expect("discrete");
+            out.push((i, k % n));
+            k /= n;
+        }
+        out
+    }
+
+    fn n_combos(&self) -> usize {
+        self.prefix_inputs
+            .iter()
+            .map(|&i| self.dims[i].expect("discrete"))
+            .product()
+    }
+
+    fn resolved_prefix(&self, choices: &[(usize, usize)]) -> Result<Resolved, IndexError> {
+        let mut r = self.base.clone();
+        for &(i, c) in choices {
+            match &self.inputs[i] {
+                UncertainInput::Imputation { alternatives, .. } => {
+                    let m = &alternatives[c];
+                    r.impute = if *m == Imputation::None {
+                        None
+                    } else {
+                        Some(m.clone())
+                    };
+                }
+                UncertainInput::Winsorisation { winmax, .. } => {
+                    let mut t = self.base_treat.clone();
+                    t.winmax = winmax[c];
+                    for o in t.indicators.values_mut() {
+                        o.winmax = None;
+                    }
+                    r.treat = Some(engine::treatments(self.fw, &t)?);
+                }
+                UncertainInput::Normalisation { alternatives, .. } => {
+                    r.norms = vec![alternatives[c].clone(); self.fw.n_indicators()];
+                }
+                _ => {}
+            }
+        }
+        Ok(r)
+    }
+
+    fn prefix(&self, x: &[f64]) -> Result<Arc<Prefix>, String> {
+        let k = self.combo(x);
+        if let Some(c) = &self.cache {
+            return c[k].clone();
+        }
+        self.compute_prefix(k)
+    }
+
+    fn compute_prefix(&self, k: usize) -> Result<Arc<Prefix>, String> {
+        let r = self
+            .resolved_prefix(&self.combo_choices(k))
+            .map_err(|e| e.to_string())?;
+        let (rows, norm) = engine::prefix(self.fw, self.data, &r).map_err(|e| e.to_string())?;
+        let units = rows.iter().map(|&k| self.data.units[k].clone()).collect();
+        Ok(Arc::new((rows, units, norm)))
+    }
+
+    /// One rebuild: the target's scores for all units (missing if screened out).
+    fn eval(&self, x: &[f64]) -> Result<Vec<f64>, String> {
+        let pre = self.prefix(x)?;
+        let (rows, units, norm) = (&pre.0, &pre.1, &pre.2);
+        let mut weights = self.base.weights.clone();
+        for (i, nodes, noise) in &self.weight_inputs {
+            let mut rng = rng_for(self.seed, STREAM_WEIGHTS + *i as u64, x[*i].to_bits());
+            for &nd in nodes {
+                let v: f64 = rng.random();
+                weights[nd] *= 1.0 + noise * (2.0 * v - 1.0);
+            }
+        }
+        let choice = self
+            .inputs
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, inp)| match inp {
+                UncertainInput::Aggregation { alternatives, .. } => {
+                    Some(alternatives[choose(x[i], alternatives.len())].clone())
+                }
+                _ => None,
+            });
+        let aggs_owned;
+        let aggs = match choice {
+            Some(a) => {
+                aggs_owned = vec![a; self.fw.nodes().len()];
+                &aggs_owned
+            }
+            None => &self.base.aggs,
+        };
+        let n_ind = self.fw.n_indicators();
+        let aggs = aggregate::aggregates(
+            self.fw,
+            norm,
+            units,
+            &weights,
+            aggs,
+            self.base.min_availability,
+        )
+        .map_err(|e| e.to_string())?;
+        let col = if self.target < n_ind {
+            &norm[self.target]
+        } else {
+            &aggs[self.target - n_ind]
+        };
+        let mut out = vec![f64::NAN; self.data.n_rows()];
+        for (p, &k) in rows.iter().enumerate() {
+            out[k] = col[p];
+        }
+        Ok(out)
+    }
+}
+
+/// Uniform points in [0, 1)^dim, drawn per chunk of [`CHUNK`] points from (seed, stream, chunk).
+fn uniform_points(seed: u64, stream: u64, n: usize, dim: usize) -> Vec<Vec<f64>> {
+    let n_chunks = n.div_ceil(CHUNK);
+    (0..n_chunks)
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            let mut rng = rng_for(seed, stream, c as u64);
+            let rows = CHUNK.min(n - c * CHUNK);
+            (0..rows)
+                .map(move |_| (0..dim).map(|_| rng.random::<f64>()).collect::<Vec<f64>>())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The Saltelli design in [0, 1)^d: N rows of A, N rows of B, then for each i the N rows of
+/// A with column i taken from B — N(d + 2) rows. A and B are drawn per chunk of [`CHUNK`] rows
+/// from (seed, chunk), so the design does not depend on the thread count.
+pub fn saltelli_sample(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
+    let ab = uniform_points(seed, STREAM_SAMPLE, n, 2 * d);
+    let mut rows: Vec<Vec<f64>> = Vec::with_capacity(n * (d + 2));
+    rows.extend(ab.iter().map(|r| r[..d].to_vec()));
+    rows.extend(ab.iter().map(|r| r[d..].to_vec()));
+    for i in 0..d {
+        rows.extend(ab.iter().map(|r| {
+            let mut x = r[..d].to_vec();
+            x[i] = r[d + i];
+            x
+        }));
+    }
+    rows
+}
+
+/// First-order (Saltelli 2010) and total (Jansen 1999) Sobol indices from the outputs `y` of
+/// a [`saltelli_sample`] of N points in d dimensions. Rows with a missing output are skipped.
+///
+/// ```
+/// use innodex::index::uncertainty::{saltelli_sample, sobol_from_outputs};
+/// // y = x₁ + 2 x₂ (uniform inputs): S₁ = 1/5, S₂ = 4/5, no interactions.
+/// let x = saltelli_sample(4096, 2, 7);
+/// let y: Vec<f64> = x.iter().map(|r| r[0] + 2.0 * r[1]).collect();
+/// let s = sobol_from_outputs(&y, 4096, 2);
+/// assert!((s[0].0 - 0.2).abs() < 0.05 && (s[1].0 - 0.8).abs() < 0.05);
+/// assert!((s[0].1 - 0.2).abs() < 0.02 && (s[1].1 - 0.8).abs() < 0.05);
+/// ```
+pub fn sobol_from_outputs(y: &[f64], n: usize, d: usize) -> Vec<(f64, f64)> {
+    assert_eq!(
+        y.len(),
+        n * (d + 2),
+        "outputs must follow the Saltelli design"
+    );
+    let (ya, yb) = (&y[..n], &y[n..2 * n]);
+    let yab: Vec<Vec<f64>> = (0..d)
+        .map(|i| y[(2 + i) * n..(3 + i) * n].to_vec())
+        .collect();
+    let both: Vec<f64> = ya.iter().chain(yb).copied().collect();
+    let all: Vec<usize> = (0..n).collect();
+    sobol_estimates(
+        ya,
+        yb,
+        &yab,
+        stats::variance(&both),
+        stats::mean(&both),
+        &all,
+    )
+}
+
+fn mean_abs_shift(r: &[f64], nominal: &[f64]) -> f64 {
+    let (mut s, mut n) = (0.0, 0usize);
+    for (a, b) in r.iter().zip(nominal) {
+        if !a.is_nan() && !b.is_nan() {
+            s += (a - b).abs();
+            n += 1;
+        }
+    }
+    if n == 0 { f64::NAN } else { s / n as f64 }
+}
+
+/// Saltelli/Jansen estimates from y_A, y_B and y_ABᵢ, over the rows `idx` (with repetition for
+/// the bootstrap) where all three are present; V and the mean m from y_A and y_B over all rows.
+/// The first-order estimator uses y_B − m in place of y_B: its expectation is unchanged
+/// (E[y_ABᵢ − y_A] = 0) and its variance no longer grows with m² (Saltelli et al. 2010, §3).
+fn sobol_estimates(
+    ya: &[f64],
+    yb: &[f64],
+    yab: &[Vec<f64>],
+    v: f64,
+    m: f64,
+    idx: &[usize],
+) -> Vec<(f64, f64)> {
+    yab.iter()
+        .map(|yi| {
+            let (mut s1, mut st, mut n) = (0.0, 0.0, 0usize);
+            for &j in idx {
+                let (a, b, c) = (ya[j], yb[j], yi[j]);
+                if a.is_nan() || b.is_nan() || c.is_nan() {
+                    continue;
+                }
+                s1 += (b - m) * (c - a);
+                st += (a - c) * (a - c);
+                n += 1;
+            }
+            if n == 0 || v.is_nan() || v <= 0.0 {
+                (f64::NAN, f64::NAN)
+            } else {
+                (s1 / n as f64 / v, st / (2.0 * n as f64 * v))
+            }
+        })
+        .collect()
+}
+
+/// Runs an uncertainty (and, with the Sobol design, sensitivity) analysis of `index` around
+/// the nominal choices `base`.
+///
+/// # Errors
+/// [`IndexError::BadParameter`] for an empty or invalid spec (N < 3, no inputs, an input
+/// without alternatives, noise outside [0, 1), a Sobol design with one input, levels outside
+/// the framework); any error of the nominal build.
+pub fn run(
+    index: &CompositeIndex,
+    base: &PipelineSpec,
+    spec: &UncertaintySpec,
+) -> Result<UncertaintyResult, IndexError> {
+    let fw = &index.framework;
+    let data = &index.data;
+    if spec.n < 3 {
+        return Err(IndexError::bad(
+            "uncertainty.n",
+            format!("{} is too small (at least 3)", spec.n),
+        ));
+    }
+    if spec.inputs.is_empty() {
+        return Err(IndexError::bad(
+            "uncertainty.inputs",
+            "no uncertain input given",
+        ));
+    }
+    if spec.design == Design::Sobol && spec.inputs.len() < 2 {
+        return Err(IndexError::bad(
+            "uncertainty.inputs",
+            "a Sobol analysis needs at least two inputs",
+        ));
+    }
+    let target = match &spec.target {
+        Some(t) => fw.require(t)?,
+        None => fw.root(),
+    };
+    let base_r = engine::resolve(fw, data, base)?;
+    let mut dims = Vec::new();
+    let mut weight_inputs = Vec::new();
+    let mut prefix_inputs = Vec::new();
+    for (i, inp) in spec.inputs.iter().enumerate() {
+        let n = inp.n_alternatives();
+        if n == Some(0) {
+            return Err(IndexError::bad(
+                format!("uncertainty input `{}`", inp.name()),
+                "has no alternatives",
+            ));
+        }
+        match inp {
+            UncertainInput::Weights { levels, noise, .. } => {
+                if !(0.0..1.0).contains(noise) {
+                    return Err(IndexError::bad(
+                        format!("uncertainty input `{}`", inp.name()),
+                        format!("noise {noise} is not in [0, 1)"),
+                    ));
+                }
+                let mut nodes = Vec::new();
+                for &l in levels {
+                    if l < 1 || l > fw.n_levels() {
+                        return Err(IndexError::bad(
+                            format!("uncertainty input `{}`", inp.name()),
+                            format!("level {l} is not in 1..={}", fw.n_levels()),
+                        ));
+                    }
+                    nodes.extend(fw.at_level(l));
+                }
+                weight_inputs.push((i, nodes, *noise));
+            }
+            UncertainInput::Imputation { alternatives, .. } => {
+                for m in alternatives {
+                    let mut probe = base.clone();
+                    probe.impute = Some(m.clone());
+                    engine::resolve(fw, data, &probe)?;
+                }
+                prefix_inputs.push(i);
+            }
+            UncertainInput::Winsorisation { .. } | UncertainInput::Normalisation { .. } => {
+                prefix_inputs.push(i)
+            }
+            UncertainInput::Aggregation { .. } => {}
+        }
+        dims.push(n);
+    }
+    let mut prep = Prepared {
+        fw,
+        data,
+        base: base_r,
+        target,
+        inputs: &spec.inputs,
+        dims,
+        weight_inputs,
+        base_treat: base.treat.clone().unwrap_or_default(),
+        seed: spec.seed,
+        cache: None,
+        prefix_inputs,
+    };
+    // Nominal build.
+    let nominal_scores = {
+        let (rows, norm) = engine::prefix(fw, data, &prep.base)?;
+        let units: Vec<String> = rows.iter().map(|&k| data.units[k].clone()).collect();
+        let all = aggregate::aggregate(
+            fw,
+            &norm,
+            &units,
+            &prep.base.weights,
+            &prep.base.aggs,
+            prep.base.min_availability,
+        )?;
+        let mut out = vec![f64::NAN; data.n_rows()];
+        for (p, &k) in rows.iter().enumerate() {
+            out[k] = all[target][p];
+        }
+        out
+    };
+    let nominal_ranks = stats::rank_desc(&nominal_scores);
+    if spec.cache && prep.n_combos() <= 4096 {
+        let combos: Vec<_> = (0..prep.n_combos())
+            .into_par_iter()
+            .map(|k| prep.compute_prefix(k))
+            .collect();
+        prep.cache = Some(combos);
+    }
+    let d = spec.inputs.len();
+    let n = spec.n;
+    let sample: Vec<Vec<f64>> = match spec.design {
+        Design::MonteCarlo => uniform_points(spec.seed, STREAM_SAMPLE, n, d),
+        Design::Sobol => saltelli_sample(n, d, spec.seed),
+    };
+    let evals: Vec<Result<Vec<f64>, String>> = sample.par_iter().map(|x| prep.eval(x)).collect();
+    let n_units = data.n_rows();
+    let mut failed = 0;
+    let mut failures: Vec<String> = Vec::new();
+    let mut scores = Vec::with_capacity(evals.len());
+    for e in evals {
+        match e {
+            Ok(s) => scores.push(s),
+            Err(msg) => {
+                failed += 1;
+                if failures.len() < 10 && !failures.contains(&msg) {
+                    failures.push(msg);
+                }
+                scores.push(vec![f64::NAN; n_units]);
+            }
+        }
+    }
+    let ranks: Vec<Vec<f64>> = scores.par_iter().map(|s| stats::rank_desc(s)).collect();
+    let mean_rank_shift: Vec<f64> = ranks
+        .iter()
+        .map(|r| mean_abs_shift(r, &nominal_ranks))
+        .collect();
+    let n_stat = match spec.design {
+        Design::MonteCarlo => n,
+        Design::Sobol => 2 * n,
+    };
+    let rank_stats: Vec<RankStats> = (0..n_units)
+        .into_par_iter()
+        .map(|u| {
+            let mut v: Vec<f64> = ranks[..n_stat]
+                .iter()
+                .map(|r| r[u])
+                .filter(|x| !x.is_nan())
+                .collect();
+            v.sort_by(f64::total_cmp);
+            RankStats {
+                unit: data.units[u].clone(),
+                nominal: nominal_ranks[u],
+                mean: stats::mean(&v),
+                median: stats::quantile_sorted(&v, 0.5),
+                q05: stats::quantile_sorted(&v, 0.05),
+                q95: stats::quantile_sorted(&v, 0.95),
+            }
+        })
+        .collect();
+    let names: Vec<String> = spec.inputs.iter().map(|i| i.name()).collect();
+    let sensitivity = match spec.design {
+        Design::MonteCarlo => None,
+        Design::Sobol => {
+            let y = &mean_rank_shift;
+            let ya = &y[..n];
+            let yb = &y[n..2 * n];
+            let yab: Vec<Vec<f64>> = (0..d)
+                .map(|i| y[(2 + i) * n..(3 + i) * n].to_vec())
+                .collect();
+            let both: Vec<f64> = ya.iter().chain(yb).copied().collect();
+            let v = stats::variance(&both);
+            let m = stats::mean(&both);
+            let all: Vec<usize> = (0..n).collect();
+            let point = sobol_estimates(ya, yb, &yab, v, m, &all);
+            let boots: Vec<Vec<(f64, f64)>> = (0..spec.bootstrap)
+                .into_par_iter()
+                .map(|b| {
+                    let mut rng = rng_for(spec.seed, STREAM_BOOT, b as u64);
+                    let idx: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+                    sobol_estimates(ya, yb, &yab, v, m, &idx)
+                })
+                .collect();
+            let ci = |i: usize, total: bool| -> (f64, f64) {
+                let mut v: Vec<f64> = boots
+                    .iter()
+                    .map(|b| if total { b[i].1 } else { b[i].0 })
+                    .filter(|x| !x.is_nan())
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                (
+                    stats::quantile_sorted(&v, 0.05),
+                    stats::quantile_sorted(&v, 0.95),
+                )
+            };
+            let mean_rank_shift_idx = (0..d)
+                .map(|i| SobolIndex {
+                    input: names[i].clone(),
+                    first: point[i].0,
+                    total: point[i].1,
+                    first_ci: ci(i, false),
+                    total_ci: ci(i, true),
+                })
+                .collect();
+            let per_unit = (0..n_units)
+                .into_par_iter()
+                .map(|u| {
+                    let col: Vec<f64> = ranks.iter().map(|r| r[u]).collect();
+                    sobol_from_outputs(&col, n, d)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (f, t))| SobolIndex {
+                            input: names[i].clone(),
+                            first: f,
+                            total: t,
+                            first_ci: (f64::NAN, f64::NAN),
+                            total_ci: (f64::NAN, f64::NAN),
+                        })
+                        .collect()
+                })
+                .collect();
+            Some(Sensitivity {
+                variance: v,
+                mean_rank_shift: mean_rank_shift_idx,
+                per_unit,
+            })
+        }
+    };
+    Ok(UncertaintyResult {
+        target: fw.node(target).code.clone(),
+        units: data.units.clone(),
+        inputs: names,
+        sample,
+        nominal_scores,
+        nominal_ranks,
+        scores,
+        ranks,
+        mean_rank_shift,
+        rank_stats,
+        failed,
+        failures,
+        sensitivity,
+    })
+}

@@ -1,0 +1,66 @@
+//! Uncertainty and sensitivity analysis: reproducibility and invariants.
+use innodex::index::uncertainty::{Design, UncertaintyResult, UncertaintySpec, run};
+use innodex::index::{CompositeIndex, PipelineSpec};
+
+fn asem() -> CompositeIndex {
+    CompositeIndex::from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv").unwrap()
+}
+
+/// Every number of a result as bits (NaN-safe equality).
+fn bits(r: &UncertaintyResult) -> Vec<u64> {
+    let mut v: Vec<u64> = Vec::new();
+    for row in r.sample.iter().chain(&r.scores).chain(&r.ranks) {
+        v.extend(row.iter().map(|x| x.to_bits()));
+    }
+    v.extend(r.mean_rank_shift.iter().map(|x| x.to_bits()));
+    for s in &r.rank_stats {
+        v.extend(
+            [s.nominal, s.mean, s.median, s.q05, s.q95]
+                .iter()
+                .map(|x| x.to_bits()),
+        );
+    }
+    if let Some(s) = &r.sensitivity {
+        v.push(s.variance.to_bits());
+        for i in s.mean_rank_shift.iter().chain(s.per_unit.iter().flatten()) {
+            v.extend(
+                [
+                    i.first,
+                    i.total,
+                    i.first_ci.0,
+                    i.first_ci.1,
+                    i.total_ci.0,
+                    i.total_ci.1,
+                ]
+                .iter()
+                .map(|x| x.to_bits()),
+            );
+        }
+    }
+    v.push(r.failed as u64);
+    v
+}
+
+fn with_threads<T: Send>(k: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(k)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+#[test]
+fn same_seed_same_results_with_one_or_two_threads() {
+    let idx = asem();
+    let base = PipelineSpec::coinr_example();
+    for design in [Design::MonteCarlo, Design::Sobol] {
+        let spec = UncertaintySpec::coinr_vignette(150, 42, design);
+        let a = with_threads(1, || run(&idx, &base, &spec).unwrap());
+        let b = with_threads(2, || run(&idx, &base, &spec).unwrap());
+        assert_eq!(bits(&a), bits(&b), "{design:?}");
+        eprintln!("{design:?}: failed {} {:?}", a.failed, a.failures);
+        if let Some(s) = &a.sensitivity {
+            eprintln!("{:#?}", s.mean_rank_shift);
+        }
+    }
+}
