@@ -21,13 +21,13 @@ PY
 )
 # shellcheck disable=SC2086
 "$tmp/venv/bin/python" -m pip install -q "$wheel" $extras
-cp -r tests/python "$tmp/tests"
-cd "$tmp"
-# Run from outside the source tree so that `import innodex` can only find the wheel.
+# From the repository root (tests read data/ and specs/ relative to it): the package sources
+# live under python/, which is not on this interpreter's path, so `import innodex` can only
+# find the wheel; check it.
 "$tmp/venv/bin/python" - <<'PY'
 import innodex, pathlib
 where = pathlib.Path(innodex.__file__).resolve()
 assert "site-packages" in where.parts, where
 print("testing the installed wheel at", where.parent)
 PY
-MPLBACKEND=Agg INNODEX_REPO="$root" "$tmp/venv/bin/python" -m pytest -q -p no:cacheprovider "$tmp/tests"
+MPLBACKEND=Agg INNODEX_REPO="$root" "$tmp/venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
