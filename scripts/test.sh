@@ -24,6 +24,11 @@ step "stubs (mypy.stubtest)"
 python -m mypy.stubtest innodex._core
 step "Python tests and doctests"
 python -m pytest -q tests/python --doctest-modules python/innodex
+step "API reference (pdoc, warnings are errors) -> site/"
+python -W error -m pdoc -o site innodex
+test -s site/innodex.html
 step "notebooks"
 python -m pytest -q --nbmake notebooks
+step "packaging: the abi3 wheel in a fresh virtual environment"
+./scripts/test-wheel.sh
 step "all tests passed"

@@ -20,7 +20,9 @@ pub mod growth;
 pub mod index;
 pub mod indicator;
 pub mod plan;
+pub mod ratio;
 pub mod report;
+pub mod sensitivity;
 pub mod series;
 pub mod target;
 

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::growth;
 use crate::plan::Plan;
+use crate::ratio::linyi::{GapSensitivity, gap_sensitivity};
+use crate::sensitivity::SensitivityError;
 use crate::target::Status;
 
 /// One target's line of the report.
@@ -86,6 +88,10 @@ pub struct PlanReport {
     pub source: String,
     /// One row per target.
     pub targets: Vec<TargetRow>,
+    /// For the Linyi plan: what drives the 2025 gap of its R&D share to Shandong's
+    /// (see [`PlanReport::with_rd_share_sensitivity`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rd_share_sensitivity: Option<GapSensitivity>,
 }
 
 /// Output formats of the report.
@@ -124,6 +130,69 @@ fn csv_field(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// The R&D-share sensitivity section, as Markdown or as plain text.
+fn gap_text(g: &GapSensitivity, markdown: bool) -> String {
+    let mut s = String::new();
+    let title = "R&D share of GDP: what drives Linyi's 2025 gap to the Shandong average";
+    if markdown {
+        let _ = writeln!(s, "\n## {title}\n");
+    } else {
+        let _ = writeln!(s, "\n{title}\n{}", "-".repeat(title.chars().count()));
+    }
+    let _ = writeln!(
+        s,
+        "Gap = Linyi's share − Shandong's share in 2025 (percentage points; ≥ 0 meets the target). \
+         Linyi's 2020 share is not public: its range is an assumption. Inputs uniform over:{}",
+        if markdown { "\n" } else { "" }
+    );
+    for (name, (lo, hi)) in g.inputs.iter().zip(&g.ranges) {
+        let _ = writeln!(
+            s,
+            "{} {name}: {lo} – {hi}",
+            if markdown { "-" } else { " " }
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nGap at mid-range inputs: {:+.3} pp; share of {} uniform draws meeting the target: {:.1} %.\n",
+        g.base_gap,
+        2 * g.n,
+        g.share_meeting_target * 100.0
+    );
+    let _ = writeln!(
+        s,
+        "Sobol' indices of the gap (Saltelli 2010 first order, Jansen total order; N = {}, seed {}, 95 % bootstrap half-widths):{}",
+        g.n,
+        g.seed,
+        if markdown {
+            "\n\n| input | S1 | ST | tornado swing (pp) |\n|---|---|---|---|"
+        } else {
+            ""
+        }
+    );
+    for (i, name) in g.inputs.iter().enumerate() {
+        let swing = g
+            .tornado
+            .iter()
+            .find(|b| &b.name == name)
+            .map_or(f64::NAN, |b| b.swing);
+        if markdown {
+            let _ = writeln!(
+                s,
+                "| {name} | {:.3} ± {:.3} | {:.3} ± {:.3} | {swing:.3} |",
+                g.s1[i], g.s1_conf[i], g.st[i], g.st_conf[i]
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  {name:<20} S1 {:.3} ± {:.3}   ST {:.3} ± {:.3}   swing {swing:.3} pp",
+                g.s1[i], g.s1_conf[i], g.st[i], g.st_conf[i]
+            );
+        }
+    }
+    s
 }
 
 impl PlanReport {
@@ -174,7 +243,30 @@ impl PlanReport {
             period: meta.period,
             source: meta.source.clone(),
             targets,
+            rd_share_sensitivity: None,
         }
+    }
+
+    /// Adds the sensitivity of Linyi's R&D-share gap to Shandong (tornado and Sobol' indices,
+    /// base sample `n`, `seed`), for the Linyi plan only; other plans are returned unchanged.
+    ///
+    /// # Errors
+    /// As [`gap_sensitivity`].
+    ///
+    /// ```
+    /// use innodex::{plan::Plan, report::PlanReport};
+    /// let r = PlanReport::new(&Plan::linyi()).with_rd_share_sensitivity(1 << 10, 7).unwrap();
+    /// assert!(r.to_markdown().contains("Sobol"));
+    /// ```
+    pub fn with_rd_share_sensitivity(
+        mut self,
+        n: usize,
+        seed: u64,
+    ) -> Result<Self, SensitivityError> {
+        if self.plan == "linyi-2021-2025" {
+            self.rd_share_sensitivity = Some(gap_sensitivity(n, seed)?);
+        }
+        Ok(self)
     }
 
     /// Renders the report.
@@ -295,6 +387,9 @@ impl PlanReport {
                 let _ = writeln!(s, "- note: {}", r.note);
             }
         }
+        if let Some(g) = &self.rd_share_sensitivity {
+            s.push_str(&gap_text(g, true));
+        }
         s
     }
 
@@ -375,6 +470,9 @@ impl PlanReport {
             if !r.note.is_empty() {
                 let _ = writeln!(s, "  note: {}", r.note);
             }
+        }
+        if let Some(g) = &self.rd_share_sensitivity {
+            s.push_str(&gap_text(g, false));
         }
         s
     }

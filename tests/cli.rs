@@ -176,3 +176,38 @@ fn export_round_trips_through_report() {
     let b = innodex(&["report", "--format", "json", "--plan", p.to_str().unwrap()]);
     assert_eq!(a.stdout, b.stdout);
 }
+
+#[test]
+fn report_shows_what_drives_the_rd_share_gap() {
+    let out = innodex(&["report", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = &v["rd_share_sensitivity"];
+    let names: Vec<&str> = g["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "rd_growth",
+            "gdp_growth",
+            "baseline_share_2020",
+            "shandong_trend"
+        ]
+    );
+    // The gap is additive in logs of near-independent inputs: S1 and ST nearly coincide and
+    // the first-order indices sum to about one.
+    let s1: f64 = g["s1"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .sum();
+    assert!((s1 - 1.0).abs() < 0.1, "{s1}");
+    let p = g["share_meeting_target"].as_f64().unwrap();
+    assert!(p > 0.0 && p < 1.0);
+    let md = String::from_utf8(innodex(&["report", "--format", "markdown"]).stdout).unwrap();
+    assert!(md.contains("| rd_growth |"), "{md}");
+}

@@ -2,6 +2,7 @@
 # Each area appends its own section below.
 
 import os
+from collections.abc import Callable
 from typing import final
 
 import numpy as np
@@ -33,6 +34,30 @@ __all__ = [
     "IndexPanel",
     "IndexPanelBuild",
     "run_index_spec",
+    "Problem",
+    "SobolResult",
+    "MorrisResult",
+    "LogLinearTrend",
+    "sobol_sample",
+    "morris_sample",
+    "mc_sample",
+    "lhs_sample",
+    "sobol_analyze",
+    "sobol_run",
+    "morris_analyze",
+    "morris_run",
+    "tornado",
+    "grid2",
+    "share_growth",
+    "project_share",
+    "required_numerator_growth",
+    "share_sensitivity",
+    "required_numerator_growth_vs_reference",
+    "prob_beat_reference",
+    "linyi_gap",
+    "linyi_gap_problem",
+    "linyi_shandong_series",
+    "linyi_required_rd_growth_grid",
 ]
 
 class InnodexError(ValueError): ...
@@ -223,3 +248,191 @@ class IndexPanelBuild:
     def trends_json(self, code: str) -> str: ...
 
 def run_index_spec(path: str | os.PathLike[str], format: str = "table") -> str: ...
+# ---------------------------------------------------------------- sensitivity and ratio
+
+_F64_3 = npt.NDArray[np.float64]
+_Model = Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]
+
+@final
+class Problem:
+    @staticmethod
+    def from_json(text: str) -> Problem: ...
+    def to_json(self) -> str: ...
+    @property
+    def names(self) -> list[str]: ...
+    def medians(self) -> list[float]: ...
+    def low_high(self) -> tuple[list[float], list[float]]: ...
+    def __len__(self) -> int: ...
+    def __reduce__(self) -> tuple[object, tuple[str]]: ...
+
+@final
+class SobolResult:
+    @staticmethod
+    def from_json(text: str) -> SobolResult: ...
+    def to_json(self) -> str: ...
+    @property
+    def names(self) -> list[str]: ...
+    @property
+    def output_names(self) -> list[str]: ...
+    @property
+    def n(self) -> int: ...
+    @property
+    def conf_level(self) -> float: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    def s1(self) -> _F64: ...
+    def s1_conf(self) -> _F64: ...
+    def st(self) -> _F64: ...
+    def st_conf(self) -> _F64: ...
+    def s1_interval(self) -> _F64_3: ...
+    def st_interval(self) -> _F64_3: ...
+    def s2(self) -> _F64_3 | None: ...
+    def s2_conf(self) -> _F64_3 | None: ...
+    def __reduce__(self) -> tuple[object, tuple[str]]: ...
+
+@final
+class MorrisResult:
+    @staticmethod
+    def from_json(text: str) -> MorrisResult: ...
+    def to_json(self) -> str: ...
+    @property
+    def names(self) -> list[str]: ...
+    @property
+    def output_names(self) -> list[str]: ...
+    @property
+    def trajectories(self) -> int: ...
+    @property
+    def conf_level(self) -> float: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    def mu(self) -> _F64: ...
+    def mu_star(self) -> _F64: ...
+    def sigma(self) -> _F64: ...
+    def mu_star_conf(self) -> _F64: ...
+    def mu_star_interval(self) -> _F64_3: ...
+    def __reduce__(self) -> tuple[object, tuple[str]]: ...
+
+@final
+class LogLinearTrend:
+    @staticmethod
+    def fit(years: list[int], values: list[float]) -> LogLinearTrend: ...
+    @staticmethod
+    def from_json(text: str) -> LogLinearTrend: ...
+    def to_json(self) -> str: ...
+    @property
+    def growth_rate(self) -> float: ...
+    @property
+    def resid_sd(self) -> float: ...
+    def median(self, year: int) -> float: ...
+    def log_se(self, year: int) -> float: ...
+    def quantile(self, year: int, p: float) -> float: ...
+    def prob_below(self, year: int, value: float) -> float: ...
+    def __reduce__(self) -> tuple[object, tuple[str]]: ...
+
+def sobol_sample(
+    problem: Problem,
+    n: int,
+    second_order: bool = True,
+    scramble: str = "lms",
+    skip: int = 0,
+    seed: int = 0,
+) -> tuple[_F64, list[str]]: ...
+def morris_sample(
+    problem: Problem,
+    r: int,
+    num_levels: int = 4,
+    optimal_trajectories: int | None = None,
+    seed: int = 0,
+) -> _F64: ...
+def mc_sample(problem: Problem, n: int, seed: int = 0) -> _F64: ...
+def lhs_sample(problem: Problem, n: int, seed: int = 0) -> _F64: ...
+def sobol_analyze(
+    problem: Problem,
+    y: _F64,
+    second_order: bool = True,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    seed: int = 0,
+    output_names: list[str] | None = None,
+) -> SobolResult: ...
+def sobol_run(
+    problem: Problem,
+    model: _Model,
+    n: int,
+    second_order: bool = True,
+    scramble: str = "lms",
+    skip: int = 0,
+    seed: int = 0,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    batch_rows: int = 16384,
+    output_names: list[str] | None = None,
+) -> SobolResult: ...
+def morris_analyze(
+    problem: Problem,
+    x: _F64,
+    y: _F64,
+    num_levels: int = 4,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    seed: int = 0,
+    output_names: list[str] | None = None,
+) -> MorrisResult: ...
+def morris_run(
+    problem: Problem,
+    model: _Model,
+    r: int,
+    num_levels: int = 4,
+    optimal_trajectories: int | None = None,
+    seed: int = 0,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    output_names: list[str] | None = None,
+) -> MorrisResult: ...
+def tornado(
+    names: list[str],
+    base: list[float],
+    low: list[float],
+    high: list[float],
+    model: _Model,
+    output_names: list[str] | None = None,
+) -> str: ...
+def grid2(
+    names: list[str],
+    base: list[float],
+    ix: int,
+    x_values: list[float],
+    iy: int,
+    y_values: list[float],
+    model: _Model,
+    output_names: list[str] | None = None,
+) -> list[tuple[str, _F64]]: ...
+def share_growth(g_numerator: float, g_denominator: float) -> float: ...
+def project_share(
+    s0: float, g_numerator: float, g_denominator: float, year0: int, year1: int
+) -> float: ...
+def required_numerator_growth(
+    s0: float, s_target: float, g_denominator: float, year0: int, year1: int
+) -> float: ...
+def share_sensitivity(
+    s0: float, g_numerator: float, g_denominator: float, year0: int, year1: int
+) -> str: ...
+def required_numerator_growth_vs_reference(
+    s0: float, g_denominator: float, year0: int, year1: int, reference: LogLinearTrend, p: float
+) -> float: ...
+def prob_beat_reference(
+    scenario: Problem,
+    year0: int,
+    year1: int,
+    reference: LogLinearTrend,
+    n: int = 100000,
+    seed: int = 0,
+) -> tuple[float, float]: ...
+def linyi_gap(x: _F64) -> _F64: ...
+def linyi_gap_problem() -> Problem: ...
+def linyi_shandong_series(
+    from_year: int = 2015, to_year: int = 2023
+) -> tuple[list[int], list[float]]: ...
+def linyi_required_rd_growth_grid(
+    gdp_growths: _F64, baselines: _F64, reference_2025: float
+) -> _F64: ...

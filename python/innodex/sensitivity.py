@@ -1,0 +1,801 @@
+"""Sensitivity analysis (Sobol', Morris, one-at-a-time) and ratio indicators such as R&D / GDP.
+
+Every number is computed in Rust (``innodex._core``); this module adds SALib-like calls,
+pandas frames and matplotlib plots. A SALib user maps calls one to one:
+
+============================================  ==============================================
+SALib                                         innodex.sensitivity
+============================================  ==============================================
+``problem = {"names": …, "bounds": …}``       ``Problem(names, bounds)`` or
+                                              ``Problem.from_salib(problem)``
+``SALib.sample.sobol.sample(problem, N)``     ``sobol_sample(problem, N)``
+``SALib.analyze.sobol.analyze(problem, Y)``   ``sobol_analyze(problem, Y)`` (Y may have many
+                                              columns: one analysis per output)
+``SALib.sample.morris.sample(problem, N)``    ``morris_sample(problem, N)``
+``SALib.analyze.morris.analyze(problem,X,Y)`` ``morris_analyze(problem, X, Y)``
+``SALib.sample.latin.sample(problem, N)``     ``lhs_sample(problem, N)``
+sample + evaluate + analyse                   ``sobol(problem, model, N)``,
+                                              ``morris(problem, model, N)``
+``Si.to_df()``                                ``result.to_pandas()``
+============================================  ==============================================
+
+>>> import numpy as np
+>>> from innodex import sensitivity as sa
+>>> p = sa.Problem(["x1", "x2"], [[0, 1], [0, 1]])
+>>> res = sa.sobol(p, lambda X: X[:, 0] + 2 * X[:, 1], 1024, seed=1)
+>>> res.to_pandas().loc[("y0", "x2"), "ST"].round(1)
+np.float64(0.8)
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from innodex import _core
+from innodex._plot import axes
+
+Model = Callable[[npt.NDArray[np.float64]], Any]
+
+__all__ = [
+    "Grid",
+    "LogLinearTrend",
+    "MorrisResult",
+    "Problem",
+    "SensitivityWarning",
+    "SobolResult",
+    "Tornado",
+    "grid",
+    "lhs_sample",
+    "linyi_gap",
+    "linyi_gap_problem",
+    "linyi_required_rd_growth_grid",
+    "linyi_shandong_series",
+    "mc_sample",
+    "morris",
+    "morris_analyze",
+    "morris_sample",
+    "prob_beat_reference",
+    "project_share",
+    "required_numerator_growth",
+    "required_numerator_growth_vs_reference",
+    "share_growth",
+    "share_sensitivity",
+    "sobol",
+    "sobol_analyze",
+    "sobol_sample",
+    "tornado",
+]
+
+LogLinearTrend = _core.LogLinearTrend
+share_growth = _core.share_growth
+project_share = _core.project_share
+required_numerator_growth = _core.required_numerator_growth
+required_numerator_growth_vs_reference = _core.required_numerator_growth_vs_reference
+linyi_gap = _core.linyi_gap
+linyi_shandong_series = _core.linyi_shandong_series
+
+
+class SensitivityWarning(UserWarning):
+    """A result is computed but something about it needs attention (e.g. N not 2^m)."""
+
+
+def _warn(messages: Sequence[str]) -> None:
+    for m in messages:
+        warnings.warn(m, SensitivityWarning, stacklevel=3)
+
+
+# ---------------------------------------------------------------------------- problem
+
+_SALIB_DISTS = {"unif", "norm", "truncnorm", "triang", "lognorm"}
+
+
+def _dist(kind: str, b: Sequence[float]) -> dict[str, Any]:
+    b = [float(v) for v in b]
+    if kind == "unif":
+        return {"kind": "uniform", "lower": b[0], "upper": b[1]}
+    if kind == "norm":
+        return {"kind": "normal", "mean": b[0], "sd": b[1]}
+    if kind == "truncnorm":
+        return {"kind": "truncated_normal", "lower": b[0], "upper": b[1], "mean": b[2], "sd": b[3]}
+    if kind == "triang":
+        # SALib's three-value form: start, end, peak as a fraction of the width.
+        lo, hi, c = b
+        return {"kind": "triangular", "lower": lo, "upper": hi, "mode": lo + c * (hi - lo)}
+    if kind == "lognorm":
+        return {"kind": "log_normal", "mu": b[0], "sigma": b[1]}
+    raise _core.SensitivityError(
+        f"unknown distribution {kind!r}; expected one of {sorted(_SALIB_DISTS)}"
+    )
+
+
+class Problem:
+    """Named inputs with bounds or distributions (SALib's ``problem`` dict).
+
+    ``bounds[i]`` holds the parameters of ``dists[i]`` as in SALib: ``unif`` [lower, upper]
+    (the default), ``norm`` [mean, sd], ``truncnorm`` [lower, upper, mean, sd], ``triang``
+    [lower, upper, peak as a fraction of the width], ``lognorm`` [mean, sd of ln x]. Invalid
+    input raises :class:`innodex.SensitivityError`.
+
+    >>> Problem(["a", "b"], [[0, 1], [0, 2]]).names
+    ['a', 'b']
+    >>> import innodex
+    >>> try:
+    ...     Problem(["a"], [[1, 1]])
+    ... except innodex.SensitivityError as e:
+    ...     print(e)
+    input 'a': lower bound 1 must be below upper bound 1 (both finite)
+    """
+
+    def __init__(
+        self,
+        names: Sequence[str],
+        bounds: Sequence[Sequence[float]],
+        dists: Sequence[str] | None = None,
+    ) -> None:
+        if len(names) != len(bounds) or (dists is not None and len(dists) != len(names)):
+            raise _core.SensitivityError("names, bounds and dists must have the same length")
+        kinds = list(dists) if dists is not None else ["unif"] * len(names)
+        inputs = [
+            {"name": str(n), "distribution": _dist(k, b)}
+            for n, b, k in zip(names, bounds, kinds, strict=True)
+        ]
+        self._core = _core.Problem.from_json(json.dumps(inputs))
+
+    @classmethod
+    def from_salib(cls, problem: dict[str, Any]) -> Problem:
+        """From a SALib problem dict (``names``, ``bounds``, optional ``dists``).
+
+        Grouped inputs (SALib's ``groups`` with a group shared by several inputs) are not
+        supported and raise :class:`innodex.SensitivityError`; one group per input (which SALib
+        itself writes into the dict) is accepted.
+        """
+        groups = problem.get("groups")
+        if groups is not None and len(set(groups)) != len(list(groups)):
+            raise _core.SensitivityError("grouped inputs ('groups') are not supported")
+        return cls(problem["names"], problem["bounds"], problem.get("dists"))
+
+    @classmethod
+    def _wrap(cls, core: _core.Problem) -> Problem:
+        p = cls.__new__(cls)
+        p._core = core
+        return p
+
+    @property
+    def names(self) -> list[str]:
+        """Input names."""
+        return list(self._core.names)
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+
+def linyi_gap_problem() -> Problem:
+    """Inputs of the Linyi 2025 gap model with their stated ranges.
+
+    The 2020 baseline share is an **assumed** range (1.5–2.3 %): no public figure exists.
+    """
+    return Problem._wrap(_core.linyi_gap_problem())
+
+
+def _model(model: Model) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    """A vectorised model as the core expects it: a C-ordered 2-D float64 array out."""
+
+    def call(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        y = np.asarray(model(x), dtype=np.float64)
+        if y.ndim == 1:
+            y = y[:, None]
+        return np.ascontiguousarray(y)
+
+    return call
+
+
+def _as2d(y: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    a = np.asarray(y, dtype=np.float64)
+    if a.ndim == 1:
+        a = a[:, None]
+    return np.ascontiguousarray(a)
+
+
+def _scramble(scramble: bool | str) -> str:
+    if scramble is True:
+        return "lms"
+    if scramble is False:
+        return "none"
+    return str(scramble)
+
+
+# ---------------------------------------------------------------------------- results
+
+
+class SobolResult:
+    """Sobol' indices of every model output, with bootstrap intervals.
+
+    ``to_pandas()`` gives one row per (output, input); ``to_salib(output)`` gives SALib's dict
+    keys (``S1``, ``S1_conf``, ``ST``, ``ST_conf``, ``S2``, ``S2_conf``). Pickles.
+    """
+
+    def __init__(self, core: _core.SobolResult) -> None:
+        self._core = core
+
+    @property
+    def names(self) -> list[str]:
+        """Input names."""
+        return list(self._core.names)
+
+    @property
+    def output_names(self) -> list[str]:
+        """Output names."""
+        return list(self._core.output_names)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings about the analysis."""
+        return list(self._core.warnings)
+
+    @property
+    def S1(self) -> npt.NDArray[np.float64]:  # noqa: N802 - SALib's name
+        """First-order indices, outputs × inputs."""
+        return self._core.s1()
+
+    @property
+    def ST(self) -> npt.NDArray[np.float64]:  # noqa: N802 - SALib's name
+        """Total-order indices, outputs × inputs."""
+        return self._core.st()
+
+    @property
+    def S2(self) -> npt.NDArray[np.float64] | None:  # noqa: N802 - SALib's name
+        """Second-order indices, outputs × inputs × inputs (upper triangle), or None."""
+        return self._core.s2()
+
+    def _out(self, output: int | str) -> int:
+        return self.output_names.index(output) if isinstance(output, str) else int(output)
+
+    def to_salib(self, output: int | str = 0) -> dict[str, npt.NDArray[np.float64]]:
+        """SALib's result keys for one output."""
+        o = self._out(output)
+        d = {
+            "S1": self._core.s1()[o],
+            "S1_conf": self._core.s1_conf()[o],
+            "ST": self._core.st()[o],
+            "ST_conf": self._core.st_conf()[o],
+        }
+        s2 = self._core.s2()
+        s2c = self._core.s2_conf()
+        if s2 is not None and s2c is not None:
+            d["S2"] = s2[o]
+            d["S2_conf"] = s2c[o]
+        return d
+
+    def to_pandas(self) -> pd.DataFrame:
+        """First- and total-order indices: index (output, input); columns S1, S1_conf, S1_low,
+        S1_high, ST, ST_conf, ST_low, ST_high (low/high: percentile bootstrap interval)."""
+        s1, st = self._core.s1(), self._core.st()
+        s1c, stc = self._core.s1_conf(), self._core.st_conf()
+        s1i, sti = self._core.s1_interval(), self._core.st_interval()
+        idx = pd.MultiIndex.from_product([self.output_names, self.names], names=["output", "input"])
+        return pd.DataFrame(
+            {
+                "S1": s1.ravel(),
+                "S1_conf": s1c.ravel(),
+                "S1_low": s1i[..., 0].ravel(),
+                "S1_high": s1i[..., 1].ravel(),
+                "ST": st.ravel(),
+                "ST_conf": stc.ravel(),
+                "ST_low": sti[..., 0].ravel(),
+                "ST_high": sti[..., 1].ravel(),
+            },
+            index=idx,
+        )
+
+    def second_order_pandas(self) -> pd.DataFrame:
+        """Second-order indices: index (output, input_1, input_2); columns S2, S2_conf."""
+        s2, s2c = self._core.s2(), self._core.s2_conf()
+        if s2 is None or s2c is None:
+            raise _core.SensitivityError("no second-order indices (second_order=False)")
+        rows = []
+        k = len(self.names)
+        for o, out in enumerate(self.output_names):
+            for i in range(k):
+                for j in range(i + 1, k):
+                    rows.append((out, self.names[i], self.names[j], s2[o, i, j], s2c[o, i, j]))
+        df = pd.DataFrame(rows, columns=["output", "input_1", "input_2", "S2", "S2_conf"])
+        return df.set_index(["output", "input_1", "input_2"])
+
+    def plot(self, ax: Any = None, output: int | str = 0) -> Any:
+        """Bars of S1 and ST with their intervals for one output; returns the Axes."""
+        ax = axes(ax)
+        o = self._out(output)
+        x = np.arange(len(self.names))
+        w = 0.38
+        ax.bar(
+            x - w / 2, self._core.s1()[o], w, yerr=self._core.s1_conf()[o], label="first order S1"
+        )
+        ax.bar(
+            x + w / 2, self._core.st()[o], w, yerr=self._core.st_conf()[o], label="total order ST"
+        )
+        ax.set_xticks(x, self.names, rotation=30, ha="right")
+        ax.set_ylabel("Sobol' index")
+        ax.set_title(f"Sobol' indices of {self.output_names[o]} (N = {self._core.n})")
+        ax.axhline(0, color="black", lw=0.5)
+        ax.legend()
+        return ax
+
+    def plot_second_order(self, ax: Any = None, output: int | str = 0) -> Any:
+        """Heat map of the second-order indices S2 (upper triangle) of one output."""
+        s2 = self._core.s2()
+        if s2 is None:
+            raise _core.SensitivityError("no second-order indices (second_order=False)")
+        ax = axes(ax)
+        o = self._out(output)
+        m = np.ma.masked_invalid(s2[o])
+        mesh = ax.imshow(m, cmap="viridis")
+        ax.figure.colorbar(mesh, ax=ax, label="S2")
+        ticks = np.arange(len(self.names))
+        ax.set_xticks(ticks, self.names, rotation=30, ha="right")
+        ax.set_yticks(ticks, self.names)
+        ax.set_title(f"Second-order Sobol' indices of {self.output_names[o]}")
+        return ax
+
+    def _repr_html_(self) -> str:
+        return self.to_pandas().to_html(float_format=lambda v: f"{v:.4f}")
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:
+        return (SobolResult, (self._core,))
+
+
+class MorrisResult:
+    """Morris statistics (μ, μ*, σ, μ* interval) of every output. Pickles."""
+
+    def __init__(self, core: _core.MorrisResult) -> None:
+        self._core = core
+
+    @property
+    def names(self) -> list[str]:
+        """Input names."""
+        return list(self._core.names)
+
+    @property
+    def output_names(self) -> list[str]:
+        """Output names."""
+        return list(self._core.output_names)
+
+    def _out(self, output: int | str) -> int:
+        return self.output_names.index(output) if isinstance(output, str) else int(output)
+
+    def to_salib(self, output: int | str = 0) -> dict[str, Any]:
+        """SALib's result keys for one output."""
+        o = self._out(output)
+        return {
+            "names": self.names,
+            "mu": self._core.mu()[o],
+            "mu_star": self._core.mu_star()[o],
+            "sigma": self._core.sigma()[o],
+            "mu_star_conf": self._core.mu_star_conf()[o],
+        }
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Index (output, input); columns mu, mu_star, sigma, mu_star_conf, mu_star_low,
+        mu_star_high."""
+        iv = self._core.mu_star_interval()
+        idx = pd.MultiIndex.from_product([self.output_names, self.names], names=["output", "input"])
+        return pd.DataFrame(
+            {
+                "mu": self._core.mu().ravel(),
+                "mu_star": self._core.mu_star().ravel(),
+                "sigma": self._core.sigma().ravel(),
+                "mu_star_conf": self._core.mu_star_conf().ravel(),
+                "mu_star_low": iv[..., 0].ravel(),
+                "mu_star_high": iv[..., 1].ravel(),
+            },
+            index=idx,
+        )
+
+    def plot(self, ax: Any = None, output: int | str = 0) -> Any:
+        """μ* against σ (Morris's plot), labelled, with μ* intervals; returns the Axes."""
+        ax = axes(ax)
+        o = self._out(output)
+        ms, sg, c = self._core.mu_star()[o], self._core.sigma()[o], self._core.mu_star_conf()[o]
+        ax.errorbar(ms, sg, xerr=c, fmt="o")
+        for name, a, b in zip(self.names, ms, sg, strict=True):
+            ax.annotate(name, (a, b), textcoords="offset points", xytext=(4, 4))
+        ax.set_xlabel("μ* (mean absolute elementary effect)")
+        ax.set_ylabel("σ (interactions, non-linearity)")
+        ax.set_title(f"Morris screening of {self.output_names[o]}")
+        return ax
+
+    def _repr_html_(self) -> str:
+        return self.to_pandas().to_html(float_format=lambda v: f"{v:.4f}")
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:
+        return (MorrisResult, (self._core,))
+
+
+# ---------------------------------------------------------------------------- designs
+
+
+def sobol_sample(
+    problem: Problem,
+    N: int,  # noqa: N803 - SALib's name
+    calc_second_order: bool = True,
+    scramble: bool | str = True,
+    skip_values: int = 0,
+    seed: int = 0,
+) -> npt.NDArray[np.float64]:
+    """Saltelli's design on a Sobol' sequence (rows as SALib orders them).
+
+    ``scramble``: True/"lms" (linear matrix scrambling + digital shift, as SciPy/SALib),
+    "shift" (digital shift only) or False/"none". N not a power of two warns.
+    """
+    x, w = _core.sobol_sample(
+        problem._core, N, calc_second_order, _scramble(scramble), skip_values, seed
+    )
+    _warn(w)
+    return x
+
+
+def morris_sample(
+    problem: Problem,
+    N: int,  # noqa: N803 - SALib's name
+    num_levels: int = 4,
+    optimal_trajectories: int | None = None,
+    seed: int = 0,
+) -> npt.NDArray[np.float64]:
+    """N Morris trajectories (the r most spread out of ``optimal_trajectories`` if given)."""
+    return _core.morris_sample(problem._core, N, num_levels, optimal_trajectories, seed)
+
+
+def mc_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
+    """Plain Monte Carlo sample."""
+    return _core.mc_sample(problem._core, N, seed)
+
+
+def lhs_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
+    """Latin hypercube sample."""
+    return _core.lhs_sample(problem._core, N, seed)
+
+
+# ---------------------------------------------------------------------------- analyses
+
+
+def sobol_analyze(
+    problem: Problem,
+    Y: npt.ArrayLike,  # noqa: N803 - SALib's name
+    calc_second_order: bool = True,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    seed: int = 0,
+    output_names: Sequence[str] | None = None,
+) -> SobolResult:
+    """Sobol' indices from outputs on a Saltelli design; ``Y`` is 1-D or rows × outputs."""
+    res = SobolResult(
+        _core.sobol_analyze(
+            problem._core,
+            _as2d(Y),
+            calc_second_order,
+            num_resamples,
+            conf_level,
+            seed,
+            list(output_names) if output_names is not None else None,
+        )
+    )
+    _warn(res.warnings)
+    return res
+
+
+def sobol(
+    problem: Problem,
+    model: Model,
+    N: int,  # noqa: N803 - SALib's name
+    calc_second_order: bool = True,
+    scramble: bool | str = True,
+    skip_values: int = 0,
+    seed: int = 0,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    batch_rows: int = 16384,
+    output_names: Sequence[str] | None = None,
+) -> SobolResult:
+    """Sample, evaluate and analyse in one call.
+
+    ``model(X)`` gets a float64 matrix (one row per sample) and returns one value per row, or a
+    matrix with one column per output. It is called on batches of ``batch_rows`` rows, so the
+    whole design never exists in memory, and once before on a single row to learn the number of
+    outputs. An exception raised by the model propagates unchanged.
+    """
+    res = SobolResult(
+        _core.sobol_run(
+            problem._core,
+            _model(model),
+            N,
+            calc_second_order,
+            _scramble(scramble),
+            skip_values,
+            seed,
+            num_resamples,
+            conf_level,
+            batch_rows,
+            list(output_names) if output_names is not None else None,
+        )
+    )
+    _warn(res.warnings)
+    return res
+
+
+def morris_analyze(
+    problem: Problem,
+    X: npt.ArrayLike,  # noqa: N803 - SALib's name
+    Y: npt.ArrayLike,  # noqa: N803 - SALib's name
+    num_levels: int = 4,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    seed: int = 0,
+    output_names: Sequence[str] | None = None,
+) -> MorrisResult:
+    """Morris statistics from trajectories ``X`` and outputs ``Y`` (1-D or rows × outputs)."""
+    return MorrisResult(
+        _core.morris_analyze(
+            problem._core,
+            _as2d(X),
+            _as2d(Y),
+            num_levels,
+            num_resamples,
+            conf_level,
+            seed,
+            list(output_names) if output_names is not None else None,
+        )
+    )
+
+
+def morris(
+    problem: Problem,
+    model: Model,
+    N: int,  # noqa: N803 - SALib's name
+    num_levels: int = 4,
+    optimal_trajectories: int | None = None,
+    seed: int = 0,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    output_names: Sequence[str] | None = None,
+) -> MorrisResult:
+    """Morris screening in one call (N trajectories); ``model`` as for :func:`sobol`."""
+    return MorrisResult(
+        _core.morris_run(
+            problem._core,
+            _model(model),
+            N,
+            num_levels,
+            optimal_trajectories,
+            seed,
+            num_resamples,
+            conf_level,
+            list(output_names) if output_names is not None else None,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- one at a time
+
+
+@dataclass
+class Tornado:
+    """One-at-a-time swings of one output, largest first."""
+
+    output: str
+    base_output: float
+    bars: pd.DataFrame
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per input: low/high input values, outputs and swing."""
+        return self.bars
+
+    def plot(self, ax: Any = None) -> Any:
+        """Tornado bars around the base output; returns the Axes."""
+        ax = axes(ax)
+        b = self.bars.iloc[::-1]
+        y = np.arange(len(b))
+        lo = b["output_low"].to_numpy() - self.base_output
+        hi = b["output_high"].to_numpy() - self.base_output
+        ax.barh(y, lo, left=self.base_output, color="tab:red", label="input at low value")
+        ax.barh(y, hi, left=self.base_output, color="tab:blue", label="input at high value")
+        ax.set_yticks(y, list(b.index))
+        ax.axvline(self.base_output, color="black", lw=0.8)
+        ax.set_xlabel(self.output)
+        ax.set_title(f"One-at-a-time sensitivity of {self.output}")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+
+def tornado(
+    problem: Problem | Sequence[str],
+    model: Model,
+    base: Sequence[float] | None = None,
+    low: Sequence[float] | None = None,
+    high: Sequence[float] | None = None,
+    output_names: Sequence[str] | None = None,
+) -> list[Tornado]:
+    """Each input at its low and high value, the others at base; one Tornado per output.
+
+    With a :class:`Problem`, ``base`` defaults to the medians and ``low``/``high`` to the bounds
+    (5 % and 95 % quantiles for unbounded distributions).
+    """
+    if isinstance(problem, Problem):
+        names = problem.names
+        lo_d, hi_d = problem._core.low_high()
+        base = list(base) if base is not None else problem._core.medians()
+        low = list(low) if low is not None else lo_d
+        high = list(high) if high is not None else hi_d
+    else:
+        names = list(problem)
+        if base is None or low is None or high is None:
+            raise _core.SensitivityError("give base, low and high, or a Problem")
+    out = json.loads(
+        _core.tornado(
+            names,
+            [float(v) for v in base],
+            [float(v) for v in low],
+            [float(v) for v in high],
+            _model(model),
+            list(output_names) if output_names is not None else None,
+        )
+    )
+    return [
+        Tornado(
+            t["output"],
+            t["base_output"],
+            pd.DataFrame(t["bars"]).set_index("name"),
+        )
+        for t in out
+    ]
+
+
+@dataclass
+class Grid:
+    """A two-input grid of one output: ``z[i, j]`` at (``x_values[j]``, ``y_values[i]``)."""
+
+    output: str
+    x_name: str
+    y_name: str
+    x_values: npt.NDArray[np.float64]
+    y_values: npt.NDArray[np.float64]
+    z: npt.NDArray[np.float64]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The grid as a frame: rows y values, columns x values."""
+        return pd.DataFrame(
+            self.z,
+            index=pd.Index(self.y_values, name=self.y_name),
+            columns=pd.Index(self.x_values, name=self.x_name),
+        )
+
+    def contour(self, level: float) -> npt.NDArray[np.float64]:
+        """For each x value, the y value where z first crosses ``level`` (linear
+        interpolation; NaN if it does not)."""
+        out = np.full(len(self.x_values), np.nan)
+        for j in range(len(self.x_values)):
+            col = self.z[:, j] - level
+            for i in range(len(self.y_values) - 1):
+                a, b = col[i], col[i + 1]
+                if a == 0:
+                    out[j] = self.y_values[i]
+                    break
+                if a * b < 0 or b == 0:
+                    t = a / (a - b)
+                    out[j] = self.y_values[i] + t * (self.y_values[i + 1] - self.y_values[i])
+                    break
+        return out
+
+    def plot(self, ax: Any = None, level: float | None = None, cmap: str = "RdBu") -> Any:
+        """Heat map with, if ``level`` is given, the contour where the output equals it."""
+        ax = axes(ax)
+        lim = float(np.nanmax(np.abs(self.z))) if level == 0 else None
+        mesh = ax.pcolormesh(
+            self.x_values,
+            self.y_values,
+            self.z,
+            cmap=cmap,
+            shading="auto",
+            vmin=-lim if lim else None,
+            vmax=lim,
+        )
+        ax.figure.colorbar(mesh, ax=ax, label=self.output)
+        if level is not None:
+            cs = ax.contour(self.x_values, self.y_values, self.z, levels=[level], colors="black")
+            ax.clabel(cs, fmt={level: f"{self.output} = {level:g}"})
+        ax.set_xlabel(self.x_name)
+        ax.set_ylabel(self.y_name)
+        return ax
+
+
+def grid(
+    problem: Problem | Sequence[str],
+    model: Model,
+    x: str,
+    x_values: npt.ArrayLike,
+    y: str,
+    y_values: npt.ArrayLike,
+    base: Sequence[float] | None = None,
+    output_names: Sequence[str] | None = None,
+) -> list[Grid]:
+    """Two inputs over a grid, the others at ``base`` (default: the problem's medians)."""
+    if isinstance(problem, Problem):
+        names = problem.names
+        base = list(base) if base is not None else problem._core.medians()
+    else:
+        names = list(problem)
+        if base is None:
+            raise _core.SensitivityError("give base, or a Problem")
+    if x not in names or y not in names:
+        raise _core.SensitivityError(f"unknown input {x!r} or {y!r}; inputs are {names}")
+    xv = np.asarray(x_values, dtype=np.float64)
+    yv = np.asarray(y_values, dtype=np.float64)
+    res = _core.grid2(
+        names,
+        [float(v) for v in base],
+        names.index(x),
+        xv.tolist(),
+        names.index(y),
+        yv.tolist(),
+        _model(model),
+        list(output_names) if output_names is not None else None,
+    )
+    return [Grid(o, x, y, xv, yv, z) for o, z in res]
+
+
+# ---------------------------------------------------------------------------- ratio
+
+
+def share_sensitivity(
+    s0: float, g_numerator: float, g_denominator: float, year0: int, year1: int
+) -> dict[str, float]:
+    """Elasticities and derivatives of the target-year share S0 ((1+g_R)/(1+g_Y))^n.
+
+    >>> round(share_sensitivity(2.0, 0.1, 0.06, 2020, 2025)["elasticity_numerator_growth"], 6)
+    0.454545
+    """
+    return dict(json.loads(_core.share_sensitivity(s0, g_numerator, g_denominator, year0, year1)))
+
+
+def prob_beat_reference(
+    scenario: Problem,
+    year0: int,
+    year1: int,
+    reference: _core.LogLinearTrend,
+    n: int = 100_000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Probability (and its Monte Carlo standard error) that a share beats a trend-projected
+    reference in ``year1``; the scenario's three inputs are numerator growth, denominator
+    growth and baseline share."""
+    return _core.prob_beat_reference(scenario._core, year0, year1, reference, n, seed)
+
+
+def linyi_required_rd_growth_grid(
+    gdp_growths: npt.ArrayLike, baselines: npt.ArrayLike, reference_2025: float
+) -> pd.DataFrame:
+    """R&D growth Linyi needs (2020–2025) to reach ``reference_2025``: rows baseline shares,
+    columns GDP growth rates."""
+    g = np.asarray(gdp_growths, dtype=np.float64)
+    b = np.asarray(baselines, dtype=np.float64)
+    z = _core.linyi_required_rd_growth_grid(g, b, float(reference_2025))
+    return pd.DataFrame(
+        z,
+        index=pd.Index(b, name="baseline_share_2020"),
+        columns=pd.Index(g, name="gdp_growth"),
+    )

@@ -1,0 +1,1018 @@
+//! Sensitivity analysis and ratio indicators: thin wrappers over `crate::sensitivity` and
+//! `crate::ratio`. Heavy calls run inside `py.detach`; a Python model is called back (with the
+//! GIL) once per batch of rows.
+
+use std::sync::Mutex;
+
+use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2};
+use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
+use pyo3::prelude::*;
+
+use super::{GrowthError, ProjectionError, SensitivityError as PySensitivityError, err};
+use crate::ratio::{self, LogLinearTrend, RatioError, linyi};
+use crate::sensitivity::{
+    self as sa, Design, LatinHypercubeDesign, Model, MonteCarloDesign, MorrisAnalysis,
+    MorrisDesign, MorrisOptions, MorrisResult, Problem, SaltelliDesign, Scramble, SensitivityError,
+    SobolAnalysis, SobolOptions, SobolResult,
+};
+
+fn sens_err(e: SensitivityError) -> PyErr {
+    err::<PySensitivityError>(e)
+}
+
+fn ratio_err(e: RatioError) -> PyErr {
+    match e {
+        RatioError::Growth(g) => err::<GrowthError>(g),
+        RatioError::Sensitivity(s) => sens_err(s),
+        other => err::<ProjectionError>(other),
+    }
+}
+
+fn scramble(s: &str) -> PyResult<Scramble> {
+    match s {
+        "none" => Ok(Scramble::None),
+        "shift" | "digital_shift" => Ok(Scramble::DigitalShift),
+        "lms" | "linear_matrix" => Ok(Scramble::LinearMatrix),
+        other => Err(err::<PySensitivityError>(format!(
+            "scramble must be 'lms', 'shift' or 'none', got {other:?}"
+        ))),
+    }
+}
+
+fn view2<'a>(a: &'a PyReadonlyArray2<'_, f64>) -> ArrayView2<'a, f64> {
+    a.as_array()
+}
+
+/// A Python callable `f(X) -> Y` (X: rows × k float64, Y: rows × m float64, C order) as a
+/// model. A Python exception raised by `f` is kept and re-raised unchanged.
+struct PyModel {
+    f: Py<PyAny>,
+    n_outputs: usize,
+    names: Vec<String>,
+    error: Mutex<Option<PyErr>>,
+}
+
+impl PyModel {
+    fn call(&self, x: ArrayView2<f64>) -> Result<Array2<f64>, SensitivityError> {
+        Python::attach(|py| {
+            let arr = x.to_pyarray(py);
+            let out = self.f.bind(py).call1((arr,)).and_then(|o| {
+                o.extract::<PyReadonlyArray2<'_, f64>>()
+                    .map(|a| a.as_array().to_owned())
+                    .map_err(|e| {
+                        err::<PySensitivityError>(format!(
+                            "the model must return a 2-D float64 array (one row per sample): {e}"
+                        ))
+                    })
+            });
+            out.map_err(|e| {
+                let msg = e.to_string();
+                if let Ok(mut slot) = self.error.lock() {
+                    slot.get_or_insert(e);
+                }
+                SensitivityError::Model(msg)
+            })
+        })
+    }
+
+    fn take_error(&self) -> Option<PyErr> {
+        self.error.lock().ok().and_then(|mut s| s.take())
+    }
+}
+
+impl Model for PyModel {
+    fn n_outputs(&self) -> usize {
+        self.n_outputs
+    }
+
+    fn output_names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+
+    fn evaluate(
+        &self,
+        x: ArrayView2<f64>,
+        mut y: ArrayViewMut2<f64>,
+    ) -> Result<(), SensitivityError> {
+        let out = self.call(x)?;
+        if out.nrows() != x.nrows() {
+            return Err(SensitivityError::WrongRowCount {
+                expected: x.nrows(),
+                got: out.nrows(),
+            });
+        }
+        if out.ncols() != self.n_outputs {
+            return Err(SensitivityError::WrongOutputCount {
+                expected: self.n_outputs,
+                got: out.ncols(),
+            });
+        }
+        y.assign(&out);
+        Ok(())
+    }
+}
+
+/// Builds a model, learning its number of outputs from one call on the design's first row.
+fn py_model<D: Design>(
+    f: Py<PyAny>,
+    names: Option<Vec<String>>,
+    problem: &Problem,
+    design: &D,
+) -> PyResult<PyModel> {
+    let mut m = PyModel {
+        f,
+        n_outputs: 0,
+        names: vec![],
+        error: Mutex::new(None),
+    };
+    let mut first = vec![0.0; problem.len()];
+    design.fill_unit(0, &mut first);
+    problem
+        .transform_in_place(&mut first, 0)
+        .map_err(sens_err)?;
+    let x = Array2::from_shape_vec((1, problem.len()), first).map_err(err::<PySensitivityError>)?;
+    let probe = m.call(x.view());
+    if let Some(e) = m.take_error() {
+        return Err(e);
+    }
+    let probe = probe.map_err(sens_err)?;
+    m.n_outputs = probe.ncols();
+    if m.n_outputs == 0 {
+        return Err(err::<PySensitivityError>(
+            "the model returned no output columns",
+        ));
+    }
+    m.names = match names {
+        Some(n) if n.len() == m.n_outputs => n,
+        Some(n) => {
+            return Err(err::<PySensitivityError>(format!(
+                "{} output names given for {} model outputs",
+                n.len(),
+                m.n_outputs
+            )));
+        }
+        None => (0..m.n_outputs).map(|i| format!("y{i}")).collect(),
+    };
+    Ok(m)
+}
+
+/// Runs `f` without the GIL, then re-raises a model's own Python exception if there was one.
+fn run_detached<T: Send>(
+    py: Python<'_>,
+    model: &PyModel,
+    f: impl FnOnce() -> Result<T, SensitivityError> + Send,
+) -> PyResult<T> {
+    let res = py.detach(f);
+    if let Some(e) = model.take_error() {
+        return Err(e);
+    }
+    res.map_err(sens_err)
+}
+
+// ---------------------------------------------------------------------------- Problem
+
+/// Inputs with bounds or distributions (built by `innodex.sensitivity.Problem`).
+#[pyclass(name = "Problem", module = "innodex._core", frozen)]
+#[derive(Clone)]
+pub(crate) struct PyProblem {
+    inner: Problem,
+}
+
+#[pymethods]
+impl PyProblem {
+    /// From JSON: a list of `{"name": …, "distribution": {"kind": "uniform", "lower": …,
+    /// "upper": …}}` (kinds: uniform, normal, truncated_normal, triangular, log_normal).
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        let inputs: Vec<sa::Input> = serde_json::from_str(text)
+            .map_err(|e| err::<PySensitivityError>(format!("invalid problem JSON: {e}")))?;
+        Problem::new(inputs)
+            .map(|inner| PyProblem { inner })
+            .map_err(sens_err)
+    }
+
+    /// The inputs as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(self.inner.inputs()).map_err(err::<PySensitivityError>)
+    }
+
+    /// Input names.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.inner.names().iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Medians of the inputs.
+    fn medians(&self) -> Vec<f64> {
+        self.inner
+            .inputs()
+            .iter()
+            .map(|i| i.distribution.median())
+            .collect()
+    }
+
+    /// Low and high values (bounds, or 5 % and 95 % quantiles).
+    fn low_high(&self) -> (Vec<f64>, Vec<f64>) {
+        self.inner
+            .inputs()
+            .iter()
+            .map(|i| i.distribution.low_high())
+            .unzip()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+        let ctor = py.get_type::<PyProblem>().getattr("from_json")?.unbind();
+        Ok((ctor, (self.to_json()?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Problem: {}>", self.inner.names().join(", "))
+    }
+}
+
+// ---------------------------------------------------------------------------- results
+
+/// Sobol' indices of every output.
+#[pyclass(name = "SobolResult", module = "innodex._core", frozen)]
+pub(crate) struct PySobolResult {
+    inner: SobolResult,
+}
+
+fn stack(rows: Vec<&Vec<f64>>, k: usize) -> Array2<f64> {
+    Array2::from_shape_fn((rows.len(), k), |(o, j)| rows[o][j])
+}
+
+fn stack_iv(rows: Vec<&Vec<(f64, f64)>>, k: usize) -> Array3<f64> {
+    Array3::from_shape_fn((rows.len(), k, 2), |(o, j, e)| {
+        if e == 0 { rows[o][j].0 } else { rows[o][j].1 }
+    })
+}
+
+#[pymethods]
+impl PySobolResult {
+    /// From the JSON of [`PySobolResult::to_json`].
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text)
+            .map(|inner| PySobolResult { inner })
+            .map_err(|e| err::<PySensitivityError>(format!("invalid SobolResult JSON: {e}")))
+    }
+
+    /// The result as JSON (NaN written as null).
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner).map_err(err::<PySensitivityError>)
+    }
+
+    /// Input names.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.inner.names.clone()
+    }
+
+    /// Output names.
+    #[getter]
+    fn output_names(&self) -> Vec<String> {
+        self.inner.output_names.clone()
+    }
+
+    /// Base sample size N.
+    #[getter]
+    fn n(&self) -> usize {
+        self.inner.n
+    }
+
+    /// Confidence level of the intervals.
+    #[getter]
+    fn conf_level(&self) -> f64 {
+        self.inner.options.conf_level
+    }
+
+    /// Warnings, as sentences.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings.iter().map(|w| w.to_string()).collect()
+    }
+
+    /// First-order indices, outputs × inputs.
+    fn s1<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        let k = self.inner.names.len();
+        stack(self.inner.outputs.iter().map(|o| &o.s1).collect(), k).into_pyarray(py)
+    }
+
+    /// Half-widths of the first-order intervals, outputs × inputs.
+    fn s1_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        let k = self.inner.names.len();
+        stack(self.inner.outputs.iter().map(|o| &o.s1_conf).collect(), k).into_pyarray(py)
+    }
+
+    /// Total-order indices, outputs × inputs.
+    fn st<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        let k = self.inner.names.len();
+        stack(self.inner.outputs.iter().map(|o| &o.st).collect(), k).into_pyarray(py)
+    }
+
+    /// Half-widths of the total-order intervals, outputs × inputs.
+    fn st_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        let k = self.inner.names.len();
+        stack(self.inner.outputs.iter().map(|o| &o.st_conf).collect(), k).into_pyarray(py)
+    }
+
+    /// Percentile intervals of S1, outputs × inputs × (low, high).
+    fn s1_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
+        let k = self.inner.names.len();
+        stack_iv(
+            self.inner.outputs.iter().map(|o| &o.s1_interval).collect(),
+            k,
+        )
+        .into_pyarray(py)
+    }
+
+    /// Percentile intervals of ST, outputs × inputs × (low, high).
+    fn st_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
+        let k = self.inner.names.len();
+        stack_iv(
+            self.inner.outputs.iter().map(|o| &o.st_interval).collect(),
+            k,
+        )
+        .into_pyarray(py)
+    }
+
+    /// Second-order indices, outputs × inputs × inputs (upper triangle; NaN elsewhere), or
+    /// None without second order.
+    fn s2<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray3<f64>>> {
+        self.s2_of(py, false)
+    }
+
+    /// Half-widths of the second-order intervals, or None.
+    fn s2_conf<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray3<f64>>> {
+        self.s2_of(py, true)
+    }
+
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+        let ctor = py
+            .get_type::<PySobolResult>()
+            .getattr("from_json")?
+            .unbind();
+        Ok((ctor, (self.to_json()?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<SobolResult N={} inputs={} outputs={}>",
+            self.inner.n,
+            self.inner.names.len(),
+            self.inner.outputs.len()
+        )
+    }
+}
+
+impl PySobolResult {
+    fn s2_of<'py>(&self, py: Python<'py>, conf: bool) -> Option<Bound<'py, PyArray3<f64>>> {
+        let k = self.inner.names.len();
+        let mats: Option<Vec<&Array2<f64>>> = self
+            .inner
+            .outputs
+            .iter()
+            .map(|o| {
+                if conf {
+                    o.s2_conf.as_ref()
+                } else {
+                    o.s2.as_ref()
+                }
+            })
+            .collect();
+        let mats = mats?;
+        Some(
+            Array3::from_shape_fn((mats.len(), k, k), |(o, i, j)| mats[o][[i, j]]).into_pyarray(py),
+        )
+    }
+}
+
+/// Morris statistics of every output.
+#[pyclass(name = "MorrisResult", module = "innodex._core", frozen)]
+pub(crate) struct PyMorrisResult {
+    inner: MorrisResult,
+}
+
+#[pymethods]
+impl PyMorrisResult {
+    /// From the JSON of [`PyMorrisResult::to_json`].
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text)
+            .map(|inner| PyMorrisResult { inner })
+            .map_err(|e| err::<PySensitivityError>(format!("invalid MorrisResult JSON: {e}")))
+    }
+
+    /// The result as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner).map_err(err::<PySensitivityError>)
+    }
+
+    /// Input names.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.inner.names.clone()
+    }
+
+    /// Output names.
+    #[getter]
+    fn output_names(&self) -> Vec<String> {
+        self.inner.output_names.clone()
+    }
+
+    /// Number of trajectories.
+    #[getter]
+    fn trajectories(&self) -> usize {
+        self.inner.trajectories
+    }
+
+    /// Confidence level of the intervals.
+    #[getter]
+    fn conf_level(&self) -> f64 {
+        self.inner.options.conf_level
+    }
+
+    /// Warnings, as sentences.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings.iter().map(|w| w.to_string()).collect()
+    }
+
+    /// Mean elementary effects μ, outputs × inputs.
+    fn mu<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        let k = self.inner.names.len();
+        stack(self.inner.outputs.iter().map(|o| &o.mu).collect(), k).into_pyarray(py)
+    }
+
+    /// Mean absolute elementary effects μ*, outputs × inputs.
+    fn mu_star<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        let k = self.inner.names.len();
+        stack(self.inner.outputs.iter().map(|o| &o.mu_star).collect(), k).into_pyarray(py)
+    }
+
+    /// Standard deviations σ of the elementary effects, outputs × inputs.
+    fn sigma<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        let k = self.inner.names.len();
+        stack(self.inner.outputs.iter().map(|o| &o.sigma).collect(), k).into_pyarray(py)
+    }
+
+    /// Half-widths of the μ* intervals, outputs × inputs.
+    fn mu_star_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        let k = self.inner.names.len();
+        stack(
+            self.inner.outputs.iter().map(|o| &o.mu_star_conf).collect(),
+            k,
+        )
+        .into_pyarray(py)
+    }
+
+    /// Percentile intervals of μ*, outputs × inputs × (low, high).
+    fn mu_star_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
+        let k = self.inner.names.len();
+        stack_iv(
+            self.inner
+                .outputs
+                .iter()
+                .map(|o| &o.mu_star_interval)
+                .collect(),
+            k,
+        )
+        .into_pyarray(py)
+    }
+
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+        let ctor = py
+            .get_type::<PyMorrisResult>()
+            .getattr("from_json")?
+            .unbind();
+        Ok((ctor, (self.to_json()?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<MorrisResult r={} inputs={} outputs={}>",
+            self.inner.trajectories,
+            self.inner.names.len(),
+            self.inner.outputs.len()
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------- designs
+
+fn whole<'py, D: Design + Send + Sync>(
+    py: Python<'py>,
+    design: &D,
+    problem: &Problem,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let m = py.detach(|| design.matrix(problem)).map_err(sens_err)?;
+    Ok(m.into_pyarray(py))
+}
+
+/// Saltelli design on a Sobol' sequence: (matrix, warnings).
+#[pyfunction]
+#[pyo3(signature = (problem, n, second_order = true, scramble = "lms", skip = 0, seed = 0))]
+fn sobol_sample<'py>(
+    py: Python<'py>,
+    problem: &PyProblem,
+    n: usize,
+    second_order: bool,
+    scramble: &str,
+    skip: u64,
+    seed: u64,
+) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<String>)> {
+    let d = SaltelliDesign::new(
+        problem.inner.len(),
+        n,
+        second_order,
+        self::scramble(scramble)?,
+        skip,
+        seed,
+    )
+    .map_err(sens_err)?;
+    let w = d.warnings().iter().map(|w| w.to_string()).collect();
+    Ok((whole(py, &d, &problem.inner)?, w))
+}
+
+/// Morris trajectories (optionally the most spread-out r among `optimal_trajectories`).
+#[pyfunction]
+#[pyo3(signature = (problem, r, num_levels = 4, optimal_trajectories = None, seed = 0))]
+fn morris_sample<'py>(
+    py: Python<'py>,
+    problem: &PyProblem,
+    r: usize,
+    num_levels: usize,
+    optimal_trajectories: Option<usize>,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let k = problem.inner.len();
+    let d = py
+        .detach(|| match optimal_trajectories {
+            Some(m) => MorrisDesign::optimized(k, r, num_levels, m, seed),
+            None => MorrisDesign::new(k, r, num_levels, seed),
+        })
+        .map_err(sens_err)?;
+    whole(py, &d, &problem.inner)
+}
+
+/// Plain Monte Carlo sample.
+#[pyfunction]
+#[pyo3(signature = (problem, n, seed = 0))]
+fn mc_sample<'py>(
+    py: Python<'py>,
+    problem: &PyProblem,
+    n: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let d = MonteCarloDesign::new(problem.inner.len(), n, seed).map_err(sens_err)?;
+    whole(py, &d, &problem.inner)
+}
+
+/// Latin hypercube sample.
+#[pyfunction]
+#[pyo3(signature = (problem, n, seed = 0))]
+fn lhs_sample<'py>(
+    py: Python<'py>,
+    problem: &PyProblem,
+    n: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let d = py
+        .detach(|| LatinHypercubeDesign::new(problem.inner.len(), n, seed))
+        .map_err(sens_err)?;
+    whole(py, &d, &problem.inner)
+}
+
+// ---------------------------------------------------------------------------- analyses
+
+/// Sobol' indices from outputs on a Saltelli design (rows × outputs).
+#[pyfunction]
+#[pyo3(signature = (problem, y, second_order = true, num_resamples = 100, conf_level = 0.95, seed = 0, output_names = None))]
+#[allow(clippy::too_many_arguments)]
+fn sobol_analyze(
+    py: Python<'_>,
+    problem: &PyProblem,
+    y: PyReadonlyArray2<'_, f64>,
+    second_order: bool,
+    num_resamples: usize,
+    conf_level: f64,
+    seed: u64,
+    output_names: Option<Vec<String>>,
+) -> PyResult<PySobolResult> {
+    let opts = SobolOptions {
+        second_order,
+        n_bootstrap: num_resamples,
+        conf_level,
+        seed,
+    };
+    let yv = view2(&y);
+    let mut res = py
+        .detach(|| sa::analyze_sobol(&problem.inner, yv, &opts))
+        .map_err(sens_err)?;
+    if let Some(n) = output_names
+        && n.len() == res.output_names.len()
+    {
+        res.output_names = n;
+    }
+    Ok(PySobolResult { inner: res })
+}
+
+/// Sample + evaluate + analyse: `model(X) -> Y` is called once per batch of rows.
+#[pyfunction]
+#[pyo3(signature = (problem, model, n, second_order = true, scramble = "lms", skip = 0, seed = 0, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None))]
+#[allow(clippy::too_many_arguments)]
+fn sobol_run(
+    py: Python<'_>,
+    problem: &PyProblem,
+    model: Py<PyAny>,
+    n: usize,
+    second_order: bool,
+    scramble: &str,
+    skip: u64,
+    seed: u64,
+    num_resamples: usize,
+    conf_level: f64,
+    batch_rows: usize,
+    output_names: Option<Vec<String>>,
+) -> PyResult<PySobolResult> {
+    let an = SobolAnalysis::new(problem.inner.clone(), n)
+        .second_order(second_order)
+        .scramble(self::scramble(scramble)?)
+        .skip(skip)
+        .seed(seed)
+        .n_bootstrap(num_resamples)
+        .conf_level(conf_level)
+        .batch_rows(batch_rows);
+    let design = an.design().map_err(sens_err)?;
+    let m = py_model(model, output_names, &problem.inner, &design)?;
+    let res = run_detached(py, &m, || an.run(&m))?;
+    Ok(PySobolResult { inner: res })
+}
+
+/// Morris statistics from a design `x` and outputs `y` (rows × outputs).
+#[pyfunction]
+#[pyo3(signature = (problem, x, y, num_levels = 4, num_resamples = 100, conf_level = 0.95, seed = 0, output_names = None))]
+#[allow(clippy::too_many_arguments)]
+fn morris_analyze(
+    py: Python<'_>,
+    problem: &PyProblem,
+    x: PyReadonlyArray2<'_, f64>,
+    y: PyReadonlyArray2<'_, f64>,
+    num_levels: usize,
+    num_resamples: usize,
+    conf_level: f64,
+    seed: u64,
+    output_names: Option<Vec<String>>,
+) -> PyResult<PyMorrisResult> {
+    let opts = MorrisOptions {
+        num_levels,
+        n_bootstrap: num_resamples,
+        conf_level,
+        seed,
+    };
+    let (xv, yv) = (view2(&x), view2(&y));
+    let mut res = py
+        .detach(|| sa::analyze_morris(&problem.inner, xv, yv, &opts))
+        .map_err(sens_err)?;
+    if let Some(n) = output_names
+        && n.len() == res.output_names.len()
+    {
+        res.output_names = n;
+    }
+    Ok(PyMorrisResult { inner: res })
+}
+
+/// Morris sample + evaluate + analyse.
+#[pyfunction]
+#[pyo3(signature = (problem, model, r, num_levels = 4, optimal_trajectories = None, seed = 0, num_resamples = 100, conf_level = 0.95, output_names = None))]
+#[allow(clippy::too_many_arguments)]
+fn morris_run(
+    py: Python<'_>,
+    problem: &PyProblem,
+    model: Py<PyAny>,
+    r: usize,
+    num_levels: usize,
+    optimal_trajectories: Option<usize>,
+    seed: u64,
+    num_resamples: usize,
+    conf_level: f64,
+    output_names: Option<Vec<String>>,
+) -> PyResult<PyMorrisResult> {
+    let mut an = MorrisAnalysis::new(problem.inner.clone(), r)
+        .num_levels(num_levels)
+        .seed(seed)
+        .n_bootstrap(num_resamples)
+        .conf_level(conf_level);
+    if let Some(m) = optimal_trajectories {
+        an = an.optimal_trajectories(m);
+    }
+    let design = py.detach(|| an.design()).map_err(sens_err)?;
+    let m = py_model(model, output_names, &problem.inner, &design)?;
+    let res = run_detached(py, &m, || an.run(&m))?;
+    Ok(PyMorrisResult { inner: res })
+}
+
+/// One-at-a-time tornado; returns JSON (a list of tornados, one per output).
+#[pyfunction]
+#[pyo3(signature = (names, base, low, high, model, output_names = None))]
+fn tornado(
+    py: Python<'_>,
+    names: Vec<String>,
+    base: Vec<f64>,
+    low: Vec<f64>,
+    high: Vec<f64>,
+    model: Py<PyAny>,
+    output_names: Option<Vec<String>>,
+) -> PyResult<String> {
+    let m = oat_model(model, output_names, &base)?;
+    let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    let t = run_detached(py, &m, || sa::tornado(&refs, &base, &low, &high, &m))?;
+    serde_json::to_string(&t).map_err(err::<PySensitivityError>)
+}
+
+/// Two-input grid; returns a list of (output name, z) with z of shape (len(y), len(x)).
+#[pyfunction]
+#[pyo3(signature = (names, base, ix, x_values, iy, y_values, model, output_names = None))]
+#[allow(clippy::too_many_arguments)]
+fn grid2<'py>(
+    py: Python<'py>,
+    names: Vec<String>,
+    base: Vec<f64>,
+    ix: usize,
+    x_values: Vec<f64>,
+    iy: usize,
+    y_values: Vec<f64>,
+    model: Py<PyAny>,
+    output_names: Option<Vec<String>>,
+) -> PyResult<Vec<(String, Bound<'py, PyArray2<f64>>)>> {
+    let m = oat_model(model, output_names, &base)?;
+    let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    let g = run_detached(py, &m, || {
+        sa::grid2(&refs, &base, ix, &x_values, iy, &y_values, &m)
+    })?;
+    Ok(g.into_iter()
+        .map(|g| (g.output, g.z.into_pyarray(py)))
+        .collect())
+}
+
+/// A model for the one-at-a-time tools, its number of outputs learnt from one call on the
+/// base point.
+fn oat_model(f: Py<PyAny>, names: Option<Vec<String>>, base: &[f64]) -> PyResult<PyModel> {
+    let mut m = PyModel {
+        f,
+        n_outputs: 0,
+        names: vec![],
+        error: Mutex::new(None),
+    };
+    let x = Array2::from_shape_vec((1, base.len()), base.to_vec())
+        .map_err(err::<PySensitivityError>)?;
+    let probe = m.call(x.view());
+    if let Some(e) = m.take_error() {
+        return Err(e);
+    }
+    let probe = probe.map_err(sens_err)?;
+    m.n_outputs = probe.ncols();
+    m.names = match names {
+        Some(n) if n.len() == m.n_outputs => n,
+        _ => (0..m.n_outputs).map(|i| format!("y{i}")).collect(),
+    };
+    Ok(m)
+}
+
+// ---------------------------------------------------------------------------- ratio
+
+/// Share growth (1 + g_R) / (1 + g_Y) − 1.
+#[pyfunction]
+fn share_growth(g_numerator: f64, g_denominator: f64) -> PyResult<f64> {
+    ratio::share_growth(g_numerator, g_denominator).map_err(ratio_err)
+}
+
+/// Share in `year1`: S0 ((1 + g_R) / (1 + g_Y))^n.
+#[pyfunction]
+fn project_share(
+    s0: f64,
+    g_numerator: f64,
+    g_denominator: f64,
+    year0: i32,
+    year1: i32,
+) -> PyResult<f64> {
+    ratio::project_share(s0, g_numerator, g_denominator, year0, year1).map_err(ratio_err)
+}
+
+/// Required numerator growth (1 + g_Y)(S*/S0)^(1/n) − 1.
+#[pyfunction]
+fn required_numerator_growth(
+    s0: f64,
+    s_target: f64,
+    g_denominator: f64,
+    year0: i32,
+    year1: i32,
+) -> PyResult<f64> {
+    ratio::required_numerator_growth(s0, s_target, g_denominator, year0, year1).map_err(ratio_err)
+}
+
+/// Elasticities and derivatives of the target-year share, as JSON.
+#[pyfunction]
+fn share_sensitivity(
+    s0: f64,
+    g_numerator: f64,
+    g_denominator: f64,
+    year0: i32,
+    year1: i32,
+) -> PyResult<String> {
+    let s = ratio::share_sensitivity(s0, g_numerator, g_denominator, year0, year1)
+        .map_err(ratio_err)?;
+    serde_json::to_string(&s).map_err(err::<PySensitivityError>)
+}
+
+/// A log-linear trend with a prediction interval.
+#[pyclass(name = "LogLinearTrend", module = "innodex._core", frozen)]
+pub(crate) struct PyTrend {
+    inner: LogLinearTrend,
+}
+
+#[pymethods]
+impl PyTrend {
+    /// Fits ln v = a + b (t − t̄) by least squares.
+    #[staticmethod]
+    fn fit(years: Vec<i32>, values: Vec<f64>) -> PyResult<Self> {
+        LogLinearTrend::fit(&years, &values)
+            .map(|inner| PyTrend { inner })
+            .map_err(ratio_err)
+    }
+
+    /// From the JSON of `to_json`.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text)
+            .map(|inner| PyTrend { inner })
+            .map_err(|e| err::<ProjectionError>(format!("invalid trend JSON: {e}")))
+    }
+
+    /// The fit as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner).map_err(err::<ProjectionError>)
+    }
+
+    /// Trend growth rate e^b − 1.
+    #[getter]
+    fn growth_rate(&self) -> f64 {
+        self.inner.growth_rate()
+    }
+
+    /// Residual standard deviation of the log values.
+    #[getter]
+    fn resid_sd(&self) -> f64 {
+        self.inner.resid_sd
+    }
+
+    /// Trend value (predictive median) in `year`.
+    fn median(&self, year: i32) -> f64 {
+        self.inner.median(year)
+    }
+
+    /// Prediction standard error of the log value in `year`.
+    fn log_se(&self, year: i32) -> f64 {
+        self.inner.log_se(year)
+    }
+
+    /// The `p` quantile of the predictive distribution in `year`.
+    fn quantile(&self, year: i32, p: f64) -> PyResult<f64> {
+        self.inner.quantile(year, p).map_err(ratio_err)
+    }
+
+    /// Probability that the value in `year` is below `value`.
+    fn prob_below(&self, year: i32, value: f64) -> f64 {
+        self.inner.prob_below(year, value)
+    }
+
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+        let ctor = py.get_type::<PyTrend>().getattr("from_json")?.unbind();
+        Ok((ctor, (self.to_json()?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<LogLinearTrend growth={:.4} per year, {} points>",
+            self.inner.growth_rate(),
+            self.inner.n_obs
+        )
+    }
+}
+
+/// Required numerator growth to reach the reference's `p` quantile in `year1`.
+#[pyfunction]
+fn required_numerator_growth_vs_reference(
+    s0: f64,
+    g_denominator: f64,
+    year0: i32,
+    year1: i32,
+    reference: &PyTrend,
+    p: f64,
+) -> PyResult<f64> {
+    ratio::required_numerator_growth_vs_reference(
+        s0,
+        g_denominator,
+        year0,
+        year1,
+        &reference.inner,
+        p,
+    )
+    .map_err(ratio_err)
+}
+
+/// Probability of beating the reference under a scenario (3 inputs): (p, standard error).
+#[pyfunction]
+#[pyo3(signature = (scenario, year0, year1, reference, n = 100000, seed = 0))]
+fn prob_beat_reference(
+    py: Python<'_>,
+    scenario: &PyProblem,
+    year0: i32,
+    year1: i32,
+    reference: &PyTrend,
+    n: usize,
+    seed: u64,
+) -> PyResult<(f64, f64)> {
+    py.detach(|| {
+        ratio::prob_beat_reference(&scenario.inner, year0, year1, &reference.inner, n, seed)
+    })
+    .map_err(ratio_err)
+}
+
+/// The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, baseline_share_2020,
+/// shandong_trend) → Y (rows × 3: gap_pp, linyi_share_2025, shandong_share_2025).
+#[pyfunction]
+fn linyi_gap<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let xv = x.as_array();
+    let mut y = Array2::zeros((xv.nrows(), 3));
+    linyi::GapModel
+        .evaluate(xv, y.view_mut())
+        .map_err(sens_err)?;
+    Ok(y.into_pyarray(py))
+}
+
+/// The Linyi gap model's inputs with their stated (partly assumed) ranges.
+#[pyfunction]
+fn linyi_gap_problem() -> PyProblem {
+    PyProblem {
+        inner: linyi::gap_problem(),
+    }
+}
+
+/// Shandong's R&D intensity (years, %) from the embedded plan.
+#[pyfunction]
+#[pyo3(signature = (from_year = 2015, to_year = 2023))]
+fn linyi_shandong_series(from_year: i32, to_year: i32) -> (Vec<i32>, Vec<f64>) {
+    linyi::shandong_series(from_year, to_year)
+}
+
+/// Required Linyi R&D growth to reach `reference_2025`: baselines (rows) × GDP growth (cols).
+#[pyfunction]
+fn linyi_required_rd_growth_grid<'py>(
+    py: Python<'py>,
+    gdp_growths: PyReadonlyArray1<'py, f64>,
+    baselines: PyReadonlyArray1<'py, f64>,
+    reference_2025: f64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let g = gdp_growths.as_array().to_vec();
+    let b = baselines.as_array().to_vec();
+    linyi::required_rd_growth_grid(&g, &b, reference_2025)
+        .map(|a| a.into_pyarray(py))
+        .map_err(ratio_err)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyProblem>()?;
+    m.add_class::<PySobolResult>()?;
+    m.add_class::<PyMorrisResult>()?;
+    m.add_class::<PyTrend>()?;
+    m.add_function(wrap_pyfunction!(sobol_sample, m)?)?;
+    m.add_function(wrap_pyfunction!(morris_sample, m)?)?;
+    m.add_function(wrap_pyfunction!(mc_sample, m)?)?;
+    m.add_function(wrap_pyfunction!(lhs_sample, m)?)?;
+    m.add_function(wrap_pyfunction!(sobol_analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(sobol_run, m)?)?;
+    m.add_function(wrap_pyfunction!(morris_analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(morris_run, m)?)?;
+    m.add_function(wrap_pyfunction!(tornado, m)?)?;
+    m.add_function(wrap_pyfunction!(grid2, m)?)?;
+    m.add_function(wrap_pyfunction!(share_growth, m)?)?;
+    m.add_function(wrap_pyfunction!(project_share, m)?)?;
+    m.add_function(wrap_pyfunction!(required_numerator_growth, m)?)?;
+    m.add_function(wrap_pyfunction!(share_sensitivity, m)?)?;
+    m.add_function(wrap_pyfunction!(required_numerator_growth_vs_reference, m)?)?;
+    m.add_function(wrap_pyfunction!(prob_beat_reference, m)?)?;
+    m.add_function(wrap_pyfunction!(linyi_gap, m)?)?;
+    m.add_function(wrap_pyfunction!(linyi_gap_problem, m)?)?;
+    m.add_function(wrap_pyfunction!(linyi_shandong_series, m)?)?;
+    m.add_function(wrap_pyfunction!(linyi_required_rd_growth_grid, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,733 @@
+//! Ratio indicators such as R&D expenditure / GDP: a share S = R / Y · scale projected from its
+//! numerator and denominator, its elasticities, the numerator growth a target share needs, and
+//! the same against a moving reference (a provincial average projected from its own trend,
+//! with its uncertainty).
+//!
+//! The arithmetic is exact compound growth:
+//! - S_t = S₀ ((1 + g_R) / (1 + g_Y))^t, so (1 + g_S) = (1 + g_R) / (1 + g_Y) exactly (not
+//!   g_S ≈ g_R − g_Y);
+//! - to move S from S₀ to S* in n years while Y grows at g_Y, R must grow at
+//!   g_R = (1 + g_Y)(S*/S₀)^(1/n) − 1.
+//!
+//! Growth rates of a share are ratios of *nominal* quantities: use nominal GDP growth with
+//! nominal R&D growth.
+//!
+//! ```
+//! use innodex::ratio::{project_share, required_numerator_growth, share_growth};
+//! // R&D +10 %, GDP +6 %: the share grows by 1.10 / 1.06 − 1 = 3.77 % a year.
+//! assert!((share_growth(0.10, 0.06).unwrap() - (1.10 / 1.06 - 1.0)).abs() < 1e-15);
+//! // From 2.0 % to 2.5 % in five years with GDP at +6 %:
+//! let g = required_numerator_growth(2.0, 2.5, 0.06, 2020, 2025).unwrap();
+//! assert!((project_share(2.0, g, 0.06, 2020, 2025).unwrap() - 2.5).abs() < 1e-12);
+//! ```
+
+use ndarray::Array2;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use thiserror::Error;
+
+use crate::growth::{self, GrowthError};
+use crate::sensitivity::{Distribution, Input, Model, Problem, SensitivityError};
+
+/// Why a ratio computation has no answer.
+///
+/// ```
+/// use innodex::ratio::{required_numerator_growth, RatioError};
+/// let e = required_numerator_growth(0.0, 2.5, 0.06, 2020, 2025).unwrap_err();
+/// assert!(matches!(e, RatioError::Growth(_)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum RatioError {
+    /// Invalid growth arithmetic (year order, non-positive level, rate ≤ −100 %).
+    #[error(transparent)]
+    Growth(#[from] GrowthError),
+    /// A trend needs at least three points (two for the line, one for its uncertainty), at
+    /// distinct years, with positive values.
+    #[error("trend fit: {0}")]
+    Trend(String),
+    /// A probability outside (0, 1).
+    #[error("probability must be strictly between 0 and 1, got {0}")]
+    Probability(f64),
+    /// An error of the Monte Carlo machinery.
+    #[error(transparent)]
+    Sensitivity(#[from] SensitivityError),
+}
+
+fn positive(field: &'static str, v: f64) -> Result<f64, RatioError> {
+    if !v.is_finite() {
+        return Err(GrowthError::NotFinite { field, value: v }.into());
+    }
+    if v <= 0.0 {
+        return Err(GrowthError::NonPositive { field, value: v }.into());
+    }
+    Ok(v)
+}
+
+fn rate(v: f64) -> Result<f64, RatioError> {
+    if !v.is_finite() {
+        return Err(GrowthError::NotFinite {
+            field: "rate",
+            value: v,
+        }
+        .into());
+    }
+    if v <= -1.0 {
+        return Err(GrowthError::RateTooLow { rate: v }.into());
+    }
+    Ok(v)
+}
+
+/// The share S = numerator / denominator · scale (scale 100 for a percentage).
+///
+/// # Errors
+/// A non-positive or non-finite denominator, a negative or non-finite numerator.
+///
+/// ```
+/// // Shandong 2020: R&D 1681.9 on an implied GDP of 73,126 (100 million yuan) → 2.30 %.
+/// let s = innodex::ratio::share(1681.9, 73126.0, 100.0).unwrap();
+/// assert!((s - 2.30).abs() < 0.001);
+/// ```
+pub fn share(numerator: f64, denominator: f64, scale: f64) -> Result<f64, RatioError> {
+    let y = positive("denominator", denominator)?;
+    if !numerator.is_finite() || numerator < 0.0 {
+        return Err(GrowthError::NonPositive {
+            field: "numerator",
+            value: numerator,
+        }
+        .into());
+    }
+    Ok(numerator / y * scale)
+}
+
+/// The yearly growth of a share from the growth of its numerator and denominator:
+/// g_S = (1 + g_R) / (1 + g_Y) − 1 (exact).
+///
+/// # Errors
+/// A rate ≤ −100 % or not finite.
+///
+/// ```
+/// let g = innodex::ratio::share_growth(0.12, 0.05).unwrap();
+/// assert!((g - 0.066666666666666666).abs() < 1e-15);
+/// ```
+pub fn share_growth(g_numerator: f64, g_denominator: f64) -> Result<f64, RatioError> {
+    let gr = rate(g_numerator)?;
+    let gy = rate(g_denominator)?;
+    Ok((1.0 + gr) / (1.0 + gy) - 1.0)
+}
+
+/// The share in `year1` from `s0` in `year0` when the numerator grows at `g_numerator` and the
+/// denominator at `g_denominator` a year: S₀ ((1 + g_R) / (1 + g_Y))^n.
+///
+/// # Errors
+/// `s0` not positive, rates ≤ −100 %, `year1 ≤ year0`.
+///
+/// ```
+/// let s = innodex::ratio::project_share(2.0, 0.10, 0.10, 2020, 2025).unwrap();
+/// assert!((s - 2.0).abs() < 1e-15);
+/// ```
+pub fn project_share(
+    s0: f64,
+    g_numerator: f64,
+    g_denominator: f64,
+    year0: i32,
+    year1: i32,
+) -> Result<f64, RatioError> {
+    let s0 = positive("baseline share", s0)?;
+    let n = growth::periods(year0, year1)?;
+    let gs = share_growth(g_numerator, g_denominator)?;
+    Ok(s0 * (1.0 + gs).powi(n as i32))
+}
+
+/// The numerator growth that brings the share from `s0` to `s_target` between `year0` and
+/// `year1` while the denominator grows at `g_denominator`: (1 + g_Y)(S*/S₀)^(1/n) − 1.
+///
+/// # Errors
+/// Non-positive shares, a denominator rate ≤ −100 %, `year1 ≤ year0`.
+///
+/// ```
+/// // Hand-computed: S 2 → 2.5 in 5 years, GDP +6 %: 1.06 · 1.25^0.2 − 1.
+/// let g = innodex::ratio::required_numerator_growth(2.0, 2.5, 0.06, 2020, 2025).unwrap();
+/// assert!((g - (1.06 * 1.25f64.powf(0.2) - 1.0)).abs() < 1e-15);
+/// ```
+pub fn required_numerator_growth(
+    s0: f64,
+    s_target: f64,
+    g_denominator: f64,
+    year0: i32,
+    year1: i32,
+) -> Result<f64, RatioError> {
+    let s0 = positive("baseline share", s0)?;
+    let st = positive("target share", s_target)?;
+    let gy = rate(g_denominator)?;
+    let n = growth::periods(year0, year1)?;
+    Ok((1.0 + gy) * (st / s0).powf(1.0 / n as f64) - 1.0)
+}
+
+/// Sensitivities of the share in the target year, S_n = S₀ ((1 + g_R)/(1 + g_Y))^n (see
+/// [`share_sensitivity`] for an example).
+///
+/// Elasticities are d ln S_n / d ln x; derivatives are in share units per unit of the input
+/// (per 1.0 of a growth rate, so divide by 100 for "per percentage point").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ShareSensitivity {
+    /// The projected share S_n.
+    pub share: f64,
+    /// Elasticity to the baseline share: 1.
+    pub elasticity_baseline: f64,
+    /// Elasticity to the numerator growth rate: n g_R / (1 + g_R).
+    pub elasticity_numerator_growth: f64,
+    /// Elasticity to the denominator growth rate: −n g_Y / (1 + g_Y).
+    pub elasticity_denominator_growth: f64,
+    /// dS_n / dS₀ = S_n / S₀.
+    pub d_baseline: f64,
+    /// dS_n / dg_R = n S_n / (1 + g_R).
+    pub d_numerator_growth: f64,
+    /// dS_n / dg_Y = −n S_n / (1 + g_Y).
+    pub d_denominator_growth: f64,
+}
+
+/// Elasticities and derivatives of the target-year share to each input (analytic).
+///
+/// # Errors
+/// As [`project_share`].
+///
+/// ```
+/// let e = innodex::ratio::share_sensitivity(2.0, 0.10, 0.06, 2020, 2025).unwrap();
+/// assert_eq!(e.elasticity_baseline, 1.0);
+/// assert!((e.elasticity_numerator_growth - 5.0 * 0.10 / 1.10).abs() < 1e-15);
+/// // One more percentage point of R&D growth adds about n·S/(1+g_R)/100 to the 2025 share.
+/// assert!((e.d_numerator_growth / 100.0 - 5.0 * e.share / 1.10 / 100.0).abs() < 1e-15);
+/// ```
+pub fn share_sensitivity(
+    s0: f64,
+    g_numerator: f64,
+    g_denominator: f64,
+    year0: i32,
+    year1: i32,
+) -> Result<ShareSensitivity, RatioError> {
+    let s = project_share(s0, g_numerator, g_denominator, year0, year1)?;
+    let n = growth::periods(year0, year1)? as f64;
+    Ok(ShareSensitivity {
+        share: s,
+        elasticity_baseline: 1.0,
+        elasticity_numerator_growth: n * g_numerator / (1.0 + g_numerator),
+        elasticity_denominator_growth: -n * g_denominator / (1.0 + g_denominator),
+        d_baseline: s / s0,
+        d_numerator_growth: n * s / (1.0 + g_numerator),
+        d_denominator_growth: -n * s / (1.0 + g_denominator),
+    })
+}
+
+/// A log-linear trend ln v = a + b (t − t̄) fitted by least squares, with the classical
+/// prediction interval: ln v(T) ~ a + b (T − t̄) + s √(1 + 1/m + (T − t̄)²/S_tt) · t_{m−2}
+/// (m points, s the residual standard deviation, t_{m−2} Student's t).
+///
+/// ```
+/// use innodex::ratio::LogLinearTrend;
+/// // An exact 5 % trend has no residual: the forecast is the trend itself.
+/// let years = [2019, 2020, 2021, 2022];
+/// let v: Vec<f64> = (0..4).map(|i| 2.0 * 1.05f64.powi(i)).collect();
+/// let tr = LogLinearTrend::fit(&years, &v).unwrap();
+/// assert!((tr.growth_rate() - 0.05).abs() < 1e-12);
+/// assert!((tr.median(2025) - 2.0 * 1.05f64.powi(6)).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LogLinearTrend {
+    /// Mean year t̄ of the fit.
+    pub mean_year: f64,
+    /// Intercept a (ln value at t̄).
+    pub intercept: f64,
+    /// Slope b (log points a year).
+    pub slope: f64,
+    /// Residual standard deviation s (ddof = 2).
+    pub resid_sd: f64,
+    /// Number of points m.
+    pub n_obs: usize,
+    /// S_tt = Σ (t − t̄)².
+    pub stt: f64,
+}
+
+impl LogLinearTrend {
+    /// Fits the trend to `(years, values)`.
+    ///
+    /// # Errors
+    /// [`RatioError::Trend`] for fewer than three points, mismatched lengths, repeated years or
+    /// non-positive values.
+    pub fn fit(years: &[i32], values: &[f64]) -> Result<LogLinearTrend, RatioError> {
+        if years.len() != values.len() {
+            return Err(RatioError::Trend(
+                "years and values differ in length".into(),
+            ));
+        }
+        let m = years.len();
+        if m < 3 {
+            return Err(RatioError::Trend(format!(
+                "need at least 3 points, got {m}"
+            )));
+        }
+        if values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(RatioError::Trend("values must be positive".into()));
+        }
+        let tb = years.iter().map(|&y| y as f64).sum::<f64>() / m as f64;
+        let lv: Vec<f64> = values.iter().map(|v| v.ln()).collect();
+        let lb = lv.iter().sum::<f64>() / m as f64;
+        let stt: f64 = years.iter().map(|&y| (y as f64 - tb).powi(2)).sum();
+        if stt == 0.0 {
+            return Err(RatioError::Trend("all points in one year".into()));
+        }
+        let sty: f64 = years
+            .iter()
+            .zip(&lv)
+            .map(|(&y, l)| (y as f64 - tb) * (l - lb))
+            .sum();
+        let b = sty / stt;
+        let sse: f64 = years
+            .iter()
+            .zip(&lv)
+            .map(|(&y, l)| (l - lb - b * (y as f64 - tb)).powi(2))
+            .sum();
+        Ok(LogLinearTrend {
+            mean_year: tb,
+            intercept: lb,
+            slope: b,
+            resid_sd: (sse / (m - 2) as f64).sqrt(),
+            n_obs: m,
+            stt,
+        })
+    }
+
+    /// Trend growth rate e^b − 1.
+    pub fn growth_rate(&self) -> f64 {
+        self.slope.exp_m1()
+    }
+
+    /// Mean of ln v(year) on the trend.
+    pub fn log_mean(&self, year: i32) -> f64 {
+        self.intercept + self.slope * (year as f64 - self.mean_year)
+    }
+
+    /// Standard error of a new observation's logarithm in `year` (prediction, not only the
+    /// line): s √(1 + 1/m + (T − t̄)²/S_tt).
+    pub fn log_se(&self, year: i32) -> f64 {
+        let d = year as f64 - self.mean_year;
+        self.resid_sd * (1.0 + 1.0 / self.n_obs as f64 + d * d / self.stt).sqrt()
+    }
+
+    /// The trend value (median of the predictive distribution) in `year`.
+    pub fn median(&self, year: i32) -> f64 {
+        self.log_mean(year).exp()
+    }
+
+    fn t_dist(&self) -> Option<StudentsT> {
+        StudentsT::new(0.0, 1.0, (self.n_obs - 2) as f64).ok()
+    }
+
+    /// The `p` quantile of the predictive distribution in `year`.
+    ///
+    /// # Errors
+    /// [`RatioError::Probability`] unless 0 < p < 1.
+    ///
+    /// ```
+    /// use innodex::ratio::LogLinearTrend;
+    /// let tr = LogLinearTrend::fit(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
+    /// let (lo, hi) = (tr.quantile(2025, 0.05).unwrap(), tr.quantile(2025, 0.95).unwrap());
+    /// assert!(lo < tr.median(2025) && tr.median(2025) < hi);
+    /// ```
+    pub fn quantile(&self, year: i32, p: f64) -> Result<f64, RatioError> {
+        if !(p > 0.0 && p < 1.0) {
+            return Err(RatioError::Probability(p));
+        }
+        let se = self.log_se(year);
+        if se == 0.0 {
+            return Ok(self.median(year));
+        }
+        let t = self.t_dist().map_or(f64::NAN, |d| d.inverse_cdf(p));
+        Ok((self.log_mean(year) + se * t).exp())
+    }
+
+    /// Probability that the value in `year` is below `value` under the predictive
+    /// distribution.
+    ///
+    /// ```
+    /// use innodex::ratio::LogLinearTrend;
+    /// let tr = LogLinearTrend::fit(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
+    /// assert!((tr.prob_below(2025, tr.median(2025)) - 0.5).abs() < 1e-12);
+    /// ```
+    pub fn prob_below(&self, year: i32, value: f64) -> f64 {
+        if value <= 0.0 {
+            return 0.0;
+        }
+        let se = self.log_se(year);
+        let d = value.ln() - self.log_mean(year);
+        if se == 0.0 {
+            return if d > 0.0 { 1.0 } else { 0.0 };
+        }
+        self.t_dist().map_or(f64::NAN, |t| t.cdf(d / se))
+    }
+}
+
+/// The numerator growth needed to reach the reference's `p` quantile in `year1` (p = 0.5: its
+/// trend value; p = 0.9: beat it with 90 % probability under the trend's uncertainty).
+///
+/// # Errors
+/// As [`required_numerator_growth`] and [`LogLinearTrend::quantile`].
+///
+/// ```
+/// use innodex::ratio::{LogLinearTrend, required_numerator_growth_vs_reference};
+/// let tr = LogLinearTrend::fit(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
+/// let g50 = required_numerator_growth_vs_reference(2.0, 0.06, 2020, 2025, &tr, 0.5).unwrap();
+/// let g90 = required_numerator_growth_vs_reference(2.0, 0.06, 2020, 2025, &tr, 0.9).unwrap();
+/// assert!(g90 > g50);
+/// ```
+pub fn required_numerator_growth_vs_reference(
+    s0: f64,
+    g_denominator: f64,
+    year0: i32,
+    year1: i32,
+    reference: &LogLinearTrend,
+    p: f64,
+) -> Result<f64, RatioError> {
+    let target = reference.quantile(year1, p)?;
+    required_numerator_growth(s0, target, g_denominator, year0, year1)
+}
+
+/// Probability that the share beats the reference in `year1` under a scenario whose growth
+/// rates and baseline are uncertain: E[ P(reference < S(year1) | g_R, g_Y, S₀) ], the inner
+/// probability from the trend's predictive distribution, the outer mean over a Monte Carlo
+/// sample of `n` draws of `scenario` (three inputs, in order: numerator growth, denominator
+/// growth, baseline share). Returns the probability and its Monte Carlo standard error.
+/// Draws come in chunks seeded from (seed, chunk): identical for any number of threads.
+///
+/// # Errors
+/// A scenario without exactly three inputs, or invalid draws (a rate ≤ −100 %).
+///
+/// ```
+/// use innodex::ratio::{LogLinearTrend, prob_beat_reference};
+/// use innodex::sensitivity::{Distribution, Input, Problem};
+/// let tr = LogLinearTrend::fit(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
+/// let scen = Problem::new(vec![
+///     Input::new("rd_growth", Distribution::Uniform { lower: 0.08, upper: 0.14 }),
+///     Input::new("gdp_growth", Distribution::Uniform { lower: 0.04, upper: 0.07 }),
+///     Input::new("baseline", Distribution::Uniform { lower: 1.7, upper: 2.1 }),
+/// ]).unwrap();
+/// let (p, se) = prob_beat_reference(&scen, 2020, 2025, &tr, 20_000, 1).unwrap();
+/// assert!(p > 0.0 && p < 1.0 && se < 0.01);
+/// ```
+pub fn prob_beat_reference(
+    scenario: &Problem,
+    year0: i32,
+    year1: i32,
+    reference: &LogLinearTrend,
+    n: usize,
+    seed: u64,
+) -> Result<(f64, f64), RatioError> {
+    use crate::sensitivity::{Design, MonteCarloDesign};
+    if scenario.len() != 3 {
+        return Err(SensitivityError::InvalidProblem(
+            "the scenario needs three inputs: numerator growth, denominator growth, baseline share"
+                .into(),
+        )
+        .into());
+    }
+    growth::periods(year0, year1)?;
+    let design = MonteCarloDesign::new(3, n, seed ^ 0x5261_7469_6f00_0000)?;
+    const BLOCK: usize = 4096;
+    let parts: Vec<Result<(f64, f64), RatioError>> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let rows = BLOCK.min(n - b * BLOCK);
+            let mut u = vec![0.0; rows * 3];
+            design.fill_unit(b * BLOCK, &mut u);
+            scenario.transform_in_place(&mut u, b * BLOCK)?;
+            let (mut s, mut s2) = (0.0, 0.0);
+            for r in u.chunks_exact(3) {
+                let sh = project_share(r[2], r[0], r[1], year0, year1)?;
+                let p = reference.prob_below(year1, sh);
+                s += p;
+                s2 += p * p;
+            }
+            Ok((s, s2))
+        })
+        .collect();
+    let (mut s, mut s2) = (0.0, 0.0);
+    for p in parts {
+        let (a, b) = p?;
+        s += a;
+        s2 += b;
+    }
+    let nn = n as f64;
+    let mean = s / nn;
+    let var = (s2 / nn - mean * mean).max(0.0) * nn / (nn - 1.0).max(1.0);
+    Ok((mean, (var / nn).sqrt()))
+}
+
+/// The Linyi case: R&D spending as a share of GDP must reach or exceed Shandong's average by
+/// 2025 (base year 2020).
+///
+/// Linyi's 2020 R&D share is **not publicly known**; every function here takes it as an input,
+/// and [`linyi::gap_problem`] gives it a stated, *assumed* range.
+pub mod linyi {
+    use super::*;
+    use crate::plan::Plan;
+
+    /// Base year of the plan.
+    pub const BASE_YEAR: i32 = 2020;
+    /// Target year of the plan.
+    pub const TARGET_YEAR: i32 = 2025;
+    /// Shandong's R&D intensity in 2020 (%, first published; NBS/MOST/MOF bulletin).
+    pub const SHANDONG_2020: f64 = 2.30;
+
+    /// Shandong's R&D intensity series (years, %) from the embedded plan (2015–2023, first
+    /// published vintage), restricted to `from_year ..= to_year`.
+    ///
+    /// ```
+    /// let (years, v) = innodex::ratio::linyi::shandong_series(2020, 2023);
+    /// assert_eq!(years, vec![2020, 2021, 2022, 2023]);
+    /// assert_eq!(v, vec![2.30, 2.34, 2.49, 2.59]);
+    /// ```
+    pub fn shandong_series(from_year: i32, to_year: i32) -> (Vec<i32>, Vec<f64>) {
+        let plan = Plan::linyi();
+        let mut years = vec![];
+        let mut values = vec![];
+        if let Some(s) = plan.series("shandong_rd_share") {
+            for p in s.points() {
+                if p.year >= from_year && p.year <= to_year {
+                    years.push(p.year);
+                    values.push(p.value);
+                }
+            }
+        }
+        (years, values)
+    }
+
+    /// A log-linear trend of Shandong's intensity fitted from `from_year` to 2023. Starting in
+    /// 2019 avoids the 2018–2019 statistical break (data verification and the 4th economic
+    /// census), which a fit from 2015 would read as a slowdown.
+    ///
+    /// # Errors
+    /// Fewer than three points in the window.
+    ///
+    /// ```
+    /// let tr = innodex::ratio::linyi::shandong_trend(2019).unwrap();
+    /// assert!(tr.growth_rate() > 0.03 && tr.growth_rate() < 0.06);
+    /// ```
+    pub fn shandong_trend(from_year: i32) -> Result<LogLinearTrend, RatioError> {
+        let (y, v) = shandong_series(from_year, 2023);
+        LogLinearTrend::fit(&y, &v)
+    }
+
+    /// Required Linyi R&D growth (a year, 2020–2025) to reach `reference_2025`, for each
+    /// baseline share (rows) and GDP growth rate (columns).
+    ///
+    /// # Errors
+    /// Non-positive shares, GDP growth ≤ −100 %.
+    ///
+    /// ```
+    /// let g = innodex::ratio::linyi::required_rd_growth_grid(&[0.05, 0.06], &[2.0], 2.7).unwrap();
+    /// assert!((g[[0, 1]] - (1.06 * (2.7f64 / 2.0).powf(0.2) - 1.0)).abs() < 1e-15);
+    /// ```
+    pub fn required_rd_growth_grid(
+        gdp_growths: &[f64],
+        baselines: &[f64],
+        reference_2025: f64,
+    ) -> Result<Array2<f64>, RatioError> {
+        let mut out = Array2::zeros((baselines.len(), gdp_growths.len()));
+        for (i, &s0) in baselines.iter().enumerate() {
+            for (j, &gy) in gdp_growths.iter().enumerate() {
+                out[[i, j]] =
+                    required_numerator_growth(s0, reference_2025, gy, BASE_YEAR, TARGET_YEAR)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Names of the inputs of [`GapModel`], in order.
+    pub const GAP_INPUTS: [&str; 4] = [
+        "rd_growth",
+        "gdp_growth",
+        "baseline_share_2020",
+        "shandong_trend",
+    ];
+
+    /// Linyi's 2025 gap to Shandong as a model for the sensitivity tools.
+    ///
+    /// Inputs (in [`GAP_INPUTS`] order): Linyi's nominal R&D growth a year, its nominal GDP
+    /// growth a year, its 2020 R&D share (%), and the yearly growth of Shandong's share from
+    /// its 2020 value of 2.30 %. Outputs: the gap in percentage points (Linyi − Shandong,
+    /// 2025; ≥ 0 means the target is met), Linyi's 2025 share, Shandong's 2025 share.
+    ///
+    /// ```
+    /// use innodex::ratio::linyi::GapModel;
+    /// use innodex::sensitivity::Model;
+    /// use ndarray::{array, Array2};
+    /// let mut y = Array2::zeros((1, 3));
+    /// GapModel.evaluate(array![[0.10, 0.10, 2.30, 0.0]].view(), y.view_mut()).unwrap();
+    /// assert!(y[[0, 0]].abs() < 1e-12); // same share, no trend: no gap
+    /// ```
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct GapModel;
+
+    impl Model for GapModel {
+        fn n_outputs(&self) -> usize {
+            3
+        }
+
+        fn output_names(&self) -> Vec<String> {
+            vec![
+                "gap_pp".into(),
+                "linyi_share_2025".into(),
+                "shandong_share_2025".into(),
+            ]
+        }
+
+        fn evaluate(
+            &self,
+            x: ndarray::ArrayView2<f64>,
+            mut y: ndarray::ArrayViewMut2<f64>,
+        ) -> Result<(), SensitivityError> {
+            if x.ncols() != 4 {
+                return Err(SensitivityError::InvalidProblem(format!(
+                    "the gap model has 4 inputs, got {}",
+                    x.ncols()
+                )));
+            }
+            let n = TARGET_YEAR - BASE_YEAR;
+            for (r, row) in x.rows().into_iter().enumerate() {
+                let (gr, gy, s0, t) = (row[0], row[1], row[2], row[3]);
+                let linyi = s0 * ((1.0 + gr) / (1.0 + gy)).powi(n);
+                let sd = SHANDONG_2020 * (1.0 + t).powi(n);
+                y[[r, 0]] = linyi - sd;
+                y[[r, 1]] = linyi;
+                y[[r, 2]] = sd;
+            }
+            Ok(())
+        }
+    }
+
+    /// The uncertain inputs of [`GapModel`] with stated ranges (all uniform):
+    /// - R&D growth 6–16 % a year: Linyi's R&D passed 100 (100 million yuan) in 2021 and was
+    ///   146.6 in 2024, about +13.6 % a year if 2021 was near 100 (both press figures);
+    /// - GDP growth 4–8 % a year (nominal);
+    /// - baseline share 2020: **assumed** 1.5–2.3 %; no public figure exists. R&D of roughly
+    ///   85–95 in 2020 on a GDP of 4,805 gives 1.8–2.0 %; the range is widened both ways and
+    ///   capped at Shandong's 2.30 % (the plan's wording implies Linyi was below the average);
+    /// - Shandong trend 1–5 % a year: its intensity grew 4.0 % a year 2020–2023 and 1.7 % a
+    ///   year 2015–2023 (through the 2018–2019 break).
+    ///
+    /// ```
+    /// let p = innodex::ratio::linyi::gap_problem();
+    /// assert_eq!(p.names(), innodex::ratio::linyi::GAP_INPUTS.to_vec());
+    /// ```
+    pub fn gap_problem() -> Problem {
+        let u = |name: &str, lower: f64, upper: f64| {
+            Input::new(name, Distribution::Uniform { lower, upper })
+        };
+        // The ranges are constants that satisfy lower < upper: this cannot fail.
+        Problem::new(vec![
+            u(GAP_INPUTS[0], 0.06, 0.16),
+            u(GAP_INPUTS[1], 0.04, 0.08),
+            u(GAP_INPUTS[2], 1.5, 2.3),
+            u(GAP_INPUTS[3], 0.01, 0.05),
+        ])
+        .unwrap_or_else(|_| unreachable!("constant valid ranges"))
+    }
+
+    /// What drives Linyi's 2025 gap to the Shandong average: a tornado over the stated ranges
+    /// of [`gap_problem`] and Sobol' indices (first and total order, with bootstrap intervals)
+    /// of the gap, for the `innodex report` output. The share of a uniform random
+    /// sample (plain Monte Carlo, 2n draws) is the probability of meeting the target if every
+    /// input were uniform over its range.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct GapSensitivity {
+        /// Input names, in [`GAP_INPUTS`] order.
+        pub inputs: Vec<String>,
+        /// The stated range of each input.
+        pub ranges: Vec<(f64, f64)>,
+        /// Gap (percentage points) with every input at its mid-range value.
+        pub base_gap: f64,
+        /// Tornado bars of the gap, largest swing first.
+        pub tornado: Vec<crate::sensitivity::TornadoBar>,
+        /// First-order Sobol' indices of the gap.
+        pub s1: Vec<f64>,
+        /// Their bootstrap half-widths (95 %).
+        pub s1_conf: Vec<f64>,
+        /// Total-order Sobol' indices of the gap.
+        pub st: Vec<f64>,
+        /// Their bootstrap half-widths (95 %).
+        pub st_conf: Vec<f64>,
+        /// Share of 2n uniform random draws over the ranges whose gap is ≥ 0.
+        pub share_meeting_target: f64,
+        /// Base sample size of the Sobol' design.
+        pub n: usize,
+        /// Seed of the scrambling and the bootstrap.
+        pub seed: u64,
+    }
+
+    /// Computes [`GapSensitivity`] with a Saltelli design of base size `n` (a power of two).
+    ///
+    /// # Errors
+    /// As [`crate::sensitivity::SobolAnalysis::run`].
+    ///
+    /// ```
+    /// let g = innodex::ratio::linyi::gap_sensitivity(1 << 10, 1).unwrap();
+    /// assert_eq!(g.tornado[0].name, "rd_growth");
+    /// assert!(g.st[0] > g.st[1]);
+    /// ```
+    pub fn gap_sensitivity(n: usize, seed: u64) -> Result<GapSensitivity, SensitivityError> {
+        use crate::sensitivity::{MonteCarloDesign, SobolAnalysis, evaluate_design, tornado};
+        let p = gap_problem();
+        let base: Vec<f64> = p.inputs().iter().map(|i| i.distribution.median()).collect();
+        let ranges: Vec<(f64, f64)> = p
+            .inputs()
+            .iter()
+            .map(|i| i.distribution.low_high())
+            .collect();
+        let (lo, hi): (Vec<f64>, Vec<f64>) = ranges.iter().copied().unzip();
+        let t = tornado(&GAP_INPUTS, &base, &lo, &hi, &GapModel)?;
+        let analysis = SobolAnalysis::new(p.clone(), n)
+            .seed(seed)
+            .n_bootstrap(200)
+            .second_order(false);
+        let res = analysis.run(&GapModel)?;
+        let gap = &res.outputs[0];
+        let share_meeting_target = {
+            let design = MonteCarloDesign::new(GAP_INPUTS.len(), 2 * n, seed)?;
+            let y = evaluate_design(&p, &design, &GapModel, 4096)?;
+            y.column(0).iter().filter(|v| **v >= 0.0).count() as f64 / y.nrows() as f64
+        };
+        Ok(GapSensitivity {
+            inputs: GAP_INPUTS.iter().map(|s| s.to_string()).collect(),
+            ranges,
+            base_gap: t[0].base_output,
+            tornado: t[0].bars.clone(),
+            s1: gap.s1.clone(),
+            s1_conf: gap.s1_conf.clone(),
+            st: gap.st.clone(),
+            st_conf: gap.st_conf.clone(),
+            share_meeting_target,
+            n,
+            seed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_holds_on_hand_cases() {
+        // (1 + g_S) = (1 + g_R)/(1 + g_Y): 1.12 / 1.05 = 1.0666…
+        let g = share_growth(0.12, 0.05).unwrap();
+        assert!((1.0 + g - 1.12 / 1.05).abs() < 1e-12);
+        assert!(share_growth(-1.0, 0.05).is_err());
+    }
+
+    #[test]
+    fn trend_rejects_too_few_points() {
+        assert!(LogLinearTrend::fit(&[2020, 2021], &[1.0, 2.0]).is_err());
+        assert!(LogLinearTrend::fit(&[2020, 2020, 2020], &[1.0, 2.0, 3.0]).is_err());
+    }
+}

@@ -1,0 +1,650 @@
+//! Sobol' indices from a Saltelli design: first order (Saltelli et al. 2010), total order
+//! (Jansen 1999), second order (Saltelli 2002), with seeded bootstrap intervals.
+
+use ndarray::{Array2, ArrayView2};
+use rand::RngExt;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::design::{DEFAULT_BATCH_ROWS, evaluate_design};
+use super::{
+    Model, Problem, SaltelliDesign, Scramble, SensitivityError, SensitivityWarning, Stream,
+    check_conf_level, chunk_rng, percentile_interval, std_ddof1, z_value,
+};
+
+/// Options of a Sobol' analysis (SALib's `analyze` keyword arguments).
+///
+/// ```
+/// use innodex::sensitivity::SobolOptions;
+/// let o = SobolOptions::default();
+/// assert!(o.second_order);
+/// assert_eq!(o.n_bootstrap, 100);
+/// assert_eq!(o.conf_level, 0.95);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SobolOptions {
+    /// Whether second-order indices are computed (the design must then hold the BA rows).
+    pub second_order: bool,
+    /// Bootstrap resamples for the intervals (0 or 1: no intervals).
+    pub n_bootstrap: usize,
+    /// Confidence level of the intervals, in (0, 1).
+    pub conf_level: f64,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+}
+
+impl Default for SobolOptions {
+    fn default() -> Self {
+        SobolOptions {
+            second_order: true,
+            n_bootstrap: 100,
+            conf_level: 0.95,
+            seed: 0,
+        }
+    }
+}
+
+/// Sobol' indices of one output.
+///
+/// `*_conf` are half-widths z·sd of the bootstrap replicates (z the normal quantile of the
+/// confidence level), as SALib reports them; `*_interval` are percentile intervals of the same
+/// replicates, which are better when an index is near 0 or 1.
+///
+/// ```
+/// use innodex::sensitivity::{analyze_sobol, Design, Problem, SaltelliDesign, Scramble, SobolOptions};
+/// let p = Problem::uniform(&[("a", 0.0, 1.0), ("b", 0.0, 1.0)]).unwrap();
+/// let d = SaltelliDesign::new(2, 1024, true, Scramble::LinearMatrix, 0, 1).unwrap();
+/// let x = d.matrix(&p).unwrap();
+/// let y = x.map_axis(ndarray::Axis(1), |r| r[0] + 2.0 * r[1]).insert_axis(ndarray::Axis(1));
+/// let res = analyze_sobol(&p, y.view(), &SobolOptions::default()).unwrap();
+/// let s = &res.outputs[0];
+/// // Additive model: S1 = ST = (1/5, 4/5), no interaction.
+/// assert!((s.s1[0] - 0.2).abs() < 0.02 && (s.st[1] - 0.8).abs() < 0.02);
+/// assert!(s.s2.as_ref().unwrap()[[0, 1]].abs() < 0.02);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SobolIndices {
+    /// First-order indices (Saltelli et al. 2010 estimator).
+    #[serde(with = "super::nan_serde::vec")]
+    pub s1: Vec<f64>,
+    /// Half-widths of the first-order intervals.
+    #[serde(with = "super::nan_serde::vec")]
+    pub s1_conf: Vec<f64>,
+    /// Percentile intervals of the first-order indices.
+    #[serde(with = "super::nan_serde::pairs")]
+    pub s1_interval: Vec<(f64, f64)>,
+    /// Total-order indices (Jansen 1999 estimator).
+    #[serde(with = "super::nan_serde::vec")]
+    pub st: Vec<f64>,
+    /// Half-widths of the total-order intervals.
+    #[serde(with = "super::nan_serde::vec")]
+    pub st_conf: Vec<f64>,
+    /// Percentile intervals of the total-order indices.
+    #[serde(with = "super::nan_serde::pairs")]
+    pub st_interval: Vec<(f64, f64)>,
+    /// Second-order indices, k × k, upper triangle filled (NaN elsewhere, as SALib).
+    #[serde(with = "super::nan_serde::opt_matrix")]
+    pub s2: Option<Array2<f64>>,
+    /// Half-widths of the second-order intervals (upper triangle).
+    #[serde(with = "super::nan_serde::opt_matrix")]
+    pub s2_conf: Option<Array2<f64>>,
+    /// Variance of the output over the A and B samples (on the output's scale).
+    #[serde(with = "super::nan_serde::scalar")]
+    pub variance: f64,
+}
+
+/// The result of a Sobol' analysis: one [`SobolIndices`] per model output, with the input
+/// and output names, the options used and any warnings. Serialises with serde (NaN kept).
+///
+/// ```
+/// use innodex::sensitivity::{FnModel, Problem, SobolAnalysis};
+/// let p = Problem::uniform(&[("a", 0.0, 1.0), ("b", 0.0, 1.0)]).unwrap();
+/// let m = FnModel::new(2, |x: &[f64], y: &mut [f64]| { y[0] = x[0]; y[1] = x[1]; })
+///     .with_names(&["first", "second"]);
+/// let res = SobolAnalysis::new(p, 512).n_bootstrap(10).run(&m).unwrap();
+/// assert_eq!(res.output_names, vec!["first", "second"]);
+/// assert!((res.outputs[1].st[1] - 1.0).abs() < 0.02 && res.outputs[1].st[0].abs() < 0.02);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SobolResult {
+    /// Input names.
+    pub names: Vec<String>,
+    /// Output names.
+    pub output_names: Vec<String>,
+    /// Base sample size N.
+    pub n: usize,
+    /// Options used.
+    pub options: SobolOptions,
+    /// Indices per output.
+    pub outputs: Vec<SobolIndices>,
+    /// Warnings (N not a power of two, constant outputs, …).
+    pub warnings: Vec<SensitivityWarning>,
+}
+
+/// Sobol' indices from model outputs on a Saltelli design (SALib's `sobol.analyze`).
+///
+/// `y` has one row per design row, in the design's order (blocks of 2k + 2 rows per base
+/// sample with second order, k + 2 without: A, AB₁…AB_k, [BA₁…BA_k,] B) and one column per
+/// model output; all outputs are analysed in one call, in parallel.
+///
+/// Conventions (those of SALib, so that both give the same numbers on the same outputs): each
+/// output is centred and scaled by the mean and standard deviation of *all* its values; V is
+/// the population variance of the concatenated A and B outputs;
+/// S1_j = mean(f(B)·(f(AB_j) − f(A))) / V (Saltelli et al. 2010, *Comput. Phys. Commun.*
+/// 181:259, Table 2 (b)); ST_j = mean((f(A) − f(AB_j))²) / (2V) (Jansen 1999, *Comput. Phys.
+/// Commun.* 117:35; Table 2 (f) of Saltelli et al. 2010); S2_jk = mean(f(BA_j)·f(AB_k) −
+/// f(A)·f(B)) / V − S1_j − S1_k (Saltelli 2002, *Comput. Phys. Commun.* 145:280). Bootstrap:
+/// resample the N base samples with replacement, recompute everything (V included); resample b
+/// is drawn from a generator derived from (seed, b), so results are identical for any number of
+/// threads.
+///
+/// # Errors
+/// [`SensitivityError::WrongRowCount`] when the rows are not a multiple of the block size,
+/// [`SensitivityError::NonFiniteOutput`] for NaN or infinite outputs,
+/// [`SensitivityError::InvalidOption`] for a confidence level outside (0, 1).
+///
+/// ```
+/// use innodex::sensitivity::{analyze_sobol, Problem, SobolOptions, SensitivityError};
+/// let p = Problem::uniform(&[("a", 0.0, 1.0)]).unwrap();
+/// let y = ndarray::Array2::<f64>::zeros((5, 1)); // not a multiple of 2k + 2 = 4
+/// let err = analyze_sobol(&p, y.view(), &SobolOptions::default()).unwrap_err();
+/// assert!(matches!(err, SensitivityError::WrongRowCount { .. }));
+/// ```
+pub fn analyze_sobol(
+    problem: &Problem,
+    y: ArrayView2<f64>,
+    options: &SobolOptions,
+) -> Result<SobolResult, SensitivityError> {
+    let names = problem
+        .names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
+    let output_names = (0..y.ncols()).map(|i| format!("y{i}")).collect();
+    analyze_inner(names, output_names, y, options)
+}
+
+fn analyze_inner(
+    names: Vec<String>,
+    output_names: Vec<String>,
+    y: ArrayView2<f64>,
+    options: &SobolOptions,
+) -> Result<SobolResult, SensitivityError> {
+    check_conf_level(options.conf_level)?;
+    let k = names.len();
+    let step = if options.second_order {
+        2 * k + 2
+    } else {
+        k + 2
+    };
+    let rows = y.nrows();
+    if rows == 0 || !rows.is_multiple_of(step) {
+        return Err(SensitivityError::WrongRowCount {
+            expected: rows.div_ceil(step).max(1) * step,
+            got: rows,
+        });
+    }
+    if y.ncols() == 0 {
+        return Err(SensitivityError::WrongOutputCount {
+            expected: 1,
+            got: 0,
+        });
+    }
+    super::design::check_finite(y, 0)?;
+    let n = rows / step;
+    let mut warnings = vec![];
+    if !n.is_power_of_two() {
+        warnings.push(SensitivityWarning::NotPowerOfTwo { n });
+    }
+    let n_boot = options.n_bootstrap;
+    if n_boot < 2 {
+        warnings.push(SensitivityWarning::NoBootstrap);
+    }
+    let shape = Shape {
+        k,
+        step,
+        n,
+        second: options.second_order,
+    };
+
+    // Normalised outputs, one contiguous vector per output (the only copy; never the inputs).
+    let mut constant = vec![false; y.ncols()];
+    let mut scales = vec![0.0; y.ncols()];
+    let z: Vec<Vec<f64>> = (0..y.ncols())
+        .into_par_iter()
+        .map(|o| {
+            let col = y.column(o);
+            let v: Vec<f64> = col.iter().copied().collect();
+            let mean = v.iter().sum::<f64>() / v.len() as f64;
+            let sd =
+                (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / v.len() as f64).sqrt();
+            if sd > 0.0 {
+                v.iter().map(|x| (x - mean) / sd).collect()
+            } else {
+                vec![0.0; v.len()]
+            }
+        })
+        .collect();
+    for (o, zo) in z.iter().enumerate() {
+        let col = y.column(o);
+        let (mn, mx) = col
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        let mean = col.sum() / col.len() as f64;
+        scales[o] = col.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / col.len() as f64;
+        // SALib's test: the range of the normalised A and B outputs ≤ machine epsilon.
+        let ab_range = {
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for i in 0..n {
+                for v in [zo[i * step], zo[i * step + step - 1]] {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+            }
+            hi - lo
+        };
+        if mx - mn == 0.0 || ab_range <= f64::EPSILON {
+            constant[o] = true;
+            warnings.push(SensitivityWarning::ConstantOutput { output: o });
+        }
+    }
+
+    // Point estimates.
+    let points: Vec<Estimates> = z
+        .par_iter()
+        .map(|zo| Sums::accumulate(&shape, zo).estimates(&shape))
+        .collect();
+
+    // Bootstrap: resample b's counts from (seed, b); every output uses the same resamples.
+    let boot: Vec<Vec<Estimates>> = if n_boot >= 2 {
+        bootstrap(&shape, &z, n_boot, options.seed)
+    } else {
+        vec![]
+    };
+
+    let zq = z_value(options.conf_level);
+    let outputs = (0..y.ncols())
+        .map(|o| {
+            let p = &points[o];
+            let reps: Vec<&Estimates> = boot.iter().map(|b| &b[o]).collect();
+            let zero_if = |v: f64| if constant[o] { 0.0 } else { v };
+            let summarise = |get: &dyn Fn(&Estimates) -> f64| -> (f64, (f64, f64)) {
+                if reps.len() < 2 {
+                    return (f64::NAN, (f64::NAN, f64::NAN));
+                }
+                let mut v: Vec<f64> = reps.iter().map(|e| get(e)).collect();
+                let conf = zero_if(zq * std_ddof1(&v));
+                let iv = percentile_interval(&mut v, options.conf_level);
+                (conf, iv)
+            };
+            let mut s1_conf = vec![];
+            let mut s1_interval = vec![];
+            let mut st_conf = vec![];
+            let mut st_interval = vec![];
+            for j in 0..k {
+                let (c, iv) = summarise(&|e: &Estimates| e.s1[j]);
+                s1_conf.push(c);
+                s1_interval.push(iv);
+                let (c, iv) = summarise(&|e: &Estimates| e.st[j]);
+                st_conf.push(c);
+                st_interval.push(iv);
+            }
+            let (s2, s2_conf) = if options.second_order {
+                let mut s2 = Array2::from_elem((k, k), f64::NAN);
+                let mut s2c = Array2::from_elem((k, k), f64::NAN);
+                let mut idx = 0;
+                for j in 0..k {
+                    for m in j + 1..k {
+                        s2[[j, m]] = zero_if(p.s2[idx]);
+                        let i2 = idx;
+                        s2c[[j, m]] = summarise(&|e: &Estimates| e.s2[i2]).0;
+                        idx += 1;
+                    }
+                }
+                (Some(s2), Some(s2c))
+            } else {
+                (None, None)
+            };
+            SobolIndices {
+                s1: p.s1.iter().map(|&v| zero_if(v)).collect(),
+                s1_conf,
+                s1_interval,
+                st: p.st.iter().map(|&v| zero_if(v)).collect(),
+                st_conf,
+                st_interval,
+                s2,
+                s2_conf,
+                variance: scales[o],
+            }
+        })
+        .collect();
+
+    Ok(SobolResult {
+        names,
+        output_names,
+        n,
+        options: *options,
+        outputs,
+        warnings,
+    })
+}
+
+/// Resamples per group: their counts (u16, `GROUP × N`) are held at once.
+const GROUP: usize = 32;
+
+/// Bootstrap estimates `[resample][output]`.
+///
+/// Every statistic is a sum over base samples of per-sample terms (A, A², B, B², the S1, ST and
+/// S2 summands), so a resample's sums are its counts times the term matrix. The base samples are
+/// cut into at most 64 row chunks (a function of N only); each chunk's term matrix is built once
+/// per group of resamples and multiplied by the group's counts (a dense matrix product), and the
+/// chunks' partial sums are added in chunk order: the result does not depend on the threads.
+fn bootstrap(sh: &Shape, z: &[Vec<f64>], n_boot: usize, seed: u64) -> Vec<Vec<Estimates>> {
+    let n = sh.n;
+    let m = sh.width();
+    let rows = n.div_ceil(64).max(1024).min(n);
+    let n_chunks = n.div_ceil(rows);
+    let mut out = Vec::with_capacity(n_boot);
+    for g0 in (0..n_boot).step_by(GROUP) {
+        let g = GROUP.min(n_boot - g0);
+        let counts: Vec<Vec<u16>> = (g0..g0 + g)
+            .into_par_iter()
+            .map(|b| {
+                let mut rng = chunk_rng(seed, Stream::SobolBootstrap, b as u64);
+                let mut c = vec![0u16; n];
+                for _ in 0..n {
+                    let i = rng.random_range(0..n);
+                    c[i] = c[i].saturating_add(1);
+                }
+                c
+            })
+            .collect();
+        let partials: Vec<Vec<Array2<f64>>> = (0..n_chunks)
+            .into_par_iter()
+            .map(|c| {
+                let lo = c * rows;
+                let hi = (lo + rows).min(n);
+                let cm = Array2::from_shape_fn((g, hi - lo), |(b, i)| counts[b][lo + i] as f64);
+                z.iter()
+                    .map(|zo| {
+                        let mut t = Array2::zeros((hi - lo, m));
+                        for (i, mut tr) in t.rows_mut().into_iter().enumerate() {
+                            let row = &zo[(lo + i) * sh.step..(lo + i + 1) * sh.step];
+                            if let Some(ts) = tr.as_slice_mut() {
+                                sh.terms(row, ts);
+                            }
+                        }
+                        cm.dot(&t)
+                    })
+                    .collect()
+            })
+            .collect();
+        for b in 0..g {
+            out.push(
+                (0..z.len())
+                    .map(|o| {
+                        let mut v = vec![0.0; m];
+                        for p in &partials {
+                            for (acc, x) in v.iter_mut().zip(p[o].row(b)) {
+                                *acc += x;
+                            }
+                        }
+                        Sums::from_terms(sh, &v, n as f64).estimates(sh)
+                    })
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+struct Shape {
+    k: usize,
+    step: usize,
+    n: usize,
+    second: bool,
+}
+
+impl Shape {
+    /// Number of per-sample terms: A, A², B, B², k S1 terms, k ST terms, k(k−1)/2 S2 terms.
+    fn width(&self) -> usize {
+        4 + 2 * self.k
+            + if self.second {
+                self.k * (self.k - 1) / 2
+            } else {
+                0
+            }
+    }
+
+    /// The per-sample terms of one base sample's block of outputs.
+    fn terms(&self, row: &[f64], out: &mut [f64]) {
+        let k = self.k;
+        let a = row[0];
+        let b = row[self.step - 1];
+        let ab = &row[1..=k];
+        out[0] = a;
+        out[1] = a * a;
+        out[2] = b;
+        out[3] = b * b;
+        for j in 0..k {
+            out[4 + j] = b * (ab[j] - a);
+            let d = a - ab[j];
+            out[4 + k + j] = d * d;
+        }
+        if self.second {
+            let ba = &row[k + 1..=2 * k];
+            let ab_ = a * b;
+            let mut idx = 4 + 2 * k;
+            for j in 0..k {
+                let baj = ba[j];
+                for &abm in &ab[j + 1..] {
+                    out[idx] = baj * abm - ab_;
+                    idx += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Weighted sums over base samples (weights = bootstrap counts, or 1).
+struct Sums {
+    w: f64,
+    sa: f64,
+    sa2: f64,
+    sb: f64,
+    sb2: f64,
+    s1: Vec<f64>,
+    st: Vec<f64>,
+    s2: Vec<f64>,
+}
+
+struct Estimates {
+    s1: Vec<f64>,
+    st: Vec<f64>,
+    s2: Vec<f64>,
+}
+
+impl Sums {
+    fn from_terms(sh: &Shape, v: &[f64], w: f64) -> Sums {
+        let k = sh.k;
+        Sums {
+            w,
+            sa: v[0],
+            sa2: v[1],
+            sb: v[2],
+            sb2: v[3],
+            s1: v[4..4 + k].to_vec(),
+            st: v[4 + k..4 + 2 * k].to_vec(),
+            s2: v[4 + 2 * k..].to_vec(),
+        }
+    }
+
+    /// Point-estimate sums: every base sample once, in order.
+    fn accumulate(sh: &Shape, z: &[f64]) -> Sums {
+        let m = sh.width();
+        let mut v = vec![0.0; m];
+        let mut t = vec![0.0; m];
+        for row in z.chunks_exact(sh.step).take(sh.n) {
+            sh.terms(row, &mut t);
+            for (acc, x) in v.iter_mut().zip(&t) {
+                *acc += x;
+            }
+        }
+        Sums::from_terms(sh, &v, sh.n as f64)
+    }
+
+    fn estimates(&self, sh: &Shape) -> Estimates {
+        let nn = self.w;
+        let m = (self.sa + self.sb) / (2.0 * nn);
+        let var = ((self.sa2 + self.sb2) / (2.0 * nn) - m * m).max(0.0);
+        let ok = var > f64::EPSILON;
+        let div = |x: f64| if ok { x / nn / var } else { 0.0 };
+        let s1: Vec<f64> = self.s1.iter().map(|&v| div(v)).collect();
+        let st: Vec<f64> = self.st.iter().map(|&v| 0.5 * div(v)).collect();
+        let mut s2 = Vec::with_capacity(self.s2.len());
+        if sh.second {
+            let mut idx = 0;
+            for j in 0..sh.k {
+                for m in j + 1..sh.k {
+                    s2.push(div(self.s2[idx]) - s1[j] - s1[m]);
+                    idx += 1;
+                }
+            }
+        }
+        Estimates { s1, st, s2 }
+    }
+}
+
+/// Sample + evaluate + analyse in one call (SALib's `sobol.sample`, `evaluate`,
+/// `sobol.analyze`), with a builder for the options.
+///
+/// The design is generated and evaluated in batches of `batch_rows` rows; only the outputs
+/// (N (2k + 2) values per output) are kept for the analysis.
+///
+/// ```
+/// use innodex::sensitivity::{FnModel, Problem, SobolAnalysis, Scramble, testfns};
+/// let k = 4;
+/// let a = [0.0, 1.0, 9.0, 99.0];
+/// let problem = Problem::uniform(&[("x1", 0.0, 1.0), ("x2", 0.0, 1.0), ("x3", 0.0, 1.0), ("x4", 0.0, 1.0)]).unwrap();
+/// let model = FnModel::new(1, move |x: &[f64], y: &mut [f64]| y[0] = testfns::g_function(x, &a));
+/// let res = SobolAnalysis::new(problem, 1 << 12)
+///     .second_order(false)
+///     .scramble(Scramble::LinearMatrix)
+///     .seed(3)
+///     .n_bootstrap(50)
+///     .run(&model)
+///     .unwrap();
+/// let (s1, _) = testfns::g_function_indices(&a);
+/// for j in 0..k { assert!((res.outputs[0].s1[j] - s1[j]).abs() < 0.02); }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SobolAnalysis {
+    problem: Problem,
+    n: usize,
+    scramble: Scramble,
+    skip: u64,
+    batch_rows: usize,
+    options: SobolOptions,
+}
+
+impl SobolAnalysis {
+    /// An analysis of `problem` with base sample size `n` (a power of two; the model runs
+    /// n (2k + 2) times with second order, n (k + 2) without). Defaults: second order, LMS
+    /// scrambling, 100 bootstrap resamples, 95 % intervals, seed 0.
+    pub fn new(problem: Problem, n: usize) -> Self {
+        SobolAnalysis {
+            problem,
+            n,
+            scramble: Scramble::default(),
+            skip: 0,
+            batch_rows: DEFAULT_BATCH_ROWS,
+            options: SobolOptions::default(),
+        }
+    }
+
+    /// Whether to compute second-order indices.
+    pub fn second_order(mut self, yes: bool) -> Self {
+        self.options.second_order = yes;
+        self
+    }
+
+    /// The scrambling of the Sobol' sequence.
+    pub fn scramble(mut self, s: Scramble) -> Self {
+        self.scramble = s;
+        self
+    }
+
+    /// Skip the first points of the sequence.
+    pub fn skip(mut self, skip: u64) -> Self {
+        self.skip = skip;
+        self
+    }
+
+    /// Seed for scrambling and bootstrap.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.options.seed = seed;
+        self
+    }
+
+    /// Bootstrap resamples.
+    pub fn n_bootstrap(mut self, b: usize) -> Self {
+        self.options.n_bootstrap = b;
+        self
+    }
+
+    /// Confidence level of the intervals.
+    pub fn conf_level(mut self, c: f64) -> Self {
+        self.options.conf_level = c;
+        self
+    }
+
+    /// Rows per evaluation batch (memory is proportional to it; default 16,384).
+    pub fn batch_rows(mut self, rows: usize) -> Self {
+        self.batch_rows = rows.max(1);
+        self
+    }
+
+    /// The design this analysis evaluates.
+    ///
+    /// # Errors
+    /// As [`SaltelliDesign::new`].
+    pub fn design(&self) -> Result<SaltelliDesign, SensitivityError> {
+        SaltelliDesign::new(
+            self.problem.len(),
+            self.n,
+            self.options.second_order,
+            self.scramble,
+            self.skip,
+            self.options.seed,
+        )
+    }
+
+    /// Generates the design, evaluates the model batch by batch and analyses every output.
+    ///
+    /// # Errors
+    /// Invalid options, the model's errors, wrong output shapes, NaN outputs.
+    pub fn run<M: Model + ?Sized>(&self, model: &M) -> Result<SobolResult, SensitivityError> {
+        let design = self.design()?;
+        let y = evaluate_design(&self.problem, &design, model, self.batch_rows)?;
+        self.analyze(&y.view(), model.output_names())
+    }
+
+    /// Analyses outputs already computed on [`SobolAnalysis::design`].
+    ///
+    /// # Errors
+    /// As [`analyze_sobol`].
+    pub fn analyze(
+        &self,
+        y: &ArrayView2<f64>,
+        output_names: Vec<String>,
+    ) -> Result<SobolResult, SensitivityError> {
+        let names = self.problem.names().iter().map(|s| s.to_string()).collect();
+        let mut res = analyze_inner(names, output_names, *y, &self.options)?;
+        if res.output_names.len() != y.ncols() {
+            res.output_names = (0..y.ncols()).map(|i| format!("y{i}")).collect();
+        }
+        Ok(res)
+    }
+}

@@ -1,0 +1,201 @@
+"""Sensitivity analysis from Python: SALib parity, analytic values, errors, pickling, plots."""
+
+import pickle
+
+import innodex
+import numpy as np
+import pytest
+from innodex import SensitivityError
+from innodex import sensitivity as sa
+from SALib.analyze import morris as salib_morris
+from SALib.analyze import sobol as salib_sobol
+from SALib.sample import morris as salib_morris_sample
+from SALib.sample import sobol as salib_sobol_sample
+from SALib.test_functions import Ishigami
+
+PI = np.pi
+ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-PI, PI]] * 3}
+G_A = np.array([0, 1, 4.5, 9, 99, 99, 99, 99, 99, 99], dtype=float)
+
+
+def g_function(x, a=G_A):
+    return np.prod((np.abs(4 * x - 2) + a) / (1 + a), axis=1)
+
+
+def g_problem(k):
+    return {"num_vars": k, "names": [f"x{i + 1}" for i in range(k)], "bounds": [[0, 1]] * k}
+
+
+@pytest.mark.parametrize(
+    "problem,model,n,second",
+    [
+        (ISHIGAMI, Ishigami.evaluate, 1024, True),
+        (g_problem(10), g_function, 512, True),
+        (g_problem(10), g_function, 512, False),
+    ],
+)
+def test_same_samples_and_outputs_give_salib_indices(problem, model, n, second):
+    # SALib's own sample and outputs, fed to both analyses.
+    x = salib_sobol_sample.sample(problem, n, calc_second_order=second, seed=3)
+    y = model(x)
+    ref = salib_sobol.analyze(problem, y, calc_second_order=second, num_resamples=10, seed=1)
+    got = sa.sobol_analyze(sa.Problem.from_salib(problem), y, calc_second_order=second)
+    s = got.to_salib()
+    np.testing.assert_allclose(s["S1"], ref["S1"], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(s["ST"], ref["ST"], rtol=0, atol=1e-10)
+    if second:
+        # Same NaN pattern (lower triangle and diagonal) and same values.
+        np.testing.assert_allclose(s["S2"], ref["S2"], rtol=0, atol=1e-10, equal_nan=True)
+    else:
+        assert "S2" not in s
+
+
+def test_unscrambled_design_equals_salib_unscrambled_design():
+    x_ref = salib_sobol_sample.sample(ISHIGAMI, 256, calc_second_order=True, scramble=False)
+    x = sa.sobol_sample(sa.Problem.from_salib(ISHIGAMI), 256, scramble=False)
+    np.testing.assert_allclose(x, x_ref, rtol=0, atol=1e-12)
+
+
+def test_morris_matches_salib_on_the_same_trajectories():
+    problem = g_problem(10)
+    x = salib_morris_sample.sample(problem, 30, num_levels=4, seed=2)
+    y = g_function(x)
+    ref = salib_morris.analyze(problem, x, y, num_levels=4, seed=1)
+    got = sa.morris_analyze(sa.Problem.from_salib(problem), x, y, num_levels=4).to_salib()
+    for key in ["mu", "mu_star", "sigma"]:
+        np.testing.assert_allclose(got[key], ref[key], rtol=0, atol=1e-10)
+
+
+def test_ishigami_one_call_and_many_outputs():
+    p = sa.Problem.from_salib(ISHIGAMI)
+
+    def two(x):
+        return np.column_stack([Ishigami.evaluate(x), g_function((x + PI) / (2 * PI), G_A[:3])])
+
+    res = sa.sobol(p, two, 2**13, seed=4, output_names=["ishigami", "g3"])
+    df = res.to_pandas()
+    assert list(df.index.get_level_values("output").unique()) == ["ishigami", "g3"]
+    ish = df.loc["ishigami"]
+    np.testing.assert_allclose(ish["S1"], [0.3139, 0.4424, 0.0], atol=0.015)
+    np.testing.assert_allclose(ish["ST"], [0.5576, 0.4424, 0.2437], atol=0.015)
+    assert (ish["ST_low"] <= ish["ST"]).all() and (ish["ST"] <= ish["ST_high"]).all()
+    s2 = res.second_order_pandas()
+    assert s2.loc[("ishigami", "x1", "x3"), "S2"] == pytest.approx(0.2437, abs=0.03)
+    # Batching is invisible.
+    again = sa.sobol(p, two, 2**13, seed=4, batch_rows=1000)
+    np.testing.assert_array_equal(again.S1, res.S1)
+
+
+def test_morris_ranks_g_function():
+    res = sa.morris(sa.Problem.from_salib(g_problem(10)), g_function, 50, seed=1)
+    order = res.to_pandas().loc["y0"]["mu_star"].sort_values(ascending=False).index
+    assert list(order[:4]) == ["x1", "x2", "x3", "x4"]
+
+
+def test_bad_input_raises_sensitivity_error():
+    with pytest.raises(SensitivityError, match="lower bound"):
+        sa.Problem(["a"], [[2, 1]])
+    with pytest.raises(SensitivityError, match="sd must be positive"):
+        sa.Problem(["a"], [[0, -1]], dists=["norm"])
+    with pytest.raises(innodex.InnodexError):
+        sa.Problem(["a"], [[0, 1]], dists=["weird"])
+    with pytest.raises(SensitivityError, match="groups"):
+        sa.Problem.from_salib({"names": ["a", "b"], "bounds": [[0, 1]] * 2, "groups": ["g", "g"]})
+    p = sa.Problem(["a", "b"], [[0, 1], [0, 1]])
+    with pytest.raises(SensitivityError, match="output rows"):
+        sa.sobol(p, lambda x: x[:-1, 0], 64)
+    with pytest.raises(SensitivityError, match="not finite"):
+        sa.sobol(p, lambda x: np.where(x[:, 0] > 0.9, np.nan, x[:, 0]), 64)
+    with pytest.raises(SensitivityError, match="rows"):
+        sa.sobol_analyze(p, np.zeros(63))
+
+    # The model's own exception comes through unchanged.
+    def broken(x):
+        raise KeyError("model bug")
+
+    with pytest.raises(KeyError, match="model bug"):
+        sa.sobol(p, broken, 64)
+
+
+def test_not_power_of_two_warns():
+    p = sa.Problem(["a", "b"], [[0, 1], [0, 1]])
+    with pytest.warns(sa.SensitivityWarning, match="power of two"):
+        sa.sobol(p, lambda x: x[:, 0] + x[:, 1] ** 2, 1000, num_resamples=10)
+
+
+def test_results_pickle_and_plot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    p = sa.Problem.from_salib(ISHIGAMI)
+    res = sa.sobol(p, Ishigami.evaluate, 512, seed=1, num_resamples=20)
+    back = pickle.loads(pickle.dumps(res))
+    np.testing.assert_array_equal(back.S1, res.S1)
+    assert pickle.loads(pickle.dumps(p)).names == p.names
+    ax = res.plot()
+    assert len(ax.patches) == 6
+    ax2 = res.plot_second_order()
+    assert ax2.get_title().startswith("Second-order")
+    m = sa.morris(p, Ishigami.evaluate, 10, seed=1)
+    assert pickle.loads(pickle.dumps(m)).to_pandas().equals(m.to_pandas())
+    m.plot()
+
+
+def test_tornado_and_grid_on_the_linyi_gap():
+    p = sa.linyi_gap_problem()
+    t = sa.tornado(p, sa.linyi_gap, output_names=["gap_pp", "linyi", "shandong"])
+    gap = t[0].to_pandas()
+    assert gap.index[0] == "rd_growth"
+    assert gap["swing"].is_monotonic_decreasing
+    t[0].plot()
+    g = sa.grid(
+        p,
+        sa.linyi_gap,
+        "gdp_growth",
+        [0.04, 0.06, 0.08],
+        "rd_growth",
+        np.linspace(0.04, 0.2, 161),
+        base=[0.1, 0.06, 2.0, 0.0],
+    )[0]
+    exact = [sa.required_numerator_growth(2.0, 2.3, gy, 2020, 2025) for gy in [0.04, 0.06, 0.08]]
+    np.testing.assert_allclose(g.contour(0.0), exact, atol=1e-4)
+    g.plot(level=0.0)
+
+
+def test_ratio_functions():
+    assert sa.share_growth(0.1, 0.06) == pytest.approx(1.1 / 1.06 - 1, abs=1e-15)
+    g = sa.required_numerator_growth(2.0, 2.5, 0.06, 2020, 2025)
+    assert g == pytest.approx(1.06 * 1.25**0.2 - 1, abs=1e-12)
+    with pytest.raises(innodex.GrowthError):
+        sa.required_numerator_growth(2.0, 2.5, 0.06, 2025, 2020)
+    years, values = sa.linyi_shandong_series(2019, 2023)
+    tr = sa.LogLinearTrend.fit(years, values)
+    assert 0.03 < tr.growth_rate < 0.06
+    assert pickle.loads(pickle.dumps(tr)).median(2025) == tr.median(2025)
+    scen = sa.Problem(["g_r", "g_y", "s0"], [[0.06, 0.16], [0.04, 0.08], [1.5, 2.3]])
+    p1, se = sa.prob_beat_reference(scen, 2020, 2025, tr, n=20000, seed=1)
+    assert 0 < p1 < 1 and se < 0.01
+    grid = sa.linyi_required_rd_growth_grid([0.05, 0.06], [1.8, 2.0], tr.median(2025))
+    assert grid.loc[1.8, 0.05] > grid.loc[2.0, 0.05]
+
+
+def test_distributions_match_salib_quantiles():
+    # Same plain Sobol' points (skipping the first 1024, so no point sits at 0), mapped through
+    # each distribution: innodex (statrs quantiles) and SALib (scipy.stats ppf) agree.
+    problem = {
+        "num_vars": 5,
+        "names": ["u", "n", "tn", "tri", "ln"],
+        "bounds": [[1, 3], [0.5, 0.2], [0, 1, 0.3, 0.5], [0, 2, 0.25], [0.1, 0.4]],
+        "dists": ["unif", "norm", "truncnorm", "triang", "lognorm"],
+    }
+    x_ref = salib_sobol_sample.sample(
+        problem, 256, calc_second_order=False, scramble=False, skip_values=1024
+    )
+    x = sa.sobol_sample(
+        sa.Problem.from_salib(problem),
+        256,
+        calc_second_order=False,
+        scramble=False,
+        skip_values=1024,
+    )
+    np.testing.assert_allclose(x, x_ref, rtol=1e-9, atol=1e-9)
