@@ -77,6 +77,9 @@ use crate::sensitivity::{
 
 const STREAM_WEIGHTS: u64 = 1000;
 
+/// Largest number of cached combinations of the choices up to normalisation.
+const CACHE_LIMIT: usize = 4096;
+
 /// A ChaCha8 generator for (seed, stream, chunk): the weight sets of the `weights` input are
 /// drawn from (seed, input, bits of u).
 pub fn rng_for(seed: u64, stream: u64, chunk: u64) -> ChaCha8Rng {
@@ -376,11 +379,13 @@ impl<'a> Prepared<'a> {
         out
     }
 
+    /// Number of combinations of the prefix choices (saturating: only compared with the
+    /// cache limit).
     fn n_combos(&self) -> usize {
         self.prefix_inputs
             .iter()
             .map(|&i| self.dims[i].expect("discrete"))
-            .product()
+            .fold(1usize, |a, b| a.saturating_mul(b))
     }
 
     fn resolved_prefix(&self, choices: &[(usize, usize)]) -> Result<Resolved, IndexError> {
@@ -413,17 +418,25 @@ impl<'a> Prepared<'a> {
     }
 
     fn prefix(&self, x: &[f64]) -> Result<Arc<Prefix>, String> {
-        let k = self.combo(x);
         if let Some(c) = &self.cache {
-            return c[k].clone();
+            // The cache exists only when the combinations number at most CACHE_LIMIT, so the
+            // combination index cannot overflow.
+            return c[self.combo(x)].clone();
         }
-        self.compute_prefix(k)
+        let choices: Vec<(usize, usize)> = self
+            .prefix_inputs
+            .iter()
+            .map(|&i| (i, choose(x[i], self.dims[i].expect("discrete"))))
+            .collect();
+        self.compute_prefix_for(&choices)
     }
 
     fn compute_prefix(&self, k: usize) -> Result<Arc<Prefix>, String> {
-        let r = self
-            .resolved_prefix(&self.combo_choices(k))
-            .map_err(|e| e.to_string())?;
+        self.compute_prefix_for(&self.combo_choices(k))
+    }
+
+    fn compute_prefix_for(&self, choices: &[(usize, usize)]) -> Result<Arc<Prefix>, String> {
+        let r = self.resolved_prefix(choices).map_err(|e| e.to_string())?;
         let (rows, norm) = engine::prefix(self.fw, self.data, &r).map_err(|e| e.to_string())?;
         let units = rows.iter().map(|&k| self.data.units[k].clone()).collect();
         Ok(Arc::new((rows, units, norm)))
@@ -679,7 +692,7 @@ pub fn run(
         out
     };
     let nominal_ranks = stats::rank_desc(&nominal_scores);
-    if spec.cache && prep.n_combos() <= 4096 {
+    if spec.cache && prep.n_combos() <= CACHE_LIMIT {
         let combos: Vec<_> = (0..prep.n_combos())
             .into_par_iter()
             .map(|k| prep.compute_prefix(k))
