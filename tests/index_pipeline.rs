@@ -531,3 +531,59 @@ fn panel_bounds_over_all_years() {
     assert_eq!((gd.first_year, gd.last_year, gd.n_years), (2015, 2023, 9));
     assert!(gd.change > 0.0 && gd.slope > 0.0);
 }
+
+#[test]
+fn panel_imputation_across_years() {
+    let fw = Framework::from_toml_str(
+        "[[indicators]]\ncode = \"rd_intensity_pct\"\nparent = \"index\"\n[[indicators]]\ncode = \"rd_expenditure_100m_yuan\"\nparent = \"index\"\n[[aggregates]]\ncode = \"index\"\n",
+    )
+    .unwrap();
+    let text = std::fs::read_to_string("data/china_province_rd_2015_2023.csv").unwrap();
+    let names = ColumnNames {
+        unit: "region_en".into(),
+        name: "region_zh".into(),
+        time: "year".into(),
+    };
+    let mut data =
+        UnitData::from_csv_str_with(&text, "china", &names, &fw.indicator_codes(), &[], &[])
+            .unwrap();
+    // Remove Anhui's 2019 and 2020 values (2.03 and 2.28 as published; 2018: 2.16, 2021: 2.34).
+    let rows: Vec<usize> = (0..data.n_rows())
+        .filter(|&r| data.units[r] == "Anhui" && matches!(data.time[r], Some(2019 | 2020)))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    for &r in &rows {
+        data.values[0][r] = f64::NAN;
+    }
+    let panel = Panel::new(fw, data).unwrap();
+    let raw_of = |b: &innodex::index::panel::PanelBuild, y: usize| {
+        // With `none` normalisation the scores are the (imputed) raw values.
+        let t = b.table("rd_intensity_pct").unwrap();
+        t[b.units.iter().position(|u| u == "Anhui").unwrap()][y]
+    };
+    let spec = |imp: &str| {
+        let p = PipelineSpec::from_toml_str(&format!(
+            "impute = {imp}\nnormalise = {{ method = \"none\" }}\n"
+        ))
+        .unwrap();
+        PanelSpec::with(p)
+    };
+    let cf = panel
+        .build(&spec("{ method = \"carry_forward\" }"))
+        .unwrap();
+    assert_eq!((raw_of(&cf, 4), raw_of(&cf, 5)), (2.16, 2.16));
+    let lin = panel.build(&spec("{ method = \"linear\" }")).unwrap();
+    assert!((raw_of(&lin, 4) - (2.16 + (2.34 - 2.16) / 3.0)).abs() < 1e-12);
+    assert!((raw_of(&lin, 5) - (2.16 + 2.0 * (2.34 - 2.16) / 3.0)).abs() < 1e-12);
+    // A one-year limit leaves the second gap year missing for carry-forward.
+    let short = panel
+        .build(&spec("{ method = \"carry_forward\", max_years = 1 }"))
+        .unwrap();
+    assert_eq!(raw_of(&short, 4), 2.16);
+    assert!(raw_of(&short, 5).is_nan());
+    // A panel method on a single cross-section is a clear error.
+    let e = asem()
+        .build(&PipelineSpec::from_toml_str("impute = { method = \"linear\" }").unwrap())
+        .unwrap_err();
+    assert!(e.to_string().contains("needs several years"), "{e}");
+}
