@@ -477,3 +477,277 @@ impl PlanReport {
         s
     }
 }
+
+// ------------------------------------------------------------------------ projection section
+
+/// One target under one scenario, as the projection section of the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectionRow {
+    /// Scenario name.
+    pub scenario: String,
+    /// Target id.
+    pub target: String,
+    /// Indicator id.
+    pub indicator: String,
+    /// The target in words.
+    pub statement: String,
+    /// Target year.
+    pub target_year: i32,
+    /// What is measured on each path (e.g. "multiple of the base-year value").
+    pub metric: String,
+    /// The threshold the metric must reach (tolerance included).
+    pub threshold: f64,
+    /// Median of the metric.
+    pub median: Option<f64>,
+    /// 5 % quantile of the metric.
+    pub p05: Option<f64>,
+    /// 95 % quantile of the metric.
+    pub p95: Option<f64>,
+    /// Probability that the target is met.
+    pub probability: Option<f64>,
+    /// Its Monte Carlo standard error.
+    pub probability_se: Option<f64>,
+    /// Median first year of attainment (`None`: not reached by the horizon on most paths, or
+    /// not defined for the kind of target, see `attainment`).
+    pub median_attainment_year: Option<i32>,
+    /// Attainment in words: a year, "after 2025", or "–" where not defined.
+    pub attainment: String,
+    /// Why the target is not projected, if it is not.
+    pub not_projected: Option<String>,
+}
+
+/// The projection section of the plan report: per target under each scenario, the median and
+/// 90 % band of its metric at the target year, the probability of meeting it and the median
+/// year of attainment, with every assumption listed.
+///
+/// ```
+/// use innodex::plan::Plan;
+/// use innodex::projection::monte_carlo::McConfig;
+/// use innodex::report::ProjectionSection;
+/// use innodex::scenario::ScenarioSet;
+/// let plan = Plan::linyi();
+/// let p = ScenarioSet::linyi()
+///     .project(&plan, &McConfig { n_paths: 1000, ..McConfig::default() })
+///     .unwrap();
+/// let s = ProjectionSection::new(&plan, &p);
+/// assert_eq!(s.rows.len(), 3 * plan.targets().len());
+/// assert!(s.to_markdown().contains("assumption"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectionSection {
+    /// Scenario set id.
+    pub set: String,
+    /// Set description.
+    pub description: String,
+    /// Horizon.
+    pub horizon: i32,
+    /// Paths per scenario.
+    pub n_paths: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Per scenario: name, description and assumptions in words.
+    pub scenarios: Vec<(String, String, Vec<crate::scenario::AssumptionNote>)>,
+    /// One row per scenario and target.
+    pub rows: Vec<ProjectionRow>,
+}
+
+fn g4(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+impl ProjectionSection {
+    /// Builds the section from a plan projection.
+    pub fn new(plan: &Plan, p: &crate::scenario::PlanProjection) -> Self {
+        let mut rows = vec![];
+        for s in &p.scenarios {
+            for t in &s.result.targets {
+                let statement = plan.target(&t.id).map(|x| x.describe()).unwrap_or_default();
+                let band = t.metric_band;
+                let attainment = match (&t.attainment, &t.not_projected) {
+                    (_, Some(_)) | (None, _) => "–".to_string(),
+                    (Some(a), None) => match a.median_year {
+                        Some(y) => y.to_string(),
+                        None => format!("after {}", p.horizon),
+                    },
+                };
+                rows.push(ProjectionRow {
+                    scenario: s.name.clone(),
+                    target: t.id.clone(),
+                    indicator: t.indicator.clone(),
+                    statement,
+                    target_year: t.target_year,
+                    metric: t.metric.clone(),
+                    threshold: t.threshold,
+                    median: band.map(|b| b[1]),
+                    p05: band.map(|b| b[0]),
+                    p95: band.map(|b| b[2]),
+                    probability: t.probability,
+                    probability_se: t.probability_se,
+                    median_attainment_year: t.attainment.as_ref().and_then(|a| a.median_year),
+                    attainment,
+                    not_projected: t.not_projected.clone(),
+                });
+            }
+        }
+        ProjectionSection {
+            set: p.set.clone(),
+            description: p.description.clone(),
+            horizon: p.horizon,
+            n_paths: p.n_paths,
+            seed: p.seed,
+            scenarios: p
+                .scenarios
+                .iter()
+                .map(|s| (s.name.clone(), s.description.clone(), s.assumptions.clone()))
+                .collect(),
+            rows,
+        }
+    }
+
+    /// Renders the section.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Table => self.to_table(),
+            Format::Json => serde_json::to_string_pretty(self).expect("serialisable"),
+            Format::Csv => self.to_csv(),
+            Format::Markdown => self.to_markdown(),
+        }
+    }
+
+    fn cells(r: &ProjectionRow) -> [String; 6] {
+        match &r.not_projected {
+            Some(why) => [
+                r.target.clone(),
+                r.metric.clone(),
+                g4(r.threshold),
+                "–".into(),
+                "–".into(),
+                format!("not projected: {why}"),
+            ],
+            None => [
+                r.target.clone(),
+                r.metric.clone(),
+                g4(r.threshold),
+                match (r.median, r.p05, r.p95) {
+                    (Some(m), Some(a), Some(b)) => format!("{} [{} – {}]", g4(m), g4(a), g4(b)),
+                    _ => "–".into(),
+                },
+                r.probability
+                    .map(|p| format!("{:.1} %", p * 100.0))
+                    .unwrap_or_else(|| "–".into()),
+                r.attainment.clone(),
+            ],
+        }
+    }
+
+    /// Markdown: the assumptions and one table per scenario.
+    pub fn to_markdown(&self) -> String {
+        let mut s = format!(
+            "\n## Projections ({} Monte Carlo paths per scenario, seed {}, horizon {})\n\n{}\n\nEvery scenario value below rests on the stated assumptions; none is an observation. Median and 90 % band (5 %–95 %) of each target's metric at the target year, the probability of meeting the target, and the median first year it is reached.\n",
+            self.n_paths, self.seed, self.horizon, self.description
+        );
+        for (name, desc, notes) in &self.scenarios {
+            let _ = writeln!(s, "\n### Scenario `{name}`: {desc}\n");
+            for n in notes {
+                let _ = writeln!(s, "- `{}`: {}", n.indicator, n.text);
+            }
+            s.push_str("\n| target | metric | threshold | median [90 % band] | P(met) | median year reached |\n|---|---|---|---|---|---|\n");
+            for r in self.rows.iter().filter(|r| &r.scenario == name) {
+                let c = Self::cells(r);
+                let _ = writeln!(
+                    s,
+                    "| `{}` | {} | {} | {} | {} | {} |",
+                    c[0], c[1], c[2], c[3], c[4], c[5]
+                );
+            }
+        }
+        s
+    }
+
+    /// Plain text.
+    pub fn to_table(&self) -> String {
+        let mut s = format!(
+            "\nProjections: {} paths per scenario, seed {}, horizon {}\n{}\nAll scenario values rest on assumptions (listed), not observations.\n",
+            self.n_paths, self.seed, self.horizon, self.description
+        );
+        let header = [
+            "target",
+            "metric",
+            "threshold",
+            "median [5 %–95 %]",
+            "P(met)",
+            "reached",
+        ]
+        .map(String::from);
+        for (name, desc, notes) in &self.scenarios {
+            let _ = writeln!(s, "\nScenario {name}: {desc}");
+            for n in notes {
+                let _ = writeln!(s, "  {}: {}", n.indicator, n.text);
+            }
+            let rows: Vec<[String; 6]> = self
+                .rows
+                .iter()
+                .filter(|r| &r.scenario == name)
+                .map(Self::cells)
+                .collect();
+            let mut w = header.clone().map(|h| h.chars().count());
+            for r in &rows {
+                for (wi, c) in w.iter_mut().zip(r).take(5) {
+                    *wi = (*wi).max(c.chars().count());
+                }
+            }
+            let line = |c: &[String; 6]| {
+                let mut out = String::from("  ");
+                for (i, cell) in c.iter().enumerate() {
+                    out.push_str(cell);
+                    if i < 5 {
+                        out.push_str(&" ".repeat(w[i] - cell.chars().count() + 2));
+                    }
+                }
+                out.trim_end().to_string()
+            };
+            let _ = writeln!(s, "{}", line(&header));
+            for r in &rows {
+                let _ = writeln!(s, "{}", line(r));
+            }
+        }
+        s
+    }
+
+    /// CSV, one row per scenario and target.
+    pub fn to_csv(&self) -> String {
+        let mut s = String::from(
+            "scenario,target,indicator,target_year,metric,threshold,median,p05,p95,probability,probability_se,median_attainment_year,not_projected\n",
+        );
+        let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        for r in &self.rows {
+            let f = [
+                r.scenario.clone(),
+                r.target.clone(),
+                r.indicator.clone(),
+                r.target_year.to_string(),
+                r.metric.clone(),
+                r.threshold.to_string(),
+                o(r.median),
+                o(r.p05),
+                o(r.p95),
+                o(r.probability),
+                o(r.probability_se),
+                r.median_attainment_year
+                    .map(|y| y.to_string())
+                    .unwrap_or_default(),
+                r.not_projected.clone().unwrap_or_default(),
+            ];
+            let line: Vec<String> = f.iter().map(|x| csv_field(x)).collect();
+            s.push_str(&line.join(","));
+            s.push('\n');
+        }
+        s
+    }
+}

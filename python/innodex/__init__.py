@@ -33,8 +33,28 @@ from innodex.growth import (
 )
 from innodex.index import CompositeIndex
 from innodex.plan import Plan
+from innodex.projection import (
+    Backtest,
+    GrowthResult,
+    Projection,
+    Scenarios,
+    backtest,
+    damped_holt,
+    forecast,
+    project,
+    simulate_growth,
+)
 
 __all__ = [
+    "Backtest",
+    "GrowthResult",
+    "Projection",
+    "Scenarios",
+    "backtest",
+    "damped_holt",
+    "forecast",
+    "project",
+    "simulate_growth",
     "CompositeIndex",
     "CompositeIndexError",
     "GrowthError",

@@ -195,6 +195,12 @@ class Plan:
         """The report as text: ``table``, ``markdown``, ``csv`` or ``json``."""
         return self._core.report(format)
 
+    def project(self, scenarios: Any = None, **kw: Any) -> Any:
+        """Project the plan under scenarios (Monte Carlo); see :func:`innodex.project`."""
+        from innodex.projection import project
+
+        return project(self, scenarios, **kw)
+
     # ------------------------------------------------------------------ display
     def plot_paths(self, target: str = "hte_count", ax: Any = None, **kw: Any) -> Any:
         """Plot a target's compound and linear required paths; returns the matplotlib Axes."""

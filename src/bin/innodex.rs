@@ -47,7 +47,29 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: OutFormat,
+        /// Leave out the projection section (Monte Carlo under each scenario; on by default
+        /// when the plan has shipped scenarios or `--scenarios` is given).
+        #[arg(long)]
+        no_project: bool,
+        #[command(flatten)]
+        projection: projection_cli::ProjectArgs,
     },
+    /// Project a plan's indicators under scenarios: fan charts, probability of meeting each
+    /// target, year of attainment (Monte Carlo).
+    Project {
+        #[command(flatten)]
+        plan: PlanArgs,
+        #[command(flatten)]
+        projection: projection_cli::ProjectArgs,
+        /// Output format (json: the full result, fans included).
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutFormat,
+        /// Also print each projected indicator's yearly median and 90 % band.
+        #[arg(long)]
+        fans: bool,
+    },
+    /// Backtest the projection methods on a panel: fit up to a split year, score the years after.
+    Backtest(projection_cli::BacktestArgs),
     /// Print a plan as TOML (a starting point for your own plan file).
     Export {
         #[command(flatten)]
@@ -78,6 +100,197 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: OutFormat,
     },
+}
+
+impl From<OutFormat> for Format {
+    fn from(f: OutFormat) -> Format {
+        match f {
+            OutFormat::Table => Format::Table,
+            OutFormat::Json => Format::Json,
+            OutFormat::Csv => Format::Csv,
+            OutFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// The `project` and `backtest` subcommands and the projection section of `report`.
+mod projection_cli {
+    use super::UserError;
+    use innodex::plan::Plan;
+    use innodex::projection::backtest::{self, BacktestConfig, Panel};
+    use innodex::projection::monte_carlo::McConfig;
+    use innodex::report::{Format, PlanReport, ProjectionSection};
+    use innodex::scenario::{PlanProjection, ScenarioSet};
+
+    #[derive(clap::Args)]
+    pub(super) struct ProjectArgs {
+        /// A scenario file (TOML); the shipped Linyi scenarios when absent.
+        #[arg(long, value_name = "FILE")]
+        pub(super) scenarios: Option<std::path::PathBuf>,
+        /// Run only this scenario (repeatable).
+        #[arg(long = "scenario", value_name = "NAME")]
+        only: Vec<String>,
+        /// Monte Carlo paths per scenario.
+        #[arg(long, default_value_t = 10_000)]
+        paths: usize,
+        /// Seed (the same for every scenario).
+        #[arg(long, default_value_t = 2021)]
+        seed: u64,
+    }
+
+    #[derive(clap::Args)]
+    pub(super) struct BacktestArgs {
+        /// A long-format CSV panel; the shipped provincial R&D data when absent.
+        #[arg(long, value_name = "FILE")]
+        data: Option<std::path::PathBuf>,
+        /// Column of values.
+        #[arg(long, default_value = "rd_expenditure_100m_yuan")]
+        column: String,
+        /// Column of units.
+        #[arg(long, default_value = "region_en")]
+        unit_col: String,
+        /// Column of years.
+        #[arg(long, default_value = "year")]
+        year_col: String,
+        /// Last year used for fitting.
+        #[arg(long, default_value_t = 2020)]
+        split: i32,
+        /// Last year scored (default: every later year).
+        #[arg(long)]
+        last: Option<i32>,
+        /// Interval coverage.
+        #[arg(long, default_value_t = 0.9)]
+        level: f64,
+        /// Paths of the bootstrap Monte Carlo method (0 leaves it out).
+        #[arg(long, default_value_t = 10_000)]
+        paths: usize,
+        /// Output: table or json (scores), csv (every forecast).
+        #[arg(long, value_enum, default_value = "table")]
+        format: super::OutFormat,
+    }
+
+    fn run(plan: &Plan, a: &ProjectArgs) -> Result<PlanProjection, UserError> {
+        let set = match &a.scenarios {
+            Some(p) => ScenarioSet::from_path(p)?,
+            None if plan.meta().id == "linyi-2021-2025" => ScenarioSet::linyi(),
+            None => {
+                return Err(UserError(
+                    "this plan has no shipped scenarios: give --scenarios FILE".into(),
+                ));
+            }
+        };
+        let set = if a.only.is_empty() {
+            set
+        } else {
+            set.select(&a.only.iter().map(String::as_str).collect::<Vec<_>>())?
+        };
+        let cfg = McConfig {
+            n_paths: a.paths,
+            seed: a.seed,
+            ..McConfig::default()
+        };
+        Ok(set.project(plan, &cfg)?)
+    }
+
+    pub(super) fn project(
+        plan: &Plan,
+        a: &ProjectArgs,
+        format: Format,
+        fans: bool,
+    ) -> Result<String, UserError> {
+        let p = run(plan, a)?;
+        if format == Format::Json {
+            return Ok(serde_json::to_string_pretty(&p).expect("serialisable") + "\n");
+        }
+        let mut out = ProjectionSection::new(plan, &p).render(format);
+        if fans && format != Format::Csv {
+            for s in &p.scenarios {
+                out.push_str(&format!(
+                    "\nFans, scenario {} (median [5 %–95 %])\n",
+                    s.name
+                ));
+                for f in &s.result.indicators {
+                    let Some(from) = f.simulated_from else {
+                        continue;
+                    };
+                    let cells: Vec<String> = f
+                        .years
+                        .iter()
+                        .zip(&f.quantiles)
+                        .filter(|(y, _)| **y >= from)
+                        .filter_map(|(y, q)| {
+                            let q = q.as_ref()?;
+                            let at = |p: f64| {
+                                s.result
+                                    .quantiles
+                                    .iter()
+                                    .position(|x| *x == p)
+                                    .map(|i| q[i])
+                            };
+                            Some(match (at(0.05), at(0.5), at(0.95)) {
+                                (Some(a), Some(m), Some(b)) => {
+                                    format!("{y}: {m:.4} [{a:.4} – {b:.4}]")
+                                }
+                                _ => format!("{y}: {q:?}"),
+                            })
+                        })
+                        .collect();
+                    out.push_str(&format!("  {}: {}\n", f.id, cells.join("; ")));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn report_with_projection(
+        plan: &Plan,
+        report: PlanReport,
+        a: &ProjectArgs,
+        format: Format,
+    ) -> Result<String, UserError> {
+        let p = run(plan, a)?;
+        let section = ProjectionSection::new(plan, &p);
+        Ok(match format {
+            Format::Json => {
+                let mut v = serde_json::to_value(&report).expect("serialisable");
+                v["projection"] = serde_json::to_value(&section).expect("serialisable");
+                serde_json::to_string_pretty(&v).expect("serialisable")
+            }
+            Format::Csv => report.to_csv() + "\n" + &section.to_csv(),
+            f => report.render(f) + &section.render(f),
+        })
+    }
+
+    pub(super) fn backtest(a: &BacktestArgs) -> Result<String, UserError> {
+        let panel = match &a.data {
+            Some(p) => Panel::from_csv_path(p, &a.unit_col, &a.year_col, &a.column)?,
+            None => Panel::from_csv_str(
+                backtest::CHINA_PROVINCE_RD_CSV,
+                &a.unit_col,
+                &a.year_col,
+                &a.column,
+            )?,
+        };
+        let cfg = BacktestConfig {
+            split_year: a.split,
+            last_year: a.last,
+            level: a.level,
+            bootstrap_paths: a.paths,
+            ..BacktestConfig::default()
+        };
+        let r = backtest::backtest(&panel, &cfg)?;
+        Ok(match a.format {
+            super::OutFormat::Json => {
+                let mut v = serde_json::to_value(&r).expect("serialisable");
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("rows");
+                }
+                serde_json::to_string_pretty(&v).expect("serialisable") + "\n"
+            }
+            super::OutFormat::Csv => r.rows_csv(),
+            _ => r.to_table(),
+        })
+    }
 }
 
 /// An error for the user: printed as `error: …`, exit code 2.
@@ -124,18 +337,34 @@ fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
 
 fn run(cli: Cli) -> Result<String, UserError> {
     match cli.command {
-        Command::Report { plan, format } => {
+        Command::Report {
+            plan,
+            format,
+            no_project,
+            projection,
+        } => {
             let plan = load_plan(&plan)?;
-            let format = match format {
-                OutFormat::Table => Format::Table,
-                OutFormat::Json => Format::Json,
-                OutFormat::Csv => Format::Csv,
-                OutFormat::Markdown => Format::Markdown,
-            };
             // The sensitivity section of the Linyi plan (a fixed seed: same report every run).
             let report = PlanReport::new(&plan).with_rd_share_sensitivity(1 << 12, 2021)?;
-            Ok(report.render(format))
+            let has_scenarios =
+                projection.scenarios.is_some() || plan.meta().id == "linyi-2021-2025";
+            if has_scenarios && !no_project {
+                return projection_cli::report_with_projection(
+                    &plan,
+                    report,
+                    &projection,
+                    format.into(),
+                );
+            }
+            Ok(report.render(format.into()))
         }
+        Command::Project {
+            plan,
+            projection,
+            format,
+            fans,
+        } => projection_cli::project(&load_plan(&plan)?, &projection, format.into(), fans),
+        Command::Backtest(args) => projection_cli::backtest(&args),
         Command::Export { plan } => Ok(load_plan(&plan)?.to_toml_string()),
         Command::Plans => Ok(BUILTIN_PLANS.join("\n") + "\n"),
         Command::Index { spec, format } => {

@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 mod growth;
 mod index;
 mod plan;
+mod projection;
 mod sensitivity;
 
 pyo3::create_exception!(
@@ -74,8 +75,9 @@ mod _core {
         m.add("CompositeIndexError", py.get_type::<CompositeIndexError>())?;
         growth::register(m)?;
         plan::register(m)?;
-        index::register(m)?;
+        projection::register(m)?;
         sensitivity::register(m)?;
+        index::register(m)?;
         Ok(())
     }
 }

@@ -1,0 +1,671 @@
+//! Distributions of yearly growth rates, increments and shocks, and their samplers.
+//!
+//! In files a distribution is either a number (a fixed value) or a table with a `dist` key:
+//!
+//! | `dist` | fields | draws |
+//! |---|---|---|
+//! | *(a number)* | | that value |
+//! | `normal` | `mean`, `sd` | mean + sd · Z |
+//! | `lognormal` | `mu`, `sigma` | for a growth **rate** g: 1 + g = e^(mu + sigma · Z), i.e. the growth factor is log-normal; for any other quantity the quantity itself is e^(mu + sigma · Z) |
+//! | `uniform` | `min`, `max` | uniform on [min, max] |
+//! | `triangular` | `min`, `mode`, `max` | triangular |
+//! | `pert` | `min`, `mode`, `max`, optional `lambda` (4) | min + (max − min) · Beta(1 + λ(mode − min)/(max − min), 1 + λ(max − mode)/(max − min)) (beta-PERT, Vose 2008) |
+//! | `empirical` | `values` | one of the values, equally likely |
+//! | `bootstrap` | optional `from`, `to` | one of the indicator's own historical yearly changes (resolved by the scenario from the observations in `from..=to`) |
+//!
+//! Z is a standard normal draw (statrs' ziggurat sampler). A spread of zero is allowed (the
+//! draw is then fixed); a negative spread is an error.
+
+use std::fmt;
+
+use rand::{Rng, RngExt};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use statrs::distribution::{Beta, ContinuousCDF};
+
+use super::ProjectionError;
+use super::fit::normal_cdf;
+
+/// A distribution (see the module table).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "dist", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Dist {
+    /// A fixed value.
+    Fixed {
+        /// The value.
+        value: f64,
+    },
+    /// Normal.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation (≥ 0).
+        sd: f64,
+    },
+    /// Log-normal (of the growth factor, for a rate).
+    #[serde(rename = "lognormal")]
+    LogNormal {
+        /// Mean of the logarithm.
+        mu: f64,
+        /// Standard deviation of the logarithm (≥ 0).
+        sigma: f64,
+    },
+    /// Uniform.
+    Uniform {
+        /// Lower end.
+        min: f64,
+        /// Upper end (≥ min).
+        max: f64,
+    },
+    /// Triangular.
+    Triangular {
+        /// Lower end.
+        min: f64,
+        /// Most likely value (in [min, max]).
+        mode: f64,
+        /// Upper end.
+        max: f64,
+    },
+    /// Beta-PERT.
+    Pert {
+        /// Lower end.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper end.
+        max: f64,
+        /// Shape λ (4 for the classical PERT).
+        lambda: f64,
+    },
+    /// Equally likely values.
+    Empirical {
+        /// The values.
+        values: Vec<f64>,
+    },
+    /// The indicator's historical yearly changes (resolved into `Empirical` by a scenario).
+    Bootstrap {
+        /// First year of the history used (default: all).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<i32>,
+        /// Last year of the history used (default: all).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<i32>,
+    },
+}
+
+fn default_lambda() -> f64 {
+    4.0
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+enum DistTable {
+    Fixed {
+        value: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    #[serde(rename = "lognormal")]
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+        #[serde(default = "default_lambda")]
+        lambda: f64,
+    },
+    Empirical {
+        values: Vec<f64>,
+    },
+    Bootstrap {
+        #[serde(default)]
+        from: Option<i32>,
+        #[serde(default)]
+        to: Option<i32>,
+    },
+}
+
+impl From<DistTable> for Dist {
+    fn from(t: DistTable) -> Dist {
+        match t {
+            DistTable::Fixed { value } => Dist::Fixed { value },
+            DistTable::Normal { mean, sd } => Dist::Normal { mean, sd },
+            DistTable::LogNormal { mu, sigma } => Dist::LogNormal { mu, sigma },
+            DistTable::Uniform { min, max } => Dist::Uniform { min, max },
+            DistTable::Triangular { min, mode, max } => Dist::Triangular { min, mode, max },
+            DistTable::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => Dist::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            },
+            DistTable::Empirical { values } => Dist::Empirical { values },
+            DistTable::Bootstrap { from, to } => Dist::Bootstrap { from, to },
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Dist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dist, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Dist;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a table with a `dist` key (normal, lognormal, uniform, triangular, pert, empirical, bootstrap)")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dist, E> {
+                Ok(Dist::Fixed { value: v })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dist, E> {
+                Ok(Dist::Fixed { value: v as f64 })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dist, E> {
+                Ok(Dist::Fixed { value: v as f64 })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Dist, A::Error> {
+                DistTable::deserialize(de::value::MapAccessDeserializer::new(map)).map(Dist::from)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// What a drawn quantity is: it fixes the meaning of `lognormal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A growth rate g: `lognormal` describes 1 + g.
+    Rate,
+    /// Anything else (an increment, a logit slope, a shock).
+    Plain,
+}
+
+impl Dist {
+    /// A normal distribution.
+    pub fn normal(mean: f64, sd: f64) -> Dist {
+        Dist::Normal { mean, sd }
+    }
+
+    /// Whether every draw is the same value.
+    pub fn is_fixed(&self) -> bool {
+        match self {
+            Dist::Fixed { .. } => true,
+            Dist::Normal { sd, .. } => *sd == 0.0,
+            Dist::LogNormal { sigma, .. } => *sigma == 0.0,
+            Dist::Uniform { min, max }
+            | Dist::Triangular { min, max, .. }
+            | Dist::Pert { min, max, .. } => min == max,
+            Dist::Empirical { values } => values.windows(2).all(|w| w[0] == w[1]),
+            Dist::Bootstrap { .. } => false,
+        }
+    }
+
+    /// Checks the parameters.
+    ///
+    /// ```
+    /// use innodex::projection::dist::Dist;
+    /// use innodex::projection::ProjectionError;
+    /// let e = Dist::normal(0.1, -0.02).validate("hte_count rate").unwrap_err();
+    /// assert!(matches!(e, ProjectionError::NegativeSpread { .. }));
+    /// ```
+    ///
+    /// # Errors
+    /// [`ProjectionError::NegativeSpread`] for sd < 0, sigma < 0 or max < min;
+    /// [`ProjectionError::InvalidParameter`] for non-finite values, a mode outside [min, max],
+    /// λ ≤ 0, an empty list of values or an unresolved `bootstrap`.
+    pub fn validate(&self, what: &str) -> Result<(), ProjectionError> {
+        let finite = |name: &str, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err(ProjectionError::InvalidParameter {
+                    what: format!("{what}: {name}"),
+                    value: v,
+                    problem: "must be finite",
+                })
+            }
+        };
+        let spread = |name: &str, v: f64| {
+            if v < 0.0 {
+                Err(ProjectionError::NegativeSpread {
+                    what: format!("{what}: {name}"),
+                    value: v,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        let range = |min: f64, max: f64, mode: Option<f64>| {
+            finite("min", min)?;
+            finite("max", max)?;
+            spread("max − min", max - min)?;
+            if let Some(m) = mode {
+                finite("mode", m)?;
+                if m < min || m > max {
+                    return Err(ProjectionError::InvalidParameter {
+                        what: format!("{what}: mode"),
+                        value: m,
+                        problem: "must lie in [min, max]",
+                    });
+                }
+            }
+            Ok(())
+        };
+        match self {
+            Dist::Fixed { value } => finite("value", *value),
+            Dist::Normal { mean, sd } => {
+                finite("mean", *mean)?;
+                finite("sd", *sd)?;
+                spread("sd", *sd)
+            }
+            Dist::LogNormal { mu, sigma } => {
+                finite("mu", *mu)?;
+                finite("sigma", *sigma)?;
+                spread("sigma", *sigma)
+            }
+            Dist::Uniform { min, max } => range(*min, *max, None),
+            Dist::Triangular { min, mode, max } => range(*min, *max, Some(*mode)),
+            Dist::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => {
+                range(*min, *max, Some(*mode))?;
+                if !(lambda.is_finite() && *lambda > 0.0) {
+                    return Err(ProjectionError::InvalidParameter {
+                        what: format!("{what}: lambda"),
+                        value: *lambda,
+                        problem: "must be positive",
+                    });
+                }
+                Ok(())
+            }
+            Dist::Empirical { values } => {
+                if values.is_empty() {
+                    return Err(ProjectionError::InvalidParameter {
+                        what: format!("{what}: values"),
+                        value: 0.0,
+                        problem: "an empirical distribution needs at least one value",
+                    });
+                }
+                values.iter().try_for_each(|v| finite("values", *v))
+            }
+            Dist::Bootstrap { .. } => Err(ProjectionError::InvalidParameter {
+                what: format!("{what}: bootstrap"),
+                value: f64::NAN,
+                problem: "a bootstrap must be resolved from an indicator's history (use it in a scenario)",
+            }),
+        }
+    }
+
+    /// The mean of the drawn quantity (in its role), where it has a closed form.
+    pub fn mean(&self, role: Role) -> f64 {
+        match self {
+            Dist::Fixed { value } => *value,
+            Dist::Normal { mean, .. } => *mean,
+            Dist::LogNormal { mu, sigma } => {
+                let m = (mu + sigma * sigma / 2.0).exp();
+                if role == Role::Rate { m - 1.0 } else { m }
+            }
+            Dist::Uniform { min, max } => (min + max) / 2.0,
+            Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Dist::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => (min + lambda * mode + max) / (lambda + 2.0),
+            Dist::Empirical { values } => values.iter().sum::<f64>() / values.len() as f64,
+            Dist::Bootstrap { .. } => f64::NAN,
+        }
+    }
+}
+
+/// A validated distribution ready to draw.
+#[derive(Debug, Clone)]
+pub(crate) enum Sampler {
+    Fixed(f64),
+    Normal { mean: f64, sd: f64 },
+    LogNormal { mu: f64, sigma: f64, shift: f64 },
+    Uniform { min: f64, width: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+    Pert { min: f64, width: f64, beta: Beta },
+    Empirical(Vec<f64>),
+}
+
+impl Sampler {
+    pub(crate) fn new(d: &Dist, role: Role, what: &str) -> Result<Sampler, ProjectionError> {
+        d.validate(what)?;
+        if d.is_fixed() {
+            let v = match d {
+                Dist::LogNormal { mu, .. } if role == Role::Rate => mu.exp() - 1.0,
+                Dist::LogNormal { mu, .. } => mu.exp(),
+                Dist::Normal { mean, .. } => *mean,
+                Dist::Fixed { value } => *value,
+                Dist::Uniform { min, .. }
+                | Dist::Triangular { min, .. }
+                | Dist::Pert { min, .. } => *min,
+                Dist::Empirical { values } => values[0],
+                Dist::Bootstrap { .. } => unreachable!("validated"),
+            };
+            return Ok(Sampler::Fixed(v));
+        }
+        Ok(match d {
+            Dist::Normal { mean, sd } => Sampler::Normal {
+                mean: *mean,
+                sd: *sd,
+            },
+            Dist::LogNormal { mu, sigma } => Sampler::LogNormal {
+                mu: *mu,
+                sigma: *sigma,
+                shift: if role == Role::Rate { -1.0 } else { 0.0 },
+            },
+            Dist::Uniform { min, max } => Sampler::Uniform {
+                min: *min,
+                width: max - min,
+            },
+            Dist::Triangular { min, mode, max } => Sampler::Triangular {
+                min: *min,
+                mode: *mode,
+                max: *max,
+            },
+            Dist::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => {
+                let w = max - min;
+                let a = 1.0 + lambda * (mode - min) / w;
+                let b = 1.0 + lambda * (max - mode) / w;
+                Sampler::Pert {
+                    min: *min,
+                    width: w,
+                    beta: Beta::new(a, b).map_err(|_| ProjectionError::InvalidParameter {
+                        what: format!("{what}: pert"),
+                        value: lambda.to_owned(),
+                        problem: "gives invalid beta shapes",
+                    })?,
+                }
+            }
+            Dist::Empirical { values } => {
+                let mut v = values.clone();
+                v.sort_by(f64::total_cmp);
+                Sampler::Empirical(v)
+            }
+            Dist::Fixed { .. } | Dist::Bootstrap { .. } => unreachable!("handled above"),
+        })
+    }
+
+    /// One independent draw.
+    #[inline]
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Sampler::Fixed(v) => *v,
+            Sampler::Normal { mean, sd } => mean + sd * std_normal(rng),
+            Sampler::LogNormal { mu, sigma, shift } => shift + (mu + sigma * std_normal(rng)).exp(),
+            Sampler::Uniform { min, width } => min + width * rng.random::<f64>(),
+            Sampler::Triangular { .. } => self.inv_cdf(rng.random::<f64>()),
+            Sampler::Pert { min, width, beta } => {
+                min + width * rand::distr::Distribution::<f64>::sample(beta, rng)
+            }
+            Sampler::Empirical(v) => v[rng.random_range(0..v.len())],
+        }
+    }
+
+    /// Fills `out` with independent draws (`bits` is scratch space).
+    #[inline]
+    pub(crate) fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64], bits: &mut Vec<u64>) {
+        match self {
+            Sampler::Fixed(v) => out.fill(*v),
+            Sampler::Normal { mean, sd } => {
+                fill_std_normal(rng, out, bits);
+                for o in out.iter_mut() {
+                    *o = mean + sd * *o;
+                }
+            }
+            Sampler::LogNormal { mu, sigma, shift } => {
+                fill_std_normal(rng, out, bits);
+                for o in out.iter_mut() {
+                    *o = shift + (mu + sigma * *o).exp();
+                }
+            }
+            _ => {
+                for o in out.iter_mut() {
+                    *o = self.sample(rng);
+                }
+            }
+        }
+    }
+
+    /// The draw whose standard normal score is `z` (the Gaussian copula used for correlated
+    /// inputs): exact for normal and log-normal margins, F⁻¹(Φ(z)) for the others.
+    #[inline]
+    pub(crate) fn at_normal_score(&self, z: f64) -> f64 {
+        match self {
+            Sampler::Fixed(v) => *v,
+            Sampler::Normal { mean, sd } => mean + sd * z,
+            Sampler::LogNormal { mu, sigma, shift } => shift + (mu + sigma * z).exp(),
+            _ => self.inv_cdf(normal_cdf(z)),
+        }
+    }
+
+    /// The quantile function at u ∈ [0, 1).
+    fn inv_cdf(&self, u: f64) -> f64 {
+        match self {
+            Sampler::Fixed(v) => *v,
+            Sampler::Normal { mean, sd } => mean + sd * super::fit::normal_quantile(u),
+            Sampler::LogNormal { mu, sigma, shift } => {
+                shift + (mu + sigma * super::fit::normal_quantile(u)).exp()
+            }
+            Sampler::Uniform { min, width } => min + width * u,
+            Sampler::Triangular { min, mode, max } => {
+                let w = max - min;
+                let c = (mode - min) / w;
+                if u < c {
+                    min + (u * w * (mode - min)).sqrt()
+                } else {
+                    max - ((1.0 - u) * w * (max - mode)).sqrt()
+                }
+            }
+            Sampler::Pert { min, width, beta } => min + width * beta.inverse_cdf(u),
+            Sampler::Empirical(v) => {
+                let i = ((u * v.len() as f64) as usize).min(v.len() - 1);
+                v[i]
+            }
+        }
+    }
+}
+
+/// The 256-layer ziggurat of the standard normal (Marsaglia and Tsang 2000, "The ziggurat
+/// method for generating random variables", J. Stat. Software 5(8); the symmetric ZIGNOR form of
+/// Doornik 2005): layer edges x₀ … x₂₅₆ and the density at them.
+struct Zig {
+    x: [f64; 257],
+    f: [f64; 257],
+}
+
+const ZIG_R: f64 = 3.654_152_885_361_009;
+const ZIG_V: f64 = 0.004_928_673_233_99;
+
+fn zig() -> &'static Zig {
+    static Z: std::sync::OnceLock<Zig> = std::sync::OnceLock::new();
+    Z.get_or_init(|| {
+        let pdf = |x: f64| (-0.5 * x * x).exp();
+        let mut x = [0.0; 257];
+        x[0] = ZIG_V / pdf(ZIG_R);
+        x[1] = ZIG_R;
+        for i in 2..256 {
+            x[i] = (-2.0 * (ZIG_V / x[i - 1] + pdf(x[i - 1])).ln()).sqrt();
+        }
+        x[256] = 0.0;
+        let mut f = [0.0; 257];
+        for i in 0..257 {
+            f[i] = pdf(x[i]);
+        }
+        Zig { x, f }
+    })
+}
+
+/// One ziggurat draw from 64 random bits; `None` when the bits fall outside the layer's
+/// rectangle core (about 1.2 % of draws), which [`zig_slow`] then settles.
+#[inline(always)]
+fn zig_fast(z: &Zig, b: u64) -> (f64, usize, f64, bool) {
+    const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
+    let i = (b & 0xff) as usize;
+    let u = 2.0 * ((b >> 11) as f64 * SCALE) - 1.0;
+    let x = u * z.x[i];
+    (x, i, u, x.abs() < z.x[i + 1])
+}
+
+#[cold]
+fn zig_slow<R: Rng + ?Sized>(rng: &mut R, z: &Zig, mut x: f64, mut i: usize, mut u: f64) -> f64 {
+    loop {
+        if i == 0 {
+            // The tail beyond R (Marsaglia 1964).
+            let mut xt;
+            loop {
+                let a: f64 = rng.random::<f64>();
+                let c: f64 = rng.random::<f64>();
+                xt = -(1.0 - a).ln() / ZIG_R;
+                let y = -(1.0 - c).ln();
+                if 2.0 * y >= xt * xt {
+                    break;
+                }
+            }
+            return if u < 0.0 { -(ZIG_R + xt) } else { ZIG_R + xt };
+        }
+        if z.f[i + 1] + (z.f[i] - z.f[i + 1]) * rng.random::<f64>() < (-0.5 * x * x).exp() {
+            return x;
+        }
+        let (nx, ni, nu, ok) = zig_fast(z, rng.random::<u64>());
+        if ok {
+            return nx;
+        }
+        (x, i, u) = (nx, ni, nu);
+    }
+}
+
+/// Fills `out` with standard normal draws: 64 bits per draw generated in bulk by the stream
+/// (ChaCha8 fills whole blocks at once), one ziggurat step each, the rare rejections settled
+/// from the same stream.
+pub(crate) fn fill_std_normal<R: Rng + ?Sized>(rng: &mut R, out: &mut [f64], bits: &mut Vec<u64>) {
+    let z = zig();
+    bits.resize(out.len(), 0);
+    rng.fill(&mut bits[..]);
+    for (o, &b) in out.iter_mut().zip(bits.iter()) {
+        let (x, i, u, ok) = zig_fast(z, b);
+        *o = if ok { x } else { zig_slow(rng, z, x, i, u) };
+    }
+}
+
+/// A standard normal draw (statrs' ziggurat).
+#[inline]
+pub(crate) fn std_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    rand::distr::Distribution::<f64>::sample(&statrs::distribution::Normal::standard(), rng)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_tables_parse() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct W {
+            a: Dist,
+            b: Dist,
+            c: Dist,
+        }
+        let w: W = toml::from_str(
+            "a = 0.1\nb = 2\nc = { dist = \"pert\", min = 0.0, mode = 0.1, max = 0.3 }",
+        )
+        .unwrap();
+        assert_eq!(w.a, Dist::Fixed { value: 0.1 });
+        assert_eq!(w.b, Dist::Fixed { value: 2.0 });
+        assert_eq!(
+            w.c,
+            Dist::Pert {
+                min: 0.0,
+                mode: 0.1,
+                max: 0.3,
+                lambda: 4.0
+            }
+        );
+        let bad: Result<W, _> =
+            toml::from_str("a = 0.1\nb = 2\nc = { dist = \"normal\", mean = 0.1, sdd = 0.3 }");
+        assert!(bad.unwrap_err().to_string().contains("sdd"));
+    }
+
+    #[test]
+    fn bulk_ziggurat_draws_are_standard_normal() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(1);
+        let n = 1_000_000;
+        let mut v = vec![0.0; n];
+        fill_std_normal(&mut rng, &mut v, &mut vec![]);
+        let m = v.iter().sum::<f64>() / n as f64;
+        let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n as f64;
+        // Mean within 4 SE (1/√n); variance within 4 SE (√(2/n)).
+        assert!(m.abs() < 4.0 / (n as f64).sqrt(), "{m}");
+        assert!((var - 1.0).abs() < 4.0 * (2.0 / n as f64).sqrt(), "{var}");
+        // Kolmogorov–Smirnov distance against Φ: the 0.1 % critical value is 1.95/√n.
+        v.sort_by(f64::total_cmp);
+        let d = v
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| {
+                let c = super::super::fit::normal_cdf(x);
+                (c - k as f64 / n as f64)
+                    .abs()
+                    .max(((k + 1) as f64 / n as f64 - c).abs())
+            })
+            .fold(0.0, f64::max);
+        assert!(d < 1.95 / (n as f64).sqrt(), "KS distance {d}");
+        // Tails beyond R = 3.654 are drawn: P(|Z| > R) ≈ 2.6e-4.
+        let tail = v.iter().filter(|x| x.abs() > ZIG_R).count() as f64 / n as f64;
+        assert!(
+            (tail - 2.58e-4).abs() < 4.0 * (2.58e-4 / n as f64).sqrt(),
+            "{tail}"
+        );
+    }
+
+    #[test]
+    fn triangular_quantile_function_is_exact() {
+        // min 0, mode 1, max 2: F(1) = 0.5, F⁻¹(0.125) = 0.5.
+        let s = Sampler::new(
+            &Dist::Triangular {
+                min: 0.0,
+                mode: 1.0,
+                max: 2.0,
+            },
+            Role::Plain,
+            "t",
+        )
+        .unwrap();
+        assert!((s.inv_cdf(0.5) - 1.0).abs() < 1e-15);
+        assert!((s.inv_cdf(0.125) - 0.5).abs() < 1e-15);
+        assert!((s.inv_cdf(0.875) - 1.5).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,345 @@
+//! Projections: scenario sets, plan projections (with a progress-reporting background job),
+//! Monte Carlo runs of a model, deterministic methods, damped Holt and backtests.
+//!
+//! Results cross the boundary as JSON text; the Python layer (`innodex.projection`) turns them
+//! into pandas frames and plots. Every call that simulates or fits releases the GIL.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+
+use super::plan::PyPlan;
+use super::{ProjectionError, err};
+use crate::projection::backtest::{BacktestConfig, Panel, backtest};
+use crate::projection::methods::{DampedHolt, HoltInit, Method};
+use crate::projection::monte_carlo::{McConfig, McModel, Progress, simulate};
+use crate::scenario::ScenarioSet;
+
+/// Runs `f`, turning a panic into a `ProjectionError` (nothing panics across the boundary).
+fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(msg)) => Err(err::<ProjectionError>(msg)),
+        Err(_) => Err(err::<ProjectionError>(
+            "internal error in the projection (please report it)",
+        )),
+    }
+}
+
+fn config(json: &str) -> Result<McConfig, String> {
+    serde_json::from_str(json).map_err(|e| format!("invalid projection settings: {e}"))
+}
+
+/// A set of named scenarios (TOML).
+#[pyclass(name = "Scenarios", module = "innodex._core")]
+#[derive(Clone)]
+pub(crate) struct PyScenarios {
+    inner: ScenarioSet,
+}
+
+#[pymethods]
+impl PyScenarios {
+    /// The scenarios shipped for the Linyi plan.
+    #[staticmethod]
+    fn linyi() -> Self {
+        PyScenarios {
+            inner: ScenarioSet::linyi(),
+        }
+    }
+
+    /// Parses a scenario file's text.
+    #[staticmethod]
+    fn from_toml(text: &str) -> PyResult<Self> {
+        ScenarioSet::from_toml_str(text)
+            .map(|inner| PyScenarios { inner })
+            .map_err(err::<ProjectionError>)
+    }
+
+    /// Reads a scenario file.
+    #[staticmethod]
+    fn from_file(path: std::path::PathBuf) -> PyResult<Self> {
+        ScenarioSet::from_path(&path)
+            .map(|inner| PyScenarios { inner })
+            .map_err(err::<ProjectionError>)
+    }
+
+    /// Scenario names in file order.
+    fn names(&self) -> Vec<String> {
+        self.inner.names().into_iter().map(String::from).collect()
+    }
+
+    /// The set as TOML.
+    fn to_toml(&self) -> String {
+        self.inner.to_toml_string()
+    }
+
+    /// The set as JSON text.
+    fn to_json(&self) -> String {
+        serde_json::to_string(&self.inner).expect("serialisable")
+    }
+
+    /// Checks every scenario against `plan` (unknown indicators, invalid assumptions).
+    fn validate(&self, plan: &PyPlan) -> PyResult<()> {
+        let horizon = self.inner.horizon(&plan.inner);
+        for s in &self.inner.scenarios {
+            s.validate(&plan.inner, horizon)
+                .map_err(err::<ProjectionError>)?;
+        }
+        Ok(())
+    }
+
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+        let ctor = py.get_type::<PyScenarios>().getattr("from_toml")?.unbind();
+        Ok((ctor, (self.inner.to_toml_string(),)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Scenarios {}: {}>",
+            self.inner.set.id,
+            self.inner.names().join(", ")
+        )
+    }
+}
+
+/// A plan projection running in a background thread: poll `progress()`, `wait()` for it
+/// (the GIL is released while waiting), `cancel()` it, take its `result()`.
+#[pyclass(name = "ProjectionJob", module = "innodex._core")]
+pub(crate) struct PyProjectionJob {
+    progress: Arc<Progress>,
+    scenario: Arc<AtomicUsize>,
+    n_scenarios: usize,
+    rx: Mutex<Option<Receiver<Result<String, String>>>>,
+    outcome: Mutex<Option<Result<String, String>>>,
+}
+
+impl PyProjectionJob {
+    fn poll(&self, timeout: Duration) -> bool {
+        let mut out = self.outcome.lock().expect("not poisoned");
+        if out.is_some() {
+            return true;
+        }
+        let mut rx = self.rx.lock().expect("not poisoned");
+        let Some(r) = rx.as_ref() else { return true };
+        match r.recv_timeout(timeout) {
+            Ok(v) => {
+                *out = Some(v);
+                *rx = None;
+                true
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => {
+                *out = Some(Err("the projection stopped unexpectedly".into()));
+                *rx = None;
+                true
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl PyProjectionJob {
+    /// (chunks done, chunks in this scenario's run, scenario index, number of scenarios).
+    fn progress(&self) -> (usize, usize, usize, usize) {
+        (
+            self.progress.done(),
+            self.progress.total(),
+            self.scenario.load(Ordering::Relaxed),
+            self.n_scenarios,
+        )
+    }
+
+    /// Waits up to `timeout` seconds; True when finished.
+    #[pyo3(signature = (timeout = 0.1))]
+    fn wait(&self, py: Python<'_>, timeout: f64) -> bool {
+        let d = Duration::from_secs_f64(timeout.clamp(0.0, 3600.0));
+        py.detach(|| self.poll(d))
+    }
+
+    /// Asks the run to stop; `result()` then raises.
+    fn cancel(&self) {
+        self.progress.cancel();
+    }
+
+    /// Waits for the end and returns the projection as JSON text (raises on error).
+    fn result(&self, py: Python<'_>) -> PyResult<String> {
+        while !py.detach(|| self.poll(Duration::from_millis(200))) {
+            py.check_signals()?;
+        }
+        match self.outcome.lock().expect("not poisoned").as_ref() {
+            Some(Ok(s)) => Ok(s.clone()),
+            Some(Err(e)) => Err(err::<ProjectionError>(e)),
+            None => Err(err::<ProjectionError>("no result")),
+        }
+    }
+}
+
+/// Starts projecting `plan` under `scenarios` (all, or the `only` names) in a background
+/// thread. `config_json` holds the [`McConfig`] fields (n_paths, seed, quantiles, …).
+#[pyfunction]
+#[pyo3(signature = (plan, scenarios, config_json, only = None))]
+fn start_projection(
+    plan: &PyPlan,
+    scenarios: &PyScenarios,
+    config_json: &str,
+    only: Option<Vec<String>>,
+) -> PyResult<PyProjectionJob> {
+    let cfg = config(config_json).map_err(err::<ProjectionError>)?;
+    let set = match only {
+        Some(names) => scenarios
+            .inner
+            .select(&names.iter().map(String::as_str).collect::<Vec<_>>())
+            .map_err(err::<ProjectionError>)?,
+        None => scenarios.inner.clone(),
+    };
+    let plan = plan.inner.clone();
+    // Check everything that can be checked before starting, so errors raise here.
+    if cfg.n_paths == 0 {
+        return Err(err::<ProjectionError>(
+            crate::projection::ProjectionError::ZeroPaths,
+        ));
+    }
+    let horizon = set.horizon(&plan);
+    for s in &set.scenarios {
+        s.validate(&plan, horizon).map_err(err::<ProjectionError>)?;
+    }
+    let progress = Arc::new(Progress::default());
+    let scenario = Arc::new(AtomicUsize::new(0));
+    let n_scenarios = set.scenarios.len();
+    let (tx, rx) = channel();
+    let (p2, s2) = (progress.clone(), scenario.clone());
+    std::thread::Builder::new()
+        .name("innodex-projection".into())
+        .spawn(move || {
+            let out = catch_unwind(AssertUnwindSafe(|| {
+                set.project_with_progress(&plan, &cfg, &p2, |i| s2.store(i, Ordering::Relaxed))
+                    .map(|p| serde_json::to_string(&p).expect("serialisable"))
+                    .map_err(|e| e.to_string())
+            }))
+            .unwrap_or_else(|_| Err("internal error in the projection (please report it)".into()));
+            let _ = tx.send(out);
+        })
+        .map_err(err::<ProjectionError>)?;
+    Ok(PyProjectionJob {
+        progress,
+        scenario,
+        n_scenarios,
+        rx: Mutex::new(Some(rx)),
+        outcome: Mutex::new(None),
+    })
+}
+
+/// Runs a Monte Carlo model given as JSON ([`McModel`]) with settings ([`McConfig`]); returns
+/// the result as JSON.
+#[pyfunction]
+fn simulate_model(py: Python<'_>, model_json: &str, config_json: &str) -> PyResult<String> {
+    let model: McModel = serde_json::from_str(model_json)
+        .map_err(|e| err::<ProjectionError>(format!("invalid model: {e}")))?;
+    let cfg = config(config_json).map_err(err::<ProjectionError>)?;
+    py.detach(|| {
+        guarded(|| {
+            simulate(&model, &cfg)
+                .map(|r| serde_json::to_string(&r).expect("serialisable"))
+                .map_err(|e| e.to_string())
+        })
+    })
+}
+
+/// Projects a series with a method given as JSON ([`Method`], e.g. `{"method": "log_linear"}`);
+/// returns the forecast as JSON.
+#[pyfunction]
+#[pyo3(signature = (method_json, years, values, horizon, level = 0.9))]
+fn forecast(
+    py: Python<'_>,
+    method_json: &str,
+    years: Vec<i32>,
+    values: Vec<f64>,
+    horizon: i32,
+    level: f64,
+) -> PyResult<String> {
+    let m: Method = serde_json::from_str(method_json)
+        .map_err(|e| err::<ProjectionError>(format!("invalid method: {e}")))?;
+    py.detach(|| {
+        guarded(|| {
+            m.forecast(&years, &values, horizon, level)
+                .map(|f| serde_json::to_string(&f).expect("serialisable"))
+                .map_err(|e| e.to_string())
+        })
+    })
+}
+
+/// Damped Holt: fits (or uses) α, β, φ on `values`, with the heuristic initial state or the
+/// given one, and forecasts `steps` ahead. Returns JSON: the model, `point` and `sd`.
+#[pyfunction]
+#[pyo3(signature = (values, steps, alpha = None, beta = None, phi = None, initial_level = None, initial_trend = None))]
+#[allow(clippy::too_many_arguments)]
+fn damped_holt(
+    py: Python<'_>,
+    values: Vec<f64>,
+    steps: usize,
+    alpha: Option<f64>,
+    beta: Option<f64>,
+    phi: Option<f64>,
+    initial_level: Option<f64>,
+    initial_trend: Option<f64>,
+) -> PyResult<String> {
+    let init = match (initial_level, initial_trend) {
+        (Some(level), Some(trend)) => HoltInit::Known { level, trend },
+        (None, None) => HoltInit::Heuristic,
+        _ => {
+            return Err(err::<ProjectionError>(
+                "give both initial_level and initial_trend, or neither",
+            ));
+        }
+    };
+    py.detach(|| {
+        guarded(|| {
+            let m = DampedHolt::fit(&values, alpha, beta, phi, init).map_err(|e| e.to_string())?;
+            let (point, sd) = m.forecast(steps);
+            Ok(serde_json::json!({ "model": m, "point": point, "sd": sd }).to_string())
+        })
+    })
+}
+
+/// Backtests methods on a long-format CSV panel (the shipped provincial R&D data when
+/// `csv_text` is None). `config_json` holds [`BacktestConfig`] fields. Returns JSON.
+#[pyfunction]
+#[pyo3(signature = (config_json, column = "rd_expenditure_100m_yuan", csv_text = None, unit_col = "region_en", year_col = "year"))]
+fn run_backtest(
+    py: Python<'_>,
+    config_json: &str,
+    column: &str,
+    csv_text: Option<String>,
+    unit_col: &str,
+    year_col: &str,
+) -> PyResult<String> {
+    let cfg: BacktestConfig = serde_json::from_str(config_json)
+        .map_err(|e| err::<ProjectionError>(format!("invalid backtest settings: {e}")))?;
+    let text =
+        csv_text.unwrap_or_else(|| crate::projection::backtest::CHINA_PROVINCE_RD_CSV.into());
+    py.detach(|| {
+        guarded(|| {
+            let panel = Panel::from_csv_str(&text, unit_col, year_col, column)
+                .map_err(|e| e.to_string())?;
+            backtest(&panel, &cfg)
+                .map(|r| serde_json::to_string(&r).expect("serialisable"))
+                .map_err(|e| e.to_string())
+        })
+    })
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyScenarios>()?;
+    m.add_class::<PyProjectionJob>()?;
+    m.add_function(wrap_pyfunction!(start_projection, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate_model, m)?)?;
+    m.add_function(wrap_pyfunction!(forecast, m)?)?;
+    m.add_function(wrap_pyfunction!(damped_holt, m)?)?;
+    m.add_function(wrap_pyfunction!(run_backtest, m)?)?;
+    Ok(())
+}

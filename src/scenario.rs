@@ -1,0 +1,1067 @@
+//! Scenarios: named sets of assumptions about how each indicator moves, and the projection of
+//! a plan under each scenario of a set.
+//!
+//! # File format
+//!
+//! ```toml
+//! [set]
+//! id = "linyi-2021-2025"
+//! horizon = 2025                       # last year projected (default: the plan's final year)
+//! description = "Illustrative assumptions, not forecasts."
+//!
+//! [[scenarios]]
+//! name = "baseline"
+//! description = "Growth as in recent years."
+//!
+//! [scenarios.indicators.hte_count]     # one table per indicator projected
+//! method = "compound"                  # see below
+//! rate = { dist = "normal", mean = 0.14, sd = 0.03 }
+//! per_path = false                     # draw the rate every year (false) or once per path (true)
+//! shock = { dist = "normal", mean = 0.0, sd = 0.02 }   # optional, added every year
+//! start = { year = 2020, value = 750, note = "why this value" }   # optional
+//! note = "assumption: …"               # shown in every report
+//!
+//! [[scenarios.correlations]]
+//! between = ["rd_expenditure", "gdp"]
+//! rho = 0.5
+//! ```
+//!
+//! | `method` | fields | moves |
+//! |---|---|---|
+//! | `compound` | `rate`, `per_path`, `shock` | v · (1 + rate + shock) |
+//! | `increment` | `increment`, `per_path`, `shock` | v + increment + shock |
+//! | `logistic` | `rate`, `ceiling` (100 for shares), `per_path`, `shock` | logit(v/K) + rate + shock |
+//! | `log_linear`, `linear` | `fit` = [first, last] year, `simulate` (true) | fitted trend ([`crate::projection::methods`]) |
+//! | `logistic_trend` | `ceiling`, `fit`, `simulate` | fitted trend on the logit |
+//! | `damped_holt` | `alpha`, `beta`, `phi` (fitted when absent), `fit`, `simulate` | damped Holt |
+//! | `hold` | | stays at its last observed value |
+//!
+//! `rate`, `increment` and `shock` are distributions ([`crate::projection::dist`]): a number,
+//! or a table such as `{ dist = "triangular", min = 0.05, mode = 0.1, max = 0.15 }`, or
+//! `{ dist = "bootstrap", from = 2015, to = 2020 }` to resample the indicator's own yearly
+//! changes (growth rates for `compound`, differences for `increment`, logit differences for
+//! `logistic`). Fitted methods start from the last observation in their `fit` window and, with
+//! `simulate = true`, draw from their predictive distribution in the Monte Carlo run.
+//!
+//! An indicator is projected from `start` if given (its value is labelled an **assumption**
+//! wherever it is reported), otherwise from its last observation. A ratio indicator of the plan
+//! (such as R&D / GDP) whose numerator and denominator are both projected is derived path by
+//! path. A target's reference series that the scenario does not project is held at its last
+//! observed value, and the report says so. Unknown keys are errors.
+//!
+//! Every scenario of a set is run with the same seed (common random numbers), so differences
+//! between scenarios come from the assumptions, not from the draws.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::indicator::{Indicator, IndicatorKind};
+use crate::plan::Plan;
+use crate::projection::ProjectionError;
+use crate::projection::dist::Dist;
+use crate::projection::fit::OlsLine;
+use crate::projection::methods::{DampedHolt, HoltInit, logit};
+use crate::projection::monte_carlo::{
+    Channel, ChannelKind, Correlation, McConfig, McModel, McResult, McTarget, Process, Progress,
+    TrendScale, simulate_with_progress,
+};
+
+/// The scenario file shipped for the Linyi plan (`scenarios/linyi.toml`).
+pub const LINYI_SCENARIOS_TOML: &str = include_str!("../scenarios/linyi.toml");
+
+/// Why a scenario cannot be read or run.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario file `{path}`: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Malformed TOML, a wrong type or an unknown key.
+    #[error("invalid scenario file{}: {message}", origin.as_deref().map(|o| format!(" `{o}`")).unwrap_or_default())]
+    Parse {
+        /// File name, when read from a file.
+        origin: Option<String>,
+        /// The parser's message.
+        message: String,
+    },
+    /// A scenario naming an indicator the plan does not have.
+    #[error("scenario `{scenario}` names unknown indicator `{indicator}`")]
+    UnknownIndicator {
+        /// Scenario name.
+        scenario: String,
+        /// The unknown id.
+        indicator: String,
+    },
+    /// No scenario of this name in the set.
+    #[error("no scenario `{0}` in the set")]
+    UnknownScenario(String),
+    /// An assumption that does not hang together.
+    #[error("scenario `{scenario}`, indicator `{indicator}`: {problem}")]
+    Invalid {
+        /// Scenario name.
+        scenario: String,
+        /// Indicator id.
+        indicator: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Two scenarios with one name, or an empty set.
+    #[error("{0}")]
+    Set(String),
+    /// The projection itself failed.
+    #[error("scenario `{scenario}`: {source}")]
+    Projection {
+        /// Scenario name.
+        scenario: String,
+        /// The error.
+        source: ProjectionError,
+    },
+}
+
+/// How an indicator moves in a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssumptionMethod {
+    /// Compound growth.
+    Compound,
+    /// Yearly increment.
+    Increment,
+    /// Logistic steps toward a ceiling.
+    Logistic,
+    /// Fitted log-linear trend.
+    LogLinear,
+    /// Fitted linear trend.
+    Linear,
+    /// Fitted logistic trend.
+    LogisticTrend,
+    /// Fitted damped Holt.
+    DampedHolt,
+    /// Held at the last observation.
+    Hold,
+}
+
+impl AssumptionMethod {
+    fn name(self) -> &'static str {
+        match self {
+            AssumptionMethod::Compound => "compound",
+            AssumptionMethod::Increment => "increment",
+            AssumptionMethod::Logistic => "logistic",
+            AssumptionMethod::LogLinear => "log_linear",
+            AssumptionMethod::Linear => "linear",
+            AssumptionMethod::LogisticTrend => "logistic_trend",
+            AssumptionMethod::DampedHolt => "damped_holt",
+            AssumptionMethod::Hold => "hold",
+        }
+    }
+}
+
+/// An assumed starting value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Start {
+    /// Year.
+    pub year: i32,
+    /// Value.
+    pub value: f64,
+    /// Why this value.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// The assumption about one indicator (a flat table; see the module docs for which fields each
+/// method takes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assumption {
+    /// The method.
+    pub method: AssumptionMethod,
+    /// Growth rate (`compound`) or logit slope (`logistic`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Dist>,
+    /// Yearly change (`increment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub increment: Option<Dist>,
+    /// Draw the rate once per path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_path: Option<bool>,
+    /// A yearly shock added to the rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shock: Option<Dist>,
+    /// Ceiling of logistic methods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceiling: Option<f64>,
+    /// Window of years a fitted method uses, [first, last].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<[i32; 2]>,
+    /// Whether a fitted method draws from its predictive distribution (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulate: Option<bool>,
+    /// Damped Holt α.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// Damped Holt β.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta: Option<f64>,
+    /// Damped Holt φ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phi: Option<f64>,
+    /// Assumed starting value (otherwise the last observation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Start>,
+    /// Why this assumption (shown in reports).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+impl Assumption {
+    /// A compound-growth assumption with the rate drawn every year.
+    pub fn compound(rate: Dist) -> Assumption {
+        Assumption {
+            method: AssumptionMethod::Compound,
+            rate: Some(rate),
+            increment: None,
+            per_path: None,
+            shock: None,
+            ceiling: None,
+            fit: None,
+            simulate: None,
+            alpha: None,
+            beta: None,
+            phi: None,
+            start: None,
+            note: String::new(),
+        }
+    }
+}
+
+/// A correlation between two indicators' draws.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationSpec {
+    /// The two indicators.
+    pub between: [String; 2],
+    /// Correlation of their normal scores.
+    pub rho: f64,
+}
+
+/// One named scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name (`baseline`, `slow`, `fast`…).
+    pub name: String,
+    /// What it assumes, in words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// One assumption per projected indicator.
+    #[serde(default)]
+    pub indicators: BTreeMap<String, Assumption>,
+    /// Correlations between indicators' draws.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlations: Vec<CorrelationSpec>,
+}
+
+/// The `[set]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SetMeta {
+    /// Id.
+    #[serde(default)]
+    pub id: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Last year projected; the plan's final year when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<i32>,
+}
+
+/// A set of scenarios.
+///
+/// ```
+/// use innodex::plan::Plan;
+/// use innodex::projection::monte_carlo::McConfig;
+/// use innodex::scenario::ScenarioSet;
+/// let set = ScenarioSet::linyi();
+/// assert_eq!(set.names(), vec!["baseline", "slow", "fast"]);
+/// let cfg = McConfig { n_paths: 2000, seed: 1, ..McConfig::default() };
+/// let p = set.project(&Plan::linyi(), &cfg).unwrap();
+/// let base = p.scenario("baseline").unwrap();
+/// let hte = base.result.target("hte_count").unwrap();
+/// assert!(hte.probability.unwrap() > 0.0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSet {
+    /// Metadata.
+    #[serde(default)]
+    pub set: SetMeta,
+    /// The scenarios.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One line describing an assumption, as reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssumptionNote {
+    /// Indicator id.
+    pub indicator: String,
+    /// The assumption in words, with the provenance of the starting value.
+    pub text: String,
+}
+
+/// The projection of a plan under one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioProjection {
+    /// Scenario name.
+    pub name: String,
+    /// Scenario description.
+    pub description: String,
+    /// Every assumption made, in words (including derived ratios and held references).
+    pub assumptions: Vec<AssumptionNote>,
+    /// The Monte Carlo result.
+    pub result: McResult,
+}
+
+/// The projection of a plan under every scenario of a set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanProjection {
+    /// Plan id.
+    pub plan: String,
+    /// Scenario set id.
+    pub set: String,
+    /// Set description.
+    pub description: String,
+    /// Horizon.
+    pub horizon: i32,
+    /// Paths per scenario.
+    pub n_paths: usize,
+    /// Seed (shared by all scenarios).
+    pub seed: u64,
+    /// One projection per scenario, in file order.
+    pub scenarios: Vec<ScenarioProjection>,
+}
+
+impl PlanProjection {
+    /// One scenario's projection by name.
+    pub fn scenario(&self, name: &str) -> Option<&ScenarioProjection> {
+        self.scenarios.iter().find(|s| s.name == name)
+    }
+}
+
+fn dist_text(d: &Dist) -> String {
+    match d {
+        Dist::Fixed { value } => format!("{value}"),
+        Dist::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
+        Dist::LogNormal { mu, sigma } => format!("lognormal(mu {mu}, sigma {sigma})"),
+        Dist::Uniform { min, max } => format!("uniform({min}, {max})"),
+        Dist::Triangular { min, mode, max } => format!("triangular({min}, {mode}, {max})"),
+        Dist::Pert {
+            min,
+            mode,
+            max,
+            lambda,
+        } => format!("pert({min}, {mode}, {max}, λ {lambda})"),
+        Dist::Empirical { values } => format!("one of {values:?}"),
+        Dist::Bootstrap { from, to } => format!(
+            "bootstrap of history{}",
+            match (from, to) {
+                (None, None) => String::new(),
+                _ => format!(
+                    " {}–{}",
+                    from.map(|y| y.to_string()).unwrap_or_default(),
+                    to.map(|y| y.to_string()).unwrap_or_default()
+                ),
+            }
+        ),
+    }
+}
+
+impl ScenarioSet {
+    /// The scenario set shipped for the Linyi plan (`scenarios/linyi.toml`).
+    pub fn linyi() -> ScenarioSet {
+        ScenarioSet::from_toml_str(LINYI_SCENARIOS_TOML)
+            .expect("the shipped scenarios parse (tested)")
+    }
+
+    /// Parses a scenario set.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Parse`] (with line and column) for malformed TOML, wrong types or
+    /// unknown keys; [`ScenarioError::Set`] for an empty set or duplicate names.
+    pub fn from_toml_str(text: &str) -> Result<ScenarioSet, ScenarioError> {
+        Self::parse(text, None)
+    }
+
+    /// Reads a scenario file.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Io`], otherwise as [`ScenarioSet::from_toml_str`].
+    pub fn from_path(path: impl AsRef<Path>) -> Result<ScenarioSet, ScenarioError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, Some(path.display().to_string()))
+    }
+
+    fn parse(text: &str, origin: Option<String>) -> Result<ScenarioSet, ScenarioError> {
+        let set: ScenarioSet = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            origin,
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        if set.scenarios.is_empty() {
+            return Err(ScenarioError::Set(
+                "a scenario set needs at least one scenario".into(),
+            ));
+        }
+        let mut names: Vec<&str> = set.scenarios.iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(ScenarioError::Set(format!(
+                "duplicate scenario name `{}`",
+                w[0]
+            )));
+        }
+        Ok(set)
+    }
+
+    /// The set as TOML (round-trips through [`ScenarioSet::from_toml_str`]).
+    pub fn to_toml_string(&self) -> String {
+        toml::to_string(self).expect("a scenario set serialises")
+    }
+
+    /// Scenario names in file order.
+    pub fn names(&self) -> Vec<&str> {
+        self.scenarios.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    /// Keeps only the named scenarios (in the given order).
+    ///
+    /// # Errors
+    /// [`ScenarioError::UnknownScenario`].
+    pub fn select(&self, names: &[&str]) -> Result<ScenarioSet, ScenarioError> {
+        let scenarios = names
+            .iter()
+            .map(|n| {
+                self.scenarios
+                    .iter()
+                    .find(|s| s.name == *n)
+                    .cloned()
+                    .ok_or_else(|| ScenarioError::UnknownScenario(n.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ScenarioSet {
+            set: self.set.clone(),
+            scenarios,
+        })
+    }
+
+    /// The horizon for `plan`: the set's, or the plan's final year.
+    pub fn horizon(&self, plan: &Plan) -> i32 {
+        self.set.horizon.unwrap_or(plan.meta().period[1])
+    }
+
+    /// Projects `plan` under every scenario.
+    ///
+    /// # Errors
+    /// Any [`ScenarioError`]: unknown indicators, invalid assumptions, projection errors
+    /// (zero paths, negative spreads, a horizon before a starting year…).
+    pub fn project(&self, plan: &Plan, cfg: &McConfig) -> Result<PlanProjection, ScenarioError> {
+        self.project_with_progress(plan, cfg, &Progress::default(), |_| {})
+    }
+
+    /// [`ScenarioSet::project`] with progress reporting and cancellation; `on_scenario` is
+    /// called with each scenario's index before it runs (progress counters restart per
+    /// scenario).
+    ///
+    /// # Errors
+    /// As [`ScenarioSet::project`], or a cancelled run.
+    pub fn project_with_progress(
+        &self,
+        plan: &Plan,
+        cfg: &McConfig,
+        progress: &Progress,
+        mut on_scenario: impl FnMut(usize),
+    ) -> Result<PlanProjection, ScenarioError> {
+        let horizon = self.horizon(plan);
+        // Check every scenario before running any.
+        let models = self
+            .scenarios
+            .iter()
+            .map(|s| s.to_model(plan, horizon))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut scenarios = vec![];
+        for (i, (s, (model, assumptions))) in self.scenarios.iter().zip(models).enumerate() {
+            progress.reset();
+            on_scenario(i);
+            let mut result = simulate_with_progress(&model, cfg, progress).map_err(|source| {
+                ScenarioError::Projection {
+                    scenario: s.name.clone(),
+                    source,
+                }
+            })?;
+            for t in &mut result.targets {
+                if let Some(why) = &mut t.not_projected
+                    && why.ends_with("is not projected")
+                {
+                    *why = format!(
+                        "scenario `{}` makes no assumption for `{}`",
+                        s.name, t.indicator
+                    );
+                }
+            }
+            scenarios.push(ScenarioProjection {
+                name: s.name.clone(),
+                description: s.description.clone(),
+                assumptions,
+                result,
+            });
+        }
+        Ok(PlanProjection {
+            plan: plan.meta().id.clone(),
+            set: self.set.id.clone(),
+            description: self.set.description.clone(),
+            horizon,
+            n_paths: cfg.n_paths,
+            seed: cfg.seed,
+            scenarios,
+        })
+    }
+}
+
+fn bounds(ind: &Indicator) -> (f64, f64) {
+    ind.kind.bounds()
+}
+
+impl Scenario {
+    /// Checks the scenario against a plan without running it.
+    ///
+    /// # Errors
+    /// As [`Scenario::to_model`].
+    pub fn validate(&self, plan: &Plan, horizon: i32) -> Result<(), ScenarioError> {
+        self.to_model(plan, horizon).map(|_| ())
+    }
+
+    /// The simulation model of `plan` under this scenario, and the assumptions in words.
+    ///
+    /// # Errors
+    /// [`ScenarioError::UnknownIndicator`], [`ScenarioError::Invalid`] (a field the method
+    /// does not take, a missing rate, no observation to start from, too short a history for a
+    /// fit or a bootstrap), [`ScenarioError::Projection`] (negative spreads, a horizon before the
+    /// start, …).
+    pub fn to_model(
+        &self,
+        plan: &Plan,
+        horizon: i32,
+    ) -> Result<(McModel, Vec<AssumptionNote>), ScenarioError> {
+        let sname = &self.name;
+        let proj = |source: ProjectionError| ScenarioError::Projection {
+            scenario: sname.clone(),
+            source,
+        };
+        let mut channels = vec![];
+        let mut notes = vec![];
+        for (id, a) in &self.indicators {
+            let ind = plan
+                .indicator(id)
+                .ok_or_else(|| ScenarioError::UnknownIndicator {
+                    scenario: sname.clone(),
+                    indicator: id.clone(),
+                })?;
+            let (channel, text) = self.channel(plan, ind, a, horizon).map_err(|e| match e {
+                Err(problem) => ScenarioError::Invalid {
+                    scenario: sname.clone(),
+                    indicator: id.clone(),
+                    problem,
+                },
+                Ok(p) => proj(p),
+            })?;
+            channels.push(channel);
+            notes.push(AssumptionNote {
+                indicator: id.clone(),
+                text,
+            });
+        }
+        let projected = |id: &str, ch: &[Channel]| ch.iter().any(|c| c.id == id);
+        // Ratios whose parts are projected.
+        for ind in plan.indicators() {
+            if ind.kind != IndicatorKind::Ratio || projected(&ind.id, &channels) {
+                continue;
+            }
+            let (Some(num), Some(den)) = (&ind.numerator, &ind.denominator) else {
+                continue;
+            };
+            if projected(num, &channels) && projected(den, &channels) {
+                let scale = ind.scale.unwrap_or(1.0);
+                channels.push(Channel {
+                    id: ind.id.clone(),
+                    known: observed(plan, &ind.id),
+                    kind: ChannelKind::Ratio {
+                        numerator: num.clone(),
+                        denominator: den.clone(),
+                        scale,
+                    },
+                    bounds: (0.0, f64::INFINITY),
+                });
+                notes.push(AssumptionNote {
+                    indicator: ind.id.clone(),
+                    text: format!("derived path by path: `{num}` / `{den}` × {scale}"),
+                });
+            }
+        }
+        // References of targets on projected indicators, held at their last value.
+        for t in plan.targets() {
+            let Some(r) = t.reference() else { continue };
+            if !projected(&t.indicator, &channels) || projected(r, &channels) {
+                continue;
+            }
+            let obs = observed(plan, r);
+            if let Some(&(y, v)) = obs.last() {
+                let mut known = obs.clone();
+                known.extend((y + 1..=horizon).map(|yy| (yy, v)));
+                let ind = plan.indicator(r).expect("validated plan");
+                channels.push(Channel {
+                    id: r.to_string(),
+                    known,
+                    kind: ChannelKind::Known,
+                    bounds: bounds(ind),
+                });
+                notes.push(AssumptionNote {
+                    indicator: r.to_string(),
+                    text: format!("assumption: held at its last observed value, {v} in {y}"),
+                });
+            }
+        }
+        let plan_base = plan.base_year();
+        let targets = plan
+            .targets()
+            .iter()
+            .map(|t| {
+                McTarget::from_target(
+                    t,
+                    plan.indicator(&t.indicator).expect("validated"),
+                    plan_base,
+                )
+            })
+            .collect();
+        let mut correlations = vec![];
+        for c in &self.correlations {
+            for id in &c.between {
+                if !projected(id, &channels) {
+                    return Err(if plan.indicator(id).is_none() {
+                        ScenarioError::UnknownIndicator {
+                            scenario: sname.clone(),
+                            indicator: id.clone(),
+                        }
+                    } else {
+                        ScenarioError::Invalid {
+                            scenario: sname.clone(),
+                            indicator: id.clone(),
+                            problem:
+                                "a correlation names an indicator the scenario does not project"
+                                    .into(),
+                        }
+                    });
+                }
+            }
+            correlations.push(Correlation {
+                a: c.between[0].clone(),
+                b: c.between[1].clone(),
+                rho: c.rho,
+            });
+        }
+        if !channels
+            .iter()
+            .any(|c| matches!(c.kind, ChannelKind::Simulated { .. }))
+        {
+            return Err(ScenarioError::Set(format!(
+                "scenario `{sname}` projects no indicator"
+            )));
+        }
+        Ok((
+            McModel {
+                horizon,
+                channels,
+                targets,
+                correlations,
+            },
+            notes,
+        ))
+    }
+
+    /// One channel; `Err(Err(text))` for an invalid assumption, `Err(Ok(e))` for a projection
+    /// error.
+    #[allow(clippy::type_complexity)]
+    fn channel(
+        &self,
+        plan: &Plan,
+        ind: &Indicator,
+        a: &Assumption,
+        horizon: i32,
+    ) -> Result<(Channel, String), Result<ProjectionError, String>> {
+        use AssumptionMethod as M;
+        let m = a.method;
+        let allowed: &[&str] = match m {
+            M::Compound => &["rate", "per_path", "shock", "start"],
+            M::Increment => &["increment", "per_path", "shock", "start"],
+            M::Logistic => &["rate", "per_path", "shock", "start", "ceiling"],
+            M::LogLinear | M::Linear => &["fit", "simulate"],
+            M::LogisticTrend => &["fit", "simulate", "ceiling"],
+            M::DampedHolt => &["fit", "simulate", "alpha", "beta", "phi"],
+            M::Hold => &[],
+        };
+        let present = [
+            ("rate", a.rate.is_some()),
+            ("increment", a.increment.is_some()),
+            ("per_path", a.per_path.is_some()),
+            ("shock", a.shock.is_some()),
+            ("ceiling", a.ceiling.is_some()),
+            ("fit", a.fit.is_some()),
+            ("simulate", a.simulate.is_some()),
+            ("alpha", a.alpha.is_some()),
+            ("beta", a.beta.is_some()),
+            ("phi", a.phi.is_some()),
+            ("start", a.start.is_some()),
+        ];
+        for (f, p) in present {
+            if p && !allowed.contains(&f) {
+                return Err(Err(format!(
+                    "method `{}` does not take the field `{f}`",
+                    m.name()
+                )));
+            }
+        }
+        let obs = observed(plan, &ind.id);
+        let series = plan.series(&ind.id);
+        let prov_of = |year: i32| {
+            series
+                .and_then(|s| s.point_at(year))
+                .map(|p| p.provenance.describe())
+                .unwrap_or_default()
+        };
+        let note = if a.note.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", a.note)
+        };
+        let ceiling = || -> Result<f64, String> {
+            match (a.ceiling, ind.kind) {
+                (Some(k), _) => Ok(k),
+                (None, IndicatorKind::Share) => Ok(100.0),
+                _ => Err(
+                    "a logistic method needs a `ceiling` (100 is implied only for shares)".into(),
+                ),
+            }
+        };
+        let (lo, hi) = bounds(ind);
+        if m == M::Hold {
+            let Some(&(y, v)) = obs.last() else {
+                return Err(Err("`hold` needs an observation".into()));
+            };
+            if horizon < y {
+                return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
+                    indicator: ind.id.clone(),
+                    horizon,
+                    last: y,
+                }));
+            }
+            let mut known = obs.clone();
+            known.extend((y + 1..=horizon).map(|yy| (yy, v)));
+            return Ok((
+                Channel {
+                    id: ind.id.clone(),
+                    known,
+                    kind: ChannelKind::Known,
+                    bounds: (lo, hi),
+                },
+                format!(
+                    "assumption: held at {v} (its {y} value, {}){note}",
+                    prov_of(y)
+                ),
+            ));
+        }
+        let last_obs = obs.last().copied();
+        if let Some((y, _)) = last_obs
+            && horizon < y
+        {
+            return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
+                indicator: ind.id.clone(),
+                horizon,
+                last: y,
+            }));
+        }
+        match m {
+            M::Compound | M::Increment | M::Logistic => {
+                let (start_year, start_value, start_text) = match &a.start {
+                    Some(s) => {
+                        if let Some((y, _)) = last_obs.filter(|(y, _)| *y > s.year) {
+                            return Err(Err(format!(
+                                "`start` year {} is before the last observation ({y}); start from {y} or later",
+                                s.year
+                            )));
+                        }
+                        let why = if s.note.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", s.note)
+                        };
+                        (s.year, s.value, format!("assumed (scenario){why}"))
+                    }
+                    None => match last_obs {
+                        Some((y, v)) => (y, v, prov_of(y)),
+                        None => return Err(Err(
+                            "no observation to start from: give `start = { year = …, value = … }`"
+                                .into(),
+                        )),
+                    },
+                };
+                if !(start_value.is_finite() && start_value >= lo && start_value <= hi) {
+                    return Err(Err(format!(
+                        "start value {start_value} is outside [{lo}, {hi}]"
+                    )));
+                }
+                if start_year > horizon {
+                    return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
+                        indicator: ind.id.clone(),
+                        horizon,
+                        last: start_year,
+                    }));
+                }
+                let per_path = a.per_path.unwrap_or(false);
+                let (field, d) = match m {
+                    M::Increment => ("increment", a.increment.clone()),
+                    _ => ("rate", a.rate.clone()),
+                };
+                let d = d.ok_or_else(|| Err(format!("method `{}` needs `{field}`", m.name())))?;
+                let k = if m == M::Logistic {
+                    Some(ceiling().map_err(Err)?)
+                } else {
+                    None
+                };
+                let d = self.resolve_bootstrap(d, plan, ind, m, k)?;
+                let shock = match &a.shock {
+                    Some(s) => Some(self.resolve_bootstrap(s.clone(), plan, ind, m, k)?),
+                    None => None,
+                };
+                let draw = if d.is_fixed() {
+                    "fixed"
+                } else if per_path {
+                    "drawn once per path"
+                } else {
+                    "drawn every year"
+                };
+                let shock_text = shock
+                    .as_ref()
+                    .map(|s| format!(" + yearly shock {}", dist_text(s)))
+                    .unwrap_or_default();
+                let process = match m {
+                    M::Compound => Process::Growth {
+                        rate: d.clone(),
+                        per_path,
+                        shock,
+                    },
+                    M::Increment => Process::Increment {
+                        step: d.clone(),
+                        per_path,
+                        shock,
+                    },
+                    _ => Process::Logistic {
+                        rate: d.clone(),
+                        per_path,
+                        shock,
+                        ceiling: k.expect("logistic"),
+                    },
+                };
+                let what = match m {
+                    M::Compound => "compound growth, rate".to_string(),
+                    M::Increment => "yearly increment".to_string(),
+                    _ => format!("logistic toward {}, logit slope", k.expect("logistic")),
+                };
+                let mut known: Vec<(i32, f64)> = obs
+                    .iter()
+                    .copied()
+                    .filter(|(y, _)| *y < start_year)
+                    .collect();
+                known.push((start_year, start_value));
+                Ok((
+                    Channel {
+                        id: ind.id.clone(),
+                        known,
+                        kind: ChannelKind::Simulated {
+                            start_year,
+                            start_value,
+                            process,
+                        },
+                        bounds: (lo, hi),
+                    },
+                    format!(
+                        "assumption: {what} {} ({draw}){shock_text}; from {start_value} in {start_year} ({start_text}){note}",
+                        dist_text(&d)
+                    ),
+                ))
+            }
+            _ => {
+                let window: Vec<(i32, f64)> = obs
+                    .iter()
+                    .copied()
+                    .filter(|(y, _)| a.fit.is_none_or(|[f, t]| *y >= f && *y <= t))
+                    .collect();
+                let Some(&(y_last, v_last)) = window.last() else {
+                    return Err(Err("no observation in the fit window".into()));
+                };
+                if y_last > horizon {
+                    return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
+                        indicator: ind.id.clone(),
+                        horizon,
+                        last: y_last,
+                    }));
+                }
+                let years: Vec<i32> = window.iter().map(|p| p.0).collect();
+                let values: Vec<f64> = window.iter().map(|p| p.1).collect();
+                let simulate = a.simulate.unwrap_or(true);
+                let (process, what) = match m {
+                    M::DampedHolt => {
+                        if years.windows(2).any(|w| w[1] != w[0] + 1) {
+                            return Err(Err("damped_holt needs consecutive years".into()));
+                        }
+                        let h =
+                            DampedHolt::fit(&values, a.alpha, a.beta, a.phi, HoltInit::Heuristic)
+                                .map_err(Ok)?;
+                        let what = format!(
+                            "damped Holt (α {:.3}, β {:.3}, φ {:.3})",
+                            h.alpha, h.beta, h.phi
+                        );
+                        (Process::Holt { model: h, simulate }, what)
+                    }
+                    _ => {
+                        let (scale, z, what) = match m {
+                            M::LogLinear => {
+                                if values.iter().any(|v| *v <= 0.0) {
+                                    return Err(Err("log_linear needs positive values".into()));
+                                }
+                                (
+                                    TrendScale::Log,
+                                    values.iter().map(|v| v.ln()).collect::<Vec<_>>(),
+                                    "log-linear trend".to_string(),
+                                )
+                            }
+                            M::Linear => (
+                                TrendScale::Level,
+                                values.clone(),
+                                "linear trend".to_string(),
+                            ),
+                            _ => {
+                                let k = ceiling().map_err(Err)?;
+                                let z = values
+                                    .iter()
+                                    .map(|v| logit(*v, k))
+                                    .collect::<Result<Vec<_>, _>>()
+                                    .map_err(Ok)?;
+                                (
+                                    TrendScale::Logit { ceiling: k },
+                                    z,
+                                    format!("logistic trend toward {k}"),
+                                )
+                            }
+                        };
+                        let x: Vec<f64> = years.iter().map(|&y| y as f64).collect();
+                        let line = OlsLine::fit(&x, &z).map_err(Ok)?;
+                        (
+                            Process::Trend {
+                                scale,
+                                line,
+                                simulate,
+                            },
+                            what,
+                        )
+                    }
+                };
+                let known = obs.iter().copied().filter(|(y, _)| *y <= y_last).collect();
+                Ok((
+                    Channel {
+                        id: ind.id.clone(),
+                        known,
+                        kind: ChannelKind::Simulated {
+                            start_year: y_last,
+                            start_value: v_last,
+                            process,
+                        },
+                        bounds: (lo, hi),
+                    },
+                    format!(
+                        "assumption: {what} fitted on {}–{y_last} ({} observations){}{note}",
+                        years[0],
+                        years.len(),
+                        if simulate {
+                            ", simulated with its predictive distribution"
+                        } else {
+                            ", point forecast"
+                        }
+                    ),
+                ))
+            }
+        }
+    }
+
+    fn resolve_bootstrap(
+        &self,
+        d: Dist,
+        plan: &Plan,
+        ind: &Indicator,
+        m: AssumptionMethod,
+        ceiling: Option<f64>,
+    ) -> Result<Dist, Result<ProjectionError, String>> {
+        let Dist::Bootstrap { from, to } = d else {
+            return Ok(d);
+        };
+        let obs: Vec<(i32, f64)> = observed(plan, &ind.id)
+            .into_iter()
+            .filter(|(y, _)| from.is_none_or(|f| *y >= f) && to.is_none_or(|t| *y <= t))
+            .collect();
+        let mut values = vec![];
+        for w in obs.windows(2) {
+            let ((y0, v0), (y1, v1)) = (w[0], w[1]);
+            if y1 != y0 + 1 {
+                continue;
+            }
+            values.push(match m {
+                AssumptionMethod::Compound => {
+                    if v0 <= 0.0 {
+                        continue;
+                    }
+                    v1 / v0 - 1.0
+                }
+                AssumptionMethod::Increment => v1 - v0,
+                _ => {
+                    let k = ceiling.unwrap_or(100.0);
+                    match (logit(v1, k), logit(v0, k)) {
+                        (Ok(a), Ok(b)) => a - b,
+                        _ => continue,
+                    }
+                }
+            });
+        }
+        if values.is_empty() {
+            return Err(Err(
+                "a bootstrap needs at least two consecutive observed years".into(),
+            ));
+        }
+        Ok(Dist::Empirical { values })
+    }
+}
+
+/// The observations of an indicator as (year, value).
+fn observed(plan: &Plan, id: &str) -> Vec<(i32, f64)> {
+    plan.series(id)
+        .map(|s| s.points().iter().map(|p| (p.year, p.value)).collect())
+        .unwrap_or_default()
+}

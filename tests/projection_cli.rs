@@ -1,0 +1,118 @@
+//! `innodex project`, `innodex backtest` and `innodex report --project`, run as a user runs them.
+#![cfg(feature = "cli")]
+use std::process::Command;
+
+fn innodex(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_innodex"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn project_json_has_every_scenario_and_target() {
+    let out = innodex(&["project", "--paths", "2000", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sc = v["scenarios"].as_array().unwrap();
+    assert_eq!(sc.len(), 3);
+    for s in sc {
+        assert_eq!(s["result"]["targets"].as_array().unwrap().len(), 12);
+        assert_eq!(s["result"]["n_paths"], 2000);
+    }
+    // The same seed gives the same numbers run after run.
+    let again = innodex(&["project", "--paths", "2000", "--format", "json"]);
+    assert_eq!(out.stdout, again.stdout);
+}
+
+#[test]
+fn project_table_labels_assumptions_and_selects_scenarios() {
+    let out = innodex(&["project", "--paths", "1000", "--scenario", "slow", "--fans"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Scenario slow"));
+    assert!(!text.contains("Scenario fast"));
+    assert!(text.contains("assumed (scenario)"));
+    assert!(text.contains("not projected"));
+    assert!(text.contains("Fans, scenario slow"));
+}
+
+#[test]
+fn report_gets_a_projection_section() {
+    // On by default for the Linyi plan, which ships scenarios.
+    let out = innodex(&["report", "--paths", "1000", "--format", "markdown"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("## Projections"));
+    assert!(text.contains("| `hte_count` | multiple of the base-year value"));
+    let out = innodex(&["report", "--paths", "1000", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["targets"].as_array().unwrap().len(), 12);
+    assert_eq!(v["projection"]["rows"].as_array().unwrap().len(), 36);
+    let out = innodex(&["report", "--no-project", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("projection").is_none());
+}
+
+#[test]
+fn backtest_prints_scores() {
+    let out = innodex(&["backtest", "--paths", "1000"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for m in [
+        "cagr",
+        "log_linear",
+        "linear",
+        "damped_holt",
+        "bootstrap_growth",
+    ] {
+        assert!(text.contains(m), "{text}");
+    }
+    let out = innodex(&[
+        "backtest",
+        "--column",
+        "rd_intensity_pct",
+        "--format",
+        "csv",
+        "--paths",
+        "0",
+    ]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 5 * 31 * 3);
+}
+
+#[test]
+fn bad_projection_input_exits_2_with_a_message() {
+    let out = innodex(&["project", "--paths", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("at least 1"), "{err}");
+    let out = innodex(&["project", "--scenario", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("no scenario `nope`")
+    );
+    let dir = std::env::temp_dir().join(format!("innodex-proj-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.toml");
+    std::fs::write(
+        &f,
+        "[[scenarios]]\nname = \"s\"\n[scenarios.indicators.nope]\nmethod = \"compound\"\nrate = 0.1\n",
+    )
+    .unwrap();
+    let out = innodex(&["project", "--scenarios", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("unknown indicator `nope`")
+    );
+    let out = innodex(&["backtest", "--split", "2030"]);
+    assert_eq!(out.status.code(), Some(2));
+}

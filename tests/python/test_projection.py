@@ -1,0 +1,211 @@
+"""Projections from Python: statsmodels agreement, closed forms, frames, plots, errors."""
+
+from __future__ import annotations
+
+import math
+import pickle
+from statistics import NormalDist
+
+import innodex
+import numpy as np
+import pandas as pd
+import pytest
+from innodex import ProjectionError, Scenarios
+
+# China's R&D expenditure 2015–2023 (100 million yuan, first published), from the shipped CSV.
+CHINA_RD = [14169.9, 15676.7, 17606.1, 19677.9, 22143.6, 24393.1, 27956.3, 30782.9, 33357.1]
+
+
+def test_national_series_matches_the_shipped_data() -> None:
+    b = innodex.backtest(bootstrap_paths=0, exclude=[], methods=["cagr"])
+    china = b.rows[(b.rows["unit"] == "China") & (b.rows["year"] == 2023)]
+    assert china["actual"].item() == CHINA_RD[-1]
+
+
+@pytest.mark.parametrize(
+    ("alpha", "beta", "phi"), [(0.8, 0.2, 0.9), (0.5, 0.5, 0.95), (0.3, 0.1, 0.85)]
+)
+def test_damped_holt_matches_statsmodels_with_known_initial_state(
+    alpha: float, beta: float, phi: float
+) -> None:
+    from statsmodels.tsa.holtwinters import Holt
+
+    l0, b0 = 13000.0, 1400.0
+    fit = Holt(
+        np.asarray(CHINA_RD),
+        damped_trend=True,
+        initialization_method="known",
+        initial_level=l0,
+        initial_trend=b0,
+    ).fit(smoothing_level=alpha, smoothing_trend=beta, damping_trend=phi, optimized=False)
+    want = fit.forecast(6)
+    ours = innodex.damped_holt(
+        CHINA_RD, 6, alpha=alpha, beta=beta, phi=phi, initial_level=l0, initial_trend=b0
+    )
+    np.testing.assert_allclose(ours["point"], want, rtol=0, atol=1e-8)
+    assert ours["model"]["sse"] == pytest.approx(fit.sse, rel=1e-10)
+
+
+def test_damped_holt_matches_statsmodels_with_the_heuristic_start() -> None:
+    from statsmodels.tsa.holtwinters import Holt
+
+    fit = Holt(
+        np.asarray(CHINA_RD), damped_trend=True, initialization_method="legacy-heuristic"
+    ).fit(smoothing_level=0.7, smoothing_trend=0.3, damping_trend=0.92, optimized=False)
+    assert fit.params["initial_level"] == CHINA_RD[0]
+    ours = innodex.damped_holt(CHINA_RD, 4, alpha=0.7, beta=0.3, phi=0.92)
+    np.testing.assert_allclose(ours["point"], fit.forecast(4), rtol=0, atol=1e-8)
+    # The same model through the generic forecast call.
+    df = innodex.forecast(
+        range(2015, 2024), CHINA_RD, "damped_holt", 2027, alpha=0.7, beta=0.3, phi=0.92
+    )
+    np.testing.assert_allclose(df["point"], fit.forecast(4), rtol=0, atol=1e-8)
+    assert (df["lower"] < df["point"]).all() and (df["point"] < df["upper"]).all()
+
+
+def test_log_linear_cagr_is_the_least_squares_slope() -> None:
+    years = np.arange(2015, 2024)
+    slope = np.polyfit(years - 2019, np.log(CHINA_RD), 1)[0]
+    df = innodex.forecast(years, CHINA_RD, "log_linear", 2025)
+    assert df.attrs["params"]["cagr"] == pytest.approx(math.expm1(slope), abs=1e-12)
+
+
+def test_lognormal_growth_matches_the_closed_form() -> None:
+    mu, sigma, n, thr = 0.1, 0.06, 100_000, 1300.0
+    r = innodex.simulate_growth(
+        750, 2020, 2025, {"dist": "lognormal", "mu": mu, "sigma": sigma},
+        threshold=thr, n_paths=n, seed=9, quantiles=[0.05, 0.5, 0.95],
+    )
+    final = NormalDist(math.log(750) + 5 * mu, math.sqrt(5) * sigma)
+    for p, got in zip([0.05, 0.5, 0.95], r.fan.loc[2025], strict=True):
+        z = NormalDist().inv_cdf(p)
+        exact = math.exp(final.inv_cdf(p))
+        dens = NormalDist().pdf(z) / (final.stdev * exact)
+        se = math.sqrt(p * (1 - p) / n) / dens
+        assert abs(got - exact) < 4 * se
+    p = 1 - final.cdf(math.log(thr))
+    assert abs(r.probability - p) < 4 * math.sqrt(p * (1 - p) / n)
+    assert r.attainment is not None and r.attainment.sum() == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module")
+def linyi() -> innodex.Projection:
+    return innodex.Plan.builtin().project(n_paths=5000, seed=3, progress=False)
+
+
+def test_projection_frames(linyi: innodex.Projection) -> None:
+    df = linyi.to_pandas()
+    assert list(df.columns) == [
+        "scenario", "indicator", "year", "simulated", "mean", "q5", "q25", "q50", "q75", "q95",
+    ]
+    assert set(df["scenario"]) == {"baseline", "slow", "fast"}
+    q = df[["q5", "q25", "q50", "q75", "q95"]].dropna().to_numpy()
+    assert (np.diff(q, axis=1) >= 0).all()
+    fan = linyi.fan("ht_output_share", "fast")
+    assert fan.index.tolist() == [2020, 2021, 2022, 2023, 2024, 2025]
+    assert (fan.to_numpy() <= 100).all()
+    t = linyi.targets()
+    assert t.shape[0] == 36
+    hte = t.loc[("baseline", "hte_count")]
+    assert hte["p05"] <= hte["median"] <= hte["p95"]
+    assert hte["threshold"] == pytest.approx(1.9)
+    p = linyi.probabilities()
+    assert list(p.columns) == ["baseline", "slow", "fast"]
+    assert p.loc["talent_young"].isna().all()
+    assert ((p.dropna() >= 0) & (p.dropna() <= 1)).all().all()
+    a = linyi.attainment("hte_count", "fast")
+    assert a.sum() == pytest.approx(1.0)
+    assert "assumed (scenario)" in " ".join(linyi.assumptions()["assumption"])
+    assert "P(target met)" in linyi._repr_html_()
+    assert "hte_count" in linyi.report()
+
+
+def test_same_seed_same_numbers_and_pickling(linyi: innodex.Projection) -> None:
+    again = innodex.project(innodex.Plan.builtin(), n_paths=5000, seed=3, progress=True)
+    pd.testing.assert_frame_equal(again.to_pandas(), linyi.to_pandas())
+    other = innodex.project(innodex.Plan.builtin(), n_paths=5000, seed=4, progress=False)
+    assert not other.to_pandas().equals(linyi.to_pandas())
+    back = pickle.loads(pickle.dumps(linyi))
+    pd.testing.assert_frame_equal(back.targets(), linyi.targets())
+    sc = pickle.loads(pickle.dumps(Scenarios.linyi()))
+    assert sc.names() == ["baseline", "slow", "fast"]
+
+
+def test_plot_fan_returns_the_axes(linyi: innodex.Projection) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = linyi.plot_fan("hte_count", target=1500)
+    assert ax.get_title().startswith("hte_count: baseline")
+    fig, ax2 = plt.subplots()
+    assert linyi.plot_fan("rd_share", "slow", ax=ax2) is ax2
+    plt.close("all")
+
+
+def test_only_and_custom_scenarios() -> None:
+    plan = innodex.Plan.builtin()
+    res = innodex.project(plan, only=["fast"], n_paths=500, progress=False)
+    assert res.scenarios == ["fast"]
+    text = """
+[[scenarios]]
+name = "flat"
+[scenarios.indicators.hte_count]
+method = "increment"
+increment = 150
+"""
+    res = innodex.project(plan, Scenarios.from_toml(text), n_paths=200, progress=False)
+    t = res.targets().loc[("flat", "hte_net_increase")]
+    assert t["probability"] == 1.0 and t["median"] == 150.0
+
+
+def test_errors_raise_projection_error() -> None:
+    plan = innodex.Plan.builtin()
+    with pytest.raises(ProjectionError, match="at least 1"):
+        innodex.project(plan, n_paths=0, progress=False)
+    bad = Scenarios.from_toml(
+        '[[scenarios]]\nname = "s"\n[scenarios.indicators.nope]\nmethod = "compound"\nrate = 0.1\n'
+    )
+    with pytest.raises(ProjectionError, match="unknown indicator `nope`"):
+        innodex.project(plan, bad, progress=False)
+    neg = Scenarios.from_toml(
+        '[[scenarios]]\nname = "s"\n[scenarios.indicators.hte_count]\nmethod = "compound"\n'
+        'rate = { dist = "normal", mean = 0.1, sd = -0.1 }\n'
+    )
+    with pytest.raises(ProjectionError, match="must not be negative"):
+        innodex.project(plan, neg, progress=False)
+    early = Scenarios.from_toml(
+        '[set]\nhorizon = 2022\n[[scenarios]]\nname = "s"\n'
+        '[scenarios.indicators.rd_expenditure]\nmethod = "compound"\nrate = 0.1\n'
+    )
+    with pytest.raises(ProjectionError, match="horizon 2022 is before the last observation"):
+        innodex.project(plan, early, progress=False)
+    with pytest.raises(ProjectionError, match="unknown key|unknown field"):
+        Scenarios.from_toml('[[scenarios]]\nname = "s"\ncolour = 1\n')
+    with pytest.raises(ProjectionError):
+        innodex.simulate_growth(750, 2020, 2025, {"dist": "uniform", "min": 1, "max": 0})
+    with pytest.raises(ProjectionError, match="positive"):
+        innodex.forecast([2020, 2021], [1.0, -1.0], "log_linear", 2023)
+    with pytest.raises(ProjectionError):
+        innodex.damped_holt(CHINA_RD, 3, alpha=1.5)
+    with pytest.raises(ProjectionError, match="no scenario"):
+        innodex.project(plan, only=["nope"], progress=False)
+    assert issubclass(ProjectionError, ValueError)
+
+
+def test_backtest_frames() -> None:
+    b = innodex.backtest(bootstrap_paths=2000)
+    assert list(b.scores.index) == [
+        "cagr", "mean_increment", "log_linear", "linear", "damped_holt", "bootstrap_growth",
+    ]
+    assert (b.scores["n"] == 93).all()
+    assert np.isnan(b.scores.loc["cagr", "coverage"])
+    assert 0 <= b.scores.loc["log_linear", "coverage"] <= 1
+    assert len(b.rows) == 6 * 93
+    share = innodex.backtest(
+        column="rd_intensity_pct",
+        methods=["log_linear", {"method": "logistic_trend", "ceiling": 100.0}],
+        bootstrap_paths=0,
+    )
+    assert list(share.scores.index) == ["log_linear", "logistic_trend"]
