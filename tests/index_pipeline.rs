@@ -10,7 +10,7 @@ use innodex::index::results::{
 use innodex::index::stats::{kurtosis, skewness};
 use innodex::index::table::{ColumnNames, UnitData, read_imeta_str};
 use innodex::index::treat::{Transform, TreatParams, treat_column};
-use innodex::index::uncertainty::{saltelli_sample, sobol_from_outputs};
+use innodex::index::uncertainty::{UncertaintySpec, run};
 use innodex::index::{CompositeIndex, IndexError, PipelineSpec, coherence};
 
 fn asem() -> CompositeIndex {
@@ -437,28 +437,44 @@ fn coherence_statistics() {
 }
 
 #[test]
-fn sobol_estimator_recovers_ishigami_indices() {
-    // Ishigami (a = 7, b = 0.1) on [−π, π]³: S = (0.3139, 0.4424, 0), ST = (0.5576, 0.4424, 0.2437).
-    let n = 20_000;
-    let x = saltelli_sample(n, 3, 11);
-    let pi = std::f64::consts::PI;
-    let y: Vec<f64> = x
-        .iter()
-        .map(|r| {
-            let (a, b, c) = (
-                pi * (2.0 * r[0] - 1.0),
-                pi * (2.0 * r[1] - 1.0),
-                pi * (2.0 * r[2] - 1.0),
-            );
-            a.sin() + 7.0 * b.sin().powi(2) + 0.1 * c.powi(4) * a.sin()
-        })
-        .collect();
-    let s = sobol_from_outputs(&y, n, 3);
-    let expect = [(0.3139, 0.5576), (0.4424, 0.4424), (0.0, 0.2437)];
-    for (i, (s1, st)) in expect.iter().enumerate() {
-        assert!((s[i].0 - s1).abs() < 0.03, "S{}: {}", i + 1, s[i].0);
-        assert!((s[i].1 - st).abs() < 0.03, "ST{}: {}", i + 1, s[i].1);
-    }
+fn sobol_indices_of_an_input_without_effect_are_zero() {
+    // Two inputs: the aggregation (arithmetic or geometric) and a "winsorisation limit" whose
+    // two alternatives are the same. The second cannot move any rank: its total index is
+    // exactly 0 (y_A = y_ABᵢ row by row); the aggregation explains everything (S1 ≈ ST ≈ 1).
+    let spec: UncertaintySpec = toml::from_str(
+        r#"
+        n = 256
+        seed = 9
+        design = "sobol"
+        [[inputs]]
+        kind = "winsorisation"
+        winmax = [5, 5]
+        [[inputs]]
+        kind = "aggregation"
+        alternatives = [{ method = "arithmetic" }, { method = "geometric" }]
+        "#,
+    )
+    .unwrap();
+    let mut base = PipelineSpec::coinr_example();
+    base.normalise = Normalisation::MinMax {
+        low: 1.0,
+        high: 100.0,
+    };
+    let r = run(&asem(), &base, &spec).unwrap();
+    assert_eq!(r.scores.len(), 256 * (2 + 2));
+    let s = r.sensitivity.as_ref().unwrap();
+    let (win, agg) = (&s.mean_rank_shift[0], &s.mean_rank_shift[1]);
+    assert_eq!(win.total, 0.0);
+    assert!(win.first.abs() < 0.05, "{win:?}");
+    assert!(
+        (agg.total - 1.0).abs() < 0.05 && (agg.first - 1.0).abs() < 0.1,
+        "{agg:?}"
+    );
+    assert!(agg.total_ci.0 <= agg.total && agg.total <= agg.total_ci.1);
+    // Rank statistics use the A and B rows only: 2N values per unit, each 0 or 1 shift away
+    // from one of the two aggregation methods' rankings.
+    let deu = r.rank_stats.iter().find(|x| x.unit == "DEU").unwrap();
+    assert!(deu.q05 <= deu.median && deu.median <= deu.q95);
 }
 
 #[test]
@@ -514,4 +530,60 @@ fn panel_bounds_over_all_years() {
     let gd = tr.iter().find(|t| t.unit == "Guangdong").unwrap();
     assert_eq!((gd.first_year, gd.last_year, gd.n_years), (2015, 2023, 9));
     assert!(gd.change > 0.0 && gd.slope > 0.0);
+}
+
+#[test]
+fn panel_imputation_across_years() {
+    let fw = Framework::from_toml_str(
+        "[[indicators]]\ncode = \"rd_intensity_pct\"\nparent = \"index\"\n[[indicators]]\ncode = \"rd_expenditure_100m_yuan\"\nparent = \"index\"\n[[aggregates]]\ncode = \"index\"\n",
+    )
+    .unwrap();
+    let text = std::fs::read_to_string("data/china_province_rd_2015_2023.csv").unwrap();
+    let names = ColumnNames {
+        unit: "region_en".into(),
+        name: "region_zh".into(),
+        time: "year".into(),
+    };
+    let mut data =
+        UnitData::from_csv_str_with(&text, "china", &names, &fw.indicator_codes(), &[], &[])
+            .unwrap();
+    // Remove Anhui's 2019 and 2020 values (2.03 and 2.28 as published; 2018: 2.16, 2021: 2.34).
+    let rows: Vec<usize> = (0..data.n_rows())
+        .filter(|&r| data.units[r] == "Anhui" && matches!(data.time[r], Some(2019 | 2020)))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    for &r in &rows {
+        data.values[0][r] = f64::NAN;
+    }
+    let panel = Panel::new(fw, data).unwrap();
+    let raw_of = |b: &innodex::index::panel::PanelBuild, y: usize| {
+        // With `none` normalisation the scores are the (imputed) raw values.
+        let t = b.table("rd_intensity_pct").unwrap();
+        t[b.units.iter().position(|u| u == "Anhui").unwrap()][y]
+    };
+    let spec = |imp: &str| {
+        let p = PipelineSpec::from_toml_str(&format!(
+            "impute = {imp}\nnormalise = {{ method = \"none\" }}\n"
+        ))
+        .unwrap();
+        PanelSpec::with(p)
+    };
+    let cf = panel
+        .build(&spec("{ method = \"carry_forward\" }"))
+        .unwrap();
+    assert_eq!((raw_of(&cf, 4), raw_of(&cf, 5)), (2.16, 2.16));
+    let lin = panel.build(&spec("{ method = \"linear\" }")).unwrap();
+    assert!((raw_of(&lin, 4) - (2.16 + (2.34 - 2.16) / 3.0)).abs() < 1e-12);
+    assert!((raw_of(&lin, 5) - (2.16 + 2.0 * (2.34 - 2.16) / 3.0)).abs() < 1e-12);
+    // A one-year limit leaves the second gap year missing for carry-forward.
+    let short = panel
+        .build(&spec("{ method = \"carry_forward\", max_years = 1 }"))
+        .unwrap();
+    assert_eq!(raw_of(&short, 4), 2.16);
+    assert!(raw_of(&short, 5).is_nan());
+    // A panel method on a single cross-section is a clear error.
+    let e = asem()
+        .build(&PipelineSpec::from_toml_str("impute = { method = \"linear\" }").unwrap())
+        .unwrap_err();
+    assert!(e.to_string().contains("needs several years"), "{e}");
 }

@@ -64,3 +64,38 @@ fn same_seed_same_results_with_one_or_two_threads() {
         }
     }
 }
+
+#[test]
+fn the_stage_cache_changes_nothing_but_speed() {
+    let idx = asem();
+    let base = PipelineSpec::coinr_example();
+    let mut spec = UncertaintySpec::coinr_vignette(64, 7, Design::Sobol);
+    let cached = run(&idx, &base, &spec).unwrap();
+    spec.cache = false;
+    let fresh = run(&idx, &base, &spec).unwrap();
+    assert_eq!(bits(&cached), bits(&fresh));
+}
+
+#[test]
+fn rank_statistics_are_those_of_the_rank_matrix() {
+    let idx = asem();
+    let spec = UncertaintySpec::coinr_vignette(200, 3, Design::MonteCarlo);
+    let r = run(&idx, &PipelineSpec::coinr_example(), &spec).unwrap();
+    for (u, st) in r.rank_stats.iter().enumerate() {
+        let col: Vec<f64> = r.ranks.iter().map(|row| row[u]).collect();
+        assert_eq!(st.median, innodex::index::stats::quantile(&col, 0.5));
+        assert_eq!(st.q05, innodex::index::stats::quantile(&col, 0.05));
+        assert!(st.q05 <= st.median && st.median <= st.q95);
+        assert!((1.0..=51.0).contains(&st.q05) && (1.0..=51.0).contains(&st.q95));
+    }
+    // The mean absolute rank shift of each rebuild is what its name says.
+    for (k, row) in r.ranks.iter().enumerate() {
+        let m: f64 = row
+            .iter()
+            .zip(&r.nominal_ranks)
+            .map(|(a, b)| (a - b).abs())
+            .sum::<f64>()
+            / 51.0;
+        assert!((m - r.mean_rank_shift[k]).abs() < 1e-12);
+    }
+}

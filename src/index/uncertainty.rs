@@ -11,23 +11,24 @@
 //! vₖ are drawn from a generator seeded by (seed, u) — a whole random weight set per value of u,
 //! as COINr draws one noisy weight set per replication.
 //!
-//! * **Monte Carlo** (`design = "monte_carlo"`): N random points; per unit the nominal rank and
-//!   the mean, median and 5 %–95 % quantiles of its rank.
-//! * **Sobol** (`design = "sobol"`): the Saltelli design, matrices A and B (N × d) and the d
-//!   matrices A with column i from B, N(d + 2) rebuilds. First-order indices by the
-//!   Saltelli (2010) estimator Sᵢ = mean(y_B (y_ABᵢ − y_A)) / V and total indices by Jansen's
-//!   (1999) S_Tᵢ = mean((y_A − y_ABᵢ)²) / (2V), V the variance of y over A and B, of the
-//!   mean absolute rank shift (the mean over units of |rank − nominal rank|, COINr's target)
-//!   and of each unit's rank; 5 %–95 % bootstrap intervals for the former. Rank statistics
-//!   come from the 2N independent points of A and B. (Self-contained: innodex's general
-//!   `sensitivity` module was not on the main branch when this was written.)
+//! * **Monte Carlo** (`design = "monte_carlo"`): N random points
+//!   ([`crate::sensitivity::MonteCarloDesign`]); per unit the nominal rank and the mean, median
+//!   and 5 %–95 % quantiles of its rank.
+//! * **Sobol** (`design = "sobol"`): Saltelli's design on a scrambled Sobol' sequence
+//!   ([`crate::sensitivity::SaltelliDesign`], first and total order: N(d + 2) rebuilds, in
+//!   SALib's row order A, AB₁ … AB_d, B) and the estimators of
+//!   [`crate::sensitivity::analyze_sobol`] — first order by Saltelli et al. (2010), total by
+//!   Jansen (1999), percentile bootstrap intervals (here at 90 %, i.e. 5 %–95 %, as COINr) —
+//!   applied to the mean absolute rank shift (the mean over units of |rank − nominal rank|,
+//!   COINr's target) and to each unit's rank, all in one call. Rank statistics come from the
+//!   2N independent points of A and B. N a power of two suits the Sobol' sequence best.
 //!
 //! Rebuilds run in parallel with rayon. Results are reproducible from `seed` and identical with
-//! any number of threads: random numbers are drawn per fixed-size chunk of points from a
-//! ChaCha8 generator seeded by (seed, stream, chunk index), never per thread, and every
-//! reduction runs in a fixed order after the parallel map. A rebuild that fails (e.g. a
-//! geometric mean meeting a negative z-score) is counted and its ranks are missing, as in
-//! COINr.
+//! any number of threads: the designs derive their random streams from (seed, chunk index),
+//! the weight sets from (seed, input, u), never from the thread, and every reduction runs in a
+//! fixed order after the parallel map. A rebuild that fails (e.g. a geometric mean meeting a
+//! negative z-score) is counted and its ranks are missing, as in COINr (Sobol indices are then
+//! not computed, and the report says why).
 //!
 //! ```
 //! use innodex::index::{CompositeIndex, PipelineSpec};
@@ -54,6 +55,7 @@
 
 use std::sync::Arc;
 
+use ndarray::Array2;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
@@ -69,15 +71,17 @@ use super::pipeline::{CompositeIndex, PipelineSpec};
 use super::stats;
 use super::table::UnitData;
 use super::treat::TreatSpec;
+use crate::sensitivity::{
+    Design as _, MonteCarloDesign, Problem, SaltelliDesign, Scramble, SobolOptions, analyze_sobol,
+};
 
-/// Points per random-number chunk (fixed, so results do not depend on the thread count).
-pub const CHUNK: usize = 64;
-
-const STREAM_SAMPLE: u64 = 1;
-const STREAM_BOOT: u64 = 2;
 const STREAM_WEIGHTS: u64 = 1000;
 
-/// A ChaCha8 generator for (seed, stream, chunk).
+/// Largest number of cached combinations of the choices up to normalisation.
+const CACHE_LIMIT: usize = 4096;
+
+/// A ChaCha8 generator for (seed, stream, chunk): the weight sets of the `weights` input are
+/// drawn from (seed, input, bits of u).
 pub fn rng_for(seed: u64, stream: u64, chunk: u64) -> ChaCha8Rng {
     let mut s = [0u8; 32];
     s[..8].copy_from_slice(&seed.to_le_bytes());
@@ -375,11 +379,13 @@ impl<'a> Prepared<'a> {
         out
     }
 
+    /// Number of combinations of the prefix choices (saturating: only compared with the
+    /// cache limit).
     fn n_combos(&self) -> usize {
         self.prefix_inputs
             .iter()
             .map(|&i| self.dims[i].expect("discrete"))
-            .product()
+            .fold(1usize, |a, b| a.saturating_mul(b))
     }
 
     fn resolved_prefix(&self, choices: &[(usize, usize)]) -> Result<Resolved, IndexError> {
@@ -412,17 +418,25 @@ impl<'a> Prepared<'a> {
     }
 
     fn prefix(&self, x: &[f64]) -> Result<Arc<Prefix>, String> {
-        let k = self.combo(x);
         if let Some(c) = &self.cache {
-            return c[k].clone();
+            // The cache exists only when the combinations number at most CACHE_LIMIT, so the
+            // combination index cannot overflow.
+            return c[self.combo(x)].clone();
         }
-        self.compute_prefix(k)
+        let choices: Vec<(usize, usize)> = self
+            .prefix_inputs
+            .iter()
+            .map(|&i| (i, choose(x[i], self.dims[i].expect("discrete"))))
+            .collect();
+        self.compute_prefix_for(&choices)
     }
 
     fn compute_prefix(&self, k: usize) -> Result<Arc<Prefix>, String> {
-        let r = self
-            .resolved_prefix(&self.combo_choices(k))
-            .map_err(|e| e.to_string())?;
+        self.compute_prefix_for(&self.combo_choices(k))
+    }
+
+    fn compute_prefix_for(&self, choices: &[(usize, usize)]) -> Result<Arc<Prefix>, String> {
+        let r = self.resolved_prefix(choices).map_err(|e| e.to_string())?;
         let (rows, norm) = engine::prefix(self.fw, self.data, &r).map_err(|e| e.to_string())?;
         let units = rows.iter().map(|&k| self.data.units[k].clone()).collect();
         Ok(Arc::new((rows, units, norm)))
@@ -482,73 +496,6 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// Uniform points in [0, 1)^dim, drawn per chunk of [`CHUNK`] points from (seed, stream, chunk).
-fn uniform_points(seed: u64, stream: u64, n: usize, dim: usize) -> Vec<Vec<f64>> {
-    let n_chunks = n.div_ceil(CHUNK);
-    (0..n_chunks)
-        .into_par_iter()
-        .flat_map_iter(|c| {
-            let mut rng = rng_for(seed, stream, c as u64);
-            let rows = CHUNK.min(n - c * CHUNK);
-            (0..rows)
-                .map(move |_| (0..dim).map(|_| rng.random::<f64>()).collect::<Vec<f64>>())
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// The Saltelli design in [0, 1)^d: N rows of A, N rows of B, then for each i the N rows of
-/// A with column i taken from B — N(d + 2) rows. A and B are drawn per chunk of [`CHUNK`] rows
-/// from (seed, chunk), so the design does not depend on the thread count.
-pub fn saltelli_sample(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
-    let ab = uniform_points(seed, STREAM_SAMPLE, n, 2 * d);
-    let mut rows: Vec<Vec<f64>> = Vec::with_capacity(n * (d + 2));
-    rows.extend(ab.iter().map(|r| r[..d].to_vec()));
-    rows.extend(ab.iter().map(|r| r[d..].to_vec()));
-    for i in 0..d {
-        rows.extend(ab.iter().map(|r| {
-            let mut x = r[..d].to_vec();
-            x[i] = r[d + i];
-            x
-        }));
-    }
-    rows
-}
-
-/// First-order (Saltelli 2010) and total (Jansen 1999) Sobol indices from the outputs `y` of
-/// a [`saltelli_sample`] of N points in d dimensions. Rows with a missing output are skipped.
-///
-/// ```
-/// use innodex::index::uncertainty::{saltelli_sample, sobol_from_outputs};
-/// // y = x₁ + 2 x₂ (uniform inputs): S₁ = 1/5, S₂ = 4/5, no interactions.
-/// let x = saltelli_sample(4096, 2, 7);
-/// let y: Vec<f64> = x.iter().map(|r| r[0] + 2.0 * r[1]).collect();
-/// let s = sobol_from_outputs(&y, 4096, 2);
-/// assert!((s[0].0 - 0.2).abs() < 0.05 && (s[1].0 - 0.8).abs() < 0.05);
-/// assert!((s[0].1 - 0.2).abs() < 0.02 && (s[1].1 - 0.8).abs() < 0.05);
-/// ```
-pub fn sobol_from_outputs(y: &[f64], n: usize, d: usize) -> Vec<(f64, f64)> {
-    assert_eq!(
-        y.len(),
-        n * (d + 2),
-        "outputs must follow the Saltelli design"
-    );
-    let (ya, yb) = (&y[..n], &y[n..2 * n]);
-    let yab: Vec<Vec<f64>> = (0..d)
-        .map(|i| y[(2 + i) * n..(3 + i) * n].to_vec())
-        .collect();
-    let both: Vec<f64> = ya.iter().chain(yb).copied().collect();
-    let all: Vec<usize> = (0..n).collect();
-    sobol_estimates(
-        ya,
-        yb,
-        &yab,
-        stats::variance(&both),
-        stats::mean(&both),
-        &all,
-    )
-}
-
 fn mean_abs_shift(r: &[f64], nominal: &[f64]) -> f64 {
     let (mut s, mut n) = (0.0, 0usize);
     for (a, b) in r.iter().zip(nominal) {
@@ -560,37 +507,74 @@ fn mean_abs_shift(r: &[f64], nominal: &[f64]) -> f64 {
     if n == 0 { f64::NAN } else { s / n as f64 }
 }
 
-/// Saltelli/Jansen estimates from y_A, y_B and y_ABᵢ, over the rows `idx` (with repetition for
-/// the bootstrap) where all three are present; V and the mean m from y_A and y_B over all rows.
-/// The first-order estimator uses y_B − m in place of y_B: its expectation is unchanged
-/// (E[y_ABᵢ − y_A] = 0) and its variance no longer grows with m² (Saltelli et al. 2010, §3).
-fn sobol_estimates(
-    ya: &[f64],
-    yb: &[f64],
-    yab: &[Vec<f64>],
-    v: f64,
-    m: f64,
-    idx: &[usize],
-) -> Vec<(f64, f64)> {
-    yab.iter()
-        .map(|yi| {
-            let (mut s1, mut st, mut n) = (0.0, 0.0, 0usize);
-            for &j in idx {
-                let (a, b, c) = (ya[j], yb[j], yi[j]);
-                if a.is_nan() || b.is_nan() || c.is_nan() {
-                    continue;
-                }
-                s1 += (b - m) * (c - a);
-                st += (a - c) * (a - c);
-                n += 1;
-            }
-            if n == 0 || v.is_nan() || v <= 0.0 {
-                (f64::NAN, f64::NAN)
-            } else {
-                (s1 / n as f64 / v, st / (2.0 * n as f64 * v))
-            }
-        })
-        .collect()
+/// Sobol indices of the mean absolute rank shift and of each unit's rank, by the innodex
+/// sensitivity module (Saltelli 2010 first order, Jansen 1999 total, percentile bootstrap
+/// intervals at 90 %, i.e. 5 %–95 %). Units whose rank is missing in some rebuild (screened
+/// out by some choices) get missing indices.
+fn sobol_indices(
+    names: &[String],
+    mean_rank_shift: &[f64],
+    ranks: &[Vec<f64>],
+    n_units: usize,
+    spec: &UncertaintySpec,
+) -> Result<Sensitivity, IndexError> {
+    let d = names.len();
+    let bounds: Vec<(&str, f64, f64)> = names.iter().map(|n| (n.as_str(), 0.0, 1.0)).collect();
+    let sa_err =
+        |e: crate::sensitivity::SensitivityError| IndexError::bad("uncertainty", e.to_string());
+    let problem = Problem::uniform(&bounds).map_err(sa_err)?;
+    let complete: Vec<usize> = (0..n_units)
+        .filter(|&u| ranks.iter().all(|r| r[u].is_finite()))
+        .collect();
+    let y = Array2::from_shape_fn((ranks.len(), 1 + complete.len()), |(r, c)| {
+        if c == 0 {
+            mean_rank_shift[r]
+        } else {
+            ranks[r][complete[c - 1]]
+        }
+    });
+    let options = SobolOptions {
+        second_order: false,
+        n_bootstrap: spec.bootstrap,
+        conf_level: 0.90,
+        seed: spec.seed,
+    };
+    let res = analyze_sobol(&problem, y.view(), &options).map_err(sa_err)?;
+    let index = |o: &crate::sensitivity::SobolIndices, i: usize| SobolIndex {
+        input: names[i].clone(),
+        first: o.s1[i],
+        total: o.st[i],
+        first_ci: o
+            .s1_interval
+            .get(i)
+            .copied()
+            .unwrap_or((f64::NAN, f64::NAN)),
+        total_ci: o
+            .st_interval
+            .get(i)
+            .copied()
+            .unwrap_or((f64::NAN, f64::NAN)),
+    };
+    let missing = || {
+        (0..d)
+            .map(|i| SobolIndex {
+                input: names[i].clone(),
+                first: f64::NAN,
+                total: f64::NAN,
+                first_ci: (f64::NAN, f64::NAN),
+                total_ci: (f64::NAN, f64::NAN),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut per_unit = vec![missing(); n_units];
+    for (c, &u) in complete.iter().enumerate() {
+        per_unit[u] = (0..d).map(|i| index(&res.outputs[1 + c], i)).collect();
+    }
+    Ok(Sensitivity {
+        variance: res.outputs[0].variance,
+        mean_rank_shift: (0..d).map(|i| index(&res.outputs[0], i)).collect(),
+        per_unit,
+    })
 }
 
 /// Runs an uncertainty (and, with the Sobol design, sensitivity) analysis of `index` around
@@ -708,7 +692,7 @@ pub fn run(
         out
     };
     let nominal_ranks = stats::rank_desc(&nominal_scores);
-    if spec.cache && prep.n_combos() <= 4096 {
+    if spec.cache && prep.n_combos() <= CACHE_LIMIT {
         let combos: Vec<_> = (0..prep.n_combos())
             .into_par_iter()
             .map(|k| prep.compute_prefix(k))
@@ -717,10 +701,17 @@ pub fn run(
     }
     let d = spec.inputs.len();
     let n = spec.n;
-    let sample: Vec<Vec<f64>> = match spec.design {
-        Design::MonteCarlo => uniform_points(spec.seed, STREAM_SAMPLE, n, d),
-        Design::Sobol => saltelli_sample(n, d, spec.seed),
+    let sa_err =
+        |e: crate::sensitivity::SensitivityError| IndexError::bad("uncertainty", e.to_string());
+    let unit = match spec.design {
+        Design::MonteCarlo => MonteCarloDesign::new(d, n, spec.seed)
+            .map_err(sa_err)?
+            .unit_matrix(),
+        Design::Sobol => SaltelliDesign::new(d, n, false, Scramble::LinearMatrix, 0, spec.seed)
+            .map_err(sa_err)?
+            .unit_matrix(),
     };
+    let sample: Vec<Vec<f64>> = unit.rows().into_iter().map(|r| r.to_vec()).collect();
     let evals: Vec<Result<Vec<f64>, String>> = sample.par_iter().map(|x| prep.eval(x)).collect();
     let n_units = data.n_rows();
     let mut failed = 0;
@@ -743,16 +734,20 @@ pub fn run(
         .iter()
         .map(|r| mean_abs_shift(r, &nominal_ranks))
         .collect();
-    let n_stat = match spec.design {
-        Design::MonteCarlo => n,
-        Design::Sobol => 2 * n,
+    // Rank statistics over independent random points: all of a Monte Carlo sample; the A and
+    // B rows of a Saltelli design (first and last row of each block of d + 2).
+    let stat_rows: Vec<usize> = match spec.design {
+        Design::MonteCarlo => (0..ranks.len()).collect(),
+        Design::Sobol => (0..ranks.len())
+            .filter(|r| r % (d + 2) == 0 || r % (d + 2) == d + 1)
+            .collect(),
     };
     let rank_stats: Vec<RankStats> = (0..n_units)
         .into_par_iter()
         .map(|u| {
-            let mut v: Vec<f64> = ranks[..n_stat]
+            let mut v: Vec<f64> = stat_rows
                 .iter()
-                .map(|r| r[u])
+                .map(|&r| ranks[r][u])
                 .filter(|x| !x.is_nan())
                 .collect();
             v.sort_by(f64::total_cmp);
@@ -769,70 +764,20 @@ pub fn run(
     let names: Vec<String> = spec.inputs.iter().map(|i| i.name()).collect();
     let sensitivity = match spec.design {
         Design::MonteCarlo => None,
-        Design::Sobol => {
-            let y = &mean_rank_shift;
-            let ya = &y[..n];
-            let yb = &y[n..2 * n];
-            let yab: Vec<Vec<f64>> = (0..d)
-                .map(|i| y[(2 + i) * n..(3 + i) * n].to_vec())
-                .collect();
-            let both: Vec<f64> = ya.iter().chain(yb).copied().collect();
-            let v = stats::variance(&both);
-            let m = stats::mean(&both);
-            let all: Vec<usize> = (0..n).collect();
-            let point = sobol_estimates(ya, yb, &yab, v, m, &all);
-            let boots: Vec<Vec<(f64, f64)>> = (0..spec.bootstrap)
-                .into_par_iter()
-                .map(|b| {
-                    let mut rng = rng_for(spec.seed, STREAM_BOOT, b as u64);
-                    let idx: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
-                    sobol_estimates(ya, yb, &yab, v, m, &idx)
-                })
-                .collect();
-            let ci = |i: usize, total: bool| -> (f64, f64) {
-                let mut v: Vec<f64> = boots
-                    .iter()
-                    .map(|b| if total { b[i].1 } else { b[i].0 })
-                    .filter(|x| !x.is_nan())
-                    .collect();
-                v.sort_by(f64::total_cmp);
-                (
-                    stats::quantile_sorted(&v, 0.05),
-                    stats::quantile_sorted(&v, 0.95),
-                )
-            };
-            let mean_rank_shift_idx = (0..d)
-                .map(|i| SobolIndex {
-                    input: names[i].clone(),
-                    first: point[i].0,
-                    total: point[i].1,
-                    first_ci: ci(i, false),
-                    total_ci: ci(i, true),
-                })
-                .collect();
-            let per_unit = (0..n_units)
-                .into_par_iter()
-                .map(|u| {
-                    let col: Vec<f64> = ranks.iter().map(|r| r[u]).collect();
-                    sobol_from_outputs(&col, n, d)
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, (f, t))| SobolIndex {
-                            input: names[i].clone(),
-                            first: f,
-                            total: t,
-                            first_ci: (f64::NAN, f64::NAN),
-                            total_ci: (f64::NAN, f64::NAN),
-                        })
-                        .collect()
-                })
-                .collect();
-            Some(Sensitivity {
-                variance: v,
-                mean_rank_shift: mean_rank_shift_idx,
-                per_unit,
-            })
+        Design::Sobol if mean_rank_shift.iter().any(|v| !v.is_finite()) => {
+            failures.push(
+                "Sobol indices not computed: some rebuilds failed (their rank shift is missing)"
+                    .into(),
+            );
+            None
         }
+        Design::Sobol => Some(sobol_indices(
+            &names,
+            &mean_rank_shift,
+            &ranks,
+            n_units,
+            spec,
+        )?),
     };
     Ok(UncertaintyResult {
         target: fw.node(target).code.clone(),

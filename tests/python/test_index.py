@@ -1,6 +1,8 @@
 """Composite indices from Python: COINr's published results, pandas round trips, errors,
 pickling, reproducibility, invariants and plots."""
 
+import os
+import pathlib
 import pickle
 
 import innodex
@@ -15,9 +17,12 @@ from innodex.index import COINR_EXAMPLE, Panel, coinr_vignette_uncertainty, run_
 
 matplotlib.use("Agg")
 
-IDATA = "data/ASEM_iData.csv"
-IMETA = "data/ASEM_iMeta.csv"
-CHINA = "data/china_province_rd_2015_2023.csv"
+# The repository root, also when the tests run against an installed wheel from a copy of this
+# directory (scripts/test-wheel.sh sets INNODEX_REPO); as in conftest.py.
+REPO = pathlib.Path(os.environ.get("INNODEX_REPO", pathlib.Path(__file__).resolve().parents[2]))
+IDATA = str(REPO / "data" / "ASEM_iData.csv")
+IMETA = str(REPO / "data" / "ASEM_iMeta.csv")
+CHINA = str(REPO / "data" / "china_province_rd_2015_2023.csv")
 CHINA_FRAMEWORK = {
     "indicators": [
         {"code": "rd_intensity_pct", "parent": "rd", "weight": 2},
@@ -264,7 +269,7 @@ def test_single_year_from_a_long_table():
 
 
 def test_run_spec_file():
-    text = run_spec("specs/china_rd_panel.toml", "csv")
+    text = run_spec(REPO / "specs" / "china_rd_panel.toml", "csv")
     assert text.splitlines()[1].startswith("1,Beijing,")
 
 
