@@ -438,12 +438,7 @@ impl Sampler {
     pub(crate) fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64], bits: &mut Vec<u64>) {
         match self {
             Sampler::Fixed(v) => out.fill(*v),
-            Sampler::Normal { mean, sd } => {
-                fill_std_normal(rng, out, bits);
-                for o in out.iter_mut() {
-                    *o = mean + sd * *o;
-                }
-            }
+            Sampler::Normal { mean, sd } => fill_normal(rng, out, bits, *mean, *sd),
             Sampler::LogNormal { mu, sigma, shift } => {
                 fill_std_normal(rng, out, bits);
                 for o in out.iter_mut() {
@@ -570,12 +565,26 @@ fn zig_slow<R: Rng + ?Sized>(rng: &mut R, z: &Zig, mut x: f64, mut i: usize, mut
 /// (ChaCha8 fills whole blocks at once), one ziggurat step each, the rare rejections settled
 /// from the same stream.
 pub(crate) fn fill_std_normal<R: Rng + ?Sized>(rng: &mut R, out: &mut [f64], bits: &mut Vec<u64>) {
+    fill_normal(rng, out, bits, 0.0, 1.0);
+}
+
+/// [`fill_std_normal`] scaled to N(`mean`, `sd`²) in the same pass (one pass fewer over the
+/// buffer than drawing and then scaling).
+#[inline]
+pub(crate) fn fill_normal<R: Rng + ?Sized>(
+    rng: &mut R,
+    out: &mut [f64],
+    bits: &mut Vec<u64>,
+    mean: f64,
+    sd: f64,
+) {
     let z = zig();
     bits.resize(out.len(), 0);
     rng.fill(&mut bits[..]);
     for (o, &b) in out.iter_mut().zip(bits.iter()) {
         let (x, i, u, ok) = zig_fast(z, b);
-        *o = if ok { x } else { zig_slow(rng, z, x, i, u) };
+        let x = if ok { x } else { zig_slow(rng, z, x, i, u) };
+        *o = mean + sd * x;
     }
 }
 

@@ -1634,33 +1634,48 @@ impl Compiled {
                 let never = t_len as u32;
                 s.first.clear();
                 s.first.resize(n, never);
-                s.acc.clear();
-                s.acc.resize(n, 0.0);
+                if matches!(tg.rule, CRule::Cumulative { .. }) {
+                    s.acc.clear();
+                    s.acc.resize(n, 0.0);
+                }
                 let first = &mut s.first;
+                let att = &mut st.att[k * (t_len + 1)..(k + 1) * (t_len + 1)];
                 let row =
                     |c: usize, t: usize| &s.traj[(c * t_len + t) * n..(c * t_len + t + 1) * n];
                 // "At least as good" as s·a ≥ s·b with s = ±1: no branch on the direction,
                 // and a select rather than a jump, so the loops vectorise.
                 let sg = if tg.higher { 1.0 } else { -1.0 };
+                // Counting the paths that attain in each year as they are marked (rather than a
+                // histogram pass afterwards, whose increments of one counter form a chain).
                 #[inline(always)]
-                fn mark(first: &mut [u32], never: u32, tt: u32, hits: impl Iterator<Item = bool>) {
+                fn mark(
+                    first: &mut [u32],
+                    never: u32,
+                    tt: u32,
+                    hits: impl Iterator<Item = bool>,
+                ) -> u64 {
+                    let mut newly = 0u32;
                     for (f, hit) in first.iter_mut().zip(hits) {
-                        *f = if (*f == never) & hit { tt } else { *f };
+                        let new = (*f == never) & hit;
+                        *f = if new { tt } else { *f };
+                        newly += new as u32;
                     }
+                    u64::from(newly)
                 }
+                let mut attained = 0u64;
                 for t in from..t_len {
                     let x = row(tg.c, t);
                     let tt = t as u32;
-                    match &tg.rule {
+                    let newly = match &tg.rule {
                         CRule::Level { thr, .. } => {
                             let st = sg * thr;
-                            mark(first, never, tt, x.iter().map(|&v| sg * v >= st));
+                            mark(first, never, tt, x.iter().map(|&v| sg * v >= st))
                         }
                         CRule::Multiple { thr, base, .. } => {
                             let b = row(tg.c, *base);
                             let st = sg * thr;
                             let hits = x.iter().zip(b).map(|(&v, &b0)| sg * (v / b0) >= st);
-                            mark(first, never, tt, hits);
+                            mark(first, never, tt, hits)
                         }
                         CRule::Reference { r, margin, .. } => {
                             let rv = row(*r, t);
@@ -1668,23 +1683,25 @@ impl Compiled {
                                 .iter()
                                 .zip(rv)
                                 .map(|(&v, &r0)| sg * (v - (r0 + margin)) >= 0.0);
-                            mark(first, never, tt, hits);
+                            mark(first, never, tt, hits)
                         }
                         CRule::Cumulative { thr, .. } => {
                             let st = sg * thr;
+                            let mut newly = 0u64;
                             for ((f, &v), a) in first.iter_mut().zip(x).zip(s.acc.iter_mut()) {
                                 *a += v;
-                                let hit = sg * *a >= st;
-                                *f = if (*f == never) & hit { tt } else { *f };
+                                let new = (*f == never) & (sg * *a >= st);
+                                *f = if new { tt } else { *f };
+                                newly += new as u64;
                             }
+                            newly
                         }
-                        _ => {}
-                    }
+                        _ => 0,
+                    };
+                    att[t] += newly;
+                    attained += newly;
                 }
-                let att = &mut st.att[k * (t_len + 1)..(k + 1) * (t_len + 1)];
-                for &f in first.iter() {
-                    att[f as usize] += 1;
-                }
+                att[t_len] += n as u64 - attained;
             }
         }
     }
@@ -1693,8 +1710,10 @@ impl Compiled {
 /// Order-preserving map of f64 to u64 (total order; NaN sorts last).
 #[inline]
 fn key(v: f64) -> u64 {
+    // Negative: flip every bit; positive: set the sign bit. Branch-free, so the key pass over a
+    // chunk vectorises.
     let b = v.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    b ^ (((b as i64 >> 63) as u64) | (1 << 63))
 }
 
 #[inline]
@@ -1719,11 +1738,103 @@ fn multiselect(v: &mut [u64], offset: usize, ranks: &[usize]) {
     multiselect(&mut right[1..], offset + r + 1, &ranks[mid + 1..]);
 }
 
+/// Order statistics (0-based `ranks`, sorted and distinct) of a large key buffer, in one
+/// parallel pass.
+///
+/// The sampling step of Floyd and Rivest's SELECT (1975, "Expected time bounds for
+/// selection", CACM 18(3)): a fixed strided sample of `SAMPLE` keys is sorted; for each rank
+/// the sample gives two keys that bracket it with overwhelming probability (±6 standard
+/// deviations of a sample rank); a single pass counts the keys below each bracket and gathers
+/// the few keys inside it (a few per cent), and only those are selected. When a bracket misses
+/// its rank (the count proves it), the exact histogram method [`hist_order_stats`] answers
+/// instead, so the result is exact whatever the data. Independent of the thread count: counts
+/// are integers and a selection does not depend on the order of its input.
+fn par_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
+    const SAMPLE: usize = 1 << 15;
+    const BLOCK: usize = 1 << 16;
+    let n = v.len();
+    if n < 4 * SAMPLE || ranks.is_empty() {
+        return hist_order_stats(v, ranks);
+    }
+    let mut sample: Vec<u64> = (0..SAMPLE).map(|i| v[i * (n / SAMPLE)]).collect();
+    sample.sort_unstable();
+    let half_width = 6.0 * 0.5 * (SAMPLE as f64).sqrt() + 8.0;
+    // Key intervals [lo, hi] around each rank, merged where they overlap.
+    let mut brackets: Vec<(u64, u64)> = vec![];
+    for &r in ranks {
+        let j = r as f64 / n as f64 * SAMPLE as f64;
+        let a = (j - half_width).floor().max(0.0) as usize;
+        let b = ((j + half_width).ceil() as usize).min(SAMPLE - 1);
+        let (lo, hi) = (sample[a], sample[b]);
+        match brackets.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => brackets.push((lo, hi)),
+        }
+    }
+    let m = brackets.len();
+    // Per block, where each key falls among the 2m bracket ends (cell 2b + 1 is inside bracket
+    // b): a count per cell, and the keys of the odd cells. Branch-free but for the rare keys
+    // inside a bracket.
+    let parts: Vec<(Vec<u64>, Vec<Vec<u64>>)> = v
+        .par_chunks(BLOCK)
+        .map(|c| {
+            let mut cells = vec![0u64; 2 * m + 1];
+            let mut inside: Vec<Vec<u64>> = vec![vec![]; m];
+            for &k in c {
+                let pos: usize = brackets
+                    .iter()
+                    .map(|&(lo, hi)| (k >= lo) as usize + (k > hi) as usize)
+                    .sum();
+                cells[pos] += 1;
+                if pos & 1 == 1 {
+                    inside[pos / 2].push(k);
+                }
+            }
+            (cells, inside)
+        })
+        .collect();
+    let mut cells = vec![0u64; 2 * m + 1];
+    let mut inside: Vec<Vec<u64>> = vec![vec![]; m];
+    for (cl, ins) in parts {
+        for (a, b) in cells.iter_mut().zip(cl) {
+            *a += b;
+        }
+        for (a, b) in inside.iter_mut().zip(ins) {
+            a.extend_from_slice(&b);
+        }
+    }
+    let below: Vec<u64> = (0..m).map(|b| cells[..=2 * b].iter().sum()).collect();
+    let bracket_of = |r: usize| {
+        (0..m).find(|&b| {
+            let r = r as u64;
+            r >= below[b] && r < below[b] + inside[b].len() as u64
+        })
+    };
+    let Some(located) = ranks
+        .iter()
+        .map(|&r| bracket_of(r))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return hist_order_stats(v, ranks);
+    };
+    let mut out = vec![0u64; ranks.len()];
+    for b in 0..m {
+        let idx: Vec<usize> = (0..ranks.len()).filter(|&i| located[i] == b).collect();
+        let local: Vec<usize> = idx.iter().map(|&i| ranks[i] - below[b] as usize).collect();
+        multiselect(&mut inside[b], 0, &local);
+        for (&i, &l) in idx.iter().zip(&local) {
+            out[i] = inside[b][l];
+        }
+    }
+    out
+}
+
 /// Order statistics (0-based `ranks`) of a large key buffer, in parallel: a histogram of the
 /// keys' leading bits (below the bits all keys share) locates the bucket of each rank, and only
-/// the keys of those buckets are gathered and selected. Exact, and independent of the thread
-/// count (integer counts; a selection does not depend on the order of its input).
-fn par_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
+/// the keys of those buckets are gathered and selected. Exact whatever the distribution of the
+/// keys; three passes over the buffer, so [`par_order_stats`] tries its one-pass sample
+/// brackets first. Independent of the thread count.
+fn hist_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
     const BLOCK: usize = 1 << 16;
     let (mn, mx) = v
         .par_chunks(BLOCK)
@@ -1807,7 +1918,7 @@ fn quantiles_of(v: &mut [u64], probs: &[f64]) -> Vec<f64> {
             a + f * (b - a)
         }
     };
-    if n >= 1 << 20 {
+    if n >= 1 << 17 {
         let mut ranks: Vec<usize> = pos
             .iter()
             .flat_map(|&(lo, _)| [lo, (lo + 1).min(n - 1)])
@@ -2244,6 +2355,43 @@ mod tests {
                 "{p}: {g} vs {want}"
             );
         }
+    }
+
+    #[test]
+    fn order_statistics_exact_when_the_sample_misleads() {
+        // The strided sample (every (n / 2^15)-th key) sees only zeros, so every bracket
+        // misses: the histogram fallback must still give the exact order statistics.
+        let n = 1usize << 21;
+        let stride = n / (1 << 15);
+        let v: Vec<u64> = (0..n as u64)
+            .map(|i| {
+                if i as usize % stride == 0 {
+                    0
+                } else {
+                    i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 8
+                }
+            })
+            .collect();
+        let ranks = [0, 1, n / 20, n / 2, n / 2 + 1, n - 1];
+        let mut sorted = v.clone();
+        sorted.sort_unstable();
+        let want: Vec<u64> = ranks.iter().map(|&r| sorted[r]).collect();
+        assert_eq!(par_order_stats(&v, &ranks), want);
+        assert_eq!(hist_order_stats(&v, &ranks), want);
+    }
+
+    #[test]
+    fn sample_brackets_equal_sorting() {
+        // Typical data, where the brackets hold: both methods agree with a full sort.
+        let n = (1usize << 20) + 11;
+        let v: Vec<u64> = (0..n as u64)
+            .map(|i| key(((i.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64).ln()))
+            .collect();
+        let ranks = [3, n / 20, n / 20 + 1, n / 2, n - 2, n - 1];
+        let mut sorted = v.clone();
+        sorted.sort_unstable();
+        let want: Vec<u64> = ranks.iter().map(|&r| sorted[r]).collect();
+        assert_eq!(par_order_stats(&v, &ranks), want);
     }
 
     #[test]
