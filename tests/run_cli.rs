@@ -122,7 +122,10 @@ fn same_run_twice_gives_byte_identical_files() {
         .as_f64()
         .unwrap();
     assert_eq!(p, proj);
-    assert_eq!(r["key_results"]["projection.baseline.hte_count.probability"], proj);
+    assert_eq!(
+        r["key_results"]["projection.baseline.hte_count.probability"],
+        proj
+    );
 }
 
 #[test]
@@ -212,7 +215,10 @@ at_least = 0.5
     };
     // 2^(1/5) − 1 = 0.148698 > 0.14.
     let l = line("doubling needs at most 14 % a year");
-    assert!(l.contains("0.148698") && l.contains("≤ 0.14") && l.ends_with("FAIL"), "{l}");
+    assert!(
+        l.contains("0.148698") && l.contains("≤ 0.14") && l.ends_with("FAIL"),
+        "{l}"
+    );
     let slow = r["checks"][1]["observed"].as_f64().unwrap();
     assert!(slow < 0.99);
     let l = line("probability_met(target=hte_count, scenario=slow)");
@@ -233,7 +239,11 @@ fn baseline_case(d: &Path, mode: &str) -> PathBuf {
     let set = std::fs::read_to_string("scenarios/linyi.toml").unwrap();
     // The first `mode = 0.14` is the baseline scenario's high-tech enterprise growth.
     let changed = set.replacen("mode = 0.14", &format!("mode = {mode}"), 1);
-    assert_ne!(changed == set, mode != "0.14", "the scenario file changed shape");
+    assert_ne!(
+        changed == set,
+        mode != "0.14",
+        "the scenario file changed shape"
+    );
     write(d, "linyi.toml", &changed);
     write(
         d,
@@ -266,7 +276,8 @@ fn baseline_gate_passes_within_tolerance_and_fails_beyond() {
     assert_eq!(same.status.code(), Some(0), "{}", text(&same.stdout));
     assert!(text(&same.stdout).contains("no key result moved beyond tolerance"));
 
-    // A small change of an assumption: results move, but within tolerance.
+    // A small change of an assumption: results move, but within tolerance (absolute for
+    // probabilities, relative for levels such as enterprise counts).
     baseline_case(&d, "0.141");
     let small = innodex(&[
         "check",
@@ -275,6 +286,8 @@ fn baseline_gate_passes_within_tolerance_and_fails_beyond() {
         s(&base),
         "--tolerance",
         "0.02",
+        "--rel-tolerance",
+        "0.01",
         "--out",
         s(&d.join("small")),
     ]);
@@ -295,6 +308,8 @@ fn baseline_gate_passes_within_tolerance_and_fails_beyond() {
         s(&base),
         "--tolerance",
         "0.02",
+        "--rel-tolerance",
+        "0.01",
         "--out",
         s(&d.join("big")),
     ]);
@@ -335,7 +350,10 @@ fn assert_bad(body: &str, line: usize, needles: &[&str]) {
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.starts_with("error: "), "{err}");
-    assert!(err.contains(&format!("bad.run.toml:{line}:")), "line {line}: {err}");
+    assert!(
+        err.contains(&format!("bad.run.toml:{line}:")),
+        "line {line}: {err}"
+    );
     for n in needles {
         assert!(err.contains(n), "`{n}` not in: {err}");
     }
@@ -353,7 +371,11 @@ fn malformed_run_files_name_file_line_and_key() {
         &["key `seed`", "invalid type"],
     );
     // An unknown key.
-    assert_bad(&format!("{HEAD}\n[projection]\npathz = 10\n"), 6, &["`pathz`"]);
+    assert_bad(
+        &format!("{HEAD}\n[projection]\npathz = 10\n"),
+        6,
+        &["`pathz`"],
+    );
     // A missing plan.
     assert_bad("[run]\nname = \"no plan\"\n", 1, &["`plan`", "missing"]);
     // An unknown indicator in a check: the check, the key and the line.
@@ -380,8 +402,10 @@ fn malformed_run_files_name_file_line_and_key() {
     );
     // A key that does not fit the kind, a missing bound.
     assert_bad(
-        &format!("{HEAD}\n[[checks]]\nkind = \"required_cagr\"\ntarget = \"hte_count\"\nwithin_top = 3\nat_most = 1\n"),
-        5,
+        &format!(
+            "{HEAD}\n[[checks]]\nkind = \"required_cagr\"\ntarget = \"hte_count\"\nwithin_top = 3\nat_most = 1\n"
+        ),
+        8,
         &["key `within_top`", "takes no"],
     );
     assert_bad(
@@ -391,7 +415,9 @@ fn malformed_run_files_name_file_line_and_key() {
     );
     // A scenario the projection does not have; a missing scenario file.
     assert_bad(
-        &format!("{HEAD}\n[projection]\n\n[[checks]]\nkind = \"probability_met\"\ntarget = \"hte_count\"\nscenario = \"fastest\"\nat_least = 0.5\n"),
+        &format!(
+            "{HEAD}\n[projection]\n\n[[checks]]\nkind = \"probability_met\"\ntarget = \"hte_count\"\nscenario = \"fastest\"\nat_least = 0.5\n"
+        ),
         10,
         &["key `scenario`", "fastest", "baseline, slow, fast"],
     );
@@ -423,8 +449,14 @@ fn unknown_unit_in_a_rank_check_is_bad_input() {
     let out = innodex(&["check", s(&f)]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("unit.run.toml:12:") && err.contains("Shangdong"), "{err}");
-    assert!(err.contains("Shandong"), "the message lists the units: {err}");
+    assert!(
+        err.contains("unit.run.toml:12:") && err.contains("Shangdong"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Shandong"),
+        "the message lists the units: {err}"
+    );
 }
 
 #[test]
@@ -459,8 +491,14 @@ fn index_example_checks_read_the_index_results() {
             .as_f64()
             .unwrap()
     };
-    assert_eq!(r["checks"][0]["observed"].as_f64(), Some(rank_of("china_rd", "Shandong")));
-    assert_eq!(r["checks"][1]["observed"].as_f64(), Some(rank_of("asem", "CHE")));
+    assert_eq!(
+        r["checks"][0]["observed"].as_f64(),
+        Some(rank_of("china_rd", "Shandong"))
+    );
+    assert_eq!(
+        r["checks"][1]["observed"].as_f64(),
+        Some(rank_of("asem", "CHE"))
+    );
     let q95 = ix("asem")["uncertainty"]["rank_stats"]
         .as_array()
         .unwrap()
@@ -470,22 +508,40 @@ fn index_example_checks_read_the_index_results() {
         .as_f64();
     assert_eq!(r["checks"][2]["observed"].as_f64(), q95);
     // The run file's size and seed reached the uncertainty analysis.
-    assert_eq!(ix("asem")["uncertainty"]["n"].as_u64().or(Some(500)), Some(500));
+    assert_eq!(
+        ix("asem")["uncertainty"]["n"].as_u64().or(Some(500)),
+        Some(500)
+    );
     assert_eq!(r["seeds"]["index.asem.uncertainty"], 2026);
     // Per-rebuild arrays are left out of the report.
-    assert_eq!(ix("asem")["uncertainty"]["ranks"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        ix("asem")["uncertainty"]["ranks"].as_array().map(Vec::len),
+        Some(0)
+    );
 }
 
 #[test]
 fn committed_schema_is_the_generated_one() {
     let committed = std::fs::read_to_string("docs/run-file.schema.json").unwrap();
-    assert_eq!(innodex::run::schema_json(), committed, "regenerate: innodex schema > docs/run-file.schema.json");
+    assert_eq!(
+        innodex::run::schema_json(),
+        committed,
+        "regenerate: innodex schema > docs/run-file.schema.json"
+    );
     let out = innodex(&["schema"]);
     assert_eq!(text(&out.stdout), committed);
     // The schema knows the check kinds and rejects unknown keys.
     let v: serde_json::Value = serde_json::from_str(&committed).unwrap();
     let kinds = v["$defs"]["CheckKind"].to_string();
-    for k in ["probability_met", "quantile", "required_cagr", "status", "rank", "score", "sobol"] {
+    for k in [
+        "probability_met",
+        "quantile",
+        "required_cagr",
+        "status",
+        "rank",
+        "score",
+        "sobol",
+    ] {
         assert!(kinds.contains(k), "{k} not in {kinds}");
     }
     assert_eq!(v["additionalProperties"], false);
@@ -584,16 +640,22 @@ uncertainty_n = 100
     assert!(out.status.success(), "{}", text(&out.stderr));
     let page = d.join("out/report.html");
     let source = std::fs::read_to_string(&page).unwrap();
-    assert!(!source.contains("http://") && !source.contains("https://") || {
-        // The only URL allowed is the SVG namespace, which loads nothing.
-        source
-            .match_indices("http")
-            .all(|(i, _)| source[i..].starts_with("http://www.w3.org/2000/svg"))
-    });
+    assert!(
+        !source.contains("http://") && !source.contains("https://") || {
+            // The only URL allowed is the SVG namespace, which loads nothing.
+            source
+                .match_indices("http")
+                .all(|(i, _)| source[i..].starts_with("http://www.w3.org/2000/svg"))
+        }
+    );
     let (dom, console) = load_in_browser(&chromium, &page, &d.join("profile"));
     assert!(console.is_empty(), "console messages: {console:?}");
     let svgs_in_source = source.matches("<svg").count();
-    assert_eq!(dom.matches("<svg").count(), svgs_in_source, "the browser lost charts");
+    assert_eq!(
+        dom.matches("<svg").count(),
+        svgs_in_source,
+        "the browser lost charts"
+    );
     for kind in ["paths", "fan", "tornado", "heatmap", "rank-intervals"] {
         let at = dom
             .find(&format!("data-chart=\"{kind}\""))
@@ -609,5 +671,8 @@ uncertainty_n = 100
         );
     }
     // The title was escaped, not injected.
-    assert!(dom.contains("all charts &lt;&amp;&gt;"), "title not escaped");
+    assert!(
+        dom.contains("all charts &lt;&amp;&gt;"),
+        "title not escaped"
+    );
 }

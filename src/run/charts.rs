@@ -25,7 +25,11 @@ const PALETTE: [RGBColor; 6] = [
 
 const FONT: &str = "sans-serif";
 
-fn render(w: u32, h: u32, draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Res) -> Result<String, String> {
+fn render(
+    w: u32,
+    h: u32,
+    draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Res,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -44,7 +48,11 @@ fn span(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
-    let pad = if hi > lo { (hi - lo) * 0.08 } else { lo.abs().max(1.0) * 0.1 };
+    let pad = if hi > lo {
+        (hi - lo) * 0.08
+    } else {
+        lo.abs().max(1.0) * 0.1
+    };
     (lo - pad, hi + pad)
 }
 
@@ -140,10 +148,14 @@ pub(super) fn fan(p: &PlanProjection, indicator: &str) -> Result<String, String>
             }
         }
         let all = series.iter().flat_map(|(_, v)| v.iter());
-        let (x0, x1) = all.clone().fold((i32::MAX, i32::MIN), |(a, b), p| {
-            (a.min(p.0), b.max(p.0))
-        });
-        let (x0, x1) = if x0 > x1 { (0, 1) } else { (x0, x1.max(x0 + 1)) };
+        let (x0, x1) = all
+            .clone()
+            .fold((i32::MAX, i32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (x0, x1) = if x0 > x1 {
+            (0, 1)
+        } else {
+            (x0, x1.max(x0 + 1))
+        };
         let (y0, y1) = span(all.flat_map(|p| [p.1, p.3]));
         let mut chart = ChartBuilder::on(&root)
             .caption(
@@ -248,7 +260,11 @@ pub(super) fn tornado(g: &GapSensitivity) -> Result<String, String> {
 
 /// A light-to-dark colour scale on [0, 1].
 fn heat(t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let lerp = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
     RGBColor(lerp(255, 165), lerp(245, 15), lerp(200, 21))
 }
@@ -328,10 +344,7 @@ pub(super) fn rank_intervals(index: &str, stats: &[RankStats]) -> Result<String,
     let n = s.len();
     render(620, 90 + 15 * n as u32, |root| {
         root.fill(&WHITE)?;
-        let max_rank = s
-            .iter()
-            .map(|r| r.q95.max(r.nominal))
-            .fold(1.0, f64::max);
+        let max_rank = s.iter().map(|r| r.q95.max(r.nominal)).fold(1.0, f64::max);
         // Best rank at the top: unit k drawn at segment n − 1 − k.
         let names: Vec<String> = s.iter().rev().map(|r| r.unit.clone()).collect();
         let mut chart = ChartBuilder::on(&root)

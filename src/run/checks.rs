@@ -95,6 +95,9 @@ fn check_name(c: &Check) -> String {
     if let Some(q) = &c.q {
         parts.push(format!("q={}", q.get_ref()));
     }
+    if c.kind == CheckKind::Sobol {
+        parts.push(format!("order={:?}", c.order.unwrap_or_default()).to_lowercase());
+    }
     format!("{}({})", kind_name(c.kind), parts.join(", "))
 }
 
@@ -121,7 +124,7 @@ pub(super) fn validate(run: &Run) -> Result<(), RunError> {
         let ok = allowed(c.kind);
         if let Some(k) = present(c).into_iter().find(|k| !ok.contains(k)) {
             return Err(run.invalid(
-                span,
+                run.key_span(span, k),
                 k,
                 format!(
                     "check `{}`: a `{kind}` check takes no `{k}` (it takes {})",
@@ -158,7 +161,7 @@ pub(super) fn validate(run: &Run) -> Result<(), RunError> {
                 && a > b
             {
                 return Err(run.invalid(
-                    span,
+                    run.key_span(span, "at_least"),
                     "at_least",
                     format!("check `{}`: at_least {a} > at_most {b}", check_name(c)),
                 ));
@@ -263,7 +266,7 @@ pub(super) fn validate(run: &Run) -> Result<(), RunError> {
                 need(c.target.is_some() || c.indicator.is_some(), "target")?;
                 if c.target.is_some() && c.indicator.is_some() {
                     return Err(run.invalid(
-                        span,
+                        run.key_span(span, "indicator"),
                         "indicator",
                         format!(
                             "check `{}`: give `target` or `indicator`, not both",
@@ -303,11 +306,13 @@ pub(super) fn validate(run: &Run) -> Result<(), RunError> {
                         ),
                     ));
                 };
-                if matches!(c.statistic, Some(RankStatistic::Median | RankStatistic::Q95))
-                    && loaded.spec.uncertainty.is_none()
+                if matches!(
+                    c.statistic,
+                    Some(RankStatistic::Median | RankStatistic::Q95)
+                ) && loaded.spec.uncertainty.is_none()
                 {
                     return Err(run.invalid(
-                        span,
+                        run.key_span(span, "statistic"),
                         "statistic",
                         format!(
                             "check `{}`: the index `{}` has no uncertainty analysis",
@@ -358,10 +363,7 @@ fn numeric(c: &Check, observed: Option<f64>, digits: usize) -> CheckResult {
         name: check_name(c),
         kind: kind_name(c.kind).into(),
         observed,
-        observed_text: observed.map_or_else(
-            || "missing".to_string(),
-            |v| format!("{v:.digits$}"),
-        ),
+        observed_text: observed.map_or_else(|| "missing".to_string(), |v| format!("{v:.digits$}")),
         bound: bound_text(c),
         passed,
     }

@@ -105,7 +105,7 @@ impl Comparison {
         if let Some((k, o, n)) = &self.largest_within {
             let _ = writeln!(
                 s,
-                "  largest change within tolerance: {k}: {o} -> {n} ({:+})",
+                "  largest change within tolerance: {k}: {o} -> {n} ({:+.6})",
                 n - o
             );
         }
@@ -139,7 +139,11 @@ pub fn compare_maps(
                 new: Some(n),
                 allowed,
             });
-        } else if d > 0.0 && largest_within.as_ref().is_none_or(|(_, a, b)| d > (b - a).abs()) {
+        } else if d > 0.0
+            && largest_within
+                .as_ref()
+                .is_none_or(|(_, a, b)| d > (b - a).abs())
+        {
             largest_within = Some((k.clone(), o, n));
         }
     }
@@ -150,8 +154,16 @@ pub fn compare_maps(
     Comparison {
         compared,
         moved,
-        missing: old.keys().filter(|k| !new.contains_key(*k)).cloned().collect(),
-        added: new.keys().filter(|k| !old.contains_key(*k)).cloned().collect(),
+        missing: old
+            .keys()
+            .filter(|k| !new.contains_key(*k))
+            .cloned()
+            .collect(),
+        added: new
+            .keys()
+            .filter(|k| !old.contains_key(*k))
+            .cloned()
+            .collect(),
         largest_within,
     }
 }
@@ -175,8 +187,8 @@ pub fn compare_with_json(
     let keys = v
         .get("key_results")
         .ok_or_else(|| bad("not a run report (no `key_results`)".into()))?;
-    let old: BTreeMap<String, f64> = serde_json::from_value(keys.clone())
-        .map_err(|e| bad(format!("`key_results`: {e}")))?;
+    let old: BTreeMap<String, f64> =
+        serde_json::from_value(keys.clone()).map_err(|e| bad(format!("`key_results`: {e}")))?;
     Ok(compare_maps(&old, &report.key_results, tol))
 }
 
@@ -219,7 +231,10 @@ pub(super) fn key_results(r: &RunReport) -> BTreeMap<String, f64> {
     }
     for ix in &r.indices {
         for row in &ix.report.ranking {
-            put(format!("index.{}.score.{}", ix.id, row.unit), Some(row.score));
+            put(
+                format!("index.{}.score.{}", ix.id, row.unit),
+                Some(row.score),
+            );
             put(format!("index.{}.rank.{}", ix.id, row.unit), Some(row.rank));
         }
         if let Some(u) = &ix.report.uncertainty {

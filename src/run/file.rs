@@ -40,7 +40,10 @@ fn d_gap_n() -> usize {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "innodex run file")]
+#[schemars(
+    title = "innodex run file",
+    description = "What to compute for a plan (projections, sensitivity analyses, composite indices, with seeds) and which checks the results must pass. See docs/runs.md."
+)]
 pub struct RunFile {
     /// The run: its name, the plan and the default seed.
     pub run: RunMeta,

@@ -40,8 +40,8 @@ use thiserror::Error;
 
 pub use checks::CheckResult;
 pub use file::{
-    Check, CheckKind, GapRun, GridRun, IndexRun, ObservationOverride, ProjectionRun,
-    RankStatistic, RunFile, RunMeta, SensitivityRun, SobolOrder,
+    Check, CheckKind, GapRun, GridRun, IndexRun, ObservationOverride, ProjectionRun, RankStatistic,
+    RunFile, RunMeta, SensitivityRun, SobolOrder,
 };
 pub use render::{checks_table, write_outputs};
 
@@ -129,11 +129,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
 }
 
@@ -397,6 +393,26 @@ impl Run {
             key: Some(key.to_string()),
             message,
         }
+    }
+
+    /// The span of `key = …` inside `within` (a check's table), or `within` itself when the
+    /// key is not written there: errors about a key point at its own line.
+    pub(crate) fn key_span(&self, within: Range<usize>, key: &str) -> Range<usize> {
+        let end = within.end.min(self.text.len());
+        let start = within.start.min(end);
+        let body = &self.text[start..end];
+        let mut off = 0;
+        for line in body.split_inclusive('\n') {
+            let t = line.trim_start();
+            if let Some(rest) = t.strip_prefix(key)
+                && rest.trim_start().starts_with('=')
+            {
+                let at = start + off + (line.len() - t.len());
+                return at..at + key.len();
+            }
+            off += line.len();
+        }
+        within
     }
 
     /// The line of a table header such as `[projection]` (1 when absent).

@@ -40,7 +40,14 @@ fn csv_tables(r: &RunReport) -> Vec<(String, String)> {
     out.push((
         "checks.csv".to_string(),
         csv_of(
-            &["name", "kind", "observed", "observed_text", "bound", "passed"],
+            &[
+                "name",
+                "kind",
+                "observed",
+                "observed_text",
+                "bound",
+                "passed",
+            ],
             r.checks.iter().map(|c| {
                 vec![
                     c.name.clone(),
@@ -360,7 +367,8 @@ fn html(r: &RunReport) -> Result<String, String> {
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&t.target),
             esc(&t.statement),
-            t.baseline.map_or("–".into(), |b| format!("{b} ({})", t.base_year)),
+            t.baseline
+                .map_or("–".into(), |b| format!("{b} ({})", t.base_year)),
             t.target_value.map_or("–".into(), |v| format!("{v:.2}")),
             t.required_cagr
                 .map_or("–".into(), |g| format!("{:.2} %", g * 100.0)),
@@ -388,7 +396,12 @@ fn html(r: &RunReport) -> Result<String, String> {
         );
         s.push_str("<table><tr><th>scenario</th><th>target</th><th>metric</th><th>threshold</th><th>median [5 %–95 %]</th><th>P(met)</th></tr>\n");
         for sc in &p.scenarios {
-            for t in sc.result.targets.iter().filter(|t| t.not_projected.is_none()) {
+            for t in sc
+                .result
+                .targets
+                .iter()
+                .filter(|t| t.not_projected.is_none())
+            {
                 let _ = writeln!(
                     s,
                     "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
