@@ -398,12 +398,16 @@ impl Run {
     /// The span of `key = …` inside `within` (a check's table), or `within` itself when the
     /// key is not written there: errors about a key point at its own line.
     pub(crate) fn key_span(&self, within: Range<usize>, key: &str) -> Range<usize> {
-        let end = within.end.min(self.text.len());
-        let start = within.start.min(end);
-        let body = &self.text[start..end];
+        // For `[[checks]]` tables the span covers the header only: read on to the next
+        // table header.
+        let start = within.start.min(self.text.len());
+        let body = &self.text[start..];
         let mut off = 0;
-        for line in body.split_inclusive('\n') {
+        for (i, line) in body.split_inclusive('\n').enumerate() {
             let t = line.trim_start();
+            if i > 0 && t.starts_with('[') && off >= within.end.saturating_sub(start) {
+                break;
+            }
             if let Some(rest) = t.strip_prefix(key)
                 && rest.trim_start().starts_with('=')
             {
