@@ -337,10 +337,10 @@ pub(super) fn validate(run: &Run) -> Result<(), RunError> {
                         ),
                     ));
                 }
-                if !file
+                if file
                     .sensitivity
                     .as_ref()
-                    .is_some_and(|s| s.rd_share_gap.is_some())
+                    .is_none_or(|s| s.rd_share_gap.is_none())
                 {
                     return Err(run.invalid(
                         input.span(),
