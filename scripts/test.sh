@@ -7,6 +7,10 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "set-up (virtual environment, Python dependencies, extension module)"
 ./scripts/setup.sh
+step "set-up (headless Chromium for the HTML report test)"
+./scripts/setup-browser.sh
+# The browser test of the run report must run here, never skip.
+export INNODEX_REQUIRE_BROWSER=1
 . .venv/bin/activate
 # Rust tests that embed Python must load the venv interpreter's libpython.
 LD_LIBRARY_PATH="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))'):${LD_LIBRARY_PATH:-}"
@@ -18,6 +22,11 @@ step "cargo clippy (all features, all targets)"
 cargo clippy --release --all-targets --features cli,python -- -D warnings
 step "Rust tests and doctests"
 cargo test --release --features cli
+step "innodex check on every example run file (scenarios/*.run.toml)"
+cargo build --release --features cli
+for f in scenarios/*.run.toml; do
+  ./target/release/innodex check "$f" --quiet
+done
 step "ruff"
 ruff check .
 step "stubs (mypy.stubtest)"

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod projection;
 pub mod ratio;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod sensitivity;
 pub mod series;

@@ -504,7 +504,7 @@ impl From<Target> for TargetSpec {
 }
 
 /// Status of a target given the observations so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The target is reached.

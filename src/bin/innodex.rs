@@ -1,5 +1,5 @@
-//! The `innodex` command line. Exit codes: 0 success, 2 bad input (with a message, never a
-//! backtrace), 3 an internal error.
+//! The `innodex` command line. Exit codes: 0 success, 1 a failed check (`innodex check`), 2 bad
+//! input (with a message, never a backtrace), 3 an internal error.
 
 use std::process::ExitCode;
 
@@ -92,6 +92,14 @@ enum Command {
         #[arg(long)]
         to: i32,
     },
+    /// Run a run file: compute everything it asks for and write the report (JSON, CSV,
+    /// Markdown, HTML with SVG charts) into a directory.
+    Run(run_cli::RunArgs),
+    /// Evaluate a run file's checks (exit 0 all pass, 1 any fails, 2 bad input), optionally
+    /// against a previous report.json (a regression gate).
+    Check(run_cli::CheckArgs),
+    /// Print the JSON Schema of run files.
+    Schema,
     /// Build a composite index (and its uncertainty analysis) from a spec file (TOML).
     Index {
         /// The spec file; data paths in it are relative to it.
@@ -293,6 +301,153 @@ mod projection_cli {
     }
 }
 
+/// The `run` and `check` subcommands: run files, reports, checks and the baseline gate.
+mod run_cli {
+    use std::io::IsTerminal;
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use innodex::projection::monte_carlo::Progress;
+    use innodex::run::compare::{Tolerance, compare_with_json};
+    use innodex::run::{Run, RunReport, checks_table, write_outputs};
+
+    use super::UserError;
+
+    #[derive(clap::Args)]
+    pub(super) struct Logging {
+        /// Print nothing but the result (no progress bar).
+        #[arg(long, short)]
+        quiet: bool,
+        /// Print each step to stderr.
+        #[arg(long, short, conflicts_with = "quiet")]
+        verbose: bool,
+    }
+
+    #[derive(clap::Args)]
+    pub(super) struct RunArgs {
+        /// The run file (TOML); relative paths in it start at its directory.
+        file: PathBuf,
+        /// Where to write report.json, report.md, report.html and the CSV tables.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        log: Logging,
+    }
+
+    #[derive(clap::Args)]
+    pub(super) struct CheckArgs {
+        /// The run file (TOML).
+        file: PathBuf,
+        /// A previous run's report.json: fail when a key result moved beyond tolerance.
+        #[arg(long, value_name = "REPORT_JSON")]
+        baseline: Option<PathBuf>,
+        /// Absolute tolerance of the baseline comparison.
+        #[arg(long, default_value_t = 0.02)]
+        tolerance: f64,
+        /// Relative tolerance (share of the baseline value); a key passes within either.
+        #[arg(long, default_value_t = 0.0)]
+        rel_tolerance: f64,
+        /// Also write the report into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        log: Logging,
+    }
+
+    /// Loads and runs a file, with a progress bar on a terminal (hidden in CI and with
+    /// `--quiet`) and steps on stderr with `--verbose`.
+    fn execute(file: &PathBuf, log: &Logging) -> Result<RunReport, UserError> {
+        let run = Run::load(file)?;
+        let bar = if log.quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b
+        };
+        let progress = Progress::default();
+        let finished = AtomicBool::new(false);
+        let verbose = log.verbose;
+        let result = std::thread::scope(|scope| {
+            // The Monte Carlo reports chunks done through `progress`; poll it from here so
+            // the computation never waits on the terminal.
+            scope.spawn(|| {
+                while !finished.load(Ordering::Relaxed) {
+                    bar.set_length(progress.total() as u64);
+                    bar.set_position(progress.done() as u64);
+                    std::thread::sleep(Duration::from_millis(80));
+                }
+            });
+            let r = run.execute(&progress, &mut |step| {
+                if verbose {
+                    bar.suspend(|| eprintln!("innodex: {step}"));
+                }
+                bar.set_message(step.to_string());
+            });
+            finished.store(true, Ordering::Relaxed);
+            r
+        });
+        bar.finish_and_clear();
+        Ok(result?)
+    }
+
+    pub(super) fn run(a: &RunArgs) -> Result<String, UserError> {
+        let report = execute(&a.file, &a.log)?;
+        let files = write_outputs(&report, &a.out)?;
+        if a.log.quiet {
+            return Ok(String::new());
+        }
+        Ok(format!(
+            "{}\nwrote {} files to {}: {}\n",
+            checks_table(&report.checks),
+            files.len(),
+            a.out.display(),
+            files.join(", ")
+        ))
+    }
+
+    pub(super) fn check(a: &CheckArgs) -> Result<(String, u8), UserError> {
+        if !(a.tolerance >= 0.0 && a.rel_tolerance >= 0.0) {
+            return Err(UserError(
+                "--tolerance and --rel-tolerance must be numbers ≥ 0".into(),
+            ));
+        }
+        // Read the baseline first: a missing file is bad input, found before any work.
+        let baseline = match &a.baseline {
+            Some(p) => Some((
+                p.display().to_string(),
+                std::fs::read_to_string(p).map_err(|e| {
+                    UserError(format!("cannot read baseline `{}`: {e}", p.display()))
+                })?,
+            )),
+            None => None,
+        };
+        let report = execute(&a.file, &a.log)?;
+        if let Some(dir) = &a.out {
+            write_outputs(&report, dir)?;
+        }
+        let mut out = format!("{}: {}\n", a.file.display(), report.name);
+        out.push_str(&checks_table(&report.checks));
+        let mut ok = report.all_passed();
+        if let Some((path, text)) = baseline {
+            let tol = Tolerance {
+                absolute: a.tolerance,
+                relative: a.rel_tolerance,
+            };
+            let cmp = compare_with_json(&report, &text, &path, tol)?;
+            out.push('\n');
+            out.push_str(&cmp.to_text(tol));
+            ok &= cmp.passed();
+        }
+        Ok((out, if ok { 0 } else { 1 }))
+    }
+}
+
 /// An error for the user: printed as `error: …`, exit code 2.
 struct UserError(String);
 
@@ -335,8 +490,20 @@ fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
     Ok(plan)
 }
 
-fn run(cli: Cli) -> Result<String, UserError> {
+fn run(cli: Cli) -> Result<(String, u8), UserError> {
     match cli.command {
+        Command::Run(a) => run_cli::run(&a).map(|s| (s, 0)),
+        Command::Check(a) => run_cli::check(&a),
+        Command::Schema => Ok((innodex::run::schema_json(), 0)),
+        other => run_other(other).map(|s| (s, 0)),
+    }
+}
+
+fn run_other(command: Command) -> Result<String, UserError> {
+    match command {
+        Command::Run(_) | Command::Check(_) | Command::Schema => {
+            unreachable!("handled by run")
+        }
         Command::Report {
             plan,
             format,
@@ -409,9 +576,9 @@ fn main() -> ExitCode {
     }));
     let cli = Cli::parse();
     match std::panic::catch_unwind(|| run(cli)) {
-        Ok(Ok(text)) => {
+        Ok(Ok((text, code))) => {
             print!("{text}");
-            ExitCode::SUCCESS
+            ExitCode::from(code)
         }
         Ok(Err(UserError(msg))) => {
             eprintln!("error: {msg}");

@@ -1,0 +1,389 @@
+//! SVG charts of a run report, drawn with plotters' SVG backend (text as `<text>` elements,
+//! no fonts needed). Each function returns one `<svg>` document as a string.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::index::uncertainty::RankStats;
+use crate::ratio::linyi::GapSensitivity;
+use crate::report::TargetRow;
+use crate::scenario::PlanProjection;
+
+use super::GrowthGrid;
+
+type Res = Result<(), Box<dyn std::error::Error>>;
+
+/// Scenario colours (Okabe–Ito, distinguishable with colour-blindness).
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+];
+
+const FONT: &str = "sans-serif";
+
+fn render(
+    w: u32,
+    h: u32,
+    draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Res,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        draw(root).map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// Padded range of values.
+fn span(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = if hi > lo {
+        (hi - lo) * 0.08
+    } else {
+        lo.abs().max(1.0) * 0.1
+    };
+    (lo - pad, hi + pad)
+}
+
+/// The compound and linear required paths of one target.
+pub(super) fn target_paths(row: &TargetRow) -> Result<String, String> {
+    render(520, 300, |root| {
+        root.fill(&WHITE)?;
+        let years: Vec<i32> = row
+            .compound_path
+            .iter()
+            .chain(&row.linear_path)
+            .map(|p| p.0)
+            .collect();
+        let (x0, x1) = (
+            years.iter().copied().min().unwrap_or(0),
+            years.iter().copied().max().unwrap_or(1),
+        );
+        let (y0, y1) = span(
+            row.compound_path
+                .iter()
+                .chain(&row.linear_path)
+                .map(|p| p.1),
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{}: required paths ({})", row.target, row.unit),
+                (FONT, 15),
+            )
+            .margin(10)
+            .x_label_area_size(28)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart
+            .configure_mesh()
+            .x_labels((x1 - x0 + 1).clamp(2, 12) as usize)
+            .x_desc("year")
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new(
+                row.compound_path.iter().copied(),
+                PALETTE[0].stroke_width(2),
+            ))?
+            .label("compound")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], PALETTE[0]));
+        chart
+            .draw_series(LineSeries::new(
+                row.linear_path.iter().copied(),
+                PALETTE[1].stroke_width(2),
+            ))?
+            .label("linear")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], PALETTE[1]));
+        if let Some(b) = row.baseline {
+            chart.draw_series(std::iter::once(Circle::new(
+                (row.base_year, b),
+                4,
+                BLACK.filled(),
+            )))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// One indicator's fan chart under every scenario: the 5–95 % band and the median.
+pub(super) fn fan(p: &PlanProjection, indicator: &str) -> Result<String, String> {
+    render(620, 320, |root| {
+        root.fill(&WHITE)?;
+        // (scenario, [(year, q05, q50, q95)])
+        let mut series = vec![];
+        for s in &p.scenarios {
+            let probs = &s.result.quantiles;
+            let at = |x: f64| probs.iter().position(|p| (*p - x).abs() < 1e-12);
+            let (Some(a), Some(m), Some(b)) = (at(0.05), at(0.5), at(0.95)) else {
+                continue;
+            };
+            let Some(f) = s.result.indicator(indicator) else {
+                continue;
+            };
+            let pts: Vec<(i32, f64, f64, f64)> = f
+                .years
+                .iter()
+                .zip(&f.quantiles)
+                .filter_map(|(y, q)| q.as_ref().map(|q| (*y, q[a], q[m], q[b])))
+                .collect();
+            if !pts.is_empty() {
+                series.push((s.name.clone(), pts));
+            }
+        }
+        let all = series.iter().flat_map(|(_, v)| v.iter());
+        let (x0, x1) = all
+            .clone()
+            .fold((i32::MAX, i32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (x0, x1) = if x0 > x1 {
+            (0, 1)
+        } else {
+            (x0, x1.max(x0 + 1))
+        };
+        let (y0, y1) = span(all.flat_map(|p| [p.1, p.3]));
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{indicator}: projected median and 90 % band"),
+                (FONT, 15),
+            )
+            .margin(10)
+            .x_label_area_size(28)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart
+            .configure_mesh()
+            .x_labels((x1 - x0 + 1).clamp(2, 12) as usize)
+            .x_desc("year")
+            .draw()?;
+        for (i, (name, pts)) in series.iter().enumerate() {
+            let c = PALETTE[i % PALETTE.len()];
+            let mut poly: Vec<(i32, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
+            poly.extend(pts.iter().rev().map(|p| (p.0, p.1)));
+            chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))?;
+            chart
+                .draw_series(LineSeries::new(
+                    pts.iter().map(|p| (p.0, p.2)),
+                    c.stroke_width(2),
+                ))?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// The tornado of the R&D-share gap: output at each input's low and high value.
+pub(super) fn tornado(g: &GapSensitivity) -> Result<String, String> {
+    let n = g.tornado.len();
+    render(620, 80 + 44 * n as u32, |root| {
+        root.fill(&WHITE)?;
+        let (x0, x1) = span(
+            g.tornado
+                .iter()
+                .flat_map(|b| [b.output_low, b.output_high])
+                .chain([g.base_gap]),
+        );
+        // Largest swing on top: bar i drawn at segment n − 1 − i.
+        let names: Vec<String> = g.tornado.iter().rev().map(|b| b.name.clone()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "R&D share: 2025 gap to Shandong (pp), one input at a time",
+                (FONT, 15),
+            )
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(140)
+            .build_cartesian_2d(x0..x1, (0..n).into_segmented())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n.max(1))
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .x_desc("gap (percentage points)")
+            .draw()?;
+        for (k, b) in g.tornado.iter().enumerate() {
+            let i = n - 1 - k;
+            chart.draw_series([
+                Rectangle::new(
+                    [
+                        (g.base_gap.min(b.output_low), SegmentValue::Exact(i)),
+                        (g.base_gap.max(b.output_low), SegmentValue::Exact(i + 1)),
+                    ],
+                    PALETTE[1].mix(0.8).filled(),
+                ),
+                Rectangle::new(
+                    [
+                        (g.base_gap.min(b.output_high), SegmentValue::Exact(i)),
+                        (g.base_gap.max(b.output_high), SegmentValue::Exact(i + 1)),
+                    ],
+                    PALETTE[0].mix(0.8).filled(),
+                ),
+            ])?;
+        }
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![
+                (g.base_gap, SegmentValue::Exact(0)),
+                (g.base_gap, SegmentValue::Exact(n)),
+            ],
+            BLACK.stroke_width(1),
+        )))?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// A light-to-dark colour scale on [0, 1].
+fn heat(t: f64) -> RGBColor {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let lerp = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
+    RGBColor(lerp(255, 165), lerp(245, 15), lerp(200, 21))
+}
+
+/// The heat map of required R&D growth by baseline share and GDP growth.
+pub(super) fn heat_map(g: &GrowthGrid) -> Result<String, String> {
+    let (nx, ny) = (g.gdp_growths.len(), g.baselines.len());
+    render(
+        (140 + 70 * nx as u32).max(420),
+        (110 + 34 * ny as u32).max(220),
+        |root| {
+            root.fill(&WHITE)?;
+            let (lo, hi) = span(g.required.iter().flatten().copied());
+            let xs: Vec<String> = g
+                .gdp_growths
+                .iter()
+                .map(|v| format!("{:.1} %", v * 100.0))
+                .collect();
+            let ys: Vec<String> = g.baselines.iter().map(|v| format!("{v} %")).collect();
+            let mut chart = ChartBuilder::on(&root)
+                .caption(
+                    format!(
+                        "Required R&D growth a year to reach {} % in 2025",
+                        g.reference_2025
+                    ),
+                    (FONT, 15),
+                )
+                .margin(10)
+                .x_label_area_size(40)
+                .y_label_area_size(80)
+                .build_cartesian_2d((0..nx).into_segmented(), (0..ny).into_segmented())?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_labels(nx.max(1))
+                .y_labels(ny.max(1))
+                .x_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) => xs.get(*i).cloned().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .y_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) => ys.get(*i).cloned().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .x_desc("nominal GDP growth a year")
+                .y_desc("R&D share 2020")
+                .draw()?;
+            let centre = Pos::new(HPos::Center, VPos::Center);
+            for (i, row) in g.required.iter().enumerate() {
+                for (j, v) in row.iter().enumerate() {
+                    let t = (v - lo) / (hi - lo);
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [
+                            (SegmentValue::Exact(j), SegmentValue::Exact(i)),
+                            (SegmentValue::Exact(j + 1), SegmentValue::Exact(i + 1)),
+                        ],
+                        heat(t).filled(),
+                    )))?;
+                    let colour = if t > 0.55 { WHITE } else { BLACK };
+                    chart.draw_series(std::iter::once(Text::new(
+                        format!("{:.1} %", v * 100.0),
+                        (SegmentValue::CenterOf(j), SegmentValue::CenterOf(i)),
+                        (FONT, 12).into_font().color(&colour).pos(centre),
+                    )))?;
+                }
+            }
+            root.present()?;
+            Ok(())
+        },
+    )
+}
+
+/// Rank intervals of an index's units (5–95 % of the uncertainty analysis), best first.
+pub(super) fn rank_intervals(index: &str, stats: &[RankStats]) -> Result<String, String> {
+    let mut s: Vec<&RankStats> = stats.iter().filter(|r| r.nominal.is_finite()).collect();
+    s.sort_by(|a, b| a.nominal.total_cmp(&b.nominal).then(a.unit.cmp(&b.unit)));
+    let n = s.len();
+    render(620, 90 + 15 * n as u32, |root| {
+        root.fill(&WHITE)?;
+        let max_rank = s.iter().map(|r| r.q95.max(r.nominal)).fold(1.0, f64::max);
+        // Best rank at the top: unit k drawn at segment n − 1 − k.
+        let names: Vec<String> = s.iter().rev().map(|r| r.unit.clone()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{index}: rank intervals (5–95 %), median ● and nominal ×"),
+                (FONT, 15),
+            )
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.5..max_rank + 0.5, (0..n).into_segmented())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n.max(1))
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .x_desc("rank (1 = best)")
+            .draw()?;
+        for (k, r) in s.iter().enumerate() {
+            let y = SegmentValue::CenterOf(n - 1 - k);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(r.q05, y.clone()), (r.q95, y.clone())],
+                PALETTE[0].stroke_width(2),
+            )))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (r.median, y.clone()),
+                3,
+                PALETTE[0].filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Cross::new(
+                (r.nominal, y),
+                3,
+                PALETTE[1].stroke_width(2),
+            )))?;
+        }
+        root.present()?;
+        Ok(())
+    })
+}

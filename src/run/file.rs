@@ -1,0 +1,291 @@
+//! The run file format (TOML): serde types with `deny_unknown_fields`, from which the JSON
+//! Schema of `docs/run-file.schema.json` is generated.
+//!
+//! Values that later checks refer back to (the plan, file paths, the ids a check names) are
+//! kept as [`toml::Spanned`] so that an error found after parsing (an unknown indicator in a
+//! check, a missing scenario file) still names the line of the key.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::target::Status;
+
+fn d_seed() -> u64 {
+    2021
+}
+
+fn d_paths() -> usize {
+    20_000
+}
+
+fn d_gap_n() -> usize {
+    1024
+}
+
+/// A run file: what to compute and what to assert about the results.
+///
+/// ```
+/// let f = innodex::run::RunFile::from_toml_str(r#"
+///     [run]
+///     name = "smoke"
+///     plan = "linyi-2021-2025"
+///     [[checks]]
+///     kind = "required_cagr"
+///     indicator = "hte_count"
+///     at_most = 0.15
+/// "#, "smoke.run.toml").unwrap();
+/// assert_eq!(f.run.seed, 2021);
+/// assert_eq!(f.checks.len(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "innodex run file",
+    description = "What to compute for a plan (projections, sensitivity analyses, composite indices, with seeds) and which checks the results must pass. See docs/runs.md."
+)]
+pub struct RunFile {
+    /// The run: its name, the plan and the default seed.
+    pub run: RunMeta,
+    /// Monte Carlo projections of the plan under a projection scenario set.
+    #[serde(default)]
+    pub projection: Option<ProjectionRun>,
+    /// Sensitivity analyses of Linyi's R&D-share target.
+    #[serde(default)]
+    pub sensitivity: Option<SensitivityRun>,
+    /// Composite indices built from index spec files (`[[index]]`).
+    #[serde(default)]
+    pub index: Vec<IndexRun>,
+    /// Assertions on the results (`[[checks]]`); `innodex check` fails when one fails.
+    #[serde(default)]
+    #[schemars(with = "Vec<Check>")]
+    pub checks: Vec<Spanned<Check>>,
+}
+
+/// The `[run]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunMeta {
+    /// A name for the report.
+    pub name: String,
+    /// What the run is for.
+    #[serde(default)]
+    pub description: String,
+    /// The plan: the id of an embedded plan (`linyi-2021-2025`) or a plan file (TOML),
+    /// relative to the run file.
+    #[schemars(with = "String")]
+    pub plan: Spanned<String>,
+    /// Default seed of every random part of the run (default 2021).
+    #[serde(default = "d_seed")]
+    pub seed: u64,
+    /// Observations to set or override in the plan (labelled "assumed" in the report).
+    #[serde(default)]
+    pub observations: Vec<ObservationOverride>,
+}
+
+/// One observation set by the run file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationOverride {
+    /// Indicator id.
+    #[schemars(with = "String")]
+    pub indicator: Spanned<String>,
+    /// Year.
+    pub year: i32,
+    /// Value.
+    pub value: f64,
+    /// Why this value (shown as its provenance).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The `[projection]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectionRun {
+    /// A projection scenario set file (the format of `scenarios/linyi.toml`), relative to the
+    /// run file; the embedded Linyi set when absent (Linyi plan only).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub scenarios: Option<Spanned<String>>,
+    /// Run only these scenarios (default: all, in file order).
+    #[serde(default)]
+    pub only: Vec<String>,
+    /// Monte Carlo paths per scenario (default 20 000).
+    #[serde(default = "d_paths")]
+    pub paths: usize,
+    /// Seed (default: `run.seed`).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+/// The `[sensitivity]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityRun {
+    /// Tornado and Sobol' indices of Linyi's 2025 R&D-share gap to Shandong
+    /// (`innodex::ratio::linyi::gap_sensitivity`).
+    #[serde(default)]
+    pub rd_share_gap: Option<GapRun>,
+    /// Required R&D growth for each baseline share and GDP growth (a heat map).
+    #[serde(default)]
+    pub rd_growth_grid: Option<GridRun>,
+}
+
+/// Settings of the R&D-share gap sensitivity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GapRun {
+    /// Base sample size of the Sobol' design, a power of two (default 1024).
+    #[serde(default = "d_gap_n")]
+    pub n: usize,
+    /// Seed (default: `run.seed`).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+/// The grid of required R&D growth rates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GridRun {
+    /// Nominal GDP growth rates a year (columns), e.g. 0.04.
+    pub gdp_growths: Vec<f64>,
+    /// Linyi's 2020 R&D shares in % (rows), e.g. 1.9.
+    pub baselines: Vec<f64>,
+    /// The 2025 share to reach, in % (e.g. Shandong's projected 2025 average).
+    pub reference_2025: f64,
+}
+
+/// One `[[index]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndexRun {
+    /// Id by which checks refer to this index.
+    pub id: String,
+    /// The index spec file (the format of `specs/asem_coinr.toml`), relative to the run file.
+    #[schemars(with = "String")]
+    pub spec: Spanned<String>,
+    /// Sample size of the spec's uncertainty analysis (default: the spec's).
+    #[serde(default)]
+    pub uncertainty_n: Option<usize>,
+    /// Seed of the spec's uncertainty analysis (default: the spec's).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+/// What a check asserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// The probability that `target` is met under `scenario` (projection).
+    ProbabilityMet,
+    /// The `q` quantile of `target`'s metric at its target year under `scenario`.
+    Quantile,
+    /// The required CAGR of `target`, or of `indicator` (its most demanding target).
+    RequiredCagr,
+    /// The assessment status of `target` is one of `status`.
+    Status,
+    /// The rank of `unit` in `index` (`statistic`: nominal, median or q95) is within
+    /// `within_top`.
+    Rank,
+    /// The score of `unit` in `index`.
+    Score,
+    /// A Sobol' index (`order`: first or total) of `input` in the R&D-share gap sensitivity.
+    Sobol,
+}
+
+/// Which rank of a unit a `rank` check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RankStatistic {
+    /// The rank in the nominal build.
+    #[default]
+    Nominal,
+    /// The median rank of the uncertainty analysis.
+    Median,
+    /// The 95 % quantile of the rank (its worst plausible rank).
+    Q95,
+}
+
+/// Which Sobol' index a `sobol` check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SobolOrder {
+    /// First order S1.
+    First,
+    /// Total order ST.
+    #[default]
+    Total,
+}
+
+/// One `[[checks]]` entry. Which keys a kind needs:
+///
+/// | kind | keys |
+/// |---|---|
+/// | `probability_met` | `target`, `scenario`, a bound |
+/// | `quantile` | `target`, `scenario`, `q`, a bound |
+/// | `required_cagr` | `target` or `indicator`, a bound |
+/// | `status` | `target`, `status` (a list) |
+/// | `rank` | `index`, `unit`, `within_top`, optional `statistic` |
+/// | `score` | `index`, `unit`, a bound |
+/// | `sobol` | `input`, optional `order`, a bound |
+///
+/// A bound is `at_least`, `at_most` or both. The check is one flat table (not a tagged
+/// union) so that the TOML parser reports the line of every key, and a second pass checks
+/// that the keys fit the kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// What the check asserts.
+    pub kind: CheckKind,
+    /// A name for the report (default: built from the kind and its keys).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A target id of the plan.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub target: Option<Spanned<String>>,
+    /// An indicator id of the plan (`required_cagr`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub indicator: Option<Spanned<String>>,
+    /// A scenario name of the projection.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub scenario: Option<Spanned<String>>,
+    /// A quantile probability, one of the projection's (0.05, 0.25, 0.5, 0.75, 0.95).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub q: Option<Spanned<f64>>,
+    /// An index id (`[[index]]`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub index: Option<Spanned<String>>,
+    /// A unit code of the index.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub unit: Option<Spanned<String>>,
+    /// The rank must be at most this (1 = best).
+    #[serde(default)]
+    pub within_top: Option<usize>,
+    /// Which rank (default nominal).
+    #[serde(default)]
+    pub statistic: Option<RankStatistic>,
+    /// An input of the R&D-share gap (`rd_growth`, `gdp_growth`, `baseline_share_2020`,
+    /// `shandong_trend`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub input: Option<Spanned<String>>,
+    /// Which Sobol' index (default total).
+    #[serde(default)]
+    pub order: Option<SobolOrder>,
+    /// Accepted statuses (`met`, `on_track`, `off_track`, `not_assessable`).
+    #[serde(default)]
+    pub status: Option<Vec<Status>>,
+    /// Lower bound (inclusive).
+    #[serde(default)]
+    pub at_least: Option<f64>,
+    /// Upper bound (inclusive).
+    #[serde(default)]
+    pub at_most: Option<f64>,
+}

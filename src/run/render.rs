@@ -1,0 +1,574 @@
+//! Writing a run report: `report.json`, CSV tables, `report.md` and a self-contained
+//! `report.html` with inline SVG charts.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::{RunError, RunReport, charts};
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn csv_of(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(header);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// The CSV tables of a report, as (file name, contents).
+fn csv_tables(r: &RunReport) -> Vec<(String, String)> {
+    let mut out = vec![];
+    out.push((
+        "checks.csv".to_string(),
+        csv_of(
+            &[
+                "name",
+                "kind",
+                "observed",
+                "observed_text",
+                "bound",
+                "passed",
+            ],
+            r.checks.iter().map(|c| {
+                vec![
+                    c.name.clone(),
+                    c.kind.clone(),
+                    num(c.observed),
+                    c.observed_text.clone(),
+                    c.bound.clone(),
+                    c.passed.to_string(),
+                ]
+            }),
+        ),
+    ));
+    out.push((
+        "key_results.csv".into(),
+        csv_of(
+            &["key", "value"],
+            r.key_results
+                .iter()
+                .map(|(k, v)| vec![k.clone(), v.to_string()]),
+        ),
+    ));
+    out.push(("targets.csv".into(), r.plan.to_csv()));
+    if let Some(p) = &r.projection {
+        if let Some(sec) = &r.projection_section {
+            out.push(("projection.csv".into(), sec.to_csv()));
+        }
+        let mut rows = vec![];
+        for s in &p.scenarios {
+            for f in &s.result.indicators {
+                for (y, q) in f.years.iter().zip(&f.quantiles) {
+                    if let Some(q) = q {
+                        let mut row = vec![s.name.clone(), f.id.clone(), y.to_string()];
+                        row.extend(q.iter().map(|v| v.to_string()));
+                        rows.push(row);
+                    }
+                }
+            }
+        }
+        let probs: Vec<String> = p
+            .scenarios
+            .first()
+            .map(|s| s.result.quantiles.iter().map(|q| format!("q{q}")).collect())
+            .unwrap_or_default();
+        let mut head = vec!["scenario", "indicator", "year"];
+        head.extend(probs.iter().map(String::as_str));
+        out.push(("fans.csv".into(), csv_of(&head, rows)));
+    }
+    if let Some(g) = &r.plan.rd_share_sensitivity {
+        out.push((
+            "sensitivity.csv".into(),
+            csv_of(
+                &[
+                    "input",
+                    "low",
+                    "high",
+                    "gap_at_low",
+                    "gap_at_high",
+                    "swing",
+                    "s1",
+                    "s1_conf",
+                    "st",
+                    "st_conf",
+                ],
+                g.inputs.iter().enumerate().map(|(i, name)| {
+                    let b = g.tornado.iter().find(|b| &b.name == name);
+                    vec![
+                        name.clone(),
+                        g.ranges[i].0.to_string(),
+                        g.ranges[i].1.to_string(),
+                        num(b.map(|b| b.output_low)),
+                        num(b.map(|b| b.output_high)),
+                        num(b.map(|b| b.swing)),
+                        num(g.s1.get(i).copied()),
+                        num(g.s1_conf.get(i).copied()),
+                        num(g.st.get(i).copied()),
+                        num(g.st_conf.get(i).copied()),
+                    ]
+                }),
+            ),
+        ));
+    }
+    if let Some(g) = &r.rd_growth_grid {
+        let mut rows = vec![];
+        for (i, b) in g.baselines.iter().enumerate() {
+            for (j, y) in g.gdp_growths.iter().enumerate() {
+                rows.push(vec![
+                    b.to_string(),
+                    y.to_string(),
+                    g.reference_2025.to_string(),
+                    num(g.required.get(i).and_then(|r| r.get(j)).copied()),
+                ]);
+            }
+        }
+        out.push((
+            "growth_grid.csv".into(),
+            csv_of(
+                &[
+                    "baseline_share_2020",
+                    "gdp_growth",
+                    "reference_2025",
+                    "required_rd_growth",
+                ],
+                rows,
+            ),
+        ));
+    }
+    for ix in &r.indices {
+        if let Ok(text) = ix.report.render("csv") {
+            out.push((format!("index-{}.csv", ix.id), text));
+        }
+        if let Some(u) = &ix.report.uncertainty {
+            out.push((
+                format!("rank-intervals-{}.csv", ix.id),
+                csv_of(
+                    &["unit", "nominal", "mean", "median", "q05", "q95"],
+                    u.rank_stats.iter().map(|s| {
+                        vec![
+                            s.unit.clone(),
+                            s.nominal.to_string(),
+                            s.mean.to_string(),
+                            s.median.to_string(),
+                            s.q05.to_string(),
+                            s.q95.to_string(),
+                        ]
+                    }),
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The checks as a plain-text table (what `innodex check` prints).
+///
+/// ```
+/// use innodex::run::{CheckResult, checks_table};
+/// let c = CheckResult { name: "p".into(), kind: "probability_met".into(), observed: Some(0.4),
+///     observed_text: "0.4000".into(), bound: "≥ 0.5".into(), passed: false };
+/// assert!(checks_table(&[c]).contains("FAIL"));
+/// ```
+pub fn checks_table(checks: &[super::CheckResult]) -> String {
+    let head = ["check", "observed", "bound", "result"];
+    let rows: Vec<[String; 4]> = checks
+        .iter()
+        .map(|c| {
+            [
+                c.name.clone(),
+                c.observed_text.clone(),
+                c.bound.clone(),
+                if c.passed { "PASS" } else { "FAIL" }.to_string(),
+            ]
+        })
+        .collect();
+    let mut w = head.map(|h| h.chars().count());
+    for r in &rows {
+        for (wi, c) in w.iter_mut().zip(r) {
+            *wi = (*wi).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&w)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", line(&head.map(String::from)));
+    let _ = writeln!(s, "{}", line(&w.map(|w| "-".repeat(w))));
+    for r in &rows {
+        let _ = writeln!(s, "{}", line(r));
+    }
+    let failed = checks.iter().filter(|c| !c.passed).count();
+    let _ = writeln!(
+        s,
+        "{} checks: {} passed, {failed} failed",
+        checks.len(),
+        checks.len() - failed
+    );
+    s
+}
+
+fn markdown(r: &RunReport) -> String {
+    let mut s = format!("# {}\n\n", r.name);
+    if !r.description.is_empty() {
+        let _ = writeln!(s, "{}\n", r.description);
+    }
+    let _ = writeln!(
+        s,
+        "innodex {}. Charts are in `report.html`; every number is in `report.json`.\n",
+        r.innodex_version
+    );
+    s.push_str("## Inputs\n\n| role | file | SHA-256 |\n|---|---|---|\n");
+    for i in &r.inputs {
+        let _ = writeln!(s, "| {} | `{}` | `{}` |", i.role, i.path, i.sha256);
+    }
+    s.push_str("\nSeeds: ");
+    s.push_str(
+        &r.seeds
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    s.push_str("\n\n## Checks\n\n| check | observed | bound | result |\n|---|---|---|---|\n");
+    for c in &r.checks {
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} |",
+            c.name,
+            c.observed_text,
+            c.bound,
+            if c.passed { "PASS" } else { "**FAIL**" }
+        );
+    }
+    s.push('\n');
+    // The plan report's own Markdown, one heading level down.
+    for line in r.plan.to_markdown().lines() {
+        if line.starts_with('#') {
+            s.push('#');
+        }
+        s.push_str(line);
+        s.push('\n');
+    }
+    if let Some(sec) = &r.projection_section {
+        s.push_str(&sec.to_markdown());
+    }
+    if let Some(g) = &r.rd_growth_grid {
+        let _ = writeln!(
+            s,
+            "\n## Required R&D growth a year to reach {} % in 2025\n",
+            g.reference_2025
+        );
+        s.push_str("| share 2020 \\ GDP growth |");
+        for y in &g.gdp_growths {
+            let _ = write!(s, " {:.1} % |", y * 100.0);
+        }
+        s.push_str("\n|---|");
+        s.push_str(&"---|".repeat(g.gdp_growths.len()));
+        s.push('\n');
+        for (b, row) in g.baselines.iter().zip(&g.required) {
+            let _ = write!(s, "| {b} % |");
+            for v in row {
+                let _ = write!(s, " {:.2} % |", v * 100.0);
+            }
+            s.push('\n');
+        }
+    }
+    for ix in &r.indices {
+        let _ = writeln!(s, "\n## Index `{}` ({})\n", ix.id, ix.spec);
+        if let Ok(t) = ix.report.render("markdown") {
+            s.push_str(&t);
+        }
+    }
+    s
+}
+
+const STYLE: &str = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}\
+th,td{border:1px solid #ccc;padding:0.25em 0.5em;text-align:left}\
+th{background:#f3f3f3}.pass{color:#05661b;font-weight:bold}.fail{color:#b00020;font-weight:bold}\
+figure{display:inline-block;margin:0.5em;vertical-align:top}code{font-size:0.95em}";
+
+fn html(r: &RunReport) -> Result<String, String> {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <link rel=\"icon\" href=\"data:,\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        esc(&r.name),
+        esc(&r.name)
+    );
+    if !r.description.is_empty() {
+        let _ = writeln!(s, "<p>{}</p>", esc(&r.description));
+    }
+    let failed = r.checks.iter().filter(|c| !c.passed).count();
+    let _ = writeln!(
+        s,
+        "<p>innodex {}. Checks: {} passed, {failed} failed.</p>",
+        esc(&r.innodex_version),
+        r.checks.len() - failed
+    );
+    s.push_str("<h2>Checks</h2>\n<table id=\"checks\"><tr><th>check</th><th>observed</th><th>bound</th><th>result</th></tr>\n");
+    for c in &r.checks {
+        let _ = writeln!(
+            s,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+            esc(&c.name),
+            esc(&c.observed_text),
+            esc(&c.bound),
+            if c.passed { "pass" } else { "fail" },
+            if c.passed { "PASS" } else { "FAIL" }
+        );
+    }
+    s.push_str("</table>\n");
+    let figure = |s: &mut String, kind: &str, caption: &str, svg: String| {
+        let _ = write!(
+            s,
+            "<figure class=\"chart\" data-chart=\"{kind}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",
+            esc(caption)
+        );
+    };
+    // Targets.
+    let _ = writeln!(
+        s,
+        "<h2>Targets of {} ({}–{})</h2>\n<table><tr><th>target</th><th>statement</th><th>baseline</th><th>target value</th><th>required CAGR</th><th>status</th></tr>",
+        esc(&r.plan.title),
+        r.plan.period[0],
+        r.plan.period[1]
+    );
+    for t in &r.plan.targets {
+        let _ = writeln!(
+            s,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&t.target),
+            esc(&t.statement),
+            t.baseline
+                .map_or("–".into(), |b| format!("{b} ({})", t.base_year)),
+            t.target_value.map_or("–".into(), |v| format!("{v:.2}")),
+            t.required_cagr
+                .map_or("–".into(), |g| format!("{:.2} %", g * 100.0)),
+            esc(t.status.label())
+        );
+    }
+    s.push_str("</table>\n");
+    for t in r.plan.targets.iter().filter(|t| t.compound_path.len() >= 2) {
+        figure(
+            &mut s,
+            "paths",
+            &format!("{}: compound and linear paths", t.target),
+            charts::target_paths(t)?,
+        );
+    }
+    // Projections.
+    if let Some(p) = &r.projection {
+        let _ = writeln!(
+            s,
+            "<h2>Projections</h2>\n<p>{} — {} Monte Carlo paths per scenario, seed {}, horizon {}. Every scenario value rests on stated assumptions, not observations.</p>",
+            esc(&p.description),
+            p.n_paths,
+            p.seed,
+            p.horizon
+        );
+        s.push_str("<table><tr><th>scenario</th><th>target</th><th>metric</th><th>threshold</th><th>median [5 %–95 %]</th><th>P(met)</th></tr>\n");
+        for sc in &p.scenarios {
+            for t in sc
+                .result
+                .targets
+                .iter()
+                .filter(|t| t.not_projected.is_none())
+            {
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&sc.name),
+                    esc(&t.id),
+                    esc(&t.metric),
+                    t.threshold,
+                    t.metric_band.map_or("–".into(), |b| format!(
+                        "{:.3} [{:.3} – {:.3}]",
+                        b[1], b[0], b[2]
+                    )),
+                    t.probability
+                        .map_or("–".into(), |p| format!("{:.1} %", p * 100.0))
+                );
+            }
+        }
+        s.push_str("</table>\n");
+        let mut ids: Vec<&str> = vec![];
+        for sc in &p.scenarios {
+            for f in &sc.result.indicators {
+                if f.simulated_from.is_some() && !ids.contains(&f.id.as_str()) {
+                    ids.push(&f.id);
+                }
+            }
+        }
+        for id in ids {
+            figure(
+                &mut s,
+                "fan",
+                &format!("{id}: fan chart by scenario"),
+                charts::fan(p, id)?,
+            );
+        }
+    }
+    // Sensitivity.
+    if let Some(g) = &r.plan.rd_share_sensitivity {
+        let _ = writeln!(
+            s,
+            "<h2>What drives the R&amp;D-share gap</h2>\n<p>Gap at mid-range inputs: {:+.3} pp; share of {} uniform draws meeting the target: {:.1} %. Sobol' indices (N = {}, seed {}):</p>",
+            g.base_gap,
+            2 * g.n,
+            g.share_meeting_target * 100.0,
+            g.n,
+            g.seed
+        );
+        s.push_str("<table><tr><th>input</th><th>range</th><th>S1</th><th>ST</th></tr>\n");
+        for (i, name) in g.inputs.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "<tr><td><code>{}</code></td><td>{} – {}</td><td>{:.3} ± {:.3}</td><td>{:.3} ± {:.3}</td></tr>",
+                esc(name),
+                g.ranges[i].0,
+                g.ranges[i].1,
+                g.s1[i],
+                g.s1_conf[i],
+                g.st[i],
+                g.st_conf[i]
+            );
+        }
+        s.push_str("</table>\n");
+        figure(
+            &mut s,
+            "tornado",
+            "Tornado: gap at each input's low (orange) and high (blue) value",
+            charts::tornado(g)?,
+        );
+    }
+    if let Some(g) = &r.rd_growth_grid {
+        s.push_str("<h2>Required R&amp;D growth</h2>\n");
+        figure(
+            &mut s,
+            "heatmap",
+            "Required R&D growth by 2020 share and GDP growth",
+            charts::heat_map(g)?,
+        );
+    }
+    // Indices.
+    for ix in &r.indices {
+        let rep = &ix.report;
+        let _ = writeln!(
+            s,
+            "<h2>Index <code>{}</code>: {}</h2>\n<p>{} units, {} indicators; spec <code>{}</code>.</p>",
+            esc(&ix.id),
+            esc(&rep.name),
+            rep.n_units,
+            rep.n_indicators,
+            esc(&ix.spec)
+        );
+        s.push_str("<table><tr><th>rank</th><th>unit</th><th>name</th><th>score</th></tr>\n");
+        for row in rep.ranking.iter().take(rep.top.max(15)) {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{:.2}</td></tr>",
+                row.rank,
+                esc(&row.unit),
+                esc(&row.name),
+                row.score
+            );
+        }
+        s.push_str("</table>\n");
+        if let Some(u) = &rep.uncertainty {
+            figure(
+                &mut s,
+                "rank-intervals",
+                &format!("{}: rank intervals", ix.id),
+                charts::rank_intervals(&ix.id, &u.rank_stats)?,
+            );
+        }
+    }
+    s.push_str("<h2>Inputs</h2>\n<table><tr><th>role</th><th>file</th><th>SHA-256</th></tr>\n");
+    for i in &r.inputs {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+            esc(&i.role),
+            esc(&i.path),
+            esc(&i.sha256)
+        );
+    }
+    s.push_str("</table>\n<p>Seeds: ");
+    s.push_str(&esc(&r
+        .seeds
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")));
+    s.push_str("</p>\n</body>\n</html>\n");
+    Ok(s)
+}
+
+/// Writes every output of a run into `dir` (created if needed): `report.json`, `report.md`,
+/// `report.html` and the CSV tables. Returns the file names written, in order.
+///
+/// # Errors
+/// [`RunError::Write`] when a file cannot be written, [`RunError::Compute`] when a chart
+/// cannot be drawn.
+///
+/// ```
+/// use innodex::run::{Run, write_outputs};
+/// let run = Run::from_toml_str("[run]\nname = \"x\"\nplan = \"linyi-2021-2025\"\n",
+///     "x.run.toml", std::path::Path::new(".")).unwrap();
+/// let report = run.execute(&Default::default(), &mut |_| {}).unwrap();
+/// let dir = std::env::temp_dir().join("innodex-doc-write-outputs");
+/// let files = write_outputs(&report, &dir).unwrap();
+/// assert!(files.contains(&"report.html".to_string()));
+/// ```
+pub fn write_outputs(report: &RunReport, dir: &Path) -> Result<Vec<String>, RunError> {
+    let werr = |p: &Path, source| RunError::Write {
+        path: p.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| werr(dir, e))?;
+    let html = html(report).map_err(|message| RunError::Compute {
+        path: dir.display().to_string(),
+        message: format!("drawing a chart: {message}"),
+    })?;
+    let mut files = vec![
+        ("report.json".to_string(), report.to_json()),
+        ("report.md".to_string(), markdown(report)),
+        ("report.html".to_string(), html),
+    ];
+    files.extend(csv_tables(report));
+    let mut names = vec![];
+    for (name, text) in files {
+        let p = dir.join(&name);
+        std::fs::write(&p, text).map_err(|e| werr(&p, e))?;
+        names.push(name);
+    }
+    Ok(names)
+}
