@@ -1663,7 +1663,7 @@ impl Compiled {
                     u64::from(newly)
                 }
                 let mut attained = 0u64;
-                for t in from..t_len {
+                for (t, att_t) in att.iter_mut().enumerate().take(t_len).skip(from) {
                     let x = row(tg.c, t);
                     let tt = t as u32;
                     let newly = match &tg.rule {
@@ -1698,7 +1698,7 @@ impl Compiled {
                         }
                         _ => 0,
                     };
-                    att[t] += newly;
+                    *att_t += newly;
                     attained += newly;
                 }
                 att[t_len] += n as u64 - attained;
@@ -2365,7 +2365,7 @@ mod tests {
         let stride = n / (1 << 15);
         let v: Vec<u64> = (0..n as u64)
             .map(|i| {
-                if i as usize % stride == 0 {
+                if (i as usize).is_multiple_of(stride) {
                     0
                 } else {
                     i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 8
