@@ -834,3 +834,40 @@ fn bad_input_gives_clear_errors() {
         .unwrap_err();
     assert!(e.to_string().contains("positive"));
 }
+
+#[test]
+fn oversized_requests_are_refused_before_any_work_with_the_size() {
+    let model = lognormal_model(0.1, 0.05, 1500.0);
+    // 2 × 10¹¹ paths × 6 years (2020–2025) × 1 indicator = 1.2 × 10¹² values.
+    let huge = McConfig {
+        n_paths: 200_000_000_000,
+        ..McConfig::default()
+    };
+    let e = simulate(&model, &huge).unwrap_err();
+    assert!(matches!(e, ProjectionError::TooLarge { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("1200000000000 values"), "{msg}");
+    assert!(msg.contains("10000000000"), "{msg}");
+    // 10⁹ paths is within the value limit (6 × 10⁹) but its quantile buffer (8 × 10⁹
+    // bytes) is not.
+    let wide = McConfig {
+        n_paths: 1_000_000_000,
+        ..McConfig::default()
+    };
+    let msg = simulate(&model, &wide).unwrap_err().to_string();
+    assert!(msg.contains("8000000000 bytes"), "{msg}");
+    assert!(msg.contains(&(4u64 << 30).to_string()), "{msg}");
+    // Raising the limits is the documented way through (checked on a small run).
+    let ok = McConfig {
+        n_paths: 1000,
+        max_values: 6000,
+        max_buffer_bytes: 8000,
+        ..McConfig::default()
+    };
+    assert!(simulate(&model, &ok).is_ok());
+    let just_over = McConfig {
+        n_paths: 1001,
+        ..ok
+    };
+    assert!(simulate(&model, &just_over).is_err());
+}

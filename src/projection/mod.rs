@@ -52,6 +52,20 @@ pub enum ProjectionError {
         /// What is wrong.
         problem: String,
     },
+    /// A request larger than a resource limit, refused before anything is allocated.
+    #[error("{what}: the request needs {size} {unit}, above the limit of {limit} ({hint})")]
+    TooLarge {
+        /// What would be too large.
+        what: &'static str,
+        /// The size the request needs.
+        size: u128,
+        /// The limit.
+        limit: u128,
+        /// The unit of `size` and `limit`.
+        unit: &'static str,
+        /// How to proceed.
+        hint: &'static str,
+    },
     /// A Monte Carlo run with no paths.
     #[error("the number of paths must be at least 1")]
     ZeroPaths,

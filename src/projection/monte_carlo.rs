@@ -79,6 +79,13 @@ pub struct McConfig {
     pub fan_years: Option<Vec<i32>>,
     /// Bytes that quantile buffers may hold at once (default 512 MiB).
     pub memory_budget: usize,
+    /// Most simulated values (paths × years × indicators) one run may take (default 10¹⁰,
+    /// minutes of work on two cores): larger requests are refused at once, before any work.
+    pub max_values: u64,
+    /// Most bytes one quantile buffer may take (8 bytes a path; default 4 GiB, 5.4 × 10⁸
+    /// paths): the buffer of one fan year cannot be split, so larger requests are refused
+    /// rather than left to fail allocation.
+    pub max_buffer_bytes: u64,
 }
 
 impl Default for McConfig {
@@ -90,6 +97,8 @@ impl Default for McConfig {
             chunk_size: 2048,
             fan_years: None,
             memory_budget: 512 << 20,
+            max_values: 10_000_000_000,
+            max_buffer_bytes: 4 << 30,
         }
     }
 }
@@ -2013,8 +2022,34 @@ fn check_config(cfg: &McConfig) -> Result<(), ProjectionError> {
 /// assert!(p > 0.03 && p < 0.08);
 /// ```
 ///
+/// Refuses, before anything is allocated, a run larger than [`McConfig::max_values`] or whose
+/// quantile buffer would exceed [`McConfig::max_buffer_bytes`].
+fn check_size(cfg: &McConfig, channels: usize, years: usize) -> Result<(), ProjectionError> {
+    let values = cfg.n_paths as u128 * channels.max(1) as u128 * years.max(1) as u128;
+    if values > u128::from(cfg.max_values) {
+        return Err(ProjectionError::TooLarge {
+            what: "Monte Carlo values (paths × years × indicators)",
+            size: values,
+            limit: u128::from(cfg.max_values),
+            unit: "values",
+            hint: "use fewer paths, or raise max_values",
+        });
+    }
+    let bytes = cfg.n_paths as u128 * 8;
+    if bytes > u128::from(cfg.max_buffer_bytes) {
+        return Err(ProjectionError::TooLarge {
+            what: "quantile buffer (8 bytes a path)",
+            size: bytes,
+            limit: u128::from(cfg.max_buffer_bytes),
+            unit: "bytes",
+            hint: "use fewer paths, or raise max_buffer_bytes",
+        });
+    }
+    Ok(())
+}
+
 /// # Errors
-/// [`ProjectionError::ZeroPaths`], invalid distributions ([`ProjectionError::NegativeSpread`],
+/// [`ProjectionError::ZeroPaths`], [`ProjectionError::TooLarge`], invalid distributions ([`ProjectionError::NegativeSpread`],
 /// …), a horizon before a start year, unknown channels, bad correlations.
 pub fn simulate(model: &McModel, cfg: &McConfig) -> Result<McResult, ProjectionError> {
     simulate_with_progress(model, cfg, &Progress::default())
@@ -2033,6 +2068,7 @@ pub fn simulate_with_progress(
     let cm = compile(model)?;
     let n_paths = cfg.n_paths;
     let t_len = cm.t_len;
+    check_size(cfg, cm.chans.len(), t_len)?;
     let years: Vec<i32> = (0..t_len).map(|t| cm.first_year + t as i32).collect();
     let fan_years: Vec<bool> = years
         .iter()
