@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from innodex import _core
+from innodex import _check, _core
 from innodex._plot import axes
+from innodex._progress import Bar
 
 __all__ = [
     "COINR_EXAMPLE",
@@ -90,7 +91,9 @@ def coinr_vignette_uncertainty(
     }
 
 
-def _spec_json(spec: Mapping[str, Any] | str | None, extra: Mapping[str, Any]) -> str:
+def _spec_json(
+    spec: Mapping[str, Any] | str | None, extra: Mapping[str, Any], name: str = "spec"
+) -> str:
     """A spec given as a dict, TOML text or None, updated with keyword arguments, as JSON."""
     if spec is None:
         d: dict[str, Any] = {}
@@ -98,20 +101,18 @@ def _spec_json(spec: Mapping[str, Any] | str | None, extra: Mapping[str, Any]) -
         try:
             d = tomllib.loads(spec)
         except tomllib.TOMLDecodeError as e:
-            raise _core.CompositeIndexError(f"spec is not valid TOML: {e}") from e
+            raise _core.CompositeIndexError(f"{name} is not valid TOML: {e}") from e
     elif isinstance(spec, Mapping):
         d = dict(spec)
     else:
-        raise _core.CompositeIndexError(
-            f"a spec is a dict, TOML text or None, not {type(spec).__name__}"
-        )
+        raise TypeError(f"{name} must be a dict, TOML text or None, not {type(spec).__name__}")
     d.update(extra)
     return json.dumps(d)
 
 
-def _csv(df: pd.DataFrame) -> str:
+def _csv(df: pd.DataFrame, name: str = "idata") -> str:
     if not isinstance(df, pd.DataFrame):
-        raise _core.CompositeIndexError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        raise TypeError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
     return df.to_csv(index=False)
 
 
@@ -170,8 +171,8 @@ class CompositeIndex:
         return cls(
             _core.CompositeIndex.from_text(
                 _csv(idata),
-                imeta=None if imeta is None else _csv(imeta),
-                framework=None if framework is None else _spec_json(framework, {}),
+                imeta=None if imeta is None else _csv(imeta, "imeta"),
+                framework=None if framework is None else _spec_json(framework, {}, "framework"),
                 unit=unit,
                 name=name,
                 time=time,
@@ -220,20 +221,34 @@ class CompositeIndex:
         >>> r.ranking().index[0]
         'DEU'
         """
-        return IndexResults(self._core.build(_spec_json(pipeline, kw)))
+        return IndexResults(self._core.build(_spec_json(pipeline, kw, "pipeline")))
 
     def uncertainty(
         self,
         spec: Mapping[str, Any] | str,
         pipeline: Mapping[str, Any] | str | None = None,
+        *,
+        progress: bool = True,
+        threads: int | None = None,
     ) -> UncertaintyAnalysis:
         """Monte Carlo uncertainty (and, with ``design = "sobol"``, Sobol sensitivity) of the
         ranks over methodological choices, around ``pipeline``. Reproducible from ``seed``
         whatever the number of threads. See :func:`coinr_vignette_uncertainty`.
+
+        A tqdm bar counts the rebuilds unless ``progress=False`` (Ctrl-C stops the run);
+        ``threads`` caps the native threads (None: all cores) without changing a number.
+
+        >>> asem = CompositeIndex.from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv")
+        >>> ua = asem.uncertainty(coinr_vignette_uncertainty(n=20, seed=1), progress=False)
+        >>> len(ua.ranks())
+        20
         """
-        return UncertaintyAnalysis(
-            self._core.uncertainty(_spec_json(pipeline, {}), _spec_json(spec, {}))
-        )
+        if spec is None:
+            raise TypeError("spec must be a dict or TOML text, not NoneType")
+        p, sp = _spec_json(pipeline, {}, "pipeline"), _spec_json(spec, {}, "spec")
+        th = _check.threads(threads)
+        with Bar(_check.flag("progress", progress), "rebuilds", "builds") as bar:
+            return UncertaintyAnalysis(self._core.uncertainty(p, sp, th, bar.callback))
 
     def __repr__(self) -> str:
         return repr(self._core)
@@ -614,8 +629,8 @@ class Panel:
         return cls(
             _core.IndexPanel.from_text(
                 _csv(idata),
-                imeta=None if imeta is None else _csv(imeta),
-                framework=None if framework is None else _spec_json(framework, {}),
+                imeta=None if imeta is None else _csv(imeta, "imeta"),
+                framework=None if framework is None else _spec_json(framework, {}, "framework"),
                 unit=unit,
                 name=name,
                 time=time,

@@ -39,8 +39,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from innodex import _core
+from innodex import _check, _core
 from innodex._plot import axes
+from innodex._progress import Bar
 
 Model = Callable[[npt.NDArray[np.float64]], Any]
 
@@ -188,20 +189,45 @@ def linyi_gap_problem() -> Problem:
     return Problem._wrap(_core.linyi_gap_problem())
 
 
-def _model(model: Model) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
-    """A vectorised model as the core expects it: a C-ordered 2-D float64 array out."""
+_E = _core.SensitivityError
+
+
+def _model(
+    model: Model, bar: Bar | None = None, total: int = 0
+) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    """A vectorised model as the core expects it: a C-ordered 2-D float64 array out.
+
+    With a progress ``bar``, every call advances it by its rows: the core calls the model once
+    per batch (16,384 rows by default) with the GIL, so the bar costs one update per batch.
+    """
+    if not callable(model):
+        raise TypeError(f"model must be callable, not {type(model).__name__}")
+    done = [0]
 
     def call(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         y = np.asarray(model(x), dtype=np.float64)
         if y.ndim == 1:
             y = y[:, None]
+        if bar is not None:
+            done[0] += x.shape[0]
+            bar.update(done[0], total)
         return np.ascontiguousarray(y)
 
     return call
 
 
-def _as2d(y: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    a = np.asarray(y, dtype=np.float64)
+def _problem(problem: Any) -> Problem:
+    return _check.instance("problem", problem, Problem, "an innodex.sensitivity.Problem")
+
+
+def _n(name: str, n: Any) -> int:
+    return _check.integer(name, n, _E, minimum=1)
+
+
+def _as2d(name: str, y: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    a = _check.array(name, y, _E)
+    if a.ndim not in (1, 2):
+        raise _E(f"{name} must be 1-D or 2-D, got {a.ndim} dimensions")
     if a.ndim == 1:
         a = a[:, None]
     return np.ascontiguousarray(a)
@@ -212,7 +238,7 @@ def _scramble(scramble: bool | str) -> str:
         return "lms"
     if scramble is False:
         return "none"
-    return str(scramble)
+    return _check.text("scramble", scramble)
 
 
 # ---------------------------------------------------------------------------- results
@@ -444,7 +470,12 @@ def sobol_sample(
     "shift" (digital shift only) or False/"none". N not a power of two warns.
     """
     x, w = _core.sobol_sample(
-        problem._core, N, calc_second_order, _scramble(scramble), skip_values, seed
+        _problem(problem)._core,
+        _n("N", N),
+        _check.flag("calc_second_order", calc_second_order),
+        _scramble(scramble),
+        _check.integer("skip_values", skip_values, _E, minimum=0),
+        _check.integer("seed", seed, _E, minimum=0),
     )
     _warn(w)
     return x
@@ -458,17 +489,25 @@ def morris_sample(
     seed: int = 0,
 ) -> npt.NDArray[np.float64]:
     """N Morris trajectories (the r most spread out of ``optimal_trajectories`` if given)."""
-    return _core.morris_sample(problem._core, N, num_levels, optimal_trajectories, seed)
+    return _core.morris_sample(
+        _problem(problem)._core,
+        _n("N", N),
+        _check.integer("num_levels", num_levels, _E, minimum=2),
+        _check.integer("optimal_trajectories", optimal_trajectories, _E, minimum=1, none=True),
+        _check.integer("seed", seed, _E, minimum=0),
+    )
 
 
 def mc_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
     """Plain Monte Carlo sample."""
-    return _core.mc_sample(problem._core, N, seed)
+    seed = _check.integer("seed", seed, _E, minimum=0)
+    return _core.mc_sample(_problem(problem)._core, _n("N", N), seed)
 
 
 def lhs_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
     """Latin hypercube sample."""
-    return _core.lhs_sample(problem._core, N, seed)
+    seed = _check.integer("seed", seed, _E, minimum=0)
+    return _core.lhs_sample(_problem(problem)._core, _n("N", N), seed)
 
 
 # ---------------------------------------------------------------------------- analyses
@@ -482,17 +521,22 @@ def sobol_analyze(
     conf_level: float = 0.95,
     seed: int = 0,
     output_names: Sequence[str] | None = None,
+    threads: int | None = None,
 ) -> SobolResult:
-    """Sobol' indices from outputs on a Saltelli design; ``Y`` is 1-D or rows × outputs."""
+    """Sobol' indices from outputs on a Saltelli design; ``Y`` is 1-D or rows × outputs.
+
+    ``threads`` caps the native threads (None: all cores) without changing a number.
+    """
     res = SobolResult(
         _core.sobol_analyze(
-            problem._core,
-            _as2d(Y),
-            calc_second_order,
-            num_resamples,
-            conf_level,
-            seed,
-            list(output_names) if output_names is not None else None,
+            _problem(problem)._core,
+            _as2d("Y", Y),
+            _check.flag("calc_second_order", calc_second_order),
+            _check.integer("num_resamples", num_resamples, _E, minimum=0),
+            _check.real("conf_level", conf_level, _E),
+            _check.integer("seed", seed, _E, minimum=0),
+            _check.strings("output_names", output_names, none=True),
+            _check.threads(threads),
         )
     )
     _warn(res.warnings)
@@ -511,29 +555,39 @@ def sobol(
     conf_level: float = 0.95,
     batch_rows: int = 16384,
     output_names: Sequence[str] | None = None,
+    progress: bool = True,
+    threads: int | None = None,
 ) -> SobolResult:
     """Sample, evaluate and analyse in one call.
 
     ``model(X)`` gets a float64 matrix (one row per sample) and returns one value per row, or a
     matrix with one column per output. It is called on batches of ``batch_rows`` rows, so the
     whole design never exists in memory, and once before on a single row to learn the number of
-    outputs. An exception raised by the model propagates unchanged.
+    outputs. An exception raised by the model propagates unchanged. A tqdm bar counts the rows
+    evaluated unless ``progress=False``; ``threads`` caps the native threads (None: all cores)
+    without changing a number.
     """
-    res = SobolResult(
-        _core.sobol_run(
-            problem._core,
-            _model(model),
-            N,
-            calc_second_order,
-            _scramble(scramble),
-            skip_values,
-            seed,
-            num_resamples,
-            conf_level,
-            batch_rows,
-            list(output_names) if output_names is not None else None,
+    p = _problem(problem)
+    n = _n("N", N)
+    second = _check.flag("calc_second_order", calc_second_order)
+    rows = n * ((2 if second else 1) * len(p) + 2)
+    with Bar(_check.flag("progress", progress), "Sobol'", "rows") as bar:
+        res = SobolResult(
+            _core.sobol_run(
+                p._core,
+                _model(model, bar if progress else None, rows + 1),
+                n,
+                second,
+                _scramble(scramble),
+                _check.integer("skip_values", skip_values, _E, minimum=0),
+                _check.integer("seed", seed, _E, minimum=0),
+                _check.integer("num_resamples", num_resamples, _E, minimum=0),
+                _check.real("conf_level", conf_level, _E),
+                _check.integer("batch_rows", batch_rows, _E, minimum=1),
+                _check.strings("output_names", output_names, none=True),
+                _check.threads(threads),
+            )
         )
-    )
     _warn(res.warnings)
     return res
 
@@ -551,14 +605,14 @@ def morris_analyze(
     """Morris statistics from trajectories ``X`` and outputs ``Y`` (1-D or rows × outputs)."""
     return MorrisResult(
         _core.morris_analyze(
-            problem._core,
-            _as2d(X),
-            _as2d(Y),
-            num_levels,
-            num_resamples,
-            conf_level,
-            seed,
-            list(output_names) if output_names is not None else None,
+            _problem(problem)._core,
+            _as2d("X", X),
+            _as2d("Y", Y),
+            _check.integer("num_levels", num_levels, _E, minimum=2),
+            _check.integer("num_resamples", num_resamples, _E, minimum=0),
+            _check.real("conf_level", conf_level, _E),
+            _check.integer("seed", seed, _E, minimum=0),
+            _check.strings("output_names", output_names, none=True),
         )
     )
 
@@ -573,21 +627,29 @@ def morris(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     output_names: Sequence[str] | None = None,
+    progress: bool = True,
+    threads: int | None = None,
 ) -> MorrisResult:
-    """Morris screening in one call (N trajectories); ``model`` as for :func:`sobol`."""
-    return MorrisResult(
-        _core.morris_run(
-            problem._core,
-            _model(model),
-            N,
-            num_levels,
-            optimal_trajectories,
-            seed,
-            num_resamples,
-            conf_level,
-            list(output_names) if output_names is not None else None,
+    """Morris screening in one call (N trajectories); ``model``, ``progress`` and ``threads``
+    as for :func:`sobol`."""
+    p = _problem(problem)
+    n = _n("N", N)
+    with Bar(_check.flag("progress", progress), "Morris", "rows") as bar:
+        return MorrisResult(
+            _core.morris_run(
+                p._core,
+                _model(model, bar if progress else None, n * (len(p) + 1) + 1),
+                n,
+                _check.integer("num_levels", num_levels, _E, minimum=2),
+                _check.integer("optimal_trajectories", optimal_trajectories, _E, minimum=1,
+                               none=True),
+                _check.integer("seed", seed, _E, minimum=0),
+                _check.integer("num_resamples", num_resamples, _E, minimum=0),
+                _check.real("conf_level", conf_level, _E),
+                _check.strings("output_names", output_names, none=True),
+                _check.threads(threads),
+            )
         )
-    )
 
 
 # ---------------------------------------------------------------------------- one at a time

@@ -20,37 +20,37 @@ mod projection;
 mod sensitivity;
 
 pyo3::create_exception!(
-    _core,
+    innodex,
     InnodexError,
     pyo3::exceptions::PyValueError,
     "Root of every innodex error; a subclass of ValueError."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     GrowthError,
     InnodexError,
     "Invalid growth arithmetic input."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     PlanError,
     InnodexError,
     "An invalid plan, plan file, target or observation."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     ProjectionError,
     InnodexError,
     "Invalid projection or scenario input."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     SensitivityError,
     InnodexError,
     "Invalid sensitivity-analysis input."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     CompositeIndexError,
     InnodexError,
     "Invalid composite-index input."
