@@ -22,6 +22,7 @@ argument.
 12
 """
 
+from innodex import index, scale, sensitivity
 from innodex._core import (
     CompositeIndexError,
     GrowthError,
@@ -42,7 +43,6 @@ from innodex.growth import (
     rule_of_70,
     years_to_target,
 )
-from innodex import index, scale, sensitivity
 from innodex.index import (
     COINR_EXAMPLE,
     CompositeIndex,
@@ -55,6 +55,17 @@ from innodex.index import (
     run_spec,
 )
 from innodex.plan import Plan
+from innodex.projection import (
+    Backtest,
+    GrowthResult,
+    Projection,
+    Scenarios,
+    backtest,
+    damped_holt,
+    forecast,
+    project,
+    simulate_growth,
+)
 from innodex.scale import GrowthTask, SobolTask, province_tasks, run_tasks, sweep
 from innodex.sensitivity import (
     Grid,
@@ -80,17 +91,6 @@ from innodex.sensitivity import (
     sobol_analyze,
     sobol_sample,
     tornado,
-)
-from innodex.projection import (
-    Backtest,
-    GrowthResult,
-    Projection,
-    Scenarios,
-    backtest,
-    damped_holt,
-    forecast,
-    project,
-    simulate_growth,
 )
 
 __all__ = [

@@ -259,7 +259,7 @@ class CompositeIndex:
         return f"<p><b>{html.escape(repr(self))}</b></p>{counts}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PCAResult:
     """Principal components: per component the eigenvalue and variance shares, and loadings
     (correlations of each variable with each component)."""
@@ -267,6 +267,34 @@ class PCAResult:
     components: pd.DataFrame
     loadings: pd.DataFrame
     n_obs: int
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Per component: eigenvalue, explained and cumulative variance share."""
+        return self.components
+
+    def plot(self, ax: Any = None, **kw: Any) -> Any:
+        """Scree plot: variance explained per component and cumulated. Returns the Axes."""
+        ax = axes(ax)
+        x = np.arange(1, len(self.components) + 1)
+        ax.bar(x, self.components["explained"], label="explained", **kw)
+        ax.plot(x, self.components["cumulative"], "-o", color="black", label="cumulative")
+        ax.set_xticks(x, list(self.components.index))
+        ax.set_ylabel("share of variance")
+        ax.set_title(f"Principal components ({self.n_obs} units)")
+        ax.legend(fontsize="small")
+        return ax
+
+    def __repr__(self) -> str:
+        first = float(self.components["explained"].iloc[0]) if len(self.components) else np.nan
+        return (
+            f"<PCAResult: {len(self.loadings)} variables, {self.n_obs} units; PC1 explains "
+            f"{first:.1%}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.components.to_html(
+            float_format=lambda v: f"{v:.3f}"
+        )
 
 
 class IndexResults:
@@ -658,6 +686,9 @@ class Panel:
     def __repr__(self) -> str:
         return repr(self._core)
 
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p><p>years: {self.years}</p>"
+
 
 class PanelResults:
     """A built panel: scores and ranks by unit and year, and per-unit trends."""
@@ -711,6 +742,12 @@ class PanelResults:
 
     def __repr__(self) -> str:
         return repr(self._core)
+
+    def _repr_html_(self) -> str:
+        t = self.to_pandas().iloc[:, -3:].sort_values(self.years[-1], ascending=False).head(10)
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + t.to_html(
+            float_format=lambda v: f"{v:.2f}"
+        )
 
 
 def run_spec(path: str | os.PathLike[str], format: str = "table") -> str:

@@ -156,6 +156,10 @@ class Plan:
         df.index.name = "target"
         return df
 
+    def to_pandas(self) -> pd.DataFrame:
+        """The plan's targets (as :meth:`targets`), so that every innodex object has one."""
+        return self.targets()
+
     def paths(self) -> pd.DataFrame:
         """The required yearly paths in long form: target, path (compound/linear), year, value."""
         records = []

@@ -92,6 +92,18 @@ class Scenarios:
     def __repr__(self) -> str:
         return repr(self._core)
 
+    def _repr_html_(self) -> str:
+        rows = [
+            (sc["name"], a["indicator"], a.get("text", ""))
+            for sc in self.to_dict().get("scenarios", [])
+            for a in sc.get("assumptions", [])
+        ]
+        table = ""
+        if rows:
+            df = pd.DataFrame(rows, columns=["scenario", "indicator", "assumption"])
+            table = df.to_html(index=False)
+        return f"<p><b>{html.escape(repr(self))}</b></p>{table}"
+
 
 _E = _core.ProjectionError
 

@@ -29,6 +29,7 @@ np.float64(0.8)
 
 from __future__ import annotations
 
+import html
 import json
 import warnings
 from collections.abc import Callable, Sequence
@@ -177,8 +178,18 @@ class Problem:
     def __len__(self) -> int:
         return len(self._core)
 
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per input: its distribution and parameters (index ``input``)."""
+        rows = [
+            {"input": i["name"], **i["distribution"]} for i in json.loads(self._core.to_json())
+        ]
+        return pd.DataFrame(rows).set_index("input")
+
     def __repr__(self) -> str:
         return repr(self._core)
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p>{self.to_pandas().to_html()}"
 
 
 def linyi_gap_problem() -> Problem:
@@ -655,7 +666,7 @@ def morris(
 # ---------------------------------------------------------------------------- one at a time
 
 
-@dataclass
+@dataclass(repr=False)
 class Tornado:
     """One-at-a-time swings of one output, largest first."""
 
@@ -666,6 +677,14 @@ class Tornado:
     def to_pandas(self) -> pd.DataFrame:
         """One row per input: low/high input values, outputs and swing."""
         return self.bars
+
+    def __repr__(self) -> str:
+        return f"<Tornado of {self.output}: {len(self.bars)} inputs, base {self.base_output:.4g}>"
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.bars.to_html(
+            float_format=lambda v: f"{v:.4g}"
+        )
 
     def plot(self, ax: Any = None) -> Any:
         """Tornado bars around the base output; returns the Axes."""
@@ -727,7 +746,7 @@ def tornado(
     ]
 
 
-@dataclass
+@dataclass(repr=False)
 class Grid:
     """A two-input grid of one output: ``z[i, j]`` at (``x_values[j]``, ``y_values[i]``)."""
 
@@ -737,6 +756,17 @@ class Grid:
     x_values: npt.NDArray[np.float64]
     y_values: npt.NDArray[np.float64]
     z: npt.NDArray[np.float64]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Grid of {self.output}: {self.x_name} ({len(self.x_values)} values) × "
+            f"{self.y_name} ({len(self.y_values)} values)>"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.to_pandas().to_html(
+            float_format=lambda v: f"{v:.4g}"
+        )
 
     def to_pandas(self) -> pd.DataFrame:
         """The grid as a frame: rows y values, columns x values."""

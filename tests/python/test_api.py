@@ -9,10 +9,9 @@ import inspect
 import math
 from typing import Any
 
+import innodex
 import numpy as np
 import pytest
-
-import innodex
 from innodex import sensitivity as sa
 
 ERRORS = (TypeError, innodex.InnodexError)
@@ -38,7 +37,8 @@ def _lin(x: np.ndarray) -> np.ndarray:
 
 
 def _asem(repo: Any) -> innodex.CompositeIndex:
-    return innodex.CompositeIndex.from_csv(repo / "data/ASEM_iData.csv", repo / "data/ASEM_iMeta.csv")
+    d = repo / "data"
+    return innodex.CompositeIndex.from_csv(d / "ASEM_iData.csv", d / "ASEM_iMeta.csv")
 
 
 # name -> function(repo) giving (callable, kwargs) of a valid, quick call.
@@ -65,13 +65,17 @@ VALID: dict[str, Any] = {
         innodex.linear_path, dict(baseline=750.0, increment=150.0, year0=2020, year1=2025)
     ),
     "Plan": lambda r: (innodex.Plan.builtin, dict(name="linyi-2021-2025")),
-    "Plan.from_file": lambda r: (innodex.Plan.from_file, dict(path=r / "plans/linyi-2021-2025.toml")),
+    "Plan.from_file": lambda r: (
+        innodex.Plan.from_file, dict(path=r / "plans/linyi-2021-2025.toml")
+    ),
     "Plan.from_toml": lambda r: (innodex.Plan.from_toml, dict(text=_plan().to_toml())),
     "Plan.set_observation": lambda r: (
         _plan().set_observation, dict(indicator="hte_count", year=2020, value=800.0)
     ),
     "Plan.plot_paths": lambda r: (_plan().plot_paths, dict(target="hte_count")),
-    "Scenarios": lambda r: (innodex.Scenarios.from_toml, dict(text=innodex.Scenarios.linyi().to_toml())),
+    "Scenarios": lambda r: (
+        innodex.Scenarios.from_toml, dict(text=innodex.Scenarios.linyi().to_toml())
+    ),
     "project": lambda r: (
         innodex.project, dict(plan=_plan(), n_paths=200, seed=1, progress=False, threads=1)
     ),

@@ -6,11 +6,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import innodex
 import numpy as np
 import pandas as pd
 import pytest
-
-import innodex
 from innodex import _progress
 from innodex import sensitivity as sa
 
@@ -26,7 +25,8 @@ class Recorder:
 
 
 def _asem(repo: Any) -> innodex.CompositeIndex:
-    return innodex.CompositeIndex.from_csv(repo / "data/ASEM_iData.csv", repo / "data/ASEM_iMeta.csv")
+    d = repo / "data"
+    return innodex.CompositeIndex.from_csv(d / "ASEM_iData.csv", d / "ASEM_iMeta.csv")
 
 
 def test_index_uncertainty_reports_every_rebuild(repo: Any) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pickle
 
+import innodex
 import numpy as np
 import pandas as pd
 import pytest
-
-import innodex
 from innodex import scale
 from innodex import sensitivity as sa
 
