@@ -147,7 +147,9 @@ class CompositeIndex:
         cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]
     ) -> CompositeIndex:
         """Read iData and iMeta CSV files (the latest year if iData holds several)."""
-        return cls(_core.CompositeIndex.from_csv(os.fspath(idata), os.fspath(imeta)))
+        return cls(
+            _core.CompositeIndex.from_csv(_check.path("idata", idata), _check.path("imeta", imeta))
+        )
 
     @classmethod
     def from_frames(
@@ -638,7 +640,9 @@ class Panel:
     @classmethod
     def from_csv(cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]) -> Panel:
         """Read iData (with a ``Time`` column) and iMeta CSV files."""
-        return cls(_core.IndexPanel.from_csv(os.fspath(idata), os.fspath(imeta)))
+        return cls(
+            _core.IndexPanel.from_csv(_check.path("idata", idata), _check.path("imeta", imeta))
+        )
 
     @classmethod
     def from_frames(

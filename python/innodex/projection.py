@@ -58,12 +58,12 @@ class Scenarios:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Scenarios:
         """Read a scenario file; errors raise :class:`innodex.ProjectionError`."""
-        return cls(_core.Scenarios.from_file(os.fspath(path)))
+        return cls(_core.Scenarios.from_file(_check.path("path", path)))
 
     @classmethod
     def from_toml(cls, text: str) -> Scenarios:
         """Parse scenarios from TOML text."""
-        return cls(_core.Scenarios.from_toml(text))
+        return cls(_core.Scenarios.from_toml(_check.text("text", text)))
 
     def names(self) -> list[str]:
         """Scenario names in file order."""

@@ -77,12 +77,82 @@ __all__ = [
 ]
 
 LogLinearTrend = _core.LogLinearTrend
-share_growth = _core.share_growth
-project_share = _core.project_share
-required_numerator_growth = _core.required_numerator_growth
-required_numerator_growth_vs_reference = _core.required_numerator_growth_vs_reference
-linyi_gap = _core.linyi_gap
-linyi_shandong_series = _core.linyi_shandong_series
+
+
+def _r(name: str, v: Any) -> float:
+    return _check.real(name, v, _core.GrowthError, finite=False)
+
+
+def _y(name: str, v: Any) -> int:
+    return _check.integer(name, v, _core.GrowthError)
+
+
+def share_growth(g_numerator: float, g_denominator: float) -> float:
+    """Growth of a share S = R / Y: (1 + g_R) / (1 + g_Y) − 1.
+
+    >>> round(share_growth(0.1, 0.06), 6)
+    0.037736
+    """
+    return _core.share_growth(_r("g_numerator", g_numerator), _r("g_denominator", g_denominator))
+
+
+def project_share(
+    s0: float, g_numerator: float, g_denominator: float, year0: int, year1: int
+) -> float:
+    """The share in ``year1``: S0 ((1 + g_R) / (1 + g_Y))^n.
+
+    >>> round(project_share(2.0, 0.1, 0.06, 2020, 2025), 4)
+    2.4078
+    """
+    return _core.project_share(
+        _r("s0", s0), _r("g_numerator", g_numerator), _r("g_denominator", g_denominator),
+        _y("year0", year0), _y("year1", year1),
+    )
+
+
+def required_numerator_growth(
+    s0: float, s_target: float, g_denominator: float, year0: int, year1: int
+) -> float:
+    """Numerator growth that moves the share from ``s0`` to ``s_target`` by ``year1`` while the
+    denominator grows at ``g_denominator``: (1 + g_Y)(S*/S0)^(1/n) − 1.
+
+    >>> round(required_numerator_growth(2.0, 2.5, 0.06, 2020, 2025), 6)
+    0.109285
+    """
+    return _core.required_numerator_growth(
+        _r("s0", s0), _r("s_target", s_target), _r("g_denominator", g_denominator),
+        _y("year0", year0), _y("year1", year1),
+    )
+
+
+def required_numerator_growth_vs_reference(
+    s0: float,
+    g_denominator: float,
+    year0: int,
+    year1: int,
+    reference: _core.LogLinearTrend,
+    p: float,
+) -> float:
+    """Numerator growth that beats a trend-projected ``reference`` share in ``year1`` with
+    probability ``p`` (the reference's prediction uncertainty only)."""
+    return _core.required_numerator_growth_vs_reference(
+        _r("s0", s0), _r("g_denominator", g_denominator), _y("year0", year0),
+        _y("year1", year1),
+        _check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
+        _r("p", p),
+    )
+
+
+def linyi_gap(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The Linyi 2025 gap model (vectorised, computed in Rust): rows of (R&D growth, GDP
+    growth, 2020 share, Shandong trend shift) → columns (gap in points, Linyi 2025 share,
+    Shandong 2025 share). See :func:`linyi_gap_problem` for the inputs' ranges."""
+    return _core.linyi_gap(_as2d("x", x))
+
+
+def linyi_shandong_series(from_year: int, to_year: int) -> tuple[list[int], list[float]]:
+    """Shandong's R&D intensity (years, %) from the embedded plan."""
+    return _core.linyi_shandong_series(_y("from_year", from_year), _y("to_year", to_year))
 
 
 class SensitivityWarning(UserWarning):
@@ -142,6 +212,12 @@ class Problem:
         bounds: Sequence[Sequence[float]],
         dists: Sequence[str] | None = None,
     ) -> None:
+        names = _check.strings("names", names)
+        dists = _check.strings("dists", dists, none=True)
+        if isinstance(bounds, str) or not isinstance(bounds, Sequence | np.ndarray):
+            raise TypeError(f"bounds must be a sequence of [low, high] pairs, not "
+                            f"{type(bounds).__name__}")
+        bounds = [_check.reals(f"bounds[{i}]", b, _E) for i, b in enumerate(bounds)]
         if len(names) != len(bounds) or (dists is not None and len(dists) != len(names)):
             raise _core.SensitivityError("names, bounds and dists must have the same length")
         kinds = list(dists) if dists is not None else ["unif"] * len(names)
@@ -716,6 +792,8 @@ def tornado(
     With a :class:`Problem`, ``base`` defaults to the medians and ``low``/``high`` to the bounds
     (5 % and 95 % quantiles for unbounded distributions).
     """
+    if not callable(model):
+        raise TypeError(f"model must be callable, not {type(model).__name__}")
     if isinstance(problem, Problem):
         names = problem.names
         lo_d, hi_d = problem._core.low_high()
@@ -723,7 +801,7 @@ def tornado(
         low = list(low) if low is not None else lo_d
         high = list(high) if high is not None else hi_d
     else:
-        names = list(problem)
+        names = _check.strings("problem", problem)
         if base is None or low is None or high is None:
             raise _core.SensitivityError("give base, low and high, or a Problem")
     out = json.loads(
@@ -826,17 +904,20 @@ def grid(
     output_names: Sequence[str] | None = None,
 ) -> list[Grid]:
     """Two inputs over a grid, the others at ``base`` (default: the problem's medians)."""
+    if not callable(model):
+        raise TypeError(f"model must be callable, not {type(model).__name__}")
     if isinstance(problem, Problem):
         names = problem.names
         base = list(base) if base is not None else problem._core.medians()
     else:
-        names = list(problem)
+        names = _check.strings("problem", problem)
         if base is None:
             raise _core.SensitivityError("give base, or a Problem")
-    if x not in names or y not in names:
-        raise _core.SensitivityError(f"unknown input {x!r} or {y!r}; inputs are {names}")
-    xv = np.asarray(x_values, dtype=np.float64)
-    yv = np.asarray(y_values, dtype=np.float64)
+    for arg, v in (("x", x), ("y", y)):
+        if _check.text(arg, v) not in names:
+            raise _core.SensitivityError(f"{arg}: unknown input {v!r}; inputs are {names}")
+    xv = _check.array("x_values", x_values, _E)
+    yv = _check.array("y_values", y_values, _E)
     res = _core.grid2(
         names,
         [float(v) for v in base],
@@ -861,7 +942,14 @@ def share_sensitivity(
     >>> round(share_sensitivity(2.0, 0.1, 0.06, 2020, 2025)["elasticity_numerator_growth"], 6)
     0.454545
     """
-    return dict(json.loads(_core.share_sensitivity(s0, g_numerator, g_denominator, year0, year1)))
+    return dict(
+        json.loads(
+            _core.share_sensitivity(
+                _r("s0", s0), _r("g_numerator", g_numerator), _r("g_denominator", g_denominator),
+                _y("year0", year0), _y("year1", year1),
+            )
+        )
+    )
 
 
 def prob_beat_reference(

@@ -25,9 +25,11 @@ def test_province_tasks_cover_31_provinces_times_3_scenarios() -> None:
 
 
 def test_scenarios_order_the_probabilities() -> None:
-    df = scale.run_tasks(scale.province_tasks(n_paths=2000, regions=["Shandong"]), progress=False)
+    # Liaoning's 2020-2023 growth puts it near the 7 % line, so the scenarios separate.
+    tasks = scale.province_tasks(n_paths=2000, regions=["Liaoning"])
+    df = scale.run_tasks(tasks, progress=False)
     p = df.groupby("scenario")["probability"].first()
-    assert p["slow"] < p["baseline"] < p["fast"]
+    assert 0.0 < p["slow"] < p["baseline"] < p["fast"] < 1.0
 
 
 def test_thread_cap_changes_no_number() -> None:
