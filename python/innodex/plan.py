@@ -124,7 +124,8 @@ class Plan:
         self._core.set_observation(
             _check.text("indicator", indicator),
             _check.integer("year", year, _core.PlanError),
-            _check.real("value", value, _core.PlanError),
+            # NaN and infinities pass on: the core's message names the indicator and year.
+            _check.real("value", value, _core.PlanError, finite=False),
             _check.text("note", note),
             _check.text("kind", kind),
         )

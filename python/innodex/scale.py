@@ -145,7 +145,7 @@ def province_panel() -> pd.DataFrame:
     installed wheel has it.
 
     >>> p = province_panel()
-    >>> p["region_en"].nunique(), p["year"].min(), p["year"].max()
+    >>> p["region_en"].nunique(), int(p["year"].min()), int(p["year"].max())
     (32, 2015, 2023)
     """
     return pd.read_csv(io.StringIO(_core.china_province_rd_csv()))
