@@ -35,6 +35,7 @@ __all__ = [
     "forecast",
     "damped_holt",
     "run_backtest",
+    "china_province_rd_csv",
     "Problem",
     "SobolResult",
     "MorrisResult",
