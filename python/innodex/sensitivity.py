@@ -965,7 +965,14 @@ def prob_beat_reference(
     """Probability (and its Monte Carlo standard error) that a share beats a trend-projected
     reference in ``year1``; the scenario's three inputs are numerator growth, denominator
     growth and baseline share."""
-    return _core.prob_beat_reference(scenario._core, year0, year1, reference, n, seed)
+    return _core.prob_beat_reference(
+        _check.instance("scenario", scenario, Problem, "an innodex.sensitivity.Problem")._core,
+        _y("year0", year0),
+        _y("year1", year1),
+        _check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
+        _n("n", n),
+        _check.integer("seed", seed, _E, minimum=0),
+    )
 
 
 def linyi_required_rd_growth_grid(
@@ -973,9 +980,11 @@ def linyi_required_rd_growth_grid(
 ) -> pd.DataFrame:
     """R&D growth Linyi needs (2020–2025) to reach ``reference_2025``: rows baseline shares,
     columns GDP growth rates."""
-    g = np.asarray(gdp_growths, dtype=np.float64)
-    b = np.asarray(baselines, dtype=np.float64)
-    z = _core.linyi_required_rd_growth_grid(g, b, float(reference_2025))
+    g = _check.array("gdp_growths", gdp_growths, _E).ravel()
+    b = _check.array("baselines", baselines, _E).ravel()
+    z = _core.linyi_required_rd_growth_grid(
+        g, b, _check.real("reference_2025", reference_2025, _E)
+    )
     return pd.DataFrame(
         z,
         index=pd.Index(b, name="baseline_share_2020"),
