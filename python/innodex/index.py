@@ -329,12 +329,22 @@ class IndexResults:
     def _codes(self, level: int | None) -> list[str]:
         if level is None:
             return list(self._fw.index)
+        level = _check.integer("level", level, _core.CompositeIndexError)
         codes = list(self._fw.index[self._fw["level"] == level])
         if not codes:
             raise _core.CompositeIndexError(
                 f"level {level} is not in the framework (1..{int(self._fw['level'].max())})"
             )
         return codes
+
+    def _code(self, code: Any) -> str:
+        """A node code (default: the index), checked against the framework."""
+        if code is None:
+            return self.index_code
+        _check.text("code", code)
+        if code not in self._fw.index:
+            raise _core.CompositeIndexError(f"code: unknown node {code!r}")
+        return code
 
     def stages(self) -> list[str]:
         """Names of the stages in this build."""
@@ -343,7 +353,7 @@ class IndexResults:
     def stage(self, name: str) -> pd.DataFrame:
         """A stage's data (units × indicators): ``raw``, ``denominated``, ``imputed``,
         ``screened``, ``treated``, ``normalised``, or ``aggregated`` (every node)."""
-        return _frame(*self._core.stage(name))
+        return _frame(*self._core.stage(_check.text("name", name)))
 
     def to_pandas(self, level: int | None = None) -> pd.DataFrame:
         """Scores of every node (units × codes; indicators normalised), or of one level."""
@@ -357,7 +367,7 @@ class IndexResults:
 
     def ranking(self, code: str | None = None) -> pd.DataFrame:
         """Units ordered by a node's score (default: the index), with rank and score."""
-        code = code or self.index_code
+        code = self._code(code)
         s = self.to_pandas()[code]
         r = self.ranks()[code]
         df = pd.DataFrame({"rank": r, "score": s}).sort_values(["rank", "score"])
@@ -400,7 +410,7 @@ class IndexResults:
                 [{"name": k, "at_least": max(float(v), lowest)} for k, v in groups.items()]
             )
         rows = json.loads(
-            self._core.relative_json(code or self.index_code, _reference_json(reference), g)
+            self._core.relative_json(self._code(code), _reference_json(reference), g)
         )
         return pd.DataFrame(rows).set_index("unit").sort_values("rank")
 
@@ -408,7 +418,13 @@ class IndexResults:
         self, unit: str, n: int = 5, min_unique_share: float = 0.0
     ) -> pd.DataFrame:
         """A unit's ``n`` best- and worst-ranked indicators (column ``kind``)."""
-        sw = json.loads(self._core.strengths_weaknesses_json(unit, n, min_unique_share))
+        sw = json.loads(
+            self._core.strengths_weaknesses_json(
+                _check.text("unit", unit),
+                _check.integer("n", n, _core.CompositeIndexError, minimum=1),
+                _check.real("min_unique_share", min_unique_share, _core.CompositeIndexError),
+            )
+        )
         s = pd.DataFrame(sw["strengths"]).assign(kind="strength")
         w = pd.DataFrame(sw["weaknesses"]).assign(kind="weakness")
         return pd.concat([s, w], ignore_index=True)
@@ -430,17 +446,21 @@ class IndexResults:
         nodes of ``level`` among themselves, or ``rows`` against ``cols``."""
         if rows is None:
             rows = self._codes(level if level is not None else 2)
-        cols = list(rows) if cols is None else list(cols)
-        m = self._core.correlations(list(rows), cols, method)
+        rows = _check.strings("rows", rows)
+        cols = list(rows) if cols is None else _check.strings("cols", cols)
+        m = self._core.correlations(rows, cols, _check.text("method", method))
         return pd.DataFrame(m, index=list(rows), columns=cols)
 
     def cronbach(self, aggregate: str) -> float:
         """Cronbach's alpha of an aggregate's children."""
-        return self._core.cronbach(aggregate)
+        return self._core.cronbach(_check.text("aggregate", aggregate))
 
     def pca(self, codes: Sequence[str] | None = None, *, level: int | None = None) -> PCAResult:
         """Principal components of the given nodes (default: the indicators of ``level`` 1)."""
-        codes = list(codes) if codes is not None else self._codes(level if level else 1)
+        codes = (
+            _check.strings("codes", codes) if codes is not None
+            else self._codes(level if level else 1)
+        )
         p = json.loads(self._core.pca_json(codes))
         names = [f"PC{i + 1}" for i in range(len(p["eigenvalues"]))]
         comp = pd.DataFrame(

@@ -204,7 +204,7 @@ class Plan:
 
     def report(self, format: str = "table") -> str:
         """The report as text: ``table``, ``markdown``, ``csv`` or ``json``."""
-        return self._core.report(format)
+        return self._core.report(_check.text("format", format))
 
     def project(self, scenarios: Any = None, **kw: Any) -> Any:
         """Project the plan under scenarios (Monte Carlo); see :func:`innodex.project`."""

@@ -273,6 +273,7 @@ class Projection:
     def _scenario(self, name: str | None) -> dict[str, Any]:
         if name is None:
             return self._d["scenarios"][0]
+        _check.text("scenario", name)
         for s in self._d["scenarios"]:
             if s["name"] == name:
                 return s
@@ -306,6 +307,7 @@ class Projection:
     def fan(self, indicator: str, scenario: str | None = None) -> pd.DataFrame:
         """One indicator's quantiles by year (index ``year``, columns ``q5``…), first scenario
         by default."""
+        _check.text("indicator", indicator)
         df = self.to_pandas()
         name = self._scenario(scenario)["name"]
         sel = df[(df["scenario"] == name) & (df["indicator"] == indicator)]
@@ -354,6 +356,7 @@ class Projection:
     def attainment(self, target: str, scenario: str | None = None) -> pd.Series:
         """Distribution of the first year ``target`` is reached (a final ``not by <horizon>``
         entry holds the rest)."""
+        _check.text("target", target)
         s = self._scenario(scenario)
         for t in s["result"]["targets"]:
             if t["id"] == target:
@@ -390,6 +393,7 @@ class Projection:
         """Fan chart of one indicator: the median line and the quantile bands (outer band
         lightest). ``target`` draws a horizontal line. Returns the matplotlib Axes."""
         fan = self.fan(indicator, scenario)
+        target = _check.real("target", target, _E, none=True)
         qs = self.quantiles
         ax = axes(ax)
         years = fan.index.to_numpy()

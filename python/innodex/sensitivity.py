@@ -333,6 +333,18 @@ def _scramble(scramble: bool | str) -> str:
 # ---------------------------------------------------------------------------- results
 
 
+def _output_index(names: list[str], output: Any) -> int:
+    """The position of ``output`` (a name or an index) among ``names``."""
+    if isinstance(output, str):
+        if output not in names:
+            raise _E(f"output: unknown output {output!r}; outputs are {names}")
+        return names.index(output)
+    o = _check.integer("output", output, _E)
+    if not -len(names) <= o < len(names):
+        raise _E(f"output: index {o} is out of range for {len(names)} outputs")
+    return o % len(names)
+
+
 class SobolResult:
     """Sobol' indices of every model output, with bootstrap intervals.
 
@@ -374,7 +386,7 @@ class SobolResult:
         return self._core.s2()
 
     def _out(self, output: int | str) -> int:
-        return self.output_names.index(output) if isinstance(output, str) else int(output)
+        return _output_index(self.output_names, output)
 
     def to_salib(self, output: int | str = 0) -> dict[str, npt.NDArray[np.float64]]:
         """SALib's result keys for one output."""
@@ -489,7 +501,7 @@ class MorrisResult:
         return list(self._core.output_names)
 
     def _out(self, output: int | str) -> int:
-        return self.output_names.index(output) if isinstance(output, str) else int(output)
+        return _output_index(self.output_names, output)
 
     def to_salib(self, output: int | str = 0) -> dict[str, Any]:
         """SALib's result keys for one output."""

@@ -5,6 +5,7 @@ from the argument we broke."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from typing import Any
@@ -34,6 +35,21 @@ def _problem() -> sa.Problem:
 
 def _lin(x: np.ndarray) -> np.ndarray:
     return x[:, 0] + 2 * x[:, 1]
+
+
+@functools.cache
+def _projection() -> innodex.Projection:
+    return innodex.project(_plan(), n_paths=200, seed=1, progress=False)
+
+
+@functools.cache
+def _sobol() -> sa.SobolResult:
+    return sa.sobol(_problem(), _lin, 64, seed=1, progress=False)
+
+
+@functools.cache
+def _build() -> innodex.IndexResults:
+    return _asem(_REPO).build()
 
 
 def _trend() -> sa.LogLinearTrend:
@@ -162,6 +178,31 @@ VALID: dict[str, Any] = {
         _asem(r).uncertainty,
         dict(spec=innodex.coinr_vignette_uncertainty(n=5, seed=1), progress=False, threads=1),
     ),
+    # Methods of results: the arguments a researcher types.
+    "Projection.fan": lambda r: (
+        _projection().fan, dict(indicator="hte_count", scenario="fast")
+    ),
+    "Projection.attainment": lambda r: (
+        _projection().attainment, dict(target="hte_count", scenario="fast")
+    ),
+    "Projection.plot_fan": lambda r: (
+        _projection().plot_fan, dict(indicator="hte_count", scenario="slow", target=1500.0)
+    ),
+    "SobolResult.to_salib": lambda r: (_sobol().to_salib, dict(output="y0")),
+    "SobolResult.plot": lambda r: (_sobol().plot, dict(output=0)),
+    "IndexResults.ranking": lambda r: (_build().ranking, dict(code="Index")),
+    "IndexResults.stage": lambda r: (_build().stage, dict(name="normalised")),
+    "IndexResults.to_pandas": lambda r: (_build().to_pandas, dict(level=2)),
+    "IndexResults.relative": lambda r: (_build().relative, dict(code="Index")),
+    "IndexResults.strengths_weaknesses": lambda r: (
+        _build().strengths_weaknesses, dict(unit="DEU", n=3)
+    ),
+    "IndexResults.correlations": lambda r: (
+        _build().correlations, dict(rows=["Physical", "Social"], method="spearman")
+    ),
+    "IndexResults.cronbach": lambda r: (_build().cronbach, dict(aggregate="Physical")),
+    "IndexResults.pca": lambda r: (_build().pca, dict(codes=["Physical", "Social"])),
+    "Plan.report": lambda r: (_plan().report, dict(format="markdown")),
     "coinr_vignette_uncertainty": None,  # builds a dict; checked by uncertainty() above
     "province_tasks": lambda r: (
         innodex.province_tasks, dict(n_paths=10, seed=1, regions=["Shandong"])
@@ -194,6 +235,10 @@ BAD_VALUES: dict[str, dict[str, list[Any]]] = {
     "CompositeIndex.uncertainty": {"threads": [0]},
     "province_tasks": {"n_paths": [0], "regions": [["Atlantis"]]},
     "run_tasks": {"threads": [0]},
+    "SobolResult.to_salib": {"output": ["zz", 5]},
+    "IndexResults.ranking": {"code": ["NOPE"]},
+    "IndexResults.to_pandas": {"level": [99]},
+    "IndexResults.strengths_weaknesses": {"n": [0]},
 }
 
 # Parameters that take any object by design (the wrong-type probe does not apply).
