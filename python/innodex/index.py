@@ -444,12 +444,13 @@ class IndexResults:
     ) -> pd.DataFrame:
         """Correlations between nodes (``pearson`` or ``spearman``, pairwise complete): the
         nodes of ``level`` among themselves, or ``rows`` against ``cols``."""
-        if rows is None:
-            rows = self._codes(level if level is not None else 2)
-        rows = _check.strings("rows", rows)
-        cols = list(rows) if cols is None else _check.strings("cols", cols)
-        m = self._core.correlations(rows, cols, _check.text("method", method))
-        return pd.DataFrame(m, index=list(rows), columns=cols)
+        r: list[str] = (
+            self._codes(level if level is not None else 2) if rows is None
+            else _check.strings("rows", rows)
+        )
+        c: list[str] = list(r) if cols is None else _check.strings("cols", cols)
+        m = self._core.correlations(r, c, _check.text("method", method))
+        return pd.DataFrame(m, index=r, columns=c)
 
     def cronbach(self, aggregate: str) -> float:
         """Cronbach's alpha of an aggregate's children."""

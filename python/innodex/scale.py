@@ -246,6 +246,15 @@ def run_tasks(
 
     ``threads`` caps the native threads of each task (None: all cores). A tqdm bar counts the
     tasks unless ``progress=False``.
+
+    Examples
+    --------
+    >>> tasks = province_tasks(n_paths=500, regions=["Tianjin"])
+    >>> df = run_tasks(tasks, threads=1, progress=False)
+    >>> df.columns[:3].tolist(), len(df)
+    (['region', 'scenario', 'year'], 9)
+    >>> df.equals(run_tasks(tasks, threads=2, progress=False))  # threads change no number
+    True
     """
     ts = _tasks(tasks)
     th = _check.threads(threads)
@@ -294,6 +303,16 @@ def sweep(
     -------
     pandas.DataFrame
         The tasks' labels, then their results, in task order.
+
+    Examples
+    --------
+    Not run by the doctests, since it starts a cluster (``tests/python/test_scale.py`` runs
+    the same comparison on two workers):
+
+    >>> tasks = province_tasks(n_paths=100_000)                 # doctest: +SKIP
+    >>> df = sweep(tasks, n_workers=2, threads_per_worker=1)    # doctest: +SKIP
+    >>> df.equals(run_tasks(tasks))                             # doctest: +SKIP
+    True
     """
     ts = _tasks(tasks)
     tpw = _check.integer("threads_per_worker", threads_per_worker, minimum=1)
