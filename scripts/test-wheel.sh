@@ -9,6 +9,14 @@ rm -rf dist
 maturin build --release -q -o dist
 wheel=$(ls dist/innodex-*-abi3-*.whl)
 echo "built $wheel"
+# The wheel carries the type information: the extension's stubs and the py.typed marker.
+python - "$wheel" <<'PY'
+import sys, zipfile
+names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+for need in ("innodex/_core.pyi", "innodex/py.typed", "innodex/scale.py"):
+    assert need in names, f"{need} is missing from the wheel"
+print("the wheel has the stubs, py.typed and every module")
+PY
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python -m venv "$tmp/venv"

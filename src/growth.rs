@@ -118,8 +118,8 @@ pub fn periods(year0: i32, year1: i32) -> Result<u32, GrowthError> {
 /// assert!((g - 0.12363).abs() < 1e-5);
 /// ```
 pub fn cagr(v0: f64, v1: f64, year0: i32, year1: i32) -> Result<f64, GrowthError> {
-    let v0 = positive("start value", v0)?;
-    let v1 = positive("end value", v1)?;
+    let v0 = positive("v0 (start value)", v0)?;
+    let v1 = positive("v1 (end value)", v1)?;
     let n = periods(year0, year1)?;
     Ok((v1 / v0).powf(1.0 / n as f64) - 1.0)
 }

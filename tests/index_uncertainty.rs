@@ -99,3 +99,37 @@ fn rank_statistics_are_those_of_the_rank_matrix() {
         assert!((m - r.mean_rank_shift[k]).abs() < 1e-12);
     }
 }
+
+#[test]
+fn progress_counts_every_rebuild_and_changes_nothing() {
+    use innodex::projection::monte_carlo::Progress;
+    let idx = asem();
+    let base = PipelineSpec::coinr_example();
+    let spec = UncertaintySpec::coinr_vignette(32, 5, Design::Sobol);
+    let plain = run(&idx, &base, &spec).unwrap();
+    let progress = Progress::default();
+    let counted =
+        innodex::index::uncertainty::run_with_progress(&idx, &base, &spec, &progress).unwrap();
+    assert_eq!(bits(&plain), bits(&counted));
+    // Saltelli's design without second order: N (d + 2) rebuilds, d = 4 inputs.
+    assert_eq!(progress.total(), 32 * (4 + 2));
+    assert_eq!(progress.done(), progress.total());
+}
+
+#[test]
+fn a_cancelled_analysis_stops_with_an_error() {
+    use innodex::projection::monte_carlo::Progress;
+    let idx = asem();
+    let spec = UncertaintySpec::coinr_vignette(200, 5, Design::MonteCarlo);
+    let progress = Progress::default();
+    progress.cancel();
+    let err = innodex::index::uncertainty::run_with_progress(
+        &idx,
+        &PipelineSpec::coinr_example(),
+        &spec,
+        &progress,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("cancelled"), "{err}");
+    assert_eq!(progress.done(), 0);
+}

@@ -1,7 +1,18 @@
 """innodex: innovation indicators, plan targets and the arithmetic behind them.
 
 The numbers come from a Rust core (``innodex._core``); this package adds pandas frames,
-matplotlib plots and notebook comfort.
+matplotlib plots, progress bars and notebook comfort. Everything public is importable from
+here; the areas also have their own modules: :mod:`innodex.plan`, :mod:`innodex.growth`,
+:mod:`innodex.projection`, :mod:`innodex.sensitivity`, :mod:`innodex.index` and
+:mod:`innodex.scale` (sweeps on Dask).
+
+The same words mean the same things everywhere: ``seed`` (reproducible whatever the number of
+threads), ``progress`` (a tqdm bar on long runs, off with ``progress=False``), ``threads``
+(cap on the native threads, None for all cores; it never changes a number), ``quantiles``,
+``n_paths`` (Monte Carlo paths). Sensitivity analysis keeps SALib's spellings (``N``,
+``calc_second_order``, ``num_resamples``, ``conf_level``) so that SALib code ports one to one.
+Wrong types raise ``TypeError`` and bad values an :class:`InnodexError` subclass, naming the
+argument.
 
 >>> import innodex
 >>> plan = innodex.Plan.builtin()
@@ -11,6 +22,7 @@ matplotlib plots and notebook comfort.
 12
 """
 
+from innodex import index, scale, sensitivity
 from innodex._core import (
     CompositeIndexError,
     GrowthError,
@@ -31,7 +43,17 @@ from innodex.growth import (
     rule_of_70,
     years_to_target,
 )
-from innodex.index import CompositeIndex
+from innodex.index import (
+    COINR_EXAMPLE,
+    CompositeIndex,
+    IndexResults,
+    Panel,
+    PanelResults,
+    PCAResult,
+    UncertaintyAnalysis,
+    coinr_vignette_uncertainty,
+    run_spec,
+)
 from innodex.plan import Plan
 from innodex.projection import (
     Backtest,
@@ -44,8 +66,78 @@ from innodex.projection import (
     project,
     simulate_growth,
 )
+from innodex.scale import GrowthTask, SobolTask, province_tasks, run_tasks, sweep
+from innodex.sensitivity import (
+    Grid,
+    LogLinearTrend,
+    MorrisResult,
+    Problem,
+    SensitivityWarning,
+    SobolResult,
+    Tornado,
+    grid,
+    lhs_sample,
+    mc_sample,
+    morris,
+    morris_analyze,
+    morris_sample,
+    prob_beat_reference,
+    project_share,
+    required_numerator_growth,
+    required_numerator_growth_vs_reference,
+    share_growth,
+    share_sensitivity,
+    sobol,
+    sobol_analyze,
+    sobol_sample,
+    tornado,
+)
 
 __all__ = [
+    # modules
+    "index",
+    "scale",
+    "sensitivity",
+    # composite indices
+    "COINR_EXAMPLE",
+    "IndexResults",
+    "Panel",
+    "PanelResults",
+    "PCAResult",
+    "UncertaintyAnalysis",
+    "coinr_vignette_uncertainty",
+    "run_spec",
+    # sensitivity and ratios
+    "Grid",
+    "LogLinearTrend",
+    "MorrisResult",
+    "Problem",
+    "SensitivityWarning",
+    "SobolResult",
+    "Tornado",
+    "grid",
+    "lhs_sample",
+    "mc_sample",
+    "morris",
+    "morris_analyze",
+    "morris_sample",
+    "prob_beat_reference",
+    "project_share",
+    "required_numerator_growth",
+    "required_numerator_growth_vs_reference",
+    "share_growth",
+    "share_sensitivity",
+    "sobol",
+    "sobol_analyze",
+    "sobol_sample",
+    "tornado",
+    # scale-out
+    "GrowthTask",
+    "SobolTask",
+    "province_tasks",
+    "run_tasks",
+    "sweep",
+    # projections
     "Backtest",
     "GrowthResult",
     "Projection",

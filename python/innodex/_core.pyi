@@ -35,6 +35,7 @@ __all__ = [
     "forecast",
     "damped_holt",
     "run_backtest",
+    "china_province_rd_csv",
     "Problem",
     "SobolResult",
     "MorrisResult",
@@ -231,6 +232,7 @@ def sobol_analyze(
     conf_level: float = 0.95,
     seed: int = 0,
     output_names: list[str] | None = None,
+    threads: int | None = None,
 ) -> SobolResult: ...
 def sobol_run(
     problem: Problem,
@@ -244,6 +246,7 @@ def sobol_run(
     conf_level: float = 0.95,
     batch_rows: int = 16384,
     output_names: list[str] | None = None,
+    threads: int | None = None,
 ) -> SobolResult: ...
 def morris_analyze(
     problem: Problem,
@@ -265,6 +268,7 @@ def morris_run(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     output_names: list[str] | None = None,
+    threads: int | None = None,
 ) -> MorrisResult: ...
 def tornado(
     names: list[str],
@@ -337,9 +341,14 @@ class ProjectionJob:
     def result(self) -> str: ...
 
 def start_projection(
-    plan: Plan, scenarios: Scenarios, config_json: str, only: list[str] | None = None
+    plan: Plan,
+    scenarios: Scenarios,
+    config_json: str,
+    only: list[str] | None = None,
+    threads: int | None = None,
 ) -> ProjectionJob: ...
-def simulate_model(model_json: str, config_json: str) -> str: ...
+def simulate_model(model_json: str, config_json: str, threads: int | None = None) -> str: ...
+def china_province_rd_csv() -> str: ...
 def forecast(
     method_json: str, years: list[int], values: list[float], horizon: int, level: float = 0.9
 ) -> str: ...
@@ -395,7 +404,13 @@ class CompositeIndex:
     def groups_json(self) -> str: ...
     def raw(self) -> npt.NDArray[np.float64]: ...
     def build(self, pipeline: str = "{}") -> IndexBuild: ...
-    def uncertainty(self, pipeline: str, spec: str) -> IndexUncertainty: ...
+    def uncertainty(
+        self,
+        pipeline: str,
+        spec: str,
+        threads: int | None = None,
+        callback: Callable[[int, int], object] | None = None,
+    ) -> IndexUncertainty: ...
 
 @final
 class IndexBuild:

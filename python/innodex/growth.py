@@ -21,14 +21,23 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from innodex import _core
+from innodex import _check, _core
 
 ArrayLike = npt.ArrayLike
 FloatOrArray = float | npt.NDArray[np.float64]
 
 
-def _call(fn: Any, *args: ArrayLike) -> Any:
-    arrays = [np.asarray(a, dtype=np.float64) for a in args]
+def _call(fn: Any, names: str, *args: ArrayLike) -> Any:
+    """Call ``fn`` on the arguments broadcast together; ``names`` (space-separated) name them
+    as the public function does, for messages."""
+    arrays = []
+    for name, a in zip(names.split(), args, strict=True):
+        try:
+            arrays.append(np.asarray(a, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name} must be a number or an array of numbers, not {type(a).__name__}"
+            ) from None
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).ravel() for a in arrays]
     out = fn(*flat)
@@ -47,7 +56,7 @@ def cagr(v0: ArrayLike, v1: ArrayLike, year0: ArrayLike, year1: ArrayLike) -> Fl
     >>> round(cagr(1681.9, 2386.0, 2020, 2023), 5)   # Shandong R&D spending
     0.12363
     """
-    return _call(_core.cagr, v0, v1, year0, year1)
+    return _call(_core.cagr, "v0 v1 year0 year1", v0, v1, year0, year1)
 
 
 @overload
@@ -64,7 +73,9 @@ def required_cagr(
     >>> round(required_cagr(750, 1500, 2020, 2025), 9)
     0.148698355
     """
-    return _call(_core.required_cagr, baseline, target, year0, year1)
+    return _call(
+        _core.required_cagr, "baseline target year0 year1", baseline, target, year0, year1
+    )
 
 
 @overload
@@ -81,7 +92,9 @@ def required_increment(
     >>> required_increment(750, 1500, 2020, 2025)
     150.0
     """
-    return _call(_core.required_increment, baseline, target, year0, year1)
+    return _call(
+        _core.required_increment, "baseline target year0 year1", baseline, target, year0, year1
+    )
 
 
 @overload
@@ -98,7 +111,7 @@ def implied_baseline(
     >>> round(implied_baseline(1500, 2 ** 0.2 - 1, 2020, 2025), 9)
     750.0
     """
-    return _call(_core.implied_baseline, target, rate, year0, year1)
+    return _call(_core.implied_baseline, "target rate year0 year1", target, rate, year0, year1)
 
 
 @overload
@@ -111,7 +124,7 @@ def years_to_target(baseline: ArrayLike, target: ArrayLike, rate: ArrayLike) -> 
     >>> round(years_to_target(750, 1500, 2 ** 0.2 - 1), 9)
     5.0
     """
-    return _call(_core.years_to_target, baseline, target, rate)
+    return _call(_core.years_to_target, "baseline target rate", baseline, target, rate)
 
 
 @overload
@@ -124,7 +137,7 @@ def doubling_time(rate: ArrayLike) -> FloatOrArray:
     >>> round(doubling_time(0.1487), 3)
     5.0
     """
-    return _call(_core.doubling_time, rate)
+    return _call(_core.doubling_time, "rate", rate)
 
 
 @overload
@@ -137,7 +150,7 @@ def rule_of_70(rate: ArrayLike) -> FloatOrArray:
     >>> round(rule_of_70(0.07), 12)
     10.0
     """
-    return _call(_core.rule_of_70, rate)
+    return _call(_core.rule_of_70, "rate", rate)
 
 
 def compound_path(baseline: float, rate: float, year0: int, year1: int) -> pd.Series:
@@ -146,7 +159,12 @@ def compound_path(baseline: float, rate: float, year0: int, year1: int) -> pd.Se
     >>> compound_path(750, 2 ** 0.2 - 1, 2020, 2025).round(1).tolist()
     [750.0, 861.5, 989.6, 1136.8, 1305.8, 1500.0]
     """
-    years, values = _core.compound_path(baseline, rate, year0, year1)
+    years, values = _core.compound_path(
+        _check.real("baseline", baseline, _core.GrowthError),
+        _check.real("rate", rate, _core.GrowthError),
+        _check.integer("year0", year0, _core.GrowthError),
+        _check.integer("year1", year1, _core.GrowthError),
+    )
     return pd.Series(values, index=pd.Index(years, name="year"), name="compound")
 
 
@@ -156,5 +174,10 @@ def linear_path(baseline: float, increment: float, year0: int, year1: int) -> pd
     >>> linear_path(750, 150, 2020, 2025).tolist()
     [750.0, 900.0, 1050.0, 1200.0, 1350.0, 1500.0]
     """
-    years, values = _core.linear_path(baseline, increment, year0, year1)
+    years, values = _core.linear_path(
+        _check.real("baseline", baseline, _core.GrowthError),
+        _check.real("increment", increment, _core.GrowthError),
+        _check.integer("year0", year0, _core.GrowthError),
+        _check.integer("year1", year1, _core.GrowthError),
+    )
     return pd.Series(values, index=pd.Index(years, name="year"), name="linear")

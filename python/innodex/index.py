@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from innodex import _core
+from innodex import _check, _core
 from innodex._plot import axes
+from innodex._progress import Bar
 
 __all__ = [
     "COINR_EXAMPLE",
@@ -90,7 +91,9 @@ def coinr_vignette_uncertainty(
     }
 
 
-def _spec_json(spec: Mapping[str, Any] | str | None, extra: Mapping[str, Any]) -> str:
+def _spec_json(
+    spec: Mapping[str, Any] | str | None, extra: Mapping[str, Any], name: str = "spec"
+) -> str:
     """A spec given as a dict, TOML text or None, updated with keyword arguments, as JSON."""
     if spec is None:
         d: dict[str, Any] = {}
@@ -98,20 +101,18 @@ def _spec_json(spec: Mapping[str, Any] | str | None, extra: Mapping[str, Any]) -
         try:
             d = tomllib.loads(spec)
         except tomllib.TOMLDecodeError as e:
-            raise _core.CompositeIndexError(f"spec is not valid TOML: {e}") from e
+            raise _core.CompositeIndexError(f"{name} is not valid TOML: {e}") from e
     elif isinstance(spec, Mapping):
         d = dict(spec)
     else:
-        raise _core.CompositeIndexError(
-            f"a spec is a dict, TOML text or None, not {type(spec).__name__}"
-        )
+        raise TypeError(f"{name} must be a dict, TOML text or None, not {type(spec).__name__}")
     d.update(extra)
     return json.dumps(d)
 
 
-def _csv(df: pd.DataFrame) -> str:
+def _csv(df: pd.DataFrame, name: str = "idata") -> str:
     if not isinstance(df, pd.DataFrame):
-        raise _core.CompositeIndexError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        raise TypeError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
     return df.to_csv(index=False)
 
 
@@ -146,7 +147,9 @@ class CompositeIndex:
         cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]
     ) -> CompositeIndex:
         """Read iData and iMeta CSV files (the latest year if iData holds several)."""
-        return cls(_core.CompositeIndex.from_csv(os.fspath(idata), os.fspath(imeta)))
+        return cls(
+            _core.CompositeIndex.from_csv(_check.path("idata", idata), _check.path("imeta", imeta))
+        )
 
     @classmethod
     def from_frames(
@@ -170,8 +173,8 @@ class CompositeIndex:
         return cls(
             _core.CompositeIndex.from_text(
                 _csv(idata),
-                imeta=None if imeta is None else _csv(imeta),
-                framework=None if framework is None else _spec_json(framework, {}),
+                imeta=None if imeta is None else _csv(imeta, "imeta"),
+                framework=None if framework is None else _spec_json(framework, {}, "framework"),
                 unit=unit,
                 name=name,
                 time=time,
@@ -220,20 +223,34 @@ class CompositeIndex:
         >>> r.ranking().index[0]
         'DEU'
         """
-        return IndexResults(self._core.build(_spec_json(pipeline, kw)))
+        return IndexResults(self._core.build(_spec_json(pipeline, kw, "pipeline")))
 
     def uncertainty(
         self,
         spec: Mapping[str, Any] | str,
         pipeline: Mapping[str, Any] | str | None = None,
+        *,
+        progress: bool = True,
+        threads: int | None = None,
     ) -> UncertaintyAnalysis:
         """Monte Carlo uncertainty (and, with ``design = "sobol"``, Sobol sensitivity) of the
         ranks over methodological choices, around ``pipeline``. Reproducible from ``seed``
         whatever the number of threads. See :func:`coinr_vignette_uncertainty`.
+
+        A tqdm bar counts the rebuilds unless ``progress=False`` (Ctrl-C stops the run);
+        ``threads`` caps the native threads (None: all cores) without changing a number.
+
+        >>> asem = CompositeIndex.from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv")
+        >>> ua = asem.uncertainty(coinr_vignette_uncertainty(n=20, seed=1), progress=False)
+        >>> len(ua.ranks())
+        20
         """
-        return UncertaintyAnalysis(
-            self._core.uncertainty(_spec_json(pipeline, {}), _spec_json(spec, {}))
-        )
+        if spec is None:
+            raise TypeError("spec must be a dict or TOML text, not NoneType")
+        p, sp = _spec_json(pipeline, {}, "pipeline"), _spec_json(spec, {}, "spec")
+        th = _check.threads(threads)
+        with Bar(_check.flag("progress", progress), "rebuilds", "builds") as bar:
+            return UncertaintyAnalysis(self._core.uncertainty(p, sp, th, bar.callback))
 
     def __repr__(self) -> str:
         return repr(self._core)
@@ -244,7 +261,7 @@ class CompositeIndex:
         return f"<p><b>{html.escape(repr(self))}</b></p>{counts}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PCAResult:
     """Principal components: per component the eigenvalue and variance shares, and loadings
     (correlations of each variable with each component)."""
@@ -252,6 +269,34 @@ class PCAResult:
     components: pd.DataFrame
     loadings: pd.DataFrame
     n_obs: int
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Per component: eigenvalue, explained and cumulative variance share."""
+        return self.components
+
+    def plot(self, ax: Any = None, **kw: Any) -> Any:
+        """Scree plot: variance explained per component and cumulated. Returns the Axes."""
+        ax = axes(ax)
+        x = np.arange(1, len(self.components) + 1)
+        ax.bar(x, self.components["explained"], label="explained", **kw)
+        ax.plot(x, self.components["cumulative"], "-o", color="black", label="cumulative")
+        ax.set_xticks(x, list(self.components.index))
+        ax.set_ylabel("share of variance")
+        ax.set_title(f"Principal components ({self.n_obs} units)")
+        ax.legend(fontsize="small")
+        return ax
+
+    def __repr__(self) -> str:
+        first = float(self.components["explained"].iloc[0]) if len(self.components) else np.nan
+        return (
+            f"<PCAResult: {len(self.loadings)} variables, {self.n_obs} units; PC1 explains "
+            f"{first:.1%}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.components.to_html(
+            float_format=lambda v: f"{v:.3f}"
+        )
 
 
 class IndexResults:
@@ -284,12 +329,22 @@ class IndexResults:
     def _codes(self, level: int | None) -> list[str]:
         if level is None:
             return list(self._fw.index)
+        level = _check.integer("level", level, _core.CompositeIndexError)
         codes = list(self._fw.index[self._fw["level"] == level])
         if not codes:
             raise _core.CompositeIndexError(
                 f"level {level} is not in the framework (1..{int(self._fw['level'].max())})"
             )
         return codes
+
+    def _code(self, code: Any) -> str:
+        """A node code (default: the index), checked against the framework."""
+        if code is None:
+            return self.index_code
+        _check.text("code", code)
+        if code not in self._fw.index:
+            raise _core.CompositeIndexError(f"code: unknown node {code!r}")
+        return code
 
     def stages(self) -> list[str]:
         """Names of the stages in this build."""
@@ -298,7 +353,7 @@ class IndexResults:
     def stage(self, name: str) -> pd.DataFrame:
         """A stage's data (units × indicators): ``raw``, ``denominated``, ``imputed``,
         ``screened``, ``treated``, ``normalised``, or ``aggregated`` (every node)."""
-        return _frame(*self._core.stage(name))
+        return _frame(*self._core.stage(_check.text("name", name)))
 
     def to_pandas(self, level: int | None = None) -> pd.DataFrame:
         """Scores of every node (units × codes; indicators normalised), or of one level."""
@@ -312,7 +367,7 @@ class IndexResults:
 
     def ranking(self, code: str | None = None) -> pd.DataFrame:
         """Units ordered by a node's score (default: the index), with rank and score."""
-        code = code or self.index_code
+        code = self._code(code)
         s = self.to_pandas()[code]
         r = self.ranks()[code]
         df = pd.DataFrame({"rank": r, "score": s}).sort_values(["rank", "score"])
@@ -355,7 +410,7 @@ class IndexResults:
                 [{"name": k, "at_least": max(float(v), lowest)} for k, v in groups.items()]
             )
         rows = json.loads(
-            self._core.relative_json(code or self.index_code, _reference_json(reference), g)
+            self._core.relative_json(self._code(code), _reference_json(reference), g)
         )
         return pd.DataFrame(rows).set_index("unit").sort_values("rank")
 
@@ -363,7 +418,13 @@ class IndexResults:
         self, unit: str, n: int = 5, min_unique_share: float = 0.0
     ) -> pd.DataFrame:
         """A unit's ``n`` best- and worst-ranked indicators (column ``kind``)."""
-        sw = json.loads(self._core.strengths_weaknesses_json(unit, n, min_unique_share))
+        sw = json.loads(
+            self._core.strengths_weaknesses_json(
+                _check.text("unit", unit),
+                _check.integer("n", n, _core.CompositeIndexError, minimum=1),
+                _check.real("min_unique_share", min_unique_share, _core.CompositeIndexError),
+            )
+        )
         s = pd.DataFrame(sw["strengths"]).assign(kind="strength")
         w = pd.DataFrame(sw["weaknesses"]).assign(kind="weakness")
         return pd.concat([s, w], ignore_index=True)
@@ -383,19 +444,24 @@ class IndexResults:
     ) -> pd.DataFrame:
         """Correlations between nodes (``pearson`` or ``spearman``, pairwise complete): the
         nodes of ``level`` among themselves, or ``rows`` against ``cols``."""
-        if rows is None:
-            rows = self._codes(level if level is not None else 2)
-        cols = list(rows) if cols is None else list(cols)
-        m = self._core.correlations(list(rows), cols, method)
-        return pd.DataFrame(m, index=list(rows), columns=cols)
+        r: list[str] = (
+            self._codes(level if level is not None else 2) if rows is None
+            else _check.strings("rows", rows)
+        )
+        c: list[str] = list(r) if cols is None else _check.strings("cols", cols)
+        m = self._core.correlations(r, c, _check.text("method", method))
+        return pd.DataFrame(m, index=r, columns=c)
 
     def cronbach(self, aggregate: str) -> float:
         """Cronbach's alpha of an aggregate's children."""
-        return self._core.cronbach(aggregate)
+        return self._core.cronbach(_check.text("aggregate", aggregate))
 
     def pca(self, codes: Sequence[str] | None = None, *, level: int | None = None) -> PCAResult:
         """Principal components of the given nodes (default: the indicators of ``level`` 1)."""
-        codes = list(codes) if codes is not None else self._codes(level if level else 1)
+        codes = (
+            _check.strings("codes", codes) if codes is not None
+            else self._codes(level if level else 1)
+        )
         p = json.loads(self._core.pca_json(codes))
         names = [f"PC{i + 1}" for i in range(len(p["eigenvalues"]))]
         comp = pd.DataFrame(
@@ -595,7 +661,9 @@ class Panel:
     @classmethod
     def from_csv(cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]) -> Panel:
         """Read iData (with a ``Time`` column) and iMeta CSV files."""
-        return cls(_core.IndexPanel.from_csv(os.fspath(idata), os.fspath(imeta)))
+        return cls(
+            _core.IndexPanel.from_csv(_check.path("idata", idata), _check.path("imeta", imeta))
+        )
 
     @classmethod
     def from_frames(
@@ -614,8 +682,8 @@ class Panel:
         return cls(
             _core.IndexPanel.from_text(
                 _csv(idata),
-                imeta=None if imeta is None else _csv(imeta),
-                framework=None if framework is None else _spec_json(framework, {}),
+                imeta=None if imeta is None else _csv(imeta, "imeta"),
+                framework=None if framework is None else _spec_json(framework, {}, "framework"),
                 unit=unit,
                 name=name,
                 time=time,
@@ -642,6 +710,9 @@ class Panel:
 
     def __repr__(self) -> str:
         return repr(self._core)
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p><p>years: {self.years}</p>"
 
 
 class PanelResults:
@@ -696,6 +767,12 @@ class PanelResults:
 
     def __repr__(self) -> str:
         return repr(self._core)
+
+    def _repr_html_(self) -> str:
+        t = self.to_pandas().iloc[:, -3:].sort_values(self.years[-1], ascending=False).head(10)
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + t.to_html(
+            float_format=lambda v: f"{v:.2f}"
+        )
 
 
 def run_spec(path: str | os.PathLike[str], format: str = "table") -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from innodex import _core
+from innodex import _check, _core
 from innodex._plot import axes
 
 STATUSES = ["met", "on_track", "off_track", "not_assessable"]
@@ -61,17 +61,17 @@ class Plan:
     @classmethod
     def builtin(cls, name: str = "linyi-2021-2025") -> Plan:
         """An embedded plan; ``Plan.builtin_names()`` lists them."""
-        return cls(_core.Plan.builtin(name))
+        return cls(_core.Plan.builtin(_check.text("name", name)))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Plan:
         """Read a plan file (TOML); errors raise :class:`innodex.PlanError` with line and key."""
-        return cls(_core.Plan.from_file(os.fspath(path)))
+        return cls(_core.Plan.from_file(_check.path("path", path)))
 
     @classmethod
     def from_toml(cls, text: str) -> Plan:
         """Parse a plan from TOML text."""
-        return cls(_core.Plan.from_toml(text))
+        return cls(_core.Plan.from_toml(_check.text("text", text)))
 
     @staticmethod
     def builtin_names() -> list[str]:
@@ -121,7 +121,14 @@ class Plan:
         Raises :class:`innodex.PlanError` for an unknown indicator or a value the indicator's
         kind does not allow (a share of 140 %, a negative count); the plan is then unchanged.
         """
-        self._core.set_observation(indicator, year, value, note, kind)
+        self._core.set_observation(
+            _check.text("indicator", indicator),
+            _check.integer("year", year, _core.PlanError),
+            # NaN and infinities pass on: the core's message names the indicator and year.
+            _check.real("value", value, _core.PlanError, finite=False),
+            _check.text("note", note),
+            _check.text("kind", kind),
+        )
 
     def with_observation(
         self,
@@ -155,6 +162,10 @@ class Plan:
             df[col] = df[col].astype("float64")
         df.index.name = "target"
         return df
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The plan's targets (as :meth:`targets`), so that every innodex object has one."""
+        return self.targets()
 
     def paths(self) -> pd.DataFrame:
         """The required yearly paths in long form: target, path (compound/linear), year, value."""
@@ -193,7 +204,7 @@ class Plan:
 
     def report(self, format: str = "table") -> str:
         """The report as text: ``table``, ``markdown``, ``csv`` or ``json``."""
-        return self._core.report(format)
+        return self._core.report(_check.text("format", format))
 
     def project(self, scenarios: Any = None, **kw: Any) -> Any:
         """Project the plan under scenarios (Monte Carlo); see :func:`innodex.project`."""
@@ -205,7 +216,7 @@ class Plan:
     def plot_paths(self, target: str = "hte_count", ax: Any = None, **kw: Any) -> Any:
         """Plot a target's compound and linear required paths; returns the matplotlib Axes."""
         p = self.paths()
-        p = p[p["target"] == target]
+        p = p[p["target"] == _check.text("target", target)]
         if p.empty:
             raise _core.PlanError(f"target {target!r} has no required path (see targets())")
         ax = axes(ax)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from innodex import _core
+from innodex import _check, _core
 from innodex._plot import axes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,12 +58,12 @@ class Scenarios:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Scenarios:
         """Read a scenario file; errors raise :class:`innodex.ProjectionError`."""
-        return cls(_core.Scenarios.from_file(os.fspath(path)))
+        return cls(_core.Scenarios.from_file(_check.path("path", path)))
 
     @classmethod
     def from_toml(cls, text: str) -> Scenarios:
         """Parse scenarios from TOML text."""
-        return cls(_core.Scenarios.from_toml(text))
+        return cls(_core.Scenarios.from_toml(_check.text("text", text)))
 
     def names(self) -> list[str]:
         """Scenario names in file order."""
@@ -92,6 +92,21 @@ class Scenarios:
     def __repr__(self) -> str:
         return repr(self._core)
 
+    def _repr_html_(self) -> str:
+        rows = [
+            (sc["name"], a["indicator"], a.get("text", ""))
+            for sc in self.to_dict().get("scenarios", [])
+            for a in sc.get("assumptions", [])
+        ]
+        table = ""
+        if rows:
+            df = pd.DataFrame(rows, columns=["scenario", "indicator", "assumption"])
+            table = df.to_html(index=False)
+        return f"<p><b>{html.escape(repr(self))}</b></p>{table}"
+
+
+_E = _core.ProjectionError
+
 
 def _config(
     n_paths: int,
@@ -101,18 +116,20 @@ def _config(
     chunk_size: int | None,
     memory_budget: int | None,
 ) -> str:
-    if isinstance(n_paths, bool) or int(n_paths) != n_paths or n_paths < 0:
-        raise _core.ProjectionError(f"n_paths must be a non-negative integer, got {n_paths!r}")
+    qs = _check.reals("quantiles", quantiles, _E)
+    for q in qs:
+        if not 0.0 <= q <= 1.0:
+            raise _E(f"quantiles must lie in [0, 1], got {q}")
     cfg: dict[str, Any] = {
-        "n_paths": int(n_paths),
-        "seed": int(seed),
-        "quantiles": [float(q) for q in quantiles],
-        "fan_years": None if fan_years is None else [int(y) for y in fan_years],
+        "n_paths": _check.integer("n_paths", n_paths, _E, minimum=1),
+        "seed": _check.integer("seed", seed, _E, minimum=0),
+        "quantiles": qs,
+        "fan_years": _check.integers("fan_years", fan_years, _E, none=True),
     }
     if chunk_size is not None:
-        cfg["chunk_size"] = int(chunk_size)
+        cfg["chunk_size"] = _check.integer("chunk_size", chunk_size, _E, minimum=1)
     if memory_budget is not None:
-        cfg["memory_budget"] = int(memory_budget)
+        cfg["memory_budget"] = _check.integer("memory_budget", memory_budget, _E, minimum=1)
     return json.dumps(cfg)
 
 
@@ -137,30 +154,65 @@ def project(
     fan_years: Sequence[int] | None = None,
     only: Sequence[str] | None = None,
     progress: bool = True,
+    threads: int | None = None,
     chunk_size: int | None = None,
     memory_budget: int | None = None,
 ) -> Projection:
     """Project ``plan`` under every scenario (Monte Carlo, computed in Rust, GIL released).
 
-    ``scenarios`` is a :class:`Scenarios`, a path to a scenario file, or None for the shipped
-    Linyi scenarios. ``n_paths`` paths per scenario, reproducible from ``seed`` whatever the
-    number of threads; ``quantiles`` of the fan charts; ``only`` a subset of scenario names.
-    A tqdm progress bar is shown unless ``progress=False``; Ctrl-C cancels the run.
+    Parameters
+    ----------
+    plan
+        The plan (:class:`innodex.Plan`).
+    scenarios
+        A :class:`Scenarios`, a path to a scenario file, or None for the shipped Linyi
+        scenarios.
+    n_paths, seed
+        Paths per scenario, reproducible from ``seed`` whatever the number of threads.
+    quantiles, fan_years
+        Quantile probabilities of the fan charts, and the years they cover (default: all).
+    only
+        A subset of scenario names.
+    progress
+        Show a tqdm progress bar (Ctrl-C cancels the run either way).
+    threads
+        Cap on the native threads (None: all cores); the numbers do not depend on it.
 
-    Raises :class:`innodex.ProjectionError` for invalid input (zero paths, a negative spread,
-    a scenario naming an unknown indicator, …).
+    Returns
+    -------
+    Projection
+
+    Raises
+    ------
+    innodex.ProjectionError
+        Invalid input (zero paths, a negative spread, a scenario naming an unknown
+        indicator, …); ``TypeError`` for an argument of the wrong type.
+
+    Examples
+    --------
+    >>> import innodex
+    >>> res = innodex.project(innodex.Plan.builtin(), n_paths=1000, progress=False, threads=1)
+    >>> res.n_paths
+    1000
     """
+    from innodex.plan import Plan
+
+    _check.instance("plan", plan, Plan, "an innodex.Plan")
     if scenarios is None:
         sc = Scenarios.linyi()
     elif isinstance(scenarios, Scenarios):
         sc = scenarios
     else:
-        sc = Scenarios.from_file(scenarios)
+        sc = Scenarios.from_file(_check.path("scenarios", scenarios))
     cfg = _config(n_paths, seed, quantiles, fan_years, chunk_size, memory_budget)
     job = _core.start_projection(
-        plan.core, sc.core, cfg, None if only is None else [str(s) for s in only]
+        plan.core,
+        sc.core,
+        cfg,
+        _check.strings("only", only, none=True),
+        _check.threads(threads),
     )
-    bar = _bar(100, progress, "projecting")
+    bar = _bar(100, _check.flag("progress", progress), "projecting")
     shown = 0
     try:
         while not job.wait(0.1):
@@ -221,6 +273,7 @@ class Projection:
     def _scenario(self, name: str | None) -> dict[str, Any]:
         if name is None:
             return self._d["scenarios"][0]
+        _check.text("scenario", name)
         for s in self._d["scenarios"]:
             if s["name"] == name:
                 return s
@@ -254,6 +307,7 @@ class Projection:
     def fan(self, indicator: str, scenario: str | None = None) -> pd.DataFrame:
         """One indicator's quantiles by year (index ``year``, columns ``q5``…), first scenario
         by default."""
+        _check.text("indicator", indicator)
         df = self.to_pandas()
         name = self._scenario(scenario)["name"]
         sel = df[(df["scenario"] == name) & (df["indicator"] == indicator)]
@@ -302,6 +356,7 @@ class Projection:
     def attainment(self, target: str, scenario: str | None = None) -> pd.Series:
         """Distribution of the first year ``target`` is reached (a final ``not by <horizon>``
         entry holds the rest)."""
+        _check.text("target", target)
         s = self._scenario(scenario)
         for t in s["result"]["targets"]:
             if t["id"] == target:
@@ -338,6 +393,7 @@ class Projection:
         """Fan chart of one indicator: the median line and the quantile bands (outer band
         lightest). ``target`` draws a horizontal line. Returns the matplotlib Axes."""
         fan = self.fan(indicator, scenario)
+        target = _check.real("target", target, _E, none=True)
         qs = self.quantiles
         ax = axes(ax)
         years = fan.index.to_numpy()
@@ -388,18 +444,19 @@ class Projection:
 
 
 # --------------------------------------------------------------------------- one series
-def _dist(d: float | dict[str, Any]) -> Any:
-    if isinstance(d, int | float):
-        return {"dist": "fixed", "value": float(d)}
-    return dict(d)
+def _dist(name: str, d: float | dict[str, Any]) -> Any:
+    if isinstance(d, dict):
+        return dict(d)
+    return {"dist": "fixed", "value": _check.real(name, d, _E)}
 
 
 class GrowthResult:
     """The result of :func:`simulate_growth`: fan quantiles by year, the mean, P(final ≥
     threshold) and the distribution of the first year the threshold is reached."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], threshold: float | None = None) -> None:
         self._d = data
+        self.threshold = threshold
         fan = data["indicators"][0]
         self.quantiles: list[float] = list(data["quantiles"])
         rows = {
@@ -421,13 +478,48 @@ class GrowthResult:
                 index=[str(y) for y in a["years"]] + ["not reached"],
             )
 
+    @property
+    def n_paths(self) -> int:
+        """Paths simulated."""
+        return int(self._d["n_paths"])
+
     def to_pandas(self) -> pd.DataFrame:
-        """The fan with the mean."""
+        """The fan with the mean: index ``year``, columns ``q5``, …, ``mean`` (float64)."""
         return self.fan.join(self.mean)
 
+    def plot(self, ax: Any = None, **kw: Any) -> Any:
+        """Fan chart: the median and the quantile bands, the threshold dashed. Returns the Axes.
+
+        >>> r = simulate_growth(750, 2020, 2025, 0.12, threshold=1500, n_paths=100)
+        >>> r.plot().get_title()
+        'Simulated growth (100 paths)'
+        """
+        ax = axes(ax)
+        years = self.fan.index.to_numpy()
+        color = kw.pop("color", "C0")
+        qs, n = self.quantiles, len(self.quantiles)
+        for i in range(n // 2):
+            lo, hi = _qname(qs[i]), _qname(qs[n - 1 - i])
+            ax.fill_between(
+                years, self.fan[lo], self.fan[hi], color=color, alpha=0.15 + 0.15 * i,
+                linewidth=0, label=f"{lo[1:]}–{hi[1:]} %",
+            )
+        mid = _qname(0.5) if 0.5 in qs else _qname(qs[n // 2])
+        ax.plot(years, self.fan[mid], color=color, marker="o", label="median", **kw)
+        if self.threshold is not None:
+            ax.axhline(self.threshold, color="k", linestyle="--", linewidth=1, label="threshold")
+        ax.set_title(f"Simulated growth ({self.n_paths:,} paths)")
+        ax.set_xlabel("year")
+        ax.legend(loc="upper left", fontsize="small")
+        return ax
+
     def __repr__(self) -> str:
-        n = self._d["n_paths"]
-        return f"<GrowthResult: {n:,} paths, P(final ≥ threshold) = {self.probability}>"
+        p = "–" if self.probability is None else f"{self.probability:.4f}"
+        return f"<GrowthResult: {self.n_paths:,} paths, P(final ≥ threshold) = {p}>"
+
+    def _repr_html_(self) -> str:
+        table = self.to_pandas().to_html(float_format=lambda v: f"{v:,.4g}")
+        return f"<p><b>{html.escape(repr(self))}</b></p>{table}"
 
 
 def simulate_growth(
@@ -444,6 +536,7 @@ def simulate_growth(
     per_path: bool = False,
     shock: float | dict[str, Any] | None = None,
     chunk_size: int | None = None,
+    threads: int | None = None,
 ) -> GrowthResult:
     """Monte Carlo of one series growing at a random yearly ``rate`` from ``start``.
 
@@ -455,12 +548,18 @@ def simulate_growth(
     ...                     threshold=1500, n_paths=20_000, seed=1)
     >>> 0.03 < r.probability < 0.08
     True
+
+    ``threads`` caps the native threads (None: all cores) without changing a number.
     """
+    start = _check.real("start", start, _E)
+    start_year = _check.integer("start_year", start_year, _E)
+    horizon = _check.integer("horizon", horizon, _E)
+    threshold = _check.real("threshold", threshold, _E, none=True)
     process: dict[str, Any] = {
         "process": "growth",
-        "rate": _dist(rate),
-        "per_path": bool(per_path),
-        "shock": None if shock is None else _dist(shock),
+        "rate": _dist("rate", rate),
+        "per_path": _check.flag("per_path", per_path),
+        "shock": None if shock is None else _dist("shock", shock),
     }
     targets = []
     if threshold is not None:
@@ -491,7 +590,8 @@ def simulate_growth(
         "correlations": [],
     }
     cfg = _config(n_paths, seed, quantiles, fan_years, chunk_size, None)
-    return GrowthResult(json.loads(_core.simulate_model(json.dumps(model), cfg)))
+    out = _core.simulate_model(json.dumps(model), cfg, _check.threads(threads))
+    return GrowthResult(json.loads(out), threshold)
 
 
 def forecast(
@@ -512,12 +612,17 @@ def forecast(
     >>> df["point"].round(6).tolist()
     [121.0, 133.1]
     """
-    ys = [int(y) for y in years]
-    spec = {"method": method, **{k: float(v) for k, v in params.items()}}
-    h = max(ys) + 5 if horizon is None else int(horizon)
-    out = json.loads(
-        _core.forecast(json.dumps(spec), ys, [float(v) for v in values], h, float(level))
-    )
+    ys = _check.integers("years", years, _E)
+    vs = _check.reals("values", values, _E)
+    if not ys:
+        raise _E("years must not be empty")
+    spec = {
+        "method": _check.text("method", method),
+        **{k: _check.real(k, v, _E) for k, v in params.items()},
+    }
+    h = max(ys) + 5 if horizon is None else _check.integer("horizon", horizon, _E)
+    lv = _check.real("level", level, _E)
+    out = json.loads(_core.forecast(json.dumps(spec), ys, vs, h, lv))
     df = pd.DataFrame({"point": out["point"]}, index=pd.Index(out["years"], name="year"))
     if out["lower"]:
         df["lower"] = out["lower"]
@@ -541,10 +646,17 @@ def damped_holt(
     (``smoothing_level`` α, ``smoothing_trend`` β, ``damping_trend`` φ). Parameters not given
     are fitted (minimum one-step SSE); the initial state is the given one or the heuristic
     ℓ₀ = y₁, b₀ = y₂ − y₁. Returns ``{"model": …, "point": [...], "sd": [...]}``."""
+    opt = {
+        k: _check.real(k, v, _E, none=True)
+        for k, v in [
+            ("alpha", alpha), ("beta", beta), ("phi", phi), ("initial_level", initial_level),
+            ("initial_trend", initial_trend),
+        ]
+    }
     return json.loads(
         _core.damped_holt(
-            [float(v) for v in values], int(steps), alpha, beta, phi, initial_level,
-            initial_trend,
+            _check.reals("values", values, _E), _check.integer("steps", steps, _E, minimum=0),
+            opt["alpha"], opt["beta"], opt["phi"], opt["initial_level"], opt["initial_trend"],
         )
     )
 
@@ -575,6 +687,28 @@ class Backtest:
     def level(self) -> float:
         """Interval coverage asked for."""
         return float(self._d["level"])
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The scores: one row per method (index ``method``)."""
+        return self.scores
+
+    def plot(self, ax: Any = None, **kw: Any) -> Any:
+        """MAPE (%) by forecast horizon, one line per method. Returns the Axes.
+
+        >>> backtest(bootstrap_paths=0).plot().get_xlabel()
+        'horizon (years after the split)'
+        """
+        cols = [c for c in self.scores.columns if c.startswith("mape_h")]
+        hs = [int(c[len("mape_h"):]) for c in cols]
+        ax = axes(ax)
+        for method, row in self.scores[cols].iterrows():
+            ax.plot(hs, row.to_numpy(dtype="float64"), marker="o", label=str(method), **kw)
+        ax.set_xticks(hs)
+        ax.set_xlabel("horizon (years after the split)")
+        ax.set_ylabel("MAPE (%)")
+        ax.set_title(f"Backtest of {self._d['variable']} (fit to {self._d['split_year']})")
+        ax.legend(fontsize="small")
+        return ax
 
     def __repr__(self) -> str:
         return (
@@ -611,16 +745,30 @@ def backtest(
     np.int64(93)
     """
     cfg: dict[str, Any] = {
-        "split_year": int(split_year),
-        "last_year": last_year,
-        "level": float(level),
-        "bootstrap_paths": int(bootstrap_paths),
-        "seed": int(seed),
-        "exclude": list(exclude),
+        "split_year": _check.integer("split_year", split_year, _E),
+        "last_year": _check.integer("last_year", last_year, _E, none=True),
+        "level": _check.real("level", level, _E),
+        "bootstrap_paths": _check.integer("bootstrap_paths", bootstrap_paths, _E, minimum=0),
+        "seed": _check.integer("seed", seed, _E, minimum=0),
+        "exclude": _check.strings("exclude", exclude),
     }
     if methods is not None:
-        cfg["methods"] = [{"method": m} if isinstance(m, str) else dict(m) for m in methods]
-    csv = None if data is None else data.to_csv(index=False)
+        if isinstance(methods, str) or not isinstance(methods, Sequence):
+            raise TypeError(f"methods must be a sequence, not {type(methods).__name__}")
+        cfg["methods"] = [
+            {"method": m} if isinstance(m, str) else dict(_check.mapping("methods[i]", m))
+            for m in methods
+        ]
+    csv = None
+    if data is not None:
+        csv = _check.instance("data", data, pd.DataFrame, "a pandas DataFrame").to_csv(
+            index=False
+        )
     return Backtest(
-        json.loads(_core.run_backtest(json.dumps(cfg), column, csv, unit_col, year_col))
+        json.loads(
+            _core.run_backtest(
+                json.dumps(cfg), _check.text("column", column), csv,
+                _check.text("unit_col", unit_col), _check.text("year_col", year_col),
+            )
+        )
     )

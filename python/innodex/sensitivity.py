@@ -29,6 +29,7 @@ np.float64(0.8)
 
 from __future__ import annotations
 
+import html
 import json
 import warnings
 from collections.abc import Callable, Sequence
@@ -39,8 +40,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from innodex import _core
+from innodex import _check, _core
 from innodex._plot import axes
+from innodex._progress import Bar
 
 Model = Callable[[npt.NDArray[np.float64]], Any]
 
@@ -75,12 +77,84 @@ __all__ = [
 ]
 
 LogLinearTrend = _core.LogLinearTrend
-share_growth = _core.share_growth
-project_share = _core.project_share
-required_numerator_growth = _core.required_numerator_growth
-required_numerator_growth_vs_reference = _core.required_numerator_growth_vs_reference
-linyi_gap = _core.linyi_gap
-linyi_shandong_series = _core.linyi_shandong_series
+
+
+def _r(name: str, v: Any) -> float:
+    return _check.real(name, v, _core.GrowthError, finite=False)
+
+
+def _y(name: str, v: Any) -> int:
+    return _check.integer(name, v, _core.GrowthError)
+
+
+def share_growth(g_numerator: float, g_denominator: float) -> float:
+    """Growth of a share S = R / Y: (1 + g_R) / (1 + g_Y) − 1.
+
+    >>> bool(abs(share_growth(0.1, 0.06) - (1.1 / 1.06 - 1)) < 1e-15)
+    True
+    """
+    return _core.share_growth(_r("g_numerator", g_numerator), _r("g_denominator", g_denominator))
+
+
+def project_share(
+    s0: float, g_numerator: float, g_denominator: float, year0: int, year1: int
+) -> float:
+    """The share in ``year1``: S0 ((1 + g_R) / (1 + g_Y))^n.
+
+    >>> s = project_share(2.0, 0.1, 0.06, 2020, 2025)
+    >>> bool(abs(s - 2.0 * (1.1 / 1.06) ** 5) < 1e-12)
+    True
+    """
+    return _core.project_share(
+        _r("s0", s0), _r("g_numerator", g_numerator), _r("g_denominator", g_denominator),
+        _y("year0", year0), _y("year1", year1),
+    )
+
+
+def required_numerator_growth(
+    s0: float, s_target: float, g_denominator: float, year0: int, year1: int
+) -> float:
+    """Numerator growth that moves the share from ``s0`` to ``s_target`` by ``year1`` while the
+    denominator grows at ``g_denominator``: (1 + g_Y)(S*/S0)^(1/n) − 1.
+
+    >>> g = required_numerator_growth(2.0, 2.5, 0.06, 2020, 2025)
+    >>> bool(abs(g - (1.06 * (2.5 / 2.0) ** (1 / 5) - 1)) < 1e-12)
+    True
+    """
+    return _core.required_numerator_growth(
+        _r("s0", s0), _r("s_target", s_target), _r("g_denominator", g_denominator),
+        _y("year0", year0), _y("year1", year1),
+    )
+
+
+def required_numerator_growth_vs_reference(
+    s0: float,
+    g_denominator: float,
+    year0: int,
+    year1: int,
+    reference: _core.LogLinearTrend,
+    p: float,
+) -> float:
+    """Numerator growth that beats a trend-projected ``reference`` share in ``year1`` with
+    probability ``p`` (the reference's prediction uncertainty only)."""
+    return _core.required_numerator_growth_vs_reference(
+        _r("s0", s0), _r("g_denominator", g_denominator), _y("year0", year0),
+        _y("year1", year1),
+        _check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
+        _r("p", p),
+    )
+
+
+def linyi_gap(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The Linyi 2025 gap model (vectorised, computed in Rust): rows of (R&D growth, GDP
+    growth, 2020 share, Shandong trend shift) → columns (gap in points, Linyi 2025 share,
+    Shandong 2025 share). See :func:`linyi_gap_problem` for the inputs' ranges."""
+    return _core.linyi_gap(_as2d("x", x))
+
+
+def linyi_shandong_series(from_year: int, to_year: int) -> tuple[list[int], list[float]]:
+    """Shandong's R&D intensity (years, %) from the embedded plan."""
+    return _core.linyi_shandong_series(_y("from_year", from_year), _y("to_year", to_year))
 
 
 class SensitivityWarning(UserWarning):
@@ -140,6 +214,12 @@ class Problem:
         bounds: Sequence[Sequence[float]],
         dists: Sequence[str] | None = None,
     ) -> None:
+        names = _check.strings("names", names)
+        dists = _check.strings("dists", dists, none=True)
+        if isinstance(bounds, str) or not isinstance(bounds, Sequence | np.ndarray):
+            raise TypeError(f"bounds must be a sequence of [low, high] pairs, not "
+                            f"{type(bounds).__name__}")
+        bounds = [_check.reals(f"bounds[{i}]", b, _E) for i, b in enumerate(bounds)]
         if len(names) != len(bounds) or (dists is not None and len(dists) != len(names)):
             raise _core.SensitivityError("names, bounds and dists must have the same length")
         kinds = list(dists) if dists is not None else ["unif"] * len(names)
@@ -176,8 +256,18 @@ class Problem:
     def __len__(self) -> int:
         return len(self._core)
 
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per input: its distribution and parameters (index ``input``)."""
+        rows = [
+            {"input": i["name"], **i["distribution"]} for i in json.loads(self._core.to_json())
+        ]
+        return pd.DataFrame(rows).set_index("input")
+
     def __repr__(self) -> str:
         return repr(self._core)
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p>{self.to_pandas().to_html()}"
 
 
 def linyi_gap_problem() -> Problem:
@@ -188,20 +278,45 @@ def linyi_gap_problem() -> Problem:
     return Problem._wrap(_core.linyi_gap_problem())
 
 
-def _model(model: Model) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
-    """A vectorised model as the core expects it: a C-ordered 2-D float64 array out."""
+_E = _core.SensitivityError
+
+
+def _model(
+    model: Model, bar: Bar | None = None, total: int = 0
+) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    """A vectorised model as the core expects it: a C-ordered 2-D float64 array out.
+
+    With a progress ``bar``, every call advances it by its rows: the core calls the model once
+    per batch (16,384 rows by default) with the GIL, so the bar costs one update per batch.
+    """
+    if not callable(model):
+        raise TypeError(f"model must be callable, not {type(model).__name__}")
+    done = [0]
 
     def call(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         y = np.asarray(model(x), dtype=np.float64)
         if y.ndim == 1:
             y = y[:, None]
+        if bar is not None:
+            done[0] += x.shape[0]
+            bar.update(done[0], total)
         return np.ascontiguousarray(y)
 
     return call
 
 
-def _as2d(y: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    a = np.asarray(y, dtype=np.float64)
+def _problem(problem: Any) -> Problem:
+    return _check.instance("problem", problem, Problem, "an innodex.sensitivity.Problem")
+
+
+def _n(name: str, n: Any) -> int:
+    return _check.integer(name, n, _E, minimum=1)
+
+
+def _as2d(name: str, y: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    a = _check.array(name, y, _E)
+    if a.ndim not in (1, 2):
+        raise _E(f"{name} must be 1-D or 2-D, got {a.ndim} dimensions")
     if a.ndim == 1:
         a = a[:, None]
     return np.ascontiguousarray(a)
@@ -212,10 +327,22 @@ def _scramble(scramble: bool | str) -> str:
         return "lms"
     if scramble is False:
         return "none"
-    return str(scramble)
+    return _check.text("scramble", scramble)
 
 
 # ---------------------------------------------------------------------------- results
+
+
+def _output_index(names: list[str], output: Any) -> int:
+    """The position of ``output`` (a name or an index) among ``names``."""
+    if isinstance(output, str):
+        if output not in names:
+            raise _E(f"output: unknown output {output!r}; outputs are {names}")
+        return names.index(output)
+    o = _check.integer("output", output, _E)
+    if not -len(names) <= o < len(names):
+        raise _E(f"output: index {o} is out of range for {len(names)} outputs")
+    return o % len(names)
 
 
 class SobolResult:
@@ -259,7 +386,7 @@ class SobolResult:
         return self._core.s2()
 
     def _out(self, output: int | str) -> int:
-        return self.output_names.index(output) if isinstance(output, str) else int(output)
+        return _output_index(self.output_names, output)
 
     def to_salib(self, output: int | str = 0) -> dict[str, npt.NDArray[np.float64]]:
         """SALib's result keys for one output."""
@@ -374,7 +501,7 @@ class MorrisResult:
         return list(self._core.output_names)
 
     def _out(self, output: int | str) -> int:
-        return self.output_names.index(output) if isinstance(output, str) else int(output)
+        return _output_index(self.output_names, output)
 
     def to_salib(self, output: int | str = 0) -> dict[str, Any]:
         """SALib's result keys for one output."""
@@ -444,7 +571,12 @@ def sobol_sample(
     "shift" (digital shift only) or False/"none". N not a power of two warns.
     """
     x, w = _core.sobol_sample(
-        problem._core, N, calc_second_order, _scramble(scramble), skip_values, seed
+        _problem(problem)._core,
+        _n("N", N),
+        _check.flag("calc_second_order", calc_second_order),
+        _scramble(scramble),
+        _check.integer("skip_values", skip_values, _E, minimum=0),
+        _check.integer("seed", seed, _E, minimum=0),
     )
     _warn(w)
     return x
@@ -458,17 +590,25 @@ def morris_sample(
     seed: int = 0,
 ) -> npt.NDArray[np.float64]:
     """N Morris trajectories (the r most spread out of ``optimal_trajectories`` if given)."""
-    return _core.morris_sample(problem._core, N, num_levels, optimal_trajectories, seed)
+    return _core.morris_sample(
+        _problem(problem)._core,
+        _n("N", N),
+        _check.integer("num_levels", num_levels, _E, minimum=2),
+        _check.integer("optimal_trajectories", optimal_trajectories, _E, minimum=1, none=True),
+        _check.integer("seed", seed, _E, minimum=0),
+    )
 
 
 def mc_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
     """Plain Monte Carlo sample."""
-    return _core.mc_sample(problem._core, N, seed)
+    seed = _check.integer("seed", seed, _E, minimum=0)
+    return _core.mc_sample(_problem(problem)._core, _n("N", N), seed)
 
 
 def lhs_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
     """Latin hypercube sample."""
-    return _core.lhs_sample(problem._core, N, seed)
+    seed = _check.integer("seed", seed, _E, minimum=0)
+    return _core.lhs_sample(_problem(problem)._core, _n("N", N), seed)
 
 
 # ---------------------------------------------------------------------------- analyses
@@ -482,17 +622,22 @@ def sobol_analyze(
     conf_level: float = 0.95,
     seed: int = 0,
     output_names: Sequence[str] | None = None,
+    threads: int | None = None,
 ) -> SobolResult:
-    """Sobol' indices from outputs on a Saltelli design; ``Y`` is 1-D or rows × outputs."""
+    """Sobol' indices from outputs on a Saltelli design; ``Y`` is 1-D or rows × outputs.
+
+    ``threads`` caps the native threads (None: all cores) without changing a number.
+    """
     res = SobolResult(
         _core.sobol_analyze(
-            problem._core,
-            _as2d(Y),
-            calc_second_order,
-            num_resamples,
-            conf_level,
-            seed,
-            list(output_names) if output_names is not None else None,
+            _problem(problem)._core,
+            _as2d("Y", Y),
+            _check.flag("calc_second_order", calc_second_order),
+            _check.integer("num_resamples", num_resamples, _E, minimum=0),
+            _check.real("conf_level", conf_level, _E),
+            _check.integer("seed", seed, _E, minimum=0),
+            _check.strings("output_names", output_names, none=True),
+            _check.threads(threads),
         )
     )
     _warn(res.warnings)
@@ -511,29 +656,39 @@ def sobol(
     conf_level: float = 0.95,
     batch_rows: int = 16384,
     output_names: Sequence[str] | None = None,
+    progress: bool = True,
+    threads: int | None = None,
 ) -> SobolResult:
     """Sample, evaluate and analyse in one call.
 
     ``model(X)`` gets a float64 matrix (one row per sample) and returns one value per row, or a
     matrix with one column per output. It is called on batches of ``batch_rows`` rows, so the
     whole design never exists in memory, and once before on a single row to learn the number of
-    outputs. An exception raised by the model propagates unchanged.
+    outputs. An exception raised by the model propagates unchanged. A tqdm bar counts the rows
+    evaluated unless ``progress=False``; ``threads`` caps the native threads (None: all cores)
+    without changing a number.
     """
-    res = SobolResult(
-        _core.sobol_run(
-            problem._core,
-            _model(model),
-            N,
-            calc_second_order,
-            _scramble(scramble),
-            skip_values,
-            seed,
-            num_resamples,
-            conf_level,
-            batch_rows,
-            list(output_names) if output_names is not None else None,
+    p = _problem(problem)
+    n = _n("N", N)
+    second = _check.flag("calc_second_order", calc_second_order)
+    rows = n * ((2 if second else 1) * len(p) + 2)
+    with Bar(_check.flag("progress", progress), "Sobol'", "rows") as bar:
+        res = SobolResult(
+            _core.sobol_run(
+                p._core,
+                _model(model, bar if progress else None, rows + 1),
+                n,
+                second,
+                _scramble(scramble),
+                _check.integer("skip_values", skip_values, _E, minimum=0),
+                _check.integer("seed", seed, _E, minimum=0),
+                _check.integer("num_resamples", num_resamples, _E, minimum=0),
+                _check.real("conf_level", conf_level, _E),
+                _check.integer("batch_rows", batch_rows, _E, minimum=1),
+                _check.strings("output_names", output_names, none=True),
+                _check.threads(threads),
+            )
         )
-    )
     _warn(res.warnings)
     return res
 
@@ -551,14 +706,14 @@ def morris_analyze(
     """Morris statistics from trajectories ``X`` and outputs ``Y`` (1-D or rows × outputs)."""
     return MorrisResult(
         _core.morris_analyze(
-            problem._core,
-            _as2d(X),
-            _as2d(Y),
-            num_levels,
-            num_resamples,
-            conf_level,
-            seed,
-            list(output_names) if output_names is not None else None,
+            _problem(problem)._core,
+            _as2d("X", X),
+            _as2d("Y", Y),
+            _check.integer("num_levels", num_levels, _E, minimum=2),
+            _check.integer("num_resamples", num_resamples, _E, minimum=0),
+            _check.real("conf_level", conf_level, _E),
+            _check.integer("seed", seed, _E, minimum=0),
+            _check.strings("output_names", output_names, none=True),
         )
     )
 
@@ -573,27 +728,35 @@ def morris(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     output_names: Sequence[str] | None = None,
+    progress: bool = True,
+    threads: int | None = None,
 ) -> MorrisResult:
-    """Morris screening in one call (N trajectories); ``model`` as for :func:`sobol`."""
-    return MorrisResult(
-        _core.morris_run(
-            problem._core,
-            _model(model),
-            N,
-            num_levels,
-            optimal_trajectories,
-            seed,
-            num_resamples,
-            conf_level,
-            list(output_names) if output_names is not None else None,
+    """Morris screening in one call (N trajectories); ``model``, ``progress`` and ``threads``
+    as for :func:`sobol`."""
+    p = _problem(problem)
+    n = _n("N", N)
+    with Bar(_check.flag("progress", progress), "Morris", "rows") as bar:
+        return MorrisResult(
+            _core.morris_run(
+                p._core,
+                _model(model, bar if progress else None, n * (len(p) + 1) + 1),
+                n,
+                _check.integer("num_levels", num_levels, _E, minimum=2),
+                _check.integer("optimal_trajectories", optimal_trajectories, _E, minimum=1,
+                               none=True),
+                _check.integer("seed", seed, _E, minimum=0),
+                _check.integer("num_resamples", num_resamples, _E, minimum=0),
+                _check.real("conf_level", conf_level, _E),
+                _check.strings("output_names", output_names, none=True),
+                _check.threads(threads),
+            )
         )
-    )
 
 
 # ---------------------------------------------------------------------------- one at a time
 
 
-@dataclass
+@dataclass(repr=False)
 class Tornado:
     """One-at-a-time swings of one output, largest first."""
 
@@ -604,6 +767,14 @@ class Tornado:
     def to_pandas(self) -> pd.DataFrame:
         """One row per input: low/high input values, outputs and swing."""
         return self.bars
+
+    def __repr__(self) -> str:
+        return f"<Tornado of {self.output}: {len(self.bars)} inputs, base {self.base_output:.4g}>"
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.bars.to_html(
+            float_format=lambda v: f"{v:.4g}"
+        )
 
     def plot(self, ax: Any = None) -> Any:
         """Tornado bars around the base output; returns the Axes."""
@@ -635,6 +806,8 @@ def tornado(
     With a :class:`Problem`, ``base`` defaults to the medians and ``low``/``high`` to the bounds
     (5 % and 95 % quantiles for unbounded distributions).
     """
+    if not callable(model):
+        raise TypeError(f"model must be callable, not {type(model).__name__}")
     if isinstance(problem, Problem):
         names = problem.names
         lo_d, hi_d = problem._core.low_high()
@@ -642,7 +815,7 @@ def tornado(
         low = list(low) if low is not None else lo_d
         high = list(high) if high is not None else hi_d
     else:
-        names = list(problem)
+        names = _check.strings("problem", problem)
         if base is None or low is None or high is None:
             raise _core.SensitivityError("give base, low and high, or a Problem")
     out = json.loads(
@@ -665,7 +838,7 @@ def tornado(
     ]
 
 
-@dataclass
+@dataclass(repr=False)
 class Grid:
     """A two-input grid of one output: ``z[i, j]`` at (``x_values[j]``, ``y_values[i]``)."""
 
@@ -675,6 +848,17 @@ class Grid:
     x_values: npt.NDArray[np.float64]
     y_values: npt.NDArray[np.float64]
     z: npt.NDArray[np.float64]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Grid of {self.output}: {self.x_name} ({len(self.x_values)} values) × "
+            f"{self.y_name} ({len(self.y_values)} values)>"
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.to_pandas().to_html(
+            float_format=lambda v: f"{v:.4g}"
+        )
 
     def to_pandas(self) -> pd.DataFrame:
         """The grid as a frame: rows y values, columns x values."""
@@ -734,17 +918,20 @@ def grid(
     output_names: Sequence[str] | None = None,
 ) -> list[Grid]:
     """Two inputs over a grid, the others at ``base`` (default: the problem's medians)."""
+    if not callable(model):
+        raise TypeError(f"model must be callable, not {type(model).__name__}")
     if isinstance(problem, Problem):
         names = problem.names
         base = list(base) if base is not None else problem._core.medians()
     else:
-        names = list(problem)
+        names = _check.strings("problem", problem)
         if base is None:
             raise _core.SensitivityError("give base, or a Problem")
-    if x not in names or y not in names:
-        raise _core.SensitivityError(f"unknown input {x!r} or {y!r}; inputs are {names}")
-    xv = np.asarray(x_values, dtype=np.float64)
-    yv = np.asarray(y_values, dtype=np.float64)
+    for arg, v in (("x", x), ("y", y)):
+        if _check.text(arg, v) not in names:
+            raise _core.SensitivityError(f"{arg}: unknown input {v!r}; inputs are {names}")
+    xv = _check.array("x_values", x_values, _E)
+    yv = _check.array("y_values", y_values, _E)
     res = _core.grid2(
         names,
         [float(v) for v in base],
@@ -769,7 +956,14 @@ def share_sensitivity(
     >>> round(share_sensitivity(2.0, 0.1, 0.06, 2020, 2025)["elasticity_numerator_growth"], 6)
     0.454545
     """
-    return dict(json.loads(_core.share_sensitivity(s0, g_numerator, g_denominator, year0, year1)))
+    return dict(
+        json.loads(
+            _core.share_sensitivity(
+                _r("s0", s0), _r("g_numerator", g_numerator), _r("g_denominator", g_denominator),
+                _y("year0", year0), _y("year1", year1),
+            )
+        )
+    )
 
 
 def prob_beat_reference(
@@ -783,7 +977,14 @@ def prob_beat_reference(
     """Probability (and its Monte Carlo standard error) that a share beats a trend-projected
     reference in ``year1``; the scenario's three inputs are numerator growth, denominator
     growth and baseline share."""
-    return _core.prob_beat_reference(scenario._core, year0, year1, reference, n, seed)
+    return _core.prob_beat_reference(
+        _check.instance("scenario", scenario, Problem, "an innodex.sensitivity.Problem")._core,
+        _y("year0", year0),
+        _y("year1", year1),
+        _check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
+        _n("n", n),
+        _check.integer("seed", seed, _E, minimum=0),
+    )
 
 
 def linyi_required_rd_growth_grid(
@@ -791,9 +992,11 @@ def linyi_required_rd_growth_grid(
 ) -> pd.DataFrame:
     """R&D growth Linyi needs (2020–2025) to reach ``reference_2025``: rows baseline shares,
     columns GDP growth rates."""
-    g = np.asarray(gdp_growths, dtype=np.float64)
-    b = np.asarray(baselines, dtype=np.float64)
-    z = _core.linyi_required_rd_growth_grid(g, b, float(reference_2025))
+    g = _check.array("gdp_growths", gdp_growths, _E).ravel()
+    b = _check.array("baselines", baselines, _E).ravel()
+    z = _core.linyi_required_rd_growth_grid(
+        g, b, _check.real("reference_2025", reference_2025, _E)
+    )
     return pd.DataFrame(
         z,
         index=pd.Index(b, name="baseline_share_2020"),

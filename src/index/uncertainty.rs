@@ -55,6 +55,8 @@
 
 use std::sync::Arc;
 
+use crate::projection::monte_carlo::Progress;
+
 use ndarray::Array2;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -577,6 +579,9 @@ fn sobol_indices(
     })
 }
 
+/// The message of a run stopped through [`Progress::cancel`].
+const CANCELLED: &str = "cancelled";
+
 /// Runs an uncertainty (and, with the Sobol design, sensitivity) analysis of `index` around
 /// the nominal choices `base`.
 ///
@@ -588,6 +593,21 @@ pub fn run(
     index: &CompositeIndex,
     base: &PipelineSpec,
     spec: &UncertaintySpec,
+) -> Result<UncertaintyResult, IndexError> {
+    run_with_progress(index, base, spec, &Progress::default())
+}
+
+/// [`run`], counting rebuilds done in `progress` (its total is the number of rebuilds) and
+/// stopping early when `progress` is cancelled. The results are those of [`run`], bit for bit:
+/// the counters only observe the rebuilds.
+///
+/// # Errors
+/// As [`run`], plus [`IndexError::BadParameter`] naming `uncertainty` when cancelled.
+pub fn run_with_progress(
+    index: &CompositeIndex,
+    base: &PipelineSpec,
+    spec: &UncertaintySpec,
+    progress: &Progress,
 ) -> Result<UncertaintyResult, IndexError> {
     let fw = &index.framework;
     let data = &index.data;
@@ -712,7 +732,21 @@ pub fn run(
             .unit_matrix(),
     };
     let sample: Vec<Vec<f64>> = unit.rows().into_iter().map(|r| r.to_vec()).collect();
-    let evals: Vec<Result<Vec<f64>, String>> = sample.par_iter().map(|x| prep.eval(x)).collect();
+    progress.set_total(sample.len());
+    let evals: Vec<Result<Vec<f64>, String>> = sample
+        .par_iter()
+        .map(|x| {
+            if progress.is_cancelled() {
+                return Err(CANCELLED.to_string());
+            }
+            let r = prep.eval(x);
+            progress.advance(1);
+            r
+        })
+        .collect();
+    if progress.is_cancelled() {
+        return Err(IndexError::bad("uncertainty", CANCELLED));
+    }
     let n_units = data.n_rows();
     let mut failed = 0;
     let mut failures: Vec<String> = Vec::new();

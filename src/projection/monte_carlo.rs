@@ -513,6 +513,16 @@ impl Progress {
     pub fn is_cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
+    /// Sets the number of work units to do. For other long computations (e.g. the index
+    /// uncertainty analysis) that report through this same type, so that one progress bar
+    /// and one cancellation path serve them all.
+    pub fn set_total(&self, n: usize) {
+        self.total.store(n, Ordering::Relaxed)
+    }
+    /// Counts `n` more work units done (see [`Progress::set_total`]).
+    pub fn advance(&self, n: usize) {
+        self.done.fetch_add(n, Ordering::Relaxed);
+    }
     /// Sets the counters back to zero (cancellation is kept).
     pub fn reset(&self) {
         self.done.store(0, Ordering::Relaxed);

@@ -23,6 +23,7 @@ use crate::index::results::{self, PerformanceGroups, Reference};
 use crate::index::table::{ColumnNames, UnitData, read_imeta_str};
 use crate::index::uncertainty::{self, UncertaintyResult, UncertaintySpec};
 use crate::index::{Framework, IndexError, spec};
+use crate::projection::monte_carlo::Progress;
 
 type Res<T> = PyResult<T>;
 /// Row labels, column labels and values.
@@ -240,14 +241,31 @@ impl PyCompositeIndex {
             .map_err(e)
     }
 
-    /// Uncertainty (and Sobol sensitivity) analysis around a pipeline (both JSON).
-    fn uncertainty(&self, py: Python<'_>, pipeline: &str, spec: &str) -> Res<PyIndexUncertainty> {
+    /// Uncertainty (and Sobol sensitivity) analysis around a pipeline (both JSON), on at most
+    /// `threads` threads; `callback(done, total)` is called about ten times a second with the
+    /// rebuilds done (for a progress bar) and may raise to stop the run.
+    #[pyo3(signature = (pipeline, spec, threads = None, callback = None))]
+    fn uncertainty(
+        &self,
+        py: Python<'_>,
+        pipeline: &str,
+        spec: &str,
+        threads: Option<usize>,
+        callback: Option<Bound<'_, PyAny>>,
+    ) -> Res<PyIndexUncertainty> {
         let p: PipelineSpec = from_json("pipeline", pipeline)?;
         let s: UncertaintySpec = from_json("uncertainty", spec)?;
         let inner = &self.inner;
-        py.detach(|| uncertainty::run(inner, &p, &s))
-            .map(|r| PyIndexUncertainty { inner: r })
-            .map_err(e)
+        let progress = Progress::default();
+        super::run_polled::<_, CompositeIndexError>(
+            py,
+            &progress,
+            callback.as_ref(),
+            threads,
+            || uncertainty::run_with_progress(inner, &p, &s, &progress),
+        )?
+        .map(|r| PyIndexUncertainty { inner: r })
+        .map_err(e)
     }
 
     fn __repr__(&self) -> String {

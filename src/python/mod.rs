@@ -11,6 +11,8 @@
 
 use pyo3::prelude::*;
 
+use crate::projection::monte_carlo::Progress;
+
 mod growth;
 mod index;
 mod plan;
@@ -18,37 +20,37 @@ mod projection;
 mod sensitivity;
 
 pyo3::create_exception!(
-    _core,
+    innodex,
     InnodexError,
     pyo3::exceptions::PyValueError,
     "Root of every innodex error; a subclass of ValueError."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     GrowthError,
     InnodexError,
     "Invalid growth arithmetic input."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     PlanError,
     InnodexError,
     "An invalid plan, plan file, target or observation."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     ProjectionError,
     InnodexError,
     "Invalid projection or scenario input."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     SensitivityError,
     InnodexError,
     "Invalid sensitivity-analysis input."
 );
 pyo3::create_exception!(
-    _core,
+    innodex,
     CompositeIndexError,
     InnodexError,
     "Invalid composite-index input."
@@ -57,6 +59,95 @@ pyo3::create_exception!(
 /// Converts any displayable error into the Python exception class `E`.
 pub(crate) fn err<E: pyo3::PyTypeInfo>(e: impl std::fmt::Display) -> PyErr {
     PyErr::new::<E, _>(e.to_string())
+}
+
+/// Runs `f` inside a dedicated rayon pool of `threads` threads (rayon's global pool when None).
+///
+/// Why: a Dask worker (or any host running several computations side by side) must cap the
+/// native threads of each call; the global pool can be sized only once per process. The core's
+/// results do not depend on the number of threads (work is split into fixed chunks with their
+/// own random streams), so the cap changes the speed, never a number.
+pub(crate) fn in_pool<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, String> {
+    match threads {
+        None => Ok(f()),
+        Some(0) => Err("threads must be at least 1 (or None for all cores)".into()),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("innodex-{i}"))
+            .build()
+            .map(|pool| pool.install(f))
+            .map_err(|e| format!("cannot start {n} threads: {e}")),
+    }
+}
+
+/// Runs `work` on a helper thread (inside a pool of `threads` threads) while this thread waits
+/// without the GIL. About ten times a second it takes the GIL to call `callback(done, total)`
+/// with the counters of `progress` and to check for Ctrl-C; an exception from either cancels
+/// the run through `progress` and is raised once the helper has stopped.
+///
+/// Why a helper thread rather than polling from inside the work: the work runs on rayon's
+/// threads without the GIL and touches only atomics, so the progress bar costs one atomic add
+/// per work unit and nothing else (well within the 2 % the progress bars may cost).
+pub(crate) fn run_polled<T: Send, E: pyo3::PyTypeInfo>(
+    py: Python<'_>,
+    progress: &Progress,
+    callback: Option<&Bound<'_, PyAny>>,
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> PyResult<T> {
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+    use std::time::Duration;
+    std::thread::scope(|s| {
+        let (tx, rx) = channel();
+        s.spawn(move || {
+            let out =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| in_pool(threads, work)))
+                    .unwrap_or_else(|_| Err("internal error (please report it)".into()));
+            let _ = tx.send(out);
+        });
+        let mut rx = rx;
+        let mut pending: Option<PyErr> = None;
+        loop {
+            // The receiver moves into the GIL-free section and back: it is Send, not Sync.
+            let (got, back) = py.detach(move || {
+                let r = rx.recv_timeout(Duration::from_millis(100));
+                (r, rx)
+            });
+            rx = back;
+            match got {
+                Ok(out) => {
+                    if let Some(e) = pending {
+                        return Err(e);
+                    }
+                    if let Some(cb) = callback {
+                        cb.call1((progress.done(), progress.total()))?;
+                    }
+                    return out.map_err(err::<E>);
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if pending.is_some() {
+                        continue;
+                    }
+                    let step = py.check_signals().and_then(|()| match callback {
+                        Some(cb) => cb.call1((progress.done(), progress.total())).map(drop),
+                        None => Ok(()),
+                    });
+                    if let Err(e) = step {
+                        progress.cancel();
+                        pending = Some(e);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(
+                        pending.unwrap_or_else(|| err::<E>("the computation stopped unexpectedly"))
+                    );
+                }
+            }
+        }
+    })
 }
 
 #[pymodule]

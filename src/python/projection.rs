@@ -14,7 +14,7 @@ use std::time::Duration;
 use pyo3::prelude::*;
 
 use super::plan::PyPlan;
-use super::{ProjectionError, err};
+use super::{ProjectionError, err, in_pool};
 use crate::projection::backtest::{BacktestConfig, Panel, backtest};
 use crate::projection::methods::{DampedHolt, HoltInit, Method};
 use crate::projection::monte_carlo::{McConfig, McModel, Progress, simulate};
@@ -181,15 +181,22 @@ impl PyProjectionJob {
 
 /// Starts projecting `plan` under `scenarios` (all, or the `only` names) in a background
 /// thread. `config_json` holds the [`McConfig`] fields (n_paths, seed, quantiles, …).
+/// `threads` caps the native threads (a dedicated pool; None: all cores).
 #[pyfunction]
-#[pyo3(signature = (plan, scenarios, config_json, only = None))]
+#[pyo3(signature = (plan, scenarios, config_json, only = None, threads = None))]
 fn start_projection(
     plan: &PyPlan,
     scenarios: &PyScenarios,
     config_json: &str,
     only: Option<Vec<String>>,
+    threads: Option<usize>,
 ) -> PyResult<PyProjectionJob> {
     let cfg = config(config_json).map_err(err::<ProjectionError>)?;
+    if threads == Some(0) {
+        return Err(err::<ProjectionError>(
+            "threads must be at least 1 (or None for all cores)",
+        ));
+    }
     let set = match only {
         Some(names) => scenarios
             .inner
@@ -217,9 +224,12 @@ fn start_projection(
         .name("innodex-projection".into())
         .spawn(move || {
             let out = catch_unwind(AssertUnwindSafe(|| {
-                set.project_with_progress(&plan, &cfg, &p2, |i| s2.store(i, Ordering::Relaxed))
-                    .map(|p| serde_json::to_string(&p).expect("serialisable"))
-                    .map_err(|e| e.to_string())
+                in_pool(threads, || {
+                    set.project_with_progress(&plan, &cfg, &p2, |i| s2.store(i, Ordering::Relaxed))
+                        .map(|p| serde_json::to_string(&p).expect("serialisable"))
+                        .map_err(|e| e.to_string())
+                })
+                .and_then(|r| r)
             }))
             .unwrap_or_else(|_| Err("internal error in the projection (please report it)".into()));
             let _ = tx.send(out);
@@ -236,18 +246,35 @@ fn start_projection(
 
 /// Runs a Monte Carlo model given as JSON ([`McModel`]) with settings ([`McConfig`]); returns
 /// the result as JSON.
+/// `threads` caps the native threads (a dedicated pool; None: all cores).
 #[pyfunction]
-fn simulate_model(py: Python<'_>, model_json: &str, config_json: &str) -> PyResult<String> {
+#[pyo3(signature = (model_json, config_json, threads = None))]
+fn simulate_model(
+    py: Python<'_>,
+    model_json: &str,
+    config_json: &str,
+    threads: Option<usize>,
+) -> PyResult<String> {
     let model: McModel = serde_json::from_str(model_json)
         .map_err(|e| err::<ProjectionError>(format!("invalid model: {e}")))?;
     let cfg = config(config_json).map_err(err::<ProjectionError>)?;
     py.detach(|| {
         guarded(|| {
-            simulate(&model, &cfg)
-                .map(|r| serde_json::to_string(&r).expect("serialisable"))
-                .map_err(|e| e.to_string())
+            in_pool(threads, || {
+                simulate(&model, &cfg)
+                    .map(|r| serde_json::to_string(&r).expect("serialisable"))
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|r| r)
         })
     })
+}
+
+/// The shipped provincial R&D panel (`data/china_province_rd_2015_2023.csv`, embedded in the
+/// library so that an installed wheel has it) as CSV text.
+#[pyfunction]
+fn china_province_rd_csv() -> &'static str {
+    crate::projection::backtest::CHINA_PROVINCE_RD_CSV
 }
 
 /// Projects a series with a method given as JSON ([`Method`], e.g. `{"method": "log_linear"}`);
@@ -341,5 +368,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast, m)?)?;
     m.add_function(wrap_pyfunction!(damped_holt, m)?)?;
     m.add_function(wrap_pyfunction!(run_backtest, m)?)?;
+    m.add_function(wrap_pyfunction!(china_province_rd_csv, m)?)?;
     Ok(())
 }

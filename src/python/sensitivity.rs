@@ -8,7 +8,7 @@ use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2};
 use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
 use pyo3::prelude::*;
 
-use super::{GrowthError, ProjectionError, SensitivityError as PySensitivityError, err};
+use super::{GrowthError, ProjectionError, SensitivityError as PySensitivityError, err, in_pool};
 use crate::ratio::{self, LogLinearTrend, RatioError, linyi};
 use crate::sensitivity::{
     self as sa, Design, LatinHypercubeDesign, Model, MonteCarloDesign, MorrisAnalysis,
@@ -167,6 +167,19 @@ fn run_detached<T: Send>(
         return Err(e);
     }
     res.map_err(sens_err)
+}
+
+/// Runs `f` in a pool of `threads` threads (see [`super::in_pool`]), as a sensitivity result.
+fn pooled<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> Result<T, SensitivityError> + Send,
+) -> Result<T, SensitivityError> {
+    in_pool(threads, f).unwrap_or_else(|reason| {
+        Err(SensitivityError::InvalidOption {
+            option: "threads",
+            reason,
+        })
+    })
 }
 
 // ---------------------------------------------------------------------------- Problem
@@ -592,7 +605,7 @@ fn lhs_sample<'py>(
 
 /// Sobol' indices from outputs on a Saltelli design (rows × outputs).
 #[pyfunction]
-#[pyo3(signature = (problem, y, second_order = true, num_resamples = 100, conf_level = 0.95, seed = 0, output_names = None))]
+#[pyo3(signature = (problem, y, second_order = true, num_resamples = 100, conf_level = 0.95, seed = 0, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 fn sobol_analyze(
     py: Python<'_>,
@@ -603,6 +616,7 @@ fn sobol_analyze(
     conf_level: f64,
     seed: u64,
     output_names: Option<Vec<String>>,
+    threads: Option<usize>,
 ) -> PyResult<PySobolResult> {
     let opts = SobolOptions {
         second_order,
@@ -612,7 +626,7 @@ fn sobol_analyze(
     };
     let yv = view2(&y);
     let mut res = py
-        .detach(|| sa::analyze_sobol(&problem.inner, yv, &opts))
+        .detach(|| pooled(threads, || sa::analyze_sobol(&problem.inner, yv, &opts)))
         .map_err(sens_err)?;
     if let Some(n) = output_names
         && n.len() == res.output_names.len()
@@ -624,7 +638,7 @@ fn sobol_analyze(
 
 /// Sample + evaluate + analyse: `model(X) -> Y` is called once per batch of rows.
 #[pyfunction]
-#[pyo3(signature = (problem, model, n, second_order = true, scramble = "lms", skip = 0, seed = 0, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None))]
+#[pyo3(signature = (problem, model, n, second_order = true, scramble = "lms", skip = 0, seed = 0, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 fn sobol_run(
     py: Python<'_>,
@@ -639,6 +653,7 @@ fn sobol_run(
     conf_level: f64,
     batch_rows: usize,
     output_names: Option<Vec<String>>,
+    threads: Option<usize>,
 ) -> PyResult<PySobolResult> {
     let an = SobolAnalysis::new(problem.inner.clone(), n)
         .second_order(second_order)
@@ -650,7 +665,7 @@ fn sobol_run(
         .batch_rows(batch_rows);
     let design = an.design().map_err(sens_err)?;
     let m = py_model(model, output_names, &problem.inner, &design)?;
-    let res = run_detached(py, &m, || an.run(&m))?;
+    let res = run_detached(py, &m, || pooled(threads, || an.run(&m)))?;
     Ok(PySobolResult { inner: res })
 }
 
@@ -689,7 +704,7 @@ fn morris_analyze(
 
 /// Morris sample + evaluate + analyse.
 #[pyfunction]
-#[pyo3(signature = (problem, model, r, num_levels = 4, optimal_trajectories = None, seed = 0, num_resamples = 100, conf_level = 0.95, output_names = None))]
+#[pyo3(signature = (problem, model, r, num_levels = 4, optimal_trajectories = None, seed = 0, num_resamples = 100, conf_level = 0.95, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 fn morris_run(
     py: Python<'_>,
@@ -702,6 +717,7 @@ fn morris_run(
     num_resamples: usize,
     conf_level: f64,
     output_names: Option<Vec<String>>,
+    threads: Option<usize>,
 ) -> PyResult<PyMorrisResult> {
     let mut an = MorrisAnalysis::new(problem.inner.clone(), r)
         .num_levels(num_levels)
@@ -713,7 +729,7 @@ fn morris_run(
     }
     let design = py.detach(|| an.design()).map_err(sens_err)?;
     let m = py_model(model, output_names, &problem.inner, &design)?;
-    let res = run_detached(py, &m, || an.run(&m))?;
+    let res = run_detached(py, &m, || pooled(threads, || an.run(&m)))?;
     Ok(PyMorrisResult { inner: res })
 }
 

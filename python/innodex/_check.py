@@ -1,0 +1,173 @@
+"""Argument checks at the Python boundary: a wrong type raises ``TypeError`` and a bad value the
+area's :class:`innodex.InnodexError` subclass, both naming the argument as the caller wrote it.
+
+Why here and not only in Rust: the bindings' own messages name the Rust parameter (``n``
+where SALib's spelling is ``N``) and numpy's conversions name nothing (``float() argument must
+be…``); a researcher should read which of their arguments is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from innodex import _core
+
+
+def _type_error(name: str, expected: str, value: Any) -> TypeError:
+    return TypeError(f"{name} must be {expected}, not {type(value).__name__}")
+
+
+def integer(
+    name: str,
+    value: Any,
+    err: type[Exception] = _core.InnodexError,
+    *,
+    minimum: int | None = None,
+    none: bool = False,
+) -> Any:
+    """An integer (numpy integers too, not bool), at least ``minimum``; None if ``none``.
+
+    >>> integer("n_paths", 10, minimum=1)
+    10
+    >>> integer("n_paths", 0, minimum=1)
+    Traceback (most recent call last):
+    innodex.InnodexError: n_paths must be at least 1, got 0
+    """
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise _type_error(name, "an integer", value)
+    v = int(value)
+    if minimum is not None and v < minimum:
+        raise err(f"{name} must be at least {minimum}, got {v}")
+    return v
+
+
+def real(
+    name: str,
+    value: Any,
+    err: type[Exception] = _core.InnodexError,
+    *,
+    finite: bool = True,
+    none: bool = False,
+) -> Any:
+    """A real number (not bool), finite unless ``finite=False``; None if ``none``.
+
+    >>> real("rate", 0.1)
+    0.1
+    >>> real("rate", float("nan"))
+    Traceback (most recent call last):
+    innodex.InnodexError: rate must be a finite number, got nan
+    """
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _type_error(name, "a number", value)
+    v = float(value)
+    if finite and not math.isfinite(v):
+        raise err(f"{name} must be a finite number, got {v}")
+    return v
+
+
+def text(name: str, value: Any, *, none: bool = False) -> Any:
+    """A string; None if ``none``."""
+    if value is None and none:
+        return None
+    if not isinstance(value, str):
+        raise _type_error(name, "a string", value)
+    return value
+
+
+def flag(name: str, value: Any) -> bool:
+    """A bool (numpy bools too)."""
+    if not isinstance(value, bool | np.bool_):
+        raise _type_error(name, "True or False", value)
+    return bool(value)
+
+
+def path(name: str, value: Any) -> str:
+    """A path: a string or an ``os.PathLike``."""
+    if not isinstance(value, str | os.PathLike):
+        raise _type_error(name, "a path (str or os.PathLike)", value)
+    return os.fspath(value)
+
+
+def strings(name: str, value: Any, *, none: bool = False) -> Any:
+    """A sequence of strings (not a single string); None if ``none``."""
+    if value is None and none:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence | np.ndarray):
+        raise _type_error(name, "a sequence of strings", value)
+    out = list(value)
+    for v in out:
+        if not isinstance(v, str):
+            raise _type_error(f"every element of {name}", "a string", v)
+    return out
+
+
+def reals(
+    name: str,
+    value: Any,
+    err: type[Exception] = _core.InnodexError,
+    *,
+    none: bool = False,
+) -> Any:
+    """A sequence of finite real numbers as a list; None if ``none``."""
+    if value is None and none:
+        return None
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
+        raise _type_error(name, "a sequence of numbers", value)
+    return [real(f"{name}[{i}]", v, err) for i, v in enumerate(value)]
+
+
+def integers(
+    name: str,
+    value: Any,
+    err: type[Exception] = _core.InnodexError,
+    *,
+    none: bool = False,
+) -> Any:
+    """A sequence of integers as a list; None if ``none``."""
+    if value is None and none:
+        return None
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
+        raise _type_error(name, "a sequence of integers", value)
+    return [integer(f"{name}[{i}]", v, err) for i, v in enumerate(value)]
+
+
+def array(name: str, value: Any, err: type[Exception] = _core.InnodexError) -> Any:
+    """A float64 numpy array (no copy when it already is one); NaN raises."""
+    try:
+        a = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{name} must be numbers or an array of numbers ({e})") from None
+    if np.isnan(a).any():
+        raise err(f"{name} contains NaN")
+    return a
+
+
+def instance(name: str, value: Any, cls: type | tuple[type, ...], what: str) -> Any:
+    """``value`` if it is an instance of ``cls``."""
+    if not isinstance(value, cls):
+        raise _type_error(name, what, value)
+    return value
+
+
+def threads(value: Any) -> Any:
+    """The ``threads`` argument: None (all cores) or a positive integer."""
+    return integer("threads", value, minimum=1, none=True)
+
+
+def mapping(name: str, value: Any, *, none: bool = False) -> Any:
+    """A mapping (dict); None if ``none``."""
+    if value is None and none:
+        return None
+    if not isinstance(value, Mapping):
+        raise _type_error(name, "a dict", value)
+    return value

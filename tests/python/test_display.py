@@ -1,0 +1,86 @@
+"""Every result renders in Jupyter (``_repr_html_``), has a short one-line ``__repr__`` and a
+``to_pandas()`` frame, and its plots return matplotlib Axes; exceptions pickle (Dask sends
+them back from workers)."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+import innodex
+import numpy as np
+import pandas as pd
+import pytest
+from innodex import sensitivity as sa
+
+mpl = pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def _lin(x: np.ndarray) -> np.ndarray:
+    return x[:, 0] + 2 * x[:, 1] * x[:, 0]
+
+
+def _results(repo: Any) -> dict[str, tuple[Any, list[str]]]:
+    """Each result with the names of its plot methods (called with no required argument
+    beyond those given in a lambda)."""
+    plan = innodex.Plan.builtin()
+    p = sa.Problem(["a", "b"], [[0, 1], [0, 1]])
+    asem = innodex.CompositeIndex.from_csv(repo / "data/ASEM_iData.csv",
+                                           repo / "data/ASEM_iMeta.csv")
+    build = asem.build()
+    ua = asem.uncertainty(innodex.coinr_vignette_uncertainty(n=8, seed=1, design="sobol"),
+                          progress=False)
+    panel = innodex.Panel.from_csv(repo / "data/ASEM_iData.csv", repo / "data/ASEM_iMeta.csv")
+    return {
+        "Plan": (plan, ["plot_paths"]),
+        "Scenarios": (innodex.Scenarios.linyi(), []),
+        "Projection": (innodex.project(plan, n_paths=500, progress=False),
+                       ["plot_fan:hte_count"]),
+        "GrowthResult": (innodex.simulate_growth(750, 2020, 2025, 0.1, threshold=1500,
+                                                 n_paths=500), ["plot"]),
+        "Backtest": (innodex.backtest(bootstrap_paths=0), ["plot"]),
+        "Problem": (p, []),
+        "SobolResult": (sa.sobol(p, _lin, 64, progress=False), ["plot", "plot_second_order"]),
+        "MorrisResult": (sa.morris(p, _lin, 8, progress=False), ["plot"]),
+        "Tornado": (sa.tornado(p, _lin)[0], ["plot"]),
+        "Grid": (sa.grid(p, _lin, "a", [0, 0.5, 1], "b", [0, 1])[0], ["plot"]),
+        "CompositeIndex": (asem, []),
+        "IndexResults": (build, ["plot_scores", "plot_correlations"]),
+        "PCAResult": (build.pca(level=2), ["plot"]),
+        "UncertaintyAnalysis": (ua, ["plot_rank_intervals", "plot_sensitivity"]),
+        "PanelResults": (panel.build(), ["plot_trends"]),
+    }
+
+
+def test_results_render_and_plot(repo: Any) -> None:
+    for name, (obj, plots) in _results(repo).items():
+        r = repr(obj)
+        assert "\n" not in r and len(r) < 200, (name, r)
+        assert "<" in obj._repr_html_(), name
+        if name not in {"Scenarios", "CompositeIndex"}:
+            assert isinstance(obj.to_pandas(), pd.DataFrame), name
+        for spec in plots:
+            meth, _, arg = spec.partition(":")
+            ax = getattr(obj, meth)(arg) if arg else getattr(obj, meth)()
+            assert isinstance(ax, mpl.axes.Axes), (name, meth)
+            assert ax.has_data(), (name, meth)
+            plt.close(ax.figure)
+
+
+def test_plots_draw_on_a_given_axes() -> None:
+    fig, ax = plt.subplots()
+    out = innodex.Plan.builtin().plot_paths("hte_count", ax=ax)
+    assert out is ax
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [innodex.InnodexError, innodex.GrowthError, innodex.PlanError, innodex.ProjectionError,
+     innodex.SensitivityError, innodex.CompositeIndexError],
+)
+def test_exceptions_pickle(exc: type[Exception]) -> None:
+    e = pickle.loads(pickle.dumps(exc("n_paths must be at least 1")))
+    assert type(e) is exc and str(e) == "n_paths must be at least 1"
+    assert isinstance(e, ValueError)

@@ -1,0 +1,97 @@
+"""Progress bars and the thread cap on the long runs: the bar reaches its total, the numbers
+are the same with and without it, and with one or two native threads."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import innodex
+import numpy as np
+import pandas as pd
+import pytest
+from innodex import _progress
+from innodex import sensitivity as sa
+
+
+class Recorder:
+    """Collects every (done, total) the core reports."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+
+    def __call__(self, done: int, total: int) -> None:
+        self.calls.append((done, total))
+
+
+def _asem(repo: Any) -> innodex.CompositeIndex:
+    d = repo / "data"
+    return innodex.CompositeIndex.from_csv(d / "ASEM_iData.csv", d / "ASEM_iMeta.csv")
+
+
+def test_index_uncertainty_reports_every_rebuild(repo: Any) -> None:
+    asem = _asem(repo)
+    spec = innodex.coinr_vignette_uncertainty(n=40, seed=7)
+    rec = Recorder()
+    res = asem.core.uncertainty("{}", __import__("json").dumps(spec), 1, rec)
+    # The last report comes after the end: every rebuild counted.
+    assert rec.calls[-1] == (40, 40)
+    assert all(d <= t for d, t in rec.calls)
+    plain = asem.uncertainty(spec, progress=False)
+    np.testing.assert_array_equal(np.asarray(res.ranks()), plain.ranks().to_numpy())
+
+
+def test_index_uncertainty_same_ranks_with_bar_and_threads(repo: Any) -> None:
+    asem = _asem(repo)
+    spec = innodex.coinr_vignette_uncertainty(n=16, seed=3, design="sobol")
+    a = asem.uncertainty(spec, progress=True, threads=1)
+    b = asem.uncertainty(spec, progress=False, threads=2)
+    pd.testing.assert_frame_equal(a.ranks(), b.ranks(), check_exact=True)
+    pd.testing.assert_frame_equal(a.sensitivity(), b.sensitivity(), check_exact=True)
+
+
+def test_callback_exception_stops_the_run(repo: Any) -> None:
+    asem = _asem(repo)
+    spec = innodex.coinr_vignette_uncertainty(n=3000, seed=1)
+
+    def stop(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        asem.core.uncertainty("{}", __import__("json").dumps(spec), 1, stop)
+
+
+def test_sobol_bar_counts_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[int, int]] = []
+    orig = _progress.Bar.update
+
+    def spy(self: _progress.Bar, done: int, total: int) -> None:
+        seen.append((done, total))
+        orig(self, done, total)
+
+    monkeypatch.setattr(_progress.Bar, "update", spy)
+    p = sa.Problem(["a", "b", "c"], [[0, 1]] * 3)
+    f = lambda x: x[:, 0] * x[:, 1] + x[:, 2]  # noqa: E731
+    with_bar = sa.sobol(p, f, 256, seed=1, batch_rows=500, progress=True)
+    rows = 256 * (2 * 3 + 2) + 1  # the design plus the probe row
+    assert seen[-1] == (rows, rows)
+    seen.clear()
+    without = sa.sobol(p, f, 256, seed=1, batch_rows=500, progress=False, threads=1)
+    assert seen == []
+    pd.testing.assert_frame_equal(with_bar.to_pandas(), without.to_pandas(), check_exact=True)
+
+
+def test_bar_writes_to_its_file() -> None:
+    pytest.importorskip("tqdm")
+    out = io.StringIO()
+    with _progress.Bar(True, "work", file=out) as bar:
+        bar.update(5, 10)
+        bar.update(10, 10)
+    assert "work" in out.getvalue()
+
+
+def test_projection_threads_change_no_number() -> None:
+    plan = innodex.Plan.builtin()
+    a = innodex.project(plan, n_paths=3000, seed=5, progress=False, threads=1)
+    b = innodex.project(plan, n_paths=3000, seed=5, progress=True, threads=2)
+    pd.testing.assert_frame_equal(a.to_pandas(), b.to_pandas(), check_exact=True)
