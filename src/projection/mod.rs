@@ -53,18 +53,16 @@ pub enum ProjectionError {
         problem: String,
     },
     /// A request larger than a resource limit, refused before anything is allocated.
-    #[error("{what}: the request needs {size} {unit}, above the limit of {limit} ({hint})")]
+    #[error(
+        "{what}: the request needs {size}, above the limit of {limit} (use fewer paths, or raise the limit in the run settings)"
+    )]
     TooLarge {
-        /// What would be too large.
+        /// What would be too large, with its unit.
         what: &'static str,
-        /// The size the request needs.
-        size: u128,
+        /// The size the request needs (saturating at 2⁶⁴ − 1).
+        size: u64,
         /// The limit.
-        limit: u128,
-        /// The unit of `size` and `limit`.
-        unit: &'static str,
-        /// How to proceed.
-        hint: &'static str,
+        limit: u64,
     },
     /// A Monte Carlo run with no paths.
     #[error("the number of paths must be at least 1")]

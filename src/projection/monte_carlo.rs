@@ -2035,24 +2035,21 @@ fn check_config(cfg: &McConfig) -> Result<(), ProjectionError> {
 /// Refuses, before anything is allocated, a run larger than [`McConfig::max_values`] or whose
 /// quantile buffer would exceed [`McConfig::max_buffer_bytes`].
 fn check_size(cfg: &McConfig, channels: usize, years: usize) -> Result<(), ProjectionError> {
+    let saturate = |x: u128| u64::try_from(x).unwrap_or(u64::MAX);
     let values = cfg.n_paths as u128 * channels.max(1) as u128 * years.max(1) as u128;
     if values > u128::from(cfg.max_values) {
         return Err(ProjectionError::TooLarge {
-            what: "Monte Carlo values (paths × years × indicators)",
-            size: values,
-            limit: u128::from(cfg.max_values),
-            unit: "values",
-            hint: "use fewer paths, or raise max_values",
+            what: "Monte Carlo values (paths × years × indicators; max_values)",
+            size: saturate(values),
+            limit: cfg.max_values,
         });
     }
     let bytes = cfg.n_paths as u128 * 8;
     if bytes > u128::from(cfg.max_buffer_bytes) {
         return Err(ProjectionError::TooLarge {
-            what: "quantile buffer (8 bytes a path)",
-            size: bytes,
-            limit: u128::from(cfg.max_buffer_bytes),
-            unit: "bytes",
-            hint: "use fewer paths, or raise max_buffer_bytes",
+            what: "bytes of one quantile buffer (8 a path; max_buffer_bytes)",
+            size: saturate(bytes),
+            limit: cfg.max_buffer_bytes,
         });
     }
     Ok(())
