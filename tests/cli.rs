@@ -212,3 +212,43 @@ fn report_shows_what_drives_the_rd_share_gap() {
     let md = String::from_utf8(innodex(&["report", "--format", "markdown"]).stdout).unwrap();
     assert!(md.contains("| rd_growth |"), "{md}");
 }
+
+#[test]
+fn ctrl_c_stops_a_long_projection_with_exit_130_and_no_backtrace() {
+    use std::process::Stdio;
+    // 10⁸ paths × 3 scenarios: minutes of work, far longer than this test waits.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_innodex"))
+        .args(["project", "--paths", "100000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "finished before the interrupt"
+    );
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    // A guard against a hang, not a timing assertion: the run would otherwise take minutes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running after Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("innodex: interrupted"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no partial output");
+}

@@ -398,7 +398,7 @@ mod run_cli {
 
     pub(super) fn run(a: &RunArgs) -> Result<String, UserError> {
         let report = execute(&a.file, &a.log)?;
-        let files = write_outputs(&report, &a.out)?;
+        let files = super::write_uninterrupted(|| write_outputs(&report, &a.out))?;
         if a.log.quiet {
             return Ok(String::new());
         }
@@ -429,7 +429,7 @@ mod run_cli {
         };
         let report = execute(&a.file, &a.log)?;
         if let Some(dir) = &a.out {
-            write_outputs(&report, dir)?;
+            super::write_uninterrupted(|| write_outputs(&report, dir))?;
         }
         let mut out = format!("{}: {}\n", a.file.display(), report.name);
         out.push_str(&checks_table(&report.checks));
@@ -569,11 +569,43 @@ fn run_other(command: Command) -> Result<String, UserError> {
     }
 }
 
+/// Set while report files are being written: Ctrl-C then waits for the files to be complete.
+static WRITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Set by a Ctrl-C that arrived while writing.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Exit status after Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: i32 = 130;
+
+/// Runs `write` with Ctrl-C deferred until it has finished, then honours a deferred Ctrl-C.
+fn write_uninterrupted<T>(write: impl FnOnce() -> T) -> T {
+    use std::sync::atomic::Ordering;
+    WRITING.store(true, Ordering::SeqCst);
+    let out = write();
+    WRITING.store(false, Ordering::SeqCst);
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        eprintln!("innodex: interrupted (the report files were completed first)");
+        std::process::exit(EXIT_INTERRUPTED);
+    }
+    out
+}
+
 fn main() -> ExitCode {
     // Never show a Rust backtrace to a user: an internal error is reported in one line.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("innodex: internal error: {info}. Please report it.");
     }));
+    // Ctrl-C stops a computation at once (nothing has been written yet, so nothing is lost),
+    // but lets a write of report files finish.
+    let _ = ctrlc::set_handler(|| {
+        use std::sync::atomic::Ordering;
+        if WRITING.load(Ordering::SeqCst) {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+        } else {
+            eprintln!("innodex: interrupted");
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+    });
     let cli = Cli::parse();
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok((text, code))) => {

@@ -17,7 +17,7 @@ use super::plan::PyPlan;
 use super::{ProjectionError, err, in_pool};
 use crate::projection::backtest::{BacktestConfig, Panel, backtest};
 use crate::projection::methods::{DampedHolt, HoltInit, Method};
-use crate::projection::monte_carlo::{McConfig, McModel, Progress, simulate};
+use crate::projection::monte_carlo::{McConfig, McModel, Progress, simulate_with_progress};
 use crate::scenario::ScenarioSet;
 
 /// Runs `f`, turning a panic into a `ProjectionError` (nothing panics across the boundary).
@@ -258,16 +258,14 @@ fn simulate_model(
     let model: McModel = serde_json::from_str(model_json)
         .map_err(|e| err::<ProjectionError>(format!("invalid model: {e}")))?;
     let cfg = config(config_json).map_err(err::<ProjectionError>)?;
-    py.detach(|| {
-        guarded(|| {
-            in_pool(threads, || {
-                simulate(&model, &cfg)
-                    .map(|r| serde_json::to_string(&r).expect("serialisable"))
-                    .map_err(|e| e.to_string())
-            })
-            .and_then(|r| r)
-        })
-    })
+    // Polled, so that Ctrl-C (KeyboardInterrupt) cancels a long run between chunks.
+    let progress = Progress::default();
+    super::run_polled::<_, ProjectionError>(py, &progress, None, threads, || {
+        simulate_with_progress(&model, &cfg, &progress)
+            .map(|r| serde_json::to_string(&r).expect("serialisable"))
+            .map_err(|e| e.to_string())
+    })?
+    .map_err(err::<ProjectionError>)
 }
 
 /// The shipped provincial R&D panel (`data/china_province_rd_2015_2023.csv`, embedded in the

@@ -566,8 +566,12 @@ pub fn write_outputs(report: &RunReport, dir: &Path) -> Result<Vec<String>, RunE
     files.extend(csv_tables(report));
     let mut names = vec![];
     for (name, text) in files {
+        // Written beside and renamed into place, so an interrupted or failed write never
+        // leaves a truncated report where a complete one is expected.
         let p = dir.join(&name);
-        std::fs::write(&p, text).map_err(|e| werr(&p, e))?;
+        let part = dir.join(format!(".{name}.part"));
+        std::fs::write(&part, text).map_err(|e| werr(&part, e))?;
+        std::fs::rename(&part, &p).map_err(|e| werr(&p, e))?;
         names.push(name);
     }
     Ok(names)
