@@ -907,7 +907,11 @@ fn compile(model: &McModel) -> Result<Compiled, ProjectionError> {
                 if !start_value.is_finite() || *start_value < lo || *start_value > hi {
                     return Err(ProjectionError::InvalidInput {
                         what: what("start value"),
-                        problem: format!("{start_value} is outside [{lo}, {hi}]"),
+                        problem: if hi >= f64::MAX {
+                            format!("{start_value} is below {lo} (values must be ≥ {lo})")
+                        } else {
+                            format!("{start_value} is outside [{lo}, {hi}]")
+                        },
                     });
                 }
                 let start = idx(*start_year).expect("within the grid");
