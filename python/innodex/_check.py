@@ -18,6 +18,12 @@ import numpy as np
 
 from innodex import _core
 
+#: The widest integer the core takes (i64); larger integers raise the package's error instead
+#: of an ``OverflowError`` from the conversion.
+INT_MAX = 2**63 - 1
+#: Years are 32-bit in the core.
+YEAR_MIN, YEAR_MAX = -(2**31), 2**31 - 1
+
 
 def _type_error(name: str, expected: str, value: Any) -> TypeError:
     return TypeError(f"{name} must be {expected}, not {type(value).__name__}")
@@ -29,9 +35,11 @@ def integer(
     err: type[Exception] = _core.InnodexError,
     *,
     minimum: int | None = None,
+    maximum: int = INT_MAX,
     none: bool = False,
 ) -> Any:
-    """An integer (numpy integers too, not bool), at least ``minimum``; None if ``none``.
+    """An integer (numpy integers too, not bool) in [``minimum``, ``maximum``] (by default the
+    range of a 64-bit integer); None if ``none``.
 
     >>> integer("n_paths", 10, minimum=1)
     10
@@ -46,7 +54,23 @@ def integer(
     v = int(value)
     if minimum is not None and v < minimum:
         raise err(f"{name} must be at least {minimum}, got {v}")
+    if v < -INT_MAX - 1:
+        raise err(f"{name} must be at least {-INT_MAX - 1}, got {v}")
+    if v > maximum:
+        raise err(f"{name} must be at most {maximum}, got {v}")
     return v
+
+
+def year(
+    name: str, value: Any, err: type[Exception] = _core.InnodexError, *, none: bool = False
+) -> Any:
+    """A year: an integer the core's 32-bit years hold.
+
+    >>> year("year1", 10**12)
+    Traceback (most recent call last):
+    innodex.InnodexError: year1 must be at most 2147483647, got 1000000000000
+    """
+    return integer(name, value, err, minimum=YEAR_MIN, maximum=YEAR_MAX, none=none)
 
 
 def real(

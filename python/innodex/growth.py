@@ -153,6 +153,21 @@ def rule_of_70(rate: ArrayLike) -> FloatOrArray:
     return _call(_core.rule_of_70, "rate", rate)
 
 
+#: The longest yearly path built (years); a longer one is refused before allocating: the core
+#: would otherwise try to build up to 2**32 rows and abort the interpreter when memory runs out.
+MAX_PATH_YEARS = 100_000
+
+
+def _span(year0: Any, year1: Any) -> tuple[int, int]:
+    y0 = _check.year("year0", year0, _core.GrowthError)
+    y1 = _check.year("year1", year1, _core.GrowthError)
+    if y1 - y0 > MAX_PATH_YEARS:
+        raise _core.GrowthError(
+            f"year1 - year0 = {y1 - y0} years is too long a path (limit {MAX_PATH_YEARS})"
+        )
+    return y0, y1
+
+
 def compound_path(baseline: float, rate: float, year0: int, year1: int) -> pd.Series:
     """Yearly values at constant growth, indexed by year (both ends included).
 
@@ -162,8 +177,7 @@ def compound_path(baseline: float, rate: float, year0: int, year1: int) -> pd.Se
     years, values = _core.compound_path(
         _check.real("baseline", baseline, _core.GrowthError),
         _check.real("rate", rate, _core.GrowthError),
-        _check.integer("year0", year0, _core.GrowthError),
-        _check.integer("year1", year1, _core.GrowthError),
+        *_span(year0, year1),
     )
     return pd.Series(values, index=pd.Index(years, name="year"), name="compound")
 
@@ -177,7 +191,6 @@ def linear_path(baseline: float, increment: float, year0: int, year1: int) -> pd
     years, values = _core.linear_path(
         _check.real("baseline", baseline, _core.GrowthError),
         _check.real("increment", increment, _core.GrowthError),
-        _check.integer("year0", year0, _core.GrowthError),
-        _check.integer("year1", year1, _core.GrowthError),
+        *_span(year0, year1),
     )
     return pd.Series(values, index=pd.Index(years, name="year"), name="linear")

@@ -123,7 +123,7 @@ class Plan:
         """
         self._core.set_observation(
             _check.text("indicator", indicator),
-            _check.integer("year", year, _core.PlanError),
+            _check.year("year", year, _core.PlanError),
             # NaN and infinities pass on: the core's message names the indicator and year.
             _check.real("value", value, _core.PlanError, finite=False),
             _check.text("note", note),

@@ -552,8 +552,8 @@ def simulate_growth(
     ``threads`` caps the native threads (None: all cores) without changing a number.
     """
     start = _check.real("start", start, _E)
-    start_year = _check.integer("start_year", start_year, _E)
-    horizon = _check.integer("horizon", horizon, _E)
+    start_year = _check.year("start_year", start_year, _E)
+    horizon = _check.year("horizon", horizon, _E)
     threshold = _check.real("threshold", threshold, _E, none=True)
     process: dict[str, Any] = {
         "process": "growth",
@@ -620,7 +620,7 @@ def forecast(
         "method": _check.text("method", method),
         **{k: _check.real(k, v, _E) for k, v in params.items()},
     }
-    h = max(ys) + 5 if horizon is None else _check.integer("horizon", horizon, _E)
+    h = max(ys) + 5 if horizon is None else _check.year("horizon", horizon, _E)
     lv = _check.real("level", level, _E)
     out = json.loads(_core.forecast(json.dumps(spec), ys, vs, h, lv))
     df = pd.DataFrame({"point": out["point"]}, index=pd.Index(out["years"], name="year"))
@@ -745,8 +745,8 @@ def backtest(
     np.int64(93)
     """
     cfg: dict[str, Any] = {
-        "split_year": _check.integer("split_year", split_year, _E),
-        "last_year": _check.integer("last_year", last_year, _E, none=True),
+        "split_year": _check.year("split_year", split_year, _E),
+        "last_year": _check.year("last_year", last_year, _E, none=True),
         "level": _check.real("level", level, _E),
         "bootstrap_paths": _check.integer("bootstrap_paths", bootstrap_paths, _E, minimum=0),
         "seed": _check.integer("seed", seed, _E, minimum=0),

@@ -84,7 +84,7 @@ def _r(name: str, v: Any) -> float:
 
 
 def _y(name: str, v: Any) -> int:
-    return _check.integer(name, v, _core.GrowthError)
+    return _check.year(name, v, _core.GrowthError)
 
 
 def share_growth(g_numerator: float, g_denominator: float) -> float:
