@@ -17,7 +17,6 @@ every argument; hypothesis samples the full list.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 import innodex
