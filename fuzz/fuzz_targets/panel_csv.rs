@@ -83,8 +83,11 @@ fuzz_target!(|data: &[u8]| {
     if d.n_rows() > MAX_ROWS {
         return;
     }
-    if let Ok(panel) = IndexPanel::new(fw.clone(), d) {
-        let _ = panel.build(&PanelSpec::with(PipelineSpec::default()));
-        let _ = panel.trends("rd_index");
+    if let Ok(panel) = IndexPanel::new(fw.clone(), d)
+        && let Ok(b) = panel.build(&PanelSpec::with(PipelineSpec::default()))
+    {
+        let _ = b.table("rd_index");
+        let _ = b.rank_table("rd_index");
+        let _ = b.trends("rd_index");
     }
 });

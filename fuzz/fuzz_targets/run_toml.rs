@@ -1,7 +1,8 @@
 //! Run files: `RunFile::from_toml_str` on every input, and `Run::from_toml_str` (which also
 //! loads the plan, scenario set and index specs a run file names, then checks the run) with a
-//! fixed directory of small valid inputs: `plan.toml`, `scenarios.toml`, `spec.toml` (inline
-//! framework, data `data.csv`) and `data.csv`.
+//! fixed directory of small valid inputs: `plan.toml` (`plans/examples/china-rd-growth.toml`),
+//! `scenarios.toml` (`scenarios/linyi.toml`), and `spec.toml` (inline framework) with its
+//! `data.csv` from `fuzz/run_fixture/`. `tests/fuzz_regressions.rs` builds the same directory.
 //!
 //! `Run::from_toml_str` reads any path it is given; an input naming `/dev/zero` would read
 //! forever. Inputs with a `/` or a `\` (TOML escapes could spell a `/`) therefore stay inside
@@ -16,21 +17,6 @@ use libfuzzer_sys::fuzz_target;
 
 const MAX_LEN: usize = 64 * 1024;
 
-const SPEC: &str = r#"name = "fuzz"
-[data]
-idata = "data.csv"
-[framework]
-[[framework.indicators]]
-code = "a"
-parent = "ix"
-[[framework.indicators]]
-code = "b"
-parent = "ix"
-direction = -1
-[[framework.aggregates]]
-code = "ix"
-"#;
-const DATA: &str = "uCode,a,b\nU1,1,5\nU2,2,3\nU3,4,4\nU4,3,1\n";
 
 fn dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -40,8 +26,8 @@ fn dir() -> &'static PathBuf {
         for (name, text) in [
             ("plan.toml", include_str!("../../plans/examples/china-rd-growth.toml")),
             ("scenarios.toml", include_str!("../../scenarios/linyi.toml")),
-            ("spec.toml", SPEC),
-            ("data.csv", DATA),
+            ("spec.toml", include_str!("../run_fixture/spec.toml")),
+            ("data.csv", include_str!("../run_fixture/data.csv")),
         ] {
             std::fs::write(d.join(name), text).expect("write a fuzz input file");
         }
