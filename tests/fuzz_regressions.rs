@@ -8,13 +8,14 @@
 use std::path::PathBuf;
 
 use innodex::index::framework::Framework;
+use innodex::index::panel::{Panel as IndexPanel, PanelSpec};
 use innodex::index::pipeline::PipelineSpec;
 use innodex::index::spec::IndexSpecFile;
 use innodex::index::table::{ColumnNames, UnitData, read_imeta_str};
-use innodex::plan::Plan;
+use innodex::plan::{Plan, PlanError};
 use innodex::projection::backtest::Panel;
 use innodex::run::{Run, RunFile};
-use innodex::scenario::ScenarioSet;
+use innodex::scenario::{ScenarioError, ScenarioSet};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -75,7 +76,11 @@ fn plan_corpus_parses_and_round_trips() {
             assert_eq!(back.to_toml_string(), again, "{}", path.display());
         }
     }
-    for seed in ["linyi-2021-2025.toml", "china-rd-growth.toml", "minimal.toml"] {
+    for seed in [
+        "linyi-2021-2025.toml",
+        "china-rd-growth.toml",
+        "minimal.toml",
+    ] {
         Plan::from_toml_str(&named(&files, seed)).unwrap_or_else(|e| panic!("{seed}: {e}"));
     }
 }
@@ -174,9 +179,133 @@ fn run_corpus_parses_and_the_fixture_seeds_load() {
     }
     // The hand-made seeds reach past parsing into loading and checking (else the fuzzer
     // would only ever see the parse step).
-    for seed in ["local-files.run.toml", "plan-file.run.toml", "builtin.run.toml"] {
+    for seed in [
+        "local-files.run.toml",
+        "plan-file.run.toml",
+        "builtin.run.toml",
+    ] {
         Run::from_toml_str(&named(&files, seed), seed, &dir)
             .unwrap_or_else(|e| panic!("{seed}: {e}"));
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crashes found by fuzzing (inputs under fuzz/regressions/<target>/, also in the corpus).
+
+fn regression(target: &str, name: &str) -> String {
+    let p = root().join("fuzz/regressions").join(target).join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// `from = -2147483648` in a `growth_floor` target: the base year `from − 1` overflowed an
+/// `i32` (a panic with overflow checks, a wrapped year without). Years are now checked against
+/// `plan::YEARS` and the error names the target and the key.
+#[test]
+fn plan_target_year_out_of_range_is_an_error() {
+    let text = regression("plan_toml", "year-overflow-from-minus-one.toml");
+    let e = Plan::from_toml_str(&text).expect_err("a target year of -2147483648");
+    assert!(matches!(e, PlanError::Years { .. }), "{e:?}");
+    let m = e.to_string();
+    assert!(
+        m.contains("target `rd_growth`") && m.contains("from -2147483648"),
+        "{m}"
+    );
+    assert!(m.contains("1000–9999"), "{m}");
+    // The same file with an ordinary year is a valid plan.
+    let fixed = text.replace("from = -2147483648", "from = 2021");
+    Plan::from_toml_str(&fixed).expect("the example plan");
+}
+
+#[test]
+fn plan_period_and_observation_years_out_of_range_are_errors() {
+    let text = regression("plan_toml", "year-overflow-from-minus-one.toml")
+        .replace("from = -2147483648", "from = 2021");
+    let wide = text.replace(
+        "period = [2020, 2025]",
+        "period = [-2147483648, 2147483647]",
+    );
+    let m = Plan::from_toml_str(&wide).expect_err("period").to_string();
+    assert!(m.contains("period year -2147483648"), "{m}");
+    let obs = text.replace("year = 2023", "year = 2147483647");
+    let m = Plan::from_toml_str(&obs)
+        .expect_err("observation")
+        .to_string();
+    assert!(
+        m.contains("observation of `rd_expenditure`") && m.contains("2147483647"),
+        "{m}"
+    );
+    // An override (as run files set them) is held to the same years.
+    let mut plan = Plan::from_toml_str(&text).expect("the example plan");
+    let before = plan.clone();
+    let e = plan
+        .set_observation(
+            "rd_expenditure",
+            i32::MIN,
+            1.0,
+            innodex::series::Provenance::Assumed { note: "x".into() },
+        )
+        .expect_err("override year");
+    assert!(
+        e.to_string().contains("override of `rd_expenditure`"),
+        "{e}"
+    );
+    assert_eq!(plan, before, "a refused override leaves the plan unchanged");
+}
+
+/// `horizon = 2000000000` with a `hold` assumption: checking the scenario filled a vector
+/// with a value for every year up to the horizon and ran out of memory. The horizon, start
+/// years and fit windows are now held to `plan::YEARS` when the set is parsed.
+#[test]
+fn scenario_far_horizon_is_an_error() {
+    let text = regression("scenario_toml", "far-horizon-hold-oom.toml");
+    let e = ScenarioSet::from_toml_str(&text).expect_err("horizon 2000000000");
+    assert!(matches!(e, ScenarioError::Set(_)), "{e:?}");
+    assert!(e.to_string().contains("set.horizon 2000000000"), "{e}");
+    let ok = text.replace("horizon = 2000000000", "horizon = 2025");
+    let set = ScenarioSet::from_toml_str(&ok).expect("horizon 2025");
+    // With a near horizon the same scenario gets as far as its own check (holding GDP alone
+    // projects nothing), instead of filling memory.
+    let e = set.scenarios[0]
+        .validate(&Plan::linyi(), 2025)
+        .expect_err("a hold-only scenario");
+    assert!(e.to_string().contains("projects no indicator"), "{e}");
+    let start = ok.replace(
+        "method = \"hold\"",
+        "method = \"compound\"\nrate = { dist = \"fixed\", value = 0.05 }\nstart = { year = -5, value = 1.0 }",
+    );
+    let m = ScenarioSet::from_toml_str(&start)
+        .expect_err("start year")
+        .to_string();
+    assert!(m.contains("indicator `gdp`: start.year -5"), "{m}");
+}
+
+/// An index panel with years -2147483648 and 2147483647: the trend's CAGR divided by
+/// `y1 − y0`, which overflowed an `i32`. The span is now taken in `f64`.
+#[test]
+fn panel_trend_over_the_widest_years_is_finite() {
+    let text = regression("panel_csv", "trend-span-overflow.csv");
+    let spec = IndexSpecFile::from_toml_str(
+        &std::fs::read_to_string(root().join("specs/china_rd_panel.toml")).expect("spec"),
+    )
+    .expect("the shipped spec");
+    let fw = Framework::from_spec(spec.framework.as_ref().expect("inline framework"))
+        .expect("framework");
+    let names = ColumnNames {
+        unit: "region_en".into(),
+        name: "region_zh".into(),
+        time: "year".into(),
+    };
+    let data = UnitData::from_csv_str_with(&text, "panel", &names, &fw.indicator_codes(), &[], &[])
+        .expect("the table reads");
+    let built = IndexPanel::new(fw, data)
+        .expect("panel")
+        .build(&PanelSpec::with(PipelineSpec::default()))
+        .expect("build");
+    let trends = built.trends("rd_index").expect("trends");
+    assert_eq!(trends.len(), 3);
+    for t in &trends {
+        assert_eq!((t.first_year, t.last_year), (i32::MIN, i32::MAX));
+        assert!(t.cagr.is_finite() || t.first <= 0.0, "{t:?}");
+    }
 }
