@@ -52,7 +52,10 @@ fuzz_target!(|data: &[u8]| {
         let small = panel.series.len() <= MAX_UNITS
             && panel.series.values().all(|(years, values)| {
                 assert_eq!(years.len(), values.len(), "a series has one value per year");
-                assert!(years.windows(2).all(|w| w[0] < w[1]), "years strictly increase");
+                assert!(
+                    years.windows(2).all(|w| w[0] < w[1]),
+                    "years strictly increase"
+                );
                 match (years.first(), years.last()) {
                     (Some(a), Some(b)) => b.saturating_sub(*a) <= MAX_SPAN,
                     _ => true,

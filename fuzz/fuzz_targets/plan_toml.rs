@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
         .unwrap_or_else(|e| panic!("a serialised plan must parse again: {e}\n{again}"));
     // NaN values compare unequal; then the serialised texts must still agree.
     if back != plan {
-        assert_eq!(back.to_toml_string(), again, "plan round-trip changed the plan");
+        assert_eq!(
+            back.to_toml_string(),
+            again,
+            "plan round-trip changed the plan"
+        );
     }
     let report = PlanReport::new(&plan);
     for f in [Format::Table, Format::Json, Format::Csv, Format::Markdown] {

@@ -17,14 +17,16 @@ use libfuzzer_sys::fuzz_target;
 
 const MAX_LEN: usize = 64 * 1024;
 
-
 fn dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let d = std::env::temp_dir().join(format!("innodex-fuzz-run-{}", std::process::id()));
         std::fs::create_dir_all(&d).expect("temp dir");
         for (name, text) in [
-            ("plan.toml", include_str!("../../plans/examples/china-rd-growth.toml")),
+            (
+                "plan.toml",
+                include_str!("../../plans/examples/china-rd-growth.toml"),
+            ),
             ("scenarios.toml", include_str!("../../scenarios/linyi.toml")),
             ("spec.toml", include_str!("../run_fixture/spec.toml")),
             ("data.csv", include_str!("../run_fixture/data.csv")),

@@ -31,7 +31,11 @@ fuzz_target!(|data: &[u8]| {
     let back = ScenarioSet::from_toml_str(&again)
         .unwrap_or_else(|e| panic!("a serialised scenario set must parse again: {e}\n{again}"));
     if back != set {
-        assert_eq!(back.to_toml_string(), again, "scenario round-trip changed the set");
+        assert_eq!(
+            back.to_toml_string(),
+            again,
+            "scenario round-trip changed the set"
+        );
     }
     let plan = plan();
     let horizon = set.horizon(plan);
