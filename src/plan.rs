@@ -38,6 +38,7 @@
 //! Unknown keys are errors, so a misspelt field never passes silently.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ops::RangeInclusive;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,49 @@ use crate::target::{Context, Evaluation, Rule, Target};
 
 /// The Linyi plan's TOML source, as shipped in `plans/linyi-2021-2025.toml`.
 pub const LINYI_TOML: &str = include_str!("../plans/linyi-2021-2025.toml");
+
+/// The years a plan, its observations and its targets may name: four-digit calendar years.
+/// Plans are about calendar years; the bound keeps the year arithmetic of targets and
+/// projections (`from − 1`, `to − from`, loops over the years) from overflowing an `i32` or
+/// running for billions of years on a typo (found by fuzzing, see docs/security.md).
+pub const YEARS: RangeInclusive<i32> = 1000..=9999;
+
+/// [`PlanError::Years`] unless `year` lies in [`YEARS`].
+fn check_year(whom: impl FnOnce() -> String, what: &str, year: i32) -> Result<(), PlanError> {
+    if YEARS.contains(&year) {
+        Ok(())
+    } else {
+        Err(PlanError::Years {
+            whom: whom(),
+            problem: format!(
+                "{what} {year} is outside the supported years {}–{}",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        })
+    }
+}
+
+/// The years a target names, with the key that names each.
+fn target_years(t: &Target) -> Vec<(&'static str, i32)> {
+    let mut years: Vec<(&'static str, i32)> =
+        t.base_year.map(|y| ("base_year", y)).into_iter().collect();
+    match &t.rule {
+        Rule::Level { by, .. }
+        | Rule::MultipleOfBase { by, .. }
+        | Rule::AtLeastReference { by, .. } => {
+            years.push(("by", *by));
+        }
+        Rule::YearlyFlow { from, to, .. }
+        | Rule::NetIncrease { from, to, .. }
+        | Rule::GrowthFloor { from, to, .. }
+        | Rule::CumulativeFlow { from, to, .. } => {
+            years.push(("from", *from));
+            years.push(("to", *to));
+        }
+    }
+    years
+}
 
 /// Names of the plans embedded in the library.
 pub const BUILTIN_PLANS: &[&str] = &["linyi-2021-2025"];
@@ -232,6 +276,9 @@ impl Plan {
         targets: Vec<Target>,
     ) -> Result<Plan, PlanError> {
         let [y0, y1] = meta.period;
+        for y in [y0, y1] {
+            check_year(|| format!("plan `{}`", meta.id), "period year", y)?;
+        }
         if y1 <= y0 {
             return Err(PlanError::Years {
                 whom: format!("plan `{}`", meta.id),
@@ -266,6 +313,11 @@ impl Plan {
         let mut grouped: BTreeMap<String, Vec<Point>> = BTreeMap::new();
         for o in observations {
             known(format!("an observation of {}", o.year), &o.indicator)?;
+            check_year(
+                || format!("an observation of `{}`", o.indicator),
+                "year",
+                o.year,
+            )?;
             grouped.entry(o.indicator).or_default().push(Point {
                 year: o.year,
                 value: o.value,
@@ -288,6 +340,9 @@ impl Plan {
                 });
             }
             known(format!("target `{}`", t.id), &t.indicator)?;
+            for (key, y) in target_years(t) {
+                check_year(|| format!("target `{}`", t.id), key, y)?;
+            }
             if let Some(r) = t.reference() {
                 known(format!("target `{}` (reference)", t.id), r)?;
             }
@@ -424,6 +479,7 @@ impl Plan {
                 whom: "the override".into(),
                 indicator: indicator.to_string(),
             })?;
+        check_year(|| format!("the override of `{indicator}`"), "year", year)?;
         // Work on a copy so that an error (also in a derived ratio) leaves the plan unchanged.
         let mut all = self.series.clone();
         all.entry(ind.id.clone()).or_default().upsert(

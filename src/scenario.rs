@@ -59,7 +59,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::indicator::{Indicator, IndicatorKind};
-use crate::plan::Plan;
+use crate::plan::{Plan, YEARS};
 use crate::projection::ProjectionError;
 use crate::projection::dist::Dist;
 use crate::projection::fit::OlsLine;
@@ -422,6 +422,33 @@ impl ScenarioSet {
             return Err(ScenarioError::Set(
                 "a scenario set needs at least one scenario".into(),
             ));
+        }
+        // Years outside the plan years (`plan::YEARS`) would make the projection grid span
+        // billions of years: a fuzzed `horizon = 2000000000` ran out of memory.
+        let check_year = |what: String, year: i32| {
+            if YEARS.contains(&year) {
+                Ok(())
+            } else {
+                Err(ScenarioError::Set(format!(
+                    "{what} {year} is outside the supported years {}–{}",
+                    YEARS.start(),
+                    YEARS.end()
+                )))
+            }
+        };
+        if let Some(h) = set.set.horizon {
+            check_year("set.horizon".into(), h)?;
+        }
+        for s in &set.scenarios {
+            for (id, a) in &s.indicators {
+                let key = |k: &str| format!("scenario `{}`, indicator `{id}`: {k}", s.name);
+                if let Some(start) = &a.start {
+                    check_year(key("start.year"), start.year)?;
+                }
+                for y in a.fit.iter().flatten() {
+                    check_year(key("fit year"), *y)?;
+                }
+            }
         }
         let mut names: Vec<&str> = set.scenarios.iter().map(|s| s.name.as_str()).collect();
         names.sort_unstable();
