@@ -41,6 +41,6 @@ python -m pytest -q --nbmake notebooks
 step "packaging: the abi3 wheel in a fresh virtual environment"
 ./scripts/test-wheel.sh
 step "fuzz the parsers (cargo fuzz, short run)"
-# 20 s per target on a copy of fuzz/corpus/; fails on any crash (see docs/security.md).
-./scripts/fuzz.sh 20
+# 10 s per target on a copy of fuzz/corpus/; fails on any crash (see docs/security.md).
+./scripts/fuzz.sh 10
 step "all tests passed"
