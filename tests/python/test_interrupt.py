@@ -19,6 +19,11 @@ CHILD = textwrap.dedent(
     import json, os, signal, threading, time
     import innodex
 
+    # What a terminal or Jupyter gives Python. A process started in the background by a
+    # non-interactive shell (as CI may start this suite) inherits SIGINT *ignored*, and Python
+    # then installs no handler, so Ctrl-C could not reach it at all.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
     def interrupt():
         time.sleep(1.0)
         global fired
