@@ -13,7 +13,13 @@ use innodex::projection::monte_carlo::{
 fn zero_and_negative_baselines_are_errors_that_name_the_value() {
     for v0 in [0.0, -5.0, f64::NAN] {
         let e = cagr(v0, 10.0, 2020, 2025).unwrap_err();
-        assert!(matches!(e, GrowthError::NonPositive { .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                GrowthError::NonPositive { .. } | GrowthError::NotFinite { .. }
+            ),
+            "{e:?}"
+        );
         assert!(e.to_string().contains("v0"), "{e}");
     }
     assert!(
@@ -33,22 +39,12 @@ fn zero_and_negative_baselines_are_errors_that_name_the_value() {
     assert_eq!(years_to_target(20.0, 20.0, 0.1).unwrap(), 0.0);
 }
 
-fn share_model(start: f64, rate: f64) -> McModel {
+fn share_model(start: f64, process: Process) -> McModel {
     McModel {
         horizon: 2025,
         channels: vec![Channel {
             bounds: (0.0, 100.0),
-            ..Channel::simulated(
-                "share",
-                2020,
-                start,
-                Process::Logistic {
-                    rate: Dist::Fixed { value: rate },
-                    per_path: false,
-                    shock: None,
-                    ceiling: 100.0,
-                },
-            )
+            ..Channel::simulated("share", 2020, start, process)
         }],
         targets: vec![McTarget {
             id: "reach".into(),
@@ -63,23 +59,48 @@ fn share_model(start: f64, rate: f64) -> McModel {
     }
 }
 
+fn logistic(rate: f64) -> Process {
+    Process::Logistic {
+        rate: Dist::Fixed { value: rate },
+        per_path: false,
+        shock: None,
+        ceiling: 100.0,
+    }
+}
+
+fn compound(rate: f64) -> Process {
+    Process::Growth {
+        rate: Dist::Fixed { value: rate },
+        per_path: false,
+        shock: None,
+    }
+}
+
 #[test]
-fn shares_at_exactly_0_and_100_percent_stay_there_in_a_logistic_simulation() {
+fn shares_at_exactly_0_and_100_percent() {
     let cfg = McConfig {
         n_paths: 100,
         ..McConfig::default()
     };
-    // logit(0) = −∞ and logit(100) = +∞: the path stays on its bound, never NaN.
+    // A logistic path has no logit at 0 or at its ceiling: a clear error naming the value.
+    for start in [0.0, 100.0] {
+        let e = simulate(&share_model(start, logistic(0.3)), &cfg).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("strictly between 0 and the ceiling 100"),
+            "{e}"
+        );
+    }
+    // Compound growth keeps a share within [0, 100]: 0 stays 0, 100 stays 100 (clamped).
     for (start, want_p) in [(0.0, 0.0), (100.0, 1.0)] {
-        let r = simulate(&share_model(start, 0.3), &cfg).unwrap();
-        let fan = r.indicator("share").unwrap();
-        for q in fan.at(2025).unwrap() {
+        let r = simulate(&share_model(start, compound(0.1)), &cfg).unwrap();
+        for q in r.indicator("share").unwrap().at(2025).unwrap() {
             assert_eq!(*q, start);
         }
         assert_eq!(r.target("reach").unwrap().probability, Some(want_p));
     }
-    // Past the bounds is refused.
-    let e = simulate(&share_model(100.5, 0.3), &cfg).unwrap_err();
+    // Past the bounds is refused, naming the value.
+    let e = simulate(&share_model(100.5, compound(0.1)), &cfg).unwrap_err();
     assert!(e.to_string().contains("100.5"), "{e}");
 }
 
@@ -121,7 +142,7 @@ fn one_observation_is_too_few_for_a_fitted_trend() {
 #[test]
 fn a_horizon_equal_to_the_start_year_gives_the_start_value() {
     // One year: nothing is simulated; the target is judged on the start value.
-    let mut m = share_model(60.0, 0.3);
+    let mut m = share_model(60.0, logistic(0.3));
     m.horizon = 2020;
     m.targets[0].rule = McRule::Level {
         threshold: 50.0,
