@@ -82,12 +82,13 @@ fn build_scores(
         .iter()
         .position(|c| c == "index")
         .unwrap();
+    // Stages hold values column-wise: values[indicator][unit].
     let mut out: Vec<(String, f64)> = b
         .scores
         .units
         .iter()
-        .zip(&b.scores.values)
-        .map(|(u, row)| (u.clone(), row[col]))
+        .zip(&b.scores.values[col])
+        .map(|(u, v)| (u.clone(), *v))
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -148,14 +149,12 @@ proptest! {
         unit_perm in Just((0..5).collect::<Vec<usize>>()).prop_shuffle(),
         ind_perm in Just((0..4).collect::<Vec<usize>>()).prop_shuffle(),
     ) {
-        // Every indicator must vary, or min-max normalisation refuses it. Ties are excluded:
-        // this property found that with tied values (four units at 0, one above, in every
-        // indicator) a unit's score depends on the row order (100 in one order, 0 in
-        // another), which is reported as a bug to fix rather than asserted here.
+        // Every indicator must vary, or min-max normalisation refuses it (ties are allowed).
         for j in 0..4 {
-            let mut col: Vec<f64> = values.iter().map(|r| r[j]).collect();
-            col.sort_by(f64::total_cmp);
-            prop_assume!(col.windows(2).all(|w| w[1] - w[0] > 1e-6));
+            let col: Vec<f64> = values.iter().map(|r| r[j]).collect();
+            let spread = col.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+                - col.iter().cloned().fold(f64::INFINITY, f64::min);
+            prop_assume!(spread > 1e-3);
         }
         let a = build_scores(&values, &[0, 1, 2, 3, 4], &[0, 1, 2, 3]);
         let b = build_scores(&values, &unit_perm, &ind_perm);
