@@ -217,6 +217,18 @@ def test_sobol_design(asem):
     assert per_unit.shape == (51, 4)
 
 
+def test_an_uncertainty_analysis_too_large_for_memory_is_refused(asem):
+    # 10^9 rebuilds × 2 (4 inputs + 51 units) numbers: refused before any rebuild (the call
+    # could not return otherwise), with the size and the limit.
+    spec = coinr_vignette_uncertainty(n=10**9, seed=1)
+    with pytest.raises(CompositeIndexError) as info:
+        asem.uncertainty(spec, COINR_EXAMPLE, progress=False)
+    msg = str(info.value)
+    assert msg.startswith("uncertainty.n: the rebuilds"), msg
+    assert "1000000000 rows × 110 columns = 110000000000 numbers" in msg, msg
+    assert "above the limit of 268435456 numbers (2147483648 bytes, 2.0 GiB)" in msg, msg
+
+
 def test_pickle_round_trips(asem, example):
     a2 = pickle.loads(pickle.dumps(asem))
     pd.testing.assert_frame_equal(a2.build().to_pandas(), asem.build().to_pandas())
