@@ -1,7 +1,10 @@
 //! Numerical edge cases (issue 8, item 5): zero and negative baselines, shares at exactly 0 and
-//! 100 %, constant inputs, one year. Each gives the defined result documented in
-//! `docs/security.md` ("Numerical edge cases") or a typed error that names the value.
+//! 100 %, constant inputs, one year, an index of one unit. Each gives the defined result
+//! documented in `docs/security.md` ("Numerical edge cases") or a typed error that names the
+//! value.
 use innodex::growth::{GrowthError, cagr, doubling_time, required_cagr, years_to_target};
+use innodex::index::table::{UnitData, read_imeta_str};
+use innodex::index::{CompositeIndex, IndexError, PipelineSpec};
 use innodex::projection::ProjectionError;
 use innodex::projection::dist::Dist;
 use innodex::projection::methods::Method;
@@ -158,4 +161,160 @@ fn a_horizon_equal_to_the_start_year_gives_the_start_value() {
     .unwrap();
     assert_eq!(r.years, vec![2020]);
     assert_eq!(r.target("reach").unwrap().probability, Some(1.0));
+}
+
+/// An index of two indicators `a` and `b` (equal weights, arithmetic mean) over the given
+/// units, one row `(code, a, b)` each.
+fn two_indicator_index(rows: &[(&str, f64, f64)]) -> CompositeIndex {
+    let meta = "iCode,Parent,Type,Direction,Weight\na,index,Indicator,1,1\nb,index,Indicator,1,1\n\
+                index,NA,Aggregate,1,1\n";
+    let m = read_imeta_str(meta, "iMeta").unwrap();
+    let mut data = String::from("uCode,a,b\n");
+    for (u, a, b) in rows {
+        data.push_str(&format!("{u},{a},{b}\n"));
+    }
+    let d = UnitData::from_csv_str(
+        &data,
+        "iData",
+        &m.framework.indicator_codes(),
+        &m.denominators,
+        &m.groups,
+    )
+    .unwrap();
+    CompositeIndex::new(m.framework, d).unwrap()
+}
+
+fn pipeline(toml: &str) -> PipelineSpec {
+    PipelineSpec::from_toml_str(toml).unwrap()
+}
+
+/// The index score of every unit (finite, or the test fails).
+fn index_scores(idx: &CompositeIndex, spec: &PipelineSpec) -> Vec<f64> {
+    let b = idx.build(spec).unwrap();
+    let col = b
+        .scores
+        .indicators
+        .iter()
+        .position(|c| c == "index")
+        .unwrap();
+    assert!(
+        b.scores.values.iter().flatten().all(|v| v.is_finite()),
+        "{:?}",
+        b.scores.values
+    );
+    b.scores.values[col].clone()
+}
+
+#[test]
+fn a_single_unit_index_is_refused_by_spread_normalisations_and_defined_otherwise() {
+    let one = two_indicator_index(&[("U1", 3.0, 7.0)]);
+    // Min-max (the default), z-scores and distance to max divide by the range or the standard
+    // deviation of the units' values: with one unit there is none. A typed error naming the
+    // first indicator and the count, not NaN and not "constant".
+    for (toml, stage) in [
+        ("", "min-max normalisation (it divides by the range)"),
+        (
+            "normalise = { method = \"zscore\" }",
+            "z-score normalisation (it divides by the standard deviation)",
+        ),
+        (
+            "normalise = { method = \"distance_to_max\" }",
+            "distance-to-max normalisation (it divides by the range)",
+        ),
+    ] {
+        let e = one.build(&pipeline(toml)).unwrap_err();
+        match &e {
+            IndexError::TooFewValues {
+                indicator,
+                n: 1,
+                needed: 2,
+                stage: s,
+            } => assert_eq!((indicator.as_str(), *s), ("a", stage)),
+            other => panic!("{toml:?}: {other:?}"),
+        }
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "indicator `a` has 1 non-missing value(s) at stage {stage}; at least 2 are needed"
+            )
+        );
+    }
+    // Percent rank, (n − 1) in its denominator: its own error, naming the indicator.
+    let e = one
+        .build(&pipeline("normalise = { method = \"percent_rank\" }"))
+        .unwrap_err();
+    assert!(
+        matches!(&e, IndexError::Transform { indicator, .. } if indicator == "a"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("needs two values"), "{e}");
+    // Methods that need no spread give a defined, finite index (exact values):
+    // rank 1 and Borda 0 for the only unit; goalposts [0, 10]: (0.3 + 0.7) / 2;
+    // the raw values: (3 + 7) / 2; fraction of max: 1 each.
+    for (toml, want) in [
+        ("normalise = { method = \"rank\" }", 1.0),
+        ("normalise = { method = \"borda\" }", 0.0),
+        (
+            "normalise = { method = \"goalposts\", low = 0, high = 10 }",
+            0.5,
+        ),
+        ("normalise = { method = \"none\" }", 5.0),
+        ("normalise = { method = \"fraction_of_max\" }", 1.0),
+    ] {
+        let s = index_scores(&one, &pipeline(toml));
+        assert_eq!(s.len(), 1);
+        assert!((s[0] - want).abs() < 1e-12, "{toml}: {} vs {want}", s[0]);
+    }
+    // Treatment and imputation have nothing to do on one unit (skewness needs four values:
+    // left untreated), so the raw-value index is unchanged.
+    let s = index_scores(
+        &one,
+        &pipeline(
+            "normalise = { method = \"none\" }\nimpute = { method = \"mean\" }\n[treat]\nwinmax = 5",
+        ),
+    );
+    assert!((s[0] - 5.0).abs() < 1e-12, "{}", s[0]);
+}
+
+#[test]
+fn a_constant_indicator_is_refused_by_min_max_and_z_scores_naming_it_and_its_value() {
+    // `b` is 0.1 for every unit. For z-scores this once slipped through: the mean of
+    // [0.1, 0.1, 0.1] is 0.10000000000000002 in floating point, so the computed sd was
+    // 1.7e-17, not 0, and every unit got z = −0.816 instead of an error.
+    let idx = two_indicator_index(&[("U1", 1.0, 0.1), ("U2", 2.0, 0.1), ("U3", 4.0, 0.1)]);
+    for (toml, method) in [
+        ("", "minmax"),
+        ("normalise = { method = \"zscore\" }", "zscore"),
+        (
+            "normalise = { method = \"distance_to_max\" }",
+            "distance_to_max",
+        ),
+    ] {
+        let e = idx.build(&pipeline(toml)).unwrap_err();
+        match &e {
+            IndexError::ZeroRange {
+                indicator,
+                value,
+                method: m,
+                ..
+            } => assert_eq!((indicator.as_str(), *value, *m), ("b", 0.1, method)),
+            other => panic!("{toml:?}: {other:?}"),
+        }
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "indicator `b` is constant (0.1) after the preceding stages: {method} \
+                 normalisation divides by zero"
+            )
+        );
+    }
+    // Normalised per indicator, the constant one by rank (every unit ties at 1): defined.
+    // Index = (min-max of a on [0, 100] + 1) / 2: a = 1, 2, 4 → 0, 33.33…, 100.
+    let s = index_scores(
+        &idx,
+        &pipeline("[normalise_indicators]\nb = { method = \"rank\" }"),
+    );
+    for (got, want) in s.iter().zip([0.5, (100.0 / 3.0 + 1.0) / 2.0, 50.5]) {
+        assert!((got - want).abs() < 1e-12, "{s:?}");
+    }
 }

@@ -133,3 +133,40 @@ fn a_cancelled_analysis_stops_with_an_error() {
     assert!(err.to_string().contains("cancelled"), "{err}");
     assert_eq!(progress.done(), 0);
 }
+
+#[test]
+fn an_analysis_too_large_for_memory_is_refused_before_any_rebuild() {
+    use innodex::projection::monte_carlo::Progress;
+    // ASEM: 51 units, 4 inputs. N = 10^9 Monte Carlo rebuilds would hold 10^9 × 2 × (4 + 51)
+    // numbers (880 GB); a Sobol' design multiplies the rebuilds by d + 2 = 6.
+    let idx = asem();
+    for (design, rebuilds) in [
+        (Design::MonteCarlo, 1_000_000_000u64),
+        (Design::Sobol, 6_000_000_000),
+    ] {
+        let spec = UncertaintySpec::coinr_vignette(1_000_000_000, 5, design);
+        let progress = Progress::default();
+        let err = innodex::index::uncertainty::run_with_progress(
+            &idx,
+            &PipelineSpec::coinr_example(),
+            &spec,
+            &progress,
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("uncertainty.n: the rebuilds"), "{msg}");
+        assert!(
+            msg.contains(&format!(
+                "{rebuilds} rows × 110 columns = {} numbers",
+                rebuilds * 110
+            )),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("above the limit of 268435456 numbers (2147483648 bytes, 2.0 GiB)"),
+            "{msg}"
+        );
+        // Nothing was rebuilt (no total was even set).
+        assert_eq!((progress.total(), progress.done()), (0, 0));
+    }
+}

@@ -848,6 +848,11 @@ fn oversized_requests_are_refused_before_any_work_with_the_size() {
     let msg = e.to_string();
     assert!(msg.contains("needs 1200000000000,"), "{msg}");
     assert!(msg.contains("10000000000"), "{msg}");
+    // It says how to raise that limit, from Rust and from Python.
+    assert!(
+        msg.ends_with("(use fewer paths, or raise the limit: `McConfig::max_values` in Rust, `max_values=` in Python)"),
+        "{msg}"
+    );
     // 10⁹ paths is within the value limit (6 × 10⁹) but its quantile buffer (8 × 10⁹
     // bytes) is not.
     let wide = McConfig {
@@ -860,6 +865,10 @@ fn oversized_requests_are_refused_before_any_work_with_the_size() {
         "{msg}"
     );
     assert!(msg.contains(&(4u64 << 30).to_string()), "{msg}");
+    assert!(
+        msg.contains("`McConfig::max_buffer_bytes` in Rust, `max_buffer_bytes=` in Python"),
+        "{msg}"
+    );
     // Raising the limits is the documented way through (checked on a small run).
     let ok = McConfig {
         n_paths: 1000,

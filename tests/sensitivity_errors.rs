@@ -213,7 +213,74 @@ fn oversized_requests_are_errors_not_aborts() {
     let d = SaltelliDesign::new(3, 1 << 28, true, Scramble::None, 0, 0).unwrap();
     assert!(matches!(
         d.matrix(&p),
-        Err(SensitivityError::InvalidOption { option: "n", .. })
+        Err(SensitivityError::TooLarge { columns: 3, .. })
     ));
     assert_eq!(d.batches(&p, 8).next().unwrap().unwrap().1.nrows(), 8);
+}
+
+/// The limit on a matrix held whole (2^28 numbers, 2 GiB), as the messages state it.
+const LIMIT: &str = "above the limit of 268435456 numbers (2147483648 bytes, 2.0 GiB)";
+
+#[test]
+fn too_large_requests_are_refused_before_allocating_with_the_size_and_the_limit() {
+    // Each request below would need 8 TiB or more: had anything been allocated (or a model
+    // evaluated), the test could not return. The messages state rows × columns, the numbers
+    // and bytes, and the limit.
+    let p = Problem::uniform(&[("a", 0.0, 1.0), ("b", 0.0, 1.0)]).unwrap();
+    // Sobol' design, whole: N = 2^38 base points × (2k + 2 = 6) rows × 2 inputs.
+    let d = SaltelliDesign::new(2, 1 << 38, true, Scramble::None, 0, 0).unwrap();
+    let e = d.matrix(&p).unwrap_err();
+    assert_eq!(
+        e,
+        SensitivityError::TooLarge {
+            what: "the whole design",
+            rows: 6 << 38,
+            columns: 2,
+            limit: 1 << 28,
+            advice: "use a smaller N, or evaluate the design in batches (`Design::batches`, \
+                     `evaluate_design`, `SobolAnalysis::run`)",
+        }
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with(
+            "the whole design of 1649267441664 rows × 2 columns = 3298534883328 numbers \
+             (26388279066624 bytes, 24576.0 GiB) is above the limit"
+        ),
+        "{msg}"
+    );
+    assert!(msg.contains(LIMIT), "{msg}");
+    // The outputs of a Sobol' analysis (N(k + 2) rows × 1 output), checked before the model
+    // is called even once.
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let model = FnModel::new(1, |x: &[f64], y: &mut [f64]| {
+        calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        y[0] = x[0];
+    });
+    let e = SobolAnalysis::new(p.clone(), 1 << 40)
+        .second_order(false)
+        .run(&model)
+        .unwrap_err();
+    assert!(
+        matches!(e, SensitivityError::TooLarge { what: "the model outputs", rows, columns: 1, .. } if rows == 4 << 40),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains(LIMIT), "{e}");
+    assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 0);
+    // Morris trajectories (held whole): N (k + 1) rows × k.
+    let e = MorrisDesign::new(2, 1 << 40, 4, 0).unwrap_err();
+    assert!(
+        matches!(e, SensitivityError::TooLarge { rows, columns: 2, .. } if rows == 3 << 40),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains(LIMIT), "{e}");
+    // A Latin hypercube holds its permutations (N × k) whole.
+    let e = innodex::sensitivity::LatinHypercubeDesign::new(2, u32::MAX as usize, 0).unwrap_err();
+    assert!(
+        matches!(e, SensitivityError::TooLarge { columns: 2, .. }),
+        "{e:?}"
+    );
+    // One number over the limit (2^27 + 1 rows × 2) is refused.
+    let lhs = innodex::sensitivity::LatinHypercubeDesign::new(2, (1 << 27) + 1, 0).unwrap_err();
+    assert!(lhs.to_string().contains("268435458 numbers"), "{lhs}");
 }

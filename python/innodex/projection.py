@@ -108,6 +108,10 @@ class Scenarios:
 _E = _core.ProjectionError
 
 
+#: The largest value a size limit takes (the core's limits are unsigned 64-bit integers).
+U64_MAX = 2**64 - 1
+
+
 def _config(
     n_paths: int,
     seed: int,
@@ -115,6 +119,8 @@ def _config(
     fan_years: Sequence[int] | None,
     chunk_size: int | None,
     memory_budget: int | None,
+    max_values: int | None = None,
+    max_buffer_bytes: int | None = None,
 ) -> str:
     qs = _check.reals("quantiles", quantiles, _E)
     for q in qs:
@@ -130,6 +136,11 @@ def _config(
         cfg["chunk_size"] = _check.integer("chunk_size", chunk_size, _E, minimum=1)
     if memory_budget is not None:
         cfg["memory_budget"] = _check.integer("memory_budget", memory_budget, _E, minimum=1)
+    # The size limits (McConfig::max_values, McConfig::max_buffer_bytes); None keeps the core's
+    # defaults (10^10 values, 4 GiB).
+    for name, limit in (("max_values", max_values), ("max_buffer_bytes", max_buffer_bytes)):
+        if limit is not None:
+            cfg[name] = _check.integer(name, limit, _E, minimum=1, maximum=U64_MAX)
     return json.dumps(cfg)
 
 
@@ -157,6 +168,8 @@ def project(
     threads: int | None = None,
     chunk_size: int | None = None,
     memory_budget: int | None = None,
+    max_values: int | None = None,
+    max_buffer_bytes: int | None = None,
 ) -> Projection:
     """Project ``plan`` under every scenario (Monte Carlo, computed in Rust, GIL released).
 
@@ -177,6 +190,11 @@ def project(
         Show a tqdm progress bar (Ctrl-C cancels the run either way).
     threads
         Cap on the native threads (None: all cores); the numbers do not depend on it.
+    max_values, max_buffer_bytes
+        Size limits, checked before any work: the most simulated values (paths × years ×
+        indicators) of one scenario (None: 10¹⁰) and the most bytes of one quantile buffer (8
+        a path; None: 4 GiB). A larger request raises :class:`innodex.ProjectionError` stating
+        the size and the limit; raise them for a run you know fits in memory and time.
 
     Returns
     -------
@@ -186,7 +204,8 @@ def project(
     ------
     innodex.ProjectionError
         Invalid input (zero paths, a negative spread, a scenario naming an unknown
-        indicator, …); ``TypeError`` for an argument of the wrong type.
+        indicator, …) or a request above ``max_values``/``max_buffer_bytes``; ``TypeError``
+        for an argument of the wrong type.
 
     Examples
     --------
@@ -204,7 +223,16 @@ def project(
         sc = scenarios
     else:
         sc = Scenarios.from_file(_check.path("scenarios", scenarios))
-    cfg = _config(n_paths, seed, quantiles, fan_years, chunk_size, memory_budget)
+    cfg = _config(
+        n_paths,
+        seed,
+        quantiles,
+        fan_years,
+        chunk_size,
+        memory_budget,
+        max_values,
+        max_buffer_bytes,
+    )
     job = _core.start_projection(
         plan.core,
         sc.core,
@@ -537,6 +565,8 @@ def simulate_growth(
     shock: float | dict[str, Any] | None = None,
     chunk_size: int | None = None,
     threads: int | None = None,
+    max_values: int | None = None,
+    max_buffer_bytes: int | None = None,
 ) -> GrowthResult:
     """Monte Carlo of one series growing at a random yearly ``rate`` from ``start``.
 
@@ -550,6 +580,17 @@ def simulate_growth(
     True
 
     ``threads`` caps the native threads (None: all cores) without changing a number.
+    ``max_values`` (paths × years; None: 10¹⁰) and ``max_buffer_bytes`` (8 a path; None:
+    4 GiB) are the size limits, checked before any work; a larger request raises
+    :class:`innodex.ProjectionError` stating the size and the limit.
+
+    >>> from innodex import ProjectionError
+    >>> try:
+    ...     simulate_growth(750, 2020, 2025, 0.1, n_paths=1000, max_values=5000)
+    ... except ProjectionError as e:
+    ...     print(str(e).split(": ", 1)[1])
+    the request needs 6000, above the limit of 5000 (use fewer paths, or raise the limit: \
+`McConfig::max_values` in Rust, `max_values=` in Python)
     """
     start = _check.real("start", start, _E)
     start_year = _check.year("start_year", start_year, _E)
@@ -589,7 +630,16 @@ def simulate_growth(
         "targets": targets,
         "correlations": [],
     }
-    cfg = _config(n_paths, seed, quantiles, fan_years, chunk_size, None)
+    cfg = _config(
+        n_paths,
+        seed,
+        quantiles,
+        fan_years,
+        chunk_size,
+        None,
+        max_values,
+        max_buffer_bytes,
+    )
     out = _core.simulate_model(json.dumps(model), cfg, _check.threads(threads))
     return GrowthResult(json.loads(out), threshold)
 

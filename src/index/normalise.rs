@@ -19,7 +19,7 @@
 //! | `none` | x′ |
 //!
 //! Missing values stay missing. A method that divides by a range or spread fails on a constant
-//! indicator with an error naming it.
+//! indicator (or one with a single value) with an error naming it.
 //!
 //! ```
 //! use innodex::index::normalise::{normalise_column, Normalisation};
@@ -229,7 +229,9 @@ pub fn normalise_column(
         Normalisation::ZScore { mean, sd } => {
             let m = stats::mean(&xs);
             let s = stats::sd(&xs);
-            if s.is_nan() || s <= 0.0 {
+            // A constant column is caught by its range: its computed sd need not be 0 (the
+            // mean of [0.1, 0.1, 0.1] is not 0.1 in floating point, so sd ≈ 1.7e-17).
+            if hi == lo || s.is_nan() || s <= 0.0 {
                 return Err(NormaliseFailure::ZeroRange(lo * d));
             }
             map(&|v| (v - m) / s * sd + mean)

@@ -520,6 +520,21 @@ pub(crate) mod engine {
         Ok(out)
     }
 
+    /// The stage named in [`IndexError::TooFewValues`] for a normalisation that divides by a
+    /// spread of the values (range or standard deviation), so needs two of them.
+    fn spread_stage(method: &Normalisation) -> Option<&'static str> {
+        match method {
+            Normalisation::MinMax { .. } => Some("min-max normalisation (it divides by the range)"),
+            Normalisation::ZScore { .. } => {
+                Some("z-score normalisation (it divides by the standard deviation)")
+            }
+            Normalisation::DistanceToMax { .. } => {
+                Some("distance-to-max normalisation (it divides by the range)")
+            }
+            _ => None,
+        }
+    }
+
     /// Normalisation of all columns.
     pub fn normalise(
         fw: &Framework,
@@ -529,21 +544,30 @@ pub(crate) mod engine {
         let mut out = Vec::with_capacity(cols.len());
         for (j, c) in cols.iter().enumerate() {
             let node = fw.node(j);
+            // A single value (one unit, or one left by the preceding stages) has no range or
+            // spread: say so, rather than call the indicator constant.
+            let single = spread_stage(&methods[j]).filter(|_| stats::count(c) == 1);
             let y = normalise::normalise_column(c, &methods[j], node.direction, node.target)
-                .map_err(|f| match f {
-                    NormaliseFailure::ZeroRange(value) => IndexError::ZeroRange {
+                .map_err(|f| match (f, single) {
+                    (NormaliseFailure::ZeroRange(_), Some(stage)) => IndexError::TooFewValues {
+                        indicator: node.code.clone(),
+                        n: 1,
+                        needed: 2,
+                        stage,
+                    },
+                    (NormaliseFailure::ZeroRange(value), None) => IndexError::ZeroRange {
                         indicator: node.code.clone(),
                         value,
                         method: methods[j].name(),
                         stage: "the preceding stages",
                     },
-                    NormaliseFailure::Empty => IndexError::TooFewValues {
+                    (NormaliseFailure::Empty, _) => IndexError::TooFewValues {
                         indicator: node.code.clone(),
                         n: 0,
                         needed: 1,
                         stage: "normalisation",
                     },
-                    NormaliseFailure::Other(reason) => IndexError::Transform {
+                    (NormaliseFailure::Other(reason), _) => IndexError::Transform {
                         indicator: node.code.clone(),
                         reason: format!("{} normalisation: {reason}", methods[j].name()),
                     },

@@ -588,7 +588,9 @@ const CANCELLED: &str = "cancelled";
 /// # Errors
 /// [`IndexError::BadParameter`] for an empty or invalid spec (N < 3, no inputs, an input
 /// without alternatives, noise outside [0, 1), a Sobol design with one input, levels outside
-/// the framework); any error of the nominal build.
+/// the framework, or an N whose rebuilds would hold more than 2^28 numbers — 2 GiB — of
+/// design, scores and ranks, refused before any work with the size and the limit); any error
+/// of the nominal build.
 pub fn run(
     index: &CompositeIndex,
     base: &PipelineSpec,
@@ -629,6 +631,20 @@ pub fn run_with_progress(
             "a Sobol analysis needs at least two inputs",
         ));
     }
+    // Refuse, before any work, an analysis whose design, scores and ranks would not fit in
+    // memory (each rebuild holds its design row and one score and one rank per unit, the
+    // design twice: as a matrix and as rows).
+    let rebuilds = match spec.design {
+        Design::MonteCarlo => Some(spec.n),
+        Design::Sobol => spec.n.checked_mul(spec.inputs.len() + 2),
+    };
+    crate::sensitivity::check_cells(
+        "the rebuilds (design, scores and ranks: 2 × (inputs + units) numbers each)",
+        rebuilds.unwrap_or(usize::MAX),
+        2 * (spec.inputs.len() + data.n_rows()),
+        "use a smaller n",
+    )
+    .map_err(|e| IndexError::bad("uncertainty.n", e.to_string()))?;
     let target = match &spec.target {
         Some(t) => fw.require(t)?,
         None => fw.root(),

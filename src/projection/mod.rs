@@ -52,9 +52,28 @@ pub enum ProjectionError {
         /// What is wrong.
         problem: String,
     },
-    /// A request larger than a resource limit, refused before anything is allocated.
+    /// A request larger than a resource limit, refused before anything is allocated. The
+    /// message says how to raise the limit that `what` names (`max_values` or
+    /// `max_buffer_bytes`): the [`monte_carlo::McConfig`] field in Rust, the keyword argument
+    /// of `innodex.project` and `innodex.simulate_growth` in Python.
+    ///
+    /// ```
+    /// use innodex::projection::ProjectionError;
+    /// let e = ProjectionError::TooLarge {
+    ///     what: "Monte Carlo values (paths × years × indicators; max_values)",
+    ///     size: 12_000,
+    ///     limit: 10_000,
+    /// };
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "Monte Carlo values (paths × years × indicators; max_values): the request needs \
+    ///      12000, above the limit of 10000 (use fewer paths, or raise the limit: \
+    ///      `McConfig::max_values` in Rust, `max_values=` in Python)"
+    /// );
+    /// ```
     #[error(
-        "{what}: the request needs {size}, above the limit of {limit} (use fewer paths, or raise the limit in the run settings)"
+        "{what}: the request needs {size}, above the limit of {limit} (use fewer paths, or raise the limit: {})",
+        how_to_raise(what)
     )]
     TooLarge {
         /// What would be too large, with its unit.
@@ -104,4 +123,18 @@ pub enum ProjectionError {
     /// The run was cancelled.
     #[error("cancelled")]
     Cancelled,
+}
+
+/// Where a limit of [`ProjectionError::TooLarge`] is set, for its message: the limit is the
+/// [`monte_carlo::McConfig`] field that `what` names, also a keyword argument in Python.
+fn how_to_raise(what: &str) -> String {
+    match ["max_buffer_bytes", "max_values"]
+        .into_iter()
+        .find(|f| what.contains(f))
+    {
+        Some(f) => format!("`McConfig::{f}` in Rust, `{f}=` in Python"),
+        None => "`McConfig::max_values`/`max_buffer_bytes` in Rust, `max_values=`/\
+                 `max_buffer_bytes=` in Python"
+            .into(),
+    }
 }

@@ -56,6 +56,7 @@ mod problem;
 mod sobol_analysis;
 pub mod testfns;
 
+pub(crate) use design::check_cells;
 pub use design::lhs::LatinHypercubeDesign;
 pub use design::mc::MonteCarloDesign;
 pub use design::morris::MorrisDesign;
@@ -150,6 +151,47 @@ pub enum SensitivityError {
     /// The model reported a failure.
     #[error("model failed: {0}")]
     Model(String),
+    /// A matrix larger than the memory limit, refused before anything is allocated.
+    ///
+    /// ```
+    /// use innodex::sensitivity::{Design, Problem, SaltelliDesign, Scramble, SensitivityError};
+    /// let p = Problem::uniform(&[("a", 0.0, 1.0), ("b", 0.0, 1.0)]).unwrap();
+    /// // N = 2^26 base points × (2k + 2 = 6) rows × 2 inputs = 805,306,368 numbers (6 GiB).
+    /// let d = SaltelliDesign::new(2, 1 << 26, true, Scramble::None, 0, 0).unwrap();
+    /// let e = d.matrix(&p).unwrap_err();
+    /// assert!(matches!(e, SensitivityError::TooLarge { rows: 402_653_184, columns: 2, .. }));
+    /// let msg = e.to_string();
+    /// assert!(msg.contains("= 805306368 numbers (6442450944 bytes, 6.0 GiB)"), "{msg}");
+    /// assert!(msg.contains("limit of 268435456 numbers (2147483648 bytes, 2.0 GiB)"), "{msg}");
+    /// ```
+    #[error(
+        "{what} of {rows} rows × {columns} columns = {} numbers ({}) is above the limit of \
+         {limit} numbers ({}): {advice}",
+        *.rows as u128 * *.columns as u128,
+        gib(*.rows as u128 * *.columns as u128),
+        gib(*.limit as u128)
+    )]
+    TooLarge {
+        /// What would be allocated.
+        what: &'static str,
+        /// Its rows.
+        rows: u64,
+        /// Its columns.
+        columns: u64,
+        /// The most numbers (8-byte floats) one matrix may hold.
+        limit: u64,
+        /// How to get the result without it.
+        advice: &'static str,
+    },
+}
+
+/// The bytes of a number of 8-byte floats, for messages ("6442450944 bytes, 6.0 GiB").
+fn gib(numbers: u128) -> String {
+    let bytes = numbers.saturating_mul(8);
+    format!(
+        "{bytes} bytes, {:.1} GiB",
+        bytes as f64 / f64::from(1u32 << 30)
+    )
 }
 
 /// Something the caller should know about a result that is still computed.

@@ -97,12 +97,13 @@ VALID: dict[str, Any] = {
         innodex.Scenarios.from_toml, dict(text=innodex.Scenarios.linyi().to_toml())
     ),
     "project": lambda r: (
-        innodex.project, dict(plan=_plan(), n_paths=200, seed=1, progress=False, threads=1)
+        innodex.project, dict(plan=_plan(), n_paths=200, seed=1, progress=False, threads=1,
+                              max_values=10**6, max_buffer_bytes=10**6)
     ),
     "simulate_growth": lambda r: (
         innodex.simulate_growth,
         dict(start=750.0, start_year=2020, horizon=2025, rate=0.1, threshold=1500.0,
-             n_paths=200, seed=1, threads=1),
+             n_paths=200, seed=1, threads=1, max_values=10**6, max_buffer_bytes=10**6),
     ),
     "forecast": lambda r: (
         innodex.forecast, dict(years=[2019, 2020], values=[100.0, 110.0], method="compound",
@@ -222,9 +223,10 @@ BAD_VALUES: dict[str, dict[str, list[Any]]] = {
     "compound_path": {"baseline": [math.nan], "rate": [math.nan]},
     "linear_path": {"increment": [math.nan]},
     "project": {"n_paths": [0, -5], "seed": [-1], "quantiles": [[1.5], [math.nan]],
-                "threads": [0]},
+                "threads": [0], "max_values": [0, 2**64], "max_buffer_bytes": [-1]},
     "simulate_growth": {"n_paths": [0, -1], "start": [math.nan], "threshold": [math.nan],
-                        "threads": [0], "rate": [math.nan]},
+                        "threads": [0], "rate": [math.nan], "max_values": [0],
+                        "max_buffer_bytes": [0, 2**64]},
     "forecast": {"values": [[math.nan, 1.0]], "level": [math.nan]},
     "sobol_sample": {"N": [0, -8], "seed": [-1]},
     "sobol": {"N": [0], "conf_level": [math.nan, 1.5], "threads": [0]},

@@ -158,6 +158,55 @@ def test_error_hierarchy_and_framework_errors():
         CompositeIndex.from_csv(IDATA, IMETA).build("normalise = {")
 
 
+TWO_INDICATORS = {
+    "indicators": [{"code": "a", "parent": "index"}, {"code": "b", "parent": "index"}],
+    "aggregates": [{"code": "index"}],
+}
+
+
+def two_indicator_index(rows):
+    """An index of indicators ``a`` and ``b`` (equal weights, arithmetic mean), one row per
+    ``(unit, a, b)``."""
+    df = pd.DataFrame(rows, columns=["uCode", "a", "b"])
+    return CompositeIndex.from_frames(df, framework=TWO_INDICATORS)
+
+
+def test_a_single_unit_index_is_refused_by_spread_normalisations_and_defined_otherwise():
+    one = two_indicator_index([("U1", 3.0, 7.0)])
+    # Min-max and z-scores divide by the range or the sd of the units' values: with one unit
+    # there is none. A typed error naming the indicator and the count, not NaN.
+    for method, stage in [
+        ("minmax", "min-max normalisation (it divides by the range)"),
+        ("zscore", "z-score normalisation (it divides by the standard deviation)"),
+    ]:
+        with pytest.raises(CompositeIndexError) as info:
+            one.build(normalise={"method": method})
+        assert str(info.value) == (
+            f"indicator `a` has 1 non-missing value(s) at stage {stage}; at least 2 are needed"
+        )
+    # Methods that need no spread: a defined, finite index (exact values).
+    for normalise, want in [
+        ({"method": "rank"}, 1.0),
+        ({"method": "goalposts", "low": 0, "high": 10}, 0.5),
+        ({"method": "none"}, 5.0),
+    ]:
+        r = one.build(normalise=normalise).to_pandas()
+        assert r.shape == (1, 3)
+        assert np.isfinite(r.to_numpy()).all()
+        assert r.loc["U1", "index"] == pytest.approx(want, abs=1e-12)
+
+
+def test_a_constant_indicator_is_refused_by_min_max_and_z_scores_naming_it():
+    idx = two_indicator_index([("U1", 1.0, 0.1), ("U2", 2.0, 0.1), ("U3", 4.0, 0.1)])
+    for method in ["minmax", "zscore"]:
+        with pytest.raises(CompositeIndexError) as info:
+            idx.build(normalise={"method": method})
+        assert str(info.value) == (
+            f"indicator `b` is constant (0.1) after the preceding stages: {method} "
+            "normalisation divides by zero"
+        )
+
+
 def test_toml_pipeline_equals_dict(asem):
     toml_text = """
         impute = { method = "group_mean", group = "EurAsia_group" }
@@ -215,6 +264,18 @@ def test_sobol_design(asem):
     assert (s["total_q05"] <= s["total_q95"]).all()
     per_unit = u.sensitivity_by_unit()
     assert per_unit.shape == (51, 4)
+
+
+def test_an_uncertainty_analysis_too_large_for_memory_is_refused(asem):
+    # 10^9 rebuilds × 2 (4 inputs + 51 units) numbers: refused before any rebuild (the call
+    # could not return otherwise), with the size and the limit.
+    spec = coinr_vignette_uncertainty(n=10**9, seed=1)
+    with pytest.raises(CompositeIndexError) as info:
+        asem.uncertainty(spec, COINR_EXAMPLE, progress=False)
+    msg = str(info.value)
+    assert msg.startswith("uncertainty.n: the rebuilds"), msg
+    assert "1000000000 rows × 110 columns = 110000000000 numbers" in msg, msg
+    assert "above the limit of 268435456 numbers (2147483648 bytes, 2.0 GiB)" in msg, msg
 
 
 def test_pickle_round_trips(asem, example):

@@ -194,6 +194,43 @@ def test_errors_raise_projection_error() -> None:
     assert issubclass(ProjectionError, ValueError)
 
 
+def test_monte_carlo_size_limits_can_be_set_from_python() -> None:
+    # simulate_growth: 1000 paths × 6 years (2020–2025) × 1 series = 6000 values, 8000 bytes
+    # of quantile buffer. Each limit refuses one unit below the size and allows it exactly.
+    def run(**limits: int) -> innodex.GrowthResult:
+        return innodex.simulate_growth(750.0, 2020, 2025, 0.1, n_paths=1000, seed=1, **limits)
+
+    with pytest.raises(ProjectionError) as info:
+        run(max_values=5999)
+    assert "needs 6000, above the limit of 5999 (" in str(info.value)
+    assert "`max_values=` in Python" in str(info.value)
+    with pytest.raises(ProjectionError) as info:
+        run(max_buffer_bytes=7999)
+    assert "needs 8000, above the limit of 7999 (" in str(info.value)
+    assert "`max_buffer_bytes=` in Python" in str(info.value)
+    ok = run(max_values=6000, max_buffer_bytes=8000)
+    assert ok.n_paths == 1000
+    # A fixed rate of 10 %: every quantile is 750 · 1.1⁵.
+    assert ok.fan.loc[2025].to_numpy() == pytest.approx([750 * 1.1**5] * 5, rel=1e-12)
+    # A limit lowered on a plan projection (also through Plan.project) names the new limit.
+    plan = innodex.Plan.builtin()
+    for call in (innodex.project, lambda p, **kw: p.project(**kw)):
+        with pytest.raises(ProjectionError, match=r"above the limit of 1000 \(.*max_values="):
+            call(plan, n_paths=200, progress=False, max_values=1000)
+    # 10^12 paths stay refused with the value limit raised: the quantile buffer (8 bytes a
+    # path) is then over its own limit, before anything is allocated.
+    buffer = r"needs 8000000000000, above the limit of 4294967296 .*`max_buffer_bytes=`"
+    with pytest.raises(ProjectionError, match=buffer):
+        innodex.project(plan, n_paths=10**12, progress=False, max_values=2**64 - 1)
+    # Bad limits name the argument.
+    with pytest.raises(ProjectionError, match="max_values must be at least 1, got 0"):
+        run(max_values=0)
+    with pytest.raises(ProjectionError, match=f"max_buffer_bytes must be at most {2**64 - 1}"):
+        run(max_buffer_bytes=2**64)
+    with pytest.raises(TypeError, match="max_values must be an integer, not float"):
+        run(max_values=1e6)
+
+
 def test_backtest_frames() -> None:
     b = innodex.backtest(bootstrap_paths=2000)
     assert list(b.scores.index) == [

@@ -1,6 +1,7 @@
 """Sensitivity analysis from Python: SALib parity, analytic values, errors, pickling, plots."""
 
 import pickle
+import re
 
 import innodex
 import numpy as np
@@ -115,6 +116,40 @@ def test_bad_input_raises_sensitivity_error():
 
     with pytest.raises(KeyError, match="model bug"):
         sa.sobol(p, broken, 64)
+
+
+LIMIT = "above the limit of 268435456 numbers (2147483648 bytes, 2.0 GiB)"
+
+
+def test_too_large_requests_are_refused_with_the_size_and_the_limit():
+    # Each request needs terabytes: the call could not return had anything been allocated. The
+    # message states rows × columns, the numbers and bytes, and the limit (2^28 numbers).
+    p = sa.Problem(["a", "b"], [[0, 1], [0, 1]])
+    with pytest.raises(SensitivityError) as info:
+        sa.sobol_sample(p, 2**38, seed=1)
+    assert str(info.value).startswith(
+        "the whole design of 1649267441664 rows × 2 columns = 3298534883328 numbers "
+        "(26388279066624 bytes, 24576.0 GiB) is above the limit"
+    ), info.value
+    assert LIMIT in str(info.value) and "use a smaller N" in str(info.value)
+    for fn, rows in [(sa.morris_sample, 3 * 2**40), (sa.mc_sample, 2**40)]:
+        with pytest.raises(SensitivityError, match=f"of {rows} rows × 2 columns") as info:
+            fn(p, 2**40, seed=1)
+        assert LIMIT in str(info.value)
+    # One number over the limit: 2^27 + 1 rows of a Latin hypercube in 2 inputs.
+    with pytest.raises(SensitivityError, match=f"= {2**28 + 2} numbers .*{re.escape(LIMIT)}"):
+        sa.lhs_sample(p, 2**27 + 1, seed=1)
+    # The outputs of a Sobol' analysis: refused after the one probing row that tells the
+    # number of outputs, before any evaluation of the design.
+    rows_seen = []
+
+    def model(x):
+        rows_seen.append(len(x))
+        return x[:, 0]
+
+    with pytest.raises(SensitivityError, match=f"the model outputs of {4 * 2**40} rows × 1"):
+        sa.sobol(p, model, 2**40, calc_second_order=False, progress=False)
+    assert rows_seen == [1]
 
 
 def test_not_power_of_two_warns():

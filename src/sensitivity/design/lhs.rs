@@ -37,7 +37,9 @@ impl LatinHypercubeDesign {
     /// `n` points for `k` inputs.
     ///
     /// # Errors
-    /// [`SensitivityError::InvalidOption`] when `k` or `n` is zero or `n` ≥ 2^32.
+    /// [`SensitivityError::InvalidOption`] when `k` or `n` is zero or `n` ≥ 2^32;
+    /// [`SensitivityError::TooLarge`] when `n × k` exceeds 2^28 (its permutations are held
+    /// whole), before anything is allocated.
     pub fn new(k: usize, n: usize, seed: u64) -> Result<LatinHypercubeDesign, SensitivityError> {
         if k == 0 || n == 0 || n > u32::MAX as usize {
             return Err(SensitivityError::InvalidOption {
@@ -45,6 +47,9 @@ impl LatinHypercubeDesign {
                 reason: "k and n must be positive and n < 2^32".into(),
             });
         }
+        // The permutations are held whole (4 bytes a number, half of what the message counts,
+        // but the design is then taken whole as 8-byte floats by `matrix` all the same).
+        super::check_cells("the Latin hypercube design", n, k, "use a smaller N")?;
         let mut perm = Vec::with_capacity(n * k);
         for d in 0..k {
             let mut rng = chunk_rng(seed, Stream::LatinHypercube, d as u64);

@@ -14,8 +14,35 @@ pub mod saltelli;
 /// number of threads (designs are random-access by row anyway).
 const FILL_BLOCK: usize = 1024;
 
-/// Largest whole design [`Design::matrix`] builds: 2^31 numbers (16 GiB).
-pub(crate) const MAX_MATRIX_CELLS: usize = 1 << 31;
+/// Most numbers one matrix of a design or of its outputs may hold: 2^28 (2 GiB of 8-byte
+/// floats), so that a request that would exhaust memory is refused before anything is
+/// allocated ([`SensitivityError::TooLarge`]). Designs are evaluated in batches, so only
+/// [`Design::matrix`] (the whole design at once) and the outputs (which the bootstrap needs)
+/// are held whole.
+pub(crate) const MAX_MATRIX_CELLS: usize = 1 << 28;
+
+/// Refuses a `rows × columns` matrix of more than [`MAX_MATRIX_CELLS`] numbers, before it is
+/// allocated, with a [`SensitivityError::TooLarge`] that states its size and the limit.
+pub(crate) fn check_cells(
+    what: &'static str,
+    rows: usize,
+    columns: usize,
+    advice: &'static str,
+) -> Result<(), SensitivityError> {
+    if rows
+        .checked_mul(columns)
+        .is_none_or(|c| c > MAX_MATRIX_CELLS)
+    {
+        return Err(SensitivityError::TooLarge {
+            what,
+            rows: rows as u64,
+            columns: columns as u64,
+            limit: MAX_MATRIX_CELLS as u64,
+            advice,
+        });
+    }
+    Ok(())
+}
 
 /// Default rows per evaluation batch.
 pub(crate) const DEFAULT_BATCH_ROWS: usize = 1 << 14;
@@ -58,21 +85,17 @@ pub trait Design: Sync {
     /// # Errors
     /// [`SensitivityError::InvalidProblem`] when the problem's size differs from the design's;
     /// [`SensitivityError::NonFiniteInput`] when a quantile is infinite;
-    /// [`SensitivityError::InvalidOption`] above 2^31 numbers (use the batches instead).
+    /// [`SensitivityError::TooLarge`] above 2^28 numbers (2 GiB; use the batches instead),
+    /// before anything is allocated.
     fn matrix(&self, problem: &Problem) -> Result<Array2<f64>, SensitivityError> {
         check_problem(self, problem)?;
-        let cells = self.n_rows().checked_mul(self.n_inputs());
-        if cells.is_none_or(|c| c > MAX_MATRIX_CELLS) {
-            return Err(SensitivityError::InvalidOption {
-                option: "n",
-                reason: format!(
-                    "the whole design ({} rows × {} inputs) is too large to hold at once; \
-                     evaluate it in batches (`batches`, `evaluate_design`, `SobolAnalysis::run`)",
-                    self.n_rows(),
-                    self.n_inputs()
-                ),
-            });
-        }
+        check_cells(
+            "the whole design",
+            self.n_rows(),
+            self.n_inputs(),
+            "use a smaller N, or evaluate the design in batches (`Design::batches`, \
+             `evaluate_design`, `SobolAnalysis::run`)",
+        )?;
         let mut m = self.unit_matrix();
         if let Some(sl) = m.as_slice_mut() {
             transform_parallel(problem, 0, sl)?;
@@ -195,6 +218,8 @@ pub(crate) fn transform_parallel(
 /// outputs (`n_rows × n_outputs`). Only one batch of inputs exists at a time.
 ///
 /// # Errors
+/// [`SensitivityError::TooLarge`] when the outputs (rows × outputs) would hold more than 2^28
+/// numbers (2 GiB), before anything is allocated or evaluated;
 /// [`SensitivityError::WrongRowCount`]/[`SensitivityError::WrongOutputCount`] when the model
 /// returns the wrong shape, [`SensitivityError::NonFiniteOutput`] for NaN or infinite
 /// outputs, and the model's own errors.
@@ -225,19 +250,12 @@ where
             reason: "the model declares no outputs".into(),
         });
     }
-    if design
-        .n_rows()
-        .checked_mul(m)
-        .is_none_or(|c| c > MAX_MATRIX_CELLS)
-    {
-        return Err(SensitivityError::InvalidOption {
-            option: "n",
-            reason: format!(
-                "the outputs ({} rows × {m}) are too large to hold (more than 2^31 numbers)",
-                design.n_rows()
-            ),
-        });
-    }
+    check_cells(
+        "the model outputs",
+        design.n_rows(),
+        m,
+        "use a smaller N or fewer outputs",
+    )?;
     let mut y = Array2::zeros((design.n_rows(), m));
     for batch in design.batches(problem, batch_rows) {
         let (start, x) = batch?;

@@ -48,7 +48,8 @@ impl MorrisDesign {
     ///
     /// # Errors
     /// [`SensitivityError::InvalidOption`] for `k = 0`, `r < 2` or an odd or too small number of
-    /// levels.
+    /// levels; [`SensitivityError::TooLarge`] when the design (r (k + 1) × k, held whole) would
+    /// exceed 2^28 numbers, before anything is allocated.
     pub fn new(
         k: usize,
         r: usize,
@@ -204,15 +205,12 @@ fn check(k: usize, r: usize, levels: usize) -> Result<(), SensitivityError> {
             reason: "at least two trajectories".into(),
         });
     }
-    if r.checked_mul(k + 1)
-        .and_then(|c| c.checked_mul(k))
-        .is_none_or(|c| c > super::MAX_MATRIX_CELLS)
-    {
-        return Err(SensitivityError::InvalidOption {
-            option: "r",
-            reason: format!("{r} trajectories of {k} inputs are too many to hold"),
-        });
-    }
+    super::check_cells(
+        "the Morris design (N trajectories × (k + 1) rows)",
+        r.saturating_mul(k + 1),
+        k,
+        "use fewer trajectories (a smaller N)",
+    )?;
     if levels < 2 || !levels.is_multiple_of(2) {
         return Err(SensitivityError::InvalidOption {
             option: "num_levels",
