@@ -35,7 +35,8 @@
 //! about = 0.05
 //! ```
 //!
-//! Unknown keys are errors, so a misspelt field never passes silently.
+//! Unknown keys are errors, so a misspelt field never passes silently. Every year (period,
+//! observations, targets) lies in [`YEARS`], 1000–9999.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::RangeInclusive;

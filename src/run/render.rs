@@ -20,6 +20,25 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// [`esc`], with the markdown code spans of target statements (`` `shandong_rd_share` ``)
+/// shown as `<code>`; an unpaired backtick stays as it is.
+fn esc_inline_code(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, p) in parts.iter().enumerate() {
+        let paired = i % 2 == 1 && i + 1 < parts.len();
+        if paired {
+            let _ = write!(out, "<code>{}</code>", esc(p));
+        } else {
+            if i % 2 == 1 {
+                out.push('`');
+            }
+            out.push_str(&esc(p));
+        }
+    }
+    out
+}
+
 fn csv_of(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Writing to a Vec cannot fail.
@@ -366,7 +385,7 @@ fn html(r: &RunReport) -> Result<String, String> {
             s,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&t.target),
-            esc(&t.statement),
+            esc_inline_code(&t.statement),
             t.baseline
                 .map_or("–".into(), |b| format!("{b} ({})", t.base_year)),
             t.target_value.map_or("–".into(), |v| format!("{v:.2}")),
@@ -575,4 +594,25 @@ pub fn write_outputs(report: &RunReport, dir: &Path) -> Result<Vec<String>, RunE
         names.push(name);
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc_inline_code;
+
+    #[test]
+    fn statements_show_code_spans_as_code_and_escape_the_rest() {
+        assert_eq!(
+            esc_inline_code("above `shandong_rd_share` & <b>"),
+            "above <code>shandong_rd_share</code> &amp; &lt;b&gt;"
+        );
+        assert_eq!(
+            esc_inline_code("`a` and `b<`"),
+            "<code>a</code> and <code>b&lt;</code>"
+        );
+        // An unpaired backtick is kept literally.
+        assert_eq!(esc_inline_code("x ` y"), "x ` y");
+        assert_eq!(esc_inline_code("`a` ` b"), "<code>a</code> ` b");
+        assert_eq!(esc_inline_code("no code"), "no code");
+    }
 }
