@@ -25,6 +25,7 @@ use statrs::distribution::{Beta, ContinuousCDF};
 
 use super::ProjectionError;
 use super::fit::normal_cdf;
+use super::stream::{ChunkStream, fill_words};
 
 /// A distribution (see the module table).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -434,8 +435,9 @@ impl Sampler {
     }
 
     /// Fills `out` with independent draws (`bits` is scratch space).
-    #[inline]
-    pub(crate) fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64], bits: &mut Vec<u64>) {
+    // Always inlined, as is `fill_normal`, into the multiversioned chunk function.
+    #[inline(always)]
+    pub(crate) fn fill(&self, rng: &mut ChunkStream, out: &mut [f64], bits: &mut Vec<u64>) {
         match self {
             Sampler::Fixed(v) => out.fill(*v),
             Sampler::Normal { mean, sd } => fill_normal(rng, out, bits, *mean, *sd),
@@ -561,18 +563,19 @@ fn zig_slow<R: Rng + ?Sized>(rng: &mut R, z: &Zig, mut x: f64, mut i: usize, mut
     }
 }
 
-/// Fills `out` with standard normal draws: 64 bits per draw generated in bulk by the stream
-/// (ChaCha8 fills whole blocks at once), one ziggurat step each, the rare rejections settled
+/// Fills `out` with standard normal draws: 64 bits per draw generated in bulk by the chunk's
+/// stream (whole vectorised blocks, [`fill_words`]), one ziggurat step each, the rare rejections settled
 /// from the same stream.
-pub(crate) fn fill_std_normal<R: Rng + ?Sized>(rng: &mut R, out: &mut [f64], bits: &mut Vec<u64>) {
+#[inline(always)]
+pub(crate) fn fill_std_normal(rng: &mut ChunkStream, out: &mut [f64], bits: &mut Vec<u64>) {
     fill_normal(rng, out, bits, 0.0, 1.0);
 }
 
 /// [`fill_std_normal`] scaled to N(`mean`, `sd`²) in the same pass (one pass fewer over the
 /// buffer than drawing and then scaling).
-#[inline]
-pub(crate) fn fill_normal<R: Rng + ?Sized>(
-    rng: &mut R,
+#[inline(always)]
+pub(crate) fn fill_normal(
+    rng: &mut ChunkStream,
     out: &mut [f64],
     bits: &mut Vec<u64>,
     mean: f64,
@@ -580,7 +583,7 @@ pub(crate) fn fill_normal<R: Rng + ?Sized>(
 ) {
     let z = zig();
     bits.resize(out.len(), 0);
-    rng.fill(&mut bits[..]);
+    fill_words(rng, bits);
     for (o, &b) in out.iter_mut().zip(bits.iter()) {
         let (x, i, u, ok) = zig_fast(z, b);
         let x = if ok { x } else { zig_slow(rng, z, x, i, u) };
@@ -629,8 +632,7 @@ mod tests {
 
     #[test]
     fn bulk_ziggurat_draws_are_standard_normal() {
-        use rand::SeedableRng;
-        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(1);
+        let mut rng = crate::projection::stream::chunk_stream(1, 0);
         let n = 1_000_000;
         let mut v = vec![0.0; n];
         fill_std_normal(&mut rng, &mut v, &mut vec![]);

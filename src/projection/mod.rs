@@ -19,6 +19,7 @@ pub mod dist;
 pub mod fit;
 pub mod methods;
 pub mod monte_carlo;
+pub mod stream;
 
 use thiserror::Error;
 

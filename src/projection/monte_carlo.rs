@@ -27,7 +27,8 @@
 //! # Reproducibility
 //!
 //! Paths are simulated in fixed-size chunks ([`McConfig::chunk_size`]); chunk *i* draws from
-//! its own `ChaCha8Rng` seeded with `seed` on stream *i*, and per-chunk partial sums are added
+//! its own stream ([`super::stream`]: eight xoshiro256++ lanes keyed by `ChaCha8Rng` with `seed`
+//! on stream *i*), and per-chunk partial sums are added
 //! in chunk order. Results are therefore bit-identical for any number of threads.
 //!
 //! # Memory
@@ -35,22 +36,30 @@
 //! What is held, and nothing more:
 //! - per worker thread, one chunk's trajectories: `chunk_size × channels × years` numbers;
 //! - per chunk, its partial sums and counts: `(channels × years) + targets × (years + 3)` numbers;
-//! - for **exact** quantiles, the values of one *quantile slot* for every path: 8 bytes × paths
-//!   per slot. A slot is one indicator-year of the fan chart (only the years in
-//!   [`McConfig::fan_years`], and only where the value is random) or one target's metric.
+//! - quantiles are exact order statistics of all paths, interpolated as numpy's default
+//!   (`linear`, Hyndman and Fan type 7). A *quantile slot* is one indicator-year of the fan
+//!   chart (only the years in [`McConfig::fan_years`], and only where the value is random) or
+//!   one target's metric.
 //!
-//! Slots are processed in passes of at most [`McConfig::memory_budget`] bytes (at least one
-//! slot per pass); every pass re-simulates the same paths from the same seeds, so memory stays
-//! bounded by the budget whatever the number of indicators and years, at the price of more
-//! simulation when the slots do not fit in one pass. Quantiles are exact order statistics,
-//! interpolated as numpy's default (`linear`, Hyndman and Fan type 7), found with
-//! `select_nth_unstable` on order-preserving integer keys rather than a full sort.
+//! Runs of 2¹⁷ paths or more make one **bracketed pass**: the first 2¹⁵ paths are a pilot
+//! whose order statistics bracket each wanted rank (6 binomial standard deviations either
+//! side), and the later chunks keep, per slot, only a count of their values below each
+//! bracket and the values inside it — about 3.4 % of the paths per quantile (2·(3√S + 8)/S of
+//! them with S = 2¹⁵) — while the chunk is still in cache. The
+//! counts prove whether each rank fell inside its bracket; when one did not (rare by
+//! construction), that slot gets an exact pass below.
+//!
+//! Exact passes (smaller runs, and the rare slot a bracket missed) hold the values of a slot
+//! for every path, 8 bytes a path, in passes of at most [`McConfig::memory_budget`] bytes (at
+//! least one slot per pass); every pass re-simulates the same paths from the same seeds, so
+//! memory stays bounded by the budget whatever the number of indicators and years, at the
+//! price of more simulation when the slots do not fit in one pass. Order statistics are found
+//! with selection on order-preserving integer keys rather than a full sort.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
+use super::stream::ChunkStream;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::ChiSquared;
@@ -611,7 +620,9 @@ pub struct McResult {
     pub indicators: Vec<IndicatorFan>,
     /// One outcome per target.
     pub targets: Vec<TargetOutcome>,
-    /// Simulation passes needed to keep quantile buffers within the memory budget.
+    /// Simulation passes over the paths: one bracketed pass for large runs, plus the exact
+    /// passes that keep full quantile buffers within the memory budget (usually none after a
+    /// bracketed pass).
     pub passes: usize,
 }
 
@@ -1340,7 +1351,7 @@ struct Scratch {
     trend: Vec<f64>,
     holt: Vec<f64>,
     metric: Vec<f64>,
-    first: Vec<u32>,
+    done: Vec<f64>,
     acc: Vec<f64>,
     bits: Vec<u64>,
 }
@@ -1354,7 +1365,7 @@ struct ChunkStats {
 }
 
 /// Sum with eight independent accumulators (vectorisable, and a fixed order: deterministic).
-#[inline]
+#[inline(always)]
 fn lane_sum(x: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let mut it = x.chunks_exact(8);
@@ -1368,8 +1379,9 @@ fn lane_sum(x: &[f64]) -> f64 {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn draw_groups<R: rand::Rng + ?Sized>(
-    rng: &mut R,
+#[inline(always)]
+fn draw_groups(
+    rng: &mut ChunkStream,
     samplers: &[Sampler],
     free: &[usize],
     groups: &[Group],
@@ -1402,10 +1414,12 @@ fn draw_groups<R: rand::Rng + ?Sized>(
 }
 
 impl Compiled {
+    // Always inlined (as are the helpers it calls) into `chunk_work`, to share its copies for
+    // wider vector units.
+    #[inline(always)]
     fn simulate_chunk(&self, chunk: usize, n: usize, seed: u64, s: &mut Scratch) {
         let t_len = self.t_len;
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(chunk as u64);
+        let mut rng = super::stream::chunk_stream(seed, chunk as u64);
         s.traj.resize(self.chans.len() * t_len * n, 0.0);
         s.yd.resize(self.yearly.len() * n, 0.0);
         s.pd.resize(self.path.len() * n, 0.0);
@@ -1575,6 +1589,7 @@ impl Compiled {
     }
 
     /// Fills `s.metric` (targets × n) and, when `stats` is given, met counts and attainment.
+    #[inline(always)]
     fn eval_targets(&self, n: usize, s: &mut Scratch, mut stats: Option<&mut ChunkStats>) {
         let t_len = self.t_len;
         s.metric.resize(self.targets.len() * n, 0.0);
@@ -1653,52 +1668,45 @@ impl Compiled {
             st.met[k] += met;
             st.metric_sums[k] += lane_sum(out);
             if let Some(from) = tg.att_from {
-                // Year by year over contiguous rows: first[p] is the first year that holds.
-                let never = t_len as u32;
-                s.first.clear();
-                s.first.resize(n, never);
+                // Year by year over contiguous rows: done[p] is 1.0 once path p has attained
+                // (a float flag: every lane of the marking loop is then 64 bits wide, and it
+                // vectorises on baseline x86-64, which has no 64-bit integer compare).
+                s.done.clear();
+                s.done.resize(n, 0.0);
                 if matches!(tg.rule, CRule::Cumulative { .. }) {
                     s.acc.clear();
                     s.acc.resize(n, 0.0);
                 }
-                let first = &mut s.first;
+                let done = &mut s.done;
                 let att = &mut st.att[k * (t_len + 1)..(k + 1) * (t_len + 1)];
                 let row =
                     |c: usize, t: usize| &s.traj[(c * t_len + t) * n..(c * t_len + t + 1) * n];
                 // "At least as good" as s·a ≥ s·b with s = ±1: no branch on the direction,
                 // and a select rather than a jump, so the loops vectorise.
                 let sg = if tg.higher { 1.0 } else { -1.0 };
-                // Counting the paths that attain in each year as they are marked (rather than a
-                // histogram pass afterwards, whose increments of one counter form a chain).
+                // Marking is a select per path; the paths attained so far are the sum of the
+                // flags (eight-lane sum, exact for counts below 2^53), with no counter whose
+                // chain of increments would keep the loop scalar.
                 #[inline(always)]
-                fn mark(
-                    first: &mut [u32],
-                    never: u32,
-                    tt: u32,
-                    hits: impl Iterator<Item = bool>,
-                ) -> u64 {
-                    let mut newly = 0u32;
-                    for (f, hit) in first.iter_mut().zip(hits) {
-                        let new = (*f == never) & hit;
-                        *f = if new { tt } else { *f };
-                        newly += new as u32;
+                fn mark(done: &mut [f64], hits: impl Iterator<Item = bool>) -> u64 {
+                    for (d, hit) in done.iter_mut().zip(hits) {
+                        *d = if hit { 1.0 } else { *d };
                     }
-                    u64::from(newly)
+                    lane_sum(done) as u64
                 }
                 let mut attained = 0u64;
                 for (t, att_t) in att.iter_mut().enumerate().take(t_len).skip(from) {
                     let x = row(tg.c, t);
-                    let tt = t as u32;
-                    let newly = match &tg.rule {
+                    let so_far = match &tg.rule {
                         CRule::Level { thr, .. } => {
                             let st = sg * thr;
-                            mark(first, never, tt, x.iter().map(|&v| sg * v >= st))
+                            mark(done, x.iter().map(|&v| sg * v >= st))
                         }
                         CRule::Multiple { thr, base, .. } => {
                             let b = row(tg.c, *base);
                             let st = sg * thr;
                             let hits = x.iter().zip(b).map(|(&v, &b0)| sg * (v / b0) >= st);
-                            mark(first, never, tt, hits)
+                            mark(done, hits)
                         }
                         CRule::Reference { r, margin, .. } => {
                             let rv = row(*r, t);
@@ -1706,23 +1714,19 @@ impl Compiled {
                                 .iter()
                                 .zip(rv)
                                 .map(|(&v, &r0)| sg * (v - (r0 + margin)) >= 0.0);
-                            mark(first, never, tt, hits)
+                            mark(done, hits)
                         }
                         CRule::Cumulative { thr, .. } => {
                             let st = sg * thr;
-                            let mut newly = 0u64;
-                            for ((f, &v), a) in first.iter_mut().zip(x).zip(s.acc.iter_mut()) {
+                            for (a, &v) in s.acc.iter_mut().zip(x) {
                                 *a += v;
-                                let new = (*f == never) & (sg * *a >= st);
-                                *f = if new { tt } else { *f };
-                                newly += new as u64;
                             }
-                            newly
+                            mark(done, s.acc.iter().map(|&a| sg * a >= st))
                         }
-                        _ => 0,
+                        _ => attained,
                     };
-                    *att_t += newly;
-                    attained += newly;
+                    *att_t += so_far - attained;
+                    attained = so_far;
                 }
                 att[t_len] += n as u64 - attained;
             }
@@ -1731,7 +1735,7 @@ impl Compiled {
 }
 
 /// Order-preserving map of f64 to u64 (total order; NaN sorts last).
-#[inline]
+#[inline(always)]
 fn key(v: f64) -> u64 {
     // Negative: flip every bit; positive: set the sign bit. Branch-free, so the key pass over a
     // chunk vectorises.
@@ -1773,7 +1777,6 @@ fn multiselect(v: &mut [u64], offset: usize, ranks: &[usize]) {
 /// instead, so the result is exact whatever the data. Independent of the thread count: counts
 /// are integers and a selection does not depend on the order of its input.
 fn par_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
-    const SAMPLE: usize = 1 << 15;
     const BLOCK: usize = 1 << 16;
     let n = v.len();
     if n < 4 * SAMPLE || ranks.is_empty() {
@@ -1781,75 +1784,117 @@ fn par_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
     }
     let mut sample: Vec<u64> = (0..SAMPLE).map(|i| v[i * (n / SAMPLE)]).collect();
     sample.sort_unstable();
-    let half_width = 6.0 * 0.5 * (SAMPLE as f64).sqrt() + 8.0;
-    // Key intervals [lo, hi] around each rank, merged where they overlap.
+    let brackets = brackets_for(&sample, ranks, n);
+    let cells = v
+        .par_chunks(BLOCK)
+        .map(|c| Cells::of(c, &brackets))
+        .reduce(|| Cells::empty(brackets.len()), Cells::merged);
+    cells
+        .select(ranks)
+        .unwrap_or_else(|| hist_order_stats(v, ranks))
+}
+
+/// Sample size for the brackets of [`par_order_stats`] and the pilot of a bracketed run.
+const SAMPLE: usize = 1 << 15;
+
+/// Key intervals [lo, hi] around each of the `ranks` (of `n` keys), from a sorted random
+/// `sample` of them: the sample's order statistics 6 binomial standard deviations (at most
+/// ½√S each) either side of the rank's place, merged where they overlap.
+fn brackets_for(sample: &[u64], ranks: &[usize], n: usize) -> Vec<(u64, u64)> {
+    let m = sample.len();
+    let half_width = 6.0 * 0.5 * (m as f64).sqrt() + 8.0;
     let mut brackets: Vec<(u64, u64)> = vec![];
     for &r in ranks {
-        let j = r as f64 / n as f64 * SAMPLE as f64;
+        let j = r as f64 / n as f64 * m as f64;
         let a = (j - half_width).floor().max(0.0) as usize;
-        let b = ((j + half_width).ceil() as usize).min(SAMPLE - 1);
+        let b = ((j + half_width).ceil() as usize).min(m - 1);
         let (lo, hi) = (sample[a], sample[b]);
         match brackets.last_mut() {
             Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
             _ => brackets.push((lo, hi)),
         }
     }
-    let m = brackets.len();
-    // Per block, where each key falls among the 2m bracket ends (cell 2b + 1 is inside bracket
-    // b): a count per cell, and the keys of the odd cells. Branch-free but for the rare keys
-    // inside a bracket.
-    let parts: Vec<(Vec<u64>, Vec<Vec<u64>>)> = v
-        .par_chunks(BLOCK)
-        .map(|c| {
-            let mut cells = vec![0u64; 2 * m + 1];
-            let mut inside: Vec<Vec<u64>> = vec![vec![]; m];
-            for &k in c {
-                let pos: usize = brackets
-                    .iter()
-                    .map(|&(lo, hi)| (k >= lo) as usize + (k > hi) as usize)
-                    .sum();
-                cells[pos] += 1;
-                if pos & 1 == 1 {
-                    inside[pos / 2].push(k);
-                }
-            }
-            (cells, inside)
-        })
-        .collect();
-    let mut cells = vec![0u64; 2 * m + 1];
-    let mut inside: Vec<Vec<u64>> = vec![vec![]; m];
-    for (cl, ins) in parts {
-        for (a, b) in cells.iter_mut().zip(cl) {
+    brackets
+}
+
+/// Where keys fall among the 2m ends of m brackets: a count per cell (cell 2b + 1 is inside
+/// bracket b) and the keys inside each bracket. Mergeable, so it is built per block or chunk.
+struct Cells {
+    counts: Vec<u64>,
+    inside: Vec<Vec<u64>>,
+}
+
+impl Cells {
+    fn empty(m: usize) -> Cells {
+        Cells {
+            counts: vec![0; 2 * m + 1],
+            inside: vec![vec![]; m],
+        }
+    }
+
+    /// Branch-free: a key inside a bracket is written to a staging buffer whose length grows
+    /// by one only then (about 1 key in 10, at random, which a branch would mispredict), and
+    /// four sets of counters take one key of each group of four (consecutive keys mostly fall
+    /// in the same cell, and one counter would make each increment wait for the last).
+    fn of(keys: &[u64], brackets: &[(u64, u64)]) -> Cells {
+        let mut c = Cells::empty(brackets.len());
+        let mut counts = vec![[0u64; 4]; c.counts.len()];
+        let mut staged = vec![(0u64, 0usize); keys.len() + 1];
+        let mut len = 0;
+        for (j, &k) in keys.iter().enumerate() {
+            let pos: usize = brackets
+                .iter()
+                .map(|&(lo, hi)| (k >= lo) as usize + (k > hi) as usize)
+                .sum();
+            counts[pos][j & 3] += 1;
+            staged[len] = (k, pos / 2);
+            len += pos & 1;
+        }
+        for &(k, b) in &staged[..len] {
+            c.inside[b].push(k);
+        }
+        for (a, b) in c.counts.iter_mut().zip(&counts) {
+            *a = b.iter().sum();
+        }
+        c
+    }
+
+    fn merged(mut self, other: Cells) -> Cells {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
-        for (a, b) in inside.iter_mut().zip(ins) {
+        for (a, b) in self.inside.iter_mut().zip(other.inside) {
             a.extend_from_slice(&b);
         }
+        self
     }
-    let below: Vec<u64> = (0..m).map(|b| cells[..=2 * b].iter().sum()).collect();
-    let bracket_of = |r: usize| {
-        (0..m).find(|&b| {
-            let r = r as u64;
-            r >= below[b] && r < below[b] + inside[b].len() as u64
-        })
-    };
-    let Some(located) = ranks
-        .iter()
-        .map(|&r| bracket_of(r))
-        .collect::<Option<Vec<_>>>()
-    else {
-        return hist_order_stats(v, ranks);
-    };
-    let mut out = vec![0u64; ranks.len()];
-    for b in 0..m {
-        let idx: Vec<usize> = (0..ranks.len()).filter(|&i| located[i] == b).collect();
-        let local: Vec<usize> = idx.iter().map(|&i| ranks[i] - below[b] as usize).collect();
-        multiselect(&mut inside[b], 0, &local);
-        for (&i, &l) in idx.iter().zip(&local) {
-            out[i] = inside[b][l];
+
+    /// The order statistics of `ranks` (sorted), or `None` when one of them is not inside a
+    /// bracket (the sample misled; the count proves it).
+    fn select(mut self, ranks: &[usize]) -> Option<Vec<u64>> {
+        let m = self.inside.len();
+        let below: Vec<u64> = (0..m).map(|b| self.counts[..=2 * b].iter().sum()).collect();
+        let bracket_of = |r: usize| {
+            (0..m).find(|&b| {
+                let r = r as u64;
+                r >= below[b] && r < below[b] + self.inside[b].len() as u64
+            })
+        };
+        let located = ranks
+            .iter()
+            .map(|&r| bracket_of(r))
+            .collect::<Option<Vec<_>>>()?;
+        let mut out = vec![0u64; ranks.len()];
+        for (b, (inside, &base)) in self.inside.iter_mut().zip(&below).enumerate() {
+            let idx: Vec<usize> = (0..ranks.len()).filter(|&i| located[i] == b).collect();
+            let local: Vec<usize> = idx.iter().map(|&i| ranks[i] - base as usize).collect();
+            multiselect(inside, 0, &local);
+            for (&i, &l) in idx.iter().zip(&local) {
+                out[i] = inside[l];
+            }
         }
+        Some(out)
     }
-    out
 }
 
 /// Order statistics (0-based `ranks`) of a large key buffer, in parallel: a histogram of the
@@ -1924,8 +1969,9 @@ fn hist_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
 /// Small buffers: nested `select_nth_unstable` on the lower order statistic of each
 /// probability; the upper neighbour (rank + 1) is the minimum of the short segment up to the
 /// next selected rank. Large buffers: [`par_order_stats`].
-fn quantiles_of(v: &mut [u64], probs: &[f64]) -> Vec<f64> {
-    let n = v.len();
+/// The type-7 positions of `probs` among `n` values, (lower rank, fraction), and the sorted
+/// ranks whose order statistics they need (each lower rank and the one above).
+fn rank_plan(n: usize, probs: &[f64]) -> (Vec<(usize, f64)>, Vec<usize>) {
     let pos: Vec<(usize, f64)> = probs
         .iter()
         .map(|&p| {
@@ -1934,27 +1980,41 @@ fn quantiles_of(v: &mut [u64], probs: &[f64]) -> Vec<f64> {
             (lo, h - lo as f64)
         })
         .collect();
-    let interp = |a: f64, b: f64, f: f64| {
-        if f == 0.0 || a == b {
-            a
-        } else {
-            a + f * (b - a)
-        }
-    };
+    let mut ranks: Vec<usize> = pos
+        .iter()
+        .flat_map(|&(lo, _)| [lo, (lo + 1).min(n - 1)])
+        .collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    (pos, ranks)
+}
+
+/// Linear interpolation between order statistics (type 7); `stats[i]` is the key of rank
+/// `ranks[i]`.
+fn interpolate(pos: &[(usize, f64)], ranks: &[usize], stats: &[u64]) -> Vec<f64> {
+    let n_max = ranks.last().copied().unwrap_or(0);
+    let at = |r: usize| unkey(stats[ranks.binary_search(&r).expect("requested")]);
+    pos.iter()
+        .map(|&(lo, f)| {
+            let a = at(lo);
+            let b = at((lo + 1).min(n_max));
+            if f == 0.0 || a == b {
+                a
+            } else {
+                a + f * (b - a)
+            }
+        })
+        .collect()
+}
+
+fn quantiles_of(v: &mut [u64], probs: &[f64]) -> Vec<f64> {
+    let n = v.len();
     if n >= 1 << 17 {
-        let mut ranks: Vec<usize> = pos
-            .iter()
-            .flat_map(|&(lo, _)| [lo, (lo + 1).min(n - 1)])
-            .collect();
-        ranks.sort_unstable();
-        ranks.dedup();
+        let (pos, ranks) = rank_plan(n, probs);
         let stats = par_order_stats(v, &ranks);
-        let at = |r: usize| unkey(stats[ranks.binary_search(&r).expect("requested")]);
-        return pos
-            .iter()
-            .map(|&(lo, f)| interp(at(lo), at((lo + 1).min(n - 1)), f))
-            .collect();
+        return interpolate(&pos, &ranks, &stats);
     }
+    let pos = rank_plan(n, probs).0;
     let mut ranks: Vec<usize> = pos.iter().map(|p| p.0).collect();
     ranks.sort_unstable();
     ranks.dedup();
@@ -1973,7 +2033,7 @@ fn quantiles_of(v: &mut [u64], probs: &[f64]) -> Vec<f64> {
             } else {
                 unkey(*v[lo + 1..next].iter().min().expect("non-empty"))
             };
-            interp(a, b, f)
+            if a == b { a } else { a + f * (b - a) }
         })
         .collect()
 }
@@ -1991,6 +2051,163 @@ pub fn sample_quantiles(values: &[f64], probs: &[f64]) -> Vec<f64> {
     }
     let mut k: Vec<u64> = values.iter().map(|&v| key(v)).collect();
     quantiles_of(&mut k, probs)
+}
+
+/// Runs of at least this many paths try [`bracketed_pass`] first (below, every key is held).
+const BRACKETED_MIN_PATHS: usize = 1 << 17;
+
+/// One chunk of paths: simulate, the chunk statistics (year sums, when `want_stats`, and the
+/// target counts), and the order keys of each slot in `group` written to `outs`.
+///
+/// Compiled for baseline x86-64 and again for AVX2 and AVX-512, the best chosen at run time
+/// ([`multiversion`]): its loops over the paths are written to vectorise, and wider vector
+/// units run them in fewer instructions. Rust never contracts `a * b + c` into an FMA and keeps
+/// the order of every sum, so each copy gives bit-identical results.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512dq+avx2+avx+fma",
+    "x86_64+avx2+avx+fma",
+))]
+#[allow(clippy::too_many_arguments)]
+fn chunk_work(
+    cm: &Compiled,
+    ci: usize,
+    n: usize,
+    seed: u64,
+    s: &mut Scratch,
+    want_stats: bool,
+    group: &[Slot],
+    outs: &mut [&mut [u64]],
+) -> ChunkStats {
+    let t_len = cm.t_len;
+    let n_targets = cm.targets.len();
+    cm.simulate_chunk(ci, n, seed, s);
+    let mut st = ChunkStats {
+        sums: vec![],
+        met: vec![0; n_targets],
+        att: vec![0; n_targets * (t_len + 1)],
+        metric_sums: vec![0.0; n_targets],
+    };
+    if want_stats {
+        st.sums = (0..cm.chans.len() * t_len)
+            .map(|ct| lane_sum(&s.traj[ct * n..(ct + 1) * n]))
+            .collect();
+    }
+    cm.eval_targets(n, s, want_stats.then_some(&mut st));
+    for (slot, out) in group.iter().zip(outs.iter_mut()) {
+        let src = match *slot {
+            Slot::Fan { c, t } => &s.traj[(c * t_len + t) * n..(c * t_len + t + 1) * n],
+            Slot::Metric { k } => &s.metric[k * n..(k + 1) * n],
+        };
+        for (o, v) in out.iter_mut().zip(src) {
+            *o = key(*v);
+        }
+    }
+    st
+}
+
+/// What [`bracketed_pass`] returns: the chunk statistics in chunk order, and per slot its
+/// quantiles or `None` when a bracket missed.
+type Bracketed = (Vec<ChunkStats>, Vec<Option<Vec<f64>>>);
+
+/// All chunks in one pass, holding per slot only the keys near the ranks its quantiles need.
+///
+/// The first chunks (at least [`SAMPLE`] paths) are a pilot: their keys are kept whole, and
+/// the brackets around each rank are read off them as off any random sample of the paths
+/// ([`brackets_for`]). Every later chunk then only counts its keys below each bracket and
+/// keeps those inside ([`Cells`]), while they are still in cache; no buffer of all the paths
+/// is filled or read again. A slot whose ranks do not all fall inside its brackets (the
+/// counts prove it; rare by construction) gets `None`, and the caller computes it exactly
+/// from a full buffer. Returns the chunk statistics in chunk order and the quantiles per slot.
+fn bracketed_pass(
+    cm: &Compiled,
+    cfg: &McConfig,
+    slots: &[Slot],
+    probs: &[&[f64]],
+    progress: &Progress,
+) -> Result<Bracketed, ProjectionError> {
+    let (n_paths, chunk) = (cfg.n_paths, cfg.chunk_size);
+    let n_chunks = n_paths.div_ceil(chunk);
+    let pilot_chunks = SAMPLE.div_ceil(chunk).min(n_chunks);
+    let len = |ci: usize| chunk.min(n_paths - ci * chunk);
+    let pilot: Vec<Option<(ChunkStats, Vec<Vec<u64>>)>> = (0..pilot_chunks)
+        .into_par_iter()
+        .map_init(Scratch::default, |s, ci| {
+            if progress.is_cancelled() {
+                return None;
+            }
+            let mut keys: Vec<Vec<u64>> = slots.iter().map(|_| vec![0; len(ci)]).collect();
+            let mut outs: Vec<&mut [u64]> = keys.iter_mut().map(|k| &mut k[..]).collect();
+            let st = chunk_work(cm, ci, len(ci), cfg.seed, s, true, slots, &mut outs);
+            progress.done.fetch_add(1, Ordering::Relaxed);
+            Some((st, keys))
+        })
+        .collect();
+    if progress.is_cancelled() {
+        return Err(ProjectionError::Cancelled);
+    }
+    let mut stats = Vec::with_capacity(n_chunks);
+    let mut sample: Vec<Vec<u64>> = vec![vec![]; slots.len()];
+    for (st, keys) in pilot.into_iter().map(|r| r.expect("not cancelled")) {
+        stats.push(st);
+        for (a, k) in sample.iter_mut().zip(keys) {
+            a.extend_from_slice(&k);
+        }
+    }
+    let plans: Vec<_> = probs
+        .iter()
+        .zip(&mut sample)
+        .map(|(p, smp)| {
+            let (pos, ranks) = rank_plan(n_paths, p);
+            smp.sort_unstable();
+            let brackets = brackets_for(smp, &ranks, n_paths);
+            (pos, ranks, brackets)
+        })
+        .collect();
+    let rest: Vec<Option<(ChunkStats, Vec<Cells>)>> = (pilot_chunks..n_chunks)
+        .into_par_iter()
+        .map_init(
+            || (Scratch::default(), vec![vec![]; slots.len()]),
+            |(s, keys): &mut (Scratch, Vec<Vec<u64>>), ci| {
+                if progress.is_cancelled() {
+                    return None;
+                }
+                for k in keys.iter_mut() {
+                    k.resize(len(ci), 0);
+                }
+                let mut outs: Vec<&mut [u64]> = keys.iter_mut().map(|k| &mut k[..]).collect();
+                let st = chunk_work(cm, ci, len(ci), cfg.seed, s, true, slots, &mut outs);
+                let cells = keys
+                    .iter()
+                    .zip(&plans)
+                    .map(|(k, plan)| Cells::of(k, &plan.2))
+                    .collect();
+                progress.done.fetch_add(1, Ordering::Relaxed);
+                Some((st, cells))
+            },
+        )
+        .collect();
+    if progress.is_cancelled() {
+        return Err(ProjectionError::Cancelled);
+    }
+    let mut cells: Vec<Cells> = sample
+        .iter()
+        .zip(&plans)
+        .map(|(smp, plan)| Cells::of(smp, &plan.2))
+        .collect();
+    for (st, cl) in rest.into_iter().map(|r| r.expect("not cancelled")) {
+        stats.push(st);
+        cells = cells
+            .into_iter()
+            .zip(cl)
+            .map(|(a, b)| a.merged(b))
+            .collect();
+    }
+    let qs = cells
+        .into_par_iter()
+        .zip(&plans)
+        .map(|(c, (pos, ranks, _))| c.select(ranks).map(|st| interpolate(pos, ranks, &st)))
+        .collect();
+    Ok((stats, qs))
 }
 
 fn check_config(cfg: &McConfig) -> Result<(), ProjectionError> {
@@ -2116,23 +2333,63 @@ pub fn simulate_with_progress(
             slots.push(*s);
         }
     }
-    let per_pass = (cfg.memory_budget / (n_paths * 8)).max(1);
-    let groups: Vec<&[Slot]> = if slots.is_empty() {
-        vec![&[]]
-    } else {
-        slots.chunks(per_pass).collect()
-    };
+    let probs: Vec<&[f64]> = slots
+        .iter()
+        .map(|slot| {
+            let shared = matches!(slot, Slot::Fan { .. }) && metric_slot.contains(slot);
+            match slot {
+                Slot::Fan { .. } if !shared => &cfg.quantiles[..],
+                _ => &metric_probs[..],
+            }
+        })
+        .collect();
     let chunk = cfg.chunk_size;
     let n_chunks = n_paths.div_ceil(chunk);
-    progress
-        .total
-        .store(groups.len() * n_chunks, Ordering::Relaxed);
-    let n_targets = cm.targets.len();
-
     let mut first_stats: Vec<ChunkStats> = vec![];
     let mut slot_q: HashMap<usize, Vec<f64>> = HashMap::new();
-    let mut slot_base = 0;
-    for (g, group) in groups.iter().enumerate() {
+    // Large runs: one pass that keeps only the keys near the wanted ranks (brackets from a
+    // pilot sample); the slots whose brackets miss, if any, get the exact passes below.
+    let mut pending: Vec<usize> = (0..slots.len()).collect();
+    let bracketed = n_paths >= BRACKETED_MIN_PATHS && !slots.is_empty();
+    if bracketed {
+        progress.total.store(n_chunks, Ordering::Relaxed);
+        let (stats, qs) = bracketed_pass(&cm, cfg, &slots, &probs, progress)?;
+        first_stats = stats;
+        pending.clear();
+        for (i, q) in qs.into_iter().enumerate() {
+            match q {
+                Some(q) => {
+                    slot_q.insert(i, q);
+                }
+                None => pending.push(i),
+            }
+        }
+    }
+    // Exact passes: every key of a group of slots held (as many slots at once as the memory
+    // budget allows), the first pass also gathering the chunk statistics.
+    let per_pass = (cfg.memory_budget / (n_paths * 8)).max(1);
+    let groups: Vec<&[usize]> = if pending.is_empty() {
+        if first_stats.is_empty() {
+            vec![&[]]
+        } else {
+            vec![]
+        }
+    } else {
+        pending.chunks(per_pass).collect()
+    };
+    if bracketed {
+        progress
+            .total
+            .fetch_add(groups.len() * n_chunks, Ordering::Relaxed);
+    } else {
+        progress
+            .total
+            .store(groups.len() * n_chunks, Ordering::Relaxed);
+    }
+    let passes = usize::from(bracketed) + groups.len();
+    for group in groups {
+        let want_stats = first_stats.is_empty();
+        let group_slots: Vec<Slot> = group.iter().map(|&i| slots[i]).collect();
         let mut bufs: Vec<Vec<u64>> = group.iter().map(|_| vec![0u64; n_paths]).collect();
         let mut per_chunk: Vec<Vec<&mut [u64]>> = (0..n_chunks)
             .map(|_| Vec::with_capacity(group.len()))
@@ -2142,7 +2399,6 @@ pub fn simulate_with_progress(
                 per_chunk[i].push(sl);
             }
         }
-        let want_stats = g == 0;
         let results: Vec<Option<ChunkStats>> = per_chunk
             .into_par_iter()
             .enumerate()
@@ -2152,28 +2408,7 @@ pub fn simulate_with_progress(
                     return None;
                 }
                 let n = chunk.min(n_paths - ci * chunk);
-                cm.simulate_chunk(ci, n, cfg.seed, s);
-                let mut st = ChunkStats {
-                    sums: vec![],
-                    met: vec![0; n_targets],
-                    att: vec![0; n_targets * (t_len + 1)],
-                    metric_sums: vec![0.0; n_targets],
-                };
-                if want_stats {
-                    st.sums = (0..cm.chans.len() * t_len)
-                        .map(|ct| lane_sum(&s.traj[ct * n..(ct + 1) * n]))
-                        .collect();
-                }
-                cm.eval_targets(n, s, want_stats.then_some(&mut st));
-                for (slot, out) in group.iter().zip(outs.iter_mut()) {
-                    let src = match *slot {
-                        Slot::Fan { c, t } => &s.traj[(c * t_len + t) * n..(c * t_len + t + 1) * n],
-                        Slot::Metric { k } => &s.metric[k * n..(k + 1) * n],
-                    };
-                    for (o, v) in out.iter_mut().zip(src) {
-                        *o = key(*v);
-                    }
-                }
+                let st = chunk_work(&cm, ci, n, cfg.seed, s, want_stats, &group_slots, &mut outs);
                 progress.done.fetch_add(1, Ordering::Relaxed);
                 Some(st)
             })
@@ -2190,22 +2425,16 @@ pub fn simulate_with_progress(
         let qs: Vec<Vec<f64>> = bufs
             .par_iter_mut()
             .zip(group.par_iter())
-            .map(|(b, slot)| {
-                let shared = matches!(slot, Slot::Fan { .. }) && metric_slot.contains(slot);
-                match slot {
-                    Slot::Fan { .. } if !shared => quantiles_of(b, &cfg.quantiles),
-                    _ => quantiles_of(b, &metric_probs),
-                }
-            })
+            .map(|(b, &i)| quantiles_of(b, probs[i]))
             .collect();
-        for (i, q) in qs.into_iter().enumerate() {
-            slot_q.insert(slot_base + i, q);
+        for (&i, q) in group.iter().zip(qs) {
+            slot_q.insert(i, q);
         }
-        slot_base += group.len();
     }
 
     // Combine per-chunk statistics in chunk order (bit-identical for any thread count).
     let mut sums = vec![0.0; cm.chans.len() * t_len];
+    let n_targets = cm.targets.len();
     let mut met = vec![0u64; n_targets];
     let mut att = vec![0u64; n_targets * (t_len + 1)];
     let mut metric_sums = vec![0.0; n_targets];
@@ -2345,13 +2574,93 @@ pub fn simulate_with_progress(
         years,
         indicators,
         targets,
-        passes: groups.len(),
+        passes,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A growth channel and a cumulative channel, with level and cumulative targets.
+    fn two_channel_model() -> McModel {
+        serde_json::from_str(
+            r#"{"horizon": 2025, "correlations": [],
+            "channels": [
+              {"id": "x", "known": [], "bounds": [0.0, 1e308],
+               "kind": {"kind": "simulated", "start_year": 2020, "start_value": 750.0,
+                 "process": {"process": "growth", "rate": {"dist": "normal", "mean": 0.12,
+                   "sd": 0.04}, "per_path": false, "shock": null}}},
+              {"id": "y", "known": [], "bounds": [-1e308, 1e308],
+               "kind": {"kind": "simulated", "start_year": 2020, "start_value": 600.0,
+                 "process": {"process": "increment", "step": {"dist": "uniform", "min": -20.0,
+                   "max": 30.0}, "per_path": false, "shock": null}}}],
+            "targets": [
+              {"id": "t", "indicator": "x", "higher_is_better": true,
+               "rule": {"kind": "level", "threshold": 1500.0, "by": 2025}},
+              {"id": "c", "indicator": "y", "higher_is_better": true,
+               "rule": {"kind": "cumulative_flow", "threshold": 3700.0, "from": 2021, "to": 2025}}]}"#,
+        )
+        .expect("valid model")
+    }
+
+    /// Every slot's quantiles from full key buffers (what the exact passes compute).
+    fn exact(cm: &Compiled, cfg: &McConfig, slots: &[Slot], probs: &[&[f64]]) -> Vec<Vec<f64>> {
+        let n = cfg.n_paths;
+        let mut bufs: Vec<Vec<u64>> = slots.iter().map(|_| vec![0; n]).collect();
+        let mut s = Scratch::default();
+        for ci in 0..n.div_ceil(cfg.chunk_size) {
+            let (a, b) = (ci * cfg.chunk_size, ((ci + 1) * cfg.chunk_size).min(n));
+            let mut outs: Vec<&mut [u64]> = bufs.iter_mut().map(|v| &mut v[a..b]).collect();
+            chunk_work(cm, ci, b - a, cfg.seed, &mut s, true, slots, &mut outs);
+        }
+        bufs.iter_mut()
+            .zip(probs)
+            .map(|(b, p)| quantiles_of(b, p))
+            .collect()
+    }
+
+    #[test]
+    fn the_bracketed_pass_gives_the_exact_quantiles_or_says_it_cannot() {
+        let cm = compile(&two_channel_model()).unwrap();
+        let cfg = McConfig {
+            n_paths: (1 << 18) + 77,
+            seed: 9,
+            ..McConfig::default()
+        };
+        let slots = [
+            Slot::Fan { c: 0, t: 5 },
+            Slot::Fan { c: 1, t: 3 },
+            Slot::Metric { k: 1 },
+        ];
+        let inner: &[f64] = &[0.05, 0.25, 0.5, 0.75, 0.95];
+        // The extremes: the run's minimum and maximum are in the 2^15-path pilot with
+        // probability 1/8 each, so their brackets usually miss.
+        let extremes: &[f64] = &[0.0, 0.5, 1.0];
+        let probs = [inner, extremes, inner];
+        let want = exact(&cm, &cfg, &slots, &probs);
+        let (stats, got) = bracketed_pass(&cm, &cfg, &slots, &probs, &Progress::default()).unwrap();
+        assert_eq!(stats.len(), cfg.n_paths.div_ceil(cfg.chunk_size));
+        assert_eq!(got[0].as_ref(), Some(&want[0]));
+        assert_eq!(got[2].as_ref(), Some(&want[2]));
+        assert!(
+            got[1].is_none(),
+            "the extremes' brackets should have missed"
+        );
+        // Through `simulate`, a missed slot gets an exact pass: same numbers either way.
+        let model = two_channel_model();
+        let q = |cfg: &McConfig| {
+            let r = simulate(&model, cfg).unwrap();
+            (r.passes, r.indicators[1].quantiles[3].clone().unwrap())
+        };
+        let big = McConfig {
+            quantiles: extremes.to_vec(),
+            ..cfg.clone()
+        };
+        let (passes, y3) = q(&big);
+        assert_eq!(passes, 2);
+        assert_eq!(y3, want[1]);
+    }
 
     #[test]
     fn keys_preserve_order() {
