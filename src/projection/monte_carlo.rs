@@ -1769,7 +1769,7 @@ fn multiselect(v: &mut [u64], offset: usize, ranks: &[usize]) {
 /// parallel pass.
 ///
 /// The sampling step of Floyd and Rivest's SELECT (1975, "Expected time bounds for
-/// selection", CACM 18(3)): a fixed strided sample of `SAMPLE` keys is sorted; for each rank
+/// selection", CACM 18(3)): a fixed strided sample of `SAMPLE` keys is taken; for each rank
 /// the sample gives two keys that bracket it with overwhelming probability (±6 standard
 /// deviations of a sample rank); a single pass counts the keys below each bracket and gathers
 /// the few keys inside it (a few per cent), and only those are selected. When a bracket misses
@@ -1783,11 +1783,10 @@ fn par_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
         return hist_order_stats(v, ranks);
     }
     let mut sample: Vec<u64> = (0..SAMPLE).map(|i| v[i * (n / SAMPLE)]).collect();
-    sample.sort_unstable();
-    let brackets = brackets_for(&sample, ranks, n);
+    let brackets = brackets_for(&mut sample, ranks, n);
     let cells = v
         .par_chunks(BLOCK)
-        .map(|c| Cells::of(c, &brackets))
+        .map_init(Vec::new, |staged, c| Cells::of(c, &brackets, staged))
         .reduce(|| Cells::empty(brackets.len()), Cells::merged);
     cells
         .select(ranks)
@@ -1797,17 +1796,28 @@ fn par_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
 /// Sample size for the brackets of [`par_order_stats`] and the pilot of a bracketed run.
 const SAMPLE: usize = 1 << 15;
 
-/// Key intervals [lo, hi] around each of the `ranks` (of `n` keys), from a sorted random
-/// `sample` of them: the sample's order statistics 6 binomial standard deviations (at most
-/// ½√S each) either side of the rank's place, merged where they overlap.
-fn brackets_for(sample: &[u64], ranks: &[usize], n: usize) -> Vec<(u64, u64)> {
+/// Key intervals [lo, hi] around each of the `ranks` (of `n` keys), from a random `sample` of
+/// them: the sample's order statistics 6 binomial standard deviations (at most ½√S each)
+/// either side of the rank's place, merged where they overlap. Only those order statistics
+/// are selected (the sample is reordered, not sorted).
+fn brackets_for(sample: &mut [u64], ranks: &[usize], n: usize) -> Vec<(u64, u64)> {
     let m = sample.len();
     let half_width = 6.0 * 0.5 * (m as f64).sqrt() + 8.0;
+    let ends: Vec<(usize, usize)> = ranks
+        .iter()
+        .map(|&r| {
+            let j = r as f64 / n as f64 * m as f64;
+            let a = (j - half_width).floor().max(0.0) as usize;
+            let b = ((j + half_width).ceil() as usize).min(m - 1);
+            (a, b)
+        })
+        .collect();
+    let mut at: Vec<usize> = ends.iter().flat_map(|&(a, b)| [a, b]).collect();
+    at.sort_unstable();
+    at.dedup();
+    multiselect(sample, 0, &at);
     let mut brackets: Vec<(u64, u64)> = vec![];
-    for &r in ranks {
-        let j = r as f64 / n as f64 * m as f64;
-        let a = (j - half_width).floor().max(0.0) as usize;
-        let b = ((j + half_width).ceil() as usize).min(m - 1);
+    for (a, b) in ends {
         let (lo, hi) = (sample[a], sample[b]);
         match brackets.last_mut() {
             Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
@@ -1836,10 +1846,13 @@ impl Cells {
     /// by one only then (about 1 key in 10, at random, which a branch would mispredict), and
     /// four sets of counters take one key of each group of four (consecutive keys mostly fall
     /// in the same cell, and one counter would make each increment wait for the last).
-    fn of(keys: &[u64], brackets: &[(u64, u64)]) -> Cells {
+    fn of(keys: &[u64], brackets: &[(u64, u64)], staged: &mut Vec<(u64, usize)>) -> Cells {
         let mut c = Cells::empty(brackets.len());
         let mut counts = vec![[0u64; 4]; c.counts.len()];
-        let mut staged = vec![(0u64, 0usize); keys.len() + 1];
+        // Every slot is written before it is read back, so the buffer is only grown.
+        if staged.len() < keys.len() + 1 {
+            staged.resize(keys.len() + 1, (0, 0));
+        }
         let mut len = 0;
         for (j, &k) in keys.iter().enumerate() {
             let pos: usize = brackets
@@ -2105,6 +2118,10 @@ fn chunk_work(
     st
 }
 
+/// A worker's buffers in the main part of [`bracketed_pass`]: simulation scratch, one chunk's
+/// keys per slot, and the staging buffer of [`Cells::of`].
+type RestScratch = (Scratch, Vec<Vec<u64>>, Vec<(u64, usize)>);
+
 /// What [`bracketed_pass`] returns: the chunk statistics in chunk order, and per slot its
 /// quantiles or `None` when a bracket missed.
 type Bracketed = (Vec<ChunkStats>, Vec<Option<Vec<f64>>>);
@@ -2158,7 +2175,6 @@ fn bracketed_pass(
         .zip(&mut sample)
         .map(|(p, smp)| {
             let (pos, ranks) = rank_plan(n_paths, p);
-            smp.sort_unstable();
             let brackets = brackets_for(smp, &ranks, n_paths);
             (pos, ranks, brackets)
         })
@@ -2166,8 +2182,8 @@ fn bracketed_pass(
     let rest: Vec<Option<(ChunkStats, Vec<Cells>)>> = (pilot_chunks..n_chunks)
         .into_par_iter()
         .map_init(
-            || (Scratch::default(), vec![vec![]; slots.len()]),
-            |(s, keys): &mut (Scratch, Vec<Vec<u64>>), ci| {
+            || (Scratch::default(), vec![vec![]; slots.len()], Vec::new()),
+            |(s, keys, staged): &mut RestScratch, ci| {
                 if progress.is_cancelled() {
                     return None;
                 }
@@ -2179,7 +2195,7 @@ fn bracketed_pass(
                 let cells = keys
                     .iter()
                     .zip(&plans)
-                    .map(|(k, plan)| Cells::of(k, &plan.2))
+                    .map(|(k, plan)| Cells::of(k, &plan.2, staged))
                     .collect();
                 progress.done.fetch_add(1, Ordering::Relaxed);
                 Some((st, cells))
@@ -2192,7 +2208,7 @@ fn bracketed_pass(
     let mut cells: Vec<Cells> = sample
         .iter()
         .zip(&plans)
-        .map(|(smp, plan)| Cells::of(smp, &plan.2))
+        .map(|(smp, plan)| Cells::of(smp, &plan.2, &mut vec![]))
         .collect();
     for (st, cl) in rest.into_iter().map(|r| r.expect("not cancelled")) {
         stats.push(st);
