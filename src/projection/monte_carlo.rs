@@ -45,9 +45,9 @@
 //! whose order statistics bracket each wanted rank (6 binomial standard deviations either
 //! side), and the later chunks keep, per slot, only a count of their values below each
 //! bracket and the values inside it — about 3.4 % of the paths per quantile (2·(3√S + 8)/S of
-//! them with S = 2¹⁵) — while the chunk is still in cache. The
-//! counts prove whether each rank fell inside its bracket; when one did not (rare by
-//! construction), that slot gets an exact pass below.
+//! them with S = 2¹⁵) — while the chunk is still in cache. The counts prove whether each rank
+//! fell inside its bracket; when one did not (rare by construction), that slot gets an exact
+//! pass below.
 //!
 //! Exact passes (smaller runs, and the rare slot a bracket missed) hold the values of a slot
 //! for every path, 8 bytes a path, in passes of at most [`McConfig::memory_budget`] bytes (at
