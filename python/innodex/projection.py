@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -485,26 +486,45 @@ class GrowthResult:
     def __init__(self, data: dict[str, Any], threshold: float | None = None) -> None:
         self._d = data
         self.threshold = threshold
-        fan = data["indicators"][0]
         self.quantiles: list[float] = list(data["quantiles"])
-        rows = {
-            y: q for y, q in zip(fan["years"], fan["quantiles"], strict=True) if q is not None
-        }
-        self.fan = pd.DataFrame.from_dict(
-            rows, orient="index", columns=[_qname(q) for q in self.quantiles]
-        )
-        self.fan.index.name = "year"
-        self.mean = pd.Series(fan["mean"], index=fan["years"], name="mean", dtype="float64")
         t = data["targets"][0] if data["targets"] else None
         self.probability: float | None = None if t is None else t["probability"]
         self.probability_se: float | None = None if t is None else t["probability_se"]
-        self.attainment = None
-        if t is not None and t["attainment"] is not None:
-            a = t["attainment"]
-            self.attainment = pd.Series(
-                [*a["probability"], a["not_by_horizon"]],
-                index=[str(y) for y in a["years"]] + ["not reached"],
-            )
+
+    # The pandas objects are built on first use: a large run's numbers are ready in a few
+    # milliseconds, and building all three tables would add about one more.
+    @functools.cached_property
+    def fan(self) -> pd.DataFrame:
+        """Quantiles by year: index ``year``, a column per quantile (``q5``, ``q50``, …)."""
+        ind = self._d["indicators"][0]
+        rows = [
+            (y, q) for y, q in zip(ind["years"], ind["quantiles"], strict=True) if q is not None
+        ]
+        values = np.array([q for _, q in rows], dtype="float64")
+        return pd.DataFrame(
+            values.reshape(len(rows), len(self.quantiles)),
+            index=pd.Index([y for y, _ in rows], name="year", dtype="int64"),
+            columns=[_qname(q) for q in self.quantiles],
+        )
+
+    @functools.cached_property
+    def mean(self) -> pd.Series:
+        """The mean by year."""
+        ind = self._d["indicators"][0]
+        return pd.Series(ind["mean"], index=ind["years"], name="mean", dtype="float64")
+
+    @functools.cached_property
+    def attainment(self) -> pd.Series | None:
+        """The probability that the threshold is first reached in each year, and of ``"not
+        reached"`` by the horizon; None without a threshold."""
+        t = self._d["targets"][0] if self._d["targets"] else None
+        if t is None or t["attainment"] is None:
+            return None
+        a = t["attainment"]
+        return pd.Series(
+            [*a["probability"], a["not_by_horizon"]],
+            index=[str(y) for y in a["years"]] + ["not reached"],
+        )
 
     @property
     def n_paths(self) -> int:

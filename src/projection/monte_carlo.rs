@@ -1588,7 +1588,22 @@ impl Compiled {
         }
     }
 
-    /// Fills `s.metric` (targets × n) and, when `stats` is given, met counts and attainment.
+    /// Target `k`'s metric for the chunk's paths ([`Compiled::eval_targets`] has run): a level
+    /// target's is its indicator's row in the target year, read in place.
+    #[inline(always)]
+    fn metric_row<'a>(&self, k: usize, n: usize, s: &'a Scratch) -> &'a [f64] {
+        let tg = &self.targets[k];
+        match tg.rule {
+            CRule::Level { by, .. } => {
+                let row = tg.c * self.t_len + by;
+                &s.traj[row * n..(row + 1) * n]
+            }
+            _ => &s.metric[k * n..(k + 1) * n],
+        }
+    }
+
+    /// Fills `s.metric` (targets × n; level targets excepted, see [`Compiled::metric_row`])
+    /// and, when `stats` is given, met counts and attainment.
     #[inline(always)]
     fn eval_targets(&self, n: usize, s: &mut Scratch, mut stats: Option<&mut ChunkStats>) {
         let t_len = self.t_len;
@@ -1598,10 +1613,7 @@ impl Compiled {
             let out = &mut s.metric[k * n..(k + 1) * n];
             let worst = |a: f64, b: f64| if tg.higher { a.min(b) } else { a.max(b) };
             let thr = match &tg.rule {
-                CRule::Level { thr, by } => {
-                    out.copy_from_slice(v(*by));
-                    *thr
-                }
+                CRule::Level { thr, .. } => *thr,
                 CRule::Multiple { thr, base, by } => {
                     let (b0, b1) = (v(*base), v(*by));
                     for p in 0..n {
@@ -1664,9 +1676,13 @@ impl Compiled {
             // A growth floor is "at least this rate" whatever the indicator's direction.
             let higher = tg.higher || matches!(tg.rule, CRule::Growth { .. });
             let (sg, st_thr) = if higher { (1.0, thr) } else { (-1.0, -thr) };
-            let met = out.iter().map(|&m| (sg * m >= st_thr) as u64).sum::<u64>();
+            let metric = self.metric_row(k, n, s);
+            let met = metric
+                .iter()
+                .map(|&m| (sg * m >= st_thr) as u64)
+                .sum::<u64>();
             st.met[k] += met;
-            st.metric_sums[k] += lane_sum(out);
+            st.metric_sums[k] += lane_sum(metric);
             if let Some(from) = tg.att_from {
                 // Year by year over contiguous rows: done[p] is 1.0 once path p has attained
                 // (a float flag: every lane of the marking loop is then 64 bits wide, and it
@@ -1784,10 +1800,17 @@ fn par_order_stats(v: &[u64], ranks: &[usize]) -> Vec<u64> {
     }
     let mut sample: Vec<u64> = (0..SAMPLE).map(|i| v[i * (n / SAMPLE)]).collect();
     let brackets = brackets_for(&mut sample, ranks, n);
+    let m = brackets.len();
     let cells = v
         .par_chunks(BLOCK)
-        .map_init(Vec::new, |staged, c| Cells::of(c, &brackets, staged))
-        .reduce(|| Cells::empty(brackets.len()), Cells::merged);
+        .fold(
+            || Cells::empty(m),
+            |mut c, block| {
+                c.add(block, &brackets);
+                c
+            },
+        )
+        .reduce(|| Cells::empty(m), Cells::merged);
     cells
         .select(ranks)
         .unwrap_or_else(|| hist_order_stats(v, ranks))
@@ -1827,53 +1850,32 @@ fn brackets_for(sample: &mut [u64], ranks: &[usize], n: usize) -> Vec<(u64, u64)
     brackets
 }
 
-/// Where keys fall among the 2m ends of m brackets: a count per cell (cell 2b + 1 is inside
-/// bracket b) and the keys inside each bracket. Mergeable, so it is built per block or chunk.
+/// Where keys fall among m disjoint, sorted brackets: per bracket, the count of keys below it
+/// and the keys inside it. Mergeable, so each worker builds its own over its blocks or chunks.
 struct Cells {
-    counts: Vec<u64>,
+    below: Vec<u64>,
     inside: Vec<Vec<u64>>,
 }
 
 impl Cells {
     fn empty(m: usize) -> Cells {
         Cells {
-            counts: vec![0; 2 * m + 1],
+            below: vec![0; m],
             inside: vec![vec![]; m],
         }
     }
 
-    /// Branch-free: a key inside a bracket is written to a staging buffer whose length grows
-    /// by one only then (about 1 key in 10, at random, which a branch would mispredict), and
-    /// four sets of counters take one key of each group of four (consecutive keys mostly fall
-    /// in the same cell, and one counter would make each increment wait for the last).
-    fn of(keys: &[u64], brackets: &[(u64, u64)], staged: &mut Vec<(u64, usize)>) -> Cells {
-        let mut c = Cells::empty(brackets.len());
-        let mut counts = vec![[0u64; 4]; c.counts.len()];
-        // Every slot is written before it is read back, so the buffer is only grown.
-        if staged.len() < keys.len() + 1 {
-            staged.resize(keys.len() + 1, (0, 0));
+    /// Adds `keys`, bracket by bracket ([`scan_bracket`]).
+    fn add(&mut self, keys: &[u64], brackets: &[(u64, u64)]) {
+        for ((&(lo, hi), below), inside) in
+            brackets.iter().zip(&mut self.below).zip(&mut self.inside)
+        {
+            *below += scan_bracket(keys, lo, hi, inside);
         }
-        let mut len = 0;
-        for (j, &k) in keys.iter().enumerate() {
-            let pos: usize = brackets
-                .iter()
-                .map(|&(lo, hi)| (k >= lo) as usize + (k > hi) as usize)
-                .sum();
-            counts[pos][j & 3] += 1;
-            staged[len] = (k, pos / 2);
-            len += pos & 1;
-        }
-        for &(k, b) in &staged[..len] {
-            c.inside[b].push(k);
-        }
-        for (a, b) in c.counts.iter_mut().zip(&counts) {
-            *a = b.iter().sum();
-        }
-        c
     }
 
     fn merged(mut self, other: Cells) -> Cells {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+        for (a, b) in self.below.iter_mut().zip(&other.below) {
             *a += b;
         }
         for (a, b) in self.inside.iter_mut().zip(other.inside) {
@@ -1886,7 +1888,7 @@ impl Cells {
     /// bracket (the sample misled; the count proves it).
     fn select(mut self, ranks: &[usize]) -> Option<Vec<u64>> {
         let m = self.inside.len();
-        let below: Vec<u64> = (0..m).map(|b| self.counts[..=2 * b].iter().sum()).collect();
+        let below = &self.below;
         let bracket_of = |r: usize| {
             (0..m).find(|&b| {
                 let r = r as u64;
@@ -1898,7 +1900,7 @@ impl Cells {
             .map(|&r| bracket_of(r))
             .collect::<Option<Vec<_>>>()?;
         let mut out = vec![0u64; ranks.len()];
-        for (b, (inside, &base)) in self.inside.iter_mut().zip(&below).enumerate() {
+        for (b, (inside, &base)) in self.inside.iter_mut().zip(below).enumerate() {
             let idx: Vec<usize> = (0..ranks.len()).filter(|&i| located[i] == b).collect();
             let local: Vec<usize> = idx.iter().map(|&i| ranks[i] - base as usize).collect();
             multiselect(inside, 0, &local);
@@ -1908,6 +1910,32 @@ impl Cells {
         }
         Some(out)
     }
+}
+
+/// The keys below the bracket [`lo`, `hi`] (returned as a count) and those inside it (pushed
+/// to `inside`): the inside keys by blocks of 64, a bit mask per block built with no branch
+/// (it vectorises: about 1 key in 30 falls inside a bracket, at random, which a branch per key
+/// would mispredict), then only its set bits visited. Compiled for AVX2 and AVX-512 beside
+/// baseline x86-64 ([`multiversion`]), which has no 64-bit integer compare.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512dq+avx2+avx+fma",
+    "x86_64+avx2+avx+fma",
+))]
+fn scan_bracket(keys: &[u64], lo: u64, hi: u64, inside: &mut Vec<u64>) -> u64 {
+    // k in [lo, hi] exactly when k − lo (wrapping) ≤ hi − lo: one compare a key.
+    let width = hi - lo;
+    let below = keys.iter().map(|&k| u64::from(k < lo)).sum();
+    for block in keys.chunks(64) {
+        let mut within = 0u64;
+        for (j, &k) in block.iter().enumerate() {
+            within |= u64::from(k.wrapping_sub(lo) <= width) << j;
+        }
+        while within != 0 {
+            inside.push(block[within.trailing_zeros() as usize]);
+            within &= within - 1;
+        }
+    }
+    below
 }
 
 /// Order statistics (0-based `ranks`) of a large key buffer, in parallel: a histogram of the
@@ -2101,15 +2129,18 @@ fn chunk_work(
         metric_sums: vec![0.0; n_targets],
     };
     if want_stats {
-        st.sums = (0..cm.chans.len() * t_len)
-            .map(|ct| lane_sum(&s.traj[ct * n..(ct + 1) * n]))
-            .collect();
+        // A plain loop: an iterator adapter here would be compiled once, outside this
+        // function's wider copies, and its sums would run on baseline SIMD.
+        st.sums = Vec::with_capacity(cm.chans.len() * t_len);
+        for row in s.traj.chunks_exact(n).take(cm.chans.len() * t_len) {
+            st.sums.push(lane_sum(row));
+        }
     }
     cm.eval_targets(n, s, want_stats.then_some(&mut st));
     for (slot, out) in group.iter().zip(outs.iter_mut()) {
         let src = match *slot {
             Slot::Fan { c, t } => &s.traj[(c * t_len + t) * n..(c * t_len + t + 1) * n],
-            Slot::Metric { k } => &s.metric[k * n..(k + 1) * n],
+            Slot::Metric { k } => cm.metric_row(k, n, s),
         };
         for (o, v) in out.iter_mut().zip(src) {
             *o = key(*v);
@@ -2118,9 +2149,14 @@ fn chunk_work(
     st
 }
 
-/// A worker's buffers in the main part of [`bracketed_pass`]: simulation scratch, one chunk's
-/// keys per slot, and the staging buffer of [`Cells::of`].
-type RestScratch = (Scratch, Vec<Vec<u64>>, Vec<(u64, usize)>);
+/// What a worker holds in the main part of [`bracketed_pass`]: simulation scratch, one chunk's
+/// keys per slot, and what it has gathered: its chunks' statistics (with their index) and the
+/// cells of each slot over all its chunks (`None` once the run is cancelled).
+type RestWork = (
+    Scratch,
+    Vec<Vec<u64>>,
+    Option<(Vec<(usize, ChunkStats)>, Vec<Cells>)>,
+);
 
 /// What [`bracketed_pass`] returns: the chunk statistics in chunk order, and per slot its
 /// quantiles or `None` when a bracket missed.
@@ -2179,45 +2215,74 @@ fn bracketed_pass(
             (pos, ranks, brackets)
         })
         .collect();
-    let rest: Vec<Option<(ChunkStats, Vec<Cells>)>> = (pilot_chunks..n_chunks)
+    let empty_cells = || -> Vec<Cells> {
+        plans
+            .iter()
+            .map(|plan| Cells::empty(plan.2.len()))
+            .collect()
+    };
+    // Each worker folds its chunks into its own cells (counts add up and a selection does not
+    // depend on the order of its input, so how rayon splits the chunks does not matter).
+    let rest = (pilot_chunks..n_chunks)
         .into_par_iter()
-        .map_init(
-            || (Scratch::default(), vec![vec![]; slots.len()], Vec::new()),
-            |(s, keys, staged): &mut RestScratch, ci| {
+        .fold(
+            || -> RestWork {
+                let gathered = (vec![], empty_cells());
+                (
+                    Scratch::default(),
+                    vec![vec![]; slots.len()],
+                    Some(gathered),
+                )
+            },
+            |(mut s, mut keys, mut gathered): RestWork, ci| {
+                let Some((stats, cells)) = gathered.as_mut() else {
+                    return (s, keys, None);
+                };
                 if progress.is_cancelled() {
-                    return None;
+                    return (s, keys, None);
                 }
                 for k in keys.iter_mut() {
                     k.resize(len(ci), 0);
                 }
                 let mut outs: Vec<&mut [u64]> = keys.iter_mut().map(|k| &mut k[..]).collect();
-                let st = chunk_work(cm, ci, len(ci), cfg.seed, s, true, slots, &mut outs);
-                let cells = keys
-                    .iter()
-                    .zip(&plans)
-                    .map(|(k, plan)| Cells::of(k, &plan.2, staged))
-                    .collect();
+                let st = chunk_work(cm, ci, len(ci), cfg.seed, &mut s, true, slots, &mut outs);
+                for ((c, k), plan) in cells.iter_mut().zip(&keys).zip(&plans) {
+                    c.add(k, &plan.2);
+                }
+                stats.push((ci, st));
                 progress.done.fetch_add(1, Ordering::Relaxed);
-                Some((st, cells))
+                (s, keys, gathered)
             },
         )
-        .collect();
+        .map(|(_, _, gathered)| gathered)
+        .reduce(
+            || Some((vec![], empty_cells())),
+            |a, b| {
+                let ((mut sa, ca), (sb, cb)) = (a?, b?);
+                sa.extend(sb);
+                Some((
+                    sa,
+                    ca.into_iter().zip(cb).map(|(x, y)| x.merged(y)).collect(),
+                ))
+            },
+        );
+    let Some((mut rest_stats, rest_cells)) = rest else {
+        return Err(ProjectionError::Cancelled);
+    };
     if progress.is_cancelled() {
         return Err(ProjectionError::Cancelled);
     }
-    let mut cells: Vec<Cells> = sample
+    rest_stats.sort_unstable_by_key(|(ci, _)| *ci);
+    stats.extend(rest_stats.into_iter().map(|(_, st)| st));
+    let cells: Vec<Cells> = sample
         .iter()
         .zip(&plans)
-        .map(|(smp, plan)| Cells::of(smp, &plan.2, &mut vec![]))
+        .zip(rest_cells)
+        .map(|((smp, plan), mut c)| {
+            c.add(smp, &plan.2);
+            c
+        })
         .collect();
-    for (st, cl) in rest.into_iter().map(|r| r.expect("not cancelled")) {
-        stats.push(st);
-        cells = cells
-            .into_iter()
-            .zip(cl)
-            .map(|(a, b)| a.merged(b))
-            .collect();
-    }
     let qs = cells
         .into_par_iter()
         .zip(&plans)
