@@ -659,12 +659,19 @@ mod tests {
             })
             .fold(0.0, f64::max);
         assert!(d < 1.95 / (n as f64).sqrt(), "KS distance {d}");
-        // Tails beyond R = 3.654 are drawn: P(|Z| > R) ≈ 2.6e-4.
-        let tail = v.iter().filter(|x| x.abs() > ZIG_R).count() as f64 / n as f64;
-        assert!(
-            (tail - 2.58e-4).abs() < 4.0 * (2.58e-4 / n as f64).sqrt(),
-            "{tail}"
-        );
+        // Both tails beyond R = 3.654 are drawn: P(Z > R) = P(Z < −R) = 1 − Φ(R) ≈ 1.29e-4
+        // (the tail's sign comes from the same bits as the point's).
+        let p_tail = 1.0 - super::super::fit::normal_cdf(ZIG_R);
+        for (side, tail) in [
+            ("upper", v.iter().filter(|&&x| x > ZIG_R).count()),
+            ("lower", v.iter().filter(|&&x| x < -ZIG_R).count()),
+        ] {
+            let tail = tail as f64 / n as f64;
+            assert!(
+                (tail - p_tail).abs() < 4.0 * (p_tail / n as f64).sqrt(),
+                "{side} tail {tail} against {p_tail}"
+            );
+        }
     }
 
     #[test]
