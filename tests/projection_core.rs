@@ -775,6 +775,25 @@ fn bad_input_gives_clear_errors() {
     assert_eq!(e, ProjectionError::ZeroPaths);
     assert!(e.to_string().contains("at least 1"));
 
+    for (quantiles, bad, problem) in [
+        (vec![0.05, 1.5], 1.5, "must be in [0, 1]"),
+        (vec![0.05, 0.5, 0.05], 0.05, "listed twice"),
+    ] {
+        let e = simulate(
+            &m,
+            &McConfig {
+                quantiles,
+                ..McConfig::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, ProjectionError::InvalidParameter { value, .. } if value == bad),
+            "{e}"
+        );
+        assert!(e.to_string().contains(problem), "{e}");
+    }
+
     let neg = lognormal_model(0.1, -0.05, 1500.0);
     let e = simulate(&neg, &McConfig::default()).unwrap_err();
     assert!(matches!(e, ProjectionError::NegativeSpread { .. }), "{e}");

@@ -36,8 +36,20 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
-def _qname(p: float) -> str:
-    return f"q{round(p * 100, 4):g}"
+def _qnames(qs: Sequence[float]) -> list[str]:
+    """Column names of quantiles: ``q`` and the percentage (``q5``, ``q2.5``), with as many
+    significant digits as keep distinct quantiles apart (0 and 1e-9 are ``q0`` and ``q1e-07``).
+
+    >>> _qnames([0.05, 0.5, 0.95])
+    ['q5', 'q50', 'q95']
+    >>> _qnames([0.999999999, 1.0])
+    ['q99.9999999', 'q100']
+    """
+    for digits in (6, 9, 12, 15, 17):
+        names = [f"q{q * 100:.{digits}g}" for q in qs]
+        if len(set(names)) == len(set(qs)):
+            return names
+    return names
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -129,7 +141,7 @@ def _config(
             raise _E(f"quantiles must lie in [0, 1], got {q}")
     cfg: dict[str, Any] = {
         "n_paths": _check.integer("n_paths", n_paths, _E, minimum=1),
-        "seed": _check.integer("seed", seed, _E, minimum=0),
+        "seed": _check.seed(seed, _E),
         "quantiles": qs,
         "fan_years": _check.integers("fan_years", fan_years, _E, none=True),
     }
@@ -329,7 +341,7 @@ class Projection:
                         [s["name"], f["id"], year, start is not None and year >= start,
                          np.nan if mean is None else mean, *qv]
                     )
-        cols = ["scenario", "indicator", "year", "simulated", "mean", *(_qname(q) for q in qs)]
+        cols = ["scenario", "indicator", "year", "simulated", "mean", *_qnames(qs)]
         df = pd.DataFrame(rows, columns=cols)
         return df.astype({"year": "int64", "simulated": "bool"})
 
@@ -344,7 +356,7 @@ class Projection:
             raise _core.ProjectionError(
                 f"indicator {indicator!r} is not projected in scenario {name!r}"
             )
-        return sel.set_index("year")[[_qname(q) for q in self.quantiles]]
+        return sel.set_index("year")[_qnames(self.quantiles)]
 
     def targets(self) -> pd.DataFrame:
         """One row per scenario and target: metric, threshold, median and 90 % band of the
@@ -429,13 +441,14 @@ class Projection:
         name = self._scenario(scenario)["name"]
         color = kw.pop("color", "C0")
         n = len(qs)
+        names = _qnames(qs)
         for i in range(n // 2):
-            lo, hi = _qname(qs[i]), _qname(qs[n - 1 - i])
+            lo, hi = names[i], names[n - 1 - i]
             ax.fill_between(
                 years, fan[lo], fan[hi], color=color, alpha=0.15 + 0.15 * i, linewidth=0,
                 label=f"{lo[1:]}–{hi[1:]} %",
             )
-        mid = _qname(0.5) if 0.5 in qs else _qname(qs[n // 2])
+        mid = names[qs.index(0.5)] if 0.5 in qs else names[n // 2]
         ax.plot(years, fan[mid], color=color, marker="o", label=f"median ({name})", **kw)
         if target is not None:
             ax.axhline(target, color="k", linestyle="--", linewidth=1, label="target")
@@ -504,7 +517,7 @@ class GrowthResult:
         return pd.DataFrame(
             values.reshape(len(rows), len(self.quantiles)),
             index=pd.Index([y for y, _ in rows], name="year", dtype="int64"),
-            columns=[_qname(q) for q in self.quantiles],
+            columns=_qnames(self.quantiles),
         )
 
     @functools.cached_property
@@ -546,13 +559,14 @@ class GrowthResult:
         years = self.fan.index.to_numpy()
         color = kw.pop("color", "C0")
         qs, n = self.quantiles, len(self.quantiles)
+        names = _qnames(qs)
         for i in range(n // 2):
-            lo, hi = _qname(qs[i]), _qname(qs[n - 1 - i])
+            lo, hi = names[i], names[n - 1 - i]
             ax.fill_between(
                 years, self.fan[lo], self.fan[hi], color=color, alpha=0.15 + 0.15 * i,
                 linewidth=0, label=f"{lo[1:]}–{hi[1:]} %",
             )
-        mid = _qname(0.5) if 0.5 in qs else _qname(qs[n // 2])
+        mid = names[qs.index(0.5)] if 0.5 in qs else names[n // 2]
         ax.plot(years, self.fan[mid], color=color, marker="o", label="median", **kw)
         if self.threshold is not None:
             ax.axhline(self.threshold, color="k", linestyle="--", linewidth=1, label="threshold")
@@ -819,7 +833,7 @@ def backtest(
         "last_year": _check.year("last_year", last_year, _E, none=True),
         "level": _check.real("level", level, _E),
         "bootstrap_paths": _check.integer("bootstrap_paths", bootstrap_paths, _E, minimum=0),
-        "seed": _check.integer("seed", seed, _E, minimum=0),
+        "seed": _check.seed(seed, _E),
         "exclude": _check.strings("exclude", exclude),
     }
     if methods is not None:

@@ -178,7 +178,7 @@ def province_tasks(
     n_paths = _check.integer("n_paths", n_paths, _core.ProjectionError, minimum=1)
     horizon = _check.integer("horizon", horizon, _core.ProjectionError, minimum=2024)
     growth_target = _check.real("growth_target", growth_target, _core.ProjectionError)
-    seed = _check.integer("seed", seed, _core.ProjectionError, minimum=0)
+    seed = _check.seed(seed, _core.ProjectionError)
     panel = province_panel()
     panel = panel[panel["region_en"] != "China"]
     wide = panel.pivot(index="region_en", columns="year", values="rd_expenditure_100m_yuan")

@@ -576,7 +576,7 @@ def sobol_sample(
         _check.flag("calc_second_order", calc_second_order),
         _scramble(scramble),
         _check.integer("skip_values", skip_values, _E, minimum=0),
-        _check.integer("seed", seed, _E, minimum=0),
+        _check.seed(seed, _E),
     )
     _warn(w)
     return x
@@ -595,19 +595,19 @@ def morris_sample(
         _n("N", N),
         _check.integer("num_levels", num_levels, _E, minimum=2),
         _check.integer("optimal_trajectories", optimal_trajectories, _E, minimum=1, none=True),
-        _check.integer("seed", seed, _E, minimum=0),
+        _check.seed(seed, _E),
     )
 
 
 def mc_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
     """Plain Monte Carlo sample."""
-    seed = _check.integer("seed", seed, _E, minimum=0)
+    seed = _check.seed(seed, _E)
     return _core.mc_sample(_problem(problem)._core, _n("N", N), seed)
 
 
 def lhs_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
     """Latin hypercube sample."""
-    seed = _check.integer("seed", seed, _E, minimum=0)
+    seed = _check.seed(seed, _E)
     return _core.lhs_sample(_problem(problem)._core, _n("N", N), seed)
 
 
@@ -635,7 +635,7 @@ def sobol_analyze(
             _check.flag("calc_second_order", calc_second_order),
             _check.integer("num_resamples", num_resamples, _E, minimum=0),
             _check.real("conf_level", conf_level, _E),
-            _check.integer("seed", seed, _E, minimum=0),
+            _check.seed(seed, _E),
             _check.strings("output_names", output_names, none=True),
             _check.threads(threads),
         )
@@ -681,7 +681,7 @@ def sobol(
                 second,
                 _scramble(scramble),
                 _check.integer("skip_values", skip_values, _E, minimum=0),
-                _check.integer("seed", seed, _E, minimum=0),
+                _check.seed(seed, _E),
                 _check.integer("num_resamples", num_resamples, _E, minimum=0),
                 _check.real("conf_level", conf_level, _E),
                 _check.integer("batch_rows", batch_rows, _E, minimum=1),
@@ -712,7 +712,7 @@ def morris_analyze(
             _check.integer("num_levels", num_levels, _E, minimum=2),
             _check.integer("num_resamples", num_resamples, _E, minimum=0),
             _check.real("conf_level", conf_level, _E),
-            _check.integer("seed", seed, _E, minimum=0),
+            _check.seed(seed, _E),
             _check.strings("output_names", output_names, none=True),
         )
     )
@@ -744,7 +744,7 @@ def morris(
                 _check.integer("num_levels", num_levels, _E, minimum=2),
                 _check.integer("optimal_trajectories", optimal_trajectories, _E, minimum=1,
                                none=True),
-                _check.integer("seed", seed, _E, minimum=0),
+                _check.seed(seed, _E),
                 _check.integer("num_resamples", num_resamples, _E, minimum=0),
                 _check.real("conf_level", conf_level, _E),
                 _check.strings("output_names", output_names, none=True),
@@ -983,7 +983,7 @@ def prob_beat_reference(
         _y("year1", year1),
         _check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
         _n("n", n),
-        _check.integer("seed", seed, _E, minimum=0),
+        _check.seed(seed, _E),
     )
 
 

@@ -2302,12 +2302,20 @@ fn check_config(cfg: &McConfig) -> Result<(), ProjectionError> {
             problem: "must be positive",
         });
     }
-    for &q in &cfg.quantiles {
+    for (i, &q) in cfg.quantiles.iter().enumerate() {
         if !(0.0..=1.0).contains(&q) {
             return Err(ProjectionError::InvalidParameter {
                 what: "quantile".into(),
                 value: q,
                 problem: "must be in [0, 1]",
+            });
+        }
+        // A repeated probability would name two fan columns alike.
+        if cfg.quantiles[..i].contains(&q) {
+            return Err(ProjectionError::InvalidParameter {
+                what: "quantile".into(),
+                value: q,
+                problem: "is listed twice",
             });
         }
     }

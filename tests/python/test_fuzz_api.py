@@ -288,3 +288,37 @@ def test_regression_huge_year_span_is_refused_before_allocating() -> None:
 def test_regression_seed_past_64_bits_raises_the_package_error() -> None:
     with pytest.raises(innodex.InnodexError, match="seed"):
         sa.mc_sample(sa.Problem(["a"], [[0, 1]]), 4, seed=2**64 + 1)
+
+
+def test_seeds_take_the_cores_whole_unsigned_64_bit_range() -> None:
+    # The core's seeds are u64: Python took only up to 2**63 - 1 before.
+    top = 2**64 - 1
+    a = innodex.simulate_growth(750.0, 2020, 2025, {"dist": "normal", "mean": 0.1, "sd": 0.05},
+                                n_paths=500, seed=top)
+    b = innodex.simulate_growth(750.0, 2020, 2025, {"dist": "normal", "mean": 0.1, "sd": 0.05},
+                                n_paths=500, seed=top)
+    c = innodex.simulate_growth(750.0, 2020, 2025, {"dist": "normal", "mean": 0.1, "sd": 0.05},
+                                n_paths=500, seed=2**63 - 1)
+    assert a.fan.equals(b.fan)
+    assert not a.fan.loc[2025].equals(c.fan.loc[2025])
+    assert a.n_paths == 500
+    p = innodex.project(innodex.Plan.builtin(), n_paths=200, seed=top, progress=False)
+    assert p.seed == top
+    problem = sa.Problem(["a", "b"], [[0, 1], [0, 1]])
+    for fn in (sa.sobol_sample, sa.mc_sample, sa.lhs_sample, sa.morris_sample):
+        x = fn(problem, 8, seed=top)
+        assert x.shape[1] == 2 and np.all((x >= 0) & (x <= 1))
+        with pytest.raises(innodex.InnodexError, match="seed must be at most 18446744073709551615"):
+            fn(problem, 8, seed=2**64)
+    with pytest.raises(innodex.ProjectionError, match="seed"):
+        innodex.simulate_growth(750.0, 2020, 2025, 0.1, n_paths=10, seed=2**64)
+
+
+def test_quantile_columns_keep_distinct_quantiles_apart() -> None:
+    # Found by the property tests: 0 and 1.2e-7 were both named "q0".
+    r = innodex.simulate_growth(750.0, 2020, 2025, {"dist": "normal", "mean": 0.1, "sd": 0.05},
+                                n_paths=2000, seed=3, quantiles=[0.0, 1.2e-7, 0.5, 1.0])
+    assert list(r.fan.columns) == ["q0", "q1.2e-05", "q50", "q100"]
+    assert (r.fan["q0"] <= r.fan["q1.2e-05"]).all() and (r.fan["q50"] <= r.fan["q100"]).all()
+    with pytest.raises(innodex.ProjectionError, match="quantile = 0.5: is listed twice"):
+        innodex.simulate_growth(750.0, 2020, 2025, 0.1, n_paths=10, quantiles=[0.5, 0.5])
