@@ -1,4 +1,5 @@
 //! Backtests on the provincial R&D panel and on synthetic panels with known answers.
+use innodex::projection::ProjectionError;
 use innodex::projection::backtest::{BacktestConfig, Panel, backtest};
 use innodex::projection::methods::Method;
 
@@ -96,4 +97,38 @@ fn backtest_errors() {
         ..BacktestConfig::default()
     };
     assert!(backtest(&panel, &cfg).is_err());
+    // The Monte Carlo method's size limit stops the whole backtest (it is not one unit's
+    // failure); raised, the same run goes through. 1000 paths × 4 years (2020–2023).
+    let small = BacktestConfig {
+        bootstrap_paths: 1000,
+        max_values: 3999,
+        ..BacktestConfig::default()
+    };
+    let e = backtest(&panel, &small).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ProjectionError::TooLarge {
+                size: 4000,
+                limit: 3999,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("`--max-values` in the CLI"), "{e}");
+    let raised = BacktestConfig {
+        max_values: 4000,
+        ..small
+    };
+    let r = backtest(&panel, &raised).unwrap();
+    let boot = r
+        .scores
+        .iter()
+        .find(|s| s.method == "bootstrap_growth")
+        .unwrap();
+    assert!(
+        boot.failures.is_empty() && boot.n_forecasts == 93,
+        "{boot:?}"
+    );
 }

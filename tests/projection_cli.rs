@@ -116,3 +116,53 @@ fn bad_projection_input_exits_2_with_a_message() {
     let out = innodex(&["backtest", "--split", "2030"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn size_limits_are_options_and_the_message_names_them() {
+    // Baseline scenario, 1000 paths: 42 000 values (paths × years × indicators).
+    let out = innodex(&[
+        "project",
+        "--scenario",
+        "baseline",
+        "--paths",
+        "1000",
+        "--max-values",
+        "41999",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("needs 42000, above the limit of 41999"),
+        "{err}"
+    );
+    assert!(err.contains("`--max-values` in the CLI"), "{err}");
+    let out = innodex(&[
+        "project",
+        "--scenario",
+        "baseline",
+        "--paths",
+        "1000",
+        "--max-values",
+        "42000",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = innodex(&["project", "--paths", "1000", "--max-buffer-bytes", "7999"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("`--max-buffer-bytes` in the CLI"), "{err}");
+    // The backtest's Monte Carlo method: 1000 paths × 4 years.
+    let out = innodex(&["backtest", "--paths", "1000", "--max-values", "3999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("needs 4000")
+    );
+    let out = innodex(&["backtest", "--paths", "1000", "--max-values", "4000"]);
+    assert_eq!(out.status.code(), Some(0));
+}

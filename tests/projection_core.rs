@@ -867,9 +867,9 @@ fn oversized_requests_are_refused_before_any_work_with_the_size() {
     let msg = e.to_string();
     assert!(msg.contains("needs 1200000000000,"), "{msg}");
     assert!(msg.contains("10000000000"), "{msg}");
-    // It says how to raise that limit, from Rust and from Python.
+    // It says how to raise that limit, from Rust, from Python and on the command line.
     assert!(
-        msg.ends_with("(use fewer paths, or raise the limit: `McConfig::max_values` in Rust, `max_values=` in Python)"),
+        msg.ends_with("(use fewer paths, or raise the limit: `McConfig::max_values` in Rust, `max_values=` in Python, `--max-values` in the CLI)"),
         "{msg}"
     );
     // 10⁹ paths is within the value limit (6 × 10⁹) but its quantile buffer (8 × 10⁹

@@ -624,7 +624,7 @@ def simulate_growth(
     ... except ProjectionError as e:
     ...     print(str(e).split(": ", 1)[1])
     the request needs 6000, above the limit of 5000 (use fewer paths, or raise the limit: \
-`McConfig::max_values` in Rust, `max_values=` in Python)
+`McConfig::max_values` in Rust, `max_values=` in Python, `--max-values` in the CLI)
     """
     start = _check.real("start", start, _E)
     start_year = _check.year("start_year", start_year, _E)
@@ -819,6 +819,8 @@ def backtest(
     bootstrap_paths: int = 10_000,
     seed: int = 2020,
     exclude: Sequence[str] = ("China",),
+    max_values: int | None = None,
+    max_buffer_bytes: int | None = None,
 ) -> Backtest:
     """Fit every method up to ``split_year`` on each unit of a panel, project the later years
     and score them: MAPE (%) overall and by horizon, and the coverage of the ``level``
@@ -827,6 +829,10 @@ def backtest(
     >>> b = backtest(bootstrap_paths=0)
     >>> b.scores.loc["log_linear", "n"]
     np.int64(93)
+
+    ``max_values`` and ``max_buffer_bytes`` are the size limits of the Monte Carlo method's
+    runs (as in :func:`simulate_growth`); a run above them stops the backtest with
+    :class:`innodex.ProjectionError`.
     """
     cfg: dict[str, Any] = {
         "split_year": _check.year("split_year", split_year, _E),
@@ -836,6 +842,9 @@ def backtest(
         "seed": _check.seed(seed, _E),
         "exclude": _check.strings("exclude", exclude),
     }
+    for name, limit in (("max_values", max_values), ("max_buffer_bytes", max_buffer_bytes)):
+        if limit is not None:
+            cfg[name] = _check.integer(name, limit, _E, minimum=1, maximum=U64_MAX)
     if methods is not None:
         if isinstance(methods, str) or not isinstance(methods, Sequence):
             raise TypeError(f"methods must be a sequence, not {type(methods).__name__}")

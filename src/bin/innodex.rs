@@ -144,6 +144,30 @@ mod projection_cli {
         /// Seed (the same for every scenario).
         #[arg(long, default_value_t = 2021)]
         seed: u64,
+        #[command(flatten)]
+        limits: McLimits,
+    }
+
+    /// The Monte Carlo size limits, checked before any work (see `McConfig`).
+    #[derive(clap::Args)]
+    pub(super) struct McLimits {
+        /// Most values a run may simulate (paths × years × indicators) [default: 10^10].
+        #[arg(long, value_name = "N")]
+        max_values: Option<u64>,
+        /// Most bytes of one quantile buffer (8 a path) [default: 4 GiB].
+        #[arg(long, value_name = "BYTES")]
+        max_buffer_bytes: Option<u64>,
+    }
+
+    impl McLimits {
+        fn apply(&self, max_values: &mut u64, max_buffer_bytes: &mut u64) {
+            if let Some(v) = self.max_values {
+                *max_values = v;
+            }
+            if let Some(b) = self.max_buffer_bytes {
+                *max_buffer_bytes = b;
+            }
+        }
     }
 
     #[derive(clap::Args)]
@@ -172,6 +196,8 @@ mod projection_cli {
         /// Paths of the bootstrap Monte Carlo method (0 leaves it out).
         #[arg(long, default_value_t = 10_000)]
         paths: usize,
+        #[command(flatten)]
+        limits: McLimits,
         /// Output: table or json (scores), csv (every forecast).
         #[arg(long, value_enum, default_value = "table")]
         format: super::OutFormat,
@@ -192,11 +218,13 @@ mod projection_cli {
         } else {
             set.select(&a.only.iter().map(String::as_str).collect::<Vec<_>>())?
         };
-        let cfg = McConfig {
+        let mut cfg = McConfig {
             n_paths: a.paths,
             seed: a.seed,
             ..McConfig::default()
         };
+        a.limits
+            .apply(&mut cfg.max_values, &mut cfg.max_buffer_bytes);
         Ok(set.project(plan, &cfg)?)
     }
 
@@ -279,13 +307,15 @@ mod projection_cli {
                 &a.column,
             )?,
         };
-        let cfg = BacktestConfig {
+        let mut cfg = BacktestConfig {
             split_year: a.split,
             last_year: a.last,
             level: a.level,
             bootstrap_paths: a.paths,
             ..BacktestConfig::default()
         };
+        a.limits
+            .apply(&mut cfg.max_values, &mut cfg.max_buffer_bytes);
         let r = backtest::backtest(&panel, &cfg)?;
         Ok(match a.format {
             super::OutFormat::Json => {

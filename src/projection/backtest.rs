@@ -168,6 +168,10 @@ pub struct BacktestConfig {
     pub seed: u64,
     /// Units left out (by default the national total, `China`).
     pub exclude: Vec<String>,
+    /// Size limit of the Monte Carlo method's runs ([`McConfig::max_values`]).
+    pub max_values: u64,
+    /// Size limit of its quantile buffers ([`McConfig::max_buffer_bytes`]).
+    pub max_buffer_bytes: u64,
 }
 
 impl Default for BacktestConfig {
@@ -191,6 +195,8 @@ impl Default for BacktestConfig {
             bootstrap_paths: 10_000,
             seed: 2020,
             exclude: vec!["China".into()],
+            max_values: McConfig::default().max_values,
+            max_buffer_bytes: McConfig::default().max_buffer_bytes,
         }
     }
 }
@@ -322,10 +328,9 @@ fn bootstrap_forecast(
     years: &[i32],
     values: &[f64],
     last: i32,
-    level: f64,
-    n_paths: usize,
-    seed: u64,
+    cfg: &BacktestConfig,
 ) -> Result<Fc, ProjectionError> {
+    let level = cfg.level;
     let rates: Vec<f64> = years
         .windows(2)
         .zip(values.windows(2))
@@ -362,9 +367,11 @@ fn bootstrap_forecast(
     let r = simulate(
         &model,
         &McConfig {
-            n_paths,
-            seed,
+            n_paths: cfg.bootstrap_paths,
+            seed: cfg.seed,
             quantiles: vec![a, 0.5, 1.0 - a],
+            max_values: cfg.max_values,
+            max_buffer_bytes: cfg.max_buffer_bytes,
             ..McConfig::default()
         },
     )?;
@@ -384,7 +391,9 @@ fn bootstrap_forecast(
 ///
 /// # Errors
 /// [`ProjectionError::InvalidParameter`] for a level outside (0, 1),
-/// [`ProjectionError::InvalidInput`] when no unit has data on both sides of the split.
+/// [`ProjectionError::InvalidInput`] when no unit has data on both sides of the split,
+/// [`ProjectionError::TooLarge`] when the Monte Carlo method's runs exceed
+/// [`BacktestConfig::max_values`] or [`BacktestConfig::max_buffer_bytes`].
 /// Methods that cannot be applied to a unit (e.g. too few points) are listed in
 /// [`MethodScore::failures`] instead.
 pub fn backtest(panel: &Panel, cfg: &BacktestConfig) -> Result<BacktestResult, ProjectionError> {
@@ -425,12 +434,14 @@ pub fn backtest(panel: &Panel, cfg: &BacktestConfig) -> Result<BacktestResult, P
                     let iv = (!f.lower.is_empty()).then(|| (f.lower.clone(), f.upper.clone()));
                     (f.years, f.point, iv)
                 }),
-                None => {
-                    bootstrap_forecast(&fy, &fv, last, cfg.level, cfg.bootstrap_paths, cfg.seed)
-                }
+                None => bootstrap_forecast(&fy, &fv, last, cfg),
             };
             let (fyears, point, iv) = match fc {
                 Ok(f) => f,
+                // A size limit or a cancellation is about the whole run, not this unit.
+                Err(e @ (ProjectionError::TooLarge { .. } | ProjectionError::Cancelled)) => {
+                    return Err(e);
+                }
                 Err(e) => {
                     failures[mi].push((unit.clone(), e.to_string()));
                     continue;

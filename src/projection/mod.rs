@@ -56,7 +56,8 @@ pub enum ProjectionError {
     /// A request larger than a resource limit, refused before anything is allocated. The
     /// message says how to raise the limit that `what` names (`max_values` or
     /// `max_buffer_bytes`): the [`monte_carlo::McConfig`] field in Rust, the keyword argument
-    /// of `innodex.project` and `innodex.simulate_growth` in Python.
+    /// of `innodex.project`, `innodex.simulate_growth` and `innodex.backtest` in Python, the
+    /// option of `innodex project` and `innodex backtest` on the command line.
     ///
     /// ```
     /// use innodex::projection::ProjectionError;
@@ -69,7 +70,7 @@ pub enum ProjectionError {
     ///     e.to_string(),
     ///     "Monte Carlo values (paths × years × indicators; max_values): the request needs \
     ///      12000, above the limit of 10000 (use fewer paths, or raise the limit: \
-    ///      `McConfig::max_values` in Rust, `max_values=` in Python)"
+    ///      `McConfig::max_values` in Rust, `max_values=` in Python, `--max-values` in the CLI)"
     /// );
     /// ```
     #[error(
@@ -133,9 +134,12 @@ fn how_to_raise(what: &str) -> String {
         .into_iter()
         .find(|f| what.contains(f))
     {
-        Some(f) => format!("`McConfig::{f}` in Rust, `{f}=` in Python"),
+        Some(f) => format!(
+            "`McConfig::{f}` in Rust, `{f}=` in Python, `--{}` in the CLI",
+            f.replace('_', "-")
+        ),
         None => "`McConfig::max_values`/`max_buffer_bytes` in Rust, `max_values=`/\
-                 `max_buffer_bytes=` in Python"
+                 `max_buffer_bytes=` in Python, `--max-values`/`--max-buffer-bytes` in the CLI"
             .into(),
     }
 }

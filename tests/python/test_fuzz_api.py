@@ -322,3 +322,13 @@ def test_quantile_columns_keep_distinct_quantiles_apart() -> None:
     assert (r.fan["q0"] <= r.fan["q1.2e-05"]).all() and (r.fan["q50"] <= r.fan["q100"]).all()
     with pytest.raises(innodex.ProjectionError, match="quantile = 0.5: is listed twice"):
         innodex.simulate_growth(750.0, 2020, 2025, 0.1, n_paths=10, quantiles=[0.5, 0.5])
+
+
+def test_backtest_size_limits_stop_the_run_and_can_be_raised() -> None:
+    # 1000 bootstrap paths × 4 years (2020–2023) per province.
+    with pytest.raises(innodex.ProjectionError, match="needs 4000, above the limit of 3999"):
+        innodex.backtest(bootstrap_paths=1000, max_values=3999)
+    b = innodex.backtest(bootstrap_paths=1000, max_values=4000)
+    assert b.scores.loc["bootstrap_growth", "n"] == 93
+    with pytest.raises(innodex.ProjectionError, match="max_values must be at least 1"):
+        innodex.backtest(bootstrap_paths=10, max_values=0)
