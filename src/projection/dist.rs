@@ -569,8 +569,8 @@ fn zig_slow<R: Rng + ?Sized>(rng: &mut R, z: &Zig, mut x: f64, mut i: usize) -> 
 }
 
 /// Fills `out` with standard normal draws: 64 bits per draw generated in bulk by the chunk's
-/// stream (whole vectorised blocks, [`fill_words`]), one ziggurat step each, the rare rejections settled
-/// from the same stream.
+/// stream (whole vectorised blocks, [`fill_words`]), one ziggurat step each, the rare
+/// rejections settled from the same stream.
 #[inline(always)]
 pub(crate) fn fill_std_normal(rng: &mut ChunkStream, out: &mut [f64], bits: &mut Vec<u64>) {
     fill_normal(rng, out, bits, 0.0, 1.0);

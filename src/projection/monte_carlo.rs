@@ -43,11 +43,11 @@
 //!
 //! Runs of 2¹⁷ paths or more make one **bracketed pass**: the first 2¹⁵ paths are a pilot
 //! whose order statistics bracket each wanted rank (6 binomial standard deviations either
-//! side), and the later chunks keep, per slot, only a count of their values below each
-//! bracket and the values inside it — about 3.4 % of the paths per quantile (2·(3√S + 8)/S of
-//! them with S = 2¹⁵) — while the chunk is still in cache. The counts prove whether each rank
-//! fell inside its bracket; when one did not (rare by construction), that slot gets an exact
-//! pass below.
+//! side), and for the later chunks each worker keeps, per slot, only a count of the values
+//! below each bracket and the values inside it — about 3.4 % of the paths per quantile
+//! (2·(3√S + 8)/S of them with S = 2¹⁵) — read while the chunk is still in cache. The counts
+//! prove whether each rank fell inside its bracket; when one did not (rare by construction),
+//! that slot gets an exact pass below.
 //!
 //! Exact passes (smaller runs, and the rare slot a bracket missed) hold the values of a slot
 //! for every path, 8 bytes a path, in passes of at most [`McConfig::memory_budget`] bytes (at
@@ -2166,11 +2166,12 @@ type Bracketed = (Vec<ChunkStats>, Vec<Option<Vec<f64>>>);
 ///
 /// The first chunks (at least [`SAMPLE`] paths) are a pilot: their keys are kept whole, and
 /// the brackets around each rank are read off them as off any random sample of the paths
-/// ([`brackets_for`]). Every later chunk then only counts its keys below each bracket and
-/// keeps those inside ([`Cells`]), while they are still in cache; no buffer of all the paths
-/// is filled or read again. A slot whose ranks do not all fall inside its brackets (the
-/// counts prove it; rare by construction) gets `None`, and the caller computes it exactly
-/// from a full buffer. Returns the chunk statistics in chunk order and the quantiles per slot.
+/// ([`brackets_for`]). Of every later chunk, a worker then only counts the keys below each
+/// bracket and keeps those inside ([`Cells`]), while they are still in cache; no buffer of
+/// all the paths is filled or read again. A slot whose ranks do not all fall inside its
+/// brackets (the counts prove it; rare by construction) gets `None`, and the caller computes
+/// it exactly from a full buffer. Returns the chunk statistics in chunk order and the
+/// quantiles per slot.
 fn bracketed_pass(
     cm: &Compiled,
     cfg: &McConfig,
