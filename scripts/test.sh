@@ -3,7 +3,8 @@
 # Python stub check, Python tests and doctests, notebooks. Does its own set-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-step() { printf '\n==> %s\n' "$*"; }
+# Each step with the time it starts, so a slow CI run shows where its minutes went.
+step() { printf '\n==> %s  [%s, %ds]\n' "$*" "$(date +%T)" "$SECONDS"; }
 
 step "set-up (virtual environment, Python dependencies, extension module)"
 ./scripts/setup.sh
