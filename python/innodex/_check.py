@@ -21,8 +21,8 @@ from innodex import _core
 #: The widest integer the core takes (i64); larger integers raise the package's error instead
 #: of an ``OverflowError`` from the conversion.
 INT_MAX = 2**63 - 1
-#: Seeds are unsigned 64-bit in the core.
-SEED_MAX = 2**64 - 1
+#: The widest unsigned integer the core takes (u64: seeds, size limits).
+U64_MAX = 2**64 - 1
 #: Years are 32-bit in the core.
 YEAR_MIN, YEAR_MAX = -(2**31), 2**31 - 1
 
@@ -72,7 +72,7 @@ def seed(value: Any, err: type[Exception] = _core.InnodexError, *, name: str = "
     Traceback (most recent call last):
     innodex.InnodexError: seed must be at most 18446744073709551615, got 18446744073709551616
     """
-    return integer(name, value, err, minimum=0, maximum=SEED_MAX)
+    return integer(name, value, err, minimum=0, maximum=U64_MAX)
 
 
 def year(

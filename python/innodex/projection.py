@@ -121,8 +121,12 @@ class Scenarios:
 _E = _core.ProjectionError
 
 
-#: The largest value a size limit takes (the core's limits are unsigned 64-bit integers).
-U64_MAX = 2**64 - 1
+def _limits(cfg: dict[str, Any], max_values: int | None, max_buffer_bytes: int | None) -> None:
+    """Adds the Monte Carlo size limits (``McConfig::max_values``, ``max_buffer_bytes``) that
+    are given to ``cfg``; None keeps the core's defaults (10^10 values, 4 GiB)."""
+    for name, limit in (("max_values", max_values), ("max_buffer_bytes", max_buffer_bytes)):
+        if limit is not None:
+            cfg[name] = _check.integer(name, limit, _E, minimum=1, maximum=_check.U64_MAX)
 
 
 def _config(
@@ -149,11 +153,7 @@ def _config(
         cfg["chunk_size"] = _check.integer("chunk_size", chunk_size, _E, minimum=1)
     if memory_budget is not None:
         cfg["memory_budget"] = _check.integer("memory_budget", memory_budget, _E, minimum=1)
-    # The size limits (McConfig::max_values, McConfig::max_buffer_bytes); None keeps the core's
-    # defaults (10^10 values, 4 GiB).
-    for name, limit in (("max_values", max_values), ("max_buffer_bytes", max_buffer_bytes)):
-        if limit is not None:
-            cfg[name] = _check.integer(name, limit, _E, minimum=1, maximum=U64_MAX)
+    _limits(cfg, max_values, max_buffer_bytes)
     return json.dumps(cfg)
 
 
@@ -842,9 +842,7 @@ def backtest(
         "seed": _check.seed(seed, _E),
         "exclude": _check.strings("exclude", exclude),
     }
-    for name, limit in (("max_values", max_values), ("max_buffer_bytes", max_buffer_bytes)):
-        if limit is not None:
-            cfg[name] = _check.integer(name, limit, _E, minimum=1, maximum=U64_MAX)
+    _limits(cfg, max_values, max_buffer_bytes)
     if methods is not None:
         if isinstance(methods, str) or not isinstance(methods, Sequence):
             raise TypeError(f"methods must be a sequence, not {type(methods).__name__}")
