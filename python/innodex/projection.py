@@ -500,7 +500,7 @@ class GrowthResult:
         self._d = data
         self.threshold = threshold
         self.quantiles: list[float] = list(data["quantiles"])
-        t = data["targets"][0] if data["targets"] else None
+        t = self._target = data["targets"][0] if data["targets"] else None
         self.probability: float | None = None if t is None else t["probability"]
         self.probability_se: float | None = None if t is None else t["probability_se"]
 
@@ -530,7 +530,7 @@ class GrowthResult:
     def attainment(self) -> pd.Series | None:
         """The probability that the threshold is first reached in each year, and of ``"not
         reached"`` by the horizon; None without a threshold."""
-        t = self._d["targets"][0] if self._d["targets"] else None
+        t = self._target
         if t is None or t["attainment"] is None:
             return None
         a = t["attainment"]
