@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up the Python side on a fresh machine: a virtual environment in .venv with the test
-# dependencies, and the extension module built in release mode (editable install).
+# dependencies and maturin. The extension itself is built as a wheel by scripts/test-wheel.sh
+# (or, for development, `maturin develop --release`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -19,6 +20,5 @@ PY
 )
 # shellcheck disable=SC2086
 python -m pip install -q "maturin>=1.9,<2" $extras
-maturin develop --release -q
 # Notebooks run under nbmake with the kernel their metadata names: make it this venv's.
 python -m ipykernel install --prefix "$VIRTUAL_ENV" --name python3 >/dev/null

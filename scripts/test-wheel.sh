@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Packaging check: build the release abi3 wheel, install it into a fresh virtual environment
-# and run the Python test suite against the installed wheel (not the development build).
+# The one wheel of the test command: build the abi3 wheel (profile `ci`: `release` without LTO,
+# sharing the compiled dependencies of the Rust tests), check what it carries, install it into
+# .venv in place of any development build, and check that `import innodex` finds the wheel and
+# that the wheel's declared dependencies are met. Every later Python step tests this wheel.
+#
+#   PROFILE=release ./scripts/test-wheel.sh    # the wheel as users get it (thin LTO)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 . .venv/bin/activate
 rm -rf dist
-maturin build --release -q -o dist
+maturin build --profile "${PROFILE:-ci}" -q -o dist
 wheel=$(ls dist/innodex-*-abi3-*.whl)
 echo "built $wheel"
 # The wheel carries the type information: the extension's stubs and the py.typed marker.
@@ -17,25 +20,13 @@ for need in ("innodex/_core.pyi", "innodex/py.typed", "innodex/scale.py"):
     assert need in names, f"{need} is missing from the wheel"
 print("the wheel has the stubs, py.typed and every module")
 PY
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-python -m venv "$tmp/venv"
-# Reuse the dev environment's already-downloaded test dependencies through pip's cache.
-extras=$(python - <<'PY'
-import tomllib
-with open("pyproject.toml", "rb") as f:
-    print(" ".join(tomllib.load(f)["project"]["optional-dependencies"]["test"]))
-PY
-)
-# shellcheck disable=SC2086
-"$tmp/venv/bin/python" -m pip install -q "$wheel" $extras
-# From the repository root (tests read data/ and specs/ relative to it): the package sources
-# live under python/, which is not on this interpreter's path, so `import innodex` can only
-# find the wheel; check it.
-"$tmp/venv/bin/python" - <<'PY'
+python -m pip install -q --force-reinstall --no-deps "$wheel"
+python -m pip check
+# From the repository root the package sources live under python/, which is not on the
+# interpreter's path, so `import innodex` can only find the wheel; check it.
+python - <<'PY'
 import innodex, pathlib
 where = pathlib.Path(innodex.__file__).resolve()
 assert "site-packages" in where.parts, where
 print("testing the installed wheel at", where.parent)
 PY
-MPLBACKEND=Agg INNODEX_REPO="$root" "$tmp/venv/bin/python" -m pytest -q -p no:cacheprovider tests/python

@@ -1,47 +1,97 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: formatting and lints, Rust tests and doctests,
-# Python stub check, Python tests and doctests, notebooks. Does its own set-up.
+# The whole test suite, from a fresh clone: formatting and lints, Rust tests and doctests, the
+# example run files, Python stub check, Python tests and doctests, API docs, notebooks, the
+# wheel, fuzzing. Does its own set-up.
+#
+# Each artifact is built once and reused: the Rust tests, the CLI and clippy share the `ci`
+# profile and one feature set; one wheel (also `ci` profile) is installed into .venv and every
+# Python step runs against it; the instrumented fuzz build is kept in fuzz/target/ and built
+# in the background while the Python steps run. The run ends with the test counts and a table
+# of the steps and their seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+times=()
+last=$SECONDS
+current=""
 # Each step with the time it starts, so a slow CI run shows where its minutes went.
-step() { printf '\n==> %s  [%s, %ds]\n' "$*" "$(date +%T)" "$SECONDS"; }
+step() {
+  if [ -n "$current" ]; then times+=("$current|$((SECONDS - last))"); fi
+  current="$*"
+  last=$SECONDS
+  printf '\n==> %s  [%s, %ds]\n' "$*" "$(date +%T)" "$SECONDS"
+}
 
-step "set-up (virtual environment, Python dependencies, extension module)"
-./scripts/setup.sh
-step "set-up (headless Chromium for the HTML report test)"
+step "set-up (virtual environment, Python dependencies; headless Chromium)"
+# The Python packages download while the Rust side compiles (clippy, tests).
+./scripts/setup.sh >"$log/setup.out" 2>&1 &
+setup_pid=$!
 ./scripts/setup-browser.sh
 # The browser test of the run report must run here, never skip.
-export INNODEX_REQUIRE_BROWSER=1
-. .venv/bin/activate
-# Rust tests that embed Python must load the venv interpreter's libpython.
-LD_LIBRARY_PATH="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))'):${LD_LIBRARY_PATH:-}"
-export LD_LIBRARY_PATH MPLBACKEND=Agg
+export INNODEX_REQUIRE_BROWSER=1 MPLBACKEND=Agg
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy (all features, all targets)"
-cargo clippy --release --all-targets --features cli,python -- -D warnings
-step "Rust tests and doctests"
-cargo test --release --features cli
+cargo clippy --profile ci --all-targets --features cli,python -- -D warnings
+step "Rust tests and doctests (one test crate; also builds the CLI)"
+cargo test --profile ci --features cli 2>&1 | tee "$log/cargo-test.out"
 step "innodex check on every example run file (scenarios/*.run.toml)"
-cargo build --release --features cli
 for f in scenarios/*.run.toml; do
-  ./target/release/innodex check "$f" --quiet
+  ./target/ci/innodex check "$f" --quiet
 done
+
+step "Python set-up (waiting for it)"
+if ! wait "$setup_pid"; then
+  cat "$log/setup.out"
+  echo "set-up failed" >&2
+  exit 1
+fi
+. .venv/bin/activate
+# The fuzz targets compile while the (mostly single-threaded) Python steps run.
+(nice ./scripts/fuzz.sh --build-only >"$log/fuzz-build.out" 2>&1; echo $? >"$log/fuzz-build.rc") &
+fuzz_build_pid=$!
+step "the wheel: built once, installed into .venv, checked"
+./scripts/test-wheel.sh
 step "ruff"
 ruff check .
 step "stubs (mypy.stubtest)"
 python -m mypy.stubtest innodex._core
-step "Python tests and doctests"
-python -m pytest -q tests/python --doctest-modules python/innodex
+step "Python tests and doctests (against the installed wheel)"
+# From the repository root the package sources under python/ are not importable, so these
+# test the wheel; the doctests are those of the installed package (--pyargs).
+python -m pytest -q -p no:cacheprovider tests/python 2>&1 | tee "$log/pytest.out"
+python -m pytest -q -p no:cacheprovider --doctest-modules --pyargs innodex 2>&1 |
+  tee "$log/doctest.out"
 step "API reference (pdoc, warnings are errors) -> site/"
 python -W error -m pdoc -o site innodex
 test -s site/innodex.html
 step "notebooks"
-python -m pytest -q --nbmake notebooks
-step "packaging: the abi3 wheel in a fresh virtual environment"
-./scripts/test-wheel.sh
-step "fuzz the parsers (cargo fuzz, short run)"
-# 10 s per target on a copy of fuzz/corpus/; fails on any crash (see docs/security.md).
-./scripts/fuzz.sh 10
-step "all tests passed"
+python -m pytest -q -p no:cacheprovider --nbmake notebooks 2>&1 | tee "$log/nb.out"
+step "fuzz the parsers (instrumented build, then 60 s of libFuzzer in all)"
+wait "$fuzz_build_pid" || true
+if [ "$(cat "$log/fuzz-build.rc")" != 0 ]; then
+  cat "$log/fuzz-build.out"
+  echo "fuzz build failed" >&2
+  exit 1
+fi
+./scripts/fuzz.sh 60 | tee "$log/fuzz.out"
+step "done"
+
+# What ran: the counts (compare them before and after a change to the suite).
+sum_passed() { grep -Eo "$1" "$2" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
+rust_tests=$(awk '/Doc-tests/ {d = 1} /^test result/ && !d {s += $4} END {print s + 0}' "$log/cargo-test.out")
+doctests=$(awk '/Doc-tests/ {d = 1} /^test result/ && d {s += $4} END {print s + 0}' "$log/cargo-test.out")
+pytests=$(sum_passed '[0-9]+ passed' "$log/pytest.out")
+pydoctests=$(sum_passed '[0-9]+ passed' "$log/doctest.out")
+notebooks=$(sum_passed '[0-9]+ passed' "$log/nb.out")
+fuzz_targets=$(grep -c '^==> fuzz' "$log/fuzz.out")
+printf '\nall tests passed\n\n'
+printf '%-10s %s\n' "Rust tests" "$rust_tests" "doctests" "$doctests" "Python" "$pytests" \
+  "Py doctest" "$pydoctests" "notebooks" "$notebooks" "fuzzed" "$fuzz_targets targets"
+printf '\n%-72s %6s\n' "step" "seconds"
+for t in "${times[@]}"; do
+  printf '%-72s %6s\n' "${t%|*}" "${t##*|}"
+done
+printf '%-72s %6s\n' "total" "$SECONDS"

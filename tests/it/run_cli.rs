@@ -1,31 +1,9 @@
 //! `innodex run` and `innodex check`, run as a CI pipeline runs them (needs `--features cli`).
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use crate::support::{innodex, s, text, tmp};
 
 use sha2::{Digest, Sha256};
-
-fn innodex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_innodex"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// A fresh temporary directory for one test.
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("innodex-run-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -55,7 +33,7 @@ fn same_run_twice_gives_byte_identical_files() {
     // The second run names the file by its absolute path and runs from another directory:
     // nothing machine-dependent may reach the outputs.
     let abs = std::fs::canonicalize("scenarios/linyi-baseline.run.toml").unwrap();
-    let second = Command::new(env!("CARGO_BIN_EXE_innodex"))
+    let second = crate::support::bin()
         .args(["run", s(&abs), "--out", s(&b)])
         .current_dir(&d)
         .output()
@@ -552,7 +530,7 @@ fn committed_schema_is_the_generated_one() {
 /// developer machine without Chromium skips this test with a message; in CI it must run.
 fn chromium() -> Option<PathBuf> {
     let found = ["chromium", "chromium-browser"].iter().find_map(|b| {
-        Command::new(b)
+        std::process::Command::new(b)
             .arg("--version")
             .output()
             .ok()
@@ -571,7 +549,7 @@ fn chromium() -> Option<PathBuf> {
 
 /// Loads a page in headless Chromium: (the DOM after loading, the console messages).
 fn load_in_browser(chromium: &Path, page: &Path, profile: &Path) -> (String, Vec<String>) {
-    let out = Command::new(chromium)
+    let out = std::process::Command::new(chromium)
         .args([
             "--headless",
             "--disable-gpu",

@@ -1,13 +1,6 @@
 //! `innodex project`, `innodex backtest` and `innodex report --project`, run as a user runs them.
 #![cfg(feature = "cli")]
-use std::process::Command;
-
-fn innodex(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_innodex"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::support::innodex;
 
 #[test]
 fn project_json_has_every_scenario_and_target() {

@@ -1,13 +1,6 @@
 //! `innodex index SPEC`, run as a user runs it (needs `--features cli`).
 #![cfg(feature = "cli")]
-use std::process::Command;
-
-fn innodex(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_innodex"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::support::innodex;
 
 #[test]
 fn asem_spec_reports_coinr_ranking_and_uncertainty() {

@@ -1,12 +1,5 @@
 //! The command line, run as a user runs it.
-use std::process::Command;
-
-fn innodex(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_innodex"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::support::innodex;
 
 #[test]
 fn report_lists_all_twelve_targets_with_a_status() {
@@ -217,7 +210,7 @@ fn report_shows_what_drives_the_rd_share_gap() {
 fn ctrl_c_stops_a_long_projection_with_exit_130_and_no_backtrace() {
     use std::process::Stdio;
     // 10⁸ paths × 3 scenarios: minutes of work, far longer than this test waits.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_innodex"))
+    let mut child = crate::support::bin()
         .args(["project", "--paths", "100000000"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -228,7 +221,7 @@ fn ctrl_c_stops_a_long_projection_with_exit_130_and_no_backtrace() {
         child.try_wait().unwrap().is_none(),
         "finished before the interrupt"
     );
-    let kill = Command::new("kill")
+    let kill = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .expect("kill runs");

@@ -1,0 +1,40 @@
+//! What the integration tests share: the CLI runner and scratch directories.
+#![allow(dead_code)] // each helper is used by some test modules, not all of them
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `innodex` binary this test run built (feature `cli`).
+#[cfg(feature = "cli")]
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_innodex"))
+}
+
+/// Runs the command line with `args` and returns its exit status and output.
+#[cfg(feature = "cli")]
+pub fn innodex(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+/// A fresh, empty scratch directory for one test: unique per process and name.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("innodex-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A path as `&str` for a command line.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Lossy UTF-8 text of a process output stream.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The repository root (where `data/`, `plans/` and `specs/` live).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
