@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::indicator::{Indicator, IndicatorError, Names};
-use crate::series::{Point, Provenance, Series, SeriesError};
+use crate::series::{Bound, Point, Provenance, PubDate, Release, Series, SeriesError};
 use crate::target::{Context, Evaluation, Rule, Target};
 
 /// The Linyi plan's TOML source, as shipped in `plans/linyi-2021-2025.toml`.
@@ -174,7 +174,11 @@ pub struct PlanMeta {
     pub source: String,
 }
 
-/// One `[[observations]]` entry.
+/// One `[[observations]]` entry: a figure of one indicator and year, as its source gives it.
+///
+/// Several entries may describe the same indicator and year (a preliminary and a final
+/// release, two publications): all are kept as evidence, and [`Plan`] resolves them to one
+/// value per year (see [`Plan::evidence`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationEntry {
@@ -182,10 +186,46 @@ pub struct ObservationEntry {
     pub indicator: String,
     /// Year.
     pub year: i32,
-    /// Value.
+    /// Value (for a bound, the bound).
     pub value: f64,
     /// Provenance.
     pub provenance: Provenance,
+    /// `exact` (default), `at_least` or `at_most`.
+    #[serde(default, skip_serializing_if = "Bound::is_exact")]
+    pub bound: Bound,
+    /// `final` or `preliminary`, for published figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Release>,
+    /// Publication date, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<PubDate>,
+}
+
+impl ObservationEntry {
+    /// The entry as a series point.
+    pub fn point(&self) -> Point {
+        Point {
+            year: self.year,
+            value: self.value,
+            provenance: self.provenance.clone(),
+            bound: self.bound,
+            release: self.status,
+            published: self.published,
+        }
+    }
+
+    /// An entry from an indicator id and a point.
+    pub fn from_point(indicator: &str, p: &Point) -> ObservationEntry {
+        ObservationEntry {
+            indicator: indicator.to_string(),
+            year: p.year,
+            value: p.value,
+            provenance: p.provenance.clone(),
+            bound: p.bound,
+            status: p.release,
+            published: p.published,
+        }
+    }
 }
 
 /// The file form of a plan.
@@ -213,6 +253,11 @@ struct PlanFile {
 pub struct Plan {
     meta: PlanMeta,
     indicators: Vec<Indicator>,
+    /// Every entry as given, in file order (all vintages).
+    evidence: Vec<ObservationEntry>,
+    /// Only evidence published by this date counts.
+    as_of: Option<PubDate>,
+    /// One resolved value per indicator and year (see [`Plan::evidence`]).
     series: BTreeMap<String, Series>,
     targets: Vec<Target>,
 }
@@ -311,27 +356,15 @@ impl Plan {
                 known(format!("ratio indicator `{}`", ind.id), part)?;
             }
         }
-        let mut grouped: BTreeMap<String, Vec<Point>> = BTreeMap::new();
-        for o in observations {
+        for o in &observations {
             known(format!("an observation of {}", o.year), &o.indicator)?;
             check_year(
                 || format!("an observation of `{}`", o.indicator),
                 "year",
                 o.year,
             )?;
-            grouped.entry(o.indicator).or_default().push(Point {
-                year: o.year,
-                value: o.value,
-                provenance: o.provenance,
-            });
         }
-        let mut series = BTreeMap::new();
-        for ind in &indicators {
-            let mut points = grouped.remove(&ind.id).unwrap_or_default();
-            points.sort_by_key(|p| p.year);
-            series.insert(ind.id.clone(), Series::new(ind, points)?);
-        }
-        Self::derive_ratios(&indicators, &mut series)?;
+        let series = Self::resolve(&indicators, &observations, None)?;
         let mut target_ids = HashSet::new();
         for t in &targets {
             if !target_ids.insert(t.id.as_str()) {
@@ -365,8 +398,119 @@ impl Plan {
         Ok(Plan {
             meta,
             indicators,
+            evidence: observations,
+            as_of: None,
             series,
             targets,
+        })
+    }
+
+    /// One value per indicator and year from the evidence: of the entries published by
+    /// `as_of` (all entries when `None`; an observed entry without a publication date counts
+    /// only then), the best-ranked — observed final, then preliminary, then derived, implied,
+    /// assumed; among equals the latest publication, then the last in file order. Ratios are
+    /// then derived where numerator and denominator are both exact.
+    fn resolve(
+        indicators: &[Indicator],
+        evidence: &[ObservationEntry],
+        as_of: Option<PubDate>,
+    ) -> Result<BTreeMap<String, Series>, PlanError> {
+        let mut best: BTreeMap<(&str, i32), Point> = BTreeMap::new();
+        for o in evidence {
+            if let Some(cut) = as_of {
+                let published = match (&o.provenance, o.published) {
+                    (_, Some(d)) => d <= cut,
+                    // Not a publication: implied and assumed values stand at any date.
+                    (Provenance::Implied { .. } | Provenance::Assumed { .. }, None) => true,
+                    _ => false,
+                };
+                if !published {
+                    continue;
+                }
+            }
+            let p = o.point();
+            match best.get(&(o.indicator.as_str(), o.year)) {
+                Some(b) if b.rank() > p.rank() => {}
+                _ => {
+                    best.insert((o.indicator.as_str(), o.year), p);
+                }
+            }
+        }
+        let mut grouped: BTreeMap<&str, Vec<Point>> = BTreeMap::new();
+        for ((id, _), p) in best {
+            grouped.entry(id).or_default().push(p);
+        }
+        let mut series = BTreeMap::new();
+        for ind in indicators {
+            let points = grouped.remove(ind.id.as_str()).unwrap_or_default();
+            series.insert(ind.id.clone(), Series::new(ind, points)?);
+        }
+        Self::derive_ratios(indicators, &mut series)?;
+        Ok(series)
+    }
+
+    /// Every piece of evidence as given (all vintages and bounds), in file order; the
+    /// resolved one-value-per-year view is [`Plan::series`].
+    pub fn evidence(&self) -> &[ObservationEntry] {
+        &self.evidence
+    }
+
+    /// The publication cut-off in force, if any (see [`Plan::as_of`]).
+    pub fn as_of_date(&self) -> Option<PubDate> {
+        self.as_of
+    }
+
+    /// The plan as it could be assessed on `date`: only evidence published by then counts
+    /// (observed figures without a publication date are left out; implied and assumed values
+    /// stay).
+    ///
+    /// ```
+    /// use innodex::plan::Plan;
+    /// let plan = Plan::linyi();
+    /// let gdp_2024 = |p: &Plan| p.series("gdp").unwrap().value_at(2024);
+    /// assert_eq!(gdp_2024(&plan), Some(6555.8)); // the final figure of 2025-12
+    /// let early = plan.as_of("2025-06".parse().unwrap()).unwrap();
+    /// assert_eq!(gdp_2024(&early), Some(6600.0)); // only the preliminary one was out
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Plan::new`] (a derived ratio out of bounds).
+    pub fn as_of(&self, date: PubDate) -> Result<Plan, PlanError> {
+        let series = Self::resolve(&self.indicators, &self.evidence, Some(date))?;
+        Ok(Plan {
+            as_of: Some(date),
+            series,
+            ..self.clone()
+        })
+    }
+
+    /// The plan with more evidence: `entries` are validated like a plan file's observations
+    /// and stand beside the existing ones (a later or better-ranked figure wins the year).
+    ///
+    /// # Errors
+    /// [`PlanError::UnknownIndicator`], [`PlanError::Years`], or a value the indicator does
+    /// not allow; `self` is unchanged.
+    pub fn with_observations(&self, entries: Vec<ObservationEntry>) -> Result<Plan, PlanError> {
+        for o in &entries {
+            if self.indicator(&o.indicator).is_none() {
+                return Err(PlanError::UnknownIndicator {
+                    whom: format!("an observation of {}", o.year),
+                    indicator: o.indicator.clone(),
+                });
+            }
+            check_year(
+                || format!("an observation of `{}`", o.indicator),
+                "year",
+                o.year,
+            )?;
+        }
+        let mut evidence = self.evidence.clone();
+        evidence.extend(entries);
+        let series = Self::resolve(&self.indicators, &evidence, self.as_of)?;
+        Ok(Plan {
+            evidence,
+            series,
+            ..self.clone()
         })
     }
 
@@ -382,24 +526,34 @@ impl Plan {
                 continue;
             };
             let scale = ind.scale.unwrap_or(1.0);
-            let derivation = Provenance::Implied {
-                note: format!("{num} / {den} × {scale}"),
+            let derivation = |n: &Point, d: &Point| Provenance::Derived {
+                note: format!(
+                    "{num} / {den} × {scale} = {} / {} × {scale}",
+                    crate::target::fmt_num(n.value),
+                    crate::target::fmt_num(d.value)
+                ),
             };
             // A year is (re)derived unless the ratio itself was given for it.
             let free = |year| {
                 series[&ind.id]
                     .point_at(year)
-                    .is_none_or(|p| p.provenance == derivation)
+                    .is_none_or(|p| matches!(p.provenance, Provenance::Derived { .. }))
             };
+            // Only exact figures make an exact ratio; a bound on one part bounds nothing
+            // once divided by another estimate.
             let derived: Vec<Point> = series[num]
                 .points()
                 .iter()
+                .filter(|n| n.bound.is_exact())
                 .filter_map(|n| {
-                    let d = series[den].value_at(n.year)?;
-                    (d != 0.0 && free(n.year)).then(|| Point {
+                    let d = series[den].point_at(n.year).filter(|d| d.bound.is_exact())?;
+                    (d.value != 0.0 && free(n.year)).then(|| Point {
                         year: n.year,
-                        value: n.value / d * scale,
-                        provenance: derivation.clone(),
+                        value: n.value / d.value * scale,
+                        provenance: derivation(n, d),
+                        bound: Bound::Exact,
+                        release: n.release.min(d.release),
+                        published: n.published.max(d.published),
                     })
                 })
                 .collect();
@@ -481,18 +635,19 @@ impl Plan {
                 indicator: indicator.to_string(),
             })?;
         check_year(|| format!("the override of `{indicator}`"), "year", year)?;
-        // Work on a copy so that an error (also in a derived ratio) leaves the plan unchanged.
-        let mut all = self.series.clone();
-        all.entry(ind.id.clone()).or_default().upsert(
-            ind,
-            Point {
-                year,
-                value,
-                provenance,
-            },
-        )?;
-        Self::derive_ratios(&self.indicators, &mut all)?;
-        self.series = all;
+        ind.check_value(value).map_err(|source| {
+            PlanError::Series(SeriesError::Value { year, source })
+        })?;
+        // An override replaces every figure of that year; work on copies so that an error
+        // (also in a derived ratio) leaves the plan unchanged.
+        let mut evidence = self.evidence.clone();
+        evidence.retain(|o| !(o.indicator == indicator && o.year == year));
+        evidence.push(ObservationEntry::from_point(
+            indicator,
+            &Point::new(year, value, provenance),
+        ));
+        self.series = Self::resolve(&self.indicators, &evidence, self.as_of)?;
+        self.evidence = evidence;
         Ok(())
     }
 
@@ -530,18 +685,7 @@ impl Plan {
 
     /// The plan as TOML text in the file format (round-trips through [`Plan::from_toml_str`]).
     pub fn to_toml_string(&self) -> String {
-        let observations = self
-            .series
-            .iter()
-            .flat_map(|(id, s)| {
-                s.points().iter().map(move |p| ObservationEntry {
-                    indicator: id.clone(),
-                    year: p.year,
-                    value: p.value,
-                    provenance: p.provenance.clone(),
-                })
-            })
-            .collect();
+        let observations = self.evidence.clone();
         let file = PlanFile {
             plan: self.meta.clone(),
             indicators: self.indicators.clone(),

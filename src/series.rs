@@ -20,6 +20,12 @@ pub enum Provenance {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         confidence: String,
     },
+    /// Computed from other figures (e.g. R&D / GDP from two published values); `note` gives
+    /// the arithmetic.
+    Derived {
+        /// The formula, with the figures it uses.
+        note: String,
+    },
     /// Not published, but follows from published statements (e.g. "doubling to 1500" ⇒ 750).
     Implied {
         /// The reasoning.
@@ -37,6 +43,7 @@ impl Provenance {
     pub fn label(&self) -> &'static str {
         match self {
             Provenance::Observed { .. } => "observed",
+            Provenance::Derived { .. } => "derived",
             Provenance::Implied { .. } => "implied",
             Provenance::Assumed { .. } => "assumed",
         }
@@ -55,13 +62,202 @@ impl Provenance {
                 source, vintage, ..
             } if !vintage.is_empty() => format!("observed: {source} ({vintage})"),
             Provenance::Observed { source, .. } => format!("observed: {source}"),
+            Provenance::Derived { note } => format!("derived: {note}"),
             Provenance::Implied { note } => format!("implied: {note}"),
             Provenance::Assumed { note } => format!("assumed: {note}"),
         }
     }
 }
 
-/// One value of one year, with its provenance.
+/// How a published figure bounds the true value: "1600余家" (more than 1600) is `AtLeast`.
+///
+/// A bound is evidence only in the direction it bounds: at least 1600 proves "≥ 1425" and
+/// proves nothing about "≤ 1000".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// The figure is the value.
+    #[default]
+    Exact,
+    /// The value is at least the figure.
+    AtLeast,
+    /// The value is at most the figure.
+    AtMost,
+}
+
+impl Bound {
+    /// `exact`, `at_least` or `at_most`, as in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bound::Exact => "exact",
+            Bound::AtLeast => "at_least",
+            Bound::AtMost => "at_most",
+        }
+    }
+
+    /// The sign written before a bounded figure (`≥`, `≤` or nothing).
+    pub fn sign(self) -> &'static str {
+        match self {
+            Bound::Exact => "",
+            Bound::AtLeast => "≥ ",
+            Bound::AtMost => "≤ ",
+        }
+    }
+
+    /// Whether the figure is the value itself.
+    pub fn is_exact(&self) -> bool {
+        *self == Bound::Exact
+    }
+
+    /// Parses `exact`, `at_least` or `at_most`.
+    ///
+    /// ```
+    /// use innodex::series::Bound;
+    /// assert_eq!(Bound::parse("at_least"), Some(Bound::AtLeast));
+    /// assert_eq!(Bound::parse("about"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Bound> {
+        match s {
+            "exact" => Some(Bound::Exact),
+            "at_least" => Some(Bound::AtLeast),
+            "at_most" => Some(Bound::AtMost),
+            _ => None,
+        }
+    }
+}
+
+/// Which release of a published figure: statistics offices publish a preliminary figure
+/// (预计, 初步核算) and revise it later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Release {
+    /// An estimate published before the final figure.
+    Preliminary,
+    /// The final (or only) figure.
+    Final,
+}
+
+impl Release {
+    /// `final` or `preliminary`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Release::Final => "final",
+            Release::Preliminary => "preliminary",
+        }
+    }
+}
+
+/// A publication date with the precision the source gives: a year, a month or a day.
+///
+/// Compared by the last day it can mean (`2023-05` is known by 2023-05-31), so "published by
+/// a date" is never claimed earlier than the source allows.
+///
+/// ```
+/// use innodex::series::PubDate;
+/// let d: PubDate = "2023-05".parse().unwrap();
+/// assert_eq!(d.known_by(), (2023, 5, 31));
+/// assert!("2023-05-31".parse::<PubDate>().unwrap() >= d);
+/// assert!("May 2023".parse::<PubDate>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PubDate {
+    /// Year.
+    pub year: i32,
+    /// Month (1–12), if given.
+    pub month: Option<u8>,
+    /// Day (1–31), if given.
+    pub day: Option<u8>,
+}
+
+impl PubDate {
+    /// The last (year, month, day) the date can mean.
+    pub fn known_by(&self) -> (i32, u8, u8) {
+        (self.year, self.month.unwrap_or(12), self.day.unwrap_or(31))
+    }
+}
+
+impl PartialOrd for PubDate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PubDate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.known_by().cmp(&other.known_by())
+    }
+}
+
+impl std::fmt::Display for PubDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(m) = self.month {
+            write!(f, "-{m:02}")?;
+        }
+        if let Some(d) = self.day {
+            write!(f, "-{d:02}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for PubDate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{}` is not a date YYYY, YYYY-MM or YYYY-MM-DD", crate::series::excerpt(s, 40));
+        let parts: Vec<&str> = s.trim().split('-').collect();
+        if parts.is_empty() || parts.len() > 3 || parts[0].len() != 4 {
+            return Err(bad());
+        }
+        let num = |p: &str, len: usize| -> Result<u32, String> {
+            if p.len() == len && p.bytes().all(|b| b.is_ascii_digit()) {
+                p.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
+        };
+        let year = num(parts[0], 4)? as i32;
+        let month = parts.get(1).map(|m| num(m, 2)).transpose()?;
+        let day = parts.get(2).map(|d| num(d, 2)).transpose()?;
+        if month.is_some_and(|m| !(1..=12).contains(&m)) || day.is_some_and(|d| !(1..=31).contains(&d)) {
+            return Err(bad());
+        }
+        Ok(PubDate {
+            year,
+            month: month.map(|m| m as u8),
+            day: day.map(|d| d as u8),
+        })
+    }
+}
+
+impl TryFrom<String> for PubDate {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<PubDate> for String {
+    fn from(d: PubDate) -> String {
+        d.to_string()
+    }
+}
+
+/// At most `max` characters of `s`, with `…` when cut: error messages quote input this way.
+pub(crate) fn excerpt(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// One value of one year: a piece of evidence with its provenance, its bound, its release and
+/// its publication date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     /// Calendar year.
@@ -70,6 +266,68 @@ pub struct Point {
     pub value: f64,
     /// Where it comes from.
     pub provenance: Provenance,
+    /// Whether the figure is the value or a bound on it.
+    #[serde(default, skip_serializing_if = "Bound::is_exact")]
+    pub bound: Bound,
+    /// Final or preliminary (for published figures; `None` when the source does not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<Release>,
+    /// When the source published it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<PubDate>,
+}
+
+impl Point {
+    /// An exact point with no release or publication date.
+    ///
+    /// ```
+    /// use innodex::series::{Bound, Point, Provenance};
+    /// let p = Point::new(2020, 750.0, Provenance::Implied { note: "doubling".into() });
+    /// assert_eq!(p.bound, Bound::Exact);
+    /// ```
+    pub fn new(year: i32, value: f64, provenance: Provenance) -> Point {
+        Point {
+            year,
+            value,
+            provenance,
+            bound: Bound::Exact,
+            release: None,
+            published: None,
+        }
+    }
+
+    /// The evidence in one line: value with its bound, year, label, release and date
+    /// (`≥ 1600 (2022; observed, final, published 2023-05)`).
+    pub fn describe_evidence(&self) -> String {
+        let mut tags = vec![self.provenance.label().to_string()];
+        if let Some(r) = self.release {
+            tags.push(r.as_str().into());
+        }
+        if let Some(d) = self.published {
+            tags.push(format!("published {d}"));
+        }
+        format!(
+            "{}{} ({}; {})",
+            self.bound.sign(),
+            crate::target::fmt_num(self.value),
+            self.year,
+            tags.join(", ")
+        )
+    }
+
+    /// The rank of this evidence when several figures describe one year: an observed final
+    /// figure beats a preliminary one, which beats a derived, implied or assumed value; a later
+    /// publication beats an earlier one of the same kind.
+    pub(crate) fn rank(&self) -> (u8, (i32, u8, u8)) {
+        let kind = match (&self.provenance, self.release) {
+            (Provenance::Observed { .. }, Some(Release::Preliminary)) => 4,
+            (Provenance::Observed { .. }, _) => 5,
+            (Provenance::Derived { .. }, _) => 3,
+            (Provenance::Implied { .. }, _) => 2,
+            (Provenance::Assumed { .. }, _) => 1,
+        };
+        (kind, self.published.map(|d| d.known_by()).unwrap_or((0, 0, 0)))
+    }
 }
 
 /// An invalid series.
@@ -171,11 +429,7 @@ impl Series {
         let points = years
             .iter()
             .zip(values)
-            .map(|(&year, &value)| Point {
-                year,
-                value,
-                provenance: provenance.clone(),
-            })
+            .map(|(&year, &value)| Point::new(year, value, provenance.clone()))
             .collect();
         Series::new(indicator, points)
     }

@@ -31,7 +31,7 @@ use thiserror::Error;
 
 use crate::growth;
 use crate::indicator::Indicator;
-use crate::series::{Point, Series};
+use crate::series::{Bound, Point, Series};
 
 /// Which required path a level target is assessed against before its year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -161,6 +161,15 @@ pub struct Target {
     pub about: Option<f64>,
     /// The path used for on-track assessment of level targets.
     pub path: PathKind,
+    /// `at_least_reference`: the value must be strictly above the reference ("超过", exceed)
+    /// rather than at or above it ("达到或超过", reach or exceed).
+    pub strict: bool,
+    /// How the plan's words are read, when they allow more than one reading (shown in
+    /// reports beside the target).
+    pub reading: String,
+    /// The other reading of the same words, as a complete target (see
+    /// [`crate::plan::Plan::with_alternative_readings`]).
+    pub alternative: Option<Box<Target>>,
 }
 
 /// The flat file form of a [`Target`]: every field of every kind, checked on conversion.
@@ -218,6 +227,15 @@ pub struct TargetSpec {
     /// Path for assessment (`compound` or `linear`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathKind>,
+    /// `at_least_reference`: strictly above the reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict: Option<bool>,
+    /// How the plan's words are read.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reading: String,
+    /// The other reading, as a complete target table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<Box<Target>>,
 }
 
 /// An invalid target definition.
@@ -408,6 +426,22 @@ impl TryFrom<TargetSpec> for Target {
                 });
             }
         }
+        if s.strict.is_some() && s.kind != "at_least_reference" {
+            return Err(TargetError::Unexpected {
+                target: s.id,
+                kind: s.kind,
+                field: "strict",
+            });
+        }
+        if let Some(alt) = &s.alternative
+            && alt.alternative.is_some()
+        {
+            return Err(bad(
+                "alternative",
+                alt.id.clone(),
+                "an alternative reading cannot have an alternative of its own",
+            ));
+        }
         if s.path.is_some() && !allowed.contains(&"path") {
             return Err(TargetError::Unexpected {
                 target: s.id,
@@ -438,6 +472,9 @@ impl TryFrom<TargetSpec> for Target {
             base_year: s.base_year,
             about: s.about,
             path: s.path.unwrap_or_default(),
+            strict: s.strict.unwrap_or(false),
+            reading: s.reading,
+            alternative: s.alternative,
         })
     }
 }
@@ -452,6 +489,9 @@ impl From<Target> for TargetSpec {
             quote: t.quote,
             base_year: t.base_year,
             about: t.about,
+            strict: t.strict.then_some(true),
+            reading: t.reading,
+            alternative: t.alternative,
             ..TargetSpec::default()
         };
         match t.rule {
@@ -501,6 +541,143 @@ impl From<Target> for TargetSpec {
         }
         s
     }
+}
+
+/// Whether the evidence `p` proves that the value reaches `need` under the indicator's
+/// direction (`Some(true)`), proves that it does not (`Some(false)`), or decides nothing — a
+/// bound counts only in the direction it bounds: at least 1600 proves "≥ 1425" and says
+/// nothing about "≥ 2000". `strict` asks for "above" rather than "at least".
+///
+/// ```
+/// use innodex::indicator::{Indicator, IndicatorKind};
+/// use innodex::series::{Bound, Point, Provenance};
+/// use innodex::target::proves;
+/// let ind = Indicator::new("hte", "High-tech enterprises", IndicatorKind::Count, "");
+/// let p = Point { bound: Bound::AtLeast, ..Point::new(2022, 1600.0, Provenance::Implied { note: String::new() }) };
+/// assert_eq!(proves(&ind, &p, 1425.0, false), Some(true));
+/// assert_eq!(proves(&ind, &p, 2000.0, false), None);
+/// ```
+pub fn proves(ind: &Indicator, p: &Point, need: f64, strict: bool) -> Option<bool> {
+    let higher = ind.at_least_as_good(2.0, 1.0);
+    let reaches = if strict {
+        ind.at_least_as_good(p.value, need) && p.value != need
+    } else {
+        ind.at_least_as_good(p.value, need)
+    };
+    // The side of the figure on which the true value lies, in the good direction.
+    let favourable_bound = matches!(
+        (p.bound, higher),
+        (Bound::AtLeast, true) | (Bound::AtMost, false)
+    );
+    match p.bound {
+        Bound::Exact => Some(reaches),
+        _ if favourable_bound => reaches.then_some(true),
+        _ => (!reaches && p.value != need).then_some(false),
+    }
+}
+
+/// A moving reference ("the provincial average") continued past its latest observation by a
+/// stated trend: the ordinary-least-squares slope of its exact observations from the target's
+/// base year to the latest one (the last four observations when fewer than two fall in that
+/// window), drawn from the latest observation on. With a single observation the reference is
+/// held at it, and the description says so.
+///
+/// ```
+/// use innodex::plan::Plan;
+/// use innodex::target::ReferenceTrend;
+/// let plan = Plan::linyi();
+/// let tr = ReferenceTrend::fit(plan.series("shandong_rd_share").unwrap(), 2020).unwrap();
+/// // 2.30, 2.34, 2.49, 2.59 (2020–2023): slope 0.102 a year
+/// assert!((tr.slope - 0.102).abs() < 1e-12);
+/// assert!((tr.value_at(2025) - (2.59 + 2.0 * 0.102)).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceTrend {
+    /// First year of the fit.
+    pub fit_from: i32,
+    /// Latest exact observation: its year.
+    pub last_year: i32,
+    /// Latest exact observation: its value.
+    pub last_value: f64,
+    /// Yearly change (units of the reference a year).
+    pub slope: f64,
+    /// Observations in the fit.
+    pub n: usize,
+}
+
+impl ReferenceTrend {
+    /// Fits the trend of `reference`; `None` without an exact observation.
+    pub fn fit(reference: &Series, base_year: i32) -> Option<ReferenceTrend> {
+        let exact: Vec<&Point> = reference
+            .points()
+            .iter()
+            .filter(|p| p.bound.is_exact())
+            .collect();
+        let last = *exact.last()?;
+        let mut window: Vec<&&Point> = exact.iter().filter(|p| p.year >= base_year).collect();
+        if window.len() < 2 {
+            window = exact.iter().rev().take(4).collect();
+            window.reverse();
+        }
+        let slope = if window.len() >= 2 {
+            let x: Vec<f64> = window.iter().map(|p| p.year as f64).collect();
+            let y: Vec<f64> = window.iter().map(|p| p.value).collect();
+            let mx = x.iter().sum::<f64>() / x.len() as f64;
+            let my = y.iter().sum::<f64>() / y.len() as f64;
+            let sxy: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
+            let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
+            sxy / sxx
+        } else {
+            0.0
+        };
+        Some(ReferenceTrend {
+            fit_from: window.first().map_or(last.year, |p| p.year),
+            last_year: last.year,
+            last_value: last.value,
+            slope,
+            n: window.len(),
+        })
+    }
+
+    /// The trend value in `year` (after the latest observation; before it, the line through
+    /// the latest observation with the same slope).
+    pub fn value_at(&self, year: i32) -> f64 {
+        self.last_value + self.slope * (year - self.last_year) as f64
+    }
+
+    /// The method in words.
+    pub fn describe(&self) -> String {
+        if self.n < 2 {
+            format!(
+                "held at its only observation ({} in {})",
+                fmt_num(self.last_value),
+                self.last_year
+            )
+        } else {
+            format!(
+                "projected from {} in {} by its linear trend {}–{} ({:+.4} a year, OLS)",
+                fmt_num(self.last_value),
+                self.last_year,
+                self.fit_from,
+                self.last_year,
+                self.slope
+            )
+        }
+    }
+}
+
+/// The reference's value in `year`: its exact observation, or else its trend projection past
+/// the latest observation (`None` for a year before it that was not observed).
+pub(crate) fn reference_value(
+    reference: &Series,
+    trend: Option<&ReferenceTrend>,
+    year: i32,
+) -> Option<(f64, bool)> {
+    if let Some(p) = reference.point_at(year).filter(|p| p.bound.is_exact()) {
+        return Some((p.value, false));
+    }
+    let tr = trend?;
+    (year > tr.last_year).then(|| (tr.value_at(year), true))
 }
 
 /// Status of a target given the observations so far.
@@ -596,7 +773,7 @@ pub struct Evaluation {
     pub assessment: Assessment,
 }
 
-fn fmt_num(v: f64) -> String {
+pub(crate) fn fmt_num(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e12 {
         format!("{v:.0}")
     } else {
@@ -656,7 +833,7 @@ impl Target {
     /// ```
     pub fn describe(&self) -> String {
         let about = match self.about {
-            Some(a) => format!(" (about: ±{}%)", fmt_num(a * 100.0)),
+            Some(a) => format!(" (about: ±{}%, assumed)", fmt_num(a * 100.0)),
             None => String::new(),
         };
         let base = |b: Option<i32>| b.map(|y| y.to_string()).unwrap_or_else(|| "base".into());
@@ -672,10 +849,11 @@ impl Target {
                 by,
                 margin,
             } => {
+                let op = if self.strict { ">" } else { "≥" };
                 if *margin == 0.0 {
-                    format!("≥ `{reference}` by {by}")
+                    format!("{op} `{reference}` by {by}")
                 } else {
-                    format!("≥ `{reference}` + {} by {by}", fmt_num(*margin))
+                    format!("{op} `{reference}` + {} by {by}", fmt_num(*margin))
                 }
             }
             Rule::YearlyFlow { min, from, to } => {
@@ -767,22 +945,25 @@ impl Target {
             Rule::AtLeastReference {
                 reference, margin, ..
             } => match ctx.reference {
-                Some(r) => match r.value_at(target_year) {
-                    Some(v) => Some((v + margin, format!("`{reference}` in {target_year}"))),
-                    None => match r.last() {
-                        Some(p) => Some((
-                            p.value + margin,
+                Some(r) => {
+                    let trend = ReferenceTrend::fit(r, base_year);
+                    match reference_value(r, trend.as_ref(), target_year) {
+                        Some((v, false)) => {
+                            Some((v + margin, format!("`{reference}` in {target_year}")))
+                        }
+                        Some((v, true)) => Some((
+                            v + margin,
                             format!(
-                                "`{reference}` held at its latest value ({}); project it for a moving reference",
-                                p.year
+                                "`{reference}` in {target_year}, {}",
+                                trend.as_ref().map(|t| t.describe()).unwrap_or_default()
                             ),
                         )),
                         None => {
                             req.note = format!("reference `{reference}` has no observations");
                             None
                         }
-                    },
-                },
+                    }
+                }
                 None => {
                     req.note = format!("reference `{reference}` is not in the plan");
                     None
@@ -879,26 +1060,37 @@ impl Target {
                     return Assessment::new(NotAssessable, req.note.clone());
                 };
                 let need = self.tolerant(ind, t);
-                let Some(last) = s
-                    .last_at_or_before(target_year)
-                    .filter(|p| p.year > base_year)
-                else {
-                    return Assessment::new(
-                        NotAssessable,
-                        format!("no observation of `{id}` after the base year {base_year}"),
-                    );
-                };
-                if ind.at_least_as_good(last.value, need) {
+                let in_period: Vec<&Point> = s
+                    .points()
+                    .iter()
+                    .filter(|p| p.year > base_year && p.year <= target_year)
+                    .collect();
+                if let Some(first) = in_period
+                    .iter()
+                    .find(|p| proves(ind, p, need, false) == Some(true))
+                {
                     return Assessment::new(
                         Met,
                         format!(
-                            "{} in {} reaches {}",
-                            fmt_num(last.value),
-                            last.year,
+                            "{}{} in {} reaches {}",
+                            first.bound.sign(),
+                            fmt_num(first.value),
+                            first.year,
                             fmt_num(t)
                         ),
                     );
                 }
+                let Some(last) = in_period.iter().rev().find(|p| p.bound.is_exact()).copied()
+                else {
+                    let why = match in_period.last() {
+                        Some(p) => format!(
+                            "the only evidence after {base_year} is a bound ({}) that does not decide the target",
+                            p.describe_evidence()
+                        ),
+                        None => format!("no observation of `{id}` after the base year {base_year}"),
+                    };
+                    return Assessment::new(NotAssessable, why);
+                };
                 if last.year == target_year {
                     return Assessment::new(
                         OffTrack,
@@ -948,14 +1140,20 @@ impl Target {
                         format!("reference `{reference}` is not in the plan"),
                     );
                 };
-                // The latest year (≤ target year, after the base) where both are observed.
+                // The latest year (≤ target year, after the base) with an exact value of the
+                // indicator and a reference value (observed, or its stated trend past its
+                // latest observation).
+                let trend = ReferenceTrend::fit(r, base_year);
                 let common = s
                     .points()
                     .iter()
                     .rev()
-                    .filter(|p| p.year <= target_year && p.year > base_year)
-                    .find_map(|p| r.value_at(p.year).map(|rv| (p.year, p.value, rv + margin)));
-                let Some((year, v, rv)) = common else {
+                    .filter(|p| p.year <= target_year && p.year > base_year && p.bound.is_exact())
+                    .find_map(|p| {
+                        reference_value(r, trend.as_ref(), p.year)
+                            .map(|(rv, projected)| (p.year, p.value, rv + margin, projected))
+                    });
+                let Some((year, v, rv, projected)) = common else {
                     let why = if s.points().iter().any(|p| p.year > base_year) {
                         format!(
                             "no year after {base_year} with both `{id}` and `{reference}` observed"
@@ -966,11 +1164,21 @@ impl Target {
                     return Assessment::new(NotAssessable, why);
                 };
                 let cmp = format!(
-                    "{} against `{reference}` {} in {year}",
+                    "{} against `{reference}` {} in {year}{}",
                     fmt_num(v),
-                    fmt_num(rv)
+                    fmt_num(rv),
+                    if projected {
+                        format!(" ({})", trend.as_ref().map(|t| t.describe()).unwrap_or_default())
+                    } else {
+                        String::new()
+                    }
                 );
-                if ind.at_least_as_good(v, rv) {
+                let meets = if self.strict {
+                    ind.at_least_as_good(v, rv) && v != rv
+                } else {
+                    ind.at_least_as_good(v, rv)
+                };
+                if meets {
                     return Assessment::new(if year == target_year { Met } else { OnTrack }, cmp);
                 }
                 if year == target_year {
@@ -1003,33 +1211,33 @@ impl Target {
             Rule::YearlyFlow { min, from, to } | Rule::NetIncrease { min, from, to } => {
                 let is_flow = matches!(self.rule, Rule::YearlyFlow { .. });
                 let need = self.tolerant(ind, *min);
-                let mut seen = Vec::new();
+                let what = if is_flow { "flow" } else { "net increase" };
+                let n_years = (to - from + 1) as usize;
+                // Per year: Some(true) the evidence proves the year passes, Some(false) it
+                // proves it fails, None it decides nothing (a bound on the wrong side).
+                let mut verdicts: Vec<(i32, f64, Bound, Option<bool>)> = Vec::new();
                 for y in *from..=*to {
-                    let v = if is_flow {
-                        s.value_at(y)
+                    let pt = if is_flow {
+                        s.point_at(y).map(|p| (p.value, p.bound))
                     } else {
-                        s.value_at(y).zip(s.value_at(y - 1)).map(|(a, b)| a - b)
+                        s.point_at(y).zip(s.point_at(y - 1)).and_then(|(a, b)| {
+                            b.bound
+                                .is_exact()
+                                .then(|| (a.value - b.value, a.bound))
+                        })
                     };
-                    if let Some(v) = v {
-                        seen.push((y, v));
+                    if let Some((v, bound)) = pt {
+                        let probe = Point {
+                            bound,
+                            ..Point::new(y, v, crate::series::Provenance::Assumed { note: String::new() })
+                        };
+                        verdicts.push((y, v, bound, proves(ind, &probe, need, false)));
                     }
                 }
-                let what = if is_flow { "flow" } else { "net increase" };
-                if seen.is_empty() {
-                    let need_data = if is_flow {
-                        format!("no observation of `{id}` in {from}–{to}")
-                    } else {
-                        format!(
-                            "no two consecutive observations of `{id}` in {}–{to}",
-                            from - 1
-                        )
-                    };
-                    return Assessment::new(NotAssessable, need_data);
-                }
-                let short: Vec<String> = seen
+                let short: Vec<String> = verdicts
                     .iter()
-                    .filter(|(_, v)| !ind.at_least_as_good(*v, need))
-                    .map(|(y, v)| format!("{y}: {}", fmt_num(*v)))
+                    .filter(|v| v.3 == Some(false))
+                    .map(|(y, v, _, _)| format!("{y}: {}", fmt_num(*v)))
                     .collect();
                 if !short.is_empty() {
                     return Assessment::new(
@@ -1037,19 +1245,79 @@ impl Target {
                         format!("{what} below {} in {}", fmt_num(*min), short.join(", ")),
                     );
                 }
-                let n_years = (to - from + 1) as usize;
-                if seen.len() == n_years {
-                    Assessment::new(Met, format!("{what} ≥ {} in every year", fmt_num(*min)))
-                } else {
-                    Assessment::new(
+                let passed: Vec<String> = verdicts
+                    .iter()
+                    .filter(|v| v.3 == Some(true))
+                    .map(|(y, v, b, _)| format!("{y}: {}{}", b.sign(), fmt_num(*v)))
+                    .collect();
+                if passed.len() == n_years {
+                    return Assessment::new(
+                        Met,
+                        format!("{what} ≥ {} in every year", fmt_num(*min)),
+                    );
+                }
+                if !passed.is_empty() {
+                    return Assessment::new(
                         OnTrack,
                         format!(
-                            "{what} ≥ {} in the {} of {n_years} years observed",
+                            "{what} ≥ {} in the {} of {n_years} years with evidence ({})",
                             fmt_num(*min),
-                            seen.len()
+                            passed.len(),
+                            passed.join(", ")
                         ),
-                    )
+                    );
                 }
+                // A stock observed in two non-consecutive years: the average yearly increase
+                // between them (each year's own increase is unknown).
+                if !is_flow {
+                    let start = s
+                        .points()
+                        .iter()
+                        .filter(|p| p.year >= from - 1 && p.year < *to && p.bound.is_exact())
+                        .min_by_key(|p| p.year);
+                    if let Some(a) = start
+                        && let Some(b) = s
+                            .points()
+                            .iter()
+                            .rev()
+                            .find(|p| p.year > a.year && p.year <= *to)
+                    {
+                        let avg = (b.value - a.value) / (b.year - a.year) as f64;
+                        let probe = Point {
+                            bound: b.bound,
+                            ..Point::new(b.year, avg, crate::series::Provenance::Assumed { note: String::new() })
+                        };
+                        let text = format!(
+                            "average net increase {}{} a year {}–{} (from {} to {}{}); the yearly increases are not observed",
+                            b.bound.sign(),
+                            fmt_num(avg),
+                            a.year,
+                            b.year,
+                            fmt_num(a.value),
+                            b.bound.sign(),
+                            fmt_num(b.value)
+                        );
+                        match proves(ind, &probe, need, false) {
+                            Some(true) => return Assessment::new(OnTrack, text),
+                            Some(false) => {
+                                return Assessment::new(
+                                    OffTrack,
+                                    format!("{text}, so some year fell below {}", fmt_num(*min)),
+                                );
+                            }
+                            None => {}
+                        }
+                    }
+                }
+                let need_data = if is_flow {
+                    format!("no observation of `{id}` in {from}–{to} that decides the target")
+                } else {
+                    format!(
+                        "no two observations of `{id}` in {}–{to} that decide the target",
+                        from - 1
+                    )
+                };
+                Assessment::new(NotAssessable, need_data)
             }
             Rule::GrowthFloor { min_rate, .. } => {
                 let Some(b) = req.baseline.as_ref() else {
