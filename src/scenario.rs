@@ -772,7 +772,17 @@ impl Scenario {
         let prov_of = |year: i32| {
             series
                 .and_then(|s| s.point_at(year))
-                .map(|p| p.provenance.describe())
+                .map(|p| {
+                    if p.bound.is_exact() {
+                        p.provenance.describe()
+                    } else {
+                        format!(
+                            "{}; a bound ({}), so the P(met) of its targets are bounds too",
+                            p.provenance.describe(),
+                            p.describe_evidence()
+                        )
+                    }
+                })
                 .unwrap_or_default()
         };
         let note = if a.note.is_empty() {
@@ -1087,8 +1097,32 @@ impl Scenario {
 }
 
 /// The observations of an indicator as (year, value).
+/// The evidence a projection may start from or keep: exact figures, and a latest figure that
+/// bounds the value on the indicator's favourable side ("more than 1600" enterprises), which
+/// makes the P(met) of its targets lower bounds (the assumption notes say so). A part of a
+/// ratio keeps exact figures only: a bound on one part bounds the ratio in no useful direction.
 fn observed(plan: &Plan, id: &str) -> Vec<(i32, f64)> {
-    plan.series(id)
-        .map(|s| s.points().iter().map(|p| (p.year, p.value)).collect())
-        .unwrap_or_default()
+    let Some(s) = plan.series(id) else {
+        return vec![];
+    };
+    let part_of_ratio = plan
+        .indicators()
+        .iter()
+        .any(|i| i.numerator.as_deref() == Some(id) || i.denominator.as_deref() == Some(id));
+    let favourable = |p: &crate::series::Point| {
+        let higher = plan
+            .indicator(id)
+            .is_none_or(|i| i.at_least_as_good(2.0, 1.0));
+        matches!(
+            (p.bound, higher),
+            (crate::series::Bound::AtLeast, true) | (crate::series::Bound::AtMost, false)
+        )
+    };
+    let last = s.points().len().saturating_sub(1);
+    s.points()
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| p.bound.is_exact() || (*i == last && !part_of_ratio && favourable(p)))
+        .map(|(_, p)| (p.year, p.value))
+        .collect()
 }

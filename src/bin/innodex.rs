@@ -285,6 +285,7 @@ mod projection_cli {
         format: Format,
     ) -> Result<String, UserError> {
         let p = run(plan, a)?;
+        let report = report.with_projection(plan, &p);
         let section = ProjectionSection::new(plan, &p);
         Ok(match format {
             Format::Json => {

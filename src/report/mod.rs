@@ -1,11 +1,15 @@
-//! The plan report: per target, the baseline and its provenance, the target, the required
-//! growth, the compound and linear paths and the status; rendered as a text table, JSON, CSV or
-//! Markdown.
+//! The plan report: first the verdict (one row per target on the latest evidence: status,
+//! grade, years ahead, P(met) per scenario; see [`crate::assessment`]), then per target the
+//! baseline and its provenance, the target, the required growth, the compound and linear paths;
+//! rendered as a text table, JSON, CSV or Markdown.
+
+pub mod verdict;
 
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::assessment::{self, Verdict};
 use crate::growth;
 use crate::plan::Plan;
 use crate::ratio::linyi::{GapSensitivity, gap_sensitivity};
@@ -86,6 +90,8 @@ pub struct PlanReport {
     pub period: [i32; 2],
     /// Source document.
     pub source: String,
+    /// The verdict: one row per target on the latest evidence (printed first).
+    pub verdict: Verdict,
     /// One row per target.
     pub targets: Vec<TargetRow>,
     /// For the Linyi plan: what drives the 2025 gap of its R&D share to Shandong's
@@ -242,6 +248,7 @@ impl PlanReport {
             region_zh: meta.region.zh.clone(),
             period: meta.period,
             source: meta.source.clone(),
+            verdict: assessment::verdict(plan, None),
             targets,
             rd_share_sensitivity: None,
         }
@@ -269,6 +276,13 @@ impl PlanReport {
         Ok(self)
     }
 
+    /// Adds P(met) and the median attainment year of every scenario of `projection` to the
+    /// verdict rows.
+    pub fn with_projection(mut self, plan: &Plan, projection: &crate::scenario::PlanProjection) -> Self {
+        self.verdict = assessment::verdict(plan, Some(projection));
+        self
+    }
+
     /// Renders the report.
     pub fn render(&self, format: Format) -> String {
         match format {
@@ -286,7 +300,9 @@ impl PlanReport {
 
     /// CSV, one row per target; paths as `year:value` lists separated by `;`.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from(
+        let mut out = verdict::to_csv(&self.verdict);
+        out.push('\n');
+        out.push_str(
             "target,kind,indicator,unit,statement,base_year,baseline,baseline_provenance,target_year,target_value,required_cagr,required_increment,doubling_time,doubling_time_rule_of_70,compound_path,linear_path,status,detail\n",
         );
         let num = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
@@ -332,6 +348,8 @@ impl PlanReport {
             "# {} ({} {}, {}–{})\n\nSource: {}\n",
             self.title, self.region, self.region_zh, self.period[0], self.period[1], self.source
         );
+        s.push_str(&verdict::to_markdown(&self.verdict));
+        s.push_str("## Targets, required growth and paths\n\n");
         s.push_str("| target | statement | baseline | target value | required CAGR | yearly increment | doubling time (years) | status |\n");
         s.push_str("|---|---|---|---|---|---|---|---|\n");
         for r in &self.targets {
@@ -401,6 +419,8 @@ impl PlanReport {
             "{} — {} ({}), {}–{}\nSource: {}\n",
             self.title, self.region, self.region_zh, self.period[0], self.period[1], self.source
         );
+        s.push_str(&verdict::to_table(&self.verdict));
+        s.push_str("Targets, required growth and paths\n\n");
         let header = [
             "target",
             "statement",
