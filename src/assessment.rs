@@ -240,10 +240,7 @@ pub fn verdict(plan: &Plan, projection: Option<&PlanProjection>) -> Verdict {
             let required = evidence
                 .as_ref()
                 .and_then(|p| required_in(t, ind, s, reference, base_year, target_value, p.year));
-            let gap = evidence
-                .as_ref()
-                .zip(required)
-                .map(|(p, r)| p.value - r);
+            let gap = evidence.as_ref().zip(required).map(|(p, r)| p.value - r);
             let outlook = projection
                 .map(|pp| {
                     pp.scenarios
@@ -481,12 +478,19 @@ fn grade(
     };
     let level_like = |target: Option<f64>, model: ChangeModel| -> (Option<Progress>, String) {
         let Some(target) = target else {
-            return (None, "no target value (a baseline or reference is missing)".into());
+            return (
+                None,
+                "no target value (a baseline or reference is missing)".into(),
+            );
         };
         let Some(start) = start_point(s, base_year, target_year) else {
             return (
                 None,
-                format!("no exact observation of `{}` in {base_year}–{}", ind.id, target_year - 1),
+                format!(
+                    "no exact observation of `{}` in {base_year}–{}",
+                    ind.id,
+                    target_year - 1
+                ),
             );
         };
         let Some(latest) = latest_point(s, ind, start.year, target_year) else {
@@ -515,8 +519,7 @@ fn grade(
                 return (None, "the reference is not in the plan".into());
             };
             let trend = ReferenceTrend::fit(r, base_year);
-            let target =
-                reference_value(r, trend.as_ref(), target_year).map(|(v, _)| v + margin);
+            let target = reference_value(r, trend.as_ref(), target_year).map(|(v, _)| v + margin);
             level_like(target, ChangeModel::Linear)
         }
         Rule::CumulativeFlow { from, .. } => {

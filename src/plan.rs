@@ -118,6 +118,16 @@ pub enum PlanError {
         /// The parser's message, with line, column and key.
         message: String,
     },
+    /// Two figures of one indicator and year that nothing tells apart.
+    #[error(
+        "two figures of `{indicator}` for {year} rank equally (same kind, release and publication date): give them different `status` or `published`, or drop one"
+    )]
+    AmbiguousEvidence {
+        /// Indicator id.
+        indicator: String,
+        /// Year.
+        year: i32,
+    },
     /// Two items share an id.
     #[error("duplicate {what} id `{id}`")]
     Duplicate {
@@ -408,7 +418,7 @@ impl Plan {
     /// One value per indicator and year from the evidence: of the entries published by
     /// `as_of` (all entries when `None`; an observed entry without a publication date counts
     /// only then), the best-ranked — observed final, then preliminary, then derived, implied,
-    /// assumed; among equals the latest publication, then the last in file order. Ratios are
+    /// assumed; among equals the latest publication (a tie is an error). Ratios are
     /// then derived where numerator and denominator are both exact.
     fn resolve(
         indicators: &[Indicator],
@@ -430,6 +440,12 @@ impl Plan {
             }
             let p = o.point();
             match best.get(&(o.indicator.as_str(), o.year)) {
+                Some(b) if b.rank() == p.rank() => {
+                    return Err(PlanError::AmbiguousEvidence {
+                        indicator: o.indicator.clone(),
+                        year: o.year,
+                    });
+                }
                 Some(b) if b.rank() > p.rank() => {}
                 _ => {
                     best.insert((o.indicator.as_str(), o.year), p);
@@ -546,7 +562,9 @@ impl Plan {
                 .iter()
                 .filter(|n| n.bound.is_exact())
                 .filter_map(|n| {
-                    let d = series[den].point_at(n.year).filter(|d| d.bound.is_exact())?;
+                    let d = series[den]
+                        .point_at(n.year)
+                        .filter(|d| d.bound.is_exact())?;
                     (d.value != 0.0 && free(n.year)).then(|| Point {
                         year: n.year,
                         value: n.value / d.value * scale,
@@ -635,9 +653,8 @@ impl Plan {
                 indicator: indicator.to_string(),
             })?;
         check_year(|| format!("the override of `{indicator}`"), "year", year)?;
-        ind.check_value(value).map_err(|source| {
-            PlanError::Series(SeriesError::Value { year, source })
-        })?;
+        ind.check_value(value)
+            .map_err(|source| PlanError::Series(SeriesError::Value { year, source }))?;
         // An override replaces every figure of that year; work on copies so that an error
         // (also in a derived ratio) leaves the plan unchanged.
         let mut evidence = self.evidence.clone();

@@ -206,7 +206,12 @@ impl std::str::FromStr for PubDate {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{}` is not a date YYYY, YYYY-MM or YYYY-MM-DD", crate::series::excerpt(s, 40));
+        let bad = || {
+            format!(
+                "`{}` is not a date YYYY, YYYY-MM or YYYY-MM-DD",
+                crate::series::excerpt(s, 40)
+            )
+        };
         let parts: Vec<&str> = s.trim().split('-').collect();
         if parts.is_empty() || parts.len() > 3 || parts[0].len() != 4 {
             return Err(bad());
@@ -221,7 +226,9 @@ impl std::str::FromStr for PubDate {
         let year = num(parts[0], 4)? as i32;
         let month = parts.get(1).map(|m| num(m, 2)).transpose()?;
         let day = parts.get(2).map(|d| num(d, 2)).transpose()?;
-        if month.is_some_and(|m| !(1..=12).contains(&m)) || day.is_some_and(|d| !(1..=31).contains(&d)) {
+        if month.is_some_and(|m| !(1..=12).contains(&m))
+            || day.is_some_and(|d| !(1..=31).contains(&d))
+        {
             return Err(bad());
         }
         Ok(PubDate {
@@ -326,7 +333,10 @@ impl Point {
             (Provenance::Implied { .. }, _) => 2,
             (Provenance::Assumed { .. }, _) => 1,
         };
-        (kind, self.published.map(|d| d.known_by()).unwrap_or((0, 0, 0)))
+        (
+            kind,
+            self.published.map(|d| d.known_by()).unwrap_or((0, 0, 0)),
+        )
     }
 }
 

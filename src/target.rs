@@ -1168,7 +1168,10 @@ impl Target {
                     fmt_num(v),
                     fmt_num(rv),
                     if projected {
-                        format!(" ({})", trend.as_ref().map(|t| t.describe()).unwrap_or_default())
+                        format!(
+                            " ({})",
+                            trend.as_ref().map(|t| t.describe()).unwrap_or_default()
+                        )
                     } else {
                         String::new()
                     }
@@ -1221,15 +1224,19 @@ impl Target {
                         s.point_at(y).map(|p| (p.value, p.bound))
                     } else {
                         s.point_at(y).zip(s.point_at(y - 1)).and_then(|(a, b)| {
-                            b.bound
-                                .is_exact()
-                                .then(|| (a.value - b.value, a.bound))
+                            b.bound.is_exact().then(|| (a.value - b.value, a.bound))
                         })
                     };
                     if let Some((v, bound)) = pt {
                         let probe = Point {
                             bound,
-                            ..Point::new(y, v, crate::series::Provenance::Assumed { note: String::new() })
+                            ..Point::new(
+                                y,
+                                v,
+                                crate::series::Provenance::Assumed {
+                                    note: String::new(),
+                                },
+                            )
                         };
                         verdicts.push((y, v, bound, proves(ind, &probe, need, false)));
                     }
@@ -1285,7 +1292,13 @@ impl Target {
                         let avg = (b.value - a.value) / (b.year - a.year) as f64;
                         let probe = Point {
                             bound: b.bound,
-                            ..Point::new(b.year, avg, crate::series::Provenance::Assumed { note: String::new() })
+                            ..Point::new(
+                                b.year,
+                                avg,
+                                crate::series::Provenance::Assumed {
+                                    note: String::new(),
+                                },
+                            )
                         };
                         let text = format!(
                             "average net increase {}{} a year {}–{} (from {} to {}{}); the yearly increases are not observed",

@@ -278,7 +278,11 @@ impl PlanReport {
 
     /// Adds P(met) and the median attainment year of every scenario of `projection` to the
     /// verdict rows.
-    pub fn with_projection(mut self, plan: &Plan, projection: &crate::scenario::PlanProjection) -> Self {
+    pub fn with_projection(
+        mut self,
+        plan: &Plan,
+        projection: &crate::scenario::PlanProjection,
+    ) -> Self {
         self.verdict = assessment::verdict(plan, Some(projection));
         self
     }

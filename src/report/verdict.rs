@@ -94,7 +94,11 @@ fn num(v: f64) -> String {
 
 fn signed(v: f64) -> String {
     let s = num(v.abs());
-    if v < 0.0 { format!("−{s}") } else { format!("+{s}") }
+    if v < 0.0 {
+        format!("−{s}")
+    } else {
+        format!("+{s}")
+    }
 }
 
 fn grade_text(p: &Progress) -> String {
@@ -172,7 +176,8 @@ pub(crate) fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 fn title(v: &Verdict) -> String {
-    let mut t = "Verdict: did the plan work? One row per target, on the latest evidence".to_string();
+    let mut t =
+        "Verdict: did the plan work? One row per target, on the latest evidence".to_string();
     if let Some(d) = &v.as_of {
         let _ = write!(t, " published by {d}");
     }
@@ -191,7 +196,10 @@ grade: SDSN trend method, r = observed ÷ required average yearly change (lin: l
             s,
             " P(met) and median attainment year by scenario: {names} (Monte Carlo; see the projection section)."
         );
-        if v.rows.iter().any(|r| r.outlook.iter().any(|o| o.assumed_start)) {
+        if v.rows
+            .iter()
+            .any(|r| r.outlook.iter().any(|o| o.assumed_start))
+        {
             s.push_str(
                 " * projected from a start the scenario assumes (no evidence of that indicator): what the assumption implies, not what happened.",
             );

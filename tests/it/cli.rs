@@ -2,16 +2,64 @@
 use crate::support::innodex;
 
 #[test]
-fn report_lists_all_twelve_targets_with_a_status() {
+fn report_lists_all_thirteen_targets_with_a_status() {
     let out = innodex(&["report", "--format", "json"]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let targets = v["targets"].as_array().unwrap();
-    assert_eq!(targets.len(), 12);
+    assert_eq!(targets.len(), 13);
     for t in targets {
         let status = t["status"].as_str().unwrap();
         assert!(["met", "on_track", "off_track", "not_assessable"].contains(&status));
         assert!(!t["detail"].as_str().unwrap().is_empty(), "{t}");
+    }
+}
+
+/// The main job answers "did the plan work?" first, on the shipped evidence.
+#[test]
+fn report_opens_with_the_verdict_on_real_evidence() {
+    let out = innodex(&["report"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let verdict = text.find("Verdict: did the plan work?").expect("a verdict");
+    let details = text.find("Targets, required growth and paths").unwrap();
+    assert!(verdict < details, "the verdict comes first");
+
+    let out = innodex(&["report", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["verdict"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 13);
+    let row = |id: &str| rows.iter().find(|r| r["target"] == id).unwrap().clone();
+    // "1600余家" at the end of 2022: a lower bound that proves "about 1500" (≥ 1425).
+    let hte = row("hte_count");
+    assert_eq!(hte["status"], "met");
+    assert_eq!(hte["achieved_in"], 2022);
+    assert_eq!(hte["evidence"]["bound"], "at_least");
+    assert_eq!(hte["evidence"]["value"], 1600.0);
+    // 236 achievements transferred in 2022 against at least 200 a year.
+    let ach = row("achievements_transferred");
+    assert_eq!(ach["evidence"]["year"], 2022);
+    assert_eq!(ach["evidence"]["value"], 236.0);
+    assert_eq!(ach["status"], "on_track");
+    // The R&D share: derived 146.6 / 6555.8 in 2024 against Shandong's projected 2024 value
+    // (2.59 in 2023 + the 2020–2023 OLS slope 0.102), with P(met) from the projection.
+    let rd = row("rd_share");
+    assert_eq!(rd["evidence"]["year"], 2024);
+    assert_eq!(rd["evidence"]["provenance"]["kind"], "derived");
+    assert!((rd["evidence"]["value"].as_f64().unwrap() - 146.6 / 6555.8 * 100.0).abs() < 1e-12);
+    assert!((rd["required"].as_f64().unwrap() - (2.59 + 0.102)).abs() < 1e-9);
+    assert_eq!(rd["status"], "off_track");
+    let outlook = rd["outlook"].as_array().unwrap();
+    assert_eq!(outlook.len(), 3);
+    assert!(outlook.iter().all(|o| o["p_met"].is_f64()));
+    // Every target that stays unassessable names the data it needs.
+    for r in rows {
+        if r["status"] == "not_assessable" {
+            let needs = r["needs"].as_str().unwrap();
+            assert!(needs.contains(r["indicator"].as_str().unwrap()), "{r}");
+        } else {
+            assert!(r["needs"].is_null(), "{r}");
+        }
     }
 }
 
@@ -53,7 +101,9 @@ fn every_format_renders_every_target() {
     }
     let csv =
         String::from_utf8(innodex(&["report", "--no-project", "--format", "csv"]).stdout).unwrap();
-    assert_eq!(csv.lines().count(), 13, "header + 12 targets");
+    // The verdict (header + 13 rows), a blank line, the targets (header + 13 rows).
+    assert_eq!(csv.lines().count(), 29, "{csv}");
+    assert!(csv.starts_with("target,evidence_year,"));
 }
 
 #[test]
@@ -67,8 +117,8 @@ fn baseline_override_changes_the_required_path() {
     ]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let hte = &v["targets"][2];
-    assert_eq!(hte["target"], "hte_count");
+    let hte = &v["targets"][3];
+    assert_eq!(hte["target"], "hte_doubling");
     assert_eq!(hte["target_value"], 1600.0);
     assert_eq!(
         hte["baseline_provenance"],

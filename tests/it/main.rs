@@ -4,6 +4,7 @@
 
 mod support;
 
+mod assessment;
 mod edge_cases;
 mod fuzz_regressions;
 mod growth;

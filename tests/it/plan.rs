@@ -10,7 +10,7 @@ fn assumed() -> Provenance {
 }
 
 #[test]
-fn linyi_plan_encodes_the_twelve_targets_of_the_seed() {
+fn linyi_plan_encodes_the_thirteen_targets_of_the_seed() {
     let plan = Plan::linyi();
     let ids: Vec<&str> = plan.targets().iter().map(|t| t.id.as_str()).collect();
     assert_eq!(
@@ -19,6 +19,7 @@ fn linyi_plan_encodes_the_twelve_targets_of_the_seed() {
             "rd_share",
             "rd_active_firms_share",
             "hte_count",
+            "hte_doubling",
             "hte_net_increase",
             "ht_output_share",
             "tsme_entries",
@@ -124,8 +125,11 @@ fn assessment_follows_observations() {
         Status::OffTrack
     );
 
-    // Relative target against the real Shandong series: 2.40 in 2022 is below 2.49, but the
+    // Relative target against the real Shandong series, as known at the end of 2024 (before
+    // Linyi's 2024 GDP, hence its derived 2024 share): 2.40 in 2022 is below 2.49, but the
     // gap (0.09) is smaller than a linear closing from a 2020 gap of 0.40 allows (0.24).
+    let mut plan = plan.as_of("2024-12-31".parse().unwrap()).unwrap();
+    assert_eq!(plan.series("rd_share").unwrap().value_at(2024), None);
     plan.set_observation("rd_share", 2020, 1.90, assumed())
         .unwrap();
     plan.set_observation("rd_share", 2022, 2.40, assumed())
@@ -151,6 +155,21 @@ fn assessment_follows_observations() {
     assert_eq!(
         plan.evaluate("rd_share").unwrap().assessment.status,
         Status::OnTrack
+    );
+    // "Exceed" is strict: in the target year, equal to the provincial average is not above it.
+    plan.set_observation("shandong_rd_share", 2025, 2.80, assumed())
+        .unwrap();
+    plan.set_observation("rd_share", 2025, 2.80, assumed())
+        .unwrap();
+    assert_eq!(
+        plan.evaluate("rd_share").unwrap().assessment.status,
+        Status::OffTrack
+    );
+    plan.set_observation("rd_share", 2025, 2.81, assumed())
+        .unwrap();
+    assert_eq!(
+        plan.evaluate("rd_share").unwrap().assessment.status,
+        Status::Met
     );
 }
 
@@ -226,10 +245,19 @@ fn bad_plans_give_errors_that_name_the_problem() {
     // A misspelt key is not silently ignored.
     let e = linyi_with(|s| s.replacen("factor = 2.0", "factr = 2.0", 1)).unwrap_err();
     assert!(e.to_string().contains("factr"), "{e}");
-    // A duplicate year.
-    let e = linyi_with(|s| s.replace("year = 2021\nvalue = 6.6", "year = 2020\nvalue = 6.6"))
-        .unwrap_err();
-    assert!(e.to_string().contains("municipal_st_budget"), "{e}");
+    // Two figures of one year that nothing tells apart (same kind, no release or date).
+    let e = linyi_with(|s| {
+        s.replace(
+            "[[observations]]\nindicator = \"above_size_industrial_firms\"",
+            "[[observations]]\nindicator = \"above_size_industrial_firms\"\nyear = 2020\nvalue = 2950\nprovenance = { kind = \"observed\", source = \"x\" }\n\n[[observations]]\nindicator = \"above_size_industrial_firms\"",
+        )
+    })
+    .unwrap_err();
+    assert!(
+        matches!(e, PlanError::AmbiguousEvidence { year: 2020, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("above_size_industrial_firms"), "{e}");
     // A missing file.
     let e = Plan::from_path("/no/such/plan.toml").unwrap_err();
     assert!(e.to_string().contains("/no/such/plan.toml"), "{e}");
@@ -261,7 +289,7 @@ fn overrides_are_validated_and_leave_the_plan_unchanged_on_error() {
 fn ratio_indicators_are_derived_from_numerator_and_denominator() {
     let mut plan = Plan::linyi();
     // Linyi's GDP 2020 is observed (4805.25); with an assumed R&D spending of 96.1 the R&D
-    // share follows as 96.1 / 4805.25 × 100 = 1.99990 %, labelled implied.
+    // share follows as 96.1 / 4805.25 × 100 = 1.99990 %, labelled derived.
     plan.set_observation("rd_expenditure", 2020, 96.1, assumed())
         .unwrap();
     let p = plan
@@ -271,7 +299,7 @@ fn ratio_indicators_are_derived_from_numerator_and_denominator() {
         .unwrap()
         .clone();
     assert!((p.value - 96.1 / 4805.25 * 100.0).abs() < 1e-12);
-    assert_eq!(p.provenance.label(), "implied");
+    assert_eq!(p.provenance.label(), "derived");
     // Changing the numerator re-derives the share; a given share wins over a derived one.
     plan.set_observation("rd_expenditure", 2020, 100.0, assumed())
         .unwrap();

@@ -14,7 +14,7 @@ fn project_json_has_every_scenario_and_target() {
     let sc = v["scenarios"].as_array().unwrap();
     assert_eq!(sc.len(), 3);
     for s in sc {
-        assert_eq!(s["result"]["targets"].as_array().unwrap().len(), 12);
+        assert_eq!(s["result"]["targets"].as_array().unwrap().len(), 13);
         assert_eq!(s["result"]["n_paths"], 2000);
     }
     // The same seed gives the same numbers run after run.
@@ -41,11 +41,11 @@ fn report_gets_a_projection_section() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("## Projections"));
-    assert!(text.contains("| `hte_count` | multiple of the base-year value"));
+    assert!(text.contains("| `hte_doubling` | multiple of the base-year value"));
     let out = innodex(&["report", "--paths", "1000", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["targets"].as_array().unwrap().len(), 12);
-    assert_eq!(v["projection"]["rows"].as_array().unwrap().len(), 36);
+    assert_eq!(v["targets"].as_array().unwrap().len(), 13);
+    assert_eq!(v["projection"]["rows"].as_array().unwrap().len(), 39);
     let out = innodex(&["report", "--no-project", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v.get("projection").is_none());

@@ -169,13 +169,13 @@ at_most = 0.14
 
 [[checks]]
 kind = "probability_met"
-target = "hte_count"
+target = "tsme_entries"
 scenario = "slow"
 at_least = 0.99
 
 [[checks]]
 kind = "probability_met"
-target = "hte_count"
+target = "tsme_entries"
 scenario = "fast"
 at_least = 0.5
 "#,
@@ -199,7 +199,7 @@ at_least = 0.5
     );
     let slow = r["checks"][1]["observed"].as_f64().unwrap();
     assert!(slow < 0.99);
-    let l = line("probability_met(target=hte_count, scenario=slow)");
+    let l = line("probability_met(target=tsme_entries, scenario=slow)");
     assert!(
         l.contains(&format!("{slow:.4}")) && l.contains("≥ 0.99") && l.ends_with("FAIL"),
         "{l}"
@@ -215,11 +215,17 @@ at_least = 0.5
 /// A run file of the Linyi projection with its own copy of the scenario set.
 fn baseline_case(d: &Path, mode: &str) -> PathBuf {
     let set = std::fs::read_to_string("scenarios/linyi.toml").unwrap();
-    // The first `mode = 0.14` is the baseline scenario's high-tech enterprise growth.
-    let changed = set.replacen("mode = 0.14", &format!("mode = {mode}"), 1);
+    // The first `mean = 0.05, sd = 0.08` is the baseline scenario's tech-SME growth (its
+    // start is assumed, so the probability of its target moves with the assumption; the
+    // high-tech enterprises are already past their target on evidence).
+    let changed = set.replacen(
+        "mean = 0.05, sd = 0.08",
+        &format!("mean = {mode}, sd = 0.08"),
+        1,
+    );
     assert_ne!(
         changed == set,
-        mode != "0.14",
+        mode != "0.05",
         "the scenario file changed shape"
     );
     write(d, "linyi.toml", &changed);
@@ -241,12 +247,12 @@ paths = 8000
 #[test]
 fn baseline_gate_passes_within_tolerance_and_fails_beyond() {
     let d = tmp("baseline");
-    let f = baseline_case(&d, "0.14");
+    let f = baseline_case(&d, "0.05");
     let out = innodex(&["run", s(&f), "--out", s(&d.join("old")), "--quiet"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let old = report(&d.join("old"));
     let base = d.join("old/report.json");
-    let key = "projection.baseline.hte_count.probability";
+    let key = "projection.baseline.tsme_entries.probability";
     let p_old = old["key_results"][key].as_f64().unwrap();
 
     // Unchanged inputs: identical key results.
@@ -256,7 +262,7 @@ fn baseline_gate_passes_within_tolerance_and_fails_beyond() {
 
     // A small change of an assumption: results move, but within tolerance (absolute for
     // probabilities, relative for levels such as enterprise counts).
-    baseline_case(&d, "0.141");
+    baseline_case(&d, "0.051");
     let small = innodex(&[
         "check",
         s(&f),
@@ -278,7 +284,7 @@ fn baseline_gate_passes_within_tolerance_and_fails_beyond() {
     assert!(text(&small.stdout).contains("largest change within tolerance"));
 
     // A large change: beyond tolerance, and the output says what moved and by how much.
-    baseline_case(&d, "0.19");
+    baseline_case(&d, "0.10");
     let big = innodex(&[
         "check",
         s(&f),
