@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod assessment;
+pub mod evidence;
 pub mod growth;
 pub mod index;
 pub mod indicator;

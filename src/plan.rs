@@ -161,6 +161,9 @@ pub enum PlanError {
     /// No target with this id.
     #[error("no target `{0}` in the plan")]
     UnknownTarget(String),
+    /// An invalid target, or an invalid change to the targets.
+    #[error(transparent)]
+    Target(#[from] crate::target::TargetError),
     /// No embedded plan of this name.
     #[error("no built-in plan `{0}` (available: linyi-2021-2025)")]
     UnknownBuiltin(String),
@@ -256,7 +259,7 @@ struct PlanFile {
 /// ```
 /// use innodex::plan::Plan;
 /// let plan = Plan::linyi();
-/// assert_eq!(plan.targets().len(), 12);
+/// assert_eq!(plan.targets().len(), 13);
 /// assert_eq!(plan.meta().period, [2020, 2025]);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -390,6 +393,12 @@ impl Plan {
             if let Some(r) = t.reference() {
                 known(format!("target `{}` (reference)", t.id), r)?;
             }
+            if let Some(alt) = &t.alternative {
+                known(
+                    format!("target `{}` (alternative reading)", t.id),
+                    &alt.indicator,
+                )?;
+            }
             let base = t.effective_base_year(y0);
             if matches!(
                 t.rule,
@@ -463,6 +472,73 @@ impl Plan {
         }
         Self::derive_ratios(indicators, &mut series)?;
         Ok(series)
+    }
+
+    /// The plan with every approximate ("about") target's tolerance set to `tolerance` (the
+    /// plans' ±5 % reading of 左右 is an assumption; this varies it).
+    ///
+    /// ```
+    /// let plan = innodex::plan::Plan::linyi().with_about(0.1).unwrap();
+    /// assert_eq!(plan.target("hte_count").unwrap().about, Some(0.1));
+    /// assert_eq!(plan.target("hte_doubling").unwrap().about, None); // not approximate
+    /// assert!(innodex::plan::Plan::linyi().with_about(1.5).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`PlanError::Target`] unless `tolerance` lies in [0, 1).
+    pub fn with_about(&self, tolerance: f64) -> Result<Plan, PlanError> {
+        if !(tolerance.is_finite() && (0.0..1.0).contains(&tolerance)) {
+            return Err(PlanError::Target(crate::target::TargetError::BadValue {
+                target: "(every approximate target)".into(),
+                field: "about",
+                value: tolerance.to_string(),
+                problem: "must be a relative tolerance in [0, 1)",
+            }));
+        }
+        let mut plan = self.clone();
+        for t in &mut plan.targets {
+            if t.about.is_some() {
+                t.about = Some(tolerance);
+            }
+            if let Some(alt) = &mut t.alternative
+                && alt.about.is_some()
+            {
+                alt.about = Some(tolerance);
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The plan with every target that has an alternative reading replaced by it (the
+    /// original becomes the alternative), e.g. the talent targets read as 2025 stocks instead
+    /// of flows over the period.
+    ///
+    /// ```
+    /// use innodex::target::Rule;
+    /// let plan = innodex::plan::Plan::linyi();
+    /// assert!(matches!(plan.target("talent_young").unwrap().rule, Rule::CumulativeFlow { .. }));
+    /// let stock = plan.with_alternative_readings();
+    /// let t = stock.target("talent_young").unwrap();
+    /// assert!(matches!(t.rule, Rule::Level { .. }));
+    /// assert_eq!(t.indicator, "talent_young_stock");
+    /// ```
+    pub fn with_alternative_readings(&self) -> Plan {
+        let mut plan = self.clone();
+        for t in &mut plan.targets {
+            if let Some(alt) = t.alternative.take() {
+                let mut alt = *alt;
+                if alt.name.is_empty() {
+                    alt.name = t.name.clone();
+                }
+                if alt.quote.is_empty() {
+                    alt.quote = t.quote.clone();
+                }
+                let mut original = std::mem::replace(t, alt);
+                original.alternative = None;
+                t.alternative = Some(Box::new(original));
+            }
+        }
+        plan
     }
 
     /// Every piece of evidence as given (all vintages and bounds), in file order; the
@@ -628,7 +704,7 @@ impl Plan {
     /// let mut plan = Plan::linyi();
     /// plan.set_observation("hte_count", 2020, 800.0,
     ///     Provenance::Assumed { note: "my estimate".into() }).unwrap();
-    /// let ev = plan.evaluate("hte_count").unwrap();
+    /// let ev = plan.evaluate("hte_doubling").unwrap();
     /// assert_eq!(ev.required.target_value, Some(1600.0));
     /// assert!(plan.set_observation("rd_share", 2020, f64::NAN,
     ///     Provenance::Assumed { note: String::new() }).is_err());

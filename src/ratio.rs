@@ -547,24 +547,77 @@ pub mod linyi {
     pub const GAP_INPUTS: [&str; 4] = [
         "rd_growth",
         "gdp_growth",
-        "baseline_share_2020",
-        "shandong_trend",
+        "start_share",
+        "shandong_increment",
     ];
 
-    /// Linyi's 2025 gap to Shandong as a model for the sensitivity tools.
+    /// The evidence the gap model starts from, read from the embedded plan: Linyi's latest
+    /// exact R&D share (2024: 146.6 / 6555.8 = 2.236 %, derived from two published figures)
+    /// and Shandong's latest published intensity (2.59 % in 2023). The Monte Carlo
+    /// projection of the report starts from the same figures.
+    #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+    pub struct GapStart {
+        /// Year of Linyi's latest exact share.
+        pub share_year: i32,
+        /// Linyi's share in that year (%).
+        pub share: f64,
+        /// Year of Shandong's latest published intensity.
+        pub reference_year: i32,
+        /// Shandong's intensity in that year (%).
+        pub reference: f64,
+    }
+
+    impl GapStart {
+        /// The start from a plan's `rd_share` and `shandong_rd_share` evidence (exact figures
+        /// only), or `None` when either is missing.
+        pub fn from_plan(plan: &Plan) -> Option<GapStart> {
+            let last = |id: &str| {
+                plan.series(id)?
+                    .points()
+                    .iter()
+                    .rev()
+                    .find(|p| p.bound.is_exact() && p.year <= TARGET_YEAR)
+                    .map(|p| (p.year, p.value))
+            };
+            let (share_year, share) = last("rd_share")?;
+            let (reference_year, reference) = last("shandong_rd_share")?;
+            Some(GapStart {
+                share_year,
+                share,
+                reference_year,
+                reference,
+            })
+        }
+    }
+
+    /// The start from the embedded Linyi plan's evidence.
+    pub fn gap_start() -> GapStart {
+        static START: std::sync::LazyLock<GapStart> = std::sync::LazyLock::new(|| {
+            GapStart::from_plan(&Plan::linyi()).expect("the embedded plan has both shares (tested)")
+        });
+        *START
+    }
+
+    /// Linyi's 2025 gap to Shandong as a model for the sensitivity tools, from the evidence of
+    /// [`gap_start`].
     ///
-    /// Inputs (in [`GAP_INPUTS`] order): Linyi's nominal R&D growth a year, its nominal GDP
-    /// growth a year, its 2020 R&D share (%), and the yearly growth of Shandong's share from
-    /// its 2020 value of 2.30 %. Outputs: the gap in percentage points (Linyi − Shandong,
-    /// 2025; ≥ 0 means the target is met), Linyi's 2025 share, Shandong's 2025 share.
+    /// Inputs (in [`GAP_INPUTS`] order): Linyi's nominal R&D growth a year and its nominal GDP
+    /// growth a year from the start year to 2025, its share in the start year (%), and
+    /// Shandong's yearly increase (percentage points) from its latest value. Outputs: the gap
+    /// in percentage points (Linyi − Shandong, 2025; > 0 meets the target), Linyi's 2025
+    /// share, Shandong's 2025 share.
     ///
     /// ```
-    /// use innodex::ratio::linyi::GapModel;
+    /// use innodex::ratio::linyi::{GapModel, gap_start};
     /// use innodex::sensitivity::Model;
     /// use ndarray::{array, Array2};
+    /// let s = gap_start();
+    /// assert_eq!((s.share_year, s.reference_year), (2024, 2023));
     /// let mut y = Array2::zeros((1, 3));
-    /// GapModel.evaluate(array![[0.10, 0.10, 2.30, 0.0]].view(), y.view_mut()).unwrap();
-    /// assert!(y[[0, 0]].abs() < 1e-12); // same share, no trend: no gap
+    /// // Equal growth of R&D and GDP keeps Linyi at its start; Shandong adds 2 × 0.1 pp.
+    /// GapModel.evaluate(array![[0.1, 0.1, 2.0, 0.1]].view(), y.view_mut()).unwrap();
+    /// assert!((y[[0, 1]] - 2.0).abs() < 1e-12);
+    /// assert!((y[[0, 2]] - (s.reference + 0.2)).abs() < 1e-12);
     /// ```
     #[derive(Debug, Clone, Copy, Default)]
     pub struct GapModel;
@@ -593,11 +646,13 @@ pub mod linyi {
                     x.ncols()
                 )));
             }
-            let n = TARGET_YEAR - BASE_YEAR;
+            let start = gap_start();
+            let n = TARGET_YEAR - start.share_year;
+            let m = (TARGET_YEAR - start.reference_year) as f64;
             for (r, row) in x.rows().into_iter().enumerate() {
-                let (gr, gy, s0, t) = (row[0], row[1], row[2], row[3]);
+                let (gr, gy, s0, inc) = (row[0], row[1], row[2], row[3]);
                 let linyi = s0 * ((1.0 + gr) / (1.0 + gy)).powi(n);
-                let sd = SHANDONG_2020 * (1.0 + t).powi(n);
+                let sd = start.reference + inc * m;
                 y[[r, 0]] = linyi - sd;
                 y[[r, 1]] = linyi;
                 y[[r, 2]] = sd;
@@ -606,15 +661,15 @@ pub mod linyi {
         }
     }
 
-    /// The uncertain inputs of [`GapModel`] with stated ranges (all uniform):
-    /// - R&D growth 6–16 % a year: Linyi's R&D passed 100 (100 million yuan) in 2021 and was
-    ///   146.6 in 2024, about +13.6 % a year if 2021 was near 100 (both press figures);
-    /// - GDP growth 4–8 % a year (nominal);
-    /// - baseline share 2020: **assumed** 1.5–2.3 %; no public figure exists. R&D of roughly
-    ///   85–95 in 2020 on a GDP of 4,805 gives 1.8–2.0 %; the range is widened both ways and
-    ///   capped at Shandong's 2.30 % (the plan's wording implies Linyi was below the average);
-    /// - Shandong trend 1–5 % a year: its intensity grew 4.0 % a year 2020–2023 and 1.7 % a
-    ///   year 2015–2023 (through the 2018–2019 break).
+    /// The uncertain inputs of [`GapModel`] with stated ranges (all uniform), around the
+    /// evidence of [`gap_start`]:
+    /// - R&D growth 0–20 % a year: 2024 was +13.1 % on 2023 (Dazhong Daily, 2025-01-20);
+    /// - GDP growth 3–8 % a year (nominal): 2020–2024 averaged 8.1 % nominal (4805 → 6556);
+    /// - start share: the derived 2024 share (2.236 %) ± 0.15 points — 2.221 % with the
+    ///   preliminary GDP, and the R&D figure may describe the statistical year 2023 (local
+    ///   R&D statistics lag), which would put the 2024 share near 2.4 %;
+    /// - Shandong's yearly increase 0.04–0.16 points: its yearly increases 2020–2023 were
+    ///   0.04, 0.15 and 0.10 (OLS slope 0.102).
     ///
     /// ```
     /// let p = innodex::ratio::linyi::gap_problem();
@@ -624,12 +679,13 @@ pub mod linyi {
         let u = |name: &str, lower: f64, upper: f64| {
             Input::new(name, Distribution::Uniform { lower, upper })
         };
-        // The ranges are constants that satisfy lower < upper: this cannot fail.
+        let s0 = gap_start().share;
+        // The ranges satisfy lower < upper for any positive share: this cannot fail.
         Problem::new(vec![
-            u(GAP_INPUTS[0], 0.06, 0.16),
-            u(GAP_INPUTS[1], 0.04, 0.08),
-            u(GAP_INPUTS[2], 1.5, 2.3),
-            u(GAP_INPUTS[3], 0.01, 0.05),
+            u(GAP_INPUTS[0], 0.0, 0.20),
+            u(GAP_INPUTS[1], 0.03, 0.08),
+            u(GAP_INPUTS[2], s0 - 0.15, s0 + 0.15),
+            u(GAP_INPUTS[3], 0.04, 0.16),
         ])
         .unwrap_or_else(|_| unreachable!("constant valid ranges"))
     }
@@ -657,8 +713,11 @@ pub mod linyi {
         pub st: Vec<f64>,
         /// Their bootstrap half-widths (95 %).
         pub st_conf: Vec<f64>,
-        /// Share of 2n uniform random draws over the ranges whose gap is ≥ 0.
+        /// Share of 2n uniform random draws over the ranges whose gap is > 0 (the target is
+        /// "exceed").
         pub share_meeting_target: f64,
+        /// The evidence the model starts from.
+        pub start: GapStart,
         /// Base sample size of the Sobol' design.
         pub n: usize,
         /// Seed of the scrambling and the bootstrap.
@@ -695,7 +754,7 @@ pub mod linyi {
         let share_meeting_target = {
             let design = MonteCarloDesign::new(GAP_INPUTS.len(), 2 * n, seed)?;
             let y = evaluate_design(&p, &design, &GapModel, 4096)?;
-            y.column(0).iter().filter(|v| **v >= 0.0).count() as f64 / y.nrows() as f64
+            y.column(0).iter().filter(|v| **v > 0.0).count() as f64 / y.nrows() as f64
         };
         Ok(GapSensitivity {
             inputs: GAP_INPUTS.iter().map(|s| s.to_string()).collect(),
@@ -707,6 +766,7 @@ pub mod linyi {
             st: gap.st.clone(),
             st_conf: gap.st_conf.clone(),
             share_meeting_target,
+            start: gap_start(),
             n,
             seed,
         })

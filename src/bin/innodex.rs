@@ -36,6 +36,20 @@ struct PlanArgs {
     /// Override an observation, e.g. a baseline: `INDICATOR:YEAR=VALUE` (repeatable).
     #[arg(long = "baseline", value_name = "ID:YEAR=VALUE")]
     baselines: Vec<String>,
+    /// More evidence from a CSV table (columns: indicator, region, year, value, unit, bound,
+    /// status, source, published; see docs/assessment.md), beside the plan's (repeatable).
+    #[arg(long = "observations", value_name = "FILE")]
+    observations: Vec<std::path::PathBuf>,
+    /// Use only evidence published by this date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// The tolerance of every "about" (左右) target, e.g. 0.1 for ±10 % (the plans assume 0.05).
+    #[arg(long, value_name = "TOLERANCE")]
+    about: Option<f64>,
+    /// Read every target that has an alternative reading that way (e.g. the Linyi talent
+    /// targets as 2025 stocks instead of flows over 2021–2025).
+    #[arg(long)]
+    alternative_readings: bool,
 }
 
 #[derive(Subcommand)]
@@ -506,6 +520,22 @@ fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
         Some(path) => Plan::from_path(path)?,
         None => Plan::linyi(),
     };
+    for path in &args.observations {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| UserError(format!("--observations `{shown}`: {e}")))?;
+        let rows = innodex::evidence::read_observations_csv(&plan, &text)
+            .map_err(|e| UserError(format!("--observations `{shown}`: {e}")))?;
+        plan = plan
+            .with_observations(rows)
+            .map_err(|e| UserError(format!("--observations `{shown}`: {e}")))?;
+    }
+    if let Some(date) = &args.as_of {
+        let d: innodex::series::PubDate = date
+            .parse()
+            .map_err(|e| UserError(format!("--as-of: {e}")))?;
+        plan = plan.as_of(d)?;
+    }
     for spec in &args.baselines {
         let (id, year, value) = parse_override(spec)?;
         plan.set_observation(
@@ -517,6 +547,14 @@ fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
             },
         )
         .map_err(|e| UserError(format!("--baseline `{spec}`: {e}")))?;
+    }
+    if let Some(tol) = args.about {
+        plan = plan
+            .with_about(tol)
+            .map_err(|e| UserError(format!("--about {tol}: {e}")))?;
+    }
+    if args.alternative_readings {
+        plan = plan.with_alternative_readings();
     }
     Ok(plan)
 }

@@ -404,8 +404,8 @@ impl McTarget {
     /// let plan = Plan::linyi();
     /// let t = plan.target("hte_count").unwrap();
     /// let m = McTarget::from_target(t, plan.indicator("hte_count").unwrap(), 2020);
-    /// // "about double": 2 × (1 − 0.05) = 1.9 times the 2020 level.
-    /// assert!(matches!(m.rule, McRule::MultipleOfBase { threshold, .. } if (threshold - 1.9).abs() < 1e-12));
+    /// // "about 1500": 1500 × (1 − 0.05) = 1425.
+    /// assert!(matches!(m.rule, McRule::Level { threshold, .. } if (threshold - 1425.0).abs() < 1e-9));
     /// ```
     pub fn from_target(t: &Target, ind: &Indicator, plan_base_year: i32) -> McTarget {
         let higher = ind.at_least_as_good(2.0, 1.0);

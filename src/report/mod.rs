@@ -71,7 +71,7 @@ pub struct TargetRow {
 ///
 /// ```
 /// let report = innodex::report::PlanReport::new(&innodex::plan::Plan::linyi());
-/// assert_eq!(report.targets.len(), 12);
+/// assert_eq!(report.targets.len(), 13);
 /// assert!(report.to_markdown().contains("hte_count"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,17 +147,26 @@ fn gap_text(g: &GapSensitivity, markdown: bool) -> String {
     } else {
         let _ = writeln!(s, "\n{title}\n{}", "-".repeat(title.chars().count()));
     }
+    let st = &g.start;
     let _ = writeln!(
         s,
-        "Gap = Linyi's share − Shandong's share in 2025 (percentage points; ≥ 0 meets the target). \
-         Linyi's 2020 share is not public: its range is an assumption. Inputs uniform over:{}",
+        "Gap = Linyi's share − Shandong's share in 2025 (percentage points; > 0 meets the target). \
+         Same evidence as the verdict and the projection: Linyi {:.3} % in {} (derived), Shandong {:.2} % in {}. \
+         Inputs uniform over stated ranges (not the scenarios' distributions), so the share of draws \
+         meeting the target below is a what-if over those ranges, not the projection's P(met):{}",
+        st.share,
+        st.share_year,
+        st.reference,
+        st.reference_year,
         if markdown { "\n" } else { "" }
     );
     for (name, (lo, hi)) in g.inputs.iter().zip(&g.ranges) {
         let _ = writeln!(
             s,
-            "{} {name}: {lo} – {hi}",
-            if markdown { "-" } else { " " }
+            "{} {name}: {} – {}",
+            if markdown { "-" } else { " " },
+            crate::target::fmt_num(*lo),
+            crate::target::fmt_num(*hi)
         );
     }
     let _ = writeln!(

@@ -237,8 +237,8 @@ fn report_shows_what_drives_the_rd_share_gap() {
         [
             "rd_growth",
             "gdp_growth",
-            "baseline_share_2020",
-            "shandong_trend"
+            "start_share",
+            "shandong_increment"
         ]
     );
     // The gap is additive in logs of near-independent inputs: S1 and ST nearly coincide and

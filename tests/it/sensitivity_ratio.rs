@@ -98,7 +98,7 @@ fn linyi_gap_tornado_grid_and_sobol() {
     let t = tornado(&linyi::GAP_INPUTS, &base, &lo, &hi, &linyi::GapModel).unwrap();
     assert_eq!(t.len(), 3);
     let gap = &t[0];
-    // Swings are sorted, and R&D growth (range 10 points over 5 years) dominates the gap.
+    // Swings are sorted, and R&D growth (range 20 points) dominates the gap.
     assert!(gap.bars.windows(2).all(|w| w[0].swing >= w[1].swing));
     assert_eq!(gap.bars[0].name, "rd_growth");
     // Grid of GDP growth × R&D growth and its contour equals the closed form.
@@ -106,7 +106,7 @@ fn linyi_gap_tornado_grid_and_sobol() {
     let gy: Vec<f64> = (0..=100).map(|i| 0.04 + 0.0015 * i as f64).collect();
     let g = grid2(
         &linyi::GAP_INPUTS,
-        &[0.1, 0.06, 2.0, 0.0],
+        &[0.1, 0.06, 2.5, 0.0],
         1,
         &gx,
         0,
@@ -114,9 +114,12 @@ fn linyi_gap_tornado_grid_and_sobol() {
         &linyi::GapModel,
     )
     .unwrap();
+    // From a 2.5 % share in 2024 to Shandong's 2.59 % (2023, no increase) in one year.
+    let start = linyi::gap_start();
+    assert_eq!((start.share_year, start.reference), (2024, 2.59));
     let c = g[0].contour(0.0);
     for (ix, &gdp) in gx.iter().enumerate() {
-        let exact = ratio::required_numerator_growth(2.0, 2.30, gdp, 2020, 2025).unwrap();
+        let exact = ratio::required_numerator_growth(2.5, 2.59, gdp, 2024, 2025).unwrap();
         assert!(
             (c[ix].unwrap() - exact).abs() < 1e-4,
             "{:?} vs {exact}",
