@@ -185,6 +185,9 @@ pub struct PlanMeta {
     /// The document the plan comes from.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
+    /// Only evidence published by this date counts (see [`Plan::as_of`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<PubDate>,
 }
 
 /// One `[[observations]]` entry: a figure of one indicator and year, as its source gives it.
@@ -268,8 +271,6 @@ pub struct Plan {
     indicators: Vec<Indicator>,
     /// Every entry as given, in file order (all vintages).
     evidence: Vec<ObservationEntry>,
-    /// Only evidence published by this date counts.
-    as_of: Option<PubDate>,
     /// One resolved value per indicator and year (see [`Plan::evidence`]).
     series: BTreeMap<String, Series>,
     targets: Vec<Target>,
@@ -377,7 +378,7 @@ impl Plan {
                 o.year,
             )?;
         }
-        let series = Self::resolve(&indicators, &observations, None)?;
+        let series = Self::resolve(&indicators, &observations, meta.as_of)?;
         let mut target_ids = HashSet::new();
         for t in &targets {
             if !target_ids.insert(t.id.as_str()) {
@@ -418,7 +419,6 @@ impl Plan {
             meta,
             indicators,
             evidence: observations,
-            as_of: None,
             series,
             targets,
         })
@@ -549,7 +549,7 @@ impl Plan {
 
     /// The publication cut-off in force, if any (see [`Plan::as_of`]).
     pub fn as_of_date(&self) -> Option<PubDate> {
-        self.as_of
+        self.meta.as_of
     }
 
     /// The plan as it could be assessed on `date`: only evidence published by then counts
@@ -569,11 +569,10 @@ impl Plan {
     /// As [`Plan::new`] (a derived ratio out of bounds).
     pub fn as_of(&self, date: PubDate) -> Result<Plan, PlanError> {
         let series = Self::resolve(&self.indicators, &self.evidence, Some(date))?;
-        Ok(Plan {
-            as_of: Some(date),
-            series,
-            ..self.clone()
-        })
+        let mut plan = self.clone();
+        plan.meta.as_of = Some(date);
+        plan.series = series;
+        Ok(plan)
     }
 
     /// The plan with more evidence: `entries` are validated like a plan file's observations
@@ -598,7 +597,7 @@ impl Plan {
         }
         let mut evidence = self.evidence.clone();
         evidence.extend(entries);
-        let series = Self::resolve(&self.indicators, &evidence, self.as_of)?;
+        let series = Self::resolve(&self.indicators, &evidence, self.meta.as_of)?;
         Ok(Plan {
             evidence,
             series,
@@ -739,7 +738,7 @@ impl Plan {
             indicator,
             &Point::new(year, value, provenance),
         ));
-        self.series = Self::resolve(&self.indicators, &evidence, self.as_of)?;
+        self.series = Self::resolve(&self.indicators, &evidence, self.meta.as_of)?;
         self.evidence = evidence;
         Ok(())
     }

@@ -48,6 +48,10 @@ _TARGET_COLUMNS = [
 ]
 
 
+# Plans whose scenario sets ship with innodex (``Plan.verdict`` projects these by default).
+_SHIPPED_SCENARIOS = {"linyi-2021-2025"}
+
+
 class Plan:
     """A plan: region, period, indicators, observations and targets (computed in Rust).
 
@@ -142,6 +146,123 @@ class Plan:
         new = self.copy()
         new.set_observation(indicator, year, value, note, kind)
         return new
+
+    # ------------------------------------------------------------------ evidence
+    def with_observations(self, observations: Any) -> Plan:
+        """A copy with more evidence beside the plan's own.
+
+        ``observations`` is a DataFrame (or a path to a CSV file) with the columns
+        ``indicator, region, year, value, unit, bound, status, source, published`` (``region``,
+        ``unit``, ``bound``, ``status`` and ``published`` may be left out; see
+        ``docs/assessment.md``). A later or better-ranked figure wins its year; every figure
+        stays in :meth:`evidence`. Raises :class:`innodex.PlanError` naming the row and column
+        of a bad cell (an unknown indicator, a share outside 0–100, an unknown bound or status).
+        """
+        if isinstance(observations, str | os.PathLike):
+            with open(os.fspath(observations), encoding="utf-8") as f:
+                text = f.read()
+        elif isinstance(observations, pd.DataFrame):
+            text = observations.to_csv(index=False)
+        else:
+            raise TypeError(
+                "observations: pass a pandas DataFrame or the path of a CSV file, got "
+                f"{type(observations).__name__}"
+            )
+        return Plan(self._core.with_observations_csv(text))
+
+    def as_of(self, date: str) -> Plan:
+        """The plan as it could be assessed on ``date`` (``YYYY``, ``YYYY-MM`` or
+        ``YYYY-MM-DD``): only evidence published by then counts."""
+        return Plan(self._core.as_of(_check.text("date", date)))
+
+    def with_about(self, tolerance: float) -> Plan:
+        """A copy with every "about" (左右) target's tolerance set (the plans assume 0.05)."""
+        return Plan(self._core.with_about(_check.real("tolerance", tolerance, _core.PlanError)))
+
+    def with_alternative_readings(self) -> Plan:
+        """A copy with every target that has an alternative reading read that way."""
+        return Plan(self._core.with_alternative_readings())
+
+    def evidence(self) -> pd.DataFrame:
+        """Every figure as given (all vintages, bounds and releases), in plan order."""
+        rows = json.loads(self._core.evidence_json())
+        flat = [
+            {
+                "indicator": r["indicator"],
+                "year": r["year"],
+                "value": r["value"],
+                "bound": r.get("bound", "exact"),
+                "status": r.get("status"),
+                "published": r.get("published"),
+                "kind": r["provenance"]["kind"],
+                "source": r["provenance"].get("source") or r["provenance"].get("note", ""),
+            }
+            for r in rows
+        ]
+        df = pd.DataFrame(
+            flat,
+            columns=["indicator", "year", "value", "bound", "status", "published", "kind",
+                     "source"],
+        )
+        return df.astype({"year": "int64", "value": "float64"})
+
+    def verdict(self, projection: Any = "auto", **project_kw: Any) -> pd.DataFrame:
+        """Did the plan work? One row per target, on the latest evidence.
+
+        Columns: the latest evidence (``evidence_year``, ``evidence_value``,
+        ``evidence_bound``, ``evidence_kind``, ``evidence_release``, ``evidence_published``),
+        ``required`` (the value the target required in that year), ``gap``, ``status``,
+        ``achieved_in``, ``grade`` (SDSN trend method), ``grade_model`` (linear/compound),
+        ``r``, ``years_ahead``, one ``p_met[SCENARIO]`` and ``median_year[SCENARIO]`` column
+        per scenario, and ``needs`` (the data an unassessable target needs).
+
+        ``projection``: a :class:`innodex.projection.Projection` of this plan; ``"auto"``
+        (default) projects the plan under its own shipped scenarios when it has them
+        (``project_kw`` go to :func:`innodex.project`); ``None`` leaves P(met) out.
+        """
+        pj = None
+        if isinstance(projection, str) and projection == "auto":
+            if self.id in _SHIPPED_SCENARIOS:
+                pj = self.project(**project_kw)
+        elif projection is not None:
+            pj = projection
+        text = self._core.verdict_json(None if pj is None else json.dumps(pj.to_dict()))
+        rows = json.loads(text)["rows"]
+        records = []
+        for r in rows:
+            ev = r.get("evidence") or {}
+            g = r.get("progress") or {}
+            rec: dict[str, Any] = {
+                "target": r["target"],
+                "evidence_year": ev.get("year"),
+                "evidence_value": ev.get("value"),
+                "evidence_bound": ev.get("bound", "exact") if ev else None,
+                "evidence_kind": (ev.get("provenance") or {}).get("kind"),
+                "evidence_release": ev.get("release"),
+                "evidence_published": ev.get("published"),
+                "required": r.get("required"),
+                "gap": r.get("gap"),
+                "status": r["status"],
+                "achieved_in": r.get("achieved_in"),
+                "grade": g.get("grade"),
+                "grade_model": g.get("model"),
+                "r": g.get("ratio"),
+                "years_ahead": g.get("years_ahead"),
+            }
+            for o in r.get("outlook", []):
+                rec[f"p_met[{o['scenario']}]"] = o.get("p_met")
+                rec[f"median_year[{o['scenario']}]"] = o.get("median_attainment_year")
+            rec["needs"] = r.get("needs")
+            records.append(rec)
+        df = pd.DataFrame(records).set_index("target")
+        for col in ["evidence_value", "required", "gap", "r", "years_ahead"]:
+            df[col] = df[col].astype("float64")
+        for col in ["evidence_year", "achieved_in"] + [
+            c for c in df.columns if c.startswith("median_year[")
+        ]:
+            df[col] = df[col].astype("Int64")
+        df["status"] = pd.Categorical(df["status"], categories=STATUSES)
+        return df
 
     # ------------------------------------------------------------------ results
     def _report(self) -> dict[str, Any]:

@@ -118,6 +118,59 @@ impl PyPlan {
             .map_err(err::<PlanError>)
     }
 
+    /// The verdict (one row per target) as JSON text; with the JSON of a projection of this
+    /// plan, the rows carry P(met) and the median attainment year of each scenario.
+    #[pyo3(signature = (projection_json = None))]
+    fn verdict_json(&self, projection_json: Option<&str>) -> PyResult<String> {
+        let projection: Option<crate::scenario::PlanProjection> = projection_json
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| err::<PlanError>(format!("projection: {e}")))?;
+        let v = crate::assessment::verdict(&self.inner, projection.as_ref());
+        Ok(serde_json::to_string(&v).expect("serialisable"))
+    }
+
+    /// The plan with more evidence from a CSV table (see `innodex::evidence`).
+    fn with_observations_csv(&self, text: &str) -> PyResult<Self> {
+        let rows = crate::evidence::read_observations_csv(&self.inner, text)
+            .map_err(err::<PlanError>)?;
+        self.inner
+            .with_observations(rows)
+            .map(|inner| PyPlan { inner })
+            .map_err(err::<PlanError>)
+    }
+
+    /// The plan as it could be assessed on `date` (YYYY, YYYY-MM or YYYY-MM-DD).
+    fn as_of(&self, date: &str) -> PyResult<Self> {
+        let d: crate::series::PubDate = date
+            .parse()
+            .map_err(|e: String| err::<PlanError>(format!("as_of: {e}")))?;
+        self.inner
+            .as_of(d)
+            .map(|inner| PyPlan { inner })
+            .map_err(err::<PlanError>)
+    }
+
+    /// The plan with every "about" target's tolerance set to `tolerance`.
+    fn with_about(&self, tolerance: f64) -> PyResult<Self> {
+        self.inner
+            .with_about(tolerance)
+            .map(|inner| PyPlan { inner })
+            .map_err(err::<PlanError>)
+    }
+
+    /// The plan with every target read by its alternative reading.
+    fn with_alternative_readings(&self) -> Self {
+        PyPlan {
+            inner: self.inner.with_alternative_readings(),
+        }
+    }
+
+    /// Every piece of evidence (all vintages) as JSON text.
+    fn evidence_json(&self) -> String {
+        serde_json::to_string(self.inner.evidence()).expect("serialisable")
+    }
+
     /// The full report (every target) as JSON text.
     fn report_json(&self) -> String {
         PlanReport::new(&self.inner).to_json()
