@@ -29,8 +29,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::scores::{
-    GRID, central_interval, crps_quantiles, grid_levels, grid_median, pit_histogram,
-    pit_quantiles,
+    GRID, central_interval, crps_quantiles, grid_levels, grid_median, pit_histogram, pit_quantiles,
 };
 use super::{BacktestConfig, Panel};
 use crate::projection::ProjectionError;
@@ -53,6 +52,10 @@ pub struct RollingConfig {
     pub data_until: Option<i32>,
     /// First year used for fitting (`None`: each series' first observation).
     pub first_year: Option<i32>,
+    /// Fit to the last `window` observations up to each origin only (`None`: every
+    /// observation from `first_year`). A fixed window gives every origin fits of one length,
+    /// which makes forecast errors at different origins more alike (exchangeable).
+    pub window: Option<usize>,
     /// Central interval levels scored (0.5, 0.8, 0.9, 0.95); each (1 ∓ level)/2 must be a
     /// multiple of 0.005.
     pub levels: Vec<f64>,
@@ -78,6 +81,7 @@ impl Default for RollingConfig {
             max_horizon: 3,
             data_until: None,
             first_year: None,
+            window: None,
             levels: vec![0.5, 0.8, 0.9, 0.95],
             methods: b.methods,
             bootstrap_paths: 2000,
@@ -202,7 +206,12 @@ pub struct RollingResult {
 }
 
 /// Scores of `rows` (one method's) pooled, or for one horizon.
-pub fn score_rows(method: &str, horizon: Option<i32>, rows: &[&RollingRow], nl: usize) -> RollingScore {
+pub fn score_rows(
+    method: &str,
+    horizon: Option<i32>,
+    rows: &[&RollingRow],
+    nl: usize,
+) -> RollingScore {
     let mean = |v: &mut dyn Iterator<Item = f64>| {
         let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
         if n == 0 { f64::NAN } else { s / n as f64 }
@@ -256,7 +265,12 @@ pub fn score_rows(method: &str, horizon: Option<i32>, rows: &[&RollingRow], nl: 
 }
 
 /// Scores of every method in `methods` over `rows`: pooled, then per horizon 1 … `max_h`.
-pub fn score_all(methods: &[String], rows: &[RollingRow], levels: &[f64], max_h: i32) -> Vec<RollingScore> {
+pub fn score_all(
+    methods: &[String],
+    rows: &[RollingRow],
+    levels: &[f64],
+    max_h: i32,
+) -> Vec<RollingScore> {
     let mut out = vec![];
     for m in methods {
         let mine: Vec<&RollingRow> = rows.iter().filter(|r| &r.method == m).collect();
@@ -335,7 +349,10 @@ pub fn score_table(scores: &[RollingScore], levels: &[f64]) -> String {
     for l in levels {
         s.push_str(&format!(" {:>6}", format!("cov{}", (l * 100.0).round())));
     }
-    let wl = levels.iter().position(|l| (*l - 0.9).abs() < 1e-9).unwrap_or(levels.len().saturating_sub(1));
+    let wl = levels
+        .iter()
+        .position(|l| (*l - 0.9).abs() < 1e-9)
+        .unwrap_or(levels.len().saturating_sub(1));
     s.push_str(&format!(
         " {:>9} {:>6}  PIT histogram (10 bins)\n",
         levels
@@ -348,7 +365,9 @@ pub fn score_table(scores: &[RollingScore], levels: &[f64]) -> String {
         s.push_str(&format!(
             "{:<17} {:>3} {:>5} {:>7.2}",
             r.method,
-            r.horizon.map(|h| h.to_string()).unwrap_or_else(|| "all".into()),
+            r.horizon
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "all".into()),
             r.n,
             r.mape
         ));
@@ -414,7 +433,9 @@ fn method_grids(
     let (scale, df) = match m {
         Method::LogLinear => (Scale::Log, Some((years.len() - 2) as f64)),
         Method::Linear => (Scale::Level, Some((years.len() - 2) as f64)),
-        Method::LogisticTrend { ceiling } => (Scale::Logit(*ceiling), Some((years.len() - 2) as f64)),
+        Method::LogisticTrend { ceiling } => {
+            (Scale::Logit(*ceiling), Some((years.len() - 2) as f64))
+        }
         _ => (Scale::Level, None),
     };
     let q = |p: f64| match df {
@@ -497,7 +518,10 @@ fn bootstrap_grids(
 /// data on both sides of any origin; [`ProjectionError::TooLarge`] when the Monte Carlo runs
 /// exceed the size limits. Methods that cannot be applied to a unit at an origin are listed in
 /// [`RollingResult::failures`].
-pub fn rolling_backtest(panel: &Panel, cfg: &RollingConfig) -> Result<RollingResult, ProjectionError> {
+pub fn rolling_backtest(
+    panel: &Panel,
+    cfg: &RollingConfig,
+) -> Result<RollingResult, ProjectionError> {
     let bad = |problem: String| ProjectionError::InvalidInput {
         what: "rolling backtest".into(),
         problem,
@@ -509,7 +533,10 @@ pub fn rolling_backtest(panel: &Panel, cfg: &RollingConfig) -> Result<RollingRes
         return Err(bad("max_horizon must be at least 1".into()));
     }
     for &l in &cfg.levels {
-        let on_grid = ((1.0 - l) / 2.0 * (GRID + 1) as f64 - ((1.0 - l) / 2.0 * (GRID + 1) as f64).round()).abs() < 1e-9;
+        let on_grid = ((1.0 - l) / 2.0 * (GRID + 1) as f64
+            - ((1.0 - l) / 2.0 * (GRID + 1) as f64).round())
+        .abs()
+            < 1e-9;
         if !(l > 0.0 && l < 1.0) || !on_grid {
             return Err(bad(format!(
                 "interval level {l}: must be in (0, 1) with (1 − level)/2 a multiple of 0.005"
@@ -537,9 +564,15 @@ pub fn rolling_backtest(panel: &Panel, cfg: &RollingConfig) -> Result<RollingRes
         let (years, values): (Vec<i32>, Vec<f64>) =
             keep.iter().map(|&i| (years[i], values[i])).unzip();
         for &o in &origins {
-            let fit: Vec<usize> = (0..years.len())
+            let mut fit: Vec<usize> = (0..years.len())
                 .filter(|&i| years[i] <= o && cfg.first_year.is_none_or(|f| years[i] >= f))
                 .collect();
+            if let Some(w) = cfg.window {
+                if fit.len() < w {
+                    continue;
+                }
+                fit.drain(..fit.len() - w);
+            }
             let test: Vec<usize> = (0..years.len())
                 .filter(|&i| years[i] > o && years[i] <= o + cfg.max_horizon)
                 .collect();
@@ -580,7 +613,14 @@ pub fn rolling_backtest(panel: &Panel, cfg: &RollingConfig) -> Result<RollingRes
                         break;
                     }
                     rows.push(RollingRow::new(
-                        unit, name, o, years[i], values[i], point[k], q, &cfg.levels,
+                        unit,
+                        name,
+                        o,
+                        years[i],
+                        values[i],
+                        point[k],
+                        q,
+                        &cfg.levels,
                     ));
                 }
             }
