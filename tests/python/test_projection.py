@@ -246,3 +246,29 @@ def test_backtest_frames() -> None:
         bootstrap_paths=0,
     )
     assert list(share.scores.index) == ["log_linear", "logistic_trend"]
+
+
+def test_rolling_backtest_frames_and_calibration_out_of_sample() -> None:
+    b = innodex.rolling_backtest([2019, 2020], bootstrap_paths=0)
+    assert int(b.scores.loc["log_linear", "n"]) == 31 * 6
+    assert int(b.by_horizon.loc[("linear", 2), "n"]) == 31 * 2
+    # PIT counts add up to the forecasts; point methods have none.
+    assert int(b.pit.loc["log_linear"].sum()) == 31 * 6
+    assert "cagr" not in b.pit.index
+    # Point methods: no coverage, CRPS equals MAPE.
+    assert np.isnan(b.scores.loc["cagr", "cov90"])
+    assert b.scores.loc["cagr", "crps"] == pytest.approx(b.scores.loc["cagr", "mape"])
+    assert len(b.rows) == 31 * 6 * 5
+    # Same seed, same numbers (with the Monte Carlo method).
+    r1 = innodex.rolling_backtest([2020], bootstrap_paths=300, seed=4).scores
+    r2 = innodex.rolling_backtest([2020], bootstrap_paths=300, seed=4).scores
+    pd.testing.assert_frame_equal(r1, r2)
+    # Out-of-sample calibration: the numbers the Rust tests and docs show.
+    c = innodex.calibrate([2018, 2019], [2020], bootstrap_paths=0)
+    before, after = c.comparison.loc[("log_linear", False)], c.comparison.loc[("log_linear", True)]
+    assert before["cov90"] == pytest.approx(0.613, abs=1e-3)
+    assert abs(after["cov80"] - 0.8) <= 0.05 and abs(after["cov90"] - 0.9) <= 0.05
+    assert after["width90"] > before["width90"]
+    assert list(c.factors.loc["log_linear"].index) == [1, 2]
+    with pytest.raises(innodex.ProjectionError, match="never be learnt"):
+        innodex.calibrate([2019, 2020], [2020], bootstrap_paths=0)
