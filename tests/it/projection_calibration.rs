@@ -282,7 +282,7 @@ fn calibrated_scenario_set_labels_each_target() {
         std::fs::read_to_string(crate::support::repo().join("scenarios/linyi-calibrated.toml"))
             .unwrap();
     let set = ScenarioSet::from_toml_str(&text).unwrap();
-    assert_eq!(set.set.calibration.len(), 2);
+    assert_eq!(set.set.calibration.len(), 1);
     // Same scenarios as the uncalibrated file.
     assert_eq!(set.scenarios, ScenarioSet::linyi().scenarios);
     let cfg = McConfig {
@@ -293,7 +293,7 @@ fn calibrated_scenario_set_labels_each_target() {
     let plan = Plan::linyi();
     let cal = set.project(&plan, &cfg).unwrap();
     let raw = ScenarioSet::linyi().project(&plan, &cfg).unwrap();
-    assert_eq!(cal.calibration.len(), 2);
+    assert_eq!(cal.calibration.len(), 1);
     assert!(raw.calibration.is_empty());
     let s = cal.scenario("fast").unwrap();
     // The asked quantiles are back.
