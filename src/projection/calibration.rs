@@ -53,8 +53,8 @@ use serde::{Deserialize, Serialize};
 use super::ProjectionError;
 use super::backtest::Panel;
 use super::backtest::rolling::{
-    RollingConfig, RollingResult, RollingRow, RollingScore, rolling_backtest, score_all,
-    score_table,
+    Predictive, RollingConfig, RollingResult, RollingRow, RollingScore, rolling_backtest,
+    score_all, score_table,
 };
 use super::backtest::scores::{grid_levels, grid_median, pit_quantiles};
 use super::monte_carlo::McConfig;
@@ -306,8 +306,7 @@ impl Calibration {
                     r.origin,
                     r.year,
                     r.actual,
-                    r.point,
-                    Some(q2),
+                    Predictive::Quantiles(q2),
                     levels,
                 )
             }

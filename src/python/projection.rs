@@ -376,7 +376,11 @@ fn run_rolling_backtest(
 ) -> PyResult<String> {
     let cfg: RollingConfig = serde_json::from_str(config_json)
         .map_err(|e| err::<ProjectionError>(format!("invalid backtest settings: {e}")))?;
-    let name = if csv_text.is_some() { "data" } else { "china_province_rd" };
+    let name = if csv_text.is_some() {
+        "data"
+    } else {
+        "china_province_rd"
+    };
     let text =
         csv_text.unwrap_or_else(|| crate::projection::backtest::CHINA_PROVINCE_RD_CSV.into());
     py.detach(|| {
@@ -384,14 +388,10 @@ fn run_rolling_backtest(
             let panel = Panel::from_csv_str(&text, unit_col, year_col, column)
                 .map_err(|e| e.to_string())?;
             match &learn_origins {
-                Some(l) => crate::projection::calibration::evaluate(
-                    &panel,
-                    name,
-                    l,
-                    &cfg.origins,
-                    &cfg,
-                )
-                .map(|r| serde_json::to_string(&r).expect("serialisable")),
+                Some(l) => {
+                    crate::projection::calibration::evaluate(&panel, name, l, &cfg.origins, &cfg)
+                        .map(|r| serde_json::to_string(&r).expect("serialisable"))
+                }
                 None => rolling_backtest(&panel, &cfg)
                     .map(|r| serde_json::to_string(&r).expect("serialisable")),
             }

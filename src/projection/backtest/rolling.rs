@@ -121,18 +121,30 @@ pub struct RollingRow {
     pub quantiles: Option<Vec<f64>>,
 }
 
+/// A forecast of one value: a point, or a predictive distribution as grid quantiles.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Predictive {
+    /// A point forecast only.
+    Point(f64),
+    /// Quantiles at [`super::scores::grid_levels`].
+    Quantiles(Vec<f64>),
+}
+
 impl RollingRow {
-    /// Builds a row from a forecast (a quantile grid or a point) and the actual value.
+    /// Builds a row from a forecast and the actual value, scoring it at `levels`.
     pub fn new(
         unit: &str,
         method: &str,
         origin: i32,
         year: i32,
         actual: f64,
-        point: f64,
-        quantiles: Option<Vec<f64>>,
+        forecast: Predictive,
         levels: &[f64],
     ) -> RollingRow {
+        let (point, quantiles) = match forecast {
+            Predictive::Point(p) => (p, None),
+            Predictive::Quantiles(q) => (f64::NAN, Some(q)),
+        };
         let (point, intervals, pit, crps) = match &quantiles {
             Some(q) => (
                 grid_median(q),
@@ -391,6 +403,9 @@ pub fn score_table(scores: &[RollingScore], levels: &[f64]) -> String {
     s
 }
 
+/// Years, point forecasts and (for methods with a distribution) one quantile grid per year.
+type Grids = (Vec<i32>, Vec<f64>, Option<Vec<Vec<f64>>>);
+
 /// The transformation of a fitted trend's scale.
 #[derive(Clone, Copy)]
 enum Scale {
@@ -425,7 +440,7 @@ fn method_grids(
     years: &[i32],
     values: &[f64],
     last: i32,
-) -> Result<(Vec<i32>, Vec<f64>, Option<Vec<Vec<f64>>>), ProjectionError> {
+) -> Result<Grids, ProjectionError> {
     let f = m.forecast(years, values, last, 0.9)?;
     if f.lower.is_empty() {
         return Ok((f.years, f.point, None));
@@ -460,7 +475,7 @@ fn bootstrap_grids(
     values: &[f64],
     last: i32,
     cfg: &RollingConfig,
-) -> Result<(Vec<i32>, Vec<f64>, Option<Vec<Vec<f64>>>), ProjectionError> {
+) -> Result<Grids, ProjectionError> {
     let rates: Vec<f64> = years
         .windows(2)
         .zip(values.windows(2))
@@ -537,7 +552,7 @@ pub fn rolling_backtest(
             - ((1.0 - l) / 2.0 * (GRID + 1) as f64).round())
         .abs()
             < 1e-9;
-        if !(l > 0.0 && l < 1.0) || !on_grid {
+        if !(l > 0.0 && l < 1.0 && on_grid) {
             return Err(bad(format!(
                 "interval level {l}: must be in (0, 1) with (1 − level)/2 a multiple of 0.005"
             )));
@@ -618,8 +633,10 @@ pub fn rolling_backtest(
                         o,
                         years[i],
                         values[i],
-                        point[k],
-                        q,
+                        match q {
+                            Some(q) => Predictive::Quantiles(q),
+                            None => Predictive::Point(point[k]),
+                        },
                         &cfg.levels,
                     ));
                 }
