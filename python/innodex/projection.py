@@ -394,6 +394,36 @@ class Projection:
         """Probability of meeting each target: targets × scenarios (NaN: not projected)."""
         return self.targets()["probability"].unstack("scenario")[self.scenarios]
 
+    def calibration(self) -> pd.DataFrame:
+        """Which probabilities are calibrated, and against what: one row per scenario and
+        target of a calibrated indicator (index ``scenario``, ``target``), with the panel,
+        variable, method and learning origins, ``calibrated``, the horizon, the uncalibrated
+        and calibrated probabilities and a note. Empty for a set without
+        ``[[set.calibration]]``.
+
+        >>> import innodex
+        >>> innodex.project(innodex.Plan.builtin(), n_paths=200, progress=False).calibration().empty
+        True
+        """
+        rows = [
+            {
+                "scenario": t["scenario"], "target": t["target"], "indicator": t["indicator"],
+                "panel": c["calibration"]["panel"], "variable": c["calibration"]["variable"],
+                "method": c["calibration"]["method"],
+                "learn_origins": list(c["calibration"]["learn_origins"]),
+                "calibrated": bool(t["calibrated"]), "horizon": t["horizon"],
+                "extrapolated": bool(t["extrapolated"]),
+                "probability_uncalibrated": t["probability_uncalibrated"],
+                "probability": t["probability"], "note": t["note"],
+            }
+            for c in self._d.get("calibration", [])
+            for t in c["targets"]
+        ]
+        cols = ["scenario", "target", "indicator", "panel", "variable", "method",
+                "learn_origins", "calibrated", "horizon", "extrapolated",
+                "probability_uncalibrated", "probability", "note"]
+        return pd.DataFrame(rows, columns=cols).set_index(["scenario", "target"])
+
     def attainment(self, target: str, scenario: str | None = None) -> pd.Series:
         """Distribution of the first year ``target`` is reached (a final ``not by <horizon>``
         entry holds the rest)."""

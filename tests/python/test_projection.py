@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pathlib
 import pickle
 from statistics import NormalDist
 
@@ -272,3 +273,19 @@ def test_rolling_backtest_frames_and_calibration_out_of_sample() -> None:
     assert list(c.factors.loc["log_linear"].index) == [1, 2]
     with pytest.raises(innodex.ProjectionError, match="never be learnt"):
         innodex.calibrate([2019, 2020], [2020], bootstrap_paths=0)
+
+
+def test_calibrated_scenario_set_labels_probabilities(repo: pathlib.Path) -> None:
+    plan = innodex.Plan.builtin()
+    cal = innodex.project(plan, Scenarios.from_file(repo / "scenarios/linyi-calibrated.toml"),
+                          n_paths=3000, seed=5, progress=False)
+    raw = innodex.project(plan, n_paths=3000, seed=5, progress=False)
+    c = cal.calibration()
+    row = c.loc[("fast", "hte_count")]
+    assert bool(row["calibrated"]) and row["method"] == "log_linear"
+    p_raw = raw.probabilities().loc["hte_count", "fast"]
+    assert row["probability_uncalibrated"] == pytest.approx(p_raw)
+    assert row["probability"] == pytest.approx(cal.probabilities().loc["hte_count", "fast"])
+    assert row["probability"] < row["probability_uncalibrated"]
+    assert not bool(c.loc[("fast", "hte_net_increase"), "calibrated"])
+    assert raw.calibration().empty
