@@ -602,7 +602,9 @@ fn d_learn() -> Vec<i32> {
 /// The factors of `method` on the panel are applied to the fans of `indicators` and to the
 /// probabilities of their `level`, `multiple_of_base` and `growth_floor` targets (metrics
 /// that are a monotone function of one year's value). Other targets are left uncalibrated and
-/// say so. This assumes the scenario's spread is miscalibrated like the method's.
+/// say so. This assumes the scenario's spread is miscalibrated like the method's. A
+/// `multiple_of_base` target whose base year is itself simulated is calibrated as if the base
+/// were fixed (an approximation); the horizon is the target year minus the indicator's start.
 ///
 /// ```
 /// use innodex::projection::calibration::CalibrationSpec;
@@ -615,7 +617,8 @@ fn d_learn() -> Vec<i32> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalibrationSpec {
-    /// `china_province_rd` (the shipped panel) or the path of a long-format CSV file.
+    /// `china_province_rd` (the shipped panel) or the path of a long-format CSV file
+    /// (relative to the working directory, not to the scenario file).
     #[serde(default = "d_panel")]
     pub panel: String,
     /// The value column.
