@@ -320,8 +320,8 @@ pub fn power_map(v: f64, m: f64, k: f64) -> f64 {
     if v <= 0.0 || m <= 0.0 {
         return v.max(0.0);
     }
-    if v == m {
-        return m;
+    if v == m || k == 1.0 {
+        return v;
     }
     m * (v / m).powf(k)
 }

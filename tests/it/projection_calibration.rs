@@ -342,3 +342,42 @@ fn calibrated_scenario_set_labels_each_target() {
             .indicator("tsme_entries")
     );
 }
+
+#[test]
+fn unit_factors_change_nothing_and_calibrated_grids_stay_sorted() {
+    let panel = Panel::china_province_rd("rd_expenditure_100m_yuan").unwrap();
+    let r = rolling_backtest(
+        &panel,
+        &RollingConfig {
+            origins: vec![2020],
+            bootstrap_paths: 0,
+            ..RollingConfig::default()
+        },
+    )
+    .unwrap();
+    let levels = r.levels.clone();
+    let identity = one_factor(levels.clone(), vec![1.0; 4]);
+    // Factors that fall from level to level would cross quantiles without the rearrangement.
+    let crossing = one_factor(levels.clone(), vec![3.0, 2.0, 1.0, 0.5]);
+    for row in r.rows.iter().filter(|x| x.quantiles.is_some()) {
+        let c = crossing.apply_row(row, &levels);
+        let q = c.quantiles.as_ref().unwrap();
+        assert!(q.windows(2).all(|w| w[0] <= w[1]));
+        assert!((c.point - row.point).abs() < 1e-9 * row.point); // the median stays
+        // Positive-valued panel: quantiles ≤ 0 (a linear trend's far tail for a small
+        // province) are floored at 0, so only all-positive grids are unchanged by k = 1.
+        if row.quantiles.as_ref().unwrap()[0] <= 0.0 {
+            assert_eq!(q[0], 0.0);
+            continue;
+        }
+        let same = identity.apply_row(row, &levels);
+        assert_eq!(same.intervals, row.intervals);
+        assert!(
+            (same.crps - row.crps).abs() < 1e-9,
+            "{} {}",
+            same.crps,
+            row.crps
+        );
+        assert_eq!(same.pit, row.pit);
+    }
+}

@@ -464,7 +464,11 @@ fn method_grids(
         .map(|i| {
             let c = scale.to(f.point[i]);
             let sc = (scale.to(f.upper[i]) - scale.to(f.lower[i])) / 2.0 / q95;
-            qt.iter().map(|z| scale.back(c + z * sc)).collect()
+            let mut g: Vec<f64> = qt.iter().map(|z| scale.back(c + z * sc)).collect();
+            // The t quantile function's numerical tails can be off by an ulp-scale step;
+            // a grid is kept monotone.
+            g.sort_by(f64::total_cmp);
+            g
         })
         .collect();
     Ok((f.years, f.point, Some(grids)))
