@@ -282,6 +282,10 @@ pub struct SetMeta {
     /// Last year projected; the plan's final year when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub horizon: Option<i32>,
+    /// Calibration against panels (`[[set.calibration]]`; see
+    /// [`crate::projection::calibration::CalibrationSpec`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<crate::projection::calibration::CalibrationSpec>,
 }
 
 /// A set of scenarios.
@@ -347,6 +351,10 @@ pub struct PlanProjection {
     pub seed: u64,
     /// One projection per scenario, in file order.
     pub scenarios: Vec<ScenarioProjection>,
+    /// What the fans and probabilities were calibrated against, per target (empty: not
+    /// calibrated; see [`crate::projection::calibration`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<crate::projection::calibration::CalibrationInfo>,
 }
 
 impl PlanProjection {
@@ -520,6 +528,8 @@ impl ScenarioSet {
         mut on_scenario: impl FnMut(usize),
     ) -> Result<PlanProjection, ScenarioError> {
         let horizon = self.horizon(plan);
+        let asked = &cfg.quantiles;
+        let cfg = &crate::projection::calibration::run_config(cfg, &self.set.calibration);
         // Check every scenario before running any.
         let models = self
             .scenarios
@@ -553,7 +563,7 @@ impl ScenarioSet {
                 result,
             });
         }
-        Ok(PlanProjection {
+        let mut out = PlanProjection {
             plan: plan.meta().id.clone(),
             set: self.set.id.clone(),
             description: self.set.description.clone(),
@@ -561,7 +571,19 @@ impl ScenarioSet {
             n_paths: cfg.n_paths,
             seed: cfg.seed,
             scenarios,
-        })
+            calibration: vec![],
+        };
+        crate::projection::calibration::calibrate_projection(
+            &mut out,
+            plan,
+            &self.set.calibration,
+            asked,
+        )
+        .map_err(|source| ScenarioError::Projection {
+            scenario: "(calibration)".into(),
+            source,
+        })?;
+        Ok(out)
     }
 }
 

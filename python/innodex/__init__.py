@@ -57,13 +57,17 @@ from innodex.index import (
 from innodex.plan import Plan
 from innodex.projection import (
     Backtest,
+    CalibrationResult,
     GrowthResult,
     Projection,
+    RollingBacktest,
     Scenarios,
     backtest,
+    calibrate,
     damped_holt,
     forecast,
     project,
+    rolling_backtest,
     simulate_growth,
 )
 from innodex.scale import GrowthTask, SobolTask, province_tasks, run_tasks, sweep
@@ -147,6 +151,10 @@ __all__ = [
     "forecast",
     "project",
     "simulate_growth",
+    "RollingBacktest",
+    "CalibrationResult",
+    "rolling_backtest",
+    "calibrate",
     "CompositeIndex",
     "CompositeIndexError",
     "GrowthError",

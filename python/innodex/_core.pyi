@@ -35,6 +35,7 @@ __all__ = [
     "forecast",
     "damped_holt",
     "run_backtest",
+    "run_rolling_backtest",
     "china_province_rd_csv",
     "Problem",
     "SobolResult",
@@ -373,6 +374,14 @@ def run_backtest(
     csv_text: str | None = None,
     unit_col: str = "region_en",
     year_col: str = "year",
+) -> str: ...
+def run_rolling_backtest(
+    config_json: str,
+    column: str = "rd_expenditure_100m_yuan",
+    csv_text: str | None = None,
+    unit_col: str = "region_en",
+    year_col: str = "year",
+    learn_origins: list[int] | None = None,
 ) -> str: ...
 # ---------------------------------------------------------------- index
 _Labelled = tuple[list[str], list[str], npt.NDArray[np.float64]]

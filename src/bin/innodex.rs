@@ -139,7 +139,9 @@ impl From<OutFormat> for Format {
 mod projection_cli {
     use super::UserError;
     use innodex::plan::Plan;
+    use innodex::projection::backtest::rolling::{RollingConfig, rolling_backtest};
     use innodex::projection::backtest::{self, BacktestConfig, Panel};
+    use innodex::projection::calibration;
     use innodex::projection::monte_carlo::McConfig;
     use innodex::report::{Format, PlanReport, ProjectionSection};
     use innodex::scenario::{PlanProjection, ScenarioSet};
@@ -212,6 +214,26 @@ mod projection_cli {
         paths: usize,
         #[command(flatten)]
         limits: McLimits,
+        /// Rolling-origin backtest at these origins (comma-separated, e.g. 2017,2018,2019,2020):
+        /// coverage at 50/80/90/95 %, widths, CRPS and PIT by method and horizon. With
+        /// --learn, these are the scoring origins of a calibration.
+        #[arg(long, value_delimiter = ',', value_name = "YEARS")]
+        origins: Vec<i32>,
+        /// Learn split-conformal calibration at these origins (all before the first of
+        /// --origins; only data up to it is used) and print scores before and after.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            value_name = "YEARS",
+            requires = "origins"
+        )]
+        learn: Vec<i32>,
+        /// Horizons 1..N of the rolling backtest.
+        #[arg(long, default_value_t = 3)]
+        horizon: i32,
+        /// Fit each origin to its last N observations only (rolling backtest).
+        #[arg(long, value_name = "N")]
+        window: Option<usize>,
         /// Output: table or json (scores), csv (every forecast).
         #[arg(long, value_enum, default_value = "table")]
         format: super::OutFormat,
@@ -253,6 +275,9 @@ mod projection_cli {
             return Ok(serde_json::to_string_pretty(&p).expect("serialisable") + "\n");
         }
         let mut out = ProjectionSection::new(plan, &p).render(format);
+        if format != Format::Csv {
+            out.push_str(&calibration_note(&p));
+        }
         if fans && format != Format::Csv {
             for s in &p.scenarios {
                 out.push_str(&format!(
@@ -292,6 +317,42 @@ mod projection_cli {
         Ok(out)
     }
 
+    /// Which probabilities are calibrated, and against what.
+    fn calibration_note(p: &PlanProjection) -> String {
+        let mut s = String::new();
+        for c in &p.calibration {
+            s.push_str(&format!(
+                "\nCalibrated against {} `{}` ({} factors, origins {:?}) for {}:\n",
+                c.calibration.panel,
+                c.calibration.variable,
+                c.calibration.method,
+                c.calibration.learn_origins,
+                c.spec.indicators.join(", ")
+            ));
+            for t in &c.targets {
+                s.push_str(&format!(
+                    "  {} / {}: {}\n",
+                    t.scenario,
+                    t.target,
+                    match (t.calibrated, t.probability_uncalibrated, t.probability) {
+                        (true, Some(a), Some(b)) => format!(
+                            "P(met) {:.1} % calibrated (uncalibrated {:.1} %){}",
+                            b * 100.0,
+                            a * 100.0,
+                            if t.extrapolated {
+                                ", horizon beyond the learnt ones"
+                            } else {
+                                ""
+                            }
+                        ),
+                        _ => t.note.clone(),
+                    }
+                ));
+            }
+        }
+        s
+    }
+
     pub(super) fn report_with_projection(
         plan: &Plan,
         report: PlanReport,
@@ -312,6 +373,51 @@ mod projection_cli {
         })
     }
 
+    fn rolling(a: &BacktestArgs, panel: &Panel) -> Result<String, UserError> {
+        let mut cfg = RollingConfig {
+            origins: a.origins.clone(),
+            max_horizon: a.horizon,
+            window: a.window,
+            bootstrap_paths: a.paths,
+            ..RollingConfig::default()
+        };
+        a.limits
+            .apply(&mut cfg.max_values, &mut cfg.max_buffer_bytes);
+        let name = a
+            .data
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "china_province_rd".into());
+        let json =
+            |v: serde_json::Value| serde_json::to_string_pretty(&v).expect("serialisable") + "\n";
+        if !a.learn.is_empty() {
+            let e = calibration::evaluate(panel, &name, &a.learn, &a.origins, &cfg)?;
+            return Ok(match a.format {
+                super::OutFormat::Json => {
+                    let mut v = serde_json::to_value(&e).expect("serialisable");
+                    if let Some(o) = v.get_mut("scored").and_then(|s| s.as_object_mut()) {
+                        o.remove("rows");
+                    }
+                    json(v)
+                }
+                super::OutFormat::Csv => e.scored.rows_csv(),
+                _ => e.to_table(),
+            });
+        }
+        let r = rolling_backtest(panel, &cfg)?;
+        Ok(match a.format {
+            super::OutFormat::Json => {
+                let mut v = serde_json::to_value(&r).expect("serialisable");
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("rows");
+                }
+                json(v)
+            }
+            super::OutFormat::Csv => r.rows_csv(),
+            _ => r.to_table(),
+        })
+    }
+
     pub(super) fn backtest(a: &BacktestArgs) -> Result<String, UserError> {
         let panel = match &a.data {
             Some(p) => Panel::from_csv_path(p, &a.unit_col, &a.year_col, &a.column)?,
@@ -322,6 +428,9 @@ mod projection_cli {
                 &a.column,
             )?,
         };
+        if !a.origins.is_empty() {
+            return rolling(a, &panel);
+        }
         let mut cfg = BacktestConfig {
             split_year: a.split,
             last_year: a.last,

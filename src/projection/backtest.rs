@@ -18,6 +18,9 @@
 //! assert!(ll.mape > 0.0 && ll.coverage.is_some());
 //! ```
 
+pub mod rolling;
+pub mod scores;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

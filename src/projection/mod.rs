@@ -15,6 +15,7 @@
 //! ```
 
 pub mod backtest;
+pub mod calibration;
 pub mod dist;
 pub mod fit;
 pub mod methods;

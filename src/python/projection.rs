@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 
 use super::plan::PyPlan;
 use super::{ProjectionError, err, in_pool};
+use crate::projection::backtest::rolling::{RollingConfig, rolling_backtest};
 use crate::projection::backtest::{BacktestConfig, Panel, backtest};
 use crate::projection::methods::{DampedHolt, HoltInit, Method};
 use crate::projection::monte_carlo::{McConfig, McModel, Progress, simulate_with_progress};
@@ -358,7 +359,49 @@ fn run_backtest(
     })
 }
 
+/// Rolling-origin backtest of a long-format CSV panel (the shipped provincial R&D data when
+/// `csv_text` is None); `config_json` holds [`RollingConfig`] fields. With `learn_origins`, a
+/// calibration learnt at those origins and scored at the configured origins
+/// ([`crate::projection::calibration::evaluate`]). Returns JSON.
+#[pyfunction]
+#[pyo3(signature = (config_json, column = "rd_expenditure_100m_yuan", csv_text = None, unit_col = "region_en", year_col = "year", learn_origins = None))]
+fn run_rolling_backtest(
+    py: Python<'_>,
+    config_json: &str,
+    column: &str,
+    csv_text: Option<String>,
+    unit_col: &str,
+    year_col: &str,
+    learn_origins: Option<Vec<i32>>,
+) -> PyResult<String> {
+    let cfg: RollingConfig = serde_json::from_str(config_json)
+        .map_err(|e| err::<ProjectionError>(format!("invalid backtest settings: {e}")))?;
+    let name = if csv_text.is_some() {
+        "data"
+    } else {
+        "china_province_rd"
+    };
+    let text =
+        csv_text.unwrap_or_else(|| crate::projection::backtest::CHINA_PROVINCE_RD_CSV.into());
+    py.detach(|| {
+        guarded(|| {
+            let panel = Panel::from_csv_str(&text, unit_col, year_col, column)
+                .map_err(|e| e.to_string())?;
+            match &learn_origins {
+                Some(l) => {
+                    crate::projection::calibration::evaluate(&panel, name, l, &cfg.origins, &cfg)
+                        .map(|r| serde_json::to_string(&r).expect("serialisable"))
+                }
+                None => rolling_backtest(&panel, &cfg)
+                    .map(|r| serde_json::to_string(&r).expect("serialisable")),
+            }
+            .map_err(|e| e.to_string())
+        })
+    })
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(run_rolling_backtest, m)?)?;
     m.add_class::<PyScenarios>()?;
     m.add_class::<PyProjectionJob>()?;
     m.add_function(wrap_pyfunction!(start_projection, m)?)?;

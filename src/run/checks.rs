@@ -34,6 +34,7 @@ fn kind_name(k: CheckKind) -> &'static str {
         CheckKind::Rank => "rank",
         CheckKind::Score => "score",
         CheckKind::Sobol => "sobol",
+        CheckKind::Coverage => "coverage",
     }
 }
 
@@ -47,6 +48,14 @@ fn allowed(k: CheckKind) -> &'static [&'static str] {
         CheckKind::Rank => &["index", "unit", "within_top", "statistic"],
         CheckKind::Score => &["index", "unit", "at_least", "at_most"],
         CheckKind::Sobol => &["input", "order", "at_least", "at_most"],
+        CheckKind::Coverage => &[
+            "method",
+            "level",
+            "horizon",
+            "calibrated",
+            "at_least",
+            "at_most",
+        ],
     }
 }
 
@@ -68,6 +77,10 @@ fn present(c: &Check) -> Vec<&'static str> {
     add(c.input.is_some(), "input");
     add(c.order.is_some(), "order");
     add(c.status.is_some(), "status");
+    add(c.method.is_some(), "method");
+    add(c.level.is_some(), "level");
+    add(c.horizon.is_some(), "horizon");
+    add(c.calibrated.is_some(), "calibrated");
     add(c.at_least.is_some(), "at_least");
     add(c.at_most.is_some(), "at_most");
     v
@@ -87,6 +100,7 @@ fn check_name(c: &Check) -> String {
         ("index", s(&c.index)),
         ("unit", s(&c.unit)),
         ("input", s(&c.input)),
+        ("method", s(&c.method)),
     ] {
         if let Some(v) = v {
             parts.push(format!("{k}={v}"));
@@ -97,6 +111,15 @@ fn check_name(c: &Check) -> String {
     }
     if c.kind == CheckKind::Sobol {
         parts.push(format!("order={:?}", c.order.unwrap_or_default()).to_lowercase());
+    }
+    if let Some(l) = c.level {
+        parts.push(format!("level={l}"));
+    }
+    if let Some(h) = c.horizon {
+        parts.push(format!("horizon={h}"));
+    }
+    if c.calibrated == Some(true) {
+        parts.push("calibrated".into());
     }
     format!("{}({})", kind_name(c.kind), parts.join(", "))
 }
@@ -151,6 +174,7 @@ pub(super) fn validate(run: &Run) -> Result<(), RunError> {
                 | CheckKind::RequiredCagr
                 | CheckKind::Score
                 | CheckKind::Sobol
+                | CheckKind::Coverage
         );
         if bounded {
             need(
@@ -320,6 +344,40 @@ pub(super) fn validate(run: &Run) -> Result<(), RunError> {
                             ix.get_ref()
                         ),
                     ));
+                }
+            }
+            CheckKind::Coverage => {
+                need(c.method.is_some(), "method")?;
+                need(c.level.is_some(), "level")?;
+                let bad = |key: &str, why: String| {
+                    Err(run.invalid(
+                        run.key_span(span.clone(), key),
+                        key,
+                        format!("check `{}`: {why}", check_name(c)),
+                    ))
+                };
+                let Some(b) = &file.backtest else {
+                    return bad("method", "the run has no [backtest]".into());
+                };
+                if c.level.is_some_and(|l| ![0.5, 0.8, 0.9, 0.95].contains(&l)) {
+                    return bad("level", "level must be 0.5, 0.8, 0.9 or 0.95".into());
+                }
+                if c.horizon.is_some_and(|h| h < 1 || h > b.horizon) {
+                    return bad("horizon", format!("horizon must be in 1..={}", b.horizon));
+                }
+                if c.calibrated == Some(true) && b.learn.is_empty() {
+                    return bad(
+                        "calibrated",
+                        "calibrated coverage needs `learn` origins in [backtest]".into(),
+                    );
+                }
+                let m = c.method.as_ref().expect("checked").get_ref();
+                let known = ["log_linear", "linear", "damped_holt", "bootstrap_growth"];
+                if !known.contains(&m.as_str()) {
+                    return bad(
+                        "method",
+                        format!("unknown method `{m}` (one of {})", known.join(", ")),
+                    );
                 }
             }
             CheckKind::Sobol => {
@@ -517,6 +575,34 @@ pub(super) fn evaluate(run: &Run, report: &RunReport) -> Result<Vec<CheckResult>
                         passed: observed.is_some_and(|v| v <= top),
                     }
                 }
+            }
+            CheckKind::Coverage => {
+                let m = s(&c.method).unwrap_or_default();
+                let cal = c.calibrated == Some(true);
+                let b = report.backtest.as_ref();
+                let (levels, scores) = match (b.and_then(|b| b.calibration.as_ref()), b) {
+                    (Some(e), _) => (
+                        e.levels.clone(),
+                        if cal {
+                            e.after.clone()
+                        } else {
+                            e.before.clone()
+                        },
+                    ),
+                    (None, Some(b)) => match &b.rolling {
+                        Some(r) if !cal => (r.levels.clone(), r.scores.clone()),
+                        _ => (vec![], vec![]),
+                    },
+                    _ => (vec![], vec![]),
+                };
+                let li = levels
+                    .iter()
+                    .position(|l| c.level.is_some_and(|x| (x - l).abs() < 1e-9));
+                let observed = scores
+                    .iter()
+                    .find(|r| r.method == m && r.horizon == c.horizon)
+                    .and_then(|r| li.and_then(|i| r.coverage.get(i).copied()));
+                numeric(c, observed, 3)
             }
             CheckKind::Sobol => {
                 let input = s(&c.input).unwrap_or_default();

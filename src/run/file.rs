@@ -53,6 +53,10 @@ pub struct RunFile {
     /// Sensitivity analyses of Linyi's R&D-share target.
     #[serde(default)]
     pub sensitivity: Option<SensitivityRun>,
+    /// A rolling-origin backtest of a panel, optionally with an out-of-sample calibration
+    /// (`[backtest]`).
+    #[serde(default)]
+    pub backtest: Option<BacktestRun>,
     /// Composite indices built from index spec files (`[[index]]`).
     #[serde(default)]
     pub index: Vec<IndexRun>,
@@ -113,6 +117,61 @@ pub struct ProjectionRun {
     pub only: Vec<String>,
     /// Monte Carlo paths per scenario (default 20 000).
     #[serde(default = "d_paths")]
+    pub paths: usize,
+    /// Seed (default: `run.seed`).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+fn d_column() -> String {
+    "rd_expenditure_100m_yuan".into()
+}
+fn d_unit_col() -> String {
+    "region_en".into()
+}
+fn d_year_col() -> String {
+    "year".into()
+}
+fn d_horizon() -> i32 {
+    3
+}
+fn d_bt_paths() -> usize {
+    2000
+}
+
+/// The `[backtest]` table: a rolling-origin backtest (coverage at 50/80/90/95 %, widths, CRPS,
+/// PIT by method and horizon) and, with `learn`, a split-conformal calibration learnt at those
+/// origins and scored at `origins` (see docs/projections.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BacktestRun {
+    /// A long-format CSV panel, relative to the run file; the shipped provincial R&D panel
+    /// (`data/china_province_rd_2015_2023.csv`) when absent.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub data: Option<Spanned<String>>,
+    /// The value column (default `rd_expenditure_100m_yuan`).
+    #[serde(default = "d_column")]
+    pub column: String,
+    /// The unit column (default `region_en`).
+    #[serde(default = "d_unit_col")]
+    pub unit_col: String,
+    /// The year column (default `year`).
+    #[serde(default = "d_year_col")]
+    pub year_col: String,
+    /// Forecast origins (the scoring origins when `learn` is given).
+    pub origins: Vec<i32>,
+    /// Origins to learn the calibration at (all before the first of `origins`).
+    #[serde(default)]
+    pub learn: Vec<i32>,
+    /// Horizons 1..horizon (default 3).
+    #[serde(default = "d_horizon")]
+    pub horizon: i32,
+    /// Fit each origin to its last `window` observations only.
+    #[serde(default)]
+    pub window: Option<usize>,
+    /// Paths of the `bootstrap_growth` Monte Carlo method (default 2000; 0 leaves it out).
+    #[serde(default = "d_bt_paths")]
     pub paths: usize,
     /// Seed (default: `run.seed`).
     #[serde(default)]
@@ -192,6 +251,9 @@ pub enum CheckKind {
     Score,
     /// A Sobol' index (`order`: first or total) of `input` in the R&D-share gap sensitivity.
     Sobol,
+    /// The coverage (0–1) of `method`'s central `level` interval in the `[backtest]`, pooled
+    /// or at `horizon`, uncalibrated or (`calibrated = true`) calibrated.
+    Coverage,
 }
 
 /// Which rank of a unit a `rank` check reads.
@@ -229,6 +291,7 @@ pub enum SobolOrder {
 /// | `rank` | `index`, `unit`, `within_top`, optional `statistic` |
 /// | `score` | `index`, `unit`, a bound |
 /// | `sobol` | `input`, optional `order`, a bound |
+/// | `coverage` | `method`, `level`, optional `horizon` and `calibrated`, a bound |
 ///
 /// A bound is `at_least`, `at_most` or both. The check is one flat table (not a tagged
 /// union) so that the TOML parser reports the line of every key, and a second pass checks
@@ -282,6 +345,20 @@ pub struct Check {
     /// Accepted statuses (`met`, `on_track`, `off_track`, `not_assessable`).
     #[serde(default)]
     pub status: Option<Vec<Status>>,
+    /// A backtest method (`coverage`: `log_linear`, `linear`, `damped_holt`,
+    /// `bootstrap_growth`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub method: Option<Spanned<String>>,
+    /// An interval level of the backtest (0.5, 0.8, 0.9 or 0.95).
+    #[serde(default)]
+    pub level: Option<f64>,
+    /// A horizon of the backtest (default: pooled over horizons).
+    #[serde(default)]
+    pub horizon: Option<i32>,
+    /// Read the calibrated coverage (default false; needs `[backtest] learn`).
+    #[serde(default)]
+    pub calibrated: Option<bool>,
     /// Lower bound (inclusive).
     #[serde(default)]
     pub at_least: Option<f64>,

@@ -266,6 +266,18 @@ pub struct IndexRunResult {
     pub report: IndexReport,
 }
 
+/// The results of a `[backtest]` table: a rolling backtest, or (with `learn`) a calibration
+/// evaluation; forecast rows are left out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BacktestReport {
+    /// The panel (`china_province_rd` or the file).
+    pub panel: String,
+    /// The rolling backtest (without `learn`).
+    pub rolling: Option<crate::projection::backtest::rolling::RollingResult>,
+    /// The calibration evaluation (with `learn`).
+    pub calibration: Option<crate::projection::calibration::CalibrationEvaluation>,
+}
+
 /// Everything a run computed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
@@ -286,6 +298,9 @@ pub struct RunReport {
     pub projection: Option<PlanProjection>,
     /// The required R&D growth grid.
     pub rd_growth_grid: Option<GrowthGrid>,
+    /// The `[backtest]`: scores per method and horizon (forecast rows left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backtest: Option<BacktestReport>,
     /// The composite indices.
     pub indices: Vec<IndexRunResult>,
     /// The checks, in file order.
@@ -327,6 +342,8 @@ pub struct Run {
     scenarios: Option<ScenarioSet>,
     indices: Vec<LoadedIndex>,
     inputs: Vec<InputHash>,
+    /// The `[backtest]` panel and its label.
+    backtest_panel: Option<(crate::projection::backtest::Panel, String)>,
 }
 
 impl std::fmt::Debug for Run {
@@ -372,6 +389,7 @@ impl Run {
             plan: Plan::linyi(),
             scenarios: None,
             indices: vec![],
+            backtest_panel: None,
             inputs: vec![InputHash {
                 role: "run file".into(),
                 path: Path::new(path)
@@ -490,6 +508,41 @@ impl Run {
                     },
                 )
                 .map_err(|e| self.invalid(o.indicator.span(), "indicator", e.to_string()))?;
+        }
+        // The backtest panel.
+        if let Some(b) = self.file.backtest.clone() {
+            use crate::projection::backtest::{CHINA_PROVINCE_RD_CSV, Panel};
+            let (panel, label) = match &b.data {
+                Some(d) => {
+                    let p = dir.join(d.get_ref());
+                    let panel = Panel::from_csv_path(&p, &b.unit_col, &b.year_col, &b.column)
+                        .map_err(|e| self.invalid(d.span(), "backtest.data", e.to_string()))?;
+                    self.hash_file("backtest panel", normalise(Path::new(d.get_ref())), &p)?;
+                    (panel, d.get_ref().clone())
+                }
+                None => {
+                    let panel = Panel::from_csv_str(
+                        CHINA_PROVINCE_RD_CSV,
+                        &b.unit_col,
+                        &b.year_col,
+                        &b.column,
+                    )
+                    .map_err(|e| {
+                        self.invalid(
+                            self.table_span("[backtest]"),
+                            "backtest.column",
+                            e.to_string(),
+                        )
+                    })?;
+                    self.inputs.push(InputHash {
+                        role: "backtest panel".into(),
+                        path: "embedded:china_province_rd".into(),
+                        sha256: sha256_hex(CHINA_PROVINCE_RD_CSV.as_bytes()),
+                    });
+                    (panel, "china_province_rd".into())
+                }
+            };
+            self.backtest_panel = Some((panel, label));
         }
         // The projection scenario set.
         if let Some(pr) = self.file.projection.clone() {
@@ -673,6 +726,43 @@ impl Run {
                 });
             }
         }
+        let mut backtest = None;
+        if let (Some(b), Some((panel, label))) = (&f.backtest, &self.backtest_panel) {
+            use crate::projection::backtest::rolling::{RollingConfig, rolling_backtest};
+            let seed = b.seed.unwrap_or(f.run.seed);
+            seeds.insert("backtest".into(), seed);
+            let cfg = RollingConfig {
+                origins: b.origins.clone(),
+                max_horizon: b.horizon,
+                window: b.window,
+                bootstrap_paths: b.paths,
+                seed,
+                ..RollingConfig::default()
+            };
+            let fail = |e: crate::projection::ProjectionError| compute(format!("backtest: {e}"));
+            backtest = Some(if b.learn.is_empty() {
+                on_step("backtest: rolling origins");
+                let mut r = rolling_backtest(panel, &cfg).map_err(fail)?;
+                r.rows.clear();
+                BacktestReport {
+                    panel: label.clone(),
+                    rolling: Some(r),
+                    calibration: None,
+                }
+            } else {
+                on_step("backtest: calibration learnt and scored out of sample");
+                let mut e = crate::projection::calibration::evaluate(
+                    panel, label, &b.learn, &b.origins, &cfg,
+                )
+                .map_err(fail)?;
+                e.scored.rows.clear();
+                BacktestReport {
+                    panel: label.clone(),
+                    rolling: None,
+                    calibration: Some(e),
+                }
+            });
+        }
         let mut indices = vec![];
         for ix in &self.indices {
             on_step(&format!("index `{}`: {}", ix.run.id, ix.label));
@@ -703,6 +793,7 @@ impl Run {
             plan: plan_report,
             projection,
             rd_growth_grid: grid,
+            backtest,
             indices,
             checks: vec![],
             key_results: BTreeMap::new(),

@@ -13,6 +13,7 @@ mod index_pipeline;
 mod index_uncertainty;
 mod plan;
 mod projection_backtest;
+mod projection_calibration;
 mod projection_core;
 mod projection_scenario;
 mod properties;

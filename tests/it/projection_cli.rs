@@ -147,3 +147,75 @@ fn size_limits_are_options_and_the_message_names_them() {
     );
     runs(&["backtest", "--paths", "1000", "--max-values", "4000"]);
 }
+
+#[test]
+fn backtest_rolling_origins_and_calibration() {
+    let out = innodex(&["backtest", "--origins", "2019,2020", "--paths", "300"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = String::from_utf8(out.stdout).unwrap();
+    assert!(t.contains("origins 2019, 2020") && t.contains("cov90") && t.contains("CRPS%"));
+    let out = innodex(&[
+        "backtest",
+        "--origins",
+        "2020",
+        "--learn",
+        "2018,2019",
+        "--paths",
+        "300",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["learn_data_until"], 2020);
+    assert_eq!(v["calibrations"].as_array().unwrap().len(), 4);
+    assert!(v["after"].as_array().unwrap().len() == v["before"].as_array().unwrap().len());
+    // Learning on the scored origin is refused, with the reason.
+    let out = innodex(&[
+        "backtest",
+        "--origins",
+        "2020",
+        "--learn",
+        "2019,2020",
+        "--paths",
+        "0",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("never be learnt from the years it is scored on")
+    );
+}
+
+#[test]
+fn project_says_which_probabilities_are_calibrated() {
+    let f = crate::support::repo().join("scenarios/linyi-calibrated.toml");
+    let out = innodex(&[
+        "project",
+        "--paths",
+        "1000",
+        "--scenario",
+        "baseline",
+        "--scenarios",
+        f.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        t.contains("Calibrated against china_province_rd `rd_expenditure_100m_yuan`"),
+        "{t}"
+    );
+    assert!(t.contains("baseline / hte_count: P(met)") && t.contains("calibrated (uncalibrated"));
+}

@@ -660,3 +660,82 @@ uncertainty_n = 100
         "title not escaped"
     );
 }
+
+#[test]
+fn backtest_section_and_coverage_checks() {
+    // The shipped calibration run file: its checks hold the numbers of docs/projections.md.
+    let out = innodex(&["check", "scenarios/rd-calibration.run.toml"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("0.613") && t.contains("0.817") && t.contains("0.903"),
+        "{t}"
+    );
+    // A calibrated coverage check without `learn` origins is refused, naming the key's line.
+    let d = tmp("run-backtest-bad");
+    let f = write(
+        &d,
+        "bad.run.toml",
+        r#"[run]
+name = "bad"
+plan = "linyi-2021-2025"
+
+[backtest]
+origins = [2020]
+paths = 0
+
+[[checks]]
+kind = "coverage"
+method = "log_linear"
+level = 0.9
+calibrated = true
+at_least = 0.8
+"#,
+    );
+    let out = innodex(&["check", s(&f)]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("needs `learn` origins") && e.contains(":13: key `calibrated`"),
+        "{e}"
+    );
+    // A rolling backtest alone: its uncalibrated coverage is checked, and the report has it.
+    let f = write(
+        &d,
+        "ok.run.toml",
+        r#"[run]
+name = "ok"
+plan = "linyi-2021-2025"
+
+[backtest]
+origins = [2019, 2020]
+paths = 0
+
+[[checks]]
+kind = "coverage"
+method = "linear"
+level = 0.9
+horizon = 1
+at_most = 1.0
+"#,
+    );
+    let out = innodex(&["run", s(&f), "--out", s(&d.join("out")), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = report(&d.join("out"));
+    assert_eq!(
+        v["backtest"]["rolling"]["origins"],
+        serde_json::json!([2019, 2020])
+    );
+    assert!(
+        v["backtest"]["rolling"]["rows"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(v["checks"][0]["passed"], true);
+}

@@ -111,6 +111,14 @@ VALID: dict[str, Any] = {
     ),
     "damped_holt": lambda r: (innodex.damped_holt, dict(values=[1.0, 2.0, 3.5, 4.0, 5.5], steps=2)),
     "backtest": lambda r: (innodex.backtest, dict(split_year=2020, bootstrap_paths=0, seed=1)),
+    "rolling_backtest": lambda r: (
+        innodex.rolling_backtest,
+        dict(origins=[2020], horizon=2, window=5, levels=[0.8, 0.9], bootstrap_paths=0, seed=1),
+    ),
+    "calibrate": lambda r: (
+        innodex.calibrate,
+        dict(learn_origins=[2018], score_origins=[2020], horizon=2, bootstrap_paths=0, seed=1),
+    ),
     "Problem": lambda r: (sa.Problem, dict(names=["a", "b"], bounds=[[0, 1], [0, 1]])),
     "sobol_sample": lambda r: (sa.sobol_sample, dict(problem=_problem(), N=8, seed=1)),
     "morris_sample": lambda r: (sa.morris_sample, dict(problem=_problem(), N=4, seed=1)),
@@ -251,7 +259,8 @@ ANY_TYPE = {
 # Public names that are not entry points to call with arguments: result types (built by the
 # library, never by hand), exceptions, modules, constants.
 NOT_CALLED = {
-    "Backtest", "GrowthResult", "Projection", "IndexResults", "PanelResults", "PCAResult",
+    "Backtest", "RollingBacktest", "CalibrationResult",
+    "GrowthResult", "Projection", "IndexResults", "PanelResults", "PCAResult",
     "UncertaintyAnalysis", "MorrisResult", "SobolResult", "Tornado", "Grid",
     "SensitivityWarning", "InnodexError", "GrowthError", "PlanError", "ProjectionError",
     "SensitivityError", "CompositeIndexError", "__version__", "COINR_EXAMPLE", "index",

@@ -71,7 +71,8 @@ ERRORS = (TypeError, innodex.InnodexError)
 # Entry points whose valid call takes a while (a Monte Carlo run, an uncertainty analysis, a
 # backtest, a figure): fewer examples, so the file stays well under a minute.
 SLOW = {
-    "project", "backtest", "CompositeIndex", "Panel", "CompositeIndex.build",
+    "project", "backtest", "rolling_backtest", "calibrate",
+    "CompositeIndex", "Panel", "CompositeIndex.build",
     "CompositeIndex.uncertainty", "Projection.plot_fan", "Plan.plot_paths", "SobolResult.plot",
     "run_tasks", "province_tasks", "prob_beat_reference", "sobol", "morris",
     "IndexResults.pca", "IndexResults.correlations", "IndexResults.relative",
@@ -98,6 +99,9 @@ DOCUMENTED_NAN: dict[str, tuple[tuple[str, ...], str]] = {
     "SobolResult.to_salib": (("['S2']", "['S2_conf']"), "S2 holds the upper triangle only"),
     # bootstrap_paths=0 draws no intervals: nothing to cover, no bounds.
     "backtest": (("['coverage']", "['lower']", "['upper']"), "no intervals without bootstrap"),
+    # Point methods (cagr, mean_increment) have no intervals: coverage, width and bounds NaN.
+    "rolling_backtest": (("cov", "width", "lower", "upper", "['pit']", "rows"),
+                         "point methods have no predictive distribution"),
     # "Probability of meeting each target: targets × scenarios (NaN: not projected)".
     "Projection.attainment": (("result",), "NaN marks a target not projected in a scenario"),
 }

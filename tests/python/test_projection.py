@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pathlib
 import pickle
 from statistics import NormalDist
 
@@ -246,3 +247,45 @@ def test_backtest_frames() -> None:
         bootstrap_paths=0,
     )
     assert list(share.scores.index) == ["log_linear", "logistic_trend"]
+
+
+def test_rolling_backtest_frames_and_calibration_out_of_sample() -> None:
+    b = innodex.rolling_backtest([2019, 2020], bootstrap_paths=0)
+    assert int(b.scores.loc["log_linear", "n"]) == 31 * 6
+    assert int(b.by_horizon.loc[("linear", 2), "n"]) == 31 * 2
+    # PIT counts add up to the forecasts; point methods have none.
+    assert int(b.pit.loc["log_linear"].sum()) == 31 * 6
+    assert "cagr" not in b.pit.index
+    # Point methods: no coverage, CRPS equals MAPE.
+    assert np.isnan(b.scores.loc["cagr", "cov90"])
+    assert b.scores.loc["cagr", "crps"] == pytest.approx(b.scores.loc["cagr", "mape"])
+    assert len(b.rows) == 31 * 6 * 5
+    # Same seed, same numbers (with the Monte Carlo method).
+    r1 = innodex.rolling_backtest([2020], bootstrap_paths=300, seed=4).scores
+    r2 = innodex.rolling_backtest([2020], bootstrap_paths=300, seed=4).scores
+    pd.testing.assert_frame_equal(r1, r2)
+    # Out-of-sample calibration: the numbers the Rust tests and docs show.
+    c = innodex.calibrate([2018, 2019], [2020], bootstrap_paths=0)
+    before, after = c.comparison.loc[("log_linear", False)], c.comparison.loc[("log_linear", True)]
+    assert before["cov90"] == pytest.approx(0.613, abs=1e-3)
+    assert abs(after["cov80"] - 0.8) <= 0.05 and abs(after["cov90"] - 0.9) <= 0.05
+    assert after["width90"] > before["width90"]
+    assert list(c.factors.loc["log_linear"].index) == [1, 2]
+    with pytest.raises(innodex.ProjectionError, match="never be learnt"):
+        innodex.calibrate([2019, 2020], [2020], bootstrap_paths=0)
+
+
+def test_calibrated_scenario_set_labels_probabilities(repo: pathlib.Path) -> None:
+    plan = innodex.Plan.builtin()
+    cal = innodex.project(plan, Scenarios.from_file(repo / "scenarios/linyi-calibrated.toml"),
+                          n_paths=3000, seed=5, progress=False)
+    raw = innodex.project(plan, n_paths=3000, seed=5, progress=False)
+    c = cal.calibration()
+    row = c.loc[("fast", "hte_count")]
+    assert bool(row["calibrated"]) and row["method"] == "log_linear"
+    p_raw = raw.probabilities().loc["hte_count", "fast"]
+    assert row["probability_uncalibrated"] == pytest.approx(p_raw)
+    assert row["probability"] == pytest.approx(cal.probabilities().loc["hte_count", "fast"])
+    assert row["probability"] < row["probability_uncalibrated"]
+    assert not bool(c.loc[("fast", "hte_net_increase"), "calibrated"])
+    assert raw.calibration().empty
