@@ -149,6 +149,11 @@ pub struct Outlook {
     /// The projection starts from no evidence of the target's indicator: its start is a
     /// scenario assumption, so P(met) says what the assumption implies, not what happened.
     pub assumed_start: bool,
+    /// P(met) is calibrated against a panel's out-of-sample errors (see
+    /// [`crate::projection::calibration`]); the note says against what, or why not.
+    pub calibrated: bool,
+    /// What the calibration did for this target (empty when the projection had none).
+    pub calibration_note: String,
 }
 
 /// One target's verdict.
@@ -247,6 +252,9 @@ pub fn verdict(plan: &Plan, projection: Option<&PlanProjection>) -> Verdict {
                         .iter()
                         .map(|sc| {
                             let o = sc.result.target(&t.id);
+                            let cal = crate::projection::calibration::target_calibration(
+                                pp, &sc.name, &t.id,
+                            );
                             Outlook {
                                 scenario: sc.name.clone(),
                                 p_met: o.and_then(|o| o.probability),
@@ -255,6 +263,8 @@ pub fn verdict(plan: &Plan, projection: Option<&PlanProjection>) -> Verdict {
                                     .and_then(|a| a.median_year),
                                 assumed_start: o.is_some_and(|o| o.probability.is_some())
                                     && !s.points().iter().any(|p| p.bound.is_exact()),
+                                calibrated: cal.is_some_and(|c| c.calibrated),
+                                calibration_note: cal.map(|c| c.note.clone()).unwrap_or_default(),
                             }
                         })
                         .collect()

@@ -132,8 +132,8 @@ impl PyPlan {
 
     /// The plan with more evidence from a CSV table (see `innodex::evidence`).
     fn with_observations_csv(&self, text: &str) -> PyResult<Self> {
-        let rows = crate::evidence::read_observations_csv(&self.inner, text)
-            .map_err(err::<PlanError>)?;
+        let rows =
+            crate::evidence::read_observations_csv(&self.inner, text).map_err(err::<PlanError>)?;
         self.inner
             .with_observations(rows)
             .map(|inner| PyPlan { inner })

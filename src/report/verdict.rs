@@ -38,7 +38,13 @@ fn cells(r: &VerdictRow) -> Vec<String> {
             .iter()
             .map(|o| {
                 o.p_met
-                    .map(|p| format!("{p:.2}{}", if o.assumed_start { "*" } else { "" }))
+                    .map(|p| {
+                        format!(
+                            "{p:.2}{}{}",
+                            if o.calibrated { "†" } else { "" },
+                            if o.assumed_start { "*" } else { "" }
+                        )
+                    })
                     .unwrap_or_else(|| "–".into())
             })
             .collect::<Vec<_>>()
