@@ -133,7 +133,7 @@ mod projection_cli {
 
     #[derive(clap::Args)]
     pub(super) struct ProjectArgs {
-        /// A scenario file (TOML); the shipped Linyi scenarios when absent.
+        /// A scenario file (TOML); the scenarios shipped with a builtin plan when absent.
         #[arg(long, value_name = "FILE")]
         pub(super) scenarios: Option<std::path::PathBuf>,
         /// Run only this scenario (repeatable).
