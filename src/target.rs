@@ -1224,7 +1224,7 @@ impl Target {
                         s.point_at(y).map(|p| (p.value, p.bound))
                     } else {
                         s.point_at(y).zip(s.point_at(y - 1)).and_then(|(a, b)| {
-                            b.bound.is_exact().then(|| (a.value - b.value, a.bound))
+                            b.bound.is_exact().then_some((a.value - b.value, a.bound))
                         })
                     };
                     if let Some((v, bound)) = pt {
