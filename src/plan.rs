@@ -52,6 +52,11 @@ use crate::target::{Context, Evaluation, Rule, Target};
 /// The Linyi plan's TOML source, as shipped in `plans/linyi-2021-2025.toml`.
 pub const LINYI_TOML: &str = include_str!("../plans/linyi-2021-2025.toml");
 
+/// The Shandong plan's TOML source, as shipped in `plans/shandong-2022-2027.toml`: the 2027
+/// targets of 鲁政字〔2022〕225号 (R&D intensity 2.8 %, high-tech output share about 53 %) with
+/// Shandong's published evidence.
+pub const SHANDONG_TOML: &str = include_str!("../plans/shandong-2022-2027.toml");
+
 /// The years a plan, its observations and its targets may name: four-digit calendar years.
 /// Plans are about calendar years; the bound keeps the year arithmetic of targets and
 /// projections (`from − 1`, `to − from`, loops over the years) from overflowing an `i32` or
@@ -95,8 +100,15 @@ fn target_years(t: &Target) -> Vec<(&'static str, i32)> {
     years
 }
 
-/// Names of the plans embedded in the library.
-pub const BUILTIN_PLANS: &[&str] = &["linyi-2021-2025"];
+/// Names of the plans embedded in the library; [`Plan::builtin`] loads each.
+///
+/// ```
+/// use innodex::plan::{BUILTIN_PLANS, Plan};
+/// for id in BUILTIN_PLANS {
+///     assert_eq!(Plan::builtin(id).unwrap().meta().id, *id);
+/// }
+/// ```
+pub const BUILTIN_PLANS: &[&str] = &["linyi-2021-2025", "shandong-2022-2027"];
 
 /// Why a plan cannot be read or used.
 #[derive(Debug, Error)]
@@ -282,13 +294,36 @@ impl Plan {
         Plan::from_toml_str(LINYI_TOML).expect("the embedded Linyi plan is valid (tested)")
     }
 
-    /// An embedded plan by name (see [`BUILTIN_PLANS`]).
+    /// The embedded Shandong plan (鲁政字〔2022〕225号, published 2022-11-25): R&D intensity
+    /// 2.8 % and high-tech industry output about 53 % of above-size industrial output by 2027,
+    /// base year 2021, with Shandong's published evidence (`plans/shandong-2022-2027.toml`).
+    ///
+    /// ```
+    /// use innodex::plan::Plan;
+    /// let p = Plan::shandong();
+    /// assert_eq!(p.meta().id, "shandong-2022-2027");
+    /// assert_eq!(p.base_year(), 2021);
+    /// assert_eq!(p.series("rd_share").unwrap().value_at(2023), Some(2.59));
+    /// ```
+    pub fn shandong() -> Plan {
+        Plan::from_toml_str(SHANDONG_TOML).expect("the embedded Shandong plan is valid (tested)")
+    }
+
+    /// An embedded plan by name (see [`BUILTIN_PLANS`]); `"linyi"` and `"shandong"` are short
+    /// names.
+    ///
+    /// ```
+    /// use innodex::plan::Plan;
+    /// assert_eq!(Plan::builtin("shandong").unwrap().meta().id, "shandong-2022-2027");
+    /// assert!(Plan::builtin("atlantis").is_err());
+    /// ```
     ///
     /// # Errors
     /// [`PlanError::UnknownBuiltin`].
     pub fn builtin(name: &str) -> Result<Plan, PlanError> {
         match name {
             "linyi-2021-2025" | "linyi" => Ok(Plan::linyi()),
+            "shandong-2022-2027" | "shandong" => Ok(Plan::shandong()),
             _ => Err(PlanError::UnknownBuiltin(name.to_string())),
         }
     }

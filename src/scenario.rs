@@ -72,6 +72,9 @@ use crate::projection::monte_carlo::{
 /// The scenario file shipped for the Linyi plan (`scenarios/linyi.toml`).
 pub const LINYI_SCENARIOS_TOML: &str = include_str!("../scenarios/linyi.toml");
 
+/// The scenario file shipped for the Shandong plan (`scenarios/shandong.toml`).
+pub const SHANDONG_SCENARIOS_TOML: &str = include_str!("../scenarios/shandong.toml");
+
 /// Why a scenario cannot be read or run.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -397,6 +400,31 @@ impl ScenarioSet {
     pub fn linyi() -> ScenarioSet {
         ScenarioSet::from_toml_str(LINYI_SCENARIOS_TOML)
             .expect("the shipped scenarios parse (tested)")
+    }
+
+    /// The scenario set shipped for the Shandong plan (`scenarios/shandong.toml`).
+    pub fn shandong() -> ScenarioSet {
+        ScenarioSet::from_toml_str(SHANDONG_SCENARIOS_TOML)
+            .expect("the shipped scenarios parse (tested)")
+    }
+
+    /// The scenario set shipped for a builtin plan (see [`crate::plan::BUILTIN_PLANS`]), by the
+    /// plan's id; `None` for any other plan.
+    ///
+    /// ```
+    /// use innodex::plan::BUILTIN_PLANS;
+    /// use innodex::scenario::ScenarioSet;
+    /// for id in BUILTIN_PLANS {
+    ///     assert!(ScenarioSet::builtin_for(id).is_some());
+    /// }
+    /// assert!(ScenarioSet::builtin_for("my-plan").is_none());
+    /// ```
+    pub fn builtin_for(plan_id: &str) -> Option<ScenarioSet> {
+        match plan_id {
+            "linyi-2021-2025" => Some(ScenarioSet::linyi()),
+            "shandong-2022-2027" => Some(ScenarioSet::shandong()),
+            _ => None,
+        }
     }
 
     /// Parses a scenario set.

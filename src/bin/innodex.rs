@@ -30,8 +30,9 @@ enum OutFormat {
 
 #[derive(clap::Args)]
 struct PlanArgs {
-    /// A plan file (TOML); the embedded Linyi 2021–2025 plan when absent.
-    #[arg(long, value_name = "FILE")]
+    /// A plan file (TOML), or the id of a builtin plan (`innodex plans`); the embedded Linyi
+    /// 2021–2025 plan when absent.
+    #[arg(long, value_name = "FILE|ID")]
     plan: Option<std::path::PathBuf>,
     /// Override an observation, e.g. a baseline: `INDICATOR:YEAR=VALUE` (repeatable).
     #[arg(long = "baseline", value_name = "ID:YEAR=VALUE")]
@@ -148,7 +149,7 @@ mod projection_cli {
 
     #[derive(clap::Args)]
     pub(super) struct ProjectArgs {
-        /// A scenario file (TOML); the shipped Linyi scenarios when absent.
+        /// A scenario file (TOML); the scenarios shipped with a builtin plan when absent.
         #[arg(long, value_name = "FILE")]
         pub(super) scenarios: Option<std::path::PathBuf>,
         /// Run only this scenario (repeatable).
@@ -242,12 +243,9 @@ mod projection_cli {
     fn run(plan: &Plan, a: &ProjectArgs) -> Result<PlanProjection, UserError> {
         let set = match &a.scenarios {
             Some(p) => ScenarioSet::from_path(p)?,
-            None if plan.meta().id == "linyi-2021-2025" => ScenarioSet::linyi(),
-            None => {
-                return Err(UserError(
-                    "this plan has no shipped scenarios: give --scenarios FILE".into(),
-                ));
-            }
+            None => ScenarioSet::builtin_for(&plan.meta().id).ok_or_else(|| {
+                UserError("this plan has no shipped scenarios: give --scenarios FILE".into())
+            })?,
         };
         let set = if a.only.is_empty() {
             set
@@ -625,7 +623,13 @@ fn parse_override(spec: &str) -> Result<(String, i32, f64), UserError> {
 }
 
 fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
+    // `--plan` names a file, or a builtin plan (see `innodex plans`) when no such file exists.
     let mut plan = match &args.plan {
+        Some(path)
+            if !path.exists() && path.to_str().is_some_and(|s| BUILTIN_PLANS.contains(&s)) =>
+        {
+            Plan::builtin(path.to_str().unwrap_or_default())?
+        }
         Some(path) => Plan::from_path(path)?,
         None => Plan::linyi(),
     };
@@ -691,8 +695,8 @@ fn run_other(command: Command) -> Result<String, UserError> {
             let plan = load_plan(&plan)?;
             // The sensitivity section of the Linyi plan (a fixed seed: same report every run).
             let report = PlanReport::new(&plan).with_rd_share_sensitivity(1 << 12, 2021)?;
-            let has_scenarios =
-                projection.scenarios.is_some() || plan.meta().id == "linyi-2021-2025";
+            let has_scenarios = projection.scenarios.is_some()
+                || innodex::scenario::ScenarioSet::builtin_for(&plan.meta().id).is_some();
             if has_scenarios && !no_project {
                 return projection_cli::report_with_projection(
                     &plan,
@@ -711,7 +715,13 @@ fn run_other(command: Command) -> Result<String, UserError> {
         } => projection_cli::project(&load_plan(&plan)?, &projection, format.into(), fans),
         Command::Backtest(args) => projection_cli::backtest(&args),
         Command::Export { plan } => Ok(load_plan(&plan)?.to_toml_string()),
-        Command::Plans => Ok(BUILTIN_PLANS.join("\n") + "\n"),
+        Command::Plans => Ok(BUILTIN_PLANS
+            .iter()
+            .map(|id| {
+                let title = Plan::builtin(id).map(|p| p.meta().title.clone());
+                format!("{id}\t{}\n", title.unwrap_or_default())
+            })
+            .collect()),
         Command::Index { spec, format } => {
             let format = match format {
                 OutFormat::Table => "table",

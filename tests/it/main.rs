@@ -20,6 +20,7 @@ mod properties;
 mod sensitivity_errors;
 mod sensitivity_gsa;
 mod sensitivity_ratio;
+mod shandong;
 
 #[cfg(feature = "cli")]
 mod cli;
