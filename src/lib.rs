@@ -19,6 +19,7 @@
 pub mod growth;
 pub mod index;
 pub mod indicator;
+pub mod io;
 pub mod plan;
 pub mod projection;
 pub mod ratio;

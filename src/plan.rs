@@ -102,22 +102,10 @@ pub const BUILTIN_PLANS: &[&str] = &["linyi-2021-2025"];
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum PlanError {
-    /// The file could not be read.
-    #[error("cannot read plan file `{path}`: {source}")]
-    Io {
-        /// The path.
-        path: String,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// Malformed TOML or a field of the wrong type (the message gives line and column).
-    #[error("invalid plan{}: {message}", origin.as_deref().map(|o| format!(" `{o}`")).unwrap_or_default())]
-    Parse {
-        /// File name, when read from a file.
-        origin: Option<String>,
-        /// The parser's message, with line, column and key.
-        message: String,
-    },
+    /// The file could not be read (not a regular file, too large, not UTF-8), or malformed
+    /// TOML, a wrong type or an unknown key (the message gives file, line, column and key).
+    #[error(transparent)]
+    Input(#[from] crate::io::IoError),
     /// Two items share an id.
     #[error("duplicate {what} id `{id}`")]
     Duplicate {
@@ -237,30 +225,25 @@ impl Plan {
     /// Parses and validates a plan from TOML text.
     ///
     /// # Errors
-    /// [`PlanError::Parse`] for malformed TOML, wrong types or unknown keys (with line and
-    /// column), and the validation errors of [`Plan::new`].
+    /// [`PlanError::Input`] for malformed TOML, wrong types or unknown keys (with line,
+    /// column and key), and the validation errors of [`Plan::new`].
     pub fn from_toml_str(text: &str) -> Result<Plan, PlanError> {
-        Self::parse(text, None)
+        Self::parse(text, "plan")
     }
 
     /// Reads a plan file.
     ///
     /// # Errors
-    /// [`PlanError::Io`] if the file cannot be read, otherwise as [`Plan::from_toml_str`].
+    /// [`PlanError::Input`] if the file cannot be read (missing, not a regular file, above
+    /// [`crate::io::max_file_bytes`]), otherwise as [`Plan::from_toml_str`].
     pub fn from_path(path: impl AsRef<Path>) -> Result<Plan, PlanError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::parse(&text, Some(path.display().to_string()))
+        let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
+        Self::parse(&text, &path.display().to_string())
     }
 
-    fn parse(text: &str, origin: Option<String>) -> Result<Plan, PlanError> {
-        let file: PlanFile = toml::from_str(text).map_err(|e| PlanError::Parse {
-            origin,
-            message: e.to_string().trim_end().to_string(),
-        })?;
+    fn parse(text: &str, origin: &str) -> Result<Plan, PlanError> {
+        let file: PlanFile = crate::io::parse_toml(text, origin)?;
         Plan::new(file.plan, file.indicators, file.observations, file.targets)
     }
 

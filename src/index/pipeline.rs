@@ -93,9 +93,9 @@ impl PipelineSpec {
     /// Parses a pipeline from TOML.
     ///
     /// # Errors
-    /// [`IndexError::Spec`].
+    /// [`IndexError::Input`] (line, column and key).
     pub fn from_toml_str(text: &str) -> Result<PipelineSpec, IndexError> {
-        toml::from_str(text).map_err(|e| IndexError::Spec(e.to_string()))
+        crate::io::parse_toml(text, "pipeline spec").map_err(IndexError::from)
     }
 }
 
