@@ -162,7 +162,27 @@ impl Indicator {
         }
     }
 
-    /// Checks one value against the indicator's kind.
+    /// The closed interval a value of this indicator must lie in: its kind's
+    /// ([`IndicatorKind::bounds`]), except that a ratio in per cent (`unit = "%"`, such as R&D
+    /// expenditure / GDP × 100) is a share of its denominator and so lies in 0–100 too. Without
+    /// this, `--baseline rd_share:2020=140` was accepted and gave a required CAGR of −55 %.
+    ///
+    /// ```
+    /// use innodex::indicator::{Indicator, IndicatorKind};
+    /// let mut r = Indicator::new("rd_share", "R&D / GDP", IndicatorKind::Ratio, "%");
+    /// assert_eq!(r.bounds(), (0.0, 100.0));
+    /// assert!(r.check_value(140.0).is_err());
+    /// r.unit = "yuan per person".into();
+    /// assert_eq!(r.bounds(), (0.0, f64::INFINITY));
+    /// ```
+    pub fn bounds(&self) -> (f64, f64) {
+        match self.kind {
+            IndicatorKind::Ratio if self.unit.trim() == "%" => IndicatorKind::Share.bounds(),
+            kind => kind.bounds(),
+        }
+    }
+
+    /// Checks one value against the indicator's bounds ([`Indicator::bounds`]).
     ///
     /// # Errors
     /// [`IndicatorError::NotFinite`] or [`IndicatorError::OutOfBounds`].
@@ -173,7 +193,7 @@ impl Indicator {
                 value,
             });
         }
-        let (lo, hi) = self.kind.bounds();
+        let (lo, hi) = self.bounds();
         if value < lo || value > hi {
             return Err(IndicatorError::OutOfBounds {
                 indicator: self.id.clone(),

@@ -118,6 +118,14 @@ pub enum IoError {
         /// Whether a header was found.
         header: bool,
     },
+    /// A malformed `INDICATOR:YEAR=VALUE` override (`--baseline`).
+    #[error("`{spec}`: {problem}")]
+    Override {
+        /// The text given (an excerpt).
+        spec: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// A malformed CSV row or cell.
     #[error("{table}: line {line}{}: {problem}", column.as_deref().map(|c| format!(", column `{c}`")).unwrap_or_default())]
     Csv {
@@ -595,6 +603,73 @@ impl CsvTable {
             _ => Err(self.cell_error(row, col, "is not a year")),
         }
     }
+}
+
+/// One observation override, `INDICATOR:YEAR=VALUE` (the command line's `--baseline`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// Indicator id (trimmed, non-empty).
+    pub indicator: String,
+    /// Year, in [`crate::plan::YEARS`].
+    pub year: i32,
+    /// A finite value; its bounds are the indicator's, checked when the plan takes it
+    /// ([`crate::plan::Plan::set_observation`]).
+    pub value: f64,
+}
+
+/// Parses `INDICATOR:YEAR=VALUE`, e.g. `hte_count:2020=800`.
+///
+/// ```
+/// use innodex::io::parse_override;
+/// let o = parse_override(" rd_share : 2020 = 1.9 ").unwrap();
+/// assert_eq!((o.indicator.as_str(), o.year, o.value), ("rd_share", 2020, 1.9));
+/// assert!(parse_override("rd_share:2020=inf").unwrap_err().to_string().contains("finite"));
+/// assert!(parse_override("rd_share:99999=1").unwrap_err().to_string().contains("1000–9999"));
+/// assert!(parse_override("rd_share=1").is_err());
+/// ```
+///
+/// # Errors
+/// [`IoError::Override`] naming what is wrong, quoting the text as an excerpt.
+pub fn parse_override(spec: &str) -> Result<Override, IoError> {
+    let bad = |problem: String| IoError::Override {
+        spec: excerpt(spec, EXCERPT_CHARS),
+        problem,
+    };
+    let shape = || bad("expected INDICATOR:YEAR=VALUE, e.g. hte_count:2020=800".into());
+    let (id, rest) = spec.split_once(':').ok_or_else(shape)?;
+    let (year, value) = rest.split_once('=').ok_or_else(shape)?;
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(bad("the indicator is empty".into()));
+    }
+    let year: i32 = year.trim().parse().map_err(|_| {
+        bad(format!(
+            "year `{}` is not a whole number",
+            excerpt(year.trim(), 20)
+        ))
+    })?;
+    let years = crate::plan::YEARS;
+    if !years.contains(&year) {
+        return Err(bad(format!(
+            "year {year} is outside the supported years {}–{}",
+            years.start(),
+            years.end()
+        )));
+    }
+    let value: f64 = value.trim().parse().map_err(|_| {
+        bad(format!(
+            "value `{}` is not a number",
+            excerpt(value.trim(), 20)
+        ))
+    })?;
+    if !value.is_finite() {
+        return Err(bad(format!("value {value} is not finite")));
+    }
+    Ok(Override {
+        indicator: id.to_string(),
+        year,
+        value,
+    })
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod cycles;
 pub mod growth;
 pub mod index;
 pub mod indicator;

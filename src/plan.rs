@@ -136,6 +136,23 @@ pub enum PlanError {
     /// An invalid series of observations.
     #[error(transparent)]
     Series(#[from] SeriesError),
+    /// A target level the indicator cannot take (a share target of 140 %).
+    #[error("target `{target}`: value: {source}")]
+    TargetValue {
+        /// Target id.
+        target: String,
+        /// What is wrong with the value.
+        source: IndicatorError,
+    },
+    /// References that go round in a cycle: targets judged against each other (a target
+    /// whose reference is its own indicator, or longer), or a ratio defined through itself.
+    #[error("{what} cycle: {}", .cycle.describe())]
+    Cycle {
+        /// "reference" or "ratio".
+        what: &'static str,
+        /// The cycle.
+        cycle: crate::cycles::Cycle,
+    },
     /// No target with this id.
     #[error("no target `{0}` in the plan")]
     UnknownTarget(String),
@@ -294,6 +311,12 @@ impl Plan {
                 known(format!("ratio indicator `{}`", ind.id), part)?;
             }
         }
+        if let Some(cycle) = crate::cycles::ratio_cycle(&indicators) {
+            return Err(PlanError::Cycle {
+                what: "ratio",
+                cycle,
+            });
+        }
         let mut grouped: BTreeMap<String, Vec<Point>> = BTreeMap::new();
         for o in observations {
             known(format!("an observation of {}", o.year), &o.indicator)?;
@@ -330,6 +353,17 @@ impl Plan {
             if let Some(r) = t.reference() {
                 known(format!("target `{}` (reference)", t.id), r)?;
             }
+            // A level is a value of the indicator: a share target of 140 % is as wrong as an
+            // observation of 140 %.
+            if let Rule::Level { value, .. } = t.rule
+                && let Some(ind) = indicators.iter().find(|i| i.id == t.indicator)
+            {
+                ind.check_value(value)
+                    .map_err(|source| PlanError::TargetValue {
+                        target: t.id.clone(),
+                        source,
+                    })?;
+            }
             let base = t.effective_base_year(y0);
             if matches!(
                 t.rule,
@@ -344,6 +378,12 @@ impl Plan {
                     ),
                 });
             }
+        }
+        if let Some(cycle) = crate::cycles::reference_cycle(&targets) {
+            return Err(PlanError::Cycle {
+                what: "reference",
+                cycle,
+            });
         }
         Ok(Plan {
             meta,

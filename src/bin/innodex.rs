@@ -487,35 +487,28 @@ impl<E: std::fmt::Display> From<E> for UserError {
     }
 }
 
-fn parse_override(spec: &str) -> Result<(String, i32, f64), UserError> {
-    let bad = || {
-        UserError(format!(
-            "--baseline `{spec}`: expected INDICATOR:YEAR=VALUE, e.g. hte_count:2020=800"
-        ))
-    };
-    let (id, rest) = spec.split_once(':').ok_or_else(bad)?;
-    let (year, value) = rest.split_once('=').ok_or_else(bad)?;
-    let year: i32 = year.trim().parse().map_err(|_| bad())?;
-    let value: f64 = value.trim().parse().map_err(|_| bad())?;
-    Ok((id.trim().to_string(), year, value))
-}
-
 fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
     let mut plan = match &args.plan {
         Some(path) => Plan::from_path(path)?,
         None => Plan::linyi(),
     };
     for spec in &args.baselines {
-        let (id, year, value) = parse_override(spec)?;
+        let o =
+            innodex::io::parse_override(spec).map_err(|e| UserError(format!("--baseline {e}")))?;
         plan.set_observation(
-            &id,
-            year,
-            value,
+            &o.indicator,
+            o.year,
+            o.value,
             Provenance::Assumed {
                 note: "set on the command line".into(),
             },
         )
-        .map_err(|e| UserError(format!("--baseline `{spec}`: {e}")))?;
+        .map_err(|e| {
+            UserError(format!(
+                "--baseline `{}`: {e}",
+                innodex::io::excerpt(spec, innodex::io::EXCERPT_CHARS)
+            ))
+        })?;
     }
     Ok(plan)
 }
