@@ -548,8 +548,9 @@ impl ScenarioSet {
     }
 }
 
+/// The indicator's own bounds (a ratio in % lies in 0–100, as its observations do).
 fn bounds(ind: &Indicator) -> (f64, f64) {
-    ind.kind.bounds()
+    ind.bounds()
 }
 
 impl Scenario {

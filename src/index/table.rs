@@ -448,6 +448,31 @@ impl UnitData {
         }
     }
 
+    /// Checks that every indicator and denominator value is finite or NaN (NaN is "missing");
+    /// ±∞ is refused: min–max scaling against it made every other unit 0 and the unit itself
+    /// missing.
+    ///
+    /// # Errors
+    /// [`IndexError::NotANumber`] naming the row (1-based) and the column.
+    pub fn check_values(&self) -> Result<(), IndexError> {
+        let columns = self
+            .indicators
+            .iter()
+            .zip(&self.values)
+            .chain(self.denominators.iter());
+        for (code, col) in columns {
+            if let Some(i) = col.iter().position(|v| v.is_infinite()) {
+                return Err(IndexError::NotANumber {
+                    table: format!("unit `{}`", crate::io::excerpt(&self.units[i], 40)),
+                    row: i + 1,
+                    column: code.clone(),
+                    value: col[i].to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that unit codes are unique (one row per unit).
     ///
     /// # Errors

@@ -7,6 +7,7 @@ mod support;
 mod edge_cases;
 mod fuzz_regressions;
 mod growth;
+mod hardening;
 mod index_coinr;
 mod index_pipeline;
 mod index_uncertainty;
