@@ -111,7 +111,10 @@ pub struct Indicator {
 #[non_exhaustive]
 pub enum IndicatorError {
     /// NaN or infinite.
-    #[error("indicator `{indicator}`: value must be finite, got {value}")]
+    #[error(
+        "indicator `{}`: value must be finite, got {value}",
+        crate::io::ex(indicator)
+    )]
     NotFinite {
         /// Indicator id.
         indicator: String,
@@ -119,7 +122,10 @@ pub enum IndicatorError {
         value: f64,
     },
     /// Outside the kind's bounds.
-    #[error("indicator `{indicator}` ({kind}): value {value} is outside [{lo}, {hi}]")]
+    #[error(
+        "indicator `{}` ({kind}): value {value} is outside [{lo}, {hi}]",
+        crate::io::ex(indicator)
+    )]
     OutOfBounds {
         /// Indicator id.
         indicator: String,
@@ -133,7 +139,7 @@ pub enum IndicatorError {
         hi: f64,
     },
     /// Metadata that does not hang together (a ratio without a numerator, an empty id…).
-    #[error("indicator `{indicator}`: {problem}")]
+    #[error("indicator `{}`: {problem}", crate::io::ex(indicator))]
     Invalid {
         /// Indicator id.
         indicator: String,

@@ -165,6 +165,35 @@ pub fn excerpt(s: &str, max: usize) -> String {
     out
 }
 
+/// [`excerpt`] at [`EXCERPT_CHARS`]: how error messages quote a name or value from input.
+pub(crate) fn ex(s: &str) -> String {
+    excerpt(s, EXCERPT_CHARS)
+}
+
+/// The most bytes of an error message as the command line prints it and Python raises it.
+pub const MAX_MESSAGE_BYTES: usize = 2000;
+
+/// `message` cut to [`MAX_MESSAGE_BYTES`] (at a character boundary, with a note). Every
+/// message quotes input as excerpts already; this is the last guard at the boundaries (the
+/// command line, Python), so that no message can quote a whole file.
+///
+/// ```
+/// use innodex::io::{bounded_message, MAX_MESSAGE_BYTES};
+/// assert_eq!(bounded_message("short".into()), "short");
+/// let long = bounded_message("é".repeat(5000));
+/// assert!(long.len() < MAX_MESSAGE_BYTES + 40 && long.ends_with("… (message cut)"));
+/// ```
+pub fn bounded_message(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… (message cut)", &message[..end])
+}
+
 /// The file size limit in force: [`MAX_FILE_BYTES_ENV`] when set to a number of bytes,
 /// otherwise [`DEFAULT_MAX_FILE_BYTES`] (an unreadable value is ignored rather than an error,
 /// so that a typo cannot turn the limit off).

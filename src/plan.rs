@@ -107,7 +107,7 @@ pub enum PlanError {
     #[error(transparent)]
     Input(#[from] crate::io::IoError),
     /// Two items share an id.
-    #[error("duplicate {what} id `{id}`")]
+    #[error("duplicate {what} id `{}`", crate::io::ex(id))]
     Duplicate {
         /// "indicator" or "target".
         what: &'static str,
@@ -115,7 +115,11 @@ pub enum PlanError {
         id: String,
     },
     /// A reference to an indicator that the plan does not define.
-    #[error("{whom} names unknown indicator `{indicator}`")]
+    #[error(
+        "{} names unknown indicator `{}`",
+        crate::io::ex(whom),
+        crate::io::ex(indicator)
+    )]
     UnknownIndicator {
         /// Who refers to it (e.g. "target `hte_count`").
         whom: String,
@@ -123,7 +127,7 @@ pub enum PlanError {
         indicator: String,
     },
     /// A target or plan year that does not fit.
-    #[error("{whom}: {problem}")]
+    #[error("{}: {problem}", crate::io::ex(whom))]
     Years {
         /// Who.
         whom: String,
@@ -137,7 +141,7 @@ pub enum PlanError {
     #[error(transparent)]
     Series(#[from] SeriesError),
     /// A target level the indicator cannot take (a share target of 140 %).
-    #[error("target `{target}`: value: {source}")]
+    #[error("target `{}`: value: {source}", crate::io::ex(target))]
     TargetValue {
         /// Target id.
         target: String,
@@ -154,10 +158,10 @@ pub enum PlanError {
         cycle: crate::cycles::Cycle,
     },
     /// No target with this id.
-    #[error("no target `{0}` in the plan")]
+    #[error("no target `{}` in the plan", crate::io::ex(.0))]
     UnknownTarget(String),
     /// No embedded plan of this name.
-    #[error("no built-in plan `{0}` (available: linyi-2021-2025)")]
+    #[error("no built-in plan `{}` (available: linyi-2021-2025)", crate::io::ex(.0))]
     UnknownBuiltin(String),
 }
 

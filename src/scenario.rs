@@ -81,7 +81,11 @@ pub enum ScenarioError {
     #[error(transparent)]
     Input(#[from] crate::io::IoError),
     /// A scenario naming an indicator the plan does not have.
-    #[error("scenario `{scenario}` names unknown indicator `{indicator}`")]
+    #[error(
+        "scenario `{}` names unknown indicator `{}`",
+        crate::io::ex(scenario),
+        crate::io::ex(indicator)
+    )]
     UnknownIndicator {
         /// Scenario name.
         scenario: String,
@@ -89,10 +93,14 @@ pub enum ScenarioError {
         indicator: String,
     },
     /// No scenario of this name in the set.
-    #[error("no scenario `{0}` in the set")]
+    #[error("no scenario `{}` in the set", crate::io::ex(.0))]
     UnknownScenario(String),
     /// An assumption that does not hang together.
-    #[error("scenario `{scenario}`, indicator `{indicator}`: {problem}")]
+    #[error(
+        "scenario `{}`, indicator `{}`: {problem}",
+        crate::io::ex(scenario),
+        crate::io::ex(indicator)
+    )]
     Invalid {
         /// Scenario name.
         scenario: String,
@@ -105,7 +113,7 @@ pub enum ScenarioError {
     #[error("{0}")]
     Set(String),
     /// The projection itself failed.
-    #[error("scenario `{scenario}`: {source}")]
+    #[error("scenario `{}`: {source}", crate::io::ex(scenario))]
     Projection {
         /// Scenario name.
         scenario: String,

@@ -636,7 +636,8 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
         Ok(Err(UserError(msg))) => {
-            eprintln!("error: {msg}");
+            // Messages quote input as excerpts; the bound is the last guard.
+            eprintln!("error: {}", innodex::io::bounded_message(msg));
             ExitCode::from(2)
         }
         Err(_) => ExitCode::from(3),
