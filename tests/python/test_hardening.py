@@ -8,10 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+import innodex
 import pandas as pd
 import pytest
-
-import innodex
 from innodex import CompositeIndexError, GrowthError, InnodexError, Plan, PlanError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,8 +62,10 @@ def test_case2_a_50_mb_line_gives_a_short_message_naming_file_line_and_column(
 
 
 def test_case3_a_target_referencing_its_own_indicator_is_refused(tmp_path):
-    text = Plan.builtin().to_toml().replace(
-        'reference = "shandong_rd_share"', 'reference = "rd_share"'
+    text = (
+        Plan.builtin()
+        .to_toml()
+        .replace('reference = "shandong_rd_share"', 'reference = "rd_share"')
     )
     p = tmp_path / "cycle.toml"
     p.write_text(text, encoding="utf-8")
