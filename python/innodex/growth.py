@@ -73,7 +73,9 @@ def required_cagr(
     >>> round(required_cagr(750, 1500, 2020, 2025), 9)
     0.148698355
     """
-    return _call(_core.required_cagr, "baseline target year0 year1", baseline, target, year0, year1)
+    return _call(
+        _core.required_cagr, "baseline target year0 year1", baseline, target, year0, year1
+    )
 
 
 @overload
