@@ -386,7 +386,7 @@ fn toml_error(text: &str, origin: &str, e: &toml::de::Error) -> IoError {
 ///
 /// ```
 /// use innodex::io::parse_toml;
-/// #[derive(serde::Deserialize)]
+/// #[derive(Debug, serde::Deserialize)]
 /// struct A { #[allow(dead_code)] a: f64 }
 /// let long = "x".repeat(1_000_000);
 /// let e = parse_toml::<A>(&format!("a = \"{long}\"\n"), "f.toml").unwrap_err().to_string();
