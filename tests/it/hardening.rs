@@ -347,6 +347,20 @@ fn case6_files_above_the_limit_are_refused_with_size_and_limit() {
     );
     assert_eq!(read_text_file(&p, n).unwrap(), LINYI_TOML);
     assert_eq!(innodex::io::DEFAULT_MAX_FILE_BYTES, 64 << 20);
+    // A multi-GB plan (sparse, so the test writes nothing) is refused from its size alone.
+    let huge = dir.join("huge.toml");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(5 << 30)
+        .unwrap();
+    let e = Plan::from_path(&huge).unwrap_err().to_string();
+    assert!(
+        e.ends_with(&format!(
+            "5368709120 bytes is above the limit of {} bytes (set INNODEX_MAX_FILE_BYTES to raise it)",
+            innodex::io::max_file_bytes()
+        )),
+        "{e}"
+    );
     let bad = dir.join("latin1.csv");
     std::fs::write(&bad, b"a,b\n\xe9,1\n").unwrap();
     let e = read_text_file(&bad, 100).unwrap_err().to_string();

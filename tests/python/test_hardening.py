@@ -115,6 +115,11 @@ def test_case6_fifos_devices_and_large_files_are_refused(tmp_path, monkeypatch):
     assert f"{size} bytes is above the limit of 1000 bytes" in str(e.value)
     monkeypatch.delenv("INNODEX_MAX_FILE_BYTES")
     assert Plan.from_file(plan).to_toml() == Plan.builtin().to_toml()
+    huge = tmp_path / "huge.toml"
+    with open(huge, "wb") as f:
+        f.truncate(5 << 30)  # sparse: nothing is written
+    with pytest.raises(PlanError, match=r"5368709120 bytes is above the limit of 67108864 bytes"):
+        Plan.from_file(huge)
 
 
 def test_case7_a_header_without_rows_says_no_data_rows():
