@@ -451,9 +451,8 @@ mod run_cli {
         let baseline = match &a.baseline {
             Some(p) => Some((
                 p.display().to_string(),
-                std::fs::read_to_string(p).map_err(|e| {
-                    UserError(format!("cannot read baseline `{}`: {e}", p.display()))
-                })?,
+                innodex::io::read_text_file(p, innodex::io::max_file_bytes())
+                    .map_err(|e| UserError(format!("baseline report: {e}")))?,
             )),
             None => None,
         };
