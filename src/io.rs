@@ -465,8 +465,24 @@ impl CsvTable {
             .flexible(false)
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
+        // The csv crate's line numbers skip blank lines; the line of a byte offset does not.
+        let newlines: Vec<usize> = text
+            .bytes()
+            .enumerate()
+            .filter_map(|(i, b)| (b == b'\n').then_some(i))
+            .collect();
+        let line_at = |byte: u64| -> u64 {
+            // A record's position is where the reader started, before the blank lines it
+            // skipped: step over them to the record's own line.
+            let bytes = text.as_bytes();
+            let mut b = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+            while b < bytes.len() && matches!(bytes[b], b'\n' | b'\r') {
+                b += 1;
+            }
+            newlines.partition_point(|&i| i < b) as u64 + 1
+        };
         let csv_err = |e: csv::Error| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| line_at(p.byte()));
             let problem = match e.kind() {
                 csv::ErrorKind::UnequalLengths {
                     expected_len, len, ..
@@ -488,9 +504,17 @@ impl CsvTable {
             .map(String::from)
             .collect();
         if headers.iter().all(String::is_empty) {
-            return Err(IoError::NoDataRows {
+            if headers.len() <= 1 {
+                return Err(IoError::NoDataRows {
+                    table: name,
+                    header: false,
+                });
+            }
+            return Err(IoError::Csv {
                 table: name,
-                header: false,
+                line: 1,
+                column: None,
+                problem: "the header has no column names".into(),
             });
         }
         for (i, h) in headers.iter().enumerate() {
@@ -510,7 +534,7 @@ impl CsvTable {
             if r.iter().all(str::is_empty) {
                 continue;
             }
-            lines.push(r.position().map_or(0, |p| p.line()));
+            lines.push(r.position().map_or(0, |p| line_at(p.byte())));
             rows.push(r);
         }
         if rows.is_empty() {
@@ -745,5 +769,7 @@ mod tests {
         let e = t.require(&["c", "a", "d"]).unwrap_err().to_string();
         assert_eq!(e, "t: missing columns `c`, `d` (columns: a, b)");
         assert_eq!(t.year(0, 0).unwrap(), 1);
+        let e = CsvTable::parse(",,\n1,2,3\n", "t").unwrap_err().to_string();
+        assert_eq!(e, "t: line 1: the header has no column names");
     }
 }
