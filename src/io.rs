@@ -466,15 +466,17 @@ impl CsvTable {
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
         // The csv crate's line numbers skip blank lines; the line of a byte offset does not.
-        let newlines: Vec<usize> = text
-            .bytes()
-            .enumerate()
-            .filter_map(|(i, b)| (b == b'\n').then_some(i))
+        // Line ends as the csv crate reads them: `\n`, `\r\n`, and a lone `\r` (found by
+        // fuzzing: a row after `value\r` was numbered line 1).
+        let bytes = text.as_bytes();
+        let newlines: Vec<usize> = (0..bytes.len())
+            .filter(|&i| {
+                bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+            })
             .collect();
         let line_at = |byte: u64| -> u64 {
             // A record's position is where the reader started, before the blank lines it
             // skipped: step over them to the record's own line.
-            let bytes = text.as_bytes();
             let mut b = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
             while b < bytes.len() && matches!(bytes[b], b'\n' | b'\r') {
                 b += 1;
@@ -769,6 +771,8 @@ mod tests {
         let e = t.require(&["c", "a", "d"]).unwrap_err().to_string();
         assert_eq!(e, "t: missing columns `c`, `d` (columns: a, b)");
         assert_eq!(t.year(0, 0).unwrap(), 1);
+        let cr = CsvTable::parse("a,b\r1,2\r\r\n3,4\r\n", "t").unwrap();
+        assert_eq!((cr.line(0), cr.line(1)), (2, 4));
         let e = CsvTable::parse(",,\n1,2,3\n", "t").unwrap_err().to_string();
         assert_eq!(e, "t: line 1: the header has no column names");
     }

@@ -31,7 +31,16 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => return short(&e),
     };
     assert!(!table.is_empty());
-    assert!(table.headers().iter().all(|h| !h.starts_with('\u{feff}')));
+    // The leading byte-order mark is dropped (one; a mark inside the header, or a second one,
+    // is a character of a column name like any other).
+    let rest = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if rest
+        .chars()
+        .next()
+        .is_some_and(|c| c != '\u{feff}' && c != '"' && !c.is_whitespace())
+    {
+        assert!(!table.headers()[0].starts_with('\u{feff}'));
+    }
     // The full header, then the four columns a minimal table needs.
     let cols = match table.require(&COLUMNS) {
         Ok(c) => c,

@@ -352,6 +352,8 @@ fn observations_csv_corpus_reads_or_refuses_with_short_messages() {
         match CsvTable::parse(text, "observations.csv") {
             Ok(t) => {
                 for r in 0..t.len() {
+                    // Found by fuzzing: a row after a lone `\r` line end was numbered line 1.
+                    assert!(t.line(r) >= 2, "{}: row {r}", path.display());
                     if let Some(c) = t.column("value") {
                         match t.number(r, c) {
                             Ok(v) => assert!(v.is_none_or(f64::is_finite)),
@@ -369,6 +371,8 @@ fn observations_csv_corpus_reads_or_refuses_with_short_messages() {
     assert_eq!(bom.headers()[0], "indicator");
     let e = CsvTable::parse(&named(&files, "header_only.csv"), "o").unwrap_err();
     assert_eq!(e.to_string(), "o: no data rows (only a header)");
+    let cr = CsvTable::parse(&named(&files, "lone-cr-line-end.csv"), "o").unwrap();
+    assert_eq!(cr.line(0), 2);
     let t = CsvTable::parse(&named(&files, "minimal_inf.csv"), "o").unwrap();
     assert_eq!(
         t.number(1, 3).unwrap_err().to_string(),
