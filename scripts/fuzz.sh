@@ -27,7 +27,7 @@ case "${1:-}" in
   *) budget="$1" ;;
 esac
 sanitizer="${FUZZ_SANITIZER:-address}"
-targets="${FUZZ_TARGETS:-plan_toml scenario_toml index_spec_toml coinr_csv panel_csv run_toml}"
+targets="${FUZZ_TARGETS:-plan_toml scenario_toml index_spec_toml coinr_csv panel_csv run_toml baseline_arg observations_csv}"
 export RUSTC_BOOTSTRAP=1
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"

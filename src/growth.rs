@@ -169,21 +169,36 @@ pub fn required_increment(
     Ok((t - b) / n as f64)
 }
 
-/// Years needed to go from `baseline` to `target` growing at `rate` a year (fractional years).
+/// Years needed to go from `baseline` to `target` growing at `rate` a year (fractional years):
+/// ln(target / baseline) / ln(1 + rate).
+///
+/// The target is read as plans read it, a level to reach:
+/// - a start that already meets the target while the series does not fall (`baseline ≥
+///   target`, `rate ≥ 0`) takes **0 years**: Finland's R&D intensity of 3.5 % against a 3 %
+///   goal, rising, has met it;
+/// - a falling series (`rate < 0`) that starts above the target — a floor — reaches it after
+///   ln(target / baseline) / ln(1 + rate) years, a positive number: the years left before it
+///   drops to the floor (3.5 falling 5 % a year reaches 3.0 after 3.005 years);
+/// - a series below its target that does not rise (`rate ≤ 0`) never reaches it: an error.
 ///
 /// ```
-/// let t = innodex::growth::years_to_target(750.0, 1500.0, 0.148698354997035).unwrap();
+/// use innodex::growth::years_to_target;
+/// let t = years_to_target(750.0, 1500.0, 0.148698354997035).unwrap();
 /// assert!((t - 5.0).abs() < 1e-9);
+/// assert_eq!(years_to_target(3.5, 3.0, 0.02).unwrap(), 0.0); // already met
+/// let floor = years_to_target(3.5, 3.0, -0.05).unwrap();      // falls to the floor
+/// assert!((floor - (3.0f64 / 3.5).ln() / (0.95f64).ln()).abs() < 1e-12);
+/// assert!(years_to_target(3.0, 3.5, -0.05).is_err());         // never reached
 /// ```
 ///
 /// # Errors
-/// Non-positive levels, a rate ≤ −1, or a rate whose sign never brings `baseline` to `target`
-/// ([`GrowthError::Unreachable`]). A target equal to the baseline takes 0 years.
+/// Non-positive levels, a rate ≤ −1, or a series below its target whose rate is ≤ 0
+/// ([`GrowthError::Unreachable`]).
 pub fn years_to_target(baseline: f64, target: f64, rate: f64) -> Result<f64, GrowthError> {
     let b = positive("baseline", baseline)?;
     let t = positive("target", target)?;
     let r = rate_ok(rate)?;
-    if t == b {
+    if t == b || (b > t && r >= 0.0) {
         return Ok(0.0);
     }
     let needed = (t / b).ln();

@@ -111,7 +111,10 @@ pub struct Indicator {
 #[non_exhaustive]
 pub enum IndicatorError {
     /// NaN or infinite.
-    #[error("indicator `{indicator}`: value must be finite, got {value}")]
+    #[error(
+        "indicator `{}`: value must be finite, got {value}",
+        crate::io::ex(indicator)
+    )]
     NotFinite {
         /// Indicator id.
         indicator: String,
@@ -119,7 +122,10 @@ pub enum IndicatorError {
         value: f64,
     },
     /// Outside the kind's bounds.
-    #[error("indicator `{indicator}` ({kind}): value {value} is outside [{lo}, {hi}]")]
+    #[error(
+        "indicator `{}` ({kind}): value {value} is outside [{lo}, {hi}]",
+        crate::io::ex(indicator)
+    )]
     OutOfBounds {
         /// Indicator id.
         indicator: String,
@@ -133,7 +139,7 @@ pub enum IndicatorError {
         hi: f64,
     },
     /// Metadata that does not hang together (a ratio without a numerator, an empty id…).
-    #[error("indicator `{indicator}`: {problem}")]
+    #[error("indicator `{}`: {problem}", crate::io::ex(indicator))]
     Invalid {
         /// Indicator id.
         indicator: String,
@@ -162,7 +168,27 @@ impl Indicator {
         }
     }
 
-    /// Checks one value against the indicator's kind.
+    /// The closed interval a value of this indicator must lie in: its kind's
+    /// ([`IndicatorKind::bounds`]), except that a ratio in per cent (`unit = "%"`, such as R&D
+    /// expenditure / GDP × 100) is a share of its denominator and so lies in 0–100 too. Without
+    /// this, `--baseline rd_share:2020=140` was accepted and gave a required CAGR of −55 %.
+    ///
+    /// ```
+    /// use innodex::indicator::{Indicator, IndicatorKind};
+    /// let mut r = Indicator::new("rd_share", "R&D / GDP", IndicatorKind::Ratio, "%");
+    /// assert_eq!(r.bounds(), (0.0, 100.0));
+    /// assert!(r.check_value(140.0).is_err());
+    /// r.unit = "yuan per person".into();
+    /// assert_eq!(r.bounds(), (0.0, f64::INFINITY));
+    /// ```
+    pub fn bounds(&self) -> (f64, f64) {
+        match self.kind {
+            IndicatorKind::Ratio if self.unit.trim() == "%" => IndicatorKind::Share.bounds(),
+            kind => kind.bounds(),
+        }
+    }
+
+    /// Checks one value against the indicator's bounds ([`Indicator::bounds`]).
     ///
     /// # Errors
     /// [`IndicatorError::NotFinite`] or [`IndicatorError::OutOfBounds`].
@@ -173,7 +199,7 @@ impl Indicator {
                 value,
             });
         }
-        let (lo, hi) = self.kind.bounds();
+        let (lo, hi) = self.bounds();
         if value < lo || value > hi {
             return Err(IndicatorError::OutOfBounds {
                 indicator: self.id.clone(),

@@ -17,10 +17,12 @@
 #![warn(missing_docs)]
 
 pub mod assessment;
+pub mod cycles;
 pub mod evidence;
 pub mod growth;
 pub mod index;
 pub mod indicator;
+pub mod io;
 pub mod plan;
 pub mod projection;
 pub mod ratio;

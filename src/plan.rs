@@ -114,22 +114,10 @@ pub const BUILTIN_PLANS: &[&str] = &["linyi-2021-2025", "shandong-2022-2027"];
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum PlanError {
-    /// The file could not be read.
-    #[error("cannot read plan file `{path}`: {source}")]
-    Io {
-        /// The path.
-        path: String,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// Malformed TOML or a field of the wrong type (the message gives line and column).
-    #[error("invalid plan{}: {message}", origin.as_deref().map(|o| format!(" `{o}`")).unwrap_or_default())]
-    Parse {
-        /// File name, when read from a file.
-        origin: Option<String>,
-        /// The parser's message, with line, column and key.
-        message: String,
-    },
+    /// The file could not be read (not a regular file, too large, not UTF-8), or malformed
+    /// TOML, a wrong type or an unknown key (the message gives file, line, column and key).
+    #[error(transparent)]
+    Input(#[from] crate::io::IoError),
     /// Two figures of one indicator and year that nothing tells apart.
     #[error(
         "two figures of `{indicator}` for {year} rank equally (same kind, release and publication date): give them different `status` or `published`, or drop one"
@@ -141,7 +129,7 @@ pub enum PlanError {
         year: i32,
     },
     /// Two items share an id.
-    #[error("duplicate {what} id `{id}`")]
+    #[error("duplicate {what} id `{}`", crate::io::ex(id))]
     Duplicate {
         /// "indicator" or "target".
         what: &'static str,
@@ -149,7 +137,11 @@ pub enum PlanError {
         id: String,
     },
     /// A reference to an indicator that the plan does not define.
-    #[error("{whom} names unknown indicator `{indicator}`")]
+    #[error(
+        "{} names unknown indicator `{}`",
+        crate::io::ex(whom),
+        crate::io::ex(indicator)
+    )]
     UnknownIndicator {
         /// Who refers to it (e.g. "target `hte_count`").
         whom: String,
@@ -157,7 +149,7 @@ pub enum PlanError {
         indicator: String,
     },
     /// A target or plan year that does not fit.
-    #[error("{whom}: {problem}")]
+    #[error("{}: {problem}", crate::io::ex(whom))]
     Years {
         /// Who.
         whom: String,
@@ -170,14 +162,31 @@ pub enum PlanError {
     /// An invalid series of observations.
     #[error(transparent)]
     Series(#[from] SeriesError),
+    /// A target level the indicator cannot take (a share target of 140 %).
+    #[error("target `{}`: value: {source}", crate::io::ex(target))]
+    TargetValue {
+        /// Target id.
+        target: String,
+        /// What is wrong with the value.
+        source: IndicatorError,
+    },
+    /// References that go round in a cycle: targets judged against each other (a target
+    /// whose reference is its own indicator, or longer), or a ratio defined through itself.
+    #[error("{what} cycle: {}", .cycle.describe())]
+    Cycle {
+        /// "reference" or "ratio".
+        what: &'static str,
+        /// The cycle.
+        cycle: crate::cycles::Cycle,
+    },
     /// No target with this id.
-    #[error("no target `{0}` in the plan")]
+    #[error("no target `{}` in the plan", crate::io::ex(.0))]
     UnknownTarget(String),
     /// An invalid target, or an invalid change to the targets.
     #[error(transparent)]
     Target(#[from] crate::target::TargetError),
     /// No embedded plan of this name.
-    #[error("no built-in plan `{0}` (available: linyi-2021-2025)")]
+    #[error("no built-in plan `{}` (available: linyi-2021-2025)", crate::io::ex(.0))]
     UnknownBuiltin(String),
 }
 
@@ -331,30 +340,25 @@ impl Plan {
     /// Parses and validates a plan from TOML text.
     ///
     /// # Errors
-    /// [`PlanError::Parse`] for malformed TOML, wrong types or unknown keys (with line and
-    /// column), and the validation errors of [`Plan::new`].
+    /// [`PlanError::Input`] for malformed TOML, wrong types or unknown keys (with line,
+    /// column and key), and the validation errors of [`Plan::new`].
     pub fn from_toml_str(text: &str) -> Result<Plan, PlanError> {
-        Self::parse(text, None)
+        Self::parse(text, "plan")
     }
 
     /// Reads a plan file.
     ///
     /// # Errors
-    /// [`PlanError::Io`] if the file cannot be read, otherwise as [`Plan::from_toml_str`].
+    /// [`PlanError::Input`] if the file cannot be read (missing, not a regular file, above
+    /// [`crate::io::max_file_bytes`]), otherwise as [`Plan::from_toml_str`].
     pub fn from_path(path: impl AsRef<Path>) -> Result<Plan, PlanError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::parse(&text, Some(path.display().to_string()))
+        let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
+        Self::parse(&text, &path.display().to_string())
     }
 
-    fn parse(text: &str, origin: Option<String>) -> Result<Plan, PlanError> {
-        let file: PlanFile = toml::from_str(text).map_err(|e| PlanError::Parse {
-            origin,
-            message: e.to_string().trim_end().to_string(),
-        })?;
+    fn parse(text: &str, origin: &str) -> Result<Plan, PlanError> {
+        let file: PlanFile = crate::io::parse_toml(text, origin)?;
         Plan::new(file.plan, file.indicators, file.observations, file.targets)
     }
 
@@ -405,6 +409,12 @@ impl Plan {
                 known(format!("ratio indicator `{}`", ind.id), part)?;
             }
         }
+        if let Some(cycle) = crate::cycles::ratio_cycle(&indicators) {
+            return Err(PlanError::Cycle {
+                what: "ratio",
+                cycle,
+            });
+        }
         for o in &observations {
             known(format!("an observation of {}", o.year), &o.indicator)?;
             check_year(
@@ -435,6 +445,17 @@ impl Plan {
                     &alt.indicator,
                 )?;
             }
+            // A level is a value of the indicator: a share target of 140 % is as wrong as an
+            // observation of 140 %.
+            if let Rule::Level { value, .. } = t.rule
+                && let Some(ind) = indicators.iter().find(|i| i.id == t.indicator)
+            {
+                ind.check_value(value)
+                    .map_err(|source| PlanError::TargetValue {
+                        target: t.id.clone(),
+                        source,
+                    })?;
+            }
             let base = t.effective_base_year(y0);
             if matches!(
                 t.rule,
@@ -449,6 +470,12 @@ impl Plan {
                     ),
                 });
             }
+        }
+        if let Some(cycle) = crate::cycles::reference_cycle(&targets) {
+            return Err(PlanError::Cycle {
+                what: "reference",
+                cycle,
+            });
         }
         Ok(Plan {
             meta,

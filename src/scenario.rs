@@ -79,24 +79,16 @@ pub const SHANDONG_SCENARIOS_TOML: &str = include_str!("../scenarios/shandong.to
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("cannot read scenario file `{path}`: {source}")]
-    Io {
-        /// The path.
-        path: String,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// Malformed TOML, a wrong type or an unknown key.
-    #[error("invalid scenario file{}: {message}", origin.as_deref().map(|o| format!(" `{o}`")).unwrap_or_default())]
-    Parse {
-        /// File name, when read from a file.
-        origin: Option<String>,
-        /// The parser's message.
-        message: String,
-    },
+    /// The file could not be read (not a regular file, too large, not UTF-8), or malformed
+    /// TOML, a wrong type or an unknown key (the message gives file, line, column and key).
+    #[error(transparent)]
+    Input(#[from] crate::io::IoError),
     /// A scenario naming an indicator the plan does not have.
-    #[error("scenario `{scenario}` names unknown indicator `{indicator}`")]
+    #[error(
+        "scenario `{}` names unknown indicator `{}`",
+        crate::io::ex(scenario),
+        crate::io::ex(indicator)
+    )]
     UnknownIndicator {
         /// Scenario name.
         scenario: String,
@@ -104,10 +96,14 @@ pub enum ScenarioError {
         indicator: String,
     },
     /// No scenario of this name in the set.
-    #[error("no scenario `{0}` in the set")]
+    #[error("no scenario `{}` in the set", crate::io::ex(.0))]
     UnknownScenario(String),
     /// An assumption that does not hang together.
-    #[error("scenario `{scenario}`, indicator `{indicator}`: {problem}")]
+    #[error(
+        "scenario `{}`, indicator `{}`: {problem}",
+        crate::io::ex(scenario),
+        crate::io::ex(indicator)
+    )]
     Invalid {
         /// Scenario name.
         scenario: String,
@@ -120,7 +116,7 @@ pub enum ScenarioError {
     #[error("{0}")]
     Set(String),
     /// The projection itself failed.
-    #[error("scenario `{scenario}`: {source}")]
+    #[error("scenario `{}`: {source}", crate::io::ex(scenario))]
     Projection {
         /// Scenario name.
         scenario: String,
@@ -430,30 +426,25 @@ impl ScenarioSet {
     /// Parses a scenario set.
     ///
     /// # Errors
-    /// [`ScenarioError::Parse`] (with line and column) for malformed TOML, wrong types or
+    /// [`ScenarioError::Input`] (with line, column and key) for malformed TOML, wrong types or
     /// unknown keys; [`ScenarioError::Set`] for an empty set or duplicate names.
     pub fn from_toml_str(text: &str) -> Result<ScenarioSet, ScenarioError> {
-        Self::parse(text, None)
+        Self::parse(text, "scenario set")
     }
 
     /// Reads a scenario file.
     ///
     /// # Errors
-    /// [`ScenarioError::Io`], otherwise as [`ScenarioSet::from_toml_str`].
+    /// [`ScenarioError::Input`] (missing, not a regular file, above
+    /// [`crate::io::max_file_bytes`]), otherwise as [`ScenarioSet::from_toml_str`].
     pub fn from_path(path: impl AsRef<Path>) -> Result<ScenarioSet, ScenarioError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::parse(&text, Some(path.display().to_string()))
+        let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
+        Self::parse(&text, &path.display().to_string())
     }
 
-    fn parse(text: &str, origin: Option<String>) -> Result<ScenarioSet, ScenarioError> {
-        let set: ScenarioSet = toml::from_str(text).map_err(|e| ScenarioError::Parse {
-            origin,
-            message: e.to_string().trim_end().to_string(),
-        })?;
+    fn parse(text: &str, origin: &str) -> Result<ScenarioSet, ScenarioError> {
+        let set: ScenarioSet = crate::io::parse_toml(text, origin)?;
         if set.scenarios.is_empty() {
             return Err(ScenarioError::Set(
                 "a scenario set needs at least one scenario".into(),
@@ -615,8 +606,9 @@ impl ScenarioSet {
     }
 }
 
+/// The indicator's own bounds (a ratio in % lies in 0–100, as its observations do).
 fn bounds(ind: &Indicator) -> (f64, f64) {
-    ind.kind.bounds()
+    ind.bounds()
 }
 
 impl Scenario {

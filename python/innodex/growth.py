@@ -121,8 +121,16 @@ def years_to_target(baseline: ArrayLike, target: ArrayLike, rate: ArrayLike) -> 
 def years_to_target(baseline: ArrayLike, target: ArrayLike, rate: ArrayLike) -> FloatOrArray:
     """Years to go from ``baseline`` to ``target`` at ``rate`` a year: ``ln(t/b) / ln(1+rate)``.
 
+    A start that already meets the target while the series does not fall takes 0 years; a
+    falling series above its target (a floor) gives the years until it drops to it; a series
+    below its target that does not rise raises ``GrowthError`` ("never reached").
+
     >>> round(years_to_target(750, 1500, 2 ** 0.2 - 1), 9)
     5.0
+    >>> years_to_target(3.5, 3.0, 0.02)  # Finland's 3.5 % against a 3 % goal, rising
+    0.0
+    >>> round(years_to_target(3.5, 3.0, -0.05), 3)  # falling to a 3 % floor
+    3.005
     """
     return _call(_core.years_to_target, "baseline target rate", baseline, target, rate)
 

@@ -573,9 +573,8 @@ mod run_cli {
         let baseline = match &a.baseline {
             Some(p) => Some((
                 p.display().to_string(),
-                std::fs::read_to_string(p).map_err(|e| {
-                    UserError(format!("cannot read baseline `{}`: {e}", p.display()))
-                })?,
+                innodex::io::read_text_file(p, innodex::io::max_file_bytes())
+                    .map_err(|e| UserError(format!("baseline report: {e}")))?,
             )),
             None => None,
         };
@@ -609,19 +608,6 @@ impl<E: std::fmt::Display> From<E> for UserError {
     }
 }
 
-fn parse_override(spec: &str) -> Result<(String, i32, f64), UserError> {
-    let bad = || {
-        UserError(format!(
-            "--baseline `{spec}`: expected INDICATOR:YEAR=VALUE, e.g. hte_count:2020=800"
-        ))
-    };
-    let (id, rest) = spec.split_once(':').ok_or_else(bad)?;
-    let (year, value) = rest.split_once('=').ok_or_else(bad)?;
-    let year: i32 = year.trim().parse().map_err(|_| bad())?;
-    let value: f64 = value.trim().parse().map_err(|_| bad())?;
-    Ok((id.trim().to_string(), year, value))
-}
-
 fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
     // `--plan` names a file, or a builtin plan (see `innodex plans`) when no such file exists.
     let mut plan = match &args.plan {
@@ -650,16 +636,22 @@ fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
         plan = plan.as_of(d)?;
     }
     for spec in &args.baselines {
-        let (id, year, value) = parse_override(spec)?;
+        let o =
+            innodex::io::parse_override(spec).map_err(|e| UserError(format!("--baseline {e}")))?;
         plan.set_observation(
-            &id,
-            year,
-            value,
+            &o.indicator,
+            o.year,
+            o.value,
             Provenance::Assumed {
                 note: "set on the command line".into(),
             },
         )
-        .map_err(|e| UserError(format!("--baseline `{spec}`: {e}")))?;
+        .map_err(|e| {
+            UserError(format!(
+                "--baseline `{}`: {e}",
+                innodex::io::excerpt(spec, innodex::io::EXCERPT_CHARS)
+            ))
+        })?;
     }
     if let Some(tol) = args.about {
         plan = plan
@@ -801,7 +793,8 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
         Ok(Err(UserError(msg))) => {
-            eprintln!("error: {msg}");
+            // Messages quote input as excerpts; the bound is the last guard.
+            eprintln!("error: {}", innodex::io::bounded_message(msg));
             ExitCode::from(2)
         }
         Err(_) => ExitCode::from(3),

@@ -18,6 +18,10 @@ pub enum IndexError {
         #[source]
         source: std::io::Error,
     },
+    /// An input file or text could not be read: not a regular file, above the size limit,
+    /// malformed TOML or CSV, no data rows (see [`crate::io`]).
+    #[error(transparent)]
+    Input(#[from] crate::io::IoError),
     /// A CSV table is malformed.
     #[error("{table}: {message}")]
     Csv {
@@ -38,7 +42,10 @@ pub enum IndexError {
         column: String,
     },
     /// A cell could not be read as a number.
-    #[error("{table}: row {row}, column `{column}`: `{value}` is not a number")]
+    #[error(
+        "{table}: row {row}, column `{column}`: `{}` is not a finite number (write NA for a missing value)",
+        crate::io::excerpt(value, crate::io::EXCERPT_CHARS)
+    )]
     NotANumber {
         /// Which table.
         table: String,

@@ -450,10 +450,10 @@ impl Framework {
     /// Parses a TOML framework (the [`FrameworkSpec`] format).
     ///
     /// # Errors
-    /// [`IndexError::Spec`] for malformed TOML or unknown keys, then as [`Framework::new`].
+    /// [`IndexError::Input`] for malformed TOML or unknown keys, then as [`Framework::new`].
     pub fn from_toml_str(text: &str) -> Result<Framework, IndexError> {
         let spec: FrameworkSpec =
-            toml::from_str(text).map_err(|e| IndexError::Spec(e.to_string()))?;
+            crate::io::parse_toml(text, "framework").map_err(IndexError::from)?;
         Framework::from_spec(&spec)
     }
 

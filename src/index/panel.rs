@@ -133,6 +133,7 @@ impl Panel {
     /// [`IndexError::Mismatch`] if rows lack a year or the indicator columns are not the
     /// framework's; [`IndexError::DuplicateCode`] for a unit repeated within a year.
     pub fn new(framework: Framework, data: UnitData) -> Result<Panel, IndexError> {
+        data.check_values()?;
         if data.time.iter().any(|t| t.is_none()) {
             return Err(IndexError::Mismatch(
                 "every row of a panel needs a year".into(),

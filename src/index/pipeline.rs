@@ -93,9 +93,9 @@ impl PipelineSpec {
     /// Parses a pipeline from TOML.
     ///
     /// # Errors
-    /// [`IndexError::Spec`].
+    /// [`IndexError::Input`] (line, column and key).
     pub fn from_toml_str(text: &str) -> Result<PipelineSpec, IndexError> {
-        toml::from_str(text).map_err(|e| IndexError::Spec(e.to_string()))
+        crate::io::parse_toml(text, "pipeline spec").map_err(IndexError::from)
     }
 }
 
@@ -582,10 +582,12 @@ impl CompositeIndex {
     /// A composite index from a framework and unit data (one row per unit).
     ///
     /// # Errors
-    /// [`IndexError::DuplicateCode`] for a repeated unit, [`IndexError::Mismatch`] if the data's
-    /// indicator columns are not the framework's indicators.
+    /// [`IndexError::DuplicateCode`] for a repeated unit, [`IndexError::NotANumber`] for an
+    /// infinite value, [`IndexError::Mismatch`] if the data's indicator columns are not the
+    /// framework's indicators.
     pub fn new(framework: Framework, data: UnitData) -> Result<CompositeIndex, IndexError> {
         data.check_unique_units()?;
+        data.check_values()?;
         if data.indicators != framework.indicator_codes() {
             return Err(IndexError::Mismatch(
                 "the data's indicator columns must be the framework's indicators, in framework order".into(),

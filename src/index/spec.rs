@@ -209,25 +209,19 @@ impl IndexSpecFile {
     /// Parses a spec.
     ///
     /// # Errors
-    /// [`IndexError::Spec`] for malformed TOML, unknown keys or wrong types.
+    /// [`IndexError::Input`] for malformed TOML, unknown keys or wrong types (with line,
+    /// column and key).
     pub fn from_toml_str(text: &str) -> Result<IndexSpecFile, IndexError> {
-        toml::from_str(text).map_err(|e| IndexError::Spec(e.to_string()))
+        Ok(crate::io::parse_toml(text, "index spec")?)
     }
 
     /// Reads a spec file.
     ///
     /// # Errors
-    /// [`IndexError::Io`], then as [`IndexSpecFile::from_toml_str`].
+    /// [`IndexError::Input`]: the file cannot be read (missing, not a regular file, above
+    /// [`crate::io::max_file_bytes`]) or is malformed (`file:line:col`).
     pub fn from_path(path: impl AsRef<Path>) -> Result<IndexSpecFile, IndexError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| IndexError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        IndexSpecFile::from_toml_str(&text).map_err(|e| match e {
-            IndexError::Spec(m) => IndexError::Spec(format!("{}: {m}", path.display())),
-            e => e,
-        })
+        Ok(crate::io::read_toml(path)?)
     }
 
     /// Loads the framework and data, resolving paths against `base` (the spec's directory).
@@ -268,10 +262,7 @@ impl IndexSpecFile {
             }
         };
         let path = resolve(&self.data.idata);
-        let text = std::fs::read_to_string(&path).map_err(|source| IndexError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = crate::io::read_text_file(&path, crate::io::max_file_bytes())?;
         let data = UnitData::from_csv_str_with(
             &text,
             &path.display().to_string(),

@@ -31,17 +31,17 @@ use super::error::IndexError;
 use super::framework::{ElementSpec, Framework, NodeKind};
 
 /// Parses a cell as a number; `None` for a missing-value marker.
+/// A cell as a number: `Ok(None)` for a missing marker (`NA`, empty…), an error for text and
+/// for ±∞ (min–max scaling against an infinite value made every other unit 0; NaN is the only
+/// missing value, and it is spelt as a missing marker).
 pub(crate) fn parse_cell(s: &str) -> Result<Option<f64>, ()> {
-    let t = s.trim();
-    if t.is_empty()
-        || matches!(
-            t,
-            "NA" | "NaN" | "nan" | "NAN" | "na" | "N/A" | ".." | "-" | "null" | "NULL"
-        )
-    {
+    if crate::io::is_missing(s) {
         return Ok(None);
     }
-    t.parse::<f64>().map(Some).map_err(|_| ())
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(()),
+    }
 }
 
 fn is_missing_text(s: &str) -> bool {
@@ -63,42 +63,23 @@ pub struct Meta {
 /// Reads an `iMeta` table from a file.
 ///
 /// # Errors
-/// [`IndexError::Io`], [`IndexError::Csv`], [`IndexError::MissingColumn`],
+/// [`IndexError::Input`] (unreadable file, malformed CSV, no data rows),
+/// [`IndexError::Csv`], [`IndexError::MissingColumn`],
 /// [`IndexError::NotANumber`], then the framework's validation errors.
 pub fn read_imeta(path: impl AsRef<Path>) -> Result<Meta, IndexError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| IndexError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
     read_imeta_str(&text, &path.display().to_string())
 }
 
+/// The header and rows of a table, read by the one CSV reader ([`crate::io::CsvTable`]:
+/// byte-order mark, trimming, ragged rows, "no data rows").
 fn read_records(
     text: &str,
     table: &str,
 ) -> Result<(Vec<String>, Vec<csv::StringRecord>), IndexError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| IndexError::Csv {
-            table: table.into(),
-            message: e.to_string(),
-        })?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let mut rows = Vec::new();
-    for r in rdr.records() {
-        rows.push(r.map_err(|e| IndexError::Csv {
-            table: table.into(),
-            message: e.to_string(),
-        })?);
-    }
-    Ok((headers, rows))
+    let t = crate::io::CsvTable::parse(text, table)?;
+    Ok((t.headers().to_vec(), t.into_records()))
 }
 
 /// Reads an `iMeta` table from text; `table` names it in errors.
@@ -270,7 +251,8 @@ impl UnitData {
     /// columns named `*_group` are read as groups too.
     ///
     /// # Errors
-    /// [`IndexError::Io`], [`IndexError::Csv`], [`IndexError::MissingColumn`],
+    /// [`IndexError::Input`] (unreadable file, malformed CSV, no data rows),
+    /// [`IndexError::Csv`], [`IndexError::MissingColumn`],
     /// [`IndexError::NotANumber`].
     pub fn from_csv(
         path: impl AsRef<Path>,
@@ -279,10 +261,7 @@ impl UnitData {
         groups: &[String],
     ) -> Result<UnitData, IndexError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| IndexError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
         UnitData::from_csv_str(
             &text,
             &path.display().to_string(),
@@ -467,6 +446,31 @@ impl UnitData {
                 .map(|c| rows.iter().map(|&i| c[i]).collect())
                 .collect(),
         }
+    }
+
+    /// Checks that every indicator and denominator value is finite or NaN (NaN is "missing");
+    /// ±∞ is refused: min–max scaling against it made every other unit 0 and the unit itself
+    /// missing.
+    ///
+    /// # Errors
+    /// [`IndexError::NotANumber`] naming the row (1-based) and the column.
+    pub fn check_values(&self) -> Result<(), IndexError> {
+        let columns = self
+            .indicators
+            .iter()
+            .zip(&self.values)
+            .chain(self.denominators.iter());
+        for (code, col) in columns {
+            if let Some(i) = col.iter().position(|v| v.is_infinite()) {
+                return Err(IndexError::NotANumber {
+                    table: format!("unit `{}`", crate::io::excerpt(&self.units[i], 40)),
+                    row: i + 1,
+                    column: code.clone(),
+                    value: col[i].to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Checks that unit codes are unique (one row per unit).

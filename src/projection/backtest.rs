@@ -44,32 +44,22 @@ pub struct Panel {
     pub series: BTreeMap<String, (Vec<i32>, Vec<f64>)>,
 }
 
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut out = vec![];
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 impl Panel {
-    /// Reads a long-format CSV (one row per unit and year) with a header line.
+    /// Reads a long-format CSV (one row per unit and year) with a header line, through the
+    /// crate's one CSV reader ([`crate::io::CsvTable`]: a byte-order mark is dropped, cells
+    /// are trimmed). A row with an empty value is skipped (a gap in the series).
+    ///
+    /// ```
+    /// use innodex::projection::backtest::Panel;
+    /// let p = Panel::from_csv_str("\u{feff}region,year,v\nA,2020,1\nA,2021,2\n", "region", "year", "v").unwrap();
+    /// assert_eq!(p.series["A"], (vec![2020, 2021], vec![1.0, 2.0]));
+    /// let e = Panel::from_csv_str("region,year,v\n", "region", "year", "v").unwrap_err();
+    /// assert!(e.to_string().contains("no data rows"), "{e}");
+    /// ```
     ///
     /// # Errors
-    /// [`ProjectionError::InvalidInput`] for a missing column, an unparsable number or a
-    /// repeated (unit, year).
+    /// [`ProjectionError::InvalidInput`] for no data rows, missing columns (all named), an
+    /// unparsable or infinite number (naming line and column) or a repeated (unit, year).
     pub fn from_csv_str(
         text: &str,
         unit_col: &str,
@@ -80,31 +70,19 @@ impl Panel {
             what: "panel CSV".into(),
             problem,
         };
-        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-        let header = split_csv_line(lines.next().ok_or_else(|| bad("empty file".into()))?);
-        let col = |name: &str| {
-            header.iter().position(|h| h.trim() == name).ok_or_else(|| {
-                bad(format!(
-                    "no column `{name}` (columns: {})",
-                    header.join(", ")
-                ))
-            })
-        };
-        let (ui, yi, vi) = (col(unit_col)?, col(year_col)?, col(value_col)?);
+        let table =
+            crate::io::CsvTable::parse(text, "panel CSV").map_err(|e| bad(e.to_string()))?;
+        let cols = table
+            .require(&[unit_col, year_col, value_col])
+            .map_err(|e| bad(e.to_string()))?;
+        let (ui, yi, vi) = (cols[0], cols[1], cols[2]);
         let mut rows: BTreeMap<String, Vec<(i32, f64)>> = BTreeMap::new();
-        for (n, line) in lines.enumerate() {
-            let f = split_csv_line(line);
-            let get = |i: usize| f.get(i).map(|s| s.trim()).unwrap_or("");
-            let year: i32 = get(yi)
-                .parse()
-                .map_err(|_| bad(format!("line {}: year `{}`", n + 2, get(yi))))?;
-            if get(vi).is_empty() {
+        for r in 0..table.len() {
+            let year = table.year(r, yi).map_err(|e| bad(e.to_string()))?;
+            let Some(value) = table.number(r, vi).map_err(|e| bad(e.to_string()))? else {
                 continue;
-            }
-            let value: f64 = get(vi)
-                .parse()
-                .map_err(|_| bad(format!("line {}: value `{}`", n + 2, get(vi))))?;
-            rows.entry(get(ui).to_string())
+            };
+            rows.entry(table.cell(r, ui).to_string())
                 .or_default()
                 .push((year, value));
         }
@@ -133,12 +111,26 @@ impl Panel {
         year_col: &str,
         value_col: &str,
     ) -> Result<Panel, ProjectionError> {
-        let text =
-            std::fs::read_to_string(path.as_ref()).map_err(|e| ProjectionError::InvalidInput {
-                what: format!("panel file `{}`", path.as_ref().display()),
+        let path = path.as_ref();
+        let text = crate::io::read_text_file(path, crate::io::max_file_bytes()).map_err(|e| {
+            ProjectionError::InvalidInput {
+                what: format!(
+                    "panel file `{}`",
+                    crate::io::excerpt(&path.display().to_string(), 160)
+                ),
                 problem: e.to_string(),
-            })?;
-        Self::from_csv_str(&text, unit_col, year_col, value_col)
+            }
+        })?;
+        Self::from_csv_str(&text, unit_col, year_col, value_col).map_err(|e| match e {
+            ProjectionError::InvalidInput { problem, .. } => ProjectionError::InvalidInput {
+                what: format!(
+                    "panel file `{}`",
+                    crate::io::excerpt(&path.display().to_string(), 160)
+                ),
+                problem,
+            },
+            e => e,
+        })
     }
 
     /// One column of the embedded provincial R&D panel (`rd_expenditure_100m_yuan` or

@@ -57,8 +57,10 @@ pyo3::create_exception!(
 );
 
 /// Converts any displayable error into the Python exception class `E`.
+/// The message is bounded ([`crate::io::bounded_message`]): a message never quotes a whole
+/// input file.
 pub(crate) fn err<E: pyo3::PyTypeInfo>(e: impl std::fmt::Display) -> PyErr {
-    PyErr::new::<E, _>(e.to_string())
+    PyErr::new::<E, _>(crate::io::bounded_message(e.to_string()))
 }
 
 /// Runs `f` inside a dedicated rayon pool of `threads` threads (rayon's global pool when None).

@@ -65,6 +65,10 @@ pub enum RunError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A file that is not a regular file, above the size limit or not UTF-8 (see
+    /// [`crate::io`]).
+    #[error(transparent)]
+    Input(crate::io::IoError),
     /// Malformed TOML, a wrong type, an unknown or a missing key.
     #[error("{path}:{line}:{column}: {}{message}", key_prefix(key))]
     Parse {
@@ -118,6 +122,29 @@ pub enum RunError {
     },
 }
 
+impl From<crate::io::IoError> for RunError {
+    fn from(e: crate::io::IoError) -> Self {
+        use crate::io::IoError;
+        match e {
+            IoError::Read { path, source } => RunError::Io { path, source },
+            IoError::Toml {
+                origin,
+                line,
+                column,
+                key,
+                message,
+            } => RunError::Parse {
+                path: origin,
+                line,
+                column,
+                key,
+                message,
+            },
+            e => RunError::Input(e),
+        }
+    }
+}
+
 fn key_prefix(key: &Option<String>) -> String {
     key.as_deref()
         .map(|k| format!("key `{k}`: "))
@@ -133,33 +160,6 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// The key whose value starts at `offset` (`key = value` on the same line), for errors that
-/// point at a value.
-fn key_before(text: &str, offset: usize) -> Option<String> {
-    let offset = offset.min(text.len());
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let head = &text[line_start..offset];
-    let eq = head.rfind('=')?;
-    let key: String = head[..eq]
-        .trim_end()
-        .chars()
-        .rev()
-        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let key = key.trim_matches('"').to_string();
-    (!key.is_empty()).then_some(key)
-}
-
-/// The key a serde message names (`unknown field `x``, `missing field `x``).
-fn key_in_message(message: &str) -> Option<String> {
-    let i = message.find("field `")? + "field `".len();
-    let rest = &message[i..];
-    Some(rest[..rest.find('`')?].to_string())
-}
-
 impl RunFile {
     /// Parses a run file; `path` names it in error messages.
     ///
@@ -167,26 +167,7 @@ impl RunFile {
     /// [`RunError::Parse`] with the line, column and key of malformed TOML, a wrong type, an
     /// unknown key or a missing one.
     pub fn from_toml_str(text: &str, path: &str) -> Result<RunFile, RunError> {
-        toml::from_str(text).map_err(|e| {
-            let message = e.message().trim_end().to_string();
-            let (line, column, key) = match e.span() {
-                Some(span) => {
-                    let (l, c) = line_col(text, span.start);
-                    // A serde message names unknown and missing keys; otherwise the span is
-                    // the value, and the key is before its `=`.
-                    let key = key_in_message(&message).or_else(|| key_before(text, span.start));
-                    (l, c, key)
-                }
-                None => (1, 1, key_in_message(&message)),
-            };
-            RunError::Parse {
-                path: path.to_string(),
-                line,
-                column,
-                key,
-                message,
-            }
-        })
+        crate::io::parse_toml(text, path).map_err(RunError::from)
     }
 }
 
@@ -359,14 +340,12 @@ impl Run {
     /// Reads and checks a run file; relative paths in it are resolved against its directory.
     ///
     /// # Errors
-    /// [`RunError::Io`], [`RunError::Parse`] or [`RunError::Invalid`], each naming the file,
+    /// [`RunError::Io`], [`RunError::Input`], [`RunError::Parse`] or [`RunError::Invalid`],
+    /// each naming the file,
     /// line and key.
     pub fn load(path: impl AsRef<Path>) -> Result<Run, RunError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| RunError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")
@@ -453,14 +432,12 @@ impl Run {
     }
 
     fn hash_file(&mut self, role: &str, label: String, path: &Path) -> Result<(), RunError> {
-        let bytes = std::fs::read(path).map_err(|source| RunError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        // Read under the same limits as the loaders (a hashed input is also loaded).
+        let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
         self.inputs.push(InputHash {
             role: role.into(),
             path: label,
-            sha256: sha256_hex(&bytes),
+            sha256: sha256_hex(text.as_bytes()),
         });
         Ok(())
     }

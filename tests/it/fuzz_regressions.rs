@@ -309,3 +309,89 @@ fn panel_trend_over_the_widest_years_is_finite() {
         assert!(t.cagr.is_finite() || t.first <= 0.0, "{t:?}");
     }
 }
+
+#[test]
+fn baseline_arg_corpus_parses_and_applies_or_refuses_cleanly() {
+    let files = corpus("baseline_arg");
+    let linyi = Plan::linyi();
+    let mut applied = 0;
+    for (path, spec) in &files {
+        match innodex::io::parse_override(spec) {
+            Ok(o) => {
+                assert!(o.value.is_finite(), "{}", path.display());
+                let mut plan = linyi.clone();
+                let note = innodex::series::Provenance::Assumed { note: "t".into() };
+                match plan.set_observation(&o.indicator, o.year, o.value, note) {
+                    Ok(()) => applied += 1,
+                    Err(e) => {
+                        assert!(e.to_string().len() < 1000, "{}", path.display());
+                        assert_eq!(plan, linyi, "{}", path.display());
+                    }
+                }
+            }
+            Err(e) => assert!(e.to_string().len() < 1000, "{}", path.display()),
+        }
+    }
+    // The valid seeds (rd_share 1.9, hte_count 800, …) apply; 140 % and NaN do not.
+    assert!(applied >= 4, "{applied}");
+    let o = innodex::io::parse_override(&named(&files, "seed-3")).unwrap();
+    let note = innodex::series::Provenance::Assumed { note: "t".into() };
+    assert!(
+        linyi
+            .clone()
+            .set_observation(&o.indicator, o.year, o.value, note)
+            .is_err()
+    );
+}
+
+#[test]
+fn observations_csv_corpus_reads_or_refuses_with_short_messages() {
+    use innodex::io::CsvTable;
+    let files = corpus("observations_csv");
+    for (path, text) in &files {
+        match CsvTable::parse(text, "observations.csv") {
+            Ok(t) => {
+                // Found by fuzzing: a header of control characters, each escaped to six
+                // characters, made the missing-columns message 1041 bytes long.
+                let header = [
+                    "indicator",
+                    "region",
+                    "year",
+                    "value",
+                    "unit",
+                    "bound",
+                    "status",
+                    "source",
+                    "published",
+                ];
+                if let Err(e) = t.require(&header) {
+                    assert!(e.to_string().len() < 1000, "{}", path.display());
+                }
+                for r in 0..t.len() {
+                    // Found by fuzzing: a row after a lone `\r` line end was numbered line 1.
+                    assert!(t.line(r) >= 2, "{}: row {r}", path.display());
+                    if let Some(c) = t.column("value") {
+                        match t.number(r, c) {
+                            Ok(v) => assert!(v.is_none_or(f64::is_finite)),
+                            Err(e) => assert!(e.to_string().len() < 1000, "{}", path.display()),
+                        }
+                    }
+                }
+            }
+            Err(e) => assert!(e.to_string().len() < 1000, "{}", path.display()),
+        }
+    }
+    let full = CsvTable::parse(&named(&files, "full.csv"), "o").unwrap();
+    assert_eq!(full.len(), 2);
+    let bom = CsvTable::parse(&named(&files, "bom.csv"), "o").unwrap();
+    assert_eq!(bom.headers()[0], "indicator");
+    let e = CsvTable::parse(&named(&files, "header_only.csv"), "o").unwrap_err();
+    assert_eq!(e.to_string(), "o: no data rows (only a header)");
+    let cr = CsvTable::parse(&named(&files, "lone-cr-line-end.csv"), "o").unwrap();
+    assert_eq!(cr.line(0), 2);
+    let t = CsvTable::parse(&named(&files, "minimal_inf.csv"), "o").unwrap();
+    assert_eq!(
+        t.number(1, 3).unwrap_err().to_string(),
+        "o: line 3, column `value`: `inf` is not a finite number"
+    );
+}

@@ -8,6 +8,7 @@ mod assessment;
 mod edge_cases;
 mod fuzz_regressions;
 mod growth;
+mod hardening;
 mod index_coinr;
 mod index_pipeline;
 mod index_uncertainty;

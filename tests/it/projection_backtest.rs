@@ -90,7 +90,7 @@ fn backtest_errors() {
         Panel::china_province_rd("nope")
             .unwrap_err()
             .to_string()
-            .contains("no column")
+            .contains("missing column `nope`")
     );
     let cfg = BacktestConfig {
         level: 1.5,
