@@ -14,8 +14,8 @@
 //! | `source` | yes | who published it (or the arithmetic of a derived value) |
 //! | `published` | no | `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; empty or `unknown` when not known |
 //!
-//! Other columns (a `quote`, a `note`) are ignored. Every error names the row (the header is
-//! row 1) and the column, and quotes at most a short excerpt of the cell.
+//! Other columns (a `quote`, a `note`) are ignored. Every error names the line of the file
+//! (the header is line 1) and the column, and quotes at most a short excerpt of the cell.
 //!
 //! ```
 //! use innodex::evidence::read_observations_csv;
@@ -28,141 +28,91 @@
 //! assert_eq!(plan.series("ht_output_share").unwrap().value_at(2024), Some(41.5));
 //! let bad = csv.replace("41.5", "140");
 //! let e = read_observations_csv(&plan, &bad).unwrap_err();
-//! assert!(e.to_string().contains("row 2, column `value`"), "{e}");
+//! assert!(e.to_string().contains("line 2, column `value`"), "{e}");
 //! ```
 
-use thiserror::Error;
-
+use crate::io::{CsvTable, IoError, excerpt};
 use crate::plan::{ObservationEntry, Plan, YEARS};
-use crate::series::{Bound, Provenance, PubDate, Release, excerpt};
-
-/// Longest excerpt of a cell quoted in an error message.
-const EXCERPT: usize = 60;
-
-/// A problem in an observations table.
-#[derive(Debug, Clone, PartialEq, Error)]
-#[non_exhaustive]
-pub enum EvidenceError {
-    /// The table itself: no header, a missing column, no data rows, malformed CSV.
-    #[error("observations table: {0}")]
-    Table(String),
-    /// One cell.
-    #[error("observations table, row {row}, column `{column}`: {problem}")]
-    Cell {
-        /// Row number (the header is row 1).
-        row: usize,
-        /// Column name.
-        column: String,
-        /// What is wrong, quoting the cell.
-        problem: String,
-    },
-}
+use crate::series::{Bound, Provenance, PubDate, Release};
 
 const REQUIRED: [&str; 4] = ["indicator", "year", "value", "source"];
 
-/// Reads and validates an observations table (see the module docs) against `plan`.
+/// Reads and validates an observations table (see the module docs) against `plan`, with the
+/// one CSV reader of [`crate::io::CsvTable`] (byte-order mark, header checks, "no data rows").
 ///
 /// # Errors
-/// [`EvidenceError::Table`] for a malformed table, [`EvidenceError::Cell`] naming the row and
-/// column of the first bad cell: an unknown indicator, a region other than the indicator's, a
-/// year outside 1000–9999, a value that is not a finite number or outside the indicator's
-/// bounds (a share of 140 %), an unknown bound or status, a malformed date.
-pub fn read_observations_csv(
-    plan: &Plan,
-    text: &str,
-) -> Result<Vec<ObservationEntry>, EvidenceError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| EvidenceError::Table(excerpt(&e.to_string(), 120)))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if header.iter().all(|h| h.is_empty()) {
-        return Err(EvidenceError::Table("no header row".into()));
-    }
-    let col = |name: &str| header.iter().position(|h| h == name);
-    for name in REQUIRED {
-        if col(name).is_none() {
-            return Err(EvidenceError::Table(format!(
-                "no column `{name}` (columns: {})",
-                excerpt(&header.join(", "), 120)
-            )));
-        }
-    }
-    let mut out = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let row = i + 2;
-        let record = record.map_err(|e| {
-            EvidenceError::Table(format!("row {row}: {}", excerpt(&e.to_string(), 120)))
-        })?;
-        let cell = |name: &str| col(name).and_then(|c| record.get(c)).unwrap_or("");
-        let bad = |column: &str, problem: String| EvidenceError::Cell {
-            row,
-            column: column.to_string(),
-            problem,
-        };
-        let quoted = |name: &str| format!("`{}`", excerpt(cell(name), EXCERPT));
-        let id = cell("indicator");
+/// [`IoError`] naming the line and column of the first bad cell: an unknown indicator, a
+/// region other than the indicator's, a year outside 1000–9999, a value that is not a finite
+/// number or outside the indicator's bounds (a share of 140 %), an unknown bound or status, a
+/// malformed date; or a malformed table.
+pub fn read_observations_csv(plan: &Plan, text: &str) -> Result<Vec<ObservationEntry>, IoError> {
+    let table = CsvTable::parse(text, "observations table")?;
+    let req = table.require(&REQUIRED)?;
+    let (c_ind, c_year, c_value, c_source) = (req[0], req[1], req[2], req[3]);
+    let opt = |name: &str| table.column(name);
+    let (c_region, c_bound, c_status, c_published) =
+        (opt("region"), opt("bound"), opt("status"), opt("published"));
+    let mut out = Vec::with_capacity(table.len());
+    for row in 0..table.len() {
+        let cell = |c: Option<usize>| c.map_or("", |c| table.cell(row, c));
+        let bad = |c: usize, problem: &str| table.cell_error(row, c, problem);
+        let id = table.cell(row, c_ind);
         let ind = plan.indicator(id).ok_or_else(|| {
             bad(
-                "indicator",
-                format!(
-                    "{} is not an indicator of plan `{}`",
-                    quoted("indicator"),
-                    plan.meta().id
+                c_ind,
+                &format!(
+                    "is not an indicator of plan `{}`",
+                    excerpt(&plan.meta().id, 60)
                 ),
             )
         })?;
-        let region = cell("region");
+        let region = cell(c_region);
         let expected = ind
             .region
             .clone()
             .unwrap_or_else(|| plan.meta().region.en.clone());
-        if !region.is_empty() && !region.eq_ignore_ascii_case(&expected) {
+        if let Some(c) = c_region
+            && !region.is_empty()
+            && !region.eq_ignore_ascii_case(&expected)
+        {
             return Err(bad(
-                "region",
-                format!("{} but `{id}` is measured for {expected}", quoted("region")),
+                c,
+                &format!("is not the region `{id}` is measured for ({expected})"),
             ));
         }
-        let year: i32 = cell("year")
-            .parse()
-            .ok()
-            .filter(|y| YEARS.contains(y))
-            .ok_or_else(|| {
-                bad(
-                    "year",
-                    format!("{} is not a year in 1000–9999", quoted("year")),
-                )
-            })?;
-        let value: f64 = cell("value")
-            .parse()
-            .map_err(|_| bad("value", format!("{} is not a number", quoted("value"))))?;
+        let year = table.year(row, c_year)?;
+        if !YEARS.contains(&year) {
+            return Err(bad(c_year, "is not a year in 1000–9999"));
+        }
+        let value = table
+            .number(row, c_value)?
+            .ok_or_else(|| bad(c_value, "is missing: an observation needs a value"))?;
         ind.check_value(value)
-            .map_err(|e| bad("value", e.to_string()))?;
-        let bound = match cell("bound") {
+            .map_err(|e| bad(c_value, &format!("is not allowed: {e}")))?;
+        let bound = match cell(c_bound) {
             "" => Bound::Exact,
             b => Bound::parse(b).ok_or_else(|| {
                 bad(
-                    "bound",
-                    format!("{} (expected exact, at_least or at_most)", quoted("bound")),
+                    c_bound.expect("non-empty cell"),
+                    "is not a bound (expected exact, at_least or at_most)",
                 )
             })?,
         };
-        let source = cell("source");
+        let source = table.cell(row, c_source);
         if source.is_empty() {
-            return Err(bad("source", "empty: say who published the figure".into()));
+            return Err(bad(c_source, "is empty: say who published the figure"));
         }
         let note = excerpt(source, 500);
-        let published = match cell("published") {
+        let published = match cell(c_published) {
             "" | "unknown" => None,
-            d => Some(d.parse::<PubDate>().map_err(|e| bad("published", e))?),
+            d => Some(d.parse::<PubDate>().map_err(|e| {
+                bad(
+                    c_published.expect("non-empty cell"),
+                    &format!("is not a date: {e}"),
+                )
+            })?),
         };
-        let (provenance, status) = match cell("status") {
+        let (provenance, status) = match cell(c_status) {
             "" | "final" => (observed(&note, published), Some(Release::Final)),
             "preliminary" => (observed(&note, published), Some(Release::Preliminary)),
             "derived" => (Provenance::Derived { note }, None),
@@ -170,11 +120,8 @@ pub fn read_observations_csv(
             "assumed" => (Provenance::Assumed { note }, None),
             _ => {
                 return Err(bad(
-                    "status",
-                    format!(
-                        "{} (expected final, preliminary, derived, implied or assumed)",
-                        quoted("status")
-                    ),
+                    c_status.expect("non-empty cell"),
+                    "is not a status (expected final, preliminary, derived, implied or assumed)",
                 ));
             }
         };
@@ -187,9 +134,6 @@ pub fn read_observations_csv(
             status,
             published,
         });
-    }
-    if out.is_empty() {
-        return Err(EvidenceError::Table("no data rows".into()));
     }
     Ok(out)
 }

@@ -209,7 +209,7 @@ impl std::str::FromStr for PubDate {
         let bad = || {
             format!(
                 "`{}` is not a date YYYY, YYYY-MM or YYYY-MM-DD",
-                crate::series::excerpt(s, 40)
+                crate::io::excerpt(s, 40)
             )
         };
         let parts: Vec<&str> = s.trim().split('-').collect();
@@ -249,17 +249,6 @@ impl TryFrom<String> for PubDate {
 impl From<PubDate> for String {
     fn from(d: PubDate) -> String {
         d.to_string()
-    }
-}
-
-/// At most `max` characters of `s`, with `…` when cut: error messages quote input this way.
-pub(crate) fn excerpt(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max).collect();
-        out.push('…');
-        out
     }
 }
 

@@ -621,8 +621,8 @@ fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
     };
     for path in &args.observations {
         let shown = path.display();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| UserError(format!("--observations `{shown}`: {e}")))?;
+        let text = innodex::io::read_text_file(path, innodex::io::max_file_bytes())
+            .map_err(|e| UserError(format!("--observations: {e}")))?;
         let rows = innodex::evidence::read_observations_csv(&plan, &text)
             .map_err(|e| UserError(format!("--observations `{shown}`: {e}")))?;
         plan = plan
