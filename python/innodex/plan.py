@@ -226,7 +226,7 @@ class Plan:
                 pj = self.project(**project_kw)
         elif projection is not None:
             pj = projection
-        text = self._core.verdict_json(None if pj is None else json.dumps(pj.to_dict()))
+        text = self._core.verdict_json(None if pj is None else json.dumps(pj.data))
         rows = json.loads(text)["rows"]
         records = []
         for r in rows:

@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from innodex import InnodexError, Plan, PlanError
 
-TWELVE = [
+THIRTEEN = [
     "rd_share",
     "rd_active_firms_share",
     "hte_count",
+    "hte_doubling",
     "hte_net_increase",
     "ht_output_share",
     "tsme_entries",
@@ -30,7 +31,7 @@ def plan():
 
 def test_targets_frame(plan):
     t = plan.targets()
-    assert list(t.index) == TWELVE
+    assert list(t.index) == THIRTEEN
     assert isinstance(t["status"].dtype, pd.CategoricalDtype)
     assert t["required_cagr"].dtype == "float64"
     hte = t.loc["hte_count"]
@@ -67,9 +68,9 @@ def test_override_a_baseline(plan):
     row = p2.targets().loc["rd_share"]
     assert row["baseline"] == 1.9
     assert row["baseline_provenance"].startswith("assumed")
-    # Shandong's latest observed value (2.59, 2023) until a projection replaces it.
-    assert row["target_value"] == pytest.approx(2.59)
-    assert row["required_cagr"] == pytest.approx((2.59 / 1.9) ** 0.2 - 1, abs=1e-12)
+    # Shandong's 2025 value by its stated trend: 2.59 (2023) + 2 × 0.102 (OLS 2020–2023).
+    assert row["target_value"] == pytest.approx(2.794, abs=1e-9)
+    assert row["required_cagr"] == pytest.approx((2.794 / 1.9) ** 0.2 - 1, abs=1e-9)
     assert pd.isna(plan.targets().loc["rd_share", "baseline"]), "the original is unchanged"
 
 
@@ -129,7 +130,7 @@ def test_reports_and_html(plan):
         plan.report("pdf")
     html = plan._repr_html_()
     assert "<table" in html and "talent_young" in html
-    assert repr(plan) == "<Plan linyi-2021-2025 (Linyi, 2020–2025): 20 indicators, 12 targets>"
+    assert repr(plan) == "<Plan linyi-2021-2025 (Linyi, 2020–2025): 24 indicators, 13 targets>"
     assert innodex.__version__ == "0.1.0"
 
 
@@ -141,5 +142,90 @@ def test_plot_paths_returns_axes(plan):
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert set(lines) == {"compound path", "linear path"}
     assert list(lines["linear path"].get_ydata()) == [750, 900, 1050, 1200, 1350, 1500]
-    with pytest.raises(PlanError, match="talent_young"):
-        plan.plot_paths("talent_young")
+    with pytest.raises(PlanError, match="ht_output_share"):
+        plan.plot_paths("ht_output_share")
+
+
+# ---------------------------------------------------------------- the verdict on real evidence
+
+
+def test_verdict_frame_on_the_shipped_evidence(plan):
+    v = plan.verdict(n_paths=2000, seed=1, progress=False)
+    assert list(v.index) == THIRTEEN
+    hte = v.loc["hte_count"]
+    # "1600余家" at the end of 2022: a lower bound proving "about 1500".
+    assert (hte["evidence_year"], hte["evidence_value"], hte["evidence_bound"]) == (
+        2022, 1600.0, "at_least")
+    assert hte["status"] == "met" and hte["achieved_in"] == 2022
+    assert hte["r"] == pytest.approx(425 / 150, abs=1e-12)
+    assert hte["years_ahead"] == pytest.approx(850 / 150 - 2, abs=1e-12)
+    rd = v.loc["rd_share"]
+    assert rd["evidence_kind"] == "derived"
+    assert rd["evidence_value"] == pytest.approx(146.6 / 6555.8 * 100, abs=1e-12)
+    assert rd["required"] == pytest.approx(2.59 + 0.102, abs=1e-9)
+    assert [c for c in v.columns if c.startswith("p_met[")] == [
+        "p_met[baseline]", "p_met[slow]", "p_met[fast]"]
+    assert 0.0 <= rd["p_met[baseline]"] <= 1.0
+    # Unassessable targets name their data; the others do not.
+    assert v.loc[v["status"] == "not_assessable", "needs"].str.len().gt(0).all()
+    assert v.loc[v["status"] != "not_assessable", "needs"].isna().all()
+    # Without projections, no P(met) columns.
+    assert not any(c.startswith("p_met[") for c in plan.verdict(projection=None).columns)
+
+
+def test_as_of_before_and_after_a_revision(plan):
+    share = lambda p: p.verdict(projection=None).loc["rd_share", "evidence_value"]  # noqa: E731
+    assert share(plan) == pytest.approx(146.6 / 6555.8 * 100, abs=1e-12)
+    assert share(plan.as_of("2025-06")) == pytest.approx(146.6 / 6600 * 100, abs=1e-12)
+    # The cut-off survives a pickle (it is part of the plan).
+    import pickle
+
+    again = pickle.loads(pickle.dumps(plan.as_of("2025-06").core))
+    assert innodex.Plan(again).verdict(projection=None).loc[
+        "rd_share", "evidence_value"] == pytest.approx(146.6 / 6600 * 100, abs=1e-12)
+    with pytest.raises(innodex.PlanError, match="not a date"):
+        plan.as_of("June 2025")
+
+
+def test_with_observations_from_a_frame_and_its_errors(plan):
+    mine = pd.DataFrame({
+        "indicator": ["ht_output_share", "ht_output_share"],
+        "region": ["Linyi", "Linyi"],
+        "year": [2020, 2023],
+        "value": [40.0, 43.0],
+        "bound": ["exact", "exact"],
+        "status": ["final", "final"],
+        "source": ["test", "test"],
+        "published": ["2021", "2024"],
+    })
+    v = plan.with_observations(mine).verdict(projection=None).loc["ht_output_share"]
+    # Required: 40 + (46 − 40) × 3/5 = 43.6 in 2023; observed +1 a year vs required +1.2: r = 5/6.
+    assert v["required"] == pytest.approx(43.6, abs=1e-12)
+    assert v["r"] == pytest.approx(1 / 1.2, abs=1e-12)
+    assert v["grade"] == "moderately_improving"
+    assert v["status"] == "off_track"
+    bad = mine.assign(value=[40.0, 140.0])
+    with pytest.raises(innodex.PlanError, match=r"line 3, column `value`"):
+        plan.with_observations(bad)
+    with pytest.raises(innodex.PlanError, match=r"column `indicator`"):
+        plan.with_observations(mine.assign(indicator=["nope", "nope"]))
+    with pytest.raises(innodex.PlanError, match=r"column `bound`"):
+        plan.with_observations(mine.assign(bound=["about", "about"]))
+    with pytest.raises(TypeError, match="DataFrame"):
+        plan.with_observations([1, 2])
+
+
+def test_readings_and_about_are_choices(plan):
+    stock = plan.with_alternative_readings()
+    assert stock.targets().loc["talent_young", "statement"].startswith("10000 by 2025")
+    wide = plan.with_about(0.1)
+    assert "±10%" in wide.targets().loc["hte_count", "statement"]
+    with pytest.raises(innodex.PlanError, match="about"):
+        plan.with_about(1.5)
+
+
+def test_the_shandong_plan_is_builtin():
+    sd = innodex.Plan.builtin("shandong-2022-2027")
+    assert "shandong-2022-2027" in innodex.Plan.builtin_names()
+    v = sd.verdict(projection=None)
+    assert v.loc["ht_output_share", "achieved_in"] == 2023

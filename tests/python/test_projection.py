@@ -106,10 +106,12 @@ def test_projection_frames(linyi: innodex.Projection) -> None:
     assert fan.index.tolist() == [2020, 2021, 2022, 2023, 2024, 2025]
     assert (fan.to_numpy() <= 100).all()
     t = linyi.targets()
-    assert t.shape[0] == 36
+    assert t.shape[0] == 39
     hte = t.loc[("baseline", "hte_count")]
     assert hte["p05"] <= hte["median"] <= hte["p95"]
-    assert hte["threshold"] == pytest.approx(1.9)
+    # "About 1500": 1500 × (1 − 0.05); the doubling is exact.
+    assert hte["threshold"] == pytest.approx(1425.0)
+    assert t.loc[("baseline", "hte_doubling"), "threshold"] == pytest.approx(2.0)
     p = linyi.probabilities()
     assert list(p.columns) == ["baseline", "slow", "fast"]
     assert p.loc["talent_young"].isna().all()
@@ -156,7 +158,9 @@ name = "flat"
 method = "increment"
 increment = 150
 """
-    res = innodex.project(plan, Scenarios.from_toml(text), n_paths=200, progress=False)
+    # As of 2022, before "more than 1600" (2022) was published: the stock starts from 2020.
+    early = plan.as_of("2022-12")
+    res = innodex.project(early, Scenarios.from_toml(text), n_paths=200, progress=False)
     t = res.targets().loc[("flat", "hte_net_increase")]
     assert t["probability"] == 1.0 and t["median"] == 150.0
 

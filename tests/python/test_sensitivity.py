@@ -190,9 +190,10 @@ def test_tornado_and_grid_on_the_linyi_gap():
         [0.04, 0.06, 0.08],
         "rd_growth",
         np.linspace(0.04, 0.2, 161),
-        base=[0.1, 0.06, 2.0, 0.0],
+        base=[0.1, 0.06, 2.5, 0.0],
     )[0]
-    exact = [sa.required_numerator_growth(2.0, 2.3, gy, 2020, 2025) for gy in [0.04, 0.06, 0.08]]
+    # From a 2.5 % share in 2024 to Shandong's 2.59 % (2023, no increase) in one year.
+    exact = [sa.required_numerator_growth(2.5, 2.59, gy, 2024, 2025) for gy in [0.04, 0.06, 0.08]]
     np.testing.assert_allclose(g.contour(0.0), exact, atol=1e-4)
     g.plot(level=0.0)
 
