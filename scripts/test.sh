@@ -11,7 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+fuzz_build_pid=""
+# On any exit, stop a background fuzz build before removing its log directory.
+trap '[ -n "$fuzz_build_pid" ] && kill "$fuzz_build_pid" 2>/dev/null; rm -rf "$log"' EXIT
 times=()
 last=$SECONDS
 current=""

@@ -19,7 +19,7 @@ argument.
 >>> round(innodex.required_cagr(750, 1500, 2020, 2025), 9)
 0.148698355
 >>> len(plan.targets())
-12
+13
 """
 
 from innodex import index, scale, sensitivity

@@ -3,11 +3,11 @@
 >>> from innodex import Plan
 >>> plan = Plan.builtin()
 >>> plan
-<Plan linyi-2021-2025 (Linyi, 2020–2025): 20 indicators, 12 targets>
+<Plan linyi-2021-2025 (Linyi, 2020–2025): 24 indicators, 13 targets>
 >>> t = plan.targets()
 >>> float(t.loc["hte_count", "required_cagr"]).__round__(6)
 0.148698
->>> plan.with_observation("hte_count", 2020, 800).targets().loc["hte_count", "target_value"]
+>>> plan.with_observation("hte_count", 2020, 800).targets().loc["hte_doubling", "target_value"]
 np.float64(1600.0)
 """
 
@@ -46,10 +46,6 @@ _TARGET_COLUMNS = [
     "note",
     "quote",
 ]
-
-
-# Plans whose scenario sets ship with innodex (``Plan.verdict`` projects these by default).
-_SHIPPED_SCENARIOS = {"linyi-2021-2025"}
 
 
 class Plan:
@@ -222,7 +218,7 @@ class Plan:
         """
         pj = None
         if isinstance(projection, str) and projection == "auto":
-            if self.id in _SHIPPED_SCENARIOS:
+            if _core.Scenarios.builtin_for(self.id) is not None:
                 pj = self.project(**project_kw)
         elif projection is not None:
             pj = projection

@@ -9,7 +9,7 @@ and matplotlib plots, and shows a progress bar for long runs.
 >>> res.scenarios
 ['baseline', 'slow', 'fast']
 >>> p = res.probabilities()
->>> bool(p.loc["hte_count", "fast"] > p.loc["hte_count", "slow"])
+>>> bool(p.loc["tsme_entries", "fast"] > p.loc["tsme_entries", "slow"])
 True
 >>> res.fan("hte_count").loc[2020].tolist()
 [750.0, 750.0, 750.0, 750.0, 750.0]
@@ -231,7 +231,14 @@ def project(
 
     _check.instance("plan", plan, Plan, "an innodex.Plan")
     if scenarios is None:
-        sc = Scenarios.linyi()
+        # The plan's own shipped scenarios, never another plan's.
+        own = _core.Scenarios.builtin_for(plan.id)
+        if own is None:
+            raise _core.ProjectionError(
+                f"plan {plan.id!r} has no shipped scenarios: pass scenarios= (an "
+                "innodex.Scenarios or the path of a scenario file)"
+            )
+        sc = Scenarios(own)
     elif isinstance(scenarios, Scenarios):
         sc = scenarios
     else:

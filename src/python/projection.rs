@@ -53,6 +53,12 @@ impl PyScenarios {
         }
     }
 
+    /// The scenarios shipped for an embedded plan (by plan id), or `None`.
+    #[staticmethod]
+    fn builtin_for(plan_id: &str) -> Option<Self> {
+        ScenarioSet::builtin_for(plan_id).map(|inner| PyScenarios { inner })
+    }
+
     /// Parses a scenario file's text.
     #[staticmethod]
     fn from_toml(text: &str) -> PyResult<Self> {

@@ -152,6 +152,25 @@ fn scenario_names(v: &Verdict) -> String {
         .unwrap_or_default()
 }
 
+/// The verdict's cells for an HTML table: target, latest evidence, required, gap, status,
+/// grade, years ahead, P(met) per scenario, and the data an unassessable target needs.
+pub fn rows_text(v: &Verdict) -> Vec<Vec<String>> {
+    v.rows
+        .iter()
+        .map(|r| {
+            let mut c = cells(r);
+            c.truncate(8);
+            c.push(r.needs.clone().unwrap_or_default());
+            c
+        })
+        .collect()
+}
+
+/// The legend under the verdict table.
+pub fn legend_text(v: &Verdict) -> String {
+    legend(v)
+}
+
 /// Aligned columns, two spaces apart, with a rule under the header.
 pub(crate) fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();

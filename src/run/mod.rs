@@ -780,6 +780,10 @@ impl Run {
             .projection
             .as_ref()
             .map(|p| ProjectionSection::new(&self.plan, p));
+        if let Some(p) = &report.projection {
+            // The verdict's P(met) columns come from this run's projection.
+            report.plan.verdict = crate::assessment::verdict(&self.plan, Some(p));
+        }
         on_step("checks");
         report.checks = checks::evaluate(self, &report)?;
         report.key_results = compare::key_results(&report);

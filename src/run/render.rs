@@ -372,6 +372,28 @@ fn html(r: &RunReport) -> Result<String, String> {
             esc(caption)
         );
     };
+    // The verdict first: did the plan work?
+    let v = &r.plan.verdict;
+    let _ = writeln!(
+        s,
+        "<h2>Verdict: did the plan work?</h2>\n<table id=\"verdict\"><tr><th>target</th><th>latest evidence</th><th>required</th><th>gap</th><th>status</th><th>grade</th><th>years ahead</th><th>P(met)</th><th>needs</th></tr>"
+    );
+    for row in crate::report::verdict::rows_text(v) {
+        s.push_str("<tr>");
+        for (i, c) in row.iter().enumerate() {
+            if i == 0 {
+                let _ = write!(s, "<td><code>{}</code></td>", esc(c));
+            } else {
+                let _ = write!(s, "<td>{}</td>", esc(c));
+            }
+        }
+        s.push_str("</tr>\n");
+    }
+    let _ = writeln!(
+        s,
+        "</table>\n<p>{}</p>",
+        esc(&crate::report::verdict::legend_text(v))
+    );
     // Targets.
     let _ = writeln!(
         s,

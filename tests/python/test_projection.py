@@ -293,3 +293,14 @@ def test_calibrated_scenario_set_labels_probabilities(repo: pathlib.Path) -> Non
     assert row["probability"] < row["probability_uncalibrated"]
     assert not bool(c.loc[("fast", "hte_net_increase"), "calibrated"])
     assert raw.calibration().empty
+
+
+def test_a_plan_gets_its_own_scenarios_or_a_clear_error(repo: pathlib.Path) -> None:
+    # The Shandong plan projects under its own shipped set, never Linyi's.
+    sd = innodex.Plan.builtin("shandong-2022-2027")
+    res = innodex.project(sd, n_paths=500, progress=False)
+    assert set(res.targets().index.get_level_values(1)) == {"rd_share", "ht_output_share"}
+    # A plan file without shipped scenarios: an error that says how to give them.
+    other = innodex.Plan.from_file(repo / "plans/examples/china-rd-growth.toml")
+    with pytest.raises(innodex.ProjectionError, match="no shipped scenarios: pass scenarios="):
+        innodex.project(other, n_paths=100, progress=False)
