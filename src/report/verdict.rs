@@ -223,6 +223,18 @@ grade: SDSN trend method, r = observed ÷ required average yearly change (lin: l
         );
         if v.rows
             .iter()
+            .any(|r| r.outlook.iter().any(|o| o.calibrated))
+        {
+            s.push_str(
+                " † calibrated against a panel's out-of-sample errors (split conformal; docs/projections.md); unmarked probabilities rest on the scenarios' own spreads.",
+            );
+        } else {
+            s.push_str(
+                " The probabilities rest on the scenarios' own spreads, uncalibrated: on the provincial R&D panel such spreads covered 47–71 % of outcomes at a nominal 90 % (--scenarios scenarios/linyi-calibrated.toml calibrates them; docs/projections.md).",
+            );
+        }
+        if v.rows
+            .iter()
             .any(|r| r.outlook.iter().any(|o| o.assumed_start))
         {
             s.push_str(
