@@ -244,7 +244,7 @@ pub fn verdict(plan: &Plan, projection: Option<&PlanProjection>) -> Verdict {
             let evidence = latest_evidence(t, s, base_year);
             let required = evidence
                 .as_ref()
-                .and_then(|p| required_in(t, ind, s, reference, base_year, target_value, p.year));
+                .and_then(|p| required_in(t, s, reference, base_year, target_value, p.year));
             let gap = evidence.as_ref().zip(required).map(|(p, r)| p.value - r);
             let outlook = projection
                 .map(|pp| {
@@ -322,7 +322,7 @@ fn first_met_year(
 ) -> Option<i32> {
     match &t.rule {
         Rule::Level { .. } | Rule::MultipleOfBase { .. } => {
-            let need = tolerant(t, ind, target_value?);
+            let need = t.tolerant(ind, target_value?);
             s.points()
                 .iter()
                 .filter(|p| p.year > base_year && p.year <= t.target_year())
@@ -330,7 +330,7 @@ fn first_met_year(
                 .map(|p| p.year)
         }
         Rule::CumulativeFlow { from, .. } => {
-            let need = tolerant(t, ind, target_value?);
+            let need = t.tolerant(ind, target_value?);
             let mut total = 0.0;
             for y in *from..=t.target_year() {
                 total += s.value_at(y)?;
@@ -342,15 +342,6 @@ fn first_met_year(
         }
         // Yearly conditions are met only when every year is in: the last year.
         _ => Some(t.target_year()),
-    }
-}
-
-fn tolerant(t: &Target, ind: &Indicator, value: f64) -> f64 {
-    let a = t.about.unwrap_or(0.0);
-    if ind.at_least_as_good(2.0, 1.0) {
-        value - a * value.abs()
-    } else {
-        value + a * value.abs()
     }
 }
 
@@ -381,14 +372,12 @@ fn latest_point<'a>(s: &'a Series, ind: &Indicator, after: i32, until: i32) -> O
 /// The required value in `year`.
 fn required_in(
     t: &Target,
-    ind: &Indicator,
     s: &Series,
     reference: Option<&Series>,
     base_year: i32,
     target_value: Option<f64>,
     year: i32,
 ) -> Option<f64> {
-    let _ = ind;
     match &t.rule {
         Rule::YearlyFlow { min, .. } => Some(*min),
         Rule::CumulativeFlow {

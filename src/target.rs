@@ -619,17 +619,10 @@ impl ReferenceTrend {
             window = exact.iter().rev().take(4).collect();
             window.reverse();
         }
-        let slope = if window.len() >= 2 {
-            let x: Vec<f64> = window.iter().map(|p| p.year as f64).collect();
-            let y: Vec<f64> = window.iter().map(|p| p.value).collect();
-            let mx = x.iter().sum::<f64>() / x.len() as f64;
-            let my = y.iter().sum::<f64>() / y.len() as f64;
-            let sxy: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
-            let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
-            sxy / sxx
-        } else {
-            0.0
-        };
+        let x: Vec<f64> = window.iter().map(|p| p.year as f64).collect();
+        let y: Vec<f64> = window.iter().map(|p| p.value).collect();
+        // Fewer than two points (or one year twice) leave no slope: the reference is held.
+        let slope = crate::projection::fit::OlsLine::fit(&x, &y).map_or(0.0, |l| l.slope);
         Some(ReferenceTrend {
             fit_from: window.first().map_or(last.year, |p| p.year),
             last_year: last.year,
@@ -880,7 +873,7 @@ impl Target {
 
     /// The threshold after applying the "about" tolerance in the indicator's favourable
     /// direction (for higher-is-better: `value × (1 − about)`).
-    fn tolerant(&self, ind: &Indicator, value: f64) -> f64 {
+    pub(crate) fn tolerant(&self, ind: &Indicator, value: f64) -> f64 {
         let a = self.about.unwrap_or(0.0);
         if ind.at_least_as_good(2.0, 1.0) {
             value - a * value.abs()
