@@ -208,11 +208,10 @@ fn csv_tables(r: &RunReport) -> Vec<(String, String)> {
 /// assert!(checks_table(&[c]).contains("FAIL"));
 /// ```
 pub fn checks_table(checks: &[super::CheckResult]) -> String {
-    let head = ["check", "observed", "bound", "result"];
-    let rows: Vec<[String; 4]> = checks
+    let rows: Vec<Vec<String>> = checks
         .iter()
         .map(|c| {
-            [
+            vec![
                 c.name.clone(),
                 c.observed_text.clone(),
                 c.bound.clone(),
@@ -220,28 +219,7 @@ pub fn checks_table(checks: &[super::CheckResult]) -> String {
             ]
         })
         .collect();
-    let mut w = head.map(|h| h.chars().count());
-    for r in &rows {
-        for (wi, c) in w.iter_mut().zip(r) {
-            *wi = (*wi).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&w)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut s = String::new();
-    let _ = writeln!(s, "{}", line(&head.map(String::from)));
-    let _ = writeln!(s, "{}", line(&w.map(|w| "-".repeat(w))));
-    for r in &rows {
-        let _ = writeln!(s, "{}", line(r));
-    }
+    let mut s = crate::report::verdict::aligned(&["check", "observed", "bound", "result"], &rows);
     let failed = checks.iter().filter(|c| !c.passed).count();
     let _ = writeln!(
         s,
