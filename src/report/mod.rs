@@ -130,6 +130,28 @@ fn path_text(p: &[(i32, f64)]) -> String {
         .join(", ")
 }
 
+/// The summary cells of a target: id, statement, baseline (year, provenance kind), target
+/// value, required CAGR, yearly increment, doubling time, status.
+fn summary_cells(r: &TargetRow) -> Vec<String> {
+    vec![
+        r.target.clone(),
+        r.statement.clone(),
+        match (r.baseline, &r.baseline_provenance) {
+            (Some(b), Some(p)) => format!(
+                "{b} ({}, {})",
+                r.base_year,
+                p.split(':').next().unwrap_or("")
+            ),
+            _ => "–".into(),
+        },
+        opt(r.target_value, 2),
+        pct(r.required_cagr),
+        opt(r.required_increment, 2),
+        opt(r.doubling_time, 2),
+        r.status.label().to_string(),
+    ]
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -368,22 +390,9 @@ impl PlanReport {
         for r in &self.targets {
             let _ = writeln!(
                 s,
-                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                "| `{}` | {} |",
                 r.target,
-                r.statement,
-                match (r.baseline, &r.baseline_provenance) {
-                    (Some(b), Some(p)) => format!(
-                        "{b} ({}, {})",
-                        r.base_year,
-                        p.split(':').next().unwrap_or("")
-                    ),
-                    _ => "–".into(),
-                },
-                opt(r.target_value, 2),
-                pct(r.required_cagr),
-                opt(r.required_increment, 2),
-                opt(r.doubling_time, 2),
-                r.status.label()
+                summary_cells(r)[1..].join(" | ")
             );
         }
         for r in &self.targets {
@@ -444,50 +453,8 @@ impl PlanReport {
             "doubling",
             "status",
         ];
-        let rows: Vec<[String; 8]> = self
-            .targets
-            .iter()
-            .map(|r| {
-                [
-                    r.target.clone(),
-                    r.statement.clone(),
-                    match (r.baseline, &r.baseline_provenance) {
-                        (Some(b), Some(p)) => format!(
-                            "{b} ({}, {})",
-                            r.base_year,
-                            p.split(':').next().unwrap_or("")
-                        ),
-                        _ => "–".into(),
-                    },
-                    opt(r.target_value, 2),
-                    pct(r.required_cagr),
-                    opt(r.required_increment, 2),
-                    opt(r.doubling_time, 2),
-                    r.status.label().to_string(),
-                ]
-            })
-            .collect();
-        let mut width = header.map(|h| h.chars().count());
-        for r in &rows {
-            for (w, c) in width.iter_mut().zip(r) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-        let line = |cells: &[String]| {
-            cells
-                .iter()
-                .zip(&width)
-                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-                .collect::<Vec<_>>()
-                .join("  ")
-                .trim_end()
-                .to_string()
-        };
-        let _ = writeln!(s, "{}", line(&header.map(String::from)));
-        let _ = writeln!(s, "{}", line(&width.map(|w| "-".repeat(w))));
-        for r in &rows {
-            let _ = writeln!(s, "{}", line(r));
-        }
+        let rows: Vec<Vec<String>> = self.targets.iter().map(summary_cells).collect();
+        s.push_str(&verdict::aligned(&header, &rows));
         s.push_str("\nStatus details and paths\n");
         for r in &self.targets {
             let _ = writeln!(s, "\n{} [{}]: {}", r.target, r.status.label(), r.detail);
