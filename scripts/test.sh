@@ -4,10 +4,10 @@
 # wheel, fuzzing. Does its own set-up.
 #
 # Each artifact is built once and reused: the Rust tests, the CLI and clippy share the `ci`
-# profile and one feature set; one wheel (also `ci` profile) is installed into .venv and every
-# Python step runs against it; the instrumented fuzz build is kept in fuzz/target/ and built
-# in the background while the Python steps run. The run ends with the test counts and a table
-# of the steps and their seconds.
+# profile and one feature set; one wheel (the bindings crate, crates/innodex-python, also `ci`
+# profile) is installed into .venv and every Python step runs against it; the instrumented
+# fuzz build is kept in fuzz/target/ and built in the background while the Python steps run.
+# The run ends with the test counts and a table of the steps and their seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp -d)
@@ -41,8 +41,13 @@ export INNODEX_REQUIRE_BROWSER=1 MPLBACKEND=Agg
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
-step "cargo clippy (CLI features, all targets)"
+step "cargo clippy (the core crate: CLI feature, all targets)"
 cargo clippy --profile ci --all-targets --features cli -- -D warnings
+step "the core crate's dependency tree has no pyo3 (Rust users depend on the core alone)"
+if cargo tree -p innodex --all-features -e normal,build --prefix none | grep -E '^(pyo3|numpy) '; then
+  echo "the core crate depends on pyo3 or numpy; the bindings belong in crates/innodex-python" >&2
+  exit 1
+fi
 step "Rust tests and doctests (one test crate; also builds the CLI)"
 cargo test --profile ci --features cli 2>&1 | tee "$log/cargo-test.out"
 step "innodex check on every example run file (scenarios/*.run.toml)"
@@ -62,9 +67,9 @@ fi
 fuzz_build_pid=$!
 step "the wheel: built once, installed into .venv, checked"
 ./scripts/test-wheel.sh
-step "cargo clippy (all features, all targets; the wheel's build environment)"
+step "cargo clippy (the bindings crate, in the wheel's build environment)"
 # pyo3's build scripts rerun whenever PATH, VIRTUAL_ENV or a PYO3_* variable differs from
-# their last run, and everything above them recompiles (about 80 s). So the Python feature is
+# their last run, and everything above them recompiles (about 80 s). So the bindings crate is
 # linted here, after the wheel, in the environment maturin gave its own cargo call (maturin
 # 1.x: `env -u CARGO PYO3_BUILD_EXTENSION_MODULE=1 PYO3_CONFIG_FILE=… PYO3_PYTHON=…`); the
 # wheel of the next run then finds pyo3 up to date. Should maturin change these, the cost is
@@ -73,7 +78,7 @@ pyo3_config=$(ls "$PWD"/target/maturin/pyo3-config-*-abi3.txt)
 env -u CARGO PYO3_BUILD_EXTENSION_MODULE=1 PYO3_CONFIG_FILE="$pyo3_config" \
   PYO3_ENVIRONMENT_SIGNATURE="cpython-3.11-64bit" PYO3_PYTHON="$PWD/.venv/bin/python" \
   PYTHON_SYS_EXECUTABLE="$PWD/.venv/bin/python" \
-  cargo clippy --profile ci --all-targets --features cli,python -- -D warnings
+  cargo clippy --profile ci -p innodex-python --all-targets -- -D warnings
 step "ruff"
 ruff check .
 step "stubs (mypy.stubtest)"

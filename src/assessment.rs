@@ -111,7 +111,7 @@ pub enum ChangeModel {
 
 /// The graded progress of one target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
+pub struct TargetProgress {
     /// Linear or compound change.
     pub model: ChangeModel,
     /// Start of the measurement: year.
@@ -187,7 +187,7 @@ pub struct VerdictRow {
     /// Why this status.
     pub detail: String,
     /// The graded progress, when the evidence allows one.
-    pub progress: Option<Progress>,
+    pub progress: Option<TargetProgress>,
     /// Why there is no grade.
     pub no_grade: String,
     /// P(met) and median attainment year per scenario (empty without projections).
@@ -413,14 +413,14 @@ fn grade(
     base_year: i32,
     target_value: Option<f64>,
     status: Status,
-) -> (Option<Progress>, String) {
+) -> (Option<TargetProgress>, String) {
     let target_year = t.target_year();
     let achieved = status == Status::Met;
     let finish = |model: ChangeModel,
                   start: (i32, f64),
                   latest: (i32, f64, Bound),
                   target: f64|
-     -> (Option<Progress>, String) {
+     -> (Option<TargetProgress>, String) {
         let (s_year, s_val) = start;
         let (l_year, l_val, bound) = latest;
         let span = (l_year - s_year) as f64;
@@ -459,7 +459,7 @@ fn grade(
             Grade::of_ratio(ratio)
         };
         (
-            Some(Progress {
+            Some(TargetProgress {
                 model,
                 start_year: s_year,
                 start_value: s_val,
@@ -475,39 +475,40 @@ fn grade(
             String::new(),
         )
     };
-    let level_like = |target: Option<f64>, model: ChangeModel| -> (Option<Progress>, String) {
-        let Some(target) = target else {
-            return (
-                None,
-                "no target value (a baseline or reference is missing)".into(),
-            );
+    let level_like =
+        |target: Option<f64>, model: ChangeModel| -> (Option<TargetProgress>, String) {
+            let Some(target) = target else {
+                return (
+                    None,
+                    "no target value (a baseline or reference is missing)".into(),
+                );
+            };
+            let Some(start) = start_point(s, base_year, target_year) else {
+                return (
+                    None,
+                    format!(
+                        "no exact observation of `{}` in {base_year}–{}",
+                        ind.id,
+                        target_year - 1
+                    ),
+                );
+            };
+            let Some(latest) = latest_point(s, ind, start.year, target_year) else {
+                return (
+                    None,
+                    format!(
+                        "one observation in the plan period ({}): a grade needs a second year",
+                        start.year
+                    ),
+                );
+            };
+            finish(
+                model,
+                (start.year, start.value),
+                (latest.year, latest.value, latest.bound),
+                target,
+            )
         };
-        let Some(start) = start_point(s, base_year, target_year) else {
-            return (
-                None,
-                format!(
-                    "no exact observation of `{}` in {base_year}–{}",
-                    ind.id,
-                    target_year - 1
-                ),
-            );
-        };
-        let Some(latest) = latest_point(s, ind, start.year, target_year) else {
-            return (
-                None,
-                format!(
-                    "one observation in the plan period ({}): a grade needs a second year",
-                    start.year
-                ),
-            );
-        };
-        finish(
-            model,
-            (start.year, start.value),
-            (latest.year, latest.value, latest.bound),
-            target,
-        )
-    };
     match &t.rule {
         Rule::Level { .. } | Rule::MultipleOfBase { .. } | Rule::NetIncrease { .. } => {
             level_like(target_value, ChangeModel::Linear)
@@ -566,7 +567,7 @@ fn grade(
                     Grade::OnTrack
                 };
                 return (
-                    Some(Progress {
+                    Some(TargetProgress {
                         model: ChangeModel::Linear,
                         start_year: latest.year,
                         start_value: latest.value,

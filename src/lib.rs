@@ -3,8 +3,8 @@
 //! Innovation indicators and the targets that public plans set for them: an indicator model,
 //! target arithmetic, scenario projections, sensitivity analysis and composite indices.
 //!
-//! The core is plain Rust; Python bindings live behind the `python` feature and the command
-//! line behind `cli`.
+//! The core is plain Rust with no pyo3 in its dependency tree; the Python bindings are the
+//! separate crate `crates/innodex-python`, and the command line is behind the `cli` feature.
 //!
 //! ```
 //! use innodex::plan::Plan;
@@ -19,6 +19,7 @@
 pub mod assessment;
 pub mod cycles;
 pub mod evidence;
+pub mod exec;
 pub mod growth;
 pub mod index;
 pub mod indicator;
@@ -32,6 +33,3 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod series;
 pub mod target;
-
-#[cfg(feature = "python")]
-mod python;

@@ -58,6 +58,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::exec::Progress;
 use crate::indicator::{Indicator, IndicatorKind};
 use crate::plan::{Plan, YEARS};
 use crate::projection::ProjectionError;
@@ -65,8 +66,8 @@ use crate::projection::dist::Dist;
 use crate::projection::fit::OlsLine;
 use crate::projection::methods::{DampedHolt, HoltInit, logit};
 use crate::projection::monte_carlo::{
-    Channel, ChannelKind, Correlation, McConfig, McModel, McResult, McTarget, Process, Progress,
-    TrendScale, simulate_with_progress,
+    Channel, ChannelKind, Correlation, McConfig, McModel, McResult, McTarget, Process, TrendScale,
+    simulate_with_progress,
 };
 
 /// The scenario file shipped for the Linyi plan (`scenarios/linyi.toml`).

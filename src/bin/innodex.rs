@@ -461,7 +461,7 @@ mod run_cli {
     use std::time::Duration;
 
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    use innodex::projection::monte_carlo::Progress;
+    use innodex::exec::Progress;
     use innodex::run::compare::{Tolerance, compare_with_json};
     use innodex::run::{Run, RunReport, checks_table, write_outputs};
 

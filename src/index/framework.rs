@@ -324,6 +324,23 @@ impl Framework {
                 return Err(IndexError::EmptyAggregate(elements[i].code.clone()));
             }
         }
+        // A declared level is bounded by the size of the tree: n elements cannot fill more than
+        // n levels, and a larger number (a fuzzed "Level" of 5·10⁵⁹ saturates to u32::MAX)
+        // would make the level names below a list of billions.
+        for e in elements {
+            if let Some(l) = e.level
+                && e.kind == NodeKind::Aggregate
+                && !(2..=n.max(2) as u32).contains(&l)
+            {
+                return Err(IndexError::bad(
+                    format!("level of aggregate `{}`", crate::io::ex(&e.code)),
+                    format!(
+                        "{l} is not in 2..={} (the framework has {n} elements)",
+                        n.max(2)
+                    ),
+                ));
+            }
+        }
         // Levels: as given, else height in the tree (indicators 1).
         fn height(i: usize, el: &[ElementSpec], ch: &[Vec<usize>], memo: &mut [u32]) -> u32 {
             if memo[i] > 0 {

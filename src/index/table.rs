@@ -176,7 +176,24 @@ pub fn read_imeta_str(text: &str, table: &str) -> Result<Meta, IndexError> {
             parent: text_of(r, Some(c_parent)),
             weight,
             direction,
-            level: level.map(|l| l as u32),
+            level: match level {
+                None => None,
+                // Whole numbers only; the upper bound is the framework's (Framework::new).
+                Some(l) if l.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&l) => {
+                    Some(l as u32)
+                }
+                Some(_) => {
+                    let raw = c_level.and_then(|c| r.get(c)).unwrap_or("");
+                    return Err(IndexError::bad(
+                        format!("iMeta row {row}, column Level"),
+                        format!(
+                            "`{}` is not a whole number from 1 to {}",
+                            crate::io::ex(raw),
+                            u32::MAX
+                        ),
+                    ));
+                }
+            },
             unit: text_of(r, c_unit),
             target: num(row, r, c_target, "Target")?,
             denominator,

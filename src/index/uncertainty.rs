@@ -55,7 +55,7 @@
 
 use std::sync::Arc;
 
-use crate::projection::monte_carlo::Progress;
+use crate::exec::Progress;
 
 use ndarray::Array2;
 use rand::rngs::ChaCha8Rng;

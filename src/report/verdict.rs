@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::assessment::{ChangeModel, Progress, Verdict, VerdictRow};
+use crate::assessment::{ChangeModel, TargetProgress, Verdict, VerdictRow};
 use crate::target::{Status, fmt_num};
 
 /// Text columns of a row: target, latest evidence, required, gap, status, grade, years
@@ -107,7 +107,7 @@ fn signed(v: f64) -> String {
     }
 }
 
-fn grade_text(p: &Progress) -> String {
+fn grade_text(p: &TargetProgress) -> String {
     let model = match p.model {
         ChangeModel::Linear => "lin",
         ChangeModel::Compound => "cmp",
@@ -120,7 +120,7 @@ fn grade_text(p: &Progress) -> String {
     )
 }
 
-fn ahead_text(p: &Progress) -> String {
+fn ahead_text(p: &TargetProgress) -> String {
     match p.years_ahead {
         Some(y) => format!("{}{:+.1}", p.bound.sign(), y),
         None => "–".into(),
@@ -333,7 +333,7 @@ fn notes(v: &Verdict, s: &mut String, markdown: bool) {
     }
 }
 
-fn change(p: &Progress, c: f64) -> String {
+fn change(p: &TargetProgress, c: f64) -> String {
     match p.model {
         ChangeModel::Linear => format!("{c:+.4}"),
         ChangeModel::Compound => format!("{:+.2} %", c * 100.0),

@@ -45,9 +45,10 @@ pub use file::{
 };
 pub use render::{checks_table, write_outputs};
 
+use crate::exec::Progress;
 use crate::index::spec::{IndexReport, IndexSpecFile};
 use crate::plan::{BUILTIN_PLANS, Plan};
-use crate::projection::monte_carlo::{McConfig, Progress};
+use crate::projection::monte_carlo::McConfig;
 use crate::report::{PlanReport, ProjectionSection};
 use crate::scenario::{PlanProjection, ScenarioSet};
 use crate::series::Provenance;

@@ -395,3 +395,56 @@ fn observations_csv_corpus_reads_or_refuses_with_short_messages() {
         "o: line 3, column `value`: `inf` is not a finite number"
     );
 }
+
+/// An iMeta `Level` of 5·10⁵⁹ for the index (found by fuzzing `coinr_csv`, a timeout): it
+/// saturated to `u32::MAX` and the framework then named every level up to it (1.6 GB and
+/// minutes). A declared level is now a whole number ≥ 1, and an aggregate's is at most the
+/// number of elements.
+#[test]
+fn coinr_meta_huge_aggregate_level_is_an_error() {
+    let text = regression("coinr_csv", "huge-aggregate-level.txt");
+    let (imeta, _) = text.split_once('\0').expect("iMeta, NUL, iData");
+    // As found: the indicator's Level 0 is refused first (row 1).
+    let m = read_imeta_str(imeta, "iMeta")
+        .expect_err("Level 0")
+        .to_string();
+    assert!(
+        m.contains("iMeta row 1, column Level") && m.contains("`0` is not a whole number"),
+        "{m}"
+    );
+    // With the indicator at level 1, the aggregate's 5·10⁵⁹ is refused (row 3), briefly.
+    let fixed = imeta.replace("x,X,ix,Indicator,0,", "x,X,ix,Indicator,1,");
+    let m = read_imeta_str(&fixed, "iMeta")
+        .expect_err("a level of 5e59")
+        .to_string();
+    assert!(
+        m.contains("iMeta row 3, column Level") && m.contains("from 1 to 4294967295"),
+        "{m}"
+    );
+    assert!(m.len() < 300, "{m}");
+    // A whole level above the tree's size is refused by the framework, 3 (of 3) accepted with
+    // that many level names.
+    let with_level = |l: &str| {
+        fixed
+            .lines()
+            .map(|line| {
+                if line.starts_with("ix,") {
+                    format!("ix,Index,,Aggregate,{l},,1")
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let m = read_imeta_str(&with_level("4"), "iMeta")
+        .expect_err("level 4 of 3")
+        .to_string();
+    assert!(
+        m.contains("level of aggregate `ix`") && m.contains("4 is not in 2..=3"),
+        "{m}"
+    );
+    let meta = read_imeta_str(&with_level("3"), "iMeta").expect("level 3 of 3");
+    assert_eq!(meta.framework.n_levels(), 3);
+    assert_eq!(meta.framework.level_names().len(), 3);
+}

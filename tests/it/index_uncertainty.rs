@@ -102,7 +102,7 @@ fn rank_statistics_are_those_of_the_rank_matrix() {
 
 #[test]
 fn progress_counts_every_rebuild_and_changes_nothing() {
-    use innodex::projection::monte_carlo::Progress;
+    use innodex::exec::Progress;
     let idx = asem();
     let base = PipelineSpec::coinr_example();
     let spec = UncertaintySpec::coinr_vignette(32, 5, Design::Sobol);
@@ -118,7 +118,7 @@ fn progress_counts_every_rebuild_and_changes_nothing() {
 
 #[test]
 fn a_cancelled_analysis_stops_with_an_error() {
-    use innodex::projection::monte_carlo::Progress;
+    use innodex::exec::Progress;
     let idx = asem();
     let spec = UncertaintySpec::coinr_vignette(200, 5, Design::MonteCarlo);
     let progress = Progress::default();
@@ -136,7 +136,7 @@ fn a_cancelled_analysis_stops_with_an_error() {
 
 #[test]
 fn an_analysis_too_large_for_memory_is_refused_before_any_rebuild() {
-    use innodex::projection::monte_carlo::Progress;
+    use innodex::exec::Progress;
     // ASEM: 51 units, 4 inputs. N = 10^9 Monte Carlo rebuilds would hold 10^9 × 2 × (4 + 51)
     // numbers (880 GB); a Sobol' design multiplies the rebuilds by d + 2 = 6.
     let idx = asem();

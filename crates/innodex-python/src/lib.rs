@@ -1,7 +1,7 @@
-//! Python bindings (feature `python`): thin wrappers over the core, no model logic.
+//! The Python extension module `innodex._core`: thin wrappers over the core crate, no model logic.
 //!
 //! Pattern for every area (plan, projection, sensitivity, index):
-//! - one file `src/python/<area>.rs` with a `pub(crate) fn register(m: &Bound<'_, PyModule>)`
+//! - one file `src/<area>.rs` with a `pub(crate) fn register(m: &Bound<'_, PyModule>)`
 //!   called from `init` below;
 //! - errors converted with [`err`] into an exception class of the hierarchy rooted in
 //!   `InnodexError` (a `ValueError`), the message naming the field and the value;
@@ -11,7 +11,7 @@
 
 use pyo3::prelude::*;
 
-use crate::projection::monte_carlo::Progress;
+use innodex::exec::Progress;
 
 mod growth;
 mod index;
@@ -57,32 +57,18 @@ pyo3::create_exception!(
 );
 
 /// Converts any displayable error into the Python exception class `E`.
-/// The message is bounded ([`crate::io::bounded_message`]): a message never quotes a whole
+/// The message is bounded ([`innodex::io::bounded_message`]): a message never quotes a whole
 /// input file.
 pub(crate) fn err<E: pyo3::PyTypeInfo>(e: impl std::fmt::Display) -> PyErr {
-    PyErr::new::<E, _>(crate::io::bounded_message(e.to_string()))
+    PyErr::new::<E, _>(innodex::io::bounded_message(e.to_string()))
 }
 
-/// Runs `f` inside a dedicated rayon pool of `threads` threads (rayon's global pool when None).
-///
-/// Why: a Dask worker (or any host running several computations side by side) must cap the
-/// native threads of each call; the global pool can be sized only once per process. The core's
-/// results do not depend on the number of threads (work is split into fixed chunks with their
-/// own random streams), so the cap changes the speed, never a number.
+/// [`innodex::exec::in_pool`] with its error as text (the message of the exception raised).
 pub(crate) fn in_pool<T: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> T + Send,
 ) -> Result<T, String> {
-    match threads {
-        None => Ok(f()),
-        Some(0) => Err("threads must be at least 1 (or None for all cores)".into()),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .thread_name(|i| format!("innodex-{i}"))
-            .build()
-            .map(|pool| pool.install(f))
-            .map_err(|e| format!("cannot start {n} threads: {e}")),
-    }
+    innodex::exec::in_pool(threads, f).map_err(|e| e.to_string())
 }
 
 /// Runs `work` on a helper thread (inside a pool of `threads` threads) while this thread waits

@@ -6,9 +6,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use super::{PlanError, err};
-use crate::plan::{BUILTIN_PLANS, Plan};
-use crate::report::{Format, PlanReport};
-use crate::series::Provenance;
+use innodex::plan::{BUILTIN_PLANS, Plan};
+use innodex::report::{Format, PlanReport};
+use innodex::series::Provenance;
 
 /// A plan: region, period, indicators, observations and targets.
 #[pyclass(name = "Plan", module = "innodex._core")]
@@ -122,18 +122,18 @@ impl PyPlan {
     /// plan, the rows carry P(met) and the median attainment year of each scenario.
     #[pyo3(signature = (projection_json = None))]
     fn verdict_json(&self, projection_json: Option<&str>) -> PyResult<String> {
-        let projection: Option<crate::scenario::PlanProjection> = projection_json
+        let projection: Option<innodex::scenario::PlanProjection> = projection_json
             .map(serde_json::from_str)
             .transpose()
             .map_err(|e| err::<PlanError>(format!("projection: {e}")))?;
-        let v = crate::assessment::verdict(&self.inner, projection.as_ref());
+        let v = innodex::assessment::verdict(&self.inner, projection.as_ref());
         Ok(serde_json::to_string(&v).expect("serialisable"))
     }
 
     /// The plan with more evidence from a CSV table (see `innodex::evidence`).
     fn with_observations_csv(&self, text: &str) -> PyResult<Self> {
-        let rows =
-            crate::evidence::read_observations_csv(&self.inner, text).map_err(err::<PlanError>)?;
+        let rows = innodex::evidence::read_observations_csv(&self.inner, text)
+            .map_err(err::<PlanError>)?;
         self.inner
             .with_observations(rows)
             .map(|inner| PyPlan { inner })
@@ -142,7 +142,7 @@ impl PyPlan {
 
     /// The plan as it could be assessed on `date` (YYYY, YYYY-MM or YYYY-MM-DD).
     fn as_of(&self, date: &str) -> PyResult<Self> {
-        let d: crate::series::PubDate = date
+        let d: innodex::series::PubDate = date
             .parse()
             .map_err(|e: String| err::<PlanError>(format!("as_of: {e}")))?;
         self.inner

@@ -1,5 +1,5 @@
-//! Sensitivity analysis and ratio indicators: thin wrappers over `crate::sensitivity` and
-//! `crate::ratio`. Heavy calls run inside `py.detach`; a Python model is called back (with the
+//! Sensitivity analysis and ratio indicators: thin wrappers over `innodex::sensitivity` and
+//! `innodex::ratio`. Heavy calls run inside `py.detach`; a Python model is called back (with the
 //! GIL) once per batch of rows.
 
 use std::sync::Mutex;
@@ -9,8 +9,8 @@ use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2,
 use pyo3::prelude::*;
 
 use super::{GrowthError, ProjectionError, SensitivityError as PySensitivityError, err, in_pool};
-use crate::ratio::{self, LogLinearTrend, RatioError, linyi};
-use crate::sensitivity::{
+use innodex::ratio::{self, LogLinearTrend, RatioError, linyi};
+use innodex::sensitivity::{
     self as sa, Design, LatinHypercubeDesign, Model, MonteCarloDesign, MorrisAnalysis,
     MorrisDesign, MorrisOptions, MorrisResult, Problem, SaltelliDesign, Scramble, SensitivityError,
     SobolAnalysis, SobolOptions, SobolResult,

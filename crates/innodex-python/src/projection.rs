@@ -15,11 +15,12 @@ use pyo3::prelude::*;
 
 use super::plan::PyPlan;
 use super::{ProjectionError, err, in_pool};
-use crate::projection::backtest::rolling::{RollingConfig, rolling_backtest};
-use crate::projection::backtest::{BacktestConfig, Panel, backtest};
-use crate::projection::methods::{DampedHolt, HoltInit, Method};
-use crate::projection::monte_carlo::{McConfig, McModel, Progress, simulate_with_progress};
-use crate::scenario::ScenarioSet;
+use innodex::exec::Progress;
+use innodex::projection::backtest::rolling::{RollingConfig, rolling_backtest};
+use innodex::projection::backtest::{BacktestConfig, Panel, backtest};
+use innodex::projection::methods::{DampedHolt, HoltInit, Method};
+use innodex::projection::monte_carlo::{McConfig, McModel, simulate_with_progress};
+use innodex::scenario::ScenarioSet;
 
 /// Runs `f`, turning a panic into a `ProjectionError` (nothing panics across the boundary).
 fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> PyResult<T> {
@@ -215,7 +216,7 @@ fn start_projection(
     // Check everything that can be checked before starting, so errors raise here.
     if cfg.n_paths == 0 {
         return Err(err::<ProjectionError>(
-            crate::projection::ProjectionError::ZeroPaths,
+            innodex::projection::ProjectionError::ZeroPaths,
         ));
     }
     let horizon = set.horizon(&plan);
@@ -279,7 +280,7 @@ fn simulate_model(
 /// library so that an installed wheel has it) as CSV text.
 #[pyfunction]
 fn china_province_rd_csv() -> &'static str {
-    crate::projection::backtest::CHINA_PROVINCE_RD_CSV
+    innodex::projection::backtest::CHINA_PROVINCE_RD_CSV
 }
 
 /// Projects a series with a method given as JSON ([`Method`], e.g. `{"method": "log_linear"}`);
@@ -353,7 +354,7 @@ fn run_backtest(
     let cfg: BacktestConfig = serde_json::from_str(config_json)
         .map_err(|e| err::<ProjectionError>(format!("invalid backtest settings: {e}")))?;
     let text =
-        csv_text.unwrap_or_else(|| crate::projection::backtest::CHINA_PROVINCE_RD_CSV.into());
+        csv_text.unwrap_or_else(|| innodex::projection::backtest::CHINA_PROVINCE_RD_CSV.into());
     py.detach(|| {
         guarded(|| {
             let panel = Panel::from_csv_str(&text, unit_col, year_col, column)
@@ -368,7 +369,7 @@ fn run_backtest(
 /// Rolling-origin backtest of a long-format CSV panel (the shipped provincial R&D data when
 /// `csv_text` is None); `config_json` holds [`RollingConfig`] fields. With `learn_origins`, a
 /// calibration learnt at those origins and scored at the configured origins
-/// ([`crate::projection::calibration::evaluate`]). Returns JSON.
+/// ([`innodex::projection::calibration::evaluate`]). Returns JSON.
 #[pyfunction]
 #[pyo3(signature = (config_json, column = "rd_expenditure_100m_yuan", csv_text = None, unit_col = "region_en", year_col = "year", learn_origins = None))]
 fn run_rolling_backtest(
@@ -388,14 +389,14 @@ fn run_rolling_backtest(
         "china_province_rd"
     };
     let text =
-        csv_text.unwrap_or_else(|| crate::projection::backtest::CHINA_PROVINCE_RD_CSV.into());
+        csv_text.unwrap_or_else(|| innodex::projection::backtest::CHINA_PROVINCE_RD_CSV.into());
     py.detach(|| {
         guarded(|| {
             let panel = Panel::from_csv_str(&text, unit_col, year_col, column)
                 .map_err(|e| e.to_string())?;
             match &learn_origins {
                 Some(l) => {
-                    crate::projection::calibration::evaluate(&panel, name, l, &cfg.origins, &cfg)
+                    innodex::projection::calibration::evaluate(&panel, name, l, &cfg.origins, &cfg)
                         .map(|r| serde_json::to_string(&r).expect("serialisable"))
                 }
                 None => rolling_backtest(&panel, &cfg)

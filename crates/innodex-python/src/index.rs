@@ -1,4 +1,4 @@
-//! Composite indices: thin wrappers over `crate::index` (no model logic here).
+//! Composite indices: thin wrappers over `innodex::index` (no model logic here).
 //!
 //! Specifications cross the boundary as JSON text (the Python layer turns dicts and TOML into
 //! it; the same typed serde structs with `deny_unknown_fields` validate them); tables come
@@ -15,15 +15,15 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{CompositeIndexError, err};
-use crate::index::coherence::{self, CorrelationMethod};
-use crate::index::framework::FrameworkSpec;
-use crate::index::panel::{Panel, PanelBuild, PanelSpec};
-use crate::index::pipeline::{Build, CompositeIndex, PipelineSpec};
-use crate::index::results::{self, PerformanceGroups, Reference};
-use crate::index::table::{ColumnNames, UnitData, read_imeta_str};
-use crate::index::uncertainty::{self, UncertaintyResult, UncertaintySpec};
-use crate::index::{Framework, IndexError, spec};
-use crate::projection::monte_carlo::Progress;
+use innodex::exec::Progress;
+use innodex::index::coherence::{self, CorrelationMethod};
+use innodex::index::framework::FrameworkSpec;
+use innodex::index::panel::{Panel, PanelBuild, PanelSpec};
+use innodex::index::pipeline::{Build, CompositeIndex, PipelineSpec};
+use innodex::index::results::{self, PerformanceGroups, Reference};
+use innodex::index::table::{ColumnNames, UnitData, read_imeta_str};
+use innodex::index::uncertainty::{self, UncertaintyResult, UncertaintySpec};
+use innodex::index::{Framework, IndexError, spec};
 
 type Res<T> = PyResult<T>;
 /// Row labels, column labels and values.

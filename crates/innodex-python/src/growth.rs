@@ -4,7 +4,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use super::{GrowthError, err};
-use crate::growth;
+use innodex::growth;
 
 fn year(field: &str, v: f64) -> Result<i32, String> {
     if v.fract() == 0.0 && v >= i32::MIN as f64 && v <= i32::MAX as f64 {

@@ -1,0 +1,121 @@
+//! How long runs execute: progress counters and cancellation shared with another thread, and
+//! thread pools of a chosen size. Written once and used by every long computation (Monte
+//! Carlo projections, index uncertainty, run files) and by every front end (the CLI's progress
+//! bar and Ctrl-C, the Python bindings' callbacks and `KeyboardInterrupt`).
+//!
+//! ```
+//! use innodex::exec::{Progress, in_pool};
+//! let progress = Progress::default();
+//! progress.set_total(4);
+//! let sum: u32 = in_pool(Some(2), || {
+//!     progress.advance(4);
+//!     (1..=4).sum()
+//! })
+//! .unwrap();
+//! assert_eq!((sum, progress.done(), progress.total()), (10, 4, 4));
+//! ```
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use thiserror::Error;
+
+/// Why a run could not be executed as asked.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ExecError {
+    /// A thread count of zero.
+    #[error("threads must be at least 1 (or None for all cores)")]
+    ZeroThreads,
+    /// The operating system refused the threads.
+    #[error("cannot start {threads} threads: {reason}")]
+    Pool {
+        /// Threads asked for.
+        threads: usize,
+        /// The system's reason.
+        reason: String,
+    },
+}
+
+/// Progress of a running simulation, shared with another thread (e.g. a progress bar), and a
+/// way to cancel it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    done: AtomicUsize,
+    total: AtomicUsize,
+    cancel: AtomicBool,
+}
+
+impl Progress {
+    /// Chunks simulated so far.
+    pub fn done(&self) -> usize {
+        self.done.load(Ordering::Relaxed)
+    }
+    /// Chunks to simulate (all passes); 0 until the run has started.
+    pub fn total(&self) -> usize {
+        self.total.load(Ordering::Relaxed)
+    }
+    /// Asks the run to stop; it ends with its own "cancelled" error (e.g.
+    /// [`crate::projection::ProjectionError::Cancelled`]).
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed)
+    }
+    /// Whether cancellation was asked for.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+    /// Sets the number of work units to do. For other long computations (e.g. the index
+    /// uncertainty analysis) that report through this same type, so that one progress bar
+    /// and one cancellation path serve them all.
+    pub fn set_total(&self, n: usize) {
+        self.total.store(n, Ordering::Relaxed)
+    }
+    /// Adds `n` work units to do (a run that finds more work, e.g. an exact pass after a
+    /// bracketed one).
+    pub fn add_total(&self, n: usize) {
+        self.total.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Counts `n` more work units done (see [`Progress::set_total`]).
+    pub fn advance(&self, n: usize) {
+        self.done.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Sets the counters back to zero (cancellation is kept).
+    pub fn reset(&self) {
+        self.done.store(0, Ordering::Relaxed);
+        self.total.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Runs `f` inside a dedicated rayon pool of `threads` threads (rayon's global pool when
+/// `None`).
+///
+/// Why: a Dask worker, a test or any host running several computations side by side must cap
+/// the native threads of each call, and rayon's global pool can be sized only once per process.
+/// Every computation in innodex splits its work into fixed chunks with their own random
+/// streams, so the cap changes the speed, never a number.
+///
+/// # Errors
+/// [`ExecError::ZeroThreads`] for `Some(0)`; [`ExecError::Pool`] when the threads cannot start.
+///
+/// # Examples
+/// ```
+/// let n = innodex::exec::in_pool(Some(1), rayon::current_num_threads).unwrap();
+/// assert_eq!(n, 1);
+/// assert!(innodex::exec::in_pool(Some(0), || ()).is_err());
+/// ```
+pub fn in_pool<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, ExecError> {
+    match threads {
+        None => Ok(f()),
+        Some(0) => Err(ExecError::ZeroThreads),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("innodex-{i}"))
+            .build()
+            .map(|pool| pool.install(f))
+            .map_err(|e| ExecError::Pool {
+                threads: n,
+                reason: e.to_string(),
+            }),
+    }
+}

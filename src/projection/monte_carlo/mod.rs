@@ -1,0 +1,452 @@
+//! Monte Carlo projection: many simulated futures of several indicators at once, summarised as
+//! fan charts (quantiles per year), means, the probability that each target is met and the
+//! distribution of the year it is first reached.
+//!
+//! # The model
+//!
+//! Each indicator is a *channel* on a yearly grid from the earliest year any channel or target
+//! needs to the `horizon`:
+//! - a **simulated** channel starts from a value in its start year and moves by a
+//!   [`Process`]: compound growth v·(1 + g), a yearly increment v + d, a logistic step on
+//!   ln(v/(K − v)) (a share never passes its ceiling K), a fitted least-squares trend simulated
+//!   from its posterior predictive distribution, or a fitted damped Holt model simulated from
+//!   its innovations state-space form;
+//! - a **ratio** channel is numerator / denominator × scale of two other channels, path by path;
+//! - a **known** channel holds given values (e.g. a reference series held at its last value).
+//!
+//! A growth rate (or increment, or logit slope) is drawn from a [`Dist`] either every year
+//! (i.i.d.) or once per path (persistent), and an optional yearly `shock` is added on top, so
+//! g(path, year) = rate(path [, year]) + shock(path, year). Correlations between indicators
+//! act on their yearly draws (the yearly rate, or the shock when the rate is per path) and, when
+//! both rates are per path, on the per-path draws, through a Gaussian copula: standard normal
+//! scores are correlated with the Cholesky factor of the correlation matrix and mapped to each
+//! margin (exactly a correlated multivariate normal for normal margins, and in the logarithm
+//! for log-normal ones). Values are kept within the indicator's bounds (≥ 0; ≤ 100 for a
+//! share) by clamping.
+//!
+//! # Reproducibility
+//!
+//! Paths are simulated in fixed-size chunks ([`McConfig::chunk_size`]); chunk *i* draws from
+//! its own stream ([`super::stream`]: eight xoshiro256++ lanes keyed by `ChaCha8Rng` with `seed`
+//! on stream *i*), and per-chunk partial sums are added
+//! in chunk order. Results are therefore bit-identical for any number of threads.
+//!
+//! # Memory
+//!
+//! What is held, and nothing more:
+//! - per worker thread, one chunk's trajectories: `chunk_size × channels × years` numbers;
+//! - per chunk, its partial sums and counts: `(channels × years) + targets × (years + 3)` numbers;
+//! - quantiles are exact order statistics of all paths, interpolated as numpy's default
+//!   (`linear`, Hyndman and Fan type 7). A *quantile slot* is one indicator-year of the fan
+//!   chart (only the years in [`McConfig::fan_years`], and only where the value is random) or
+//!   one target's metric.
+//!
+//! Runs of 2¹⁷ paths or more make one **bracketed pass**: the first 2¹⁵ paths are a pilot
+//! whose order statistics bracket each wanted rank (6 binomial standard deviations either
+//! side), and for the later chunks each worker keeps, per slot, only a count of the values
+//! below each bracket and the values inside it — about 3.4 % of the paths per quantile
+//! (2·(3√S + 8)/S of them with S = 2¹⁵) — read while the chunk is still in cache. The counts
+//! prove whether each rank fell inside its bracket; when one did not (rare by construction),
+//! that slot gets an exact pass below.
+//!
+//! Exact passes (smaller runs, and the rare slot a bracket missed) hold the values of a slot
+//! for every path, 8 bytes a path, in passes of at most [`McConfig::memory_budget`] bytes (at
+//! least one slot per pass); every pass re-simulates the same paths from the same seeds, so
+//! memory stays bounded by the budget whatever the number of indicators and years, at the
+//! price of more simulation when the slots do not fit in one pass. Order statistics are found
+//! with selection on order-preserving integer keys rather than a full sort.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::ProjectionError;
+
+mod compile;
+mod engine;
+mod model;
+mod order_stats;
+mod result;
+#[cfg(test)]
+mod tests;
+
+use crate::exec::Progress;
+pub use model::*;
+pub use order_stats::sample_quantiles;
+pub use result::*;
+
+use compile::*;
+use engine::*;
+use order_stats::*;
+
+fn check_config(cfg: &McConfig) -> Result<(), ProjectionError> {
+    if cfg.n_paths == 0 {
+        return Err(ProjectionError::ZeroPaths);
+    }
+    if cfg.chunk_size == 0 {
+        return Err(ProjectionError::InvalidParameter {
+            what: "chunk_size".into(),
+            value: 0.0,
+            problem: "must be positive",
+        });
+    }
+    for (i, &q) in cfg.quantiles.iter().enumerate() {
+        if !(0.0..=1.0).contains(&q) {
+            return Err(ProjectionError::InvalidParameter {
+                what: "quantile".into(),
+                value: q,
+                problem: "must be in [0, 1]",
+            });
+        }
+        // A repeated probability would name two fan columns alike.
+        if cfg.quantiles[..i].contains(&q) {
+            return Err(ProjectionError::InvalidParameter {
+                what: "quantile".into(),
+                value: q,
+                problem: "is listed twice",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs the simulation (see the module docs).
+///
+/// ```
+/// use innodex::projection::dist::Dist;
+/// use innodex::projection::monte_carlo::{simulate, Channel, McConfig, McModel, McRule, McTarget, Process};
+/// let model = McModel {
+///     horizon: 2025,
+///     channels: vec![Channel::simulated("hte", 2020, 750.0, Process::Growth {
+///         rate: Dist::normal(0.12, 0.04), per_path: false, shock: None })],
+///     targets: vec![McTarget { id: "1500".into(), indicator: "hte".into(),
+///         rule: McRule::Level { threshold: 1500.0, by: 2025 }, higher_is_better: true }],
+///     correlations: vec![],
+/// };
+/// let r = simulate(&model, &McConfig { n_paths: 20_000, seed: 7, ..McConfig::default() }).unwrap();
+/// let p = r.targets[0].probability.unwrap();
+/// // The median path, 750 · 1.12⁵ ≈ 1322, falls well short of 1500: about one path in twenty
+/// // gets there.
+/// assert!(p > 0.03 && p < 0.08);
+/// ```
+///
+/// Refuses, before anything is allocated, a run larger than [`McConfig::max_values`] or whose
+/// quantile buffer would exceed [`McConfig::max_buffer_bytes`].
+fn check_size(cfg: &McConfig, channels: usize, years: usize) -> Result<(), ProjectionError> {
+    let saturate = |x: u128| u64::try_from(x).unwrap_or(u64::MAX);
+    let values = cfg.n_paths as u128 * channels.max(1) as u128 * years.max(1) as u128;
+    if values > u128::from(cfg.max_values) {
+        return Err(ProjectionError::TooLarge {
+            what: "Monte Carlo values (paths × years × indicators; max_values)",
+            size: saturate(values),
+            limit: cfg.max_values,
+        });
+    }
+    let bytes = cfg.n_paths as u128 * 8;
+    if bytes > u128::from(cfg.max_buffer_bytes) {
+        return Err(ProjectionError::TooLarge {
+            what: "bytes of one quantile buffer (8 a path; max_buffer_bytes)",
+            size: saturate(bytes),
+            limit: cfg.max_buffer_bytes,
+        });
+    }
+    Ok(())
+}
+
+/// # Errors
+/// [`ProjectionError::ZeroPaths`], [`ProjectionError::TooLarge`], invalid distributions ([`ProjectionError::NegativeSpread`],
+/// …), a horizon before a start year, unknown channels, bad correlations.
+pub fn simulate(model: &McModel, cfg: &McConfig) -> Result<McResult, ProjectionError> {
+    simulate_with_progress(model, cfg, &Progress::default())
+}
+
+/// [`simulate`], reporting progress and honouring cancellation through `progress`.
+///
+/// # Errors
+/// As [`simulate`], plus [`ProjectionError::Cancelled`].
+pub fn simulate_with_progress(
+    model: &McModel,
+    cfg: &McConfig,
+    progress: &Progress,
+) -> Result<McResult, ProjectionError> {
+    check_config(cfg)?;
+    let cm = compile(model)?;
+    let n_paths = cfg.n_paths;
+    let t_len = cm.t_len;
+    check_size(cfg, cm.chans.len(), t_len)?;
+    let years: Vec<i32> = (0..t_len).map(|t| cm.first_year + t as i32).collect();
+    let fan_years: Vec<bool> = years
+        .iter()
+        .map(|y| cfg.fan_years.as_ref().is_none_or(|f| f.contains(y)))
+        .collect();
+    let mut metric_probs: Vec<f64> = cfg.quantiles.clone();
+    metric_probs.extend([0.05, 0.5, 0.95]);
+    metric_probs.sort_by(f64::total_cmp);
+    metric_probs.dedup();
+
+    let mut slots = vec![];
+    for (c, ch) in cm.chans.iter().enumerate() {
+        for (t, (&fan, &random)) in fan_years.iter().zip(&ch.random).enumerate() {
+            if fan && random {
+                slots.push(Slot::Fan { c, t });
+            }
+        }
+    }
+    // A level target's metric is its indicator's value in the target year: when that year is
+    // in the fan, the fan's slot serves both.
+    let metric_slot: Vec<Slot> = cm
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(k, tg)| match tg.rule {
+            CRule::Level { by, .. } if slots.contains(&Slot::Fan { c: tg.c, t: by }) => {
+                Slot::Fan { c: tg.c, t: by }
+            }
+            _ => Slot::Metric { k },
+        })
+        .collect();
+    for s in &metric_slot {
+        if matches!(s, Slot::Metric { .. }) {
+            slots.push(*s);
+        }
+    }
+    let probs: Vec<&[f64]> = slots
+        .iter()
+        .map(|slot| {
+            let shared = matches!(slot, Slot::Fan { .. }) && metric_slot.contains(slot);
+            match slot {
+                Slot::Fan { .. } if !shared => &cfg.quantiles[..],
+                _ => &metric_probs[..],
+            }
+        })
+        .collect();
+    let chunk = cfg.chunk_size;
+    let n_chunks = n_paths.div_ceil(chunk);
+    let mut first_stats: Vec<ChunkStats> = vec![];
+    let mut slot_q: HashMap<usize, Vec<f64>> = HashMap::new();
+    // Large runs: one pass that keeps only the keys near the wanted ranks (brackets from a
+    // pilot sample); the slots whose brackets miss, if any, get the exact passes below.
+    let mut pending: Vec<usize> = (0..slots.len()).collect();
+    let bracketed = n_paths >= BRACKETED_MIN_PATHS && !slots.is_empty();
+    if bracketed {
+        progress.set_total(n_chunks);
+        let (stats, qs) = bracketed_pass(&cm, cfg, &slots, &probs, progress)?;
+        first_stats = stats;
+        pending.clear();
+        for (i, q) in qs.into_iter().enumerate() {
+            match q {
+                Some(q) => {
+                    slot_q.insert(i, q);
+                }
+                None => pending.push(i),
+            }
+        }
+    }
+    // Exact passes: every key of a group of slots held (as many slots at once as the memory
+    // budget allows), the first pass also gathering the chunk statistics.
+    let per_pass = (cfg.memory_budget / (n_paths * 8)).max(1);
+    let groups: Vec<&[usize]> = if pending.is_empty() {
+        if first_stats.is_empty() {
+            vec![&[]]
+        } else {
+            vec![]
+        }
+    } else {
+        pending.chunks(per_pass).collect()
+    };
+    if bracketed {
+        progress.add_total(groups.len() * n_chunks);
+    } else {
+        progress.set_total(groups.len() * n_chunks);
+    }
+    let passes = usize::from(bracketed) + groups.len();
+    for group in groups {
+        let want_stats = first_stats.is_empty();
+        let group_slots: Vec<Slot> = group.iter().map(|&i| slots[i]).collect();
+        let mut bufs: Vec<Vec<u64>> = group.iter().map(|_| vec![0u64; n_paths]).collect();
+        let mut per_chunk: Vec<Vec<&mut [u64]>> = (0..n_chunks)
+            .map(|_| Vec::with_capacity(group.len()))
+            .collect();
+        for b in bufs.iter_mut() {
+            for (i, sl) in b.chunks_mut(chunk).enumerate() {
+                per_chunk[i].push(sl);
+            }
+        }
+        let results: Vec<Option<ChunkStats>> = per_chunk
+            .into_par_iter()
+            .enumerate()
+            // Scratch buffers are reused by each worker; every chunk overwrites what it reads.
+            .map_init(Scratch::default, |s, (ci, mut outs)| {
+                if progress.is_cancelled() {
+                    return None;
+                }
+                let n = chunk.min(n_paths - ci * chunk);
+                let st = chunk_work(&cm, ci, n, cfg.seed, s, want_stats, &group_slots, &mut outs);
+                progress.advance(1);
+                Some(st)
+            })
+            .collect();
+        if progress.is_cancelled() {
+            return Err(ProjectionError::Cancelled);
+        }
+        if want_stats {
+            first_stats = results
+                .into_iter()
+                .map(|r| r.expect("not cancelled"))
+                .collect();
+        }
+        let qs: Vec<Vec<f64>> = bufs
+            .par_iter_mut()
+            .zip(group.par_iter())
+            .map(|(b, &i)| quantiles_of(b, probs[i]))
+            .collect();
+        for (&i, q) in group.iter().zip(qs) {
+            slot_q.insert(i, q);
+        }
+    }
+
+    // Combine per-chunk statistics in chunk order (bit-identical for any thread count).
+    let mut sums = vec![0.0; cm.chans.len() * t_len];
+    let n_targets = cm.targets.len();
+    let mut met = vec![0u64; n_targets];
+    let mut att = vec![0u64; n_targets * (t_len + 1)];
+    let mut metric_sums = vec![0.0; n_targets];
+    for st in &first_stats {
+        for (a, b) in sums.iter_mut().zip(&st.sums) {
+            *a += b;
+        }
+        for (a, b) in met.iter_mut().zip(&st.met) {
+            *a += b;
+        }
+        for (a, b) in att.iter_mut().zip(&st.att) {
+            *a += b;
+        }
+        for (a, b) in metric_sums.iter_mut().zip(&st.metric_sums) {
+            *a += b;
+        }
+    }
+    let pn = n_paths as f64;
+    let slot_index = |s: Slot| slots.iter().position(|x| *x == s);
+    let indicators = cm
+        .chans
+        .iter()
+        .enumerate()
+        .map(|(c, ch)| {
+            let mut mean = vec![];
+            let mut quant = vec![];
+            for t in 0..t_len {
+                if !ch.avail[t] {
+                    mean.push(None);
+                    quant.push(None);
+                    continue;
+                }
+                let m = sums[c * t_len + t] / pn;
+                mean.push(m.is_finite().then_some(m));
+                quant.push(if !fan_years[t] {
+                    None
+                } else if ch.random[t] {
+                    let s = Slot::Fan { c, t };
+                    slot_index(s).and_then(|i| slot_q.get(&i)).map(|q| {
+                        if metric_slot.contains(&s) {
+                            // Computed at the metric probabilities: pick the fan's.
+                            cfg.quantiles
+                                .iter()
+                                .map(|p| {
+                                    q[metric_probs.iter().position(|x| x == p).expect("superset")]
+                                })
+                                .collect()
+                        } else {
+                            q.clone()
+                        }
+                    })
+                } else {
+                    m.is_finite().then(|| vec![m; cfg.quantiles.len()])
+                });
+            }
+            IndicatorFan {
+                id: model.channels[c].id.clone(),
+                years: years.clone(),
+                simulated_from: match &ch.kind {
+                    CKind::Sim { start, .. } => Some(years[*start] + 1),
+                    CKind::Ratio { .. } => ch.random.iter().position(|&r| r).map(|t| years[t]),
+                    CKind::Known => None,
+                },
+                mean,
+                quantiles: quant,
+            }
+        })
+        .collect();
+    let targets = model
+        .targets
+        .iter()
+        .zip(&cm.target_map)
+        .map(|(t, m)| {
+            let mut out = TargetOutcome {
+                id: t.id.clone(),
+                indicator: t.indicator.clone(),
+                target_year: t.rule.target_year(),
+                not_projected: None,
+                metric: t.rule.metric_name().to_string(),
+                threshold: t.rule.threshold(),
+                probability: None,
+                probability_se: None,
+                metric_mean: None,
+                metric_band: None,
+                metric_quantiles: None,
+                attainment: None,
+            };
+            let k = match m {
+                Ok(k) => *k,
+                Err(why) => {
+                    out.not_projected = Some(why.clone());
+                    return out;
+                }
+            };
+            let p = met[k] as f64 / pn;
+            out.probability = Some(p);
+            out.probability_se = Some((p * (1.0 - p) / pn).sqrt());
+            out.metric_mean = Some(metric_sums[k] / pn);
+            if let Some(q) = slot_index(metric_slot[k]).and_then(|i| slot_q.get(&i)) {
+                let at = |p: f64| {
+                    let i = metric_probs
+                        .iter()
+                        .position(|x| *x == p)
+                        .expect("always computed");
+                    q[i]
+                };
+                out.metric_band = Some([at(0.05), at(0.5), at(0.95)]);
+                out.metric_quantiles = Some(cfg.quantiles.iter().map(|&p| at(p)).collect());
+            }
+            if let Some(from) = cm.targets[k].att_from {
+                let counts = &att[k * (t_len + 1)..(k + 1) * (t_len + 1)];
+                let probability: Vec<f64> =
+                    counts[from..t_len].iter().map(|&c| c as f64 / pn).collect();
+                let mut cum = 0u64;
+                let mut median_year = None;
+                for (t, &c) in counts.iter().enumerate().take(t_len).skip(from) {
+                    cum += c;
+                    if 2 * cum >= n_paths as u64 {
+                        median_year = Some(years[t]);
+                        break;
+                    }
+                }
+                out.attainment = Some(Attainment {
+                    years: years[from..].to_vec(),
+                    probability,
+                    not_by_horizon: counts[t_len] as f64 / pn,
+                    median_year,
+                });
+            }
+            out
+        })
+        .collect();
+    Ok(McResult {
+        n_paths,
+        seed: cfg.seed,
+        quantiles: cfg.quantiles.clone(),
+        years,
+        indicators,
+        targets,
+        passes,
+    })
+}

@@ -1,0 +1,434 @@
+//! The model a Monte Carlo run simulates: channels, their processes, targets and correlations, and the run settings.
+
+use serde::{Deserialize, Serialize};
+
+use crate::indicator::Indicator;
+use crate::projection::dist::Dist;
+use crate::projection::fit::OlsLine;
+use crate::projection::methods::{DampedHolt, inv_logit};
+use crate::target::{Rule, Target};
+
+/// Run settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct McConfig {
+    /// Number of simulated paths (> 0).
+    pub n_paths: usize,
+    /// Seed of the random streams.
+    pub seed: u64,
+    /// Quantile probabilities of the fan charts (default 0.05, 0.25, 0.5, 0.75, 0.95).
+    pub quantiles: Vec<f64>,
+    /// Paths per chunk (the unit of parallel work and of random streams; default 2048). The
+    /// results depend on it, never on the number of threads.
+    pub chunk_size: usize,
+    /// Years of the fan charts; `None` for every year of the grid.
+    pub fan_years: Option<Vec<i32>>,
+    /// Bytes that quantile buffers may hold at once (default 512 MiB).
+    pub memory_budget: usize,
+    /// Most simulated values (paths × years × indicators) one run may take (default 10¹⁰,
+    /// minutes of work on two cores): larger requests are refused at once, before any work.
+    pub max_values: u64,
+    /// Most bytes one quantile buffer may take (8 bytes a path; default 4 GiB, 5.4 × 10⁸
+    /// paths): the buffer of one fan year cannot be split, so larger requests are refused
+    /// rather than left to fail allocation.
+    pub max_buffer_bytes: u64,
+}
+
+impl Default for McConfig {
+    fn default() -> Self {
+        McConfig {
+            n_paths: 10_000,
+            seed: 0,
+            quantiles: vec![0.05, 0.25, 0.5, 0.75, 0.95],
+            chunk_size: 2048,
+            fan_years: None,
+            memory_budget: 512 << 20,
+            max_values: 10_000_000_000,
+            max_buffer_bytes: 4 << 30,
+        }
+    }
+}
+
+/// How the scale of a fitted trend maps to values.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "scale")]
+pub enum TrendScale {
+    /// y itself.
+    Level,
+    /// ln y.
+    Log,
+    /// ln(y / (K − y)).
+    Logit {
+        /// The ceiling K.
+        ceiling: f64,
+    },
+}
+
+impl TrendScale {
+    #[inline]
+    pub(super) fn back(&self, z: f64) -> f64 {
+        match self {
+            TrendScale::Level => z,
+            TrendScale::Log => z.exp(),
+            TrendScale::Logit { ceiling } => inv_logit(z, *ceiling),
+        }
+    }
+}
+
+/// How a simulated channel moves from one year to the next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "process")]
+pub enum Process {
+    /// v ← v · (1 + rate + shock).
+    Growth {
+        /// Yearly growth rate (`lognormal` means 1 + g is log-normal).
+        rate: Dist,
+        /// Draw the rate once per path instead of every year.
+        per_path: bool,
+        /// A yearly shock added to the rate.
+        shock: Option<Dist>,
+    },
+    /// v ← v + step + shock.
+    Increment {
+        /// Yearly change.
+        step: Dist,
+        /// Draw the step once per path.
+        per_path: bool,
+        /// A yearly shock added to the step.
+        shock: Option<Dist>,
+    },
+    /// logit(v/K) ← logit(v/K) + rate + shock.
+    Logistic {
+        /// Yearly change of the logit.
+        rate: Dist,
+        /// Draw the rate once per path.
+        per_path: bool,
+        /// A yearly shock added to the rate.
+        shock: Option<Dist>,
+        /// The ceiling K.
+        ceiling: f64,
+    },
+    /// A least-squares trend on the `scale`. With `simulate`, each path draws σ², intercept and
+    /// slope from their posterior under a flat prior (σ² = SSE/χ²ₙ₋₂, then the coefficients
+    /// normal around the estimates) and adds a yearly N(0, σ²) error: each year's draws then
+    /// follow exactly the t-based prediction interval. Without, the point forecast.
+    Trend {
+        /// The scale of the fit.
+        scale: TrendScale,
+        /// The fitted line (x = calendar year).
+        line: OlsLine,
+        /// Simulate the predictive distribution (true) or follow the point forecast.
+        simulate: bool,
+    },
+    /// A fitted damped Holt model. With `simulate`, each year adds an N(0, σ²) innovation and
+    /// updates level and trend as ETS(A,Ad,N); without, the point forecast.
+    Holt {
+        /// The fitted model (state after the last observation).
+        model: DampedHolt,
+        /// Simulate innovations.
+        simulate: bool,
+    },
+}
+
+/// What a channel is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ChannelKind {
+    /// Simulated from `start_value` in `start_year` on.
+    Simulated {
+        /// First year (its value is `start_value`).
+        start_year: i32,
+        /// The value in the start year.
+        start_value: f64,
+        /// The yearly move.
+        process: Process,
+    },
+    /// `numerator / denominator × scale`, path by path.
+    Ratio {
+        /// Numerator channel id.
+        numerator: String,
+        /// Denominator channel id.
+        denominator: String,
+        /// Scale (100 for per cent).
+        scale: f64,
+    },
+    /// Only the known values.
+    Known,
+}
+
+/// One indicator of a simulation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Channel {
+    /// Indicator id.
+    pub id: String,
+    /// Values known before the simulation starts (observed or assumed), by year.
+    pub known: Vec<(i32, f64)>,
+    /// What the channel is.
+    pub kind: ChannelKind,
+    /// Bounds the values are kept in.
+    pub bounds: (f64, f64),
+}
+
+impl Channel {
+    /// A simulated channel with no other known values and bounds [0, ∞).
+    ///
+    /// ```
+    /// use innodex::projection::dist::Dist;
+    /// use innodex::projection::monte_carlo::{Channel, Process};
+    /// let c = Channel::simulated("hte_count", 2020, 750.0, Process::Growth {
+    ///     rate: Dist::normal(0.12, 0.04), per_path: false, shock: None });
+    /// assert_eq!(c.bounds, (0.0, f64::INFINITY));
+    /// ```
+    pub fn simulated(id: &str, start_year: i32, start_value: f64, process: Process) -> Channel {
+        Channel {
+            id: id.to_string(),
+            known: vec![],
+            kind: ChannelKind::Simulated {
+                start_year,
+                start_value,
+                process,
+            },
+            bounds: (0.0, f64::INFINITY),
+        }
+    }
+}
+
+/// A target as the simulation checks it, path by path. Thresholds already include the "about"
+/// tolerance; `higher_is_better` is the indicator's direction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct McTarget {
+    /// Target id.
+    pub id: String,
+    /// Channel (indicator) id.
+    pub indicator: String,
+    /// The rule.
+    pub rule: McRule,
+    /// Direction of the indicator.
+    pub higher_is_better: bool,
+}
+
+/// The rule of a [`McTarget`]; each has a *metric* computed per path, and the target is met
+/// when the metric is at least as good as the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
+pub enum McRule {
+    /// Metric: the value in `by`.
+    Level {
+        /// Threshold.
+        threshold: f64,
+        /// Target year.
+        by: i32,
+    },
+    /// Metric: value in `by` / value in `base_year`.
+    MultipleOfBase {
+        /// Threshold on the multiple.
+        threshold: f64,
+        /// Base year.
+        base_year: i32,
+        /// Target year.
+        by: i32,
+    },
+    /// Metric: value − (reference + margin) in `by`; threshold 0.
+    AtLeastReference {
+        /// Reference channel id.
+        reference: String,
+        /// Margin over the reference.
+        margin: f64,
+        /// Base year (attainment is searched after it).
+        base_year: i32,
+        /// Target year.
+        by: i32,
+    },
+    /// Metric: the worst year's value in `from..=to`.
+    YearlyFlow {
+        /// Threshold.
+        threshold: f64,
+        /// First year.
+        from: i32,
+        /// Last year.
+        to: i32,
+    },
+    /// Metric: the worst year's change in `from..=to`.
+    NetIncrease {
+        /// Threshold.
+        threshold: f64,
+        /// First year of increase.
+        from: i32,
+        /// Last year.
+        to: i32,
+    },
+    /// Metric: the average growth rate from `from − 1` to `to`; met when ≥ `min_rate`.
+    GrowthFloor {
+        /// Minimum rate.
+        min_rate: f64,
+        /// First year of growth.
+        from: i32,
+        /// Last year.
+        to: i32,
+    },
+    /// Metric: the sum over `from..=to`.
+    CumulativeFlow {
+        /// Threshold.
+        threshold: f64,
+        /// First year.
+        from: i32,
+        /// Last year.
+        to: i32,
+    },
+}
+
+impl McRule {
+    /// Words for the metric.
+    pub fn metric_name(&self) -> &'static str {
+        match self {
+            McRule::Level { .. } => "value in the target year",
+            McRule::MultipleOfBase { .. } => "multiple of the base-year value",
+            McRule::AtLeastReference { .. } => "gap to the reference (+ margin)",
+            McRule::YearlyFlow { .. } => "lowest yearly value",
+            McRule::NetIncrease { .. } => "lowest yearly net increase",
+            McRule::GrowthFloor { .. } => "average yearly growth rate",
+            McRule::CumulativeFlow { .. } => "total over the period",
+        }
+    }
+
+    /// The threshold the metric is compared with.
+    pub fn threshold(&self) -> f64 {
+        match self {
+            McRule::Level { threshold, .. }
+            | McRule::MultipleOfBase { threshold, .. }
+            | McRule::YearlyFlow { threshold, .. }
+            | McRule::NetIncrease { threshold, .. }
+            | McRule::CumulativeFlow { threshold, .. } => *threshold,
+            McRule::AtLeastReference { .. } => 0.0,
+            McRule::GrowthFloor { min_rate, .. } => *min_rate,
+        }
+    }
+
+    /// The year by which the rule must hold.
+    pub fn target_year(&self) -> i32 {
+        match self {
+            McRule::Level { by, .. }
+            | McRule::MultipleOfBase { by, .. }
+            | McRule::AtLeastReference { by, .. } => *by,
+            McRule::YearlyFlow { to, .. }
+            | McRule::NetIncrease { to, .. }
+            | McRule::GrowthFloor { to, .. }
+            | McRule::CumulativeFlow { to, .. } => *to,
+        }
+    }
+
+    /// Whether a first year of attainment is defined (levels, references and totals; not for
+    /// conditions on every year or on an average rate).
+    pub fn has_attainment(&self) -> bool {
+        matches!(
+            self,
+            McRule::Level { .. }
+                | McRule::MultipleOfBase { .. }
+                | McRule::AtLeastReference { .. }
+                | McRule::CumulativeFlow { .. }
+        )
+    }
+}
+
+impl McTarget {
+    /// The simulation form of a plan target: tolerance applied in the indicator's favourable
+    /// direction, base years resolved.
+    ///
+    /// ```
+    /// use innodex::plan::Plan;
+    /// use innodex::projection::monte_carlo::{McRule, McTarget};
+    /// let plan = Plan::linyi();
+    /// let t = plan.target("hte_count").unwrap();
+    /// let m = McTarget::from_target(t, plan.indicator("hte_count").unwrap(), 2020);
+    /// // "about 1500": 1500 × (1 − 0.05) = 1425.
+    /// assert!(matches!(m.rule, McRule::Level { threshold, .. } if (threshold - 1425.0).abs() < 1e-9));
+    /// ```
+    pub fn from_target(t: &Target, ind: &Indicator, plan_base_year: i32) -> McTarget {
+        let higher = ind.at_least_as_good(2.0, 1.0);
+        let about = t.about.unwrap_or(0.0);
+        let tol = |v: f64| {
+            if higher {
+                v - about * v.abs()
+            } else {
+                v + about * v.abs()
+            }
+        };
+        let base_year = t.effective_base_year(plan_base_year);
+        let rule = match &t.rule {
+            Rule::Level { value, by } => McRule::Level {
+                threshold: tol(*value),
+                by: *by,
+            },
+            Rule::MultipleOfBase { factor, by } => McRule::MultipleOfBase {
+                threshold: tol(*factor),
+                base_year,
+                by: *by,
+            },
+            Rule::AtLeastReference {
+                reference,
+                by,
+                margin,
+            } => McRule::AtLeastReference {
+                reference: reference.clone(),
+                margin: *margin,
+                base_year,
+                by: *by,
+            },
+            Rule::YearlyFlow { min, from, to } => McRule::YearlyFlow {
+                threshold: tol(*min),
+                from: *from,
+                to: *to,
+            },
+            Rule::NetIncrease { min, from, to } => McRule::NetIncrease {
+                threshold: tol(*min),
+                from: *from,
+                to: *to,
+            },
+            Rule::GrowthFloor { min_rate, from, to } => McRule::GrowthFloor {
+                min_rate: *min_rate,
+                from: *from,
+                to: *to,
+            },
+            Rule::CumulativeFlow {
+                min_total,
+                from,
+                to,
+            } => McRule::CumulativeFlow {
+                threshold: tol(*min_total),
+                from: *from,
+                to: *to,
+            },
+        };
+        McTarget {
+            id: t.id.clone(),
+            indicator: t.indicator.clone(),
+            rule,
+            higher_is_better: higher,
+        }
+    }
+}
+
+/// A correlation between the draws of two channels (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Correlation {
+    /// First channel id.
+    pub a: String,
+    /// Second channel id.
+    pub b: String,
+    /// Correlation coefficient of the normal scores, in [−1, 1].
+    pub rho: f64,
+}
+
+/// Everything a simulation needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct McModel {
+    /// Last year simulated.
+    pub horizon: i32,
+    /// The indicators.
+    pub channels: Vec<Channel>,
+    /// The targets checked on every path.
+    pub targets: Vec<McTarget>,
+    /// Correlations between channels' draws.
+    pub correlations: Vec<Correlation>,
+}
