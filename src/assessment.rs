@@ -205,6 +205,10 @@ pub struct Verdict {
     pub as_of: Option<String>,
     /// The rows.
     pub rows: Vec<VerdictRow>,
+    /// The plan's figures over spans of years, each with what follows from it (see
+    /// [`crate::span`]), in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<String>,
 }
 
 impl Verdict {
@@ -296,7 +300,46 @@ pub fn verdict(plan: &Plan, projection: Option<&PlanProjection>) -> Verdict {
         plan: plan.meta().id.clone(),
         as_of: plan.as_of_date().map(|d| d.to_string()),
         rows,
+        spans: plan.spans().iter().map(|s| span_line(plan, s)).collect(),
     }
+}
+
+/// One span figure and what follows from it in this plan: the value of its last year (used, or
+/// outranked by another figure), or why nothing follows.
+fn span_line(plan: &Plan, span: &crate::span::SpanEntry) -> String {
+    let series = plan.series(&span.indicator);
+    let base = series.and_then(|s| s.point_at(span.base_year()));
+    let follows = match base.and_then(|b| span.end_point(b)) {
+        None if base.is_none() => format!(
+            "no {} value in the plan, so no {} value follows",
+            span.base_year(),
+            span.to
+        ),
+        None => format!(
+            "its bound and the {} value's point in opposite directions",
+            span.base_year()
+        ),
+        Some(end) => {
+            let used = series
+                .and_then(|s| s.point_at(span.to))
+                .is_some_and(|p| *p == end);
+            let value = format!("{}{}", end.bound.sign(), fmt_num(end.value));
+            if used {
+                format!("gives {} = {value} (derived, used)", span.to)
+            } else {
+                format!(
+                    "gives {} = {value} (derived; a better-ranked figure of {} is used)",
+                    span.to, span.to
+                )
+            }
+        }
+    };
+    format!(
+        "{}: {} — {}; {follows}",
+        span.indicator,
+        span.describe(),
+        span.provenance.describe()
+    )
 }
 
 /// The latest evidence in the plan period that bears on the target (flows: in their years).

@@ -32,4 +32,5 @@ pub mod run;
 pub mod scenario;
 pub mod sensitivity;
 pub mod series;
+pub mod span;
 pub mod target;

@@ -25,6 +25,15 @@
 //! # or { kind = "observed", source = "…", vintage = "…", confidence = "…" }
 //! # or { kind = "assumed", note = "…" }
 //!
+//! [[spans]]                      # a figure over years: see `innodex::span`
+//! indicator = "hte_count"
+//! from = 2021                    # covers the change from the 2020 level…
+//! to = 2025                      # …to the 2025 level
+//! measure = "change"             # or "average_growth" (% a year, compound)
+//! value = 750
+//! bound = "at_least"
+//! provenance = { kind = "observed", source = "…" }
+//!
 //! [[targets]]                    # see `innodex::target` for every kind and field
 //! id = "hte_count"
 //! indicator = "hte_count"
@@ -47,6 +56,7 @@ use thiserror::Error;
 
 use crate::indicator::{Indicator, IndicatorError, Names};
 use crate::series::{Bound, Point, Provenance, PubDate, Release, Series, SeriesError};
+use crate::span::SpanEntry;
 use crate::target::{Context, Evaluation, Rule, Target};
 
 /// The Linyi plan's TOML source, as shipped in `plans/linyi-2021-2025.toml`.
@@ -118,6 +128,14 @@ pub enum PlanError {
     /// TOML, a wrong type or an unknown key (the message gives file, line, column and key).
     #[error(transparent)]
     Input(#[from] crate::io::IoError),
+    /// A figure over a span of years that cannot be used (see [`crate::span`]).
+    #[error("a span figure of `{indicator}`: {problem}")]
+    Span {
+        /// Indicator id.
+        indicator: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// Two figures of one indicator and year that nothing tells apart.
     #[error(
         "two figures of `{indicator}` for {year} rank equally (same kind, release and publication date): give them different `status` or `published`, or drop one"
@@ -275,6 +293,8 @@ struct PlanFile {
     #[serde(default)]
     observations: Vec<ObservationEntry>,
     #[serde(default)]
+    spans: Vec<SpanEntry>,
+    #[serde(default)]
     targets: Vec<Target>,
 }
 
@@ -292,6 +312,8 @@ pub struct Plan {
     indicators: Vec<Indicator>,
     /// Every entry as given, in file order (all vintages).
     evidence: Vec<ObservationEntry>,
+    /// Figures over spans of years, as given (see [`crate::span`]).
+    spans: Vec<SpanEntry>,
     /// One resolved value per indicator and year (see [`Plan::evidence`]).
     series: BTreeMap<String, Series>,
     targets: Vec<Target>,
@@ -359,7 +381,8 @@ impl Plan {
 
     fn parse(text: &str, origin: &str) -> Result<Plan, PlanError> {
         let file: PlanFile = crate::io::parse_toml(text, origin)?;
-        Plan::new(file.plan, file.indicators, file.observations, file.targets)
+        Plan::new(file.plan, file.indicators, file.observations, file.targets)?
+            .with_spans(file.spans)
     }
 
     /// Builds and validates a plan from its parts.
@@ -423,7 +446,7 @@ impl Plan {
                 o.year,
             )?;
         }
-        let series = Self::resolve(&indicators, &observations, meta.as_of)?;
+        let series = Self::resolve(&indicators, &observations, &[], meta.as_of)?;
         let mut target_ids = HashSet::new();
         for t in &targets {
             if !target_ids.insert(t.id.as_str()) {
@@ -481,6 +504,7 @@ impl Plan {
             meta,
             indicators,
             evidence: observations,
+            spans: Vec::new(),
             series,
             targets,
         })
@@ -494,20 +518,22 @@ impl Plan {
     fn resolve(
         indicators: &[Indicator],
         evidence: &[ObservationEntry],
+        spans: &[SpanEntry],
         as_of: Option<PubDate>,
     ) -> Result<BTreeMap<String, Series>, PlanError> {
+        let out_by_then = |provenance: &Provenance, published: Option<PubDate>| match as_of {
+            None => false,
+            Some(cut) => !match (provenance, published) {
+                (_, Some(d)) => d <= cut,
+                // Not a publication: implied and assumed values stand at any date.
+                (Provenance::Implied { .. } | Provenance::Assumed { .. }, None) => true,
+                _ => false,
+            },
+        };
         let mut best: BTreeMap<(&str, i32), Point> = BTreeMap::new();
         for o in evidence {
-            if let Some(cut) = as_of {
-                let published = match (&o.provenance, o.published) {
-                    (_, Some(d)) => d <= cut,
-                    // Not a publication: implied and assumed values stand at any date.
-                    (Provenance::Implied { .. } | Provenance::Assumed { .. }, None) => true,
-                    _ => false,
-                };
-                if !published {
-                    continue;
-                }
+            if out_by_then(&o.provenance, o.published) {
+                continue;
             }
             let p = o.point();
             match best.get(&(o.indicator.as_str(), o.year)) {
@@ -521,6 +547,21 @@ impl Plan {
                 _ => {
                     best.insert((o.indicator.as_str(), o.year), p);
                 }
+            }
+        }
+        // A span figure gives its last year's value where the year before the span is known
+        // and nothing better ranked stands for that year (derived ranks below observed).
+        for span in spans {
+            if out_by_then(&span.provenance, span.published) {
+                continue;
+            }
+            let key = (span.indicator.as_str(), span.base_year());
+            let Some(end) = best.get(&key).and_then(|base| span.end_point(base)) else {
+                continue;
+            };
+            let slot = (span.indicator.as_str(), span.to);
+            if best.get(&slot).is_none_or(|b| b.rank() < end.rank()) {
+                best.insert(slot, end);
             }
         }
         let mut grouped: BTreeMap<&str, Vec<Point>> = BTreeMap::new();
@@ -630,7 +671,7 @@ impl Plan {
     /// # Errors
     /// As [`Plan::new`] (a derived ratio out of bounds).
     pub fn as_of(&self, date: PubDate) -> Result<Plan, PlanError> {
-        let series = Self::resolve(&self.indicators, &self.evidence, Some(date))?;
+        let series = Self::resolve(&self.indicators, &self.evidence, &self.spans, Some(date))?;
         let mut plan = self.clone();
         plan.meta.as_of = Some(date);
         plan.series = series;
@@ -659,12 +700,70 @@ impl Plan {
         }
         let mut evidence = self.evidence.clone();
         evidence.extend(entries);
-        let series = Self::resolve(&self.indicators, &evidence, self.meta.as_of)?;
+        let series = Self::resolve(&self.indicators, &evidence, &self.spans, self.meta.as_of)?;
         Ok(Plan {
             evidence,
             series,
             ..self.clone()
         })
+    }
+
+    /// The plan with more figures over spans of years (see [`crate::span`]): each is checked
+    /// (a known indicator, years in [`YEARS`], `to` not before `from`, a finite value, an
+    /// average growth above −100 %) and kept beside the existing ones; where the year before a
+    /// span is known, the span's last year gets a derived value unless a better-ranked figure
+    /// stands there.
+    ///
+    /// ```
+    /// use innodex::plan::Plan;
+    /// use innodex::span::{SpanEntry, SpanMeasure};
+    /// let plan = Plan::shandong();
+    /// assert_eq!(plan.series("rd_expenditure").unwrap().value_at(2020), Some(1681.9));
+    /// // The shipped plan holds "R&D spending grew 11.5 % a year on average in 2021–2025".
+    /// let v2025 = plan.series("rd_expenditure").unwrap().value_at(2025).unwrap();
+    /// assert!((v2025 - 1681.9 * 1.115_f64.powi(5)).abs() < 1e-9);
+    /// let bad = SpanEntry::new("rd_expenditure", 2021, 2025, SpanMeasure::AverageGrowth, -120.0);
+    /// assert!(plan.with_spans(vec![bad]).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`PlanError::UnknownIndicator`], [`PlanError::Years`] or [`PlanError::Span`]; `self` is
+    /// unchanged.
+    pub fn with_spans(&self, entries: Vec<SpanEntry>) -> Result<Plan, PlanError> {
+        for e in &entries {
+            if self.indicator(&e.indicator).is_none() {
+                return Err(PlanError::UnknownIndicator {
+                    whom: format!("a span figure of {}–{}", e.from, e.to),
+                    indicator: e.indicator.clone(),
+                });
+            }
+            for (key, y) in [
+                ("from", e.from),
+                ("to", e.to),
+                ("base year (from − 1)", e.from - 1),
+            ] {
+                check_year(|| format!("a span figure of `{}`", e.indicator), key, y)?;
+            }
+            if let Some(problem) = e.problem() {
+                return Err(PlanError::Span {
+                    indicator: e.indicator.clone(),
+                    problem,
+                });
+            }
+        }
+        let mut spans = self.spans.clone();
+        spans.extend(entries);
+        let series = Self::resolve(&self.indicators, &self.evidence, &spans, self.meta.as_of)?;
+        Ok(Plan {
+            spans,
+            series,
+            ..self.clone()
+        })
+    }
+
+    /// The figures over spans of years, as given (see [`crate::span`]).
+    pub fn spans(&self) -> &[SpanEntry] {
+        &self.spans
     }
 
     /// Fills the years where a ratio indicator is not observed but its numerator and
@@ -800,8 +899,13 @@ impl Plan {
             indicator,
             &Point::new(year, value, provenance),
         ));
-        self.series = Self::resolve(&self.indicators, &evidence, self.meta.as_of)?;
+        // …and every span figure ending that year, which would otherwise derive a value
+        // ranked above an assumed one.
+        let mut spans = self.spans.clone();
+        spans.retain(|s| !(s.indicator == indicator && s.to == year));
+        self.series = Self::resolve(&self.indicators, &evidence, &spans, self.meta.as_of)?;
         self.evidence = evidence;
+        self.spans = spans;
         Ok(())
     }
 
@@ -844,6 +948,7 @@ impl Plan {
             plan: self.meta.clone(),
             indicators: self.indicators.clone(),
             observations,
+            spans: self.spans.clone(),
             targets: self.targets.clone(),
         };
         toml::to_string(&file).expect("a plan always serialises to TOML")

@@ -607,6 +607,39 @@ impl ScenarioSet {
     }
 }
 
+/// How the years between a ratio's parts' latest evidence are bridged, in words (issue: a
+/// ratio is derived from two observed or two projected parts; where the parts end in different
+/// years, one projected part meets one observed part in the years between, and the report must
+/// say so).
+fn bridging(num: &str, den: &str, plan: &Plan) -> String {
+    let last = |id: &str| observed(plan, id).last().map(|&(y, _)| y);
+    match (last(num), last(den)) {
+        (Some(a), Some(b)) if a == b => format!(
+            "both parts observed to {a}, both projected from {} (no bridging)",
+            a + 1
+        ),
+        (Some(a), Some(b)) => {
+            let (early, late, ye, yl) = if a < b {
+                (num, den, a, b)
+            } else {
+                (den, num, b, a)
+            };
+            let years = if ye + 1 == yl {
+                format!("{yl}")
+            } else {
+                format!("{}–{yl}", ye + 1)
+            };
+            format!(
+                "`{early}` is observed to {ye} and `{late}` to {yl}: in {years} the ratio joins \
+                 the projected `{early}` (from its {ye} value) with the observed `{late}`; both \
+                 are projected from {}",
+                yl + 1
+            )
+        }
+        _ => "a part has no observation; both parts start from their scenario values".into(),
+    }
+}
+
 /// The indicator's own bounds (a ratio in % lies in 0–100, as its observations do).
 fn bounds(ind: &Indicator) -> (f64, f64) {
     ind.bounds()
@@ -684,7 +717,10 @@ impl Scenario {
                 });
                 notes.push(AssumptionNote {
                     indicator: ind.id.clone(),
-                    text: format!("derived path by path: `{num}` / `{den}` × {scale}"),
+                    text: format!(
+                        "derived path by path: `{num}` / `{den}` × {scale}; {}",
+                        bridging(num, den, plan)
+                    ),
                 });
             }
         }

@@ -202,6 +202,43 @@ class Plan:
         )
         return df.astype({"year": "int64", "value": "float64"})
 
+    def spans(self) -> pd.DataFrame:
+        """Figures over spans of years ("11.5 % a year on average in 2021–2025"), as given.
+
+        A span ``from``–``to`` runs from the level of ``from - 1`` to that of ``to``;
+        ``measure`` is ``average_growth`` (% a year, compound) or ``change`` (in the
+        indicator's unit). Where the plan knows the year before the span, the span's last year
+        gets a derived value (see :meth:`observations`), ranked below any observed figure.
+
+        >>> import innodex
+        >>> s = innodex.Plan.builtin("shandong-2022-2027").spans()
+        >>> row = s.iloc[0]
+        >>> row["indicator"], int(row["from"]), int(row["to"]), row["measure"], float(row["value"])
+        ('rd_expenditure', 2021, 2025, 'average_growth', 11.5)
+        """
+        rows = json.loads(self._core.spans_json())
+        flat = [
+            {
+                "indicator": r["indicator"],
+                "from": r["from"],
+                "to": r["to"],
+                "measure": r["measure"],
+                "value": r["value"],
+                "bound": r.get("bound", "exact"),
+                "status": r.get("status"),
+                "published": r.get("published"),
+                "kind": r["provenance"]["kind"],
+                "source": r["provenance"].get("source") or r["provenance"].get("note", ""),
+            }
+            for r in rows
+        ]
+        df = pd.DataFrame(
+            flat,
+            columns=["indicator", "from", "to", "measure", "value", "bound", "status",
+                     "published", "kind", "source"],
+        )
+        return df.astype({"from": "int64", "to": "int64", "value": "float64"})
+
     def verdict(self, projection: Any = "auto", **project_kw: Any) -> pd.DataFrame:
         """Did the plan work? One row per target, on the latest evidence.
 

@@ -626,7 +626,7 @@ fn load_plan(args: &PlanArgs) -> Result<Plan, UserError> {
         let rows = innodex::evidence::read_observations_csv(&plan, &text)
             .map_err(|e| UserError(format!("--observations `{shown}`: {e}")))?;
         plan = plan
-            .with_observations(rows)
+            .with_evidence(rows)
             .map_err(|e| UserError(format!("--observations `{shown}`: {e}")))?;
     }
     if let Some(date) = &args.as_of {

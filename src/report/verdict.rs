@@ -286,6 +286,16 @@ fn notes(v: &Verdict, s: &mut String, markdown: bool) {
         }
         s.push('\n');
     }
+    if !v.spans.is_empty() {
+        let _ = writeln!(
+            s,
+            "Figures over spans of years (a span 2021–2025 runs from the 2020 level):"
+        );
+        for line in &v.spans {
+            let _ = writeln!(s, "{bullet}{line}");
+        }
+        s.push('\n');
+    }
     let missing: Vec<&VerdictRow> = v.rows.iter().filter(|r| r.needs.is_some()).collect();
     if !missing.is_empty() {
         let _ = writeln!(s, "Data that would make the unassessed targets assessable:");

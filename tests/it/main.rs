@@ -22,6 +22,7 @@ mod sensitivity_errors;
 mod sensitivity_gsa;
 mod sensitivity_ratio;
 mod shandong;
+mod spans;
 
 #[cfg(feature = "cli")]
 mod cli;

@@ -229,3 +229,34 @@ def test_the_shandong_plan_is_builtin():
     assert "shandong-2022-2027" in innodex.Plan.builtin_names()
     v = sd.verdict(projection=None)
     assert v.loc["ht_output_share", "achieved_in"] == 2023
+
+
+def test_span_rows_from_a_frame_and_the_shipped_spans(plan):
+    """A row whose year is a span is a figure over years: kept, listed, and the span's last
+    year derived from the year before it (hte_count 2020 is 750, implied by the doubling)."""
+    mine = pd.DataFrame({
+        "indicator": ["hte_count"],
+        "year": ["2021-2025"],
+        "value": [800.0],
+        "unit": ["count"],
+        "bound": ["at_least"],
+        "status": ["preliminary"],
+        "source": ["report"],
+        "published": ["2026-02"],
+    })
+    with_span = plan.with_observations(mine)
+    spans = with_span.spans()
+    assert spans[["indicator", "from", "to", "measure", "value", "bound"]].values.tolist() == [
+        ["hte_count", 2021, 2025, "change", 800.0, "at_least"]
+    ]
+    # The evidence lists single-year figures only; the resolved series gains 750 + 800 in 2025.
+    ev = with_span.evidence()
+    assert not ((ev["indicator"] == "hte_count") & (ev["year"] == 2025)).any()
+    obs = with_span.observations()
+    row = obs[(obs["indicator"] == "hte_count") & (obs["year"] == 2025)]
+    assert row["value"].tolist() == [1550.0]
+    shandong = innodex.Plan.builtin("shandong-2022-2027").spans()
+    assert shandong["measure"].tolist() == ["average_growth", "change"]
+    assert shandong.loc[0, "value"] == 11.5
+    with pytest.raises(innodex.PlanError, match=r"column `year`.*FROM ≤ TO"):
+        plan.with_observations(mine.assign(year=["2025-2021"]))

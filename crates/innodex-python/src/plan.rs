@@ -135,7 +135,7 @@ impl PyPlan {
         let rows = innodex::evidence::read_observations_csv(&self.inner, text)
             .map_err(err::<PlanError>)?;
         self.inner
-            .with_observations(rows)
+            .with_evidence(rows)
             .map(|inner| PyPlan { inner })
             .map_err(err::<PlanError>)
     }
@@ -169,6 +169,11 @@ impl PyPlan {
     /// Every piece of evidence (all vintages) as JSON text.
     fn evidence_json(&self) -> String {
         serde_json::to_string(self.inner.evidence()).expect("serialisable")
+    }
+
+    /// Figures over spans of years as JSON text (a list of objects).
+    fn spans_json(&self) -> String {
+        serde_json::to_string(self.inner.spans()).expect("serialisable")
     }
 
     /// The full report (every target) as JSON text.
