@@ -9,7 +9,7 @@
 //! run here (no R), so that figure is quoted, not measured.
 use std::time::Instant;
 
-use innodex::index::uncertainty::{Design, UncertaintySpec, run};
+use innodex::index::uncertainty::{SamplingDesign, UncertaintySpec, run};
 use innodex::index::{CompositeIndex, PipelineSpec};
 
 fn main() {
@@ -32,7 +32,7 @@ fn main() {
         "design", "N", "cache", "rebuilds", "total s", "ms/rebuild", "failed"
     );
     for &n in &ns {
-        for design in [Design::MonteCarlo, Design::Sobol] {
+        for design in [SamplingDesign::MonteCarlo, SamplingDesign::Sobol] {
             for cache in [true, false] {
                 let mut spec = UncertaintySpec::coinr_vignette(n, 1, design);
                 spec.cache = cache;
@@ -42,7 +42,7 @@ fn main() {
                 let k = r.scores.len();
                 println!(
                     "{:>8} {:>6} {:>8} {:>10} {:>12.3} {:>12.4} {:>8}",
-                    if design == Design::Sobol {
+                    if design == SamplingDesign::Sobol {
                         "sobol"
                     } else {
                         "mc"

@@ -1,11 +1,11 @@
 //! Profiling helper: the uncached rebuild of the uncertainty analysis on one thread.
-use innodex::index::uncertainty::{Design, UncertaintySpec, run};
+use innodex::index::uncertainty::{SamplingDesign, UncertaintySpec, run};
 use innodex::index::{CompositeIndex, PipelineSpec};
 use std::time::Instant;
 fn main() {
     let idx = CompositeIndex::from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv").unwrap();
     let base = PipelineSpec::coinr_example();
-    let mut spec = UncertaintySpec::coinr_vignette(4000, 1, Design::MonteCarlo);
+    let mut spec = UncertaintySpec::coinr_vignette(4000, 1, SamplingDesign::MonteCarlo);
     spec.cache = std::env::args().nth(1).as_deref() == Some("cache");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)

@@ -18,6 +18,7 @@
 
 pub mod assessment;
 pub mod cycles;
+pub mod error;
 pub mod evidence;
 pub mod exec;
 pub mod growth;
@@ -34,3 +35,31 @@ pub mod sensitivity;
 pub mod series;
 pub mod span;
 pub mod target;
+
+pub use error::{Error, Result};
+
+/// The names most programs need, in one import: `use innodex::prelude::*;`.
+///
+/// ```
+/// use innodex::prelude::*;
+/// let plan = Plan::linyi();
+/// let v: Verdict = verdict(&plan, None);
+/// assert_eq!(v.row("hte_count").unwrap().status, Status::Met);
+/// let r: Result<f64> = required_cagr(750.0, 1500.0, 2020, 2025).map_err(Error::from);
+/// assert!((r.unwrap() - 0.148698355).abs() < 1e-9);
+/// ```
+pub mod prelude {
+    pub use crate::assessment::{Grade, Verdict, VerdictRow, verdict};
+    pub use crate::error::{Error, Result};
+    pub use crate::exec::Progress;
+    pub use crate::growth::{cagr, required_cagr, required_increment, years_to_target};
+    pub use crate::index::{CompositeIndex, Framework, PipelineSpec};
+    pub use crate::indicator::{Indicator, IndicatorKind};
+    pub use crate::plan::{ObservationEntry, Plan};
+    pub use crate::projection::monte_carlo::{McConfig, McModel, McResult, simulate};
+    pub use crate::scenario::{PlanProjection, ScenarioSet};
+    pub use crate::sensitivity::{Problem, SobolOptions, analyze_sobol, tornado};
+    pub use crate::series::{Bound, Point, Provenance, Series};
+    pub use crate::span::{SpanEntry, SpanMeasure};
+    pub use crate::target::{Rule, Status, Target};
+}

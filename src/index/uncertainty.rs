@@ -169,7 +169,7 @@ impl UncertainInput {
 /// The sampling design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Design {
+pub enum SamplingDesign {
     /// Plain Monte Carlo: N rebuilds.
     #[default]
     MonteCarlo,
@@ -202,7 +202,7 @@ pub struct UncertaintySpec {
     pub target: Option<String>,
     /// Monte Carlo or Sobol.
     #[serde(default)]
-    pub design: Design,
+    pub design: SamplingDesign,
     /// Bootstrap resamples for the intervals of Sobol indices (default 100; 0 for none).
     #[serde(default = "d_boot")]
     pub bootstrap: usize,
@@ -218,7 +218,7 @@ impl UncertaintySpec {
     /// COINr's sensitivity vignette on ASEM: winsorisation limit 1–5; min-max [1, 100] or
     /// z-score (mean 10, sd 2); ±25 % noise on the weights of levels 2 and 3; arithmetic or
     /// geometric mean.
-    pub fn coinr_vignette(n: usize, seed: u64, design: Design) -> UncertaintySpec {
+    pub fn coinr_vignette(n: usize, seed: u64, design: SamplingDesign) -> UncertaintySpec {
         UncertaintySpec {
             n,
             seed,
@@ -625,7 +625,7 @@ pub fn run_with_progress(
             "no uncertain input given",
         ));
     }
-    if spec.design == Design::Sobol && spec.inputs.len() < 2 {
+    if spec.design == SamplingDesign::Sobol && spec.inputs.len() < 2 {
         return Err(IndexError::bad(
             "uncertainty.inputs",
             "a Sobol analysis needs at least two inputs",
@@ -635,8 +635,8 @@ pub fn run_with_progress(
     // memory (each rebuild holds its design row and one score and one rank per unit, the
     // design twice: as a matrix and as rows).
     let rebuilds = match spec.design {
-        Design::MonteCarlo => Some(spec.n),
-        Design::Sobol => spec.n.checked_mul(spec.inputs.len() + 2),
+        SamplingDesign::MonteCarlo => Some(spec.n),
+        SamplingDesign::Sobol => spec.n.checked_mul(spec.inputs.len() + 2),
     };
     crate::sensitivity::check_cells(
         "the rebuilds (design, scores and ranks: 2 × (inputs + units) numbers each)",
@@ -740,12 +740,14 @@ pub fn run_with_progress(
     let sa_err =
         |e: crate::sensitivity::SensitivityError| IndexError::bad("uncertainty", e.to_string());
     let unit = match spec.design {
-        Design::MonteCarlo => MonteCarloDesign::new(d, n, spec.seed)
+        SamplingDesign::MonteCarlo => MonteCarloDesign::new(d, n, spec.seed)
             .map_err(sa_err)?
             .unit_matrix(),
-        Design::Sobol => SaltelliDesign::new(d, n, false, Scramble::LinearMatrix, 0, spec.seed)
-            .map_err(sa_err)?
-            .unit_matrix(),
+        SamplingDesign::Sobol => {
+            SaltelliDesign::new(d, n, false, Scramble::LinearMatrix, 0, spec.seed)
+                .map_err(sa_err)?
+                .unit_matrix()
+        }
     };
     let sample: Vec<Vec<f64>> = unit.rows().into_iter().map(|r| r.to_vec()).collect();
     progress.set_total(sample.len());
@@ -787,8 +789,8 @@ pub fn run_with_progress(
     // Rank statistics over independent random points: all of a Monte Carlo sample; the A and
     // B rows of a Saltelli design (first and last row of each block of d + 2).
     let stat_rows: Vec<usize> = match spec.design {
-        Design::MonteCarlo => (0..ranks.len()).collect(),
-        Design::Sobol => (0..ranks.len())
+        SamplingDesign::MonteCarlo => (0..ranks.len()).collect(),
+        SamplingDesign::Sobol => (0..ranks.len())
             .filter(|r| r % (d + 2) == 0 || r % (d + 2) == d + 1)
             .collect(),
     };
@@ -813,15 +815,15 @@ pub fn run_with_progress(
         .collect();
     let names: Vec<String> = spec.inputs.iter().map(|i| i.name()).collect();
     let sensitivity = match spec.design {
-        Design::MonteCarlo => None,
-        Design::Sobol if mean_rank_shift.iter().any(|v| !v.is_finite()) => {
+        SamplingDesign::MonteCarlo => None,
+        SamplingDesign::Sobol if mean_rank_shift.iter().any(|v| !v.is_finite()) => {
             failures.push(
                 "Sobol indices not computed: some rebuilds failed (their rank shift is missing)"
                     .into(),
             );
             None
         }
-        Design::Sobol => Some(sobol_indices(
+        SamplingDesign::Sobol => Some(sobol_indices(
             &names,
             &mean_rank_shift,
             &ranks,

@@ -1,5 +1,5 @@
 //! Uncertainty and sensitivity analysis: reproducibility and invariants.
-use innodex::index::uncertainty::{Design, UncertaintyResult, UncertaintySpec, run};
+use innodex::index::uncertainty::{SamplingDesign, UncertaintyResult, UncertaintySpec, run};
 use innodex::index::{CompositeIndex, PipelineSpec};
 
 fn asem() -> CompositeIndex {
@@ -53,7 +53,7 @@ fn with_threads<T: Send>(k: usize, f: impl FnOnce() -> T + Send) -> T {
 fn same_seed_same_results_with_one_or_two_threads() {
     let idx = asem();
     let base = PipelineSpec::coinr_example();
-    for design in [Design::MonteCarlo, Design::Sobol] {
+    for design in [SamplingDesign::MonteCarlo, SamplingDesign::Sobol] {
         let spec = UncertaintySpec::coinr_vignette(150, 42, design);
         let a = with_threads(1, || run(&idx, &base, &spec).unwrap());
         let b = with_threads(2, || run(&idx, &base, &spec).unwrap());
@@ -69,7 +69,7 @@ fn same_seed_same_results_with_one_or_two_threads() {
 fn the_stage_cache_changes_nothing_but_speed() {
     let idx = asem();
     let base = PipelineSpec::coinr_example();
-    let mut spec = UncertaintySpec::coinr_vignette(64, 7, Design::Sobol);
+    let mut spec = UncertaintySpec::coinr_vignette(64, 7, SamplingDesign::Sobol);
     let cached = run(&idx, &base, &spec).unwrap();
     spec.cache = false;
     let fresh = run(&idx, &base, &spec).unwrap();
@@ -79,7 +79,7 @@ fn the_stage_cache_changes_nothing_but_speed() {
 #[test]
 fn rank_statistics_are_those_of_the_rank_matrix() {
     let idx = asem();
-    let spec = UncertaintySpec::coinr_vignette(200, 3, Design::MonteCarlo);
+    let spec = UncertaintySpec::coinr_vignette(200, 3, SamplingDesign::MonteCarlo);
     let r = run(&idx, &PipelineSpec::coinr_example(), &spec).unwrap();
     for (u, st) in r.rank_stats.iter().enumerate() {
         let col: Vec<f64> = r.ranks.iter().map(|row| row[u]).collect();
@@ -105,7 +105,7 @@ fn progress_counts_every_rebuild_and_changes_nothing() {
     use innodex::exec::Progress;
     let idx = asem();
     let base = PipelineSpec::coinr_example();
-    let spec = UncertaintySpec::coinr_vignette(32, 5, Design::Sobol);
+    let spec = UncertaintySpec::coinr_vignette(32, 5, SamplingDesign::Sobol);
     let plain = run(&idx, &base, &spec).unwrap();
     let progress = Progress::default();
     let counted =
@@ -120,7 +120,7 @@ fn progress_counts_every_rebuild_and_changes_nothing() {
 fn a_cancelled_analysis_stops_with_an_error() {
     use innodex::exec::Progress;
     let idx = asem();
-    let spec = UncertaintySpec::coinr_vignette(200, 5, Design::MonteCarlo);
+    let spec = UncertaintySpec::coinr_vignette(200, 5, SamplingDesign::MonteCarlo);
     let progress = Progress::default();
     progress.cancel();
     let err = innodex::index::uncertainty::run_with_progress(
@@ -141,8 +141,8 @@ fn an_analysis_too_large_for_memory_is_refused_before_any_rebuild() {
     // numbers (880 GB); a Sobol' design multiplies the rebuilds by d + 2 = 6.
     let idx = asem();
     for (design, rebuilds) in [
-        (Design::MonteCarlo, 1_000_000_000u64),
-        (Design::Sobol, 6_000_000_000),
+        (SamplingDesign::MonteCarlo, 1_000_000_000u64),
+        (SamplingDesign::Sobol, 6_000_000_000),
     ] {
         let spec = UncertaintySpec::coinr_vignette(1_000_000_000, 5, design);
         let progress = Progress::default();
