@@ -17,6 +17,7 @@ mod growth;
 mod index;
 mod plan;
 mod projection;
+mod ratio;
 mod sensitivity;
 
 pyo3::create_exception!(
@@ -156,6 +157,7 @@ mod _core {
         plan::register(m)?;
         projection::register(m)?;
         sensitivity::register(m)?;
+        ratio::register(m)?;
         index::register(m)?;
         Ok(())
     }

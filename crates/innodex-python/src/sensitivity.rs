@@ -1,31 +1,21 @@
-//! Sensitivity analysis and ratio indicators: thin wrappers over `innodex::sensitivity` and
-//! `innodex::ratio`. Heavy calls run inside `py.detach`; a Python model is called back (with the
-//! GIL) once per batch of rows.
+//! Sensitivity analysis: thin wrappers over `innodex::sensitivity`. Heavy calls run inside
+//! `py.detach`; a Python model is called back (with the GIL) once per batch of rows.
 
 use std::sync::Mutex;
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2};
-use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
+use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, ToPyArray};
 use pyo3::prelude::*;
 
-use super::{GrowthError, ProjectionError, SensitivityError as PySensitivityError, err, in_pool};
-use innodex::ratio::{self, LogLinearTrend, RatioError, linyi};
+use super::{SensitivityError as PySensitivityError, err, in_pool};
 use innodex::sensitivity::{
     self as sa, Design, LatinHypercubeDesign, Model, MonteCarloDesign, MorrisAnalysis,
     MorrisDesign, MorrisOptions, MorrisResult, Problem, SaltelliDesign, Scramble, SensitivityError,
     SobolAnalysis, SobolOptions, SobolResult,
 };
 
-fn sens_err(e: SensitivityError) -> PyErr {
+pub(crate) fn sens_err(e: SensitivityError) -> PyErr {
     err::<PySensitivityError>(e)
-}
-
-fn ratio_err(e: RatioError) -> PyErr {
-    match e {
-        RatioError::Growth(g) => err::<GrowthError>(g),
-        RatioError::Sensitivity(s) => sens_err(s),
-        other => err::<ProjectionError>(other),
-    }
 }
 
 fn scramble(s: &str) -> PyResult<Scramble> {
@@ -39,7 +29,7 @@ fn scramble(s: &str) -> PyResult<Scramble> {
     }
 }
 
-fn view2<'a>(a: &'a PyReadonlyArray2<'_, f64>) -> ArrayView2<'a, f64> {
+pub(crate) fn view2<'a>(a: &'a PyReadonlyArray2<'_, f64>) -> ArrayView2<'a, f64> {
     a.as_array()
 }
 
@@ -188,7 +178,7 @@ fn pooled<T: Send>(
 #[pyclass(name = "Problem", module = "innodex._core", frozen)]
 #[derive(Clone)]
 pub(crate) struct PyProblem {
-    inner: Problem,
+    pub(crate) inner: Problem,
 }
 
 #[pymethods]
@@ -800,216 +790,10 @@ fn oat_model(f: Py<PyAny>, names: Option<Vec<String>>, base: &[f64]) -> PyResult
     Ok(m)
 }
 
-// ---------------------------------------------------------------------------- ratio
-
-/// Share growth (1 + g_R) / (1 + g_Y) − 1.
-#[pyfunction]
-fn share_growth(g_numerator: f64, g_denominator: f64) -> PyResult<f64> {
-    ratio::share_growth(g_numerator, g_denominator).map_err(ratio_err)
-}
-
-/// Share in `year1`: S0 ((1 + g_R) / (1 + g_Y))^n.
-#[pyfunction]
-fn project_share(
-    s0: f64,
-    g_numerator: f64,
-    g_denominator: f64,
-    year0: i32,
-    year1: i32,
-) -> PyResult<f64> {
-    ratio::project_share(s0, g_numerator, g_denominator, year0, year1).map_err(ratio_err)
-}
-
-/// Required numerator growth (1 + g_Y)(S*/S0)^(1/n) − 1.
-#[pyfunction]
-fn required_numerator_growth(
-    s0: f64,
-    s_target: f64,
-    g_denominator: f64,
-    year0: i32,
-    year1: i32,
-) -> PyResult<f64> {
-    ratio::required_numerator_growth(s0, s_target, g_denominator, year0, year1).map_err(ratio_err)
-}
-
-/// Elasticities and derivatives of the target-year share, as JSON.
-#[pyfunction]
-fn share_sensitivity(
-    s0: f64,
-    g_numerator: f64,
-    g_denominator: f64,
-    year0: i32,
-    year1: i32,
-) -> PyResult<String> {
-    let s = ratio::share_sensitivity(s0, g_numerator, g_denominator, year0, year1)
-        .map_err(ratio_err)?;
-    serde_json::to_string(&s).map_err(err::<PySensitivityError>)
-}
-
-/// A log-linear trend with a prediction interval.
-#[pyclass(name = "LogLinearTrend", module = "innodex._core", frozen)]
-pub(crate) struct PyTrend {
-    inner: LogLinearTrend,
-}
-
-#[pymethods]
-impl PyTrend {
-    /// Fits ln v = a + b (t − t̄) by least squares.
-    #[staticmethod]
-    fn fit(years: Vec<i32>, values: Vec<f64>) -> PyResult<Self> {
-        LogLinearTrend::fit(&years, &values)
-            .map(|inner| PyTrend { inner })
-            .map_err(ratio_err)
-    }
-
-    /// From the JSON of `to_json`.
-    #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
-        serde_json::from_str(text)
-            .map(|inner| PyTrend { inner })
-            .map_err(|e| err::<ProjectionError>(format!("invalid trend JSON: {e}")))
-    }
-
-    /// The fit as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.inner).map_err(err::<ProjectionError>)
-    }
-
-    /// Trend growth rate e^b − 1.
-    #[getter]
-    fn growth_rate(&self) -> f64 {
-        self.inner.growth_rate()
-    }
-
-    /// Residual standard deviation of the log values.
-    #[getter]
-    fn resid_sd(&self) -> f64 {
-        self.inner.resid_sd
-    }
-
-    /// Trend value (predictive median) in `year`.
-    fn median(&self, year: i32) -> f64 {
-        self.inner.median(year)
-    }
-
-    /// Prediction standard error of the log value in `year`.
-    fn log_se(&self, year: i32) -> f64 {
-        self.inner.log_se(year)
-    }
-
-    /// The `p` quantile of the predictive distribution in `year`.
-    fn quantile(&self, year: i32, p: f64) -> PyResult<f64> {
-        self.inner.quantile(year, p).map_err(ratio_err)
-    }
-
-    /// Probability that the value in `year` is below `value`.
-    fn prob_below(&self, year: i32, value: f64) -> f64 {
-        self.inner.prob_below(year, value)
-    }
-
-    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
-        let ctor = py.get_type::<PyTrend>().getattr("from_json")?.unbind();
-        Ok((ctor, (self.to_json()?,)))
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "<LogLinearTrend growth={:.4} per year, {} points>",
-            self.inner.growth_rate(),
-            self.inner.n_obs
-        )
-    }
-}
-
-/// Required numerator growth to reach the reference's `p` quantile in `year1`.
-#[pyfunction]
-fn required_numerator_growth_vs_reference(
-    s0: f64,
-    g_denominator: f64,
-    year0: i32,
-    year1: i32,
-    reference: &PyTrend,
-    p: f64,
-) -> PyResult<f64> {
-    ratio::required_numerator_growth_vs_reference(
-        s0,
-        g_denominator,
-        year0,
-        year1,
-        &reference.inner,
-        p,
-    )
-    .map_err(ratio_err)
-}
-
-/// Probability of beating the reference under a scenario (3 inputs): (p, standard error).
-#[pyfunction]
-#[pyo3(signature = (scenario, year0, year1, reference, n = 100000, seed = 0))]
-fn prob_beat_reference(
-    py: Python<'_>,
-    scenario: &PyProblem,
-    year0: i32,
-    year1: i32,
-    reference: &PyTrend,
-    n: usize,
-    seed: u64,
-) -> PyResult<(f64, f64)> {
-    py.detach(|| {
-        ratio::prob_beat_reference(&scenario.inner, year0, year1, &reference.inner, n, seed)
-    })
-    .map_err(ratio_err)
-}
-
-/// The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, baseline_share_2020,
-/// shandong_trend) → Y (rows × 3: gap_pp, linyi_share_2025, shandong_share_2025).
-#[pyfunction]
-fn linyi_gap<'py>(
-    py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let xv = x.as_array();
-    let mut y = Array2::zeros((xv.nrows(), 3));
-    linyi::GapModel
-        .evaluate(xv, y.view_mut())
-        .map_err(sens_err)?;
-    Ok(y.into_pyarray(py))
-}
-
-/// The Linyi gap model's inputs with their stated (partly assumed) ranges.
-#[pyfunction]
-fn linyi_gap_problem() -> PyProblem {
-    PyProblem {
-        inner: linyi::gap_problem(),
-    }
-}
-
-/// Shandong's R&D intensity (years, %) from the embedded plan.
-#[pyfunction]
-#[pyo3(signature = (from_year = 2015, to_year = 2023))]
-fn linyi_shandong_series(from_year: i32, to_year: i32) -> (Vec<i32>, Vec<f64>) {
-    linyi::shandong_series(from_year, to_year)
-}
-
-/// Required Linyi R&D growth to reach `reference_2025`: baselines (rows) × GDP growth (cols).
-#[pyfunction]
-fn linyi_required_rd_growth_grid<'py>(
-    py: Python<'py>,
-    gdp_growths: PyReadonlyArray1<'py, f64>,
-    baselines: PyReadonlyArray1<'py, f64>,
-    reference_2025: f64,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let g = gdp_growths.as_array().to_vec();
-    let b = baselines.as_array().to_vec();
-    linyi::required_rd_growth_grid(&g, &b, reference_2025)
-        .map(|a| a.into_pyarray(py))
-        .map_err(ratio_err)
-}
-
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyProblem>()?;
     m.add_class::<PySobolResult>()?;
     m.add_class::<PyMorrisResult>()?;
-    m.add_class::<PyTrend>()?;
     m.add_function(wrap_pyfunction!(sobol_sample, m)?)?;
     m.add_function(wrap_pyfunction!(morris_sample, m)?)?;
     m.add_function(wrap_pyfunction!(mc_sample, m)?)?;
@@ -1020,15 +804,5 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(morris_run, m)?)?;
     m.add_function(wrap_pyfunction!(tornado, m)?)?;
     m.add_function(wrap_pyfunction!(grid2, m)?)?;
-    m.add_function(wrap_pyfunction!(share_growth, m)?)?;
-    m.add_function(wrap_pyfunction!(project_share, m)?)?;
-    m.add_function(wrap_pyfunction!(required_numerator_growth, m)?)?;
-    m.add_function(wrap_pyfunction!(share_sensitivity, m)?)?;
-    m.add_function(wrap_pyfunction!(required_numerator_growth_vs_reference, m)?)?;
-    m.add_function(wrap_pyfunction!(prob_beat_reference, m)?)?;
-    m.add_function(wrap_pyfunction!(linyi_gap, m)?)?;
-    m.add_function(wrap_pyfunction!(linyi_gap_problem, m)?)?;
-    m.add_function(wrap_pyfunction!(linyi_shandong_series, m)?)?;
-    m.add_function(wrap_pyfunction!(linyi_required_rd_growth_grid, m)?)?;
     Ok(())
 }
