@@ -22,7 +22,7 @@ argument.
 13
 """
 
-from innodex import index, scale, sensitivity
+from innodex import backtesting, index, ratio, scale, sensitivity
 from innodex._core import (
     CompositeIndexError,
     GrowthError,
@@ -99,7 +99,9 @@ from innodex.sensitivity import (
 
 __all__ = [
     # modules
+    "backtesting",
     "index",
+    "ratio",
     "scale",
     "sensitivity",
     # composite indices

@@ -209,3 +209,23 @@ def mapping(name: str, value: Any, *, none: bool = False) -> Any:
     if not isinstance(value, Mapping):
         raise _type_error(name, "a dict", value)
     return value
+
+
+def mc_limits(
+    cfg: dict[str, Any], max_values: int | None, max_buffer_bytes: int | None, exc: type
+) -> None:
+    """Adds the Monte Carlo size limits (``McConfig::max_values``, ``max_buffer_bytes``) that
+    are given to ``cfg``; None keeps the core's defaults (10^10 values, 4 GiB)."""
+    for name, limit in (("max_values", max_values), ("max_buffer_bytes", max_buffer_bytes)):
+        if limit is not None:
+            cfg[name] = integer(name, limit, exc, minimum=1, maximum=U64_MAX)
+
+
+def rows(name: str, y: Any, exc: type) -> np.ndarray:
+    """A finite 1-D or 2-D array as C-contiguous rows (a 1-D array becomes one column)."""
+    a = array(name, y, exc)
+    if a.ndim not in (1, 2):
+        raise exc(f"{name} must be 1-D or 2-D, got {a.ndim} dimensions")
+    if a.ndim == 1:
+        a = a[:, None]
+    return np.ascontiguousarray(a)

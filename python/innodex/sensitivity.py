@@ -1,4 +1,4 @@
-"""Sensitivity analysis (Sobol', Morris, one-at-a-time) and ratio indicators such as R&D / GDP.
+"""Sensitivity analysis: Sobol', Morris and one-at-a-time (ratio indicators: :mod:`innodex.ratio`).
 
 Every number is computed in Rust (``innodex._core``); this module adds SALib-like calls,
 pandas frames and matplotlib plots. A SALib user maps calls one to one:
@@ -44,6 +44,19 @@ from innodex import _check, _core
 from innodex._plot import axes
 from innodex._progress import Bar
 
+# Ratio indicators live in innodex.ratio; their names stay importable from here.
+from innodex.ratio import (
+    LogLinearTrend,
+    linyi_gap,
+    linyi_required_rd_growth_grid,
+    linyi_shandong_series,
+    project_share,
+    required_numerator_growth,
+    required_numerator_growth_vs_reference,
+    share_growth,
+    share_sensitivity,
+)
+
 Model = Callable[[npt.NDArray[np.float64]], Any]
 
 __all__ = [
@@ -76,85 +89,6 @@ __all__ = [
     "tornado",
 ]
 
-LogLinearTrend = _core.LogLinearTrend
-
-
-def _r(name: str, v: Any) -> float:
-    return _check.real(name, v, _core.GrowthError, finite=False)
-
-
-def _y(name: str, v: Any) -> int:
-    return _check.year(name, v, _core.GrowthError)
-
-
-def share_growth(g_numerator: float, g_denominator: float) -> float:
-    """Growth of a share S = R / Y: (1 + g_R) / (1 + g_Y) − 1.
-
-    >>> bool(abs(share_growth(0.1, 0.06) - (1.1 / 1.06 - 1)) < 1e-15)
-    True
-    """
-    return _core.share_growth(_r("g_numerator", g_numerator), _r("g_denominator", g_denominator))
-
-
-def project_share(
-    s0: float, g_numerator: float, g_denominator: float, year0: int, year1: int
-) -> float:
-    """The share in ``year1``: S0 ((1 + g_R) / (1 + g_Y))^n.
-
-    >>> s = project_share(2.0, 0.1, 0.06, 2020, 2025)
-    >>> bool(abs(s - 2.0 * (1.1 / 1.06) ** 5) < 1e-12)
-    True
-    """
-    return _core.project_share(
-        _r("s0", s0), _r("g_numerator", g_numerator), _r("g_denominator", g_denominator),
-        _y("year0", year0), _y("year1", year1),
-    )
-
-
-def required_numerator_growth(
-    s0: float, s_target: float, g_denominator: float, year0: int, year1: int
-) -> float:
-    """Numerator growth that moves the share from ``s0`` to ``s_target`` by ``year1`` while the
-    denominator grows at ``g_denominator``: (1 + g_Y)(S*/S0)^(1/n) − 1.
-
-    >>> g = required_numerator_growth(2.0, 2.5, 0.06, 2020, 2025)
-    >>> bool(abs(g - (1.06 * (2.5 / 2.0) ** (1 / 5) - 1)) < 1e-12)
-    True
-    """
-    return _core.required_numerator_growth(
-        _r("s0", s0), _r("s_target", s_target), _r("g_denominator", g_denominator),
-        _y("year0", year0), _y("year1", year1),
-    )
-
-
-def required_numerator_growth_vs_reference(
-    s0: float,
-    g_denominator: float,
-    year0: int,
-    year1: int,
-    reference: _core.LogLinearTrend,
-    p: float,
-) -> float:
-    """Numerator growth that beats a trend-projected ``reference`` share in ``year1`` with
-    probability ``p`` (the reference's prediction uncertainty only)."""
-    return _core.required_numerator_growth_vs_reference(
-        _r("s0", s0), _r("g_denominator", g_denominator), _y("year0", year0),
-        _y("year1", year1),
-        _check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
-        _r("p", p),
-    )
-
-
-def linyi_gap(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """The Linyi 2025 gap model (vectorised, computed in Rust): rows of (R&D growth, GDP
-    growth, 2020 share, Shandong trend shift) → columns (gap in points, Linyi 2025 share,
-    Shandong 2025 share). See :func:`linyi_gap_problem` for the inputs' ranges."""
-    return _core.linyi_gap(_as2d("x", x))
-
-
-def linyi_shandong_series(from_year: int, to_year: int) -> tuple[list[int], list[float]]:
-    """Shandong's R&D intensity (years, %) from the embedded plan."""
-    return _core.linyi_shandong_series(_y("from_year", from_year), _y("to_year", to_year))
 
 
 class SensitivityWarning(UserWarning):
@@ -311,15 +245,6 @@ def _problem(problem: Any) -> Problem:
 
 def _n(name: str, n: Any) -> int:
     return _check.integer(name, n, _E, minimum=1)
-
-
-def _as2d(name: str, y: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    a = _check.array(name, y, _E)
-    if a.ndim not in (1, 2):
-        raise _E(f"{name} must be 1-D or 2-D, got {a.ndim} dimensions")
-    if a.ndim == 1:
-        a = a[:, None]
-    return np.ascontiguousarray(a)
 
 
 def _scramble(scramble: bool | str) -> str:
@@ -631,7 +556,7 @@ def sobol_analyze(
     res = SobolResult(
         _core.sobol_analyze(
             _problem(problem)._core,
-            _as2d("Y", Y),
+            _check.rows("Y", Y, _E),
             _check.flag("calc_second_order", calc_second_order),
             _check.integer("num_resamples", num_resamples, _E, minimum=0),
             _check.real("conf_level", conf_level, _E),
@@ -707,8 +632,8 @@ def morris_analyze(
     return MorrisResult(
         _core.morris_analyze(
             _problem(problem)._core,
-            _as2d("X", X),
-            _as2d("Y", Y),
+            _check.rows("X", X, _E),
+            _check.rows("Y", Y, _E),
             _check.integer("num_levels", num_levels, _E, minimum=2),
             _check.integer("num_resamples", num_resamples, _E, minimum=0),
             _check.real("conf_level", conf_level, _E),
@@ -945,27 +870,6 @@ def grid(
     return [Grid(o, x, y, xv, yv, z) for o, z in res]
 
 
-# ---------------------------------------------------------------------------- ratio
-
-
-def share_sensitivity(
-    s0: float, g_numerator: float, g_denominator: float, year0: int, year1: int
-) -> dict[str, float]:
-    """Elasticities and derivatives of the target-year share S0 ((1+g_R)/(1+g_Y))^n.
-
-    >>> round(share_sensitivity(2.0, 0.1, 0.06, 2020, 2025)["elasticity_numerator_growth"], 6)
-    0.454545
-    """
-    return dict(
-        json.loads(
-            _core.share_sensitivity(
-                _r("s0", s0), _r("g_numerator", g_numerator), _r("g_denominator", g_denominator),
-                _y("year0", year0), _y("year1", year1),
-            )
-        )
-    )
-
-
 def prob_beat_reference(
     scenario: Problem,
     year0: int,
@@ -979,26 +883,9 @@ def prob_beat_reference(
     growth and baseline share."""
     return _core.prob_beat_reference(
         _check.instance("scenario", scenario, Problem, "an innodex.sensitivity.Problem")._core,
-        _y("year0", year0),
-        _y("year1", year1),
+        _check.year("year0", year0, _core.GrowthError),
+        _check.year("year1", year1, _core.GrowthError),
         _check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
         _n("n", n),
         _check.seed(seed, _E),
-    )
-
-
-def linyi_required_rd_growth_grid(
-    gdp_growths: npt.ArrayLike, baselines: npt.ArrayLike, reference_2025: float
-) -> pd.DataFrame:
-    """R&D growth Linyi needs (2020–2025) to reach ``reference_2025``: rows baseline shares,
-    columns GDP growth rates."""
-    g = _check.array("gdp_growths", gdp_growths, _E).ravel()
-    b = _check.array("baselines", baselines, _E).ravel()
-    z = _core.linyi_required_rd_growth_grid(
-        g, b, _check.real("reference_2025", reference_2025, _E)
-    )
-    return pd.DataFrame(
-        z,
-        index=pd.Index(b, name="baseline_share_2020"),
-        columns=pd.Index(g, name="gdp_growth"),
     )
