@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod assessment;
+pub mod cases;
 pub mod cycles;
 pub mod error;
 pub mod evidence;

@@ -59,13 +59,13 @@ use crate::series::{Bound, Point, Provenance, PubDate, Release, Series, SeriesEr
 use crate::span::SpanEntry;
 use crate::target::{Context, Evaluation, Rule, Target};
 
-/// The Linyi plan's TOML source, as shipped in `plans/linyi-2021-2025.toml`.
-pub const LINYI_TOML: &str = include_str!("../plans/linyi-2021-2025.toml");
+/// The Linyi plan's TOML source (`plans/linyi-2021-2025.toml`); the case lives in
+/// [`crate::cases::linyi`].
+pub const LINYI_TOML: &str = crate::cases::linyi::PLAN_TOML;
 
-/// The Shandong plan's TOML source, as shipped in `plans/shandong-2022-2027.toml`: the 2027
-/// targets of 鲁政字〔2022〕225号 (R&D intensity 2.8 %, high-tech output share about 53 %) with
-/// Shandong's published evidence.
-pub const SHANDONG_TOML: &str = include_str!("../plans/shandong-2022-2027.toml");
+/// The Shandong plan's TOML source (`plans/shandong-2022-2027.toml`); the case lives in
+/// [`crate::cases::shandong`].
+pub const SHANDONG_TOML: &str = crate::cases::shandong::PLAN_TOML;
 
 /// The years a plan, its observations and its targets may name: four-digit calendar years.
 /// Plans are about calendar years; the bound keeps the year arithmetic of targets and
@@ -119,6 +119,11 @@ fn target_years(t: &Target) -> Vec<(&'static str, i32)> {
 /// }
 /// ```
 pub const BUILTIN_PLANS: &[&str] = &["linyi-2021-2025", "shandong-2022-2027"];
+
+// The list above must name the cases' plans, in order (a const cannot map over them).
+const _: () = {
+    assert!(BUILTIN_PLANS.len() == crate::cases::BUILTIN.len());
+};
 
 /// Why a plan cannot be read or used.
 #[derive(Debug, Error)]
@@ -320,9 +325,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The embedded Linyi 2021–2025 plan.
+    /// The embedded Linyi 2021–2025 plan (a shortcut for [`crate::cases::linyi::plan`]).
     pub fn linyi() -> Plan {
-        Plan::from_toml_str(LINYI_TOML).expect("the embedded Linyi plan is valid (tested)")
+        crate::cases::linyi::plan()
     }
 
     /// The embedded Shandong plan (鲁政字〔2022〕225号, published 2022-11-25): R&D intensity
@@ -337,7 +342,7 @@ impl Plan {
     /// assert_eq!(p.series("rd_share").unwrap().value_at(2023), Some(2.59));
     /// ```
     pub fn shandong() -> Plan {
-        Plan::from_toml_str(SHANDONG_TOML).expect("the embedded Shandong plan is valid (tested)")
+        crate::cases::shandong::plan()
     }
 
     /// An embedded plan by name (see [`BUILTIN_PLANS`]); `"linyi"` and `"shandong"` are short
@@ -352,11 +357,11 @@ impl Plan {
     /// # Errors
     /// [`PlanError::UnknownBuiltin`].
     pub fn builtin(name: &str) -> Result<Plan, PlanError> {
-        match name {
-            "linyi-2021-2025" | "linyi" => Ok(Plan::linyi()),
-            "shandong-2022-2027" | "shandong" => Ok(Plan::shandong()),
-            _ => Err(PlanError::UnknownBuiltin(name.to_string())),
-        }
+        crate::cases::BUILTIN
+            .iter()
+            .find(|c| c.id == name || c.id.split('-').next() == Some(name))
+            .map(|c| c.plan())
+            .ok_or_else(|| PlanError::UnknownBuiltin(name.to_string()))
     }
 
     /// Parses and validates a plan from TOML text.

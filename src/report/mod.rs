@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::{self, Verdict};
+use crate::cases::linyi::{GapSensitivity, gap_sensitivity};
 use crate::growth;
 use crate::plan::Plan;
-use crate::ratio::linyi::{GapSensitivity, gap_sensitivity};
 use crate::sensitivity::SensitivityError;
 use crate::target::Status;
 

@@ -4,8 +4,8 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::cases::linyi::GapSensitivity;
 use crate::index::uncertainty::RankStats;
-use crate::ratio::linyi::GapSensitivity;
 use crate::report::TargetRow;
 use crate::scenario::PlanProjection;
 

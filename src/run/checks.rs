@@ -6,7 +6,7 @@ use toml::Spanned;
 
 use super::file::{Check, CheckKind, RankStatistic, SobolOrder};
 use super::{Run, RunError, RunReport};
-use crate::ratio::linyi::GAP_INPUTS;
+use crate::cases::linyi::GAP_INPUTS;
 
 /// The outcome of one check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

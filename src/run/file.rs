@@ -183,7 +183,7 @@ pub struct BacktestRun {
 #[serde(deny_unknown_fields)]
 pub struct SensitivityRun {
     /// Tornado and Sobol' indices of Linyi's 2025 R&D-share gap to Shandong
-    /// (`innodex::ratio::linyi::gap_sensitivity`).
+    /// (`innodex::cases::linyi::gap_sensitivity`).
     #[serde(default)]
     pub rd_share_gap: Option<GapRun>,
     /// Required R&D growth for each baseline share and GDP growth (a heat map).

@@ -684,13 +684,13 @@ impl Run {
                 seeds.insert("sensitivity.rd_share_gap".into(), seed);
                 on_step(&format!("sensitivity: R&D-share gap (N = {})", g.n));
                 plan_report.rd_share_sensitivity = Some(
-                    crate::ratio::linyi::gap_sensitivity(g.n, seed)
+                    crate::cases::linyi::gap_sensitivity(g.n, seed)
                         .map_err(|e| compute(format!("sensitivity.rd_share_gap: {e}")))?,
                 );
             }
             if let Some(g) = &s.rd_growth_grid {
                 on_step("sensitivity: required R&D growth grid");
-                let a = crate::ratio::linyi::required_rd_growth_grid(
+                let a = crate::cases::linyi::required_rd_growth_grid(
                     &g.gdp_growths,
                     &g.baselines,
                     g.reference_2025,

@@ -67,10 +67,10 @@ use crate::projection::monte_carlo::{McConfig, McResult, simulate_with_progress}
 mod model;
 
 /// The scenario file shipped for the Linyi plan (`scenarios/linyi.toml`).
-pub const LINYI_SCENARIOS_TOML: &str = include_str!("../../scenarios/linyi.toml");
+pub const LINYI_SCENARIOS_TOML: &str = crate::cases::linyi::SCENARIOS_TOML;
 
 /// The scenario file shipped for the Shandong plan (`scenarios/shandong.toml`).
-pub const SHANDONG_SCENARIOS_TOML: &str = include_str!("../../scenarios/shandong.toml");
+pub const SHANDONG_SCENARIOS_TOML: &str = crate::cases::shandong::SCENARIOS_TOML;
 
 /// Why a scenario cannot be read or run.
 #[derive(Debug, Error)]
@@ -391,14 +391,12 @@ fn dist_text(d: &Dist) -> String {
 impl ScenarioSet {
     /// The scenario set shipped for the Linyi plan (`scenarios/linyi.toml`).
     pub fn linyi() -> ScenarioSet {
-        ScenarioSet::from_toml_str(LINYI_SCENARIOS_TOML)
-            .expect("the shipped scenarios parse (tested)")
+        crate::cases::linyi::scenarios()
     }
 
     /// The scenario set shipped for the Shandong plan (`scenarios/shandong.toml`).
     pub fn shandong() -> ScenarioSet {
-        ScenarioSet::from_toml_str(SHANDONG_SCENARIOS_TOML)
-            .expect("the shipped scenarios parse (tested)")
+        crate::cases::shandong::scenarios()
     }
 
     /// The scenario set shipped for a builtin plan (see [`crate::plan::BUILTIN_PLANS`]), by the
@@ -413,11 +411,7 @@ impl ScenarioSet {
     /// assert!(ScenarioSet::builtin_for("my-plan").is_none());
     /// ```
     pub fn builtin_for(plan_id: &str) -> Option<ScenarioSet> {
-        match plan_id {
-            "linyi-2021-2025" => Some(ScenarioSet::linyi()),
-            "shandong-2022-2027" => Some(ScenarioSet::shandong()),
-            _ => None,
-        }
+        crate::cases::builtin(plan_id).map(|c| c.scenarios())
     }
 
     /// Parses a scenario set.

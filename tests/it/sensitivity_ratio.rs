@@ -1,6 +1,7 @@
 //! Ratio arithmetic on hand-computed cases (to 1e-12) and the Linyi application.
 
-use innodex::ratio::{self, LogLinearTrend, linyi};
+use innodex::cases::linyi;
+use innodex::ratio::{self, LogLinearTrend};
 use innodex::sensitivity::{SobolAnalysis, grid2, tornado};
 
 #[test]

@@ -7,7 +7,8 @@ use pyo3::prelude::*;
 
 use super::sensitivity::{PyProblem, sens_err};
 use super::{GrowthError, ProjectionError, SensitivityError as PySensitivityError, err};
-use innodex::ratio::{self, LogLinearTrend, RatioError, linyi};
+use innodex::cases::linyi;
+use innodex::ratio::{self, LogLinearTrend, RatioError};
 use innodex::sensitivity::Model;
 
 fn ratio_err(e: RatioError) -> PyErr {
