@@ -12,7 +12,6 @@ Every name here is also importable from :mod:`innodex.projection` and :mod:`inno
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -22,11 +21,12 @@ import pandas as pd
 
 from innodex import _check, _core
 from innodex._plot import axes
+from innodex._result import Result
 
 _E = _core.ProjectionError
 
 # --------------------------------------------------------------------------- backtest
-class Backtest:
+class Backtest(Result):
     """The result of :func:`backtest`: ``scores`` (one row per method) and ``rows`` (every
     forecast against the actual value)."""
 
@@ -78,11 +78,6 @@ class Backtest:
         return (
             f"<Backtest of {self._d['variable']}: {self._d['n_series']} series, fit to "
             f"{self._d['split_year']}>"
-        )
-
-    def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.scores.to_html(
-            float_format=lambda v: f"{v:.3g}", na_rep="–"
         )
 
 
@@ -173,7 +168,7 @@ def _pit_frame(scores: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("method")
 
 
-class RollingBacktest:
+class RollingBacktest(Result):
     """The result of :func:`rolling_backtest`: ``scores`` (pooled over horizons, one row per
     method), ``by_horizon`` (index method, horizon), ``pit`` (PIT histogram counts in 10 bins,
     one row per method with a predictive distribution) and ``rows`` (every forecast).
@@ -266,13 +261,8 @@ class RollingBacktest:
             f"{', '.join(map(str, self.origins))}>"
         )
 
-    def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.scores.to_html(
-            float_format=lambda v: f"{v:.3g}", na_rep="–"
-        )
 
-
-class CalibrationResult:
+class CalibrationResult(Result):
     """The result of :func:`calibrate`: scores at the scoring origins before and after
     calibration (``comparison``, index method and ``calibrated``; ``by_horizon`` adds the
     horizon), and the learnt factors (``factors``, index method and horizon; one column per
@@ -344,11 +334,6 @@ class CalibrationResult:
             f"<CalibrationResult of {self._d['variable']}: learnt at "
             f"{', '.join(map(str, self.learn_origins))}, scored at "
             f"{', '.join(map(str, self.score_origins))}>"
-        )
-
-    def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.comparison.to_html(
-            float_format=lambda v: f"{v:.3g}", na_rep="–"
         )
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from innodex import _check, _core
 from innodex._plot import axes
 from innodex._progress import Bar
+from innodex._result import Result
 
 __all__ = [
     "COINR_EXAMPLE",
@@ -525,7 +526,7 @@ class IndexResults:
         return f"<p><b>{html.escape(repr(self))}</b></p>{top}"
 
 
-class UncertaintyAnalysis:
+class UncertaintyAnalysis(Result):
     """Ranks over many rebuilds with other methodological choices: per unit the nominal,
     median and mean rank and the 5–95 % interval; Sobol indices with the Sobol design."""
 
@@ -646,9 +647,10 @@ class UncertaintyAnalysis:
     def __repr__(self) -> str:
         return repr(self._core)
 
-    def _repr_html_(self) -> str:
-        t = self.to_pandas().head(10).to_html(float_format=lambda v: f"{v:.1f}")
-        return f"<p><b>{html.escape(repr(self))}</b></p>{t}"
+    _html_float = "{:.1f}"
+
+    def _html_frame(self) -> pd.DataFrame:
+        return self.to_pandas().head(10)
 
 
 class Panel:
@@ -715,7 +717,7 @@ class Panel:
         return f"<p><b>{html.escape(repr(self))}</b></p><p>years: {self.years}</p>"
 
 
-class PanelResults:
+class PanelResults(Result):
     """A built panel: scores and ranks by unit and year, and per-unit trends."""
 
     def __init__(self, core: _core.IndexPanelBuild, framework: list[dict[str, Any]]) -> None:
@@ -768,11 +770,12 @@ class PanelResults:
     def __repr__(self) -> str:
         return repr(self._core)
 
-    def _repr_html_(self) -> str:
-        t = self.to_pandas().iloc[:, -3:].sort_values(self.years[-1], ascending=False).head(10)
-        return f"<p><b>{html.escape(repr(self))}</b></p>" + t.to_html(
-            float_format=lambda v: f"{v:.2f}"
-        )
+    _html_float = "{:.2f}"
+
+    def _html_frame(self) -> pd.DataFrame:
+        """The ten best units of the last year, with the last three years."""
+        t = self.to_pandas().iloc[:, -3:]
+        return t.sort_values(self.years[-1], ascending=False).head(10)
 
 
 def run_spec(path: str | os.PathLike[str], format: str = "table") -> str:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from innodex import _check, _core
 from innodex._plot import axes
+from innodex._result import Result
 
 # Backtests and calibration live in innodex.backtesting; their names stay importable from here.
 from innodex.backtesting import (
@@ -531,7 +532,7 @@ def _dist(name: str, d: float | dict[str, Any]) -> Any:
     return {"dist": "fixed", "value": _check.real(name, d, _E)}
 
 
-class GrowthResult:
+class GrowthResult(Result):
     """The result of :func:`simulate_growth`: fan quantiles by year, the mean, P(final ≥
     threshold) and the distribution of the first year the threshold is reached."""
 
@@ -618,9 +619,7 @@ class GrowthResult:
         p = "–" if self.probability is None else f"{self.probability:.4f}"
         return f"<GrowthResult: {self.n_paths:,} paths, P(final ≥ threshold) = {p}>"
 
-    def _repr_html_(self) -> str:
-        table = self.to_pandas().to_html(float_format=lambda v: f"{v:,.4g}")
-        return f"<p><b>{html.escape(repr(self))}</b></p>{table}"
+    _html_float = "{:,.4g}"
 
 
 def simulate_growth(

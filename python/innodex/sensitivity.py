@@ -29,7 +29,6 @@ np.float64(0.8)
 
 from __future__ import annotations
 
-import html
 import json
 import warnings
 from collections.abc import Callable, Sequence
@@ -43,6 +42,7 @@ import pandas as pd
 from innodex import _check, _core
 from innodex._plot import axes
 from innodex._progress import Bar
+from innodex._result import Result
 
 # Ratio indicators live in innodex.ratio; their names stay importable from here.
 from innodex.ratio import (
@@ -124,7 +124,7 @@ def _dist(kind: str, b: Sequence[float]) -> dict[str, Any]:
     )
 
 
-class Problem:
+class Problem(Result):
     """Named inputs with bounds or distributions (SALib's ``problem`` dict).
 
     ``bounds[i]`` holds the parameters of ``dists[i]`` as in SALib: ``unif`` [lower, upper]
@@ -200,8 +200,6 @@ class Problem:
     def __repr__(self) -> str:
         return repr(self._core)
 
-    def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(repr(self))}</b></p>{self.to_pandas().to_html()}"
 
 
 def linyi_gap_problem() -> Problem:
@@ -270,7 +268,7 @@ def _output_index(names: list[str], output: Any) -> int:
     return o % len(names)
 
 
-class SobolResult:
+class SobolResult(Result):
     """Sobol' indices of every model output, with bootstrap intervals.
 
     ``to_pandas()`` gives one row per (output, input); ``to_salib(output)`` gives SALib's dict
@@ -399,8 +397,7 @@ class SobolResult:
         ax.set_title(f"Second-order Sobol' indices of {self.output_names[o]}")
         return ax
 
-    def _repr_html_(self) -> str:
-        return self.to_pandas().to_html(float_format=lambda v: f"{v:.4f}")
+    _html_float = "{:.4f}"
 
     def __repr__(self) -> str:
         return repr(self._core)
@@ -409,7 +406,7 @@ class SobolResult:
         return (SobolResult, (self._core,))
 
 
-class MorrisResult:
+class MorrisResult(Result):
     """Morris statistics (μ, μ*, σ, μ* interval) of every output. Pickles."""
 
     def __init__(self, core: _core.MorrisResult) -> None:
@@ -469,8 +466,7 @@ class MorrisResult:
         ax.set_title(f"Morris screening of {self.output_names[o]}")
         return ax
 
-    def _repr_html_(self) -> str:
-        return self.to_pandas().to_html(float_format=lambda v: f"{v:.4f}")
+    _html_float = "{:.4f}"
 
     def __repr__(self) -> str:
         return repr(self._core)
@@ -682,7 +678,7 @@ def morris(
 
 
 @dataclass(repr=False)
-class Tornado:
+class Tornado(Result):
     """One-at-a-time swings of one output, largest first."""
 
     output: str
@@ -696,10 +692,7 @@ class Tornado:
     def __repr__(self) -> str:
         return f"<Tornado of {self.output}: {len(self.bars)} inputs, base {self.base_output:.4g}>"
 
-    def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.bars.to_html(
-            float_format=lambda v: f"{v:.4g}"
-        )
+    _html_float = "{:.4g}"
 
     def plot(self, ax: Any = None) -> Any:
         """Tornado bars around the base output; returns the Axes."""
@@ -764,7 +757,7 @@ def tornado(
 
 
 @dataclass(repr=False)
-class Grid:
+class Grid(Result):
     """A two-input grid of one output: ``z[i, j]`` at (``x_values[j]``, ``y_values[i]``)."""
 
     output: str
@@ -780,10 +773,7 @@ class Grid:
             f"{self.y_name} ({len(self.y_values)} values)>"
         )
 
-    def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.to_pandas().to_html(
-            float_format=lambda v: f"{v:.4g}"
-        )
+    _html_float = "{:.4g}"
 
     def to_pandas(self) -> pd.DataFrame:
         """The grid as a frame: rows y values, columns x values."""
