@@ -43,7 +43,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy (the core crate: CLI feature, all targets)"
 cargo clippy --profile ci --all-targets --features cli -- -D warnings
-step "no pyo3 in the core crate's dependency tree (Rust users need the core only)"
+step "core crate: no pyo3 in its dependency tree"
 if cargo tree -p innodex --all-features -e normal,build --prefix none | grep -E '^(pyo3|numpy) '; then
   echo "the core crate depends on pyo3 or numpy; the bindings belong in crates/innodex-python" >&2
   exit 1

@@ -75,11 +75,15 @@ const REQUIRED: [&str; 4] = ["indicator", "year", "value", "source"];
 /// one CSV reader of [`crate::io::CsvTable`] (byte-order mark, header checks, "no data rows").
 ///
 /// # Errors
-/// [`IoError`] naming the line and column of the first bad cell: an unknown indicator, a
+/// [`PlanError::Input`] with the [`IoError`] naming the line and column of the first bad cell: an unknown indicator, a
 /// region other than the indicator's, a year outside 1000–9999, a value that is not a finite
 /// number or outside the indicator's bounds (a share of 140 %), an unknown bound or status, a
 /// malformed date; or a malformed table.
-pub fn read_observations_csv(plan: &Plan, text: &str) -> Result<EvidenceRows, IoError> {
+pub fn read_observations_csv(plan: &Plan, text: &str) -> Result<EvidenceRows, PlanError> {
+    Ok(read_rows(plan, text)?)
+}
+
+fn read_rows(plan: &Plan, text: &str) -> Result<EvidenceRows, IoError> {
     let table = CsvTable::parse(text, "observations table")?;
     let req = table.require(&REQUIRED)?;
     let (c_ind, c_year, c_value, c_source) = (req[0], req[1], req[2], req[3]);

@@ -3,7 +3,7 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::{GrowthError, err};
+use super::{GrowthError, Res, err, raise};
 use innodex::growth;
 
 fn year(field: &str, v: f64) -> Result<i32, String> {
@@ -21,7 +21,7 @@ fn map_elements<'py>(
     name: &str,
     columns: &[PyReadonlyArray1<'py, f64>],
     f: impl Fn(&[f64]) -> Result<f64, String>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> Res<Bound<'py, PyArray1<f64>>> {
     let cols: Vec<&[f64]> = columns
         .iter()
         .map(|c| c.as_slice())
@@ -29,7 +29,7 @@ fn map_elements<'py>(
         .map_err(err::<GrowthError>)?;
     let n = cols.first().map_or(0, |c| c.len());
     if cols.iter().any(|c| c.len() != n) {
-        return Err(err::<GrowthError>(format!(
+        return Err(raise::<GrowthError>(format!(
             "{name}: arguments have different lengths"
         )));
     }
@@ -41,8 +41,8 @@ fn map_elements<'py>(
         }
         match f(&args) {
             Ok(v) => out.push(v),
-            Err(msg) if n == 1 => return Err(err::<GrowthError>(format!("{name}: {msg}"))),
-            Err(msg) => return Err(err::<GrowthError>(format!("{name}: element {i}: {msg}"))),
+            Err(msg) if n == 1 => return Err(raise::<GrowthError>(format!("{name}: {msg}"))),
+            Err(msg) => return Err(raise::<GrowthError>(format!("{name}: element {i}: {msg}"))),
         }
     }
     Ok(PyArray1::from_vec(py, out))
@@ -57,7 +57,7 @@ macro_rules! level_years_fn {
             b: PyReadonlyArray1<'py, f64>,
             year0: PyReadonlyArray1<'py, f64>,
             year1: PyReadonlyArray1<'py, f64>,
-        ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        ) -> Res<Bound<'py, PyArray1<f64>>> {
             map_elements(py, stringify!($pyname), &[a, b, year0, year1], |x| {
                 let y0 = year("year0", x[2])?;
                 let y1 = year("year1", x[3])?;
@@ -78,7 +78,7 @@ fn years_to_target<'py>(
     baseline: PyReadonlyArray1<'py, f64>,
     target: PyReadonlyArray1<'py, f64>,
     rate: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> Res<Bound<'py, PyArray1<f64>>> {
     map_elements(py, "years_to_target", &[baseline, target, rate], |x| {
         growth::years_to_target(x[0], x[1], x[2]).map_err(|e| e.to_string())
     })
@@ -88,7 +88,7 @@ fn years_to_target<'py>(
 fn doubling_time<'py>(
     py: Python<'py>,
     rate: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> Res<Bound<'py, PyArray1<f64>>> {
     map_elements(py, "doubling_time", &[rate], |x| {
         growth::doubling_time(x[0]).map_err(|e| e.to_string())
     })
@@ -98,7 +98,7 @@ fn doubling_time<'py>(
 fn rule_of_70<'py>(
     py: Python<'py>,
     rate: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> Res<Bound<'py, PyArray1<f64>>> {
     map_elements(py, "rule_of_70", &[rate], |x| {
         growth::rule_of_70(x[0]).map_err(|e| e.to_string())
     })
@@ -106,25 +106,15 @@ fn rule_of_70<'py>(
 
 /// (years, values) of the compound path from `baseline` at `rate` between two years.
 #[pyfunction]
-fn compound_path(
-    baseline: f64,
-    rate: f64,
-    year0: i32,
-    year1: i32,
-) -> PyResult<(Vec<i32>, Vec<f64>)> {
-    let p = growth::compound_path(baseline, rate, year0, year1).map_err(err::<GrowthError>)?;
+fn compound_path(baseline: f64, rate: f64, year0: i32, year1: i32) -> Res<(Vec<i32>, Vec<f64>)> {
+    let p = growth::compound_path(baseline, rate, year0, year1)?;
     Ok(p.into_iter().unzip())
 }
 
 /// (years, values) of the linear path from `baseline` adding `increment` a year.
 #[pyfunction]
-fn linear_path(
-    baseline: f64,
-    increment: f64,
-    year0: i32,
-    year1: i32,
-) -> PyResult<(Vec<i32>, Vec<f64>)> {
-    let p = growth::linear_path(baseline, increment, year0, year1).map_err(err::<GrowthError>)?;
+fn linear_path(baseline: f64, increment: f64, year0: i32, year1: i32) -> Res<(Vec<i32>, Vec<f64>)> {
+    let p = growth::linear_path(baseline, increment, year0, year1)?;
     Ok(p.into_iter().unzip())
 }
 

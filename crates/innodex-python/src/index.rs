@@ -14,7 +14,7 @@ use pyo3::types::PyBytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{CompositeIndexError, err};
+use super::{CompositeIndexError, Raise, Res};
 use innodex::exec::Progress;
 use innodex::index::coherence::{self, CorrelationMethod};
 use innodex::index::framework::FrameworkSpec;
@@ -25,12 +25,12 @@ use innodex::index::table::{ColumnNames, UnitData, read_imeta_str};
 use innodex::index::uncertainty::{self, UncertaintyResult, UncertaintySpec};
 use innodex::index::{Framework, IndexError, spec};
 
-type Res<T> = PyResult<T>;
 /// Row labels, column labels and values.
 type Labelled<'py> = (Vec<String>, Vec<String>, Bound<'py, PyArray2<f64>>);
 
-fn e(x: impl std::fmt::Display) -> PyErr {
-    err::<CompositeIndexError>(x)
+/// A non-core problem (a JSON or pickled state) raised as `CompositeIndexError`.
+fn e(x: impl std::fmt::Display) -> Raise {
+    super::raise::<CompositeIndexError>(x)
 }
 
 fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Res<T> {
@@ -93,18 +93,14 @@ fn load(
     columns: ColumnNames,
     denominators: Vec<String>,
     groups: Vec<String>,
-) -> Result<(Framework, UnitData), PyErr> {
+) -> Res<(Framework, UnitData)> {
     let (fw, mut dens, mut grps) = match (framework_json, imeta) {
         (Some(f), None) => {
             let spec: FrameworkSpec = from_json("framework", f)?;
-            (
-                Framework::from_spec(&spec).map_err(e)?,
-                Vec::new(),
-                Vec::new(),
-            )
+            (Framework::from_spec(&spec)?, Vec::new(), Vec::new())
         }
         (None, Some(m)) => {
-            let meta = read_imeta_str(m, "iMeta").map_err(e)?;
+            let meta = read_imeta_str(m, "iMeta")?;
             (meta.framework, meta.denominators, meta.groups)
         }
         _ => return Err(e("give either a framework or an iMeta table")),
@@ -118,8 +114,7 @@ fn load(
         &fw.indicator_codes(),
         &dens,
         &grps,
-    )
-    .map_err(e)?;
+    )?;
     Ok((fw, data))
 }
 
@@ -147,9 +142,9 @@ impl PyCompositeIndex {
     /// Reads COINr-style iData and iMeta CSV files (the latest year if several).
     #[staticmethod]
     fn from_csv(idata: PathBuf, imeta: PathBuf) -> Res<Self> {
-        CompositeIndex::from_csv(&idata, &imeta)
-            .map(|inner| Self { inner })
-            .map_err(e)
+        Ok(Self {
+            inner: CompositeIndex::from_csv(&idata, &imeta)?,
+        })
     }
 
     /// From iData and iMeta as CSV text, or from a framework (JSON of the TOML framework
@@ -175,9 +170,9 @@ impl PyCompositeIndex {
         };
         let (fw, data) = load(framework, imeta, idata, cols, denominators, groups)?;
         let data = pick_year(data, year)?;
-        CompositeIndex::new(fw, data)
-            .map(|inner| Self { inner })
-            .map_err(e)
+        Ok(Self {
+            inner: CompositeIndex::new(fw, data)?,
+        })
     }
 
     #[staticmethod]
@@ -236,9 +231,9 @@ impl PyCompositeIndex {
     fn build(&self, py: Python<'_>, pipeline: &str) -> Res<PyIndexBuild> {
         let spec: PipelineSpec = from_json("pipeline", pipeline)?;
         let inner = &self.inner;
-        py.detach(|| inner.build(&spec))
-            .map(|b| PyIndexBuild { inner: b })
-            .map_err(e)
+        Ok(PyIndexBuild {
+            inner: py.detach(|| inner.build(&spec))?,
+        })
     }
 
     /// Uncertainty (and Sobol sensitivity) analysis around a pipeline (both JSON), on at most
@@ -257,15 +252,14 @@ impl PyCompositeIndex {
         let s: UncertaintySpec = from_json("uncertainty", spec)?;
         let inner = &self.inner;
         let progress = Progress::default();
-        super::run_polled::<_, CompositeIndexError>(
+        let result = super::run_polled::<_, CompositeIndexError>(
             py,
             &progress,
             callback.as_ref(),
             threads,
             || uncertainty::run_with_progress(inner, &p, &s, &progress),
-        )?
-        .map(|r| PyIndexUncertainty { inner: r })
-        .map_err(e)
+        )??;
+        Ok(PyIndexUncertainty { inner: result })
     }
 
     fn __repr__(&self) -> String {
@@ -411,7 +405,7 @@ impl PyIndexBuild {
             Some(g) => from_json("groups", g)?,
             None => PerformanceGroups::eis(),
         };
-        to_json(&results::relative_scores(&self.inner, code, &r, &g).map_err(e)?)
+        to_json(&results::relative_scores(&self.inner, code, &r, &g)?)
     }
 
     /// A unit's strengths and weaknesses, as JSON.
@@ -422,7 +416,12 @@ impl PyIndexBuild {
         n: usize,
         min_unique_share: f64,
     ) -> Res<String> {
-        to_json(&results::strengths_weaknesses(&self.inner, unit, n, min_unique_share).map_err(e)?)
+        to_json(&results::strengths_weaknesses(
+            &self.inner,
+            unit,
+            n,
+            min_unique_share,
+        )?)
     }
 
     /// Effective weights of every node, as JSON.
@@ -448,18 +447,18 @@ impl PyIndexBuild {
                 )));
             }
         };
-        let c = coherence::correlations(&self.inner, &rows, &cols, m).map_err(e)?;
+        let c = coherence::correlations(&self.inner, &rows, &cols, m)?;
         Ok(rows_matrix(py, &c.values, cols.len()))
     }
 
     /// Cronbach's alpha of an aggregate's children.
     fn cronbach(&self, aggregate: &str) -> Res<f64> {
-        coherence::cronbach_of(&self.inner, aggregate).map_err(e)
+        Ok(coherence::cronbach_of(&self.inner, aggregate)?)
     }
 
     /// Principal components of the given nodes, as JSON.
     fn pca_json(&self, codes: Vec<String>) -> Res<String> {
-        to_json(&coherence::pca_of(&self.inner, &codes).map_err(e)?)
+        to_json(&coherence::pca_of(&self.inner, &codes)?)
     }
 
     fn __repr__(&self) -> String {
@@ -601,9 +600,9 @@ impl PyIndexPanel {
     /// Reads a panel from iData (with a Time column) and iMeta CSV files.
     #[staticmethod]
     fn from_csv(idata: PathBuf, imeta: PathBuf) -> Res<Self> {
-        Panel::from_csv(&idata, &imeta)
-            .map(|inner| Self { inner })
-            .map_err(e)
+        Ok(Self {
+            inner: Panel::from_csv(&idata, &imeta)?,
+        })
     }
 
     /// As `CompositeIndex.from_text`, keeping every year.
@@ -626,7 +625,9 @@ impl PyIndexPanel {
             time: time.into(),
         };
         let (fw, data) = load(framework, imeta, idata, cols, denominators, groups)?;
-        Panel::new(fw, data).map(|inner| Self { inner }).map_err(e)
+        Ok(Self {
+            inner: Panel::new(fw, data)?,
+        })
     }
 
     #[staticmethod]
@@ -657,9 +658,9 @@ impl PyIndexPanel {
     fn build(&self, py: Python<'_>, spec: &str) -> Res<PyIndexPanelBuild> {
         let s: PanelSpec = from_json("panel", spec)?;
         let inner = &self.inner;
-        py.detach(|| inner.build(&s))
-            .map(|b| PyIndexPanelBuild { inner: b })
-            .map_err(e)
+        Ok(PyIndexPanelBuild {
+            inner: py.detach(|| inner.build(&s))?,
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -714,19 +715,19 @@ impl PyIndexPanelBuild {
 
     /// A node's scores (units × years).
     fn table<'py>(&self, py: Python<'py>, code: &str) -> Res<Bound<'py, PyArray2<f64>>> {
-        let t = self.inner.table(code).map_err(e)?;
+        let t = self.inner.table(code)?;
         Ok(rows_matrix(py, &t, self.inner.years.len()))
     }
 
     /// A node's ranks per year (units × years).
     fn rank_table<'py>(&self, py: Python<'py>, code: &str) -> Res<Bound<'py, PyArray2<f64>>> {
-        let t = self.inner.rank_table(code).map_err(e)?;
+        let t = self.inner.rank_table(code)?;
         Ok(rows_matrix(py, &t, self.inner.years.len()))
     }
 
     /// Per-unit trends of a node, as JSON.
     fn trends_json(&self, code: &str) -> Res<String> {
-        to_json(&self.inner.trends(code).map_err(e)?)
+        to_json(&self.inner.trends(code)?)
     }
 
     fn __repr__(&self) -> String {
@@ -743,7 +744,7 @@ impl PyIndexPanelBuild {
 #[pyo3(signature = (path, format = "table"))]
 fn run_index_spec(py: Python<'_>, path: PathBuf, format: &str) -> Res<String> {
     let f = format.to_string();
-    py.detach(move || spec::run_spec_file(&path, &f)).map_err(e)
+    Ok(py.detach(move || spec::run_spec_file(&path, &f))?)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

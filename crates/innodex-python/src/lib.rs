@@ -3,8 +3,10 @@
 //! Pattern for every area (plan, projection, sensitivity, index):
 //! - one file `src/<area>.rs` with a `pub(crate) fn register(m: &Bound<'_, PyModule>)`
 //!   called from `init` below;
-//! - errors converted with [`err`] into an exception class of the hierarchy rooted in
-//!   `InnodexError` (a `ValueError`), the message naming the field and the value;
+//! - a binding returns [`Res`]: every core error converts with `?` into [`Raise`], whose one
+//!   `From<Raise> for PyErr` picks the exception class (in the hierarchy rooted in
+//!   `InnodexError`, a `ValueError`); only problems the core does not know (an argument's
+//!   shape, a JSON state) are raised by hand, with [`raise`] or [`err`], naming field and value;
 //! - heavy work inside `py.detach(…)` so other Python threads (and Dask workers) run;
 //! - results cross the boundary as numpy arrays or as JSON text that the Python layer turns into
 //!   pandas frames; classes pickle through `__reduce__` (constructor + serialised state).
@@ -56,6 +58,88 @@ pyo3::create_exception!(
     InnodexError,
     "Invalid composite-index input."
 );
+
+/// What a binding raises: a core error (converted to its exception class in one place, the
+/// `From<Raise> for PyErr` below) or a Python exception already made. Every core error type
+/// converts into it, so a binding returning [`Res`] writes `core_call(…)?` and never chooses
+/// an exception class itself (in the spirit of polars' one exhaustive error map).
+pub(crate) enum Raise {
+    /// An error of the core crate.
+    Core(innodex::Error),
+    /// A Python exception (a callback's, or one made for a non-core problem).
+    Py(PyErr),
+}
+
+/// The result type of the bindings.
+pub(crate) type Res<T> = Result<T, Raise>;
+
+impl From<PyErr> for Raise {
+    fn from(e: PyErr) -> Self {
+        Raise::Py(e)
+    }
+}
+
+macro_rules! raise_from_core {
+    ($($t:ty),* $(,)?) => {
+        $(impl From<$t> for Raise {
+            fn from(e: $t) -> Self {
+                Raise::Core(e.into())
+            }
+        })*
+    };
+}
+
+raise_from_core!(
+    innodex::Error,
+    innodex::io::IoError,
+    innodex::exec::ExecError,
+    innodex::indicator::IndicatorError,
+    innodex::series::SeriesError,
+    innodex::target::TargetError,
+    innodex::plan::PlanError,
+    innodex::growth::GrowthError,
+    innodex::projection::ProjectionError,
+    innodex::scenario::ScenarioError,
+    innodex::ratio::RatioError,
+    innodex::sensitivity::SensitivityError,
+    innodex::index::IndexError,
+    innodex::run::RunError,
+);
+
+impl From<Raise> for PyErr {
+    /// The exception class of every core error: growth arithmetic → `GrowthError`; plans,
+    /// targets, series, indicators → `PlanError`; projections, scenarios, thread pools →
+    /// `ProjectionError`; sensitivity → `SensitivityError`; ratios by their cause; composite
+    /// indices → `CompositeIndexError`; file reading and run files → `InnodexError`.
+    fn from(r: Raise) -> PyErr {
+        use innodex::Error as E;
+        use innodex::ratio::RatioError;
+        let e = match r {
+            Raise::Py(e) => return e,
+            Raise::Core(e) => e,
+        };
+        match &e {
+            E::Growth(_) | E::Ratio(RatioError::Growth(_)) => err::<GrowthError>(e),
+            E::Plan(_) | E::Target(_) | E::Series(_) | E::Indicator(_) => err::<PlanError>(e),
+            E::Projection(_) | E::Scenario(_) | E::Exec(_) | E::Ratio(_) => {
+                if let E::Ratio(RatioError::Sensitivity(_)) = &e {
+                    err::<SensitivityError>(e)
+                } else {
+                    err::<ProjectionError>(e)
+                }
+            }
+            E::Sensitivity(_) => err::<SensitivityError>(e),
+            E::Index(_) => err::<CompositeIndexError>(e),
+            _ => err::<InnodexError>(e),
+        }
+    }
+}
+
+/// [`err`] for a binding that returns [`Res`]: a problem the core does not know (an argument's
+/// shape, a JSON state), raised as the Python exception class `E`.
+pub(crate) fn raise<E: pyo3::PyTypeInfo>(e: impl std::fmt::Display) -> Raise {
+    Raise::Py(err::<E>(e))
+}
 
 /// Converts any displayable error into the Python exception class `E`.
 /// The message is bounded ([`innodex::io::bounded_message`]): a message never quotes a whole

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use super::{PlanError, err};
+use super::{PlanError, Res, err, raise};
 use innodex::plan::{BUILTIN_PLANS, Plan};
 use innodex::report::{Format, PlanReport};
 use innodex::series::Provenance;
@@ -22,26 +22,26 @@ impl PyPlan {
     /// An embedded plan (default: the Linyi 2021–2025 plan).
     #[staticmethod]
     #[pyo3(signature = (name = "linyi-2021-2025"))]
-    fn builtin(name: &str) -> PyResult<Self> {
-        Plan::builtin(name)
-            .map(|inner| PyPlan { inner })
-            .map_err(err::<PlanError>)
+    fn builtin(name: &str) -> Res<Self> {
+        Ok(PyPlan {
+            inner: Plan::builtin(name)?,
+        })
     }
 
     /// Parses a plan from TOML text.
     #[staticmethod]
-    fn from_toml(text: &str) -> PyResult<Self> {
-        Plan::from_toml_str(text)
-            .map(|inner| PyPlan { inner })
-            .map_err(err::<PlanError>)
+    fn from_toml(text: &str) -> Res<Self> {
+        Ok(PyPlan {
+            inner: Plan::from_toml_str(text)?,
+        })
     }
 
     /// Reads a plan file.
     #[staticmethod]
-    fn from_file(path: PathBuf) -> PyResult<Self> {
-        Plan::from_path(&path)
-            .map(|inner| PyPlan { inner })
-            .map_err(err::<PlanError>)
+    fn from_file(path: PathBuf) -> Res<Self> {
+        Ok(PyPlan {
+            inner: Plan::from_path(&path)?,
+        })
     }
 
     /// Names of the embedded plans.
@@ -98,7 +98,7 @@ impl PyPlan {
         value: f64,
         note: &str,
         kind: &str,
-    ) -> PyResult<()> {
+    ) -> Res<()> {
         let provenance = match kind {
             "assumed" => Provenance::Assumed { note: note.into() },
             "implied" => Provenance::Implied { note: note.into() },
@@ -108,20 +108,20 @@ impl PyPlan {
                 confidence: String::new(),
             },
             other => {
-                return Err(err::<PlanError>(format!(
+                return Err(raise::<PlanError>(format!(
                     "kind must be 'assumed', 'implied' or 'observed', got {other:?}"
                 )));
             }
         };
-        self.inner
-            .set_observation(indicator, year, value, provenance)
-            .map_err(err::<PlanError>)
+        Ok(self
+            .inner
+            .set_observation(indicator, year, value, provenance)?)
     }
 
     /// The verdict (one row per target) as JSON text; with the JSON of a projection of this
     /// plan, the rows carry P(met) and the median attainment year of each scenario.
     #[pyo3(signature = (projection_json = None))]
-    fn verdict_json(&self, projection_json: Option<&str>) -> PyResult<String> {
+    fn verdict_json(&self, projection_json: Option<&str>) -> Res<String> {
         let projection: Option<innodex::scenario::PlanProjection> = projection_json
             .map(serde_json::from_str)
             .transpose()
@@ -131,32 +131,28 @@ impl PyPlan {
     }
 
     /// The plan with more evidence from a CSV table (see `innodex::evidence`).
-    fn with_observations_csv(&self, text: &str) -> PyResult<Self> {
-        let rows = innodex::evidence::read_observations_csv(&self.inner, text)
-            .map_err(err::<PlanError>)?;
-        self.inner
-            .with_evidence(rows)
-            .map(|inner| PyPlan { inner })
-            .map_err(err::<PlanError>)
+    fn with_observations_csv(&self, text: &str) -> Res<Self> {
+        let rows = innodex::evidence::read_observations_csv(&self.inner, text)?;
+        Ok(PyPlan {
+            inner: self.inner.with_evidence(rows)?,
+        })
     }
 
     /// The plan as it could be assessed on `date` (YYYY, YYYY-MM or YYYY-MM-DD).
-    fn as_of(&self, date: &str) -> PyResult<Self> {
+    fn as_of(&self, date: &str) -> Res<Self> {
         let d: innodex::series::PubDate = date
             .parse()
             .map_err(|e: String| err::<PlanError>(format!("as_of: {e}")))?;
-        self.inner
-            .as_of(d)
-            .map(|inner| PyPlan { inner })
-            .map_err(err::<PlanError>)
+        Ok(PyPlan {
+            inner: self.inner.as_of(d)?,
+        })
     }
 
     /// The plan with every "about" target's tolerance set to `tolerance`.
-    fn with_about(&self, tolerance: f64) -> PyResult<Self> {
-        self.inner
-            .with_about(tolerance)
-            .map(|inner| PyPlan { inner })
-            .map_err(err::<PlanError>)
+    fn with_about(&self, tolerance: f64) -> Res<Self> {
+        Ok(PyPlan {
+            inner: self.inner.with_about(tolerance)?,
+        })
     }
 
     /// The plan with every target read by its alternative reading.
@@ -183,14 +179,14 @@ impl PyPlan {
 
     /// The report rendered as `table`, `markdown`, `csv` or `json`.
     #[pyo3(signature = (format = "table"))]
-    fn report(&self, format: &str) -> PyResult<String> {
+    fn report(&self, format: &str) -> Res<String> {
         let f = match format {
             "table" => Format::Table,
             "markdown" => Format::Markdown,
             "csv" => Format::Csv,
             "json" => Format::Json,
             other => {
-                return Err(err::<PlanError>(format!(
+                return Err(raise::<PlanError>(format!(
                     "format must be 'table', 'markdown', 'csv' or 'json', got {other:?}"
                 )));
             }
@@ -229,7 +225,7 @@ impl PyPlan {
         serde_json::to_string(&rows).expect("serialisable")
     }
 
-    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
         let ctor = py.get_type::<PyPlan>().getattr("from_toml")?.unbind();
         Ok((ctor, (self.inner.to_toml_string(),)))
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use pyo3::prelude::*;
 
 use super::plan::PyPlan;
-use super::{ProjectionError, err, in_pool};
+use super::{ProjectionError, Res, err, in_pool, raise};
 use innodex::exec::Progress;
 use innodex::projection::backtest::rolling::{RollingConfig, rolling_backtest};
 use innodex::projection::backtest::{BacktestConfig, Panel, backtest};
@@ -23,11 +23,11 @@ use innodex::projection::monte_carlo::{McConfig, McModel, simulate_with_progress
 use innodex::scenario::ScenarioSet;
 
 /// Runs `f`, turning a panic into a `ProjectionError` (nothing panics across the boundary).
-fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> PyResult<T> {
+fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Res<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(msg)) => Err(err::<ProjectionError>(msg)),
-        Err(_) => Err(err::<ProjectionError>(
+        Ok(Err(msg)) => Err(raise::<ProjectionError>(msg)),
+        Err(_) => Err(raise::<ProjectionError>(
             "internal error in the projection (please report it)",
         )),
     }
@@ -62,18 +62,18 @@ impl PyScenarios {
 
     /// Parses a scenario file's text.
     #[staticmethod]
-    fn from_toml(text: &str) -> PyResult<Self> {
-        ScenarioSet::from_toml_str(text)
-            .map(|inner| PyScenarios { inner })
-            .map_err(err::<ProjectionError>)
+    fn from_toml(text: &str) -> Res<Self> {
+        Ok(PyScenarios {
+            inner: ScenarioSet::from_toml_str(text)?,
+        })
     }
 
     /// Reads a scenario file.
     #[staticmethod]
-    fn from_file(path: std::path::PathBuf) -> PyResult<Self> {
-        ScenarioSet::from_path(&path)
-            .map(|inner| PyScenarios { inner })
-            .map_err(err::<ProjectionError>)
+    fn from_file(path: std::path::PathBuf) -> Res<Self> {
+        Ok(PyScenarios {
+            inner: ScenarioSet::from_path(&path)?,
+        })
     }
 
     /// Scenario names in file order.
@@ -92,16 +92,15 @@ impl PyScenarios {
     }
 
     /// Checks every scenario against `plan` (unknown indicators, invalid assumptions).
-    fn validate(&self, plan: &PyPlan) -> PyResult<()> {
+    fn validate(&self, plan: &PyPlan) -> Res<()> {
         let horizon = self.inner.horizon(&plan.inner);
         for s in &self.inner.scenarios {
-            s.validate(&plan.inner, horizon)
-                .map_err(err::<ProjectionError>)?;
+            s.validate(&plan.inner, horizon)?;
         }
         Ok(())
     }
 
-    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
         let ctor = py.get_type::<PyScenarios>().getattr("from_toml")?.unbind();
         Ok((ctor, (self.inner.to_toml_string(),)))
     }
@@ -175,14 +174,14 @@ impl PyProjectionJob {
     }
 
     /// Waits for the end and returns the projection as JSON text (raises on error).
-    fn result(&self, py: Python<'_>) -> PyResult<String> {
+    fn result(&self, py: Python<'_>) -> Res<String> {
         while !py.detach(|| self.poll(Duration::from_millis(200))) {
             py.check_signals()?;
         }
         match self.outcome.lock().expect("not poisoned").as_ref() {
             Some(Ok(s)) => Ok(s.clone()),
-            Some(Err(e)) => Err(err::<ProjectionError>(e)),
-            None => Err(err::<ProjectionError>("no result")),
+            Some(Err(e)) => Err(raise::<ProjectionError>(e)),
+            None => Err(raise::<ProjectionError>("no result")),
         }
     }
 }
@@ -198,30 +197,29 @@ fn start_projection(
     config_json: &str,
     only: Option<Vec<String>>,
     threads: Option<usize>,
-) -> PyResult<PyProjectionJob> {
-    let cfg = config(config_json).map_err(err::<ProjectionError>)?;
+) -> Res<PyProjectionJob> {
+    let cfg = config(config_json).map_err(raise::<ProjectionError>)?;
     if threads == Some(0) {
-        return Err(err::<ProjectionError>(
+        return Err(raise::<ProjectionError>(
             "threads must be at least 1 (or None for all cores)",
         ));
     }
     let set = match only {
         Some(names) => scenarios
             .inner
-            .select(&names.iter().map(String::as_str).collect::<Vec<_>>())
-            .map_err(err::<ProjectionError>)?,
+            .select(&names.iter().map(String::as_str).collect::<Vec<_>>())?,
         None => scenarios.inner.clone(),
     };
     let plan = plan.inner.clone();
     // Check everything that can be checked before starting, so errors raise here.
     if cfg.n_paths == 0 {
-        return Err(err::<ProjectionError>(
+        return Err(raise::<ProjectionError>(
             innodex::projection::ProjectionError::ZeroPaths,
         ));
     }
     let horizon = set.horizon(&plan);
     for s in &set.scenarios {
-        s.validate(&plan, horizon).map_err(err::<ProjectionError>)?;
+        s.validate(&plan, horizon)?;
     }
     let progress = Arc::new(Progress::default());
     let scenario = Arc::new(AtomicUsize::new(0));
@@ -242,7 +240,7 @@ fn start_projection(
             .unwrap_or_else(|_| Err("internal error in the projection (please report it)".into()));
             let _ = tx.send(out);
         })
-        .map_err(err::<ProjectionError>)?;
+        .map_err(raise::<ProjectionError>)?;
     Ok(PyProjectionJob {
         progress,
         scenario,
@@ -262,10 +260,10 @@ fn simulate_model(
     model_json: &str,
     config_json: &str,
     threads: Option<usize>,
-) -> PyResult<String> {
+) -> Res<String> {
     let model: McModel = serde_json::from_str(model_json)
         .map_err(|e| err::<ProjectionError>(format!("invalid model: {e}")))?;
-    let cfg = config(config_json).map_err(err::<ProjectionError>)?;
+    let cfg = config(config_json).map_err(raise::<ProjectionError>)?;
     // Polled, so that Ctrl-C (KeyboardInterrupt) cancels a long run between chunks.
     let progress = Progress::default();
     super::run_polled::<_, ProjectionError>(py, &progress, None, threads, || {
@@ -273,7 +271,7 @@ fn simulate_model(
             .map(|r| serde_json::to_string(&r).expect("serialisable"))
             .map_err(|e| e.to_string())
     })?
-    .map_err(err::<ProjectionError>)
+    .map_err(raise::<ProjectionError>)
 }
 
 /// The shipped provincial R&D panel (`data/china_province_rd_2015_2023.csv`, embedded in the
@@ -294,7 +292,7 @@ fn forecast(
     values: Vec<f64>,
     horizon: i32,
     level: f64,
-) -> PyResult<String> {
+) -> Res<String> {
     let m: Method = serde_json::from_str(method_json)
         .map_err(|e| err::<ProjectionError>(format!("invalid method: {e}")))?;
     py.detach(|| {
@@ -320,12 +318,12 @@ fn damped_holt(
     phi: Option<f64>,
     initial_level: Option<f64>,
     initial_trend: Option<f64>,
-) -> PyResult<String> {
+) -> Res<String> {
     let init = match (initial_level, initial_trend) {
         (Some(level), Some(trend)) => HoltInit::Known { level, trend },
         (None, None) => HoltInit::Heuristic,
         _ => {
-            return Err(err::<ProjectionError>(
+            return Err(raise::<ProjectionError>(
                 "give both initial_level and initial_trend, or neither",
             ));
         }
@@ -350,7 +348,7 @@ fn run_backtest(
     csv_text: Option<String>,
     unit_col: &str,
     year_col: &str,
-) -> PyResult<String> {
+) -> Res<String> {
     let cfg: BacktestConfig = serde_json::from_str(config_json)
         .map_err(|e| err::<ProjectionError>(format!("invalid backtest settings: {e}")))?;
     let text =
@@ -380,7 +378,7 @@ fn run_rolling_backtest(
     unit_col: &str,
     year_col: &str,
     learn_origins: Option<Vec<i32>>,
-) -> PyResult<String> {
+) -> Res<String> {
     let cfg: RollingConfig = serde_json::from_str(config_json)
         .map_err(|e| err::<ProjectionError>(format!("invalid backtest settings: {e}")))?;
     let name = if csv_text.is_some() {

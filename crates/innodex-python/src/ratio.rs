@@ -5,24 +5,16 @@ use ndarray::Array2;
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::sensitivity::{PyProblem, sens_err};
-use super::{GrowthError, ProjectionError, SensitivityError as PySensitivityError, err};
+use super::sensitivity::PyProblem;
+use super::{ProjectionError, Res, SensitivityError as PySensitivityError, raise};
 use innodex::cases::linyi;
-use innodex::ratio::{self, LogLinearTrend, RatioError};
+use innodex::ratio::{self, LogLinearTrend};
 use innodex::sensitivity::Model;
-
-fn ratio_err(e: RatioError) -> PyErr {
-    match e {
-        RatioError::Growth(g) => err::<GrowthError>(g),
-        RatioError::Sensitivity(s) => sens_err(s),
-        other => err::<ProjectionError>(other),
-    }
-}
 
 /// Share growth (1 + g_R) / (1 + g_Y) − 1.
 #[pyfunction]
-fn share_growth(g_numerator: f64, g_denominator: f64) -> PyResult<f64> {
-    ratio::share_growth(g_numerator, g_denominator).map_err(ratio_err)
+fn share_growth(g_numerator: f64, g_denominator: f64) -> Res<f64> {
+    Ok(ratio::share_growth(g_numerator, g_denominator)?)
 }
 
 /// Share in `year1`: S0 ((1 + g_R) / (1 + g_Y))^n.
@@ -33,8 +25,14 @@ fn project_share(
     g_denominator: f64,
     year0: i32,
     year1: i32,
-) -> PyResult<f64> {
-    ratio::project_share(s0, g_numerator, g_denominator, year0, year1).map_err(ratio_err)
+) -> Res<f64> {
+    Ok(ratio::project_share(
+        s0,
+        g_numerator,
+        g_denominator,
+        year0,
+        year1,
+    )?)
 }
 
 /// Required numerator growth (1 + g_Y)(S*/S0)^(1/n) − 1.
@@ -45,8 +43,14 @@ fn required_numerator_growth(
     g_denominator: f64,
     year0: i32,
     year1: i32,
-) -> PyResult<f64> {
-    ratio::required_numerator_growth(s0, s_target, g_denominator, year0, year1).map_err(ratio_err)
+) -> Res<f64> {
+    Ok(ratio::required_numerator_growth(
+        s0,
+        s_target,
+        g_denominator,
+        year0,
+        year1,
+    )?)
 }
 
 /// Elasticities and derivatives of the target-year share, as JSON.
@@ -57,10 +61,9 @@ fn share_sensitivity(
     g_denominator: f64,
     year0: i32,
     year1: i32,
-) -> PyResult<String> {
-    let s = ratio::share_sensitivity(s0, g_numerator, g_denominator, year0, year1)
-        .map_err(ratio_err)?;
-    serde_json::to_string(&s).map_err(err::<PySensitivityError>)
+) -> Res<String> {
+    let s = ratio::share_sensitivity(s0, g_numerator, g_denominator, year0, year1)?;
+    serde_json::to_string(&s).map_err(raise::<PySensitivityError>)
 }
 
 /// A log-linear trend with a prediction interval.
@@ -73,23 +76,23 @@ pub(crate) struct PyTrend {
 impl PyTrend {
     /// Fits ln v = a + b (t − t̄) by least squares.
     #[staticmethod]
-    fn fit(years: Vec<i32>, values: Vec<f64>) -> PyResult<Self> {
-        LogLinearTrend::fit(&years, &values)
-            .map(|inner| PyTrend { inner })
-            .map_err(ratio_err)
+    fn fit(years: Vec<i32>, values: Vec<f64>) -> Res<Self> {
+        Ok(PyTrend {
+            inner: LogLinearTrend::fit(&years, &values)?,
+        })
     }
 
     /// From the JSON of `to_json`.
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn from_json(text: &str) -> Res<Self> {
         serde_json::from_str(text)
             .map(|inner| PyTrend { inner })
-            .map_err(|e| err::<ProjectionError>(format!("invalid trend JSON: {e}")))
+            .map_err(|e| raise::<ProjectionError>(format!("invalid trend JSON: {e}")))
     }
 
     /// The fit as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.inner).map_err(err::<ProjectionError>)
+    fn to_json(&self) -> Res<String> {
+        serde_json::to_string(&self.inner).map_err(raise::<ProjectionError>)
     }
 
     /// Trend growth rate e^b − 1.
@@ -115,8 +118,8 @@ impl PyTrend {
     }
 
     /// The `p` quantile of the predictive distribution in `year`.
-    fn quantile(&self, year: i32, p: f64) -> PyResult<f64> {
-        self.inner.quantile(year, p).map_err(ratio_err)
+    fn quantile(&self, year: i32, p: f64) -> Res<f64> {
+        Ok(self.inner.quantile(year, p)?)
     }
 
     /// Probability that the value in `year` is below `value`.
@@ -124,7 +127,7 @@ impl PyTrend {
         self.inner.prob_below(year, value)
     }
 
-    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
         let ctor = py.get_type::<PyTrend>().getattr("from_json")?.unbind();
         Ok((ctor, (self.to_json()?,)))
     }
@@ -147,16 +150,15 @@ fn required_numerator_growth_vs_reference(
     year1: i32,
     reference: &PyTrend,
     p: f64,
-) -> PyResult<f64> {
-    ratio::required_numerator_growth_vs_reference(
+) -> Res<f64> {
+    Ok(ratio::required_numerator_growth_vs_reference(
         s0,
         g_denominator,
         year0,
         year1,
         &reference.inner,
         p,
-    )
-    .map_err(ratio_err)
+    )?)
 }
 
 /// Probability of beating the reference under a scenario (3 inputs): (p, standard error).
@@ -170,11 +172,10 @@ fn prob_beat_reference(
     reference: &PyTrend,
     n: usize,
     seed: u64,
-) -> PyResult<(f64, f64)> {
-    py.detach(|| {
+) -> Res<(f64, f64)> {
+    Ok(py.detach(|| {
         ratio::prob_beat_reference(&scenario.inner, year0, year1, &reference.inner, n, seed)
-    })
-    .map_err(ratio_err)
+    })?)
 }
 
 /// The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, baseline_share_2020,
@@ -183,12 +184,10 @@ fn prob_beat_reference(
 fn linyi_gap<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
+) -> Res<Bound<'py, PyArray2<f64>>> {
     let xv = x.as_array();
     let mut y = Array2::zeros((xv.nrows(), 3));
-    linyi::GapModel
-        .evaluate(xv, y.view_mut())
-        .map_err(sens_err)?;
+    linyi::GapModel.evaluate(xv, y.view_mut())?;
     Ok(y.into_pyarray(py))
 }
 
@@ -214,12 +213,10 @@ fn linyi_required_rd_growth_grid<'py>(
     gdp_growths: PyReadonlyArray1<'py, f64>,
     baselines: PyReadonlyArray1<'py, f64>,
     reference_2025: f64,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
+) -> Res<Bound<'py, PyArray2<f64>>> {
     let g = gdp_growths.as_array().to_vec();
     let b = baselines.as_array().to_vec();
-    linyi::required_rd_growth_grid(&g, &b, reference_2025)
-        .map(|a| a.into_pyarray(py))
-        .map_err(ratio_err)
+    Ok(linyi::required_rd_growth_grid(&g, &b, reference_2025)?.into_pyarray(py))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -7,23 +7,19 @@ use ndarray::{Array2, Array3, ArrayView2, ArrayViewMut2};
 use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2, ToPyArray};
 use pyo3::prelude::*;
 
-use super::{SensitivityError as PySensitivityError, err, in_pool};
+use super::{Res, SensitivityError as PySensitivityError, err, in_pool, raise};
 use innodex::sensitivity::{
     self as sa, Design, LatinHypercubeDesign, Model, MonteCarloDesign, MorrisAnalysis,
     MorrisDesign, MorrisOptions, MorrisResult, Problem, SaltelliDesign, Scramble, SensitivityError,
     SobolAnalysis, SobolOptions, SobolResult,
 };
 
-pub(crate) fn sens_err(e: SensitivityError) -> PyErr {
-    err::<PySensitivityError>(e)
-}
-
-fn scramble(s: &str) -> PyResult<Scramble> {
+fn scramble(s: &str) -> Res<Scramble> {
     match s {
         "none" => Ok(Scramble::None),
         "shift" | "digital_shift" => Ok(Scramble::DigitalShift),
         "lms" | "linear_matrix" => Ok(Scramble::LinearMatrix),
-        other => Err(err::<PySensitivityError>(format!(
+        other => Err(raise::<PySensitivityError>(format!(
             "scramble must be 'lms', 'shift' or 'none', got {other:?}"
         ))),
     }
@@ -108,7 +104,7 @@ fn py_model<D: Design>(
     names: Option<Vec<String>>,
     problem: &Problem,
     design: &D,
-) -> PyResult<PyModel> {
+) -> Res<PyModel> {
     let mut m = PyModel {
         f,
         n_outputs: 0,
@@ -117,25 +113,23 @@ fn py_model<D: Design>(
     };
     let mut first = vec![0.0; problem.len()];
     design.fill_unit(0, &mut first);
-    problem
-        .transform_in_place(&mut first, 0)
-        .map_err(sens_err)?;
+    problem.transform_in_place(&mut first, 0)?;
     let x = Array2::from_shape_vec((1, problem.len()), first).map_err(err::<PySensitivityError>)?;
     let probe = m.call(x.view());
     if let Some(e) = m.take_error() {
-        return Err(e);
+        return Err(e.into());
     }
-    let probe = probe.map_err(sens_err)?;
+    let probe = probe?;
     m.n_outputs = probe.ncols();
     if m.n_outputs == 0 {
-        return Err(err::<PySensitivityError>(
+        return Err(raise::<PySensitivityError>(
             "the model returned no output columns",
         ));
     }
     m.names = match names {
         Some(n) if n.len() == m.n_outputs => n,
         Some(n) => {
-            return Err(err::<PySensitivityError>(format!(
+            return Err(raise::<PySensitivityError>(format!(
                 "{} output names given for {} model outputs",
                 n.len(),
                 m.n_outputs
@@ -151,12 +145,12 @@ fn run_detached<T: Send>(
     py: Python<'_>,
     model: &PyModel,
     f: impl FnOnce() -> Result<T, SensitivityError> + Send,
-) -> PyResult<T> {
+) -> Res<T> {
     let res = py.detach(f);
     if let Some(e) = model.take_error() {
-        return Err(e);
+        return Err(e.into());
     }
-    res.map_err(sens_err)
+    Ok(res?)
 }
 
 /// Runs `f` in a pool of `threads` threads (see [`super::in_pool`]), as a sensitivity result.
@@ -186,17 +180,17 @@ impl PyProblem {
     /// From JSON: a list of `{"name": …, "distribution": {"kind": "uniform", "lower": …,
     /// "upper": …}}` (kinds: uniform, normal, truncated_normal, triangular, log_normal).
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn from_json(text: &str) -> Res<Self> {
         let inputs: Vec<sa::Input> = serde_json::from_str(text)
             .map_err(|e| err::<PySensitivityError>(format!("invalid problem JSON: {e}")))?;
-        Problem::new(inputs)
-            .map(|inner| PyProblem { inner })
-            .map_err(sens_err)
+        Ok(PyProblem {
+            inner: Problem::new(inputs)?,
+        })
     }
 
     /// The inputs as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(self.inner.inputs()).map_err(err::<PySensitivityError>)
+    fn to_json(&self) -> Res<String> {
+        serde_json::to_string(self.inner.inputs()).map_err(raise::<PySensitivityError>)
     }
 
     /// Input names.
@@ -227,7 +221,7 @@ impl PyProblem {
         self.inner.len()
     }
 
-    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
         let ctor = py.get_type::<PyProblem>().getattr("from_json")?.unbind();
         Ok((ctor, (self.to_json()?,)))
     }
@@ -259,15 +253,15 @@ fn stack_iv(rows: Vec<&Vec<(f64, f64)>>, k: usize) -> Array3<f64> {
 impl PySobolResult {
     /// From the JSON of [`PySobolResult::to_json`].
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn from_json(text: &str) -> Res<Self> {
         serde_json::from_str(text)
             .map(|inner| PySobolResult { inner })
-            .map_err(|e| err::<PySensitivityError>(format!("invalid SobolResult JSON: {e}")))
+            .map_err(|e| raise::<PySensitivityError>(format!("invalid SobolResult JSON: {e}")))
     }
 
     /// The result as JSON (NaN written as null).
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.inner).map_err(err::<PySensitivityError>)
+    fn to_json(&self) -> Res<String> {
+        serde_json::to_string(&self.inner).map_err(raise::<PySensitivityError>)
     }
 
     /// Input names.
@@ -355,7 +349,7 @@ impl PySobolResult {
         self.s2_of(py, true)
     }
 
-    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
         let ctor = py
             .get_type::<PySobolResult>()
             .getattr("from_json")?
@@ -405,15 +399,15 @@ pub(crate) struct PyMorrisResult {
 impl PyMorrisResult {
     /// From the JSON of [`PyMorrisResult::to_json`].
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn from_json(text: &str) -> Res<Self> {
         serde_json::from_str(text)
             .map(|inner| PyMorrisResult { inner })
-            .map_err(|e| err::<PySensitivityError>(format!("invalid MorrisResult JSON: {e}")))
+            .map_err(|e| raise::<PySensitivityError>(format!("invalid MorrisResult JSON: {e}")))
     }
 
     /// The result as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.inner).map_err(err::<PySensitivityError>)
+    fn to_json(&self) -> Res<String> {
+        serde_json::to_string(&self.inner).map_err(raise::<PySensitivityError>)
     }
 
     /// Input names.
@@ -488,7 +482,7 @@ impl PyMorrisResult {
         .into_pyarray(py)
     }
 
-    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (String,))> {
+    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
         let ctor = py
             .get_type::<PyMorrisResult>()
             .getattr("from_json")?
@@ -512,8 +506,8 @@ fn whole<'py, D: Design + Send + Sync>(
     py: Python<'py>,
     design: &D,
     problem: &Problem,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let m = py.detach(|| design.matrix(problem)).map_err(sens_err)?;
+) -> Res<Bound<'py, PyArray2<f64>>> {
+    let m = py.detach(|| design.matrix(problem))?;
     Ok(m.into_pyarray(py))
 }
 
@@ -528,7 +522,7 @@ fn sobol_sample<'py>(
     scramble: &str,
     skip: u64,
     seed: u64,
-) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<String>)> {
+) -> Res<(Bound<'py, PyArray2<f64>>, Vec<String>)> {
     let d = SaltelliDesign::new(
         problem.inner.len(),
         n,
@@ -536,8 +530,7 @@ fn sobol_sample<'py>(
         self::scramble(scramble)?,
         skip,
         seed,
-    )
-    .map_err(sens_err)?;
+    )?;
     let w = d.warnings().iter().map(|w| w.to_string()).collect();
     Ok((whole(py, &d, &problem.inner)?, w))
 }
@@ -552,14 +545,12 @@ fn morris_sample<'py>(
     num_levels: usize,
     optimal_trajectories: Option<usize>,
     seed: u64,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
+) -> Res<Bound<'py, PyArray2<f64>>> {
     let k = problem.inner.len();
-    let d = py
-        .detach(|| match optimal_trajectories {
-            Some(m) => MorrisDesign::optimized(k, r, num_levels, m, seed),
-            None => MorrisDesign::new(k, r, num_levels, seed),
-        })
-        .map_err(sens_err)?;
+    let d = py.detach(|| match optimal_trajectories {
+        Some(m) => MorrisDesign::optimized(k, r, num_levels, m, seed),
+        None => MorrisDesign::new(k, r, num_levels, seed),
+    })?;
     whole(py, &d, &problem.inner)
 }
 
@@ -571,8 +562,8 @@ fn mc_sample<'py>(
     problem: &PyProblem,
     n: usize,
     seed: u64,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let d = MonteCarloDesign::new(problem.inner.len(), n, seed).map_err(sens_err)?;
+) -> Res<Bound<'py, PyArray2<f64>>> {
+    let d = MonteCarloDesign::new(problem.inner.len(), n, seed)?;
     whole(py, &d, &problem.inner)
 }
 
@@ -584,10 +575,8 @@ fn lhs_sample<'py>(
     problem: &PyProblem,
     n: usize,
     seed: u64,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let d = py
-        .detach(|| LatinHypercubeDesign::new(problem.inner.len(), n, seed))
-        .map_err(sens_err)?;
+) -> Res<Bound<'py, PyArray2<f64>>> {
+    let d = py.detach(|| LatinHypercubeDesign::new(problem.inner.len(), n, seed))?;
     whole(py, &d, &problem.inner)
 }
 
@@ -607,7 +596,7 @@ fn sobol_analyze(
     seed: u64,
     output_names: Option<Vec<String>>,
     threads: Option<usize>,
-) -> PyResult<PySobolResult> {
+) -> Res<PySobolResult> {
     let opts = SobolOptions {
         second_order,
         n_bootstrap: num_resamples,
@@ -615,9 +604,7 @@ fn sobol_analyze(
         seed,
     };
     let yv = view2(&y);
-    let mut res = py
-        .detach(|| pooled(threads, || sa::analyze_sobol(&problem.inner, yv, &opts)))
-        .map_err(sens_err)?;
+    let mut res = py.detach(|| pooled(threads, || sa::analyze_sobol(&problem.inner, yv, &opts)))?;
     if let Some(n) = output_names
         && n.len() == res.output_names.len()
     {
@@ -644,7 +631,7 @@ fn sobol_run(
     batch_rows: usize,
     output_names: Option<Vec<String>>,
     threads: Option<usize>,
-) -> PyResult<PySobolResult> {
+) -> Res<PySobolResult> {
     let an = SobolAnalysis::new(problem.inner.clone(), n)
         .second_order(second_order)
         .scramble(self::scramble(scramble)?)
@@ -653,7 +640,7 @@ fn sobol_run(
         .n_bootstrap(num_resamples)
         .conf_level(conf_level)
         .batch_rows(batch_rows);
-    let design = an.design().map_err(sens_err)?;
+    let design = an.design()?;
     let m = py_model(model, output_names, &problem.inner, &design)?;
     let res = run_detached(py, &m, || pooled(threads, || an.run(&m)))?;
     Ok(PySobolResult { inner: res })
@@ -673,7 +660,7 @@ fn morris_analyze(
     conf_level: f64,
     seed: u64,
     output_names: Option<Vec<String>>,
-) -> PyResult<PyMorrisResult> {
+) -> Res<PyMorrisResult> {
     let opts = MorrisOptions {
         num_levels,
         n_bootstrap: num_resamples,
@@ -681,9 +668,7 @@ fn morris_analyze(
         seed,
     };
     let (xv, yv) = (view2(&x), view2(&y));
-    let mut res = py
-        .detach(|| sa::analyze_morris(&problem.inner, xv, yv, &opts))
-        .map_err(sens_err)?;
+    let mut res = py.detach(|| sa::analyze_morris(&problem.inner, xv, yv, &opts))?;
     if let Some(n) = output_names
         && n.len() == res.output_names.len()
     {
@@ -708,7 +693,7 @@ fn morris_run(
     conf_level: f64,
     output_names: Option<Vec<String>>,
     threads: Option<usize>,
-) -> PyResult<PyMorrisResult> {
+) -> Res<PyMorrisResult> {
     let mut an = MorrisAnalysis::new(problem.inner.clone(), r)
         .num_levels(num_levels)
         .seed(seed)
@@ -717,7 +702,7 @@ fn morris_run(
     if let Some(m) = optimal_trajectories {
         an = an.optimal_trajectories(m);
     }
-    let design = py.detach(|| an.design()).map_err(sens_err)?;
+    let design = py.detach(|| an.design())?;
     let m = py_model(model, output_names, &problem.inner, &design)?;
     let res = run_detached(py, &m, || pooled(threads, || an.run(&m)))?;
     Ok(PyMorrisResult { inner: res })
@@ -734,11 +719,11 @@ fn tornado(
     high: Vec<f64>,
     model: Py<PyAny>,
     output_names: Option<Vec<String>>,
-) -> PyResult<String> {
+) -> Res<String> {
     let m = oat_model(model, output_names, &base)?;
     let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
     let t = run_detached(py, &m, || sa::tornado(&refs, &base, &low, &high, &m))?;
-    serde_json::to_string(&t).map_err(err::<PySensitivityError>)
+    serde_json::to_string(&t).map_err(raise::<PySensitivityError>)
 }
 
 /// Two-input grid; returns a list of (output name, z) with z of shape (len(y), len(x)).
@@ -755,7 +740,7 @@ fn grid2<'py>(
     y_values: Vec<f64>,
     model: Py<PyAny>,
     output_names: Option<Vec<String>>,
-) -> PyResult<Vec<(String, Bound<'py, PyArray2<f64>>)>> {
+) -> Res<Vec<(String, Bound<'py, PyArray2<f64>>)>> {
     let m = oat_model(model, output_names, &base)?;
     let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
     let g = run_detached(py, &m, || {
@@ -768,7 +753,7 @@ fn grid2<'py>(
 
 /// A model for the one-at-a-time tools, its number of outputs learnt from one call on the
 /// base point.
-fn oat_model(f: Py<PyAny>, names: Option<Vec<String>>, base: &[f64]) -> PyResult<PyModel> {
+fn oat_model(f: Py<PyAny>, names: Option<Vec<String>>, base: &[f64]) -> Res<PyModel> {
     let mut m = PyModel {
         f,
         n_outputs: 0,
@@ -779,9 +764,9 @@ fn oat_model(f: Py<PyAny>, names: Option<Vec<String>>, base: &[f64]) -> PyResult
         .map_err(err::<PySensitivityError>)?;
     let probe = m.call(x.view());
     if let Some(e) = m.take_error() {
-        return Err(e);
+        return Err(e.into());
     }
-    let probe = probe.map_err(sens_err)?;
+    let probe = probe?;
     m.n_outputs = probe.ncols();
     m.names = match names {
         Some(n) if n.len() == m.n_outputs => n,
