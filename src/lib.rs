@@ -64,3 +64,9 @@ pub mod prelude {
     pub use crate::span::{SpanEntry, SpanMeasure};
     pub use crate::target::{Rule, Status, Target};
 }
+
+/// The README's Rust examples, compiled and run as doctests so that the front page never shows
+/// code that does not build.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
