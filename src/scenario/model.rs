@@ -325,13 +325,22 @@ impl Scenario {
         match m {
             M::Compound | M::Increment | M::Logistic => {
                 let (start_year, start_value, start_text) = match &a.start {
-                    Some(s) => {
-                        if let Some((y, _)) = last_obs.filter(|(y, _)| *y > s.year) {
-                            return Err(Err(format!(
-                                "`start` year {} is before the last observation ({y}); start from {y} or later",
+                    // Evidence published after the scenario was written supersedes its
+                    // assumed start: each series starts from its own latest evidence.
+                    Some(s) if last_obs.is_some_and(|(y, _)| y > s.year) => {
+                        let (y, v) = last_obs.expect("checked");
+                        (
+                            y,
+                            v,
+                            format!(
+                                "{}; it supersedes the scenario's assumed start ({} in {})",
+                                prov_of(y),
+                                s.value,
                                 s.year
-                            )));
-                        }
+                            ),
+                        )
+                    }
+                    Some(s) => {
                         let why = if s.note.is_empty() {
                             String::new()
                         } else {

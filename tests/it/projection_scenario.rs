@@ -252,16 +252,25 @@ fn scenario_errors_are_clear() {
         ),
         "{e}"
     );
-    // A start before the last observation.
+    // A start before the last observation: the evidence supersedes the assumed start, and the
+    // note says so (the projection starts from the last observation, not from 1.0 in 2019).
     let set = mini_set(
         "[scenarios.indicators.x]\nmethod = \"compound\"\nrate = 0.1\nstart = { year = 2019, value = 1.0 }\n",
     )
     .unwrap();
+    let p = set.project(&plan, &cfg(10)).unwrap();
+    let note = &p.scenarios[0].assumptions[0].text;
     assert!(
-        set.project(&plan, &cfg(10))
-            .unwrap_err()
-            .to_string()
-            .contains("before the last observation")
+        note.contains("supersedes the scenario's assumed start (1 in 2019)"),
+        "{note}"
+    );
+    let from_evidence = mini_set("[scenarios.indicators.x]\nmethod = \"compound\"\nrate = 0.1\n")
+        .unwrap()
+        .project(&plan, &cfg(10))
+        .unwrap();
+    assert_eq!(
+        p.scenarios[0].result.indicators,
+        from_evidence.scenarios[0].result.indicators
     );
     // An empty set, duplicate names.
     assert!(ScenarioSet::from_toml_str("scenarios = []").is_err());
