@@ -100,6 +100,15 @@ pub enum IoError {
         /// The parser's message, quoted input shortened to excerpts.
         message: String,
     },
+    /// Malformed JSON, a wrong type, an unknown or a missing key (e.g. a plan given as a
+    /// Python dict, `Plan.from_dict`).
+    #[error("{origin}: {message}")]
+    Json {
+        /// What the text is (e.g. "plan").
+        origin: String,
+        /// The parser's message (it names the field and the value), shortened to excerpts.
+        message: String,
+    },
     /// A CSV table that lacks columns it needs.
     #[error("{table}: missing column{} {} (columns: {found})", if missing.len() == 1 { "" } else { "s" }, missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))]
     MissingColumns {
@@ -405,6 +414,26 @@ fn toml_error(text: &str, origin: &str, e: &toml::de::Error) -> IoError {
 /// [`IoError::Toml`] with line, column, key and a message of a few hundred bytes at most.
 pub fn parse_toml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, IoError> {
     toml::from_str(text).map_err(|e| toml_error(text, origin, &e))
+}
+
+/// Parses JSON text into `T`; an error names the field and the value (serde's message, with
+/// its position) and quotes input only as an excerpt.
+///
+/// ```
+/// use innodex::io::parse_json;
+/// let v: std::collections::BTreeMap<String, u32> = parse_json(r#"{"a": 1}"#, "map").unwrap();
+/// assert_eq!(v["a"], 1);
+/// let e = parse_json::<std::collections::BTreeMap<String, u32>>(r#"{"a": -1}"#, "map");
+/// assert!(e.unwrap_err().to_string().starts_with("map: invalid value: integer `-1`"));
+/// ```
+///
+/// # Errors
+/// [`IoError::Json`].
+pub fn parse_json<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, IoError> {
+    serde_json::from_str(text).map_err(|e| IoError::Json {
+        origin: origin.to_string(),
+        message: excerpt(&e.to_string(), 4 * EXCERPT_CHARS),
+    })
 }
 
 /// Reads a TOML file into `T` under the size limit [`max_file_bytes`].

@@ -385,7 +385,32 @@ impl Plan {
     }
 
     fn parse(text: &str, origin: &str) -> Result<Plan, PlanError> {
-        let file: PlanFile = crate::io::parse_toml(text, origin)?;
+        Self::from_file_form(crate::io::parse_toml(text, origin)?)
+    }
+
+    /// Parses and validates a plan from JSON text of the plan-file structure (the same keys
+    /// as the TOML format: `plan`, `indicators`, `observations`, `spans`, `targets`); Python's
+    /// `Plan.from_dict` sends a dict this way.
+    ///
+    /// ```
+    /// use innodex::plan::Plan;
+    /// let json = r#"{"plan": {"id": "p", "title": "T", "region": {"en": "R"}, "period": [2020, 2025]},
+    ///   "indicators": [{"id": "x", "name": {"en": "X"}, "unit": "n", "kind": "count"}],
+    ///   "targets": [{"id": "t", "indicator": "x", "kind": "level", "value": 10, "by": 2025}]}"#;
+    /// let plan = Plan::from_json_str(json).unwrap();
+    /// assert_eq!(plan.targets().len(), 1);
+    /// let bad = json.replace("\"count\"", "\"cnt\"");
+    /// assert!(Plan::from_json_str(&bad).unwrap_err().to_string().contains("unknown variant `cnt`"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`PlanError::Input`] for malformed JSON, wrong types or unknown keys (the message names
+    /// the field and the value), and the validation errors of [`Plan::new`].
+    pub fn from_json_str(text: &str) -> Result<Plan, PlanError> {
+        Self::from_file_form(crate::io::parse_json(text, "plan")?)
+    }
+
+    fn from_file_form(file: PlanFile) -> Result<Plan, PlanError> {
         Plan::new(file.plan, file.indicators, file.observations, file.targets)?
             .with_spans(file.spans)
     }
@@ -764,6 +789,38 @@ impl Plan {
             series,
             ..self.clone()
         })
+    }
+
+    /// The plan with `target` added, or replacing the target of the same id; the plan is
+    /// validated again as a whole (a target on an unknown indicator, a reference cycle, a
+    /// level outside the indicator's bounds are errors).
+    ///
+    /// ```
+    /// use innodex::plan::Plan;
+    /// use innodex::target::{Target, TargetSpec};
+    /// let spec: TargetSpec = serde_json::from_str(
+    ///     r#"{"id": "ht_output_share", "indicator": "ht_output_share", "kind": "level",
+    ///         "value": 50.0, "by": 2025}"#).unwrap();
+    /// let plan = Plan::linyi().with_target(Target::try_from(spec).unwrap()).unwrap();
+    /// assert_eq!(plan.targets().len(), 13); // replaced, not added
+    /// assert!(plan.target("ht_output_share").unwrap().about.is_none());
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Plan::new`]; `self` is unchanged.
+    pub fn with_target(&self, target: Target) -> Result<Plan, PlanError> {
+        let mut targets = self.targets.clone();
+        match targets.iter_mut().find(|t| t.id == target.id) {
+            Some(t) => *t = target,
+            None => targets.push(target),
+        }
+        Plan::new(
+            self.meta.clone(),
+            self.indicators.clone(),
+            self.evidence.clone(),
+            targets,
+        )?
+        .with_spans(self.spans.clone())
     }
 
     /// The figures over spans of years, as given (see [`crate::span`]).

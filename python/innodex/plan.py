@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -48,6 +49,21 @@ _TARGET_COLUMNS = [
 ]
 
 
+def _json_of(what: str, value: Any) -> str:
+    """JSON text of a dict for the core; NaN or an unserialisable value is a PlanError."""
+    try:
+        return json.dumps(value, allow_nan=False, default=_plain)
+    except (TypeError, ValueError) as e:
+        raise _core.PlanError(f"{what}: {e}") from None
+
+
+def _plain(v: Any) -> Any:
+    """numpy scalars and arrays as plain Python values."""
+    if hasattr(v, "tolist"):
+        return v.tolist()
+    raise TypeError(f"{type(v).__name__} is not a number, text, list or dict")
+
+
 class Plan:
     """A plan: region, period, indicators, observations and targets (computed in Rust).
 
@@ -55,6 +71,15 @@ class Plan:
     """
 
     def __init__(self, core: _core.Plan) -> None:
+        if not isinstance(core, _core.Plan):
+            hint = (
+                "Plan.from_dict(d)" if isinstance(core, Mapping)
+                else "Plan.from_file(path)" if isinstance(core, str | os.PathLike)
+                else "Plan.builtin(name), Plan.from_file(path) or Plan.from_dict(d)"
+            )
+            raise TypeError(
+                f"Plan(...) wraps a compiled plan, not a {type(core).__name__}; use {hint}"
+            )
         self._core = core
 
     # ------------------------------------------------------------------ construction
@@ -72,6 +97,46 @@ class Plan:
     def from_toml(cls, text: str) -> Plan:
         """Parse a plan from TOML text."""
         return cls(_core.Plan.from_toml(_check.text("text", text)))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Plan:
+        """A plan from a dict of the plan-file structure (the keys of the TOML format:
+        ``plan``, ``indicators``, ``observations``, ``spans``, ``targets``), validated like a
+        file: an unknown key, a wrong kind or a share of 140 % raise :class:`innodex.PlanError`
+        naming the field and value.
+
+        >>> import innodex
+        >>> p = innodex.Plan.from_dict({
+        ...     "plan": {"id": "p", "title": "T", "region": {"en": "R"}, "period": [2020, 2025]},
+        ...     "indicators": [{"id": "x", "name": {"en": "X"}, "unit": "n", "kind": "count"}],
+        ...     "observations": [{"indicator": "x", "year": 2020, "value": 100.0,
+        ...                       "provenance": {"kind": "assumed", "note": "example"}}],
+        ...     "targets": [{"id": "t", "indicator": "x", "kind": "multiple_of_base",
+        ...                  "factor": 2.0, "base_year": 2020, "by": 2025}],
+        ... })
+        >>> round(float(p.targets().loc["t", "required_cagr"]), 6)
+        0.148698
+        """
+        if not isinstance(d, Mapping):
+            raise TypeError(
+                f"Plan.from_dict takes a dict with the keys of a plan file (plan, indicators, "
+                f"observations, spans, targets), not a {type(d).__name__}"
+            )
+        return cls(_core.Plan.from_json(_json_of("plan", d)))
+
+    def with_target(self, **fields: Any) -> Plan:
+        """The plan with a target added, or replacing the one of the same ``id``; the fields
+        are those of ``[[targets]]`` in a plan file (``id``, ``indicator``, ``kind``, ``value``,
+        ``by``, …). The plan is validated again as a whole.
+
+        >>> import innodex
+        >>> p = innodex.Plan.builtin().with_target(
+        ...     id="ht_output_share", indicator="ht_output_share", kind="level", value=50.0,
+        ...     by=2025)
+        >>> float(p.targets().loc["ht_output_share", "target_value"])
+        50.0
+        """
+        return Plan(self._core.with_target_json(_json_of("target", fields)))
 
     @staticmethod
     def builtin_names() -> list[str]:

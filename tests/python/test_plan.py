@@ -260,3 +260,64 @@ def test_span_rows_from_a_frame_and_the_shipped_spans(plan):
     assert shandong.loc[0, "value"] == 11.5
     with pytest.raises(innodex.PlanError, match=r"column `year`.*FROM ≤ TO"):
         plan.with_observations(mine.assign(year=["2025-2021"]))
+
+
+_MINI = {
+    "plan": {"id": "p", "title": "T", "region": {"en": "R"}, "period": [2020, 2025]},
+    "indicators": [{"id": "x", "name": {"en": "X"}, "unit": "%", "kind": "share"}],
+    "observations": [{"indicator": "x", "year": 2020, "value": 40.0,
+                      "provenance": {"kind": "observed", "source": "bulletin"}}],
+    "targets": [{"id": "t", "indicator": "x", "kind": "level", "value": 46.0, "by": 2025}],
+}
+
+
+def test_plan_from_dict_round_trips_and_names_bad_fields():
+    import copy
+
+    p = innodex.Plan.from_dict(_MINI)
+    t = p.targets().loc["t"]
+    # Linear: (46 − 40) / 5 = 1.2 a year; compound: (46/40)^(1/5) − 1.
+    assert t["required_cagr"] == pytest.approx((46 / 40) ** 0.2 - 1, abs=1e-12)
+    # The same plan through TOML: identical targets.
+    again = innodex.Plan.from_toml(p.to_toml()).targets()
+    pd.testing.assert_frame_equal(again, p.targets())
+    bad = copy.deepcopy(_MINI)
+    bad["indicators"][0]["kind"] = "shares"
+    with pytest.raises(innodex.PlanError, match="unknown variant `shares`"):
+        innodex.Plan.from_dict(bad)
+    bad = copy.deepcopy(_MINI)
+    bad["targets"][0]["value"] = 146.0
+    with pytest.raises(innodex.PlanError, match="146"):
+        innodex.Plan.from_dict(bad)
+    bad = copy.deepcopy(_MINI)
+    bad["observations"][0]["value"] = float("nan")
+    with pytest.raises(innodex.PlanError, match="plan: Out of range float values"):
+        innodex.Plan.from_dict(bad)
+    with pytest.raises(TypeError, match="takes a dict"):
+        innodex.Plan.from_dict([("plan", {})])
+
+
+def test_plan_constructor_says_what_to_pass():
+    with pytest.raises(TypeError, match=r"use Plan\.from_dict\(d\)"):
+        innodex.Plan(_MINI)
+    with pytest.raises(TypeError, match=r"use Plan\.from_file\(path\)"):
+        innodex.Plan("plans/linyi-2021-2025.toml")
+
+
+def test_with_target_adds_or_replaces_and_validates(plan):
+    n = len(plan.targets())
+    added = plan.with_target(id="rd_2030", indicator="rd_share", kind="level", value=3.0,
+                             by=2025)
+    assert len(added.targets()) == n + 1
+    assert added.targets().loc["rd_2030", "target_value"] == 3.0
+    replaced = plan.with_target(id="ht_output_share", indicator="ht_output_share",
+                                kind="level", value=50.0, by=2025)
+    assert len(replaced.targets()) == n
+    assert replaced.targets().loc["ht_output_share", "target_value"] == 50.0
+    # The original is unchanged.
+    assert plan.targets().loc["ht_output_share", "target_value"] == 46.0
+    with pytest.raises(innodex.PlanError, match="unknown indicator `nope`"):
+        plan.with_target(id="z", indicator="nope", kind="level", value=1.0, by=2025)
+    with pytest.raises(innodex.PlanError, match="140"):
+        plan.with_target(id="z", indicator="ht_output_share", kind="level", value=140.0,
+                         by=2025)

@@ -36,6 +36,24 @@ impl PyPlan {
         })
     }
 
+    /// Parses a plan from JSON text of the plan-file structure (`Plan.from_dict`).
+    #[staticmethod]
+    fn from_json(text: &str) -> Res<Self> {
+        Ok(PyPlan {
+            inner: Plan::from_json_str(text)?,
+        })
+    }
+
+    /// The plan with a target (JSON of the `[[targets]]` fields) added or replacing the one of
+    /// the same id.
+    fn with_target_json(&self, text: &str) -> Res<Self> {
+        let spec: innodex::target::TargetSpec = innodex::io::parse_json(text, "target")?;
+        let target = innodex::target::Target::try_from(spec)?;
+        Ok(PyPlan {
+            inner: self.inner.with_target(target)?,
+        })
+    }
+
     /// Reads a plan file.
     #[staticmethod]
     fn from_file(path: PathBuf) -> Res<Self> {
