@@ -19,6 +19,7 @@
 pub mod assessment;
 pub mod cases;
 pub mod cycles;
+pub mod datasets;
 pub mod error;
 pub mod evidence;
 pub mod exec;

@@ -22,7 +22,7 @@ argument.
 13
 """
 
-from innodex import backtesting, index, ratio, scale, sensitivity
+from innodex import backtesting, datasets, index, ratio, scale, sensitivity
 from innodex._core import (
     CompositeIndexError,
     GrowthError,
@@ -100,6 +100,7 @@ from innodex.sensitivity import (
 __all__ = [
     # modules
     "backtesting",
+    "datasets",
     "index",
     "ratio",
     "scale",

@@ -19,6 +19,8 @@ __all__ = [
     "SensitivityError",
     "CompositeIndexError",
     "cagr",
+    "dataset_csv",
+    "dataset_names",
     "required_cagr",
     "required_increment",
     "implied_baseline",
@@ -94,6 +96,8 @@ def linear_path(
 ) -> tuple[list[int], list[float]]: ...
 
 # ---------------------------------------------------------------- plan
+def dataset_names() -> list[tuple[str, str, str]]: ...
+def dataset_csv(name: str) -> str: ...
 @final
 class Plan:
     @staticmethod

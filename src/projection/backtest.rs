@@ -33,7 +33,8 @@ use super::monte_carlo::{Channel, McConfig, McModel, Process, simulate};
 
 /// R&D expenditure and intensity of China's provinces, 2015–2023, first published
 /// (`data/china_province_rd_2015_2023.csv`; see `data/README.md` for the source).
-pub const CHINA_PROVINCE_RD_CSV: &str = include_str!("../../data/china_province_rd_2015_2023.csv");
+/// The same text as [`crate::datasets`]' `china_province_rd`.
+pub const CHINA_PROVINCE_RD_CSV: &str = crate::datasets::DATASETS[0].csv;
 
 /// A panel: one annual series per unit (region).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

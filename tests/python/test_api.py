@@ -352,3 +352,28 @@ def test_signatures_use_the_shared_words() -> None:
     for fn in (innodex.project, innodex.simulate_growth):
         params = inspect.signature(fn).parameters
         assert {"n_paths", "seed", "quantiles", "threads"} <= set(params), fn
+
+
+def test_datasets_are_the_shipped_files_as_frames():
+    """Every shipped data set loads from the library itself and equals its file under data/."""
+    import pathlib
+
+    import pandas as pd
+
+    from innodex import datasets
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    for name, file, description in datasets.names():
+        assert description
+        frame = datasets.load(name)
+        dtype = {"year": str} if name == "linyi_outcomes" else None
+        pd.testing.assert_frame_equal(frame, pd.read_csv(root / file, dtype=dtype))
+    rd = datasets.china_province_rd()
+    # 31 provinces and the national total, 2015–2023.
+    assert rd["region_en"].nunique() == 32 and sorted(rd["year"].unique()) == list(range(2015, 2024))
+    out = datasets.linyi_outcomes()
+    assert len(out) == 55 and "2021-2024" in set(out["year"])
+    data, meta = datasets.asem()
+    assert len(data) == 51 and (meta["Type"] == "Indicator").sum() == 49
+    with pytest.raises(innodex.PlanError, match="no data set `atlantis`"):
+        datasets.load("atlantis")

@@ -262,6 +262,32 @@ impl PyPlan {
     }
 }
 
+/// The shipped data sets: (name, file, description) each.
+#[pyfunction]
+fn dataset_names() -> Vec<(String, String, String)> {
+    innodex::datasets::DATASETS
+        .iter()
+        .map(|d| (d.name.into(), d.file.into(), d.description.into()))
+        .collect()
+}
+
+/// The CSV text of a shipped data set.
+#[pyfunction]
+fn dataset_csv(name: &str) -> Res<&'static str> {
+    innodex::datasets::dataset(name)
+        .map(|d| d.csv)
+        .ok_or_else(|| {
+            let names: Vec<&str> = innodex::datasets::DATASETS.iter().map(|d| d.name).collect();
+            raise::<PlanError>(format!(
+                "no data set `{}`; the shipped ones are {}",
+                innodex::io::excerpt(name, 60),
+                names.join(", ")
+            ))
+        })
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(dataset_names, m)?)?;
+    m.add_function(wrap_pyfunction!(dataset_csv, m)?)?;
     m.add_class::<PyPlan>()
 }
