@@ -359,7 +359,6 @@ def test_datasets_are_the_shipped_files_as_frames():
     import pathlib
 
     import pandas as pd
-
     from innodex import datasets
 
     root = pathlib.Path(__file__).resolve().parents[2]
