@@ -369,7 +369,8 @@ def test_datasets_are_the_shipped_files_as_frames():
         pd.testing.assert_frame_equal(frame, pd.read_csv(root / file, dtype=dtype))
     rd = datasets.china_province_rd()
     # 31 provinces and the national total, 2015–2023.
-    assert rd["region_en"].nunique() == 32 and sorted(rd["year"].unique()) == list(range(2015, 2024))
+    assert rd["region_en"].nunique() == 32
+    assert sorted(rd["year"].unique()) == list(range(2015, 2024))
     out = datasets.linyi_outcomes()
     assert len(out) == 55 and "2021-2024" in set(out["year"])
     data, meta = datasets.asem()
