@@ -108,7 +108,16 @@ def _spec_json(
     else:
         raise TypeError(f"{name} must be a dict, TOML text or None, not {type(spec).__name__}")
     d.update(extra)
+    # Spellings users of COINr ("normalise") and of SALib/scikit-learn ("normalize") both type.
+    for us, uk in _ALIASES.items():
+        if us in d:
+            if uk in d:
+                raise _core.CompositeIndexError(f"{name}: give `{uk}` or `{us}`, not both")
+            d[uk] = d.pop(us)
     return json.dumps(d)
+
+
+_ALIASES = {"normalize": "normalise", "normalization": "normalisation"}
 
 
 def _csv(df: pd.DataFrame, name: str = "idata") -> str:
@@ -215,8 +224,8 @@ class CompositeIndex:
 
     def build(self, pipeline: Mapping[str, Any] | str | None = None, **kw: Any) -> IndexResults:
         """Build the index. ``pipeline`` (dict or TOML) and keyword arguments set the stages:
-        ``denominate``, ``impute``, ``screen``, ``treat``, ``normalise``, ``aggregate``,
-        ``aggregate_nodes``, ``min_availability``, ``weights`` — all optional.
+        ``denominate``, ``impute``, ``screen``, ``treat``, ``normalise`` (or ``normalize``),
+        ``aggregate``, ``aggregate_nodes``, ``min_availability``, ``weights`` — all optional.
 
         >>> asem = CompositeIndex.from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv")
         >>> r = asem.build(normalise={"method": "minmax", "low": 1, "high": 100},

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +171,12 @@ class Problem(Result):
         supported and raise :class:`innodex.SensitivityError`; one group per input (which SALib
         itself writes into the dict) is accepted.
         """
+        missing = [k for k in ("names", "bounds") if k not in problem]
+        if missing:
+            raise _core.SensitivityError(
+                f"a SALib problem dict needs {' and '.join(map(repr, missing))} "
+                f"(it has {', '.join(map(repr, problem)) or 'no keys'})"
+            )
         groups = problem.get("groups")
         if groups is not None and len(set(groups)) != len(list(groups)):
             raise _core.SensitivityError("grouped inputs ('groups') are not supported")
@@ -189,6 +195,15 @@ class Problem(Result):
 
     def __len__(self) -> int:
         return len(self._core)
+
+    def medians(self) -> npt.NDArray[np.float64]:
+        """Each input's median (the centre of its range for a uniform input), in input order:
+        the usual base point of one-at-a-time analyses.
+
+        >>> Problem(["a", "b"], [[0, 1], [2, 6]]).medians().tolist()
+        [0.5, 4.0]
+        """
+        return np.asarray(self._core.medians(), dtype=np.float64)
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per input: its distribution and parameters (index ``input``)."""
@@ -238,7 +253,12 @@ def _model(
 
 
 def _problem(problem: Any) -> Problem:
-    return _check.instance("problem", problem, Problem, "an innodex.sensitivity.Problem")
+    """A Problem, or SALib's problem dict (``{"names": …, "bounds": …}``) made into one."""
+    if isinstance(problem, Mapping):
+        return Problem.from_salib(problem)
+    return _check.instance(
+        "problem", problem, Problem, "an innodex.sensitivity.Problem or a SALib problem dict"
+    )
 
 
 def _n(name: str, n: Any) -> int:

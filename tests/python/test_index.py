@@ -358,3 +358,11 @@ def test_repr(asem, example):
     assert "first CHE (68.38)" in repr(example)
     assert "<table" in example._repr_html_()
     assert innodex.CompositeIndex is CompositeIndex
+
+
+def test_normalize_is_an_alias_of_normalise(asem):
+    uk = asem.build(normalise={"method": "minmax", "low": 1, "high": 100}).ranking()
+    us = asem.build(normalize={"method": "minmax", "low": 1, "high": 100}).ranking()
+    pd.testing.assert_frame_equal(uk, us)
+    with pytest.raises(innodex.CompositeIndexError, match="not both"):
+        asem.build(normalise={"method": "minmax"}, normalize={"method": "minmax"})
