@@ -36,6 +36,7 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod series;
 pub mod span;
+pub mod stats;
 pub mod target;
 
 pub use error::{Error, Result};

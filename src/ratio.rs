@@ -269,31 +269,24 @@ impl LogLinearTrend {
         if values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
             return Err(RatioError::Trend("values must be positive".into()));
         }
-        let tb = years.iter().map(|&y| y as f64).sum::<f64>() / m as f64;
+        // The one least-squares fit of the crate (projection::fit::OlsLine) on (year, ln value).
+        let x: Vec<f64> = years.iter().map(|&y| y as f64).collect();
         let lv: Vec<f64> = values.iter().map(|v| v.ln()).collect();
-        let lb = lv.iter().sum::<f64>() / m as f64;
-        let stt: f64 = years.iter().map(|&y| (y as f64 - tb).powi(2)).sum();
-        if stt == 0.0 {
-            return Err(RatioError::Trend("all points in one year".into()));
-        }
-        let sty: f64 = years
-            .iter()
-            .zip(&lv)
-            .map(|(&y, l)| (y as f64 - tb) * (l - lb))
-            .sum();
-        let b = sty / stt;
-        let sse: f64 = years
-            .iter()
-            .zip(&lv)
-            .map(|(&y, l)| (l - lb - b * (y as f64 - tb)).powi(2))
-            .sum();
+        let line = crate::projection::fit::OlsLine::fit(&x, &lv).map_err(|e| match e {
+            crate::projection::ProjectionError::InvalidInput { problem, .. }
+                if problem.contains("equal") =>
+            {
+                RatioError::Trend("all points in one year".into())
+            }
+            other => RatioError::Trend(other.to_string()),
+        })?;
         Ok(LogLinearTrend {
-            mean_year: tb,
-            intercept: lb,
-            slope: b,
-            resid_sd: (sse / (m - 2) as f64).sqrt(),
+            mean_year: line.x_mean,
+            intercept: line.intercept + line.slope * line.x_mean,
+            slope: line.slope,
+            resid_sd: line.sigma().expect("three points or more"),
             n_obs: m,
-            stt,
+            stt: line.sxx,
         })
     }
 

@@ -44,11 +44,13 @@ pub mod pipeline;
 pub mod results;
 pub mod screen;
 pub mod spec;
-pub mod stats;
+
 pub mod table;
 pub mod treat;
 pub mod uncertainty;
 
+/// The descriptive statistics the pipeline uses live in the crate's one stats layer.
+pub use crate::stats;
 pub use error::IndexError;
 pub use framework::Framework;
 pub use pipeline::{Build, CompositeIndex, PipelineSpec};

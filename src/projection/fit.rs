@@ -3,8 +3,6 @@
 //!
 //! Everything here is small, dependency-free numerical code, tested against hand computations.
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
-
 use super::ProjectionError;
 
 /// A least-squares line `y = intercept + slope · x` with the statistics that prediction
@@ -125,39 +123,9 @@ impl OlsLine {
     }
 }
 
-/// The standard normal quantile Φ⁻¹(p), for 0 < p < 1.
-///
-/// ```
-/// let z = innodex::projection::fit::normal_quantile(0.95);
-/// assert!((z - 1.6448536269514722).abs() < 1e-9);
-/// ```
-///
-/// Returns NaN (never panics) for p outside [0, 1] or NaN.
-pub fn normal_quantile(p: f64) -> f64 {
-    if !(0.0..=1.0).contains(&p) {
-        return f64::NAN;
-    }
-    Normal::standard().inverse_cdf(p)
-}
-
-/// The standard normal distribution function Φ(z) = erfc(−z/√2) / 2.
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
-}
-
-/// The Student-t quantile with `df` degrees of freedom; `None` unless df > 0 and 0 < p < 1.
-///
-/// ```
-/// // t(0.95; 4) = 2.131847 (standard tables).
-/// let t = innodex::projection::fit::t_quantile(0.95, 4.0).unwrap();
-/// assert!((t - 2.131847).abs() < 1e-6);
-/// ```
-pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
-    if !(df > 0.0 && p > 0.0 && p < 1.0) {
-        return None;
-    }
-    StudentsT::new(0.0, 1.0, df).ok().map(|t| t.inverse_cdf(p))
-}
+// The normal and Student-t functions live in the one stats layer; kept here by name for the
+// fits that use them and for existing callers.
+pub use crate::stats::{normal_cdf, normal_quantile, t_quantile};
 
 /// Minimises `f` over the box `lo ≤ x ≤ hi` with the Nelder–Mead simplex method (Nelder and
 /// Mead 1965; standard coefficients reflection 1, expansion 2, contraction ½, shrink ½).

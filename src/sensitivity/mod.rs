@@ -278,9 +278,7 @@ pub(crate) fn chunk_rng(seed: u64, stream: Stream, index: u64) -> ChaCha8Rng {
 
 /// Standard normal quantile used for interval half-widths: z such that Φ(z) = 0.5 + level / 2.
 pub(crate) fn z_value(conf_level: f64) -> f64 {
-    use statrs::distribution::{ContinuousCDF, Normal};
-    // Normal::standard() cannot fail.
-    Normal::standard().inverse_cdf(0.5 + conf_level / 2.0)
+    crate::stats::normal_quantile(0.5 + conf_level / 2.0)
 }
 
 pub(crate) fn check_conf_level(conf_level: f64) -> Result<(), SensitivityError> {
@@ -309,14 +307,11 @@ pub(crate) fn percentile_interval(v: &mut [f64], conf_level: f64) -> (f64, f64) 
         return (f64::NAN, f64::NAN);
     }
     v.sort_by(|a, b| a.total_cmp(b));
-    let q = |p: f64| {
-        let h = p * (v.len() - 1) as f64;
-        let lo = h.floor() as usize;
-        let hi = (lo + 1).min(v.len() - 1);
-        v[lo] + (h - lo as f64) * (v[hi] - v[lo])
-    };
     let a = (1.0 - conf_level) / 2.0;
-    (q(a), q(1.0 - a))
+    (
+        crate::stats::quantile_sorted(v, a),
+        crate::stats::quantile_sorted(v, 1.0 - a),
+    )
 }
 
 #[cfg(test)]

@@ -11,12 +11,14 @@
 //! with s the sample standard deviation (divisor n − 1).
 //!
 //! ```
-//! use innodex::index::stats::{skewness, kurtosis};
+//! use innodex::stats::{skewness, kurtosis};
 //! // A hand-checked vector: mean 4, deviations −3, −2, −1, 0, 6.
 //! let x = [1.0, 2.0, 3.0, 4.0, 10.0];
 //! assert!((skewness(&x) - 1.2 * 2f64.sqrt()).abs() < 1e-12);
 //! assert!((kurtosis(&x) - 3.152).abs() < 1e-12);
 //! ```
+
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// The non-missing values of `x`.
 pub fn present(x: &[f64]) -> Vec<f64> {
@@ -96,7 +98,7 @@ fn central_sums(x: &[f64]) -> (f64, f64, f64, usize) {
 /// vector.
 ///
 /// ```
-/// use innodex::index::stats::skewness;
+/// use innodex::stats::skewness;
 /// assert!((skewness(&[1.0, 2.0, 3.0, 4.0, 10.0]) - 1.697056274847714).abs() < 1e-12);
 /// assert!(skewness(&[1.0, 1.0, 1.0]).is_nan());
 /// ```
@@ -108,7 +110,7 @@ pub fn skewness(x: &[f64]) -> f64 {
 /// constant vector.
 ///
 /// ```
-/// use innodex::index::stats::kurtosis;
+/// use innodex::stats::kurtosis;
 /// assert!((kurtosis(&[1.0, 2.0, 3.0, 4.0, 10.0]) - 3.152).abs() < 1e-12);
 /// ```
 pub fn kurtosis(x: &[f64]) -> f64 {
@@ -142,7 +144,7 @@ pub fn median(x: &[f64]) -> f64 {
 /// (Hyndman & Fan 1996 type 7, R's default): h = (n − 1) p.
 ///
 /// ```
-/// use innodex::index::stats::quantile;
+/// use innodex::stats::quantile;
 /// let x = [4.0, 1.0, 3.0, 2.0, f64::NAN];
 /// assert_eq!(quantile(&x, 0.5), 2.5);
 /// assert!((quantile(&x, 0.05) - 1.15).abs() < 1e-12);
@@ -171,7 +173,7 @@ pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
 /// ranking, R's `rank(-x, ties.method = "min")`); missing values get `NaN`.
 ///
 /// ```
-/// use innodex::index::stats::rank_desc;
+/// use innodex::stats::rank_desc;
 /// let r = rank_desc(&[3.0, 5.0, 3.0, f64::NAN, 1.0]);
 /// assert_eq!((r[0], r[1], r[2], r[4]), (2.0, 1.0, 2.0, 4.0));
 /// assert!(r[3].is_nan());
@@ -227,7 +229,7 @@ pub fn rank_avg(x: &[f64]) -> Vec<f64> {
 /// three pairs or a constant variable).
 ///
 /// ```
-/// use innodex::index::stats::pearson;
+/// use innodex::stats::pearson;
 /// assert!((pearson(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.5]) - 0.9983814394570298).abs() < 1e-12);
 /// ```
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
@@ -264,6 +266,42 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
     let xs: Vec<f64> = keep.iter().map(|&i| x[i]).collect();
     let ys: Vec<f64> = keep.iter().map(|&i| y[i]).collect();
     pearson(&rank_avg(&xs), &rank_avg(&ys))
+}
+
+// ------------------------------------------------------------------ distributions
+
+/// The standard normal quantile Φ⁻¹(p), for 0 < p < 1.
+///
+/// ```
+/// let z = innodex::stats::normal_quantile(0.95);
+/// assert!((z - 1.6448536269514722).abs() < 1e-9);
+/// ```
+///
+/// Returns NaN (never panics) for p outside [0, 1] or NaN.
+pub fn normal_quantile(p: f64) -> f64 {
+    if !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    Normal::standard().inverse_cdf(p)
+}
+
+/// The standard normal distribution function Φ(z) = erfc(−z/√2) / 2.
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
+}
+
+/// The Student-t quantile with `df` degrees of freedom; `None` unless df > 0 and 0 < p < 1.
+///
+/// ```
+/// // t(0.95; 4) = 2.131847 (standard tables).
+/// let t = innodex::stats::t_quantile(0.95, 4.0).unwrap();
+/// assert!((t - 2.131847).abs() < 1e-6);
+/// ```
+pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
+    if !(df > 0.0 && p > 0.0 && p < 1.0) {
+        return None;
+    }
+    StudentsT::new(0.0, 1.0, df).ok().map(|t| t.inverse_cdf(p))
 }
 
 #[cfg(test)]
