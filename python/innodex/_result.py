@@ -13,11 +13,24 @@ import html
 import pandas as pd
 
 
+def fmt_number(v: float, digits: int = 4) -> str:
+    """A number for tables people read: whole numbers in full with thousands separators
+    (10000 → "10,000", never "1e+04"), others to ``digits`` significant digits.
+
+    >>> fmt_number(10000.0), fmt_number(1500.0), fmt_number(0.148698), fmt_number(2.236)
+    ('10,000', '1,500', '0.1487', '2.236')
+    """
+    if v == v and abs(v) < 1e15 and float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}g}"
+
+
 class Result:
     """Base of the result classes: ``to_pandas``, a summary ``repr`` and an HTML view."""
 
-    #: Format of floats in the HTML view.
-    _html_float = "{:.3g}"
+    #: Format of floats in the HTML view (a ``str.format`` pattern); None: :func:`fmt_number`
+    #: (whole numbers in full, others to four significant digits).
+    _html_float: str | None = None
 
     def to_pandas(self) -> pd.DataFrame:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -27,5 +40,6 @@ class Result:
         return self.to_pandas()
 
     def _repr_html_(self) -> str:
-        table = self._html_frame().to_html(float_format=self._html_float.format, na_rep="–")
+        fmt = fmt_number if self._html_float is None else self._html_float.format
+        table = self._html_frame().to_html(float_format=fmt, na_rep="–")
         return f"<p><b>{html.escape(repr(self))}</b></p>{table}"

@@ -23,6 +23,7 @@ import pandas as pd
 
 from innodex import _check, _core
 from innodex._plot import axes
+from innodex._result import fmt_number
 
 STATUSES = ["met", "on_track", "off_track", "not_assessable"]
 _TARGET_COLUMNS = [
@@ -455,5 +456,5 @@ class Plan:
 
     def _repr_html_(self) -> str:
         cols = ["statement", "baseline", "target_value", "required_cagr", "status"]
-        table = self.targets()[cols].to_html(float_format=lambda v: f"{v:,.4g}", na_rep="–")
+        table = self.targets()[cols].to_html(float_format=fmt_number, na_rep="–")
         return f"<p><b>{html.escape(repr(self))}</b></p>{table}"

@@ -321,3 +321,14 @@ def test_with_target_adds_or_replaces_and_validates(plan):
     with pytest.raises(innodex.PlanError, match="140"):
         plan.with_target(id="z", indicator="ht_output_share", kind="level", value=140.0,
                          by=2025)
+
+
+def test_tables_in_jupyter_show_counts_in_full(plan):
+    """10000 shows as 10,000 (not 1e+04); shares keep their decimals."""
+    from innodex._result import fmt_number
+
+    assert [fmt_number(v) for v in (10000.0, 750.0, 0.14869835, 46.0, 2.2362)] == [
+        "10,000", "750", "0.1487", "46", "2.236"]
+    big = plan.with_target(id="x", indicator="hte_count", kind="level", value=10000.0, by=2025)
+    html = big._repr_html_()
+    assert "10,000" in html and "1e+04" not in html
