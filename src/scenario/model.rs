@@ -14,10 +14,9 @@ use crate::projection::monte_carlo::{
 
 use super::*;
 
-/// How the years between a ratio's parts' latest evidence are bridged, in words (issue: a
-/// ratio is derived from two observed or two projected parts; where the parts end in different
-/// years, one projected part meets one observed part in the years between, and the report must
-/// say so).
+/// How the years between a ratio's parts' latest evidence are bridged, in words. Each part
+/// starts from its own latest evidence, so where the parts end in different years a projected
+/// part meets an observed one in the years between; a reader of P(met) must know that.
 fn bridging(num: &str, den: &str, plan: &Plan) -> String {
     let last = |id: &str| observed(plan, id).last().map(|&(y, _)| y);
     match (last(num), last(den)) {
