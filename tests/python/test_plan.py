@@ -316,6 +316,8 @@ def test_with_target_adds_or_replaces_and_validates(plan):
     assert replaced.targets().loc["ht_output_share", "target_value"] == 50.0
     # The original is unchanged.
     assert plan.targets().loc["ht_output_share", "target_value"] == 46.0
+    with pytest.raises(innodex.PlanError, match="target: unknown field `valeu`"):
+        plan.with_target(id="z", indicator="hte_count", kind="level", valeu=1.0, by=2025)
     with pytest.raises(innodex.PlanError, match="unknown indicator `nope`"):
         plan.with_target(id="z", indicator="nope", kind="level", value=1.0, by=2025)
     with pytest.raises(innodex.PlanError, match="140"):

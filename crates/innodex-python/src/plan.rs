@@ -47,7 +47,9 @@ impl PyPlan {
     /// The plan with a target (JSON of the `[[targets]]` fields) added or replacing the one of
     /// the same id.
     fn with_target_json(&self, text: &str) -> Res<Self> {
-        let spec: innodex::target::TargetSpec = innodex::io::parse_json(text, "target")?;
+        // A malformed target is a plan error (PlanError), not a bare input error.
+        let spec: innodex::target::TargetSpec =
+            innodex::io::parse_json(text, "target").map_err(innodex::plan::PlanError::from)?;
         let target = innodex::target::Target::try_from(spec)?;
         Ok(PyPlan {
             inner: self.inner.with_target(target)?,
