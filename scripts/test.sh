@@ -50,7 +50,7 @@ if cargo tree -p innodex --all-features -e normal,build --prefix none | grep -E 
 fi
 step "Rust tests and doctests (one test crate; also builds the CLI)"
 cargo test --profile ci --features cli 2>&1 | tee "$log/cargo-test.out"
-step "the Rust user's example (examples/did_the_plan_work.rs) on both shipped plans"
+step "Rust example (examples/did_the_plan_work.rs) on both shipped plans"
 for plan in linyi-2021-2025 shandong-2022-2027; do
   ./target/ci/examples/did_the_plan_work "$plan" | tail -1
 done
