@@ -50,6 +50,24 @@ _TARGET_COLUMNS = [
 ]
 
 
+def _evidence_frame(text: str, first: list[str], ints: dict[str, str]) -> pd.DataFrame:
+    """Evidence entries (JSON from the core) as a frame: the ``first`` columns as given, then
+    bound, status, publication date, provenance kind and source (or note)."""
+    rest = ["bound", "status", "published", "kind", "source"]
+    flat = [
+        {
+            **{k: r[k] for k in first},
+            "bound": r.get("bound", "exact"),
+            "status": r.get("status"),
+            "published": r.get("published"),
+            "kind": r["provenance"]["kind"],
+            "source": r["provenance"].get("source") or r["provenance"].get("note", ""),
+        }
+        for r in json.loads(text)
+    ]
+    return pd.DataFrame(flat, columns=first + rest).astype({**ints, "value": "float64"})
+
+
 def _json_of(what: str, value: Any) -> str:
     """JSON text of a dict for the core; NaN or an unserialisable value is a PlanError."""
     try:
@@ -247,26 +265,9 @@ class Plan:
 
     def evidence(self) -> pd.DataFrame:
         """Every figure as given (all vintages, bounds and releases), in plan order."""
-        rows = json.loads(self._core.evidence_json())
-        flat = [
-            {
-                "indicator": r["indicator"],
-                "year": r["year"],
-                "value": r["value"],
-                "bound": r.get("bound", "exact"),
-                "status": r.get("status"),
-                "published": r.get("published"),
-                "kind": r["provenance"]["kind"],
-                "source": r["provenance"].get("source") or r["provenance"].get("note", ""),
-            }
-            for r in rows
-        ]
-        df = pd.DataFrame(
-            flat,
-            columns=["indicator", "year", "value", "bound", "status", "published", "kind",
-                     "source"],
+        return _evidence_frame(
+            self._core.evidence_json(), ["indicator", "year", "value"], {"year": "int64"}
         )
-        return df.astype({"year": "int64", "value": "float64"})
 
     def spans(self) -> pd.DataFrame:
         """Figures over spans of years ("11.5 % a year on average in 2021–2025"), as given.
@@ -282,28 +283,11 @@ class Plan:
         >>> row["indicator"], int(row["from"]), int(row["to"]), row["measure"], float(row["value"])
         ('rd_expenditure', 2021, 2025, 'average_growth', 11.5)
         """
-        rows = json.loads(self._core.spans_json())
-        flat = [
-            {
-                "indicator": r["indicator"],
-                "from": r["from"],
-                "to": r["to"],
-                "measure": r["measure"],
-                "value": r["value"],
-                "bound": r.get("bound", "exact"),
-                "status": r.get("status"),
-                "published": r.get("published"),
-                "kind": r["provenance"]["kind"],
-                "source": r["provenance"].get("source") or r["provenance"].get("note", ""),
-            }
-            for r in rows
-        ]
-        df = pd.DataFrame(
-            flat,
-            columns=["indicator", "from", "to", "measure", "value", "bound", "status",
-                     "published", "kind", "source"],
+        return _evidence_frame(
+            self._core.spans_json(),
+            ["indicator", "from", "to", "measure", "value"],
+            {"from": "int64", "to": "int64"},
         )
-        return df.astype({"from": "int64", "to": "int64", "value": "float64"})
 
     def verdict(self, projection: Any = "auto", **project_kw: Any) -> pd.DataFrame:
         """Did the plan work? One row per target, on the latest evidence.
