@@ -21,6 +21,7 @@ __all__ = [
     "cagr",
     "dataset_csv",
     "dataset_names",
+    "run_file",
     "required_cagr",
     "required_increment",
     "implied_baseline",
@@ -96,6 +97,14 @@ def linear_path(
 ) -> tuple[list[int], list[float]]: ...
 
 # ---------------------------------------------------------------- plan
+def run_file(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    baseline: str | None = None,
+    tolerance: float = 0.0,
+    rel_tolerance: float = 0.0,
+    threads: int | None = None,
+) -> tuple[str, list[str], str | None, bool]: ...
 def dataset_names() -> list[tuple[str, str, str]]: ...
 def dataset_csv(name: str) -> str: ...
 @final

@@ -377,3 +377,32 @@ def test_datasets_are_the_shipped_files_as_frames():
     assert len(data) == 51 and (meta["Type"] == "Indicator").sum() == 49
     with pytest.raises(innodex.PlanError, match="no data set `atlantis`"):
         datasets.load("atlantis")
+
+
+def test_run_file_from_python_runs_checks_writes_and_compares(tmp_path):
+    """innodex.run_file = `innodex run` + `innodex check`: the checks, the files, and the
+    baseline comparison (its own report passes; a doctored key result fails)."""
+    import json
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    path = root / "scenarios" / "asem-index.run.toml"
+    r = innodex.run_file(path, out=tmp_path / "out")
+    assert r.passed and len(r.checks) == 4 and r.checks["passed"].all()
+    assert "report.json" in r.files and (tmp_path / "out" / "report.json").exists()
+    # DEU's ASEM score is checked ≥ 60; the run file's check carries the observed value.
+    deu = r.checks.set_index("name").loc["score(index=asem, unit=DEU)"]
+    assert deu["observed"] == pytest.approx(60.751, abs=5e-4)
+    again = innodex.run_file(path, baseline=tmp_path / "out" / "report.json")
+    assert again.passed and again.comparison is not None
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    key = next(iter(report["key_results"]))
+    report["key_results"][key] += 1.0
+    doctored = tmp_path / "doctored.json"
+    doctored.write_text(json.dumps(report))
+    moved = innodex.run_file(path, baseline=doctored, tolerance=0.5)
+    assert not moved.passed and key in moved.comparison
+    with pytest.raises(innodex.InnodexError, match="tolerance"):
+        innodex.run_file(path, tolerance=-1)
+    with pytest.raises(innodex.InnodexError, match="nope.run.toml"):
+        innodex.run_file(tmp_path / "nope.run.toml")

@@ -20,6 +20,7 @@ mod index;
 mod plan;
 mod projection;
 mod ratio;
+mod run;
 mod sensitivity;
 
 pyo3::create_exception!(
@@ -242,6 +243,7 @@ mod _core {
         projection::register(m)?;
         sensitivity::register(m)?;
         ratio::register(m)?;
+        run::register(m)?;
         index::register(m)?;
         Ok(())
     }
