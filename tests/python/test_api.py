@@ -8,12 +8,15 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import pathlib
 from typing import Any
 
 import innodex
 import numpy as np
 import pytest
 from innodex import sensitivity as sa
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 ERRORS = (TypeError, innodex.InnodexError)
 
@@ -212,6 +215,9 @@ VALID: dict[str, Any] = {
     "IndexResults.cronbach": lambda r: (_build().cronbach, dict(aggregate="Physical")),
     "IndexResults.pca": lambda r: (_build().pca, dict(codes=["Physical", "Social"])),
     "Plan.report": lambda r: (_plan().report, dict(format="markdown")),
+    "run_file": lambda r: (
+        innodex.run_file, dict(path=str(REPO / "scenarios" / "asem-index.run.toml"))
+    ),
     "coinr_vignette_uncertainty": None,  # builds a dict; checked by uncertainty() above
     "province_tasks": lambda r: (
         innodex.province_tasks, dict(n_paths=10, seed=1, regions=["Shandong"])
@@ -249,6 +255,7 @@ BAD_VALUES: dict[str, dict[str, list[Any]]] = {
     "IndexResults.ranking": {"code": ["NOPE"]},
     "IndexResults.to_pandas": {"level": [99]},
     "IndexResults.strengths_weaknesses": {"n": [0]},
+    "run_file": {"tolerance": [math.nan, -1.0], "rel_tolerance": [-0.5], "threads": [0]},
 }
 
 # Parameters that take any object by design (the wrong-type probe does not apply).
@@ -261,7 +268,7 @@ ANY_TYPE = {
 NOT_CALLED = {
     "Backtest", "RollingBacktest", "CalibrationResult",
     "GrowthResult", "Projection", "IndexResults", "PanelResults", "PCAResult",
-    "UncertaintyAnalysis", "MorrisResult", "SobolResult", "Tornado", "Grid",
+    "UncertaintyAnalysis", "MorrisResult", "SobolResult", "Tornado", "Grid", "RunResult",
     "SensitivityWarning", "InnodexError", "GrowthError", "PlanError", "ProjectionError",
     "SensitivityError", "CompositeIndexError", "__version__", "COINR_EXAMPLE", "index",
     "scale", "sensitivity", "LogLinearTrend", "GrowthTask", "SobolTask",
