@@ -20,19 +20,25 @@ pub const PLAN_TOML: &str = include_str!("../../plans/linyi-2021-2025.toml");
 /// The scenario file shipped for the Linyi plan (`scenarios/linyi.toml`).
 pub const SCENARIOS_TOML: &str = include_str!("../../scenarios/linyi.toml");
 
+/// The case: its plan id and files (an entry of [`super::BUILTIN`]).
+pub const CASE: super::Case = super::Case {
+    id: "linyi-2021-2025",
+    plan_toml: PLAN_TOML,
+    scenarios_toml: SCENARIOS_TOML,
+};
+
 /// The embedded Linyi plan (the same as [`Plan::linyi`]).
 ///
 /// ```
 /// assert_eq!(innodex::cases::linyi::plan().meta().id, "linyi-2021-2025");
 /// ```
 pub fn plan() -> Plan {
-    Plan::from_toml_str(PLAN_TOML).expect("the embedded Linyi plan is valid (tested)")
+    CASE.plan()
 }
 
 /// The embedded Linyi scenarios (the same as [`ScenarioSet::linyi`]).
 pub fn scenarios() -> ScenarioSet {
-    ScenarioSet::from_toml_str(SCENARIOS_TOML)
-        .expect("the embedded Linyi scenarios are valid (tested)")
+    CASE.scenarios()
 }
 
 /// Base year of the plan.

@@ -41,18 +41,7 @@ impl Case {
 }
 
 /// Every shipped case.
-pub const BUILTIN: &[Case] = &[
-    Case {
-        id: "linyi-2021-2025",
-        plan_toml: linyi::PLAN_TOML,
-        scenarios_toml: linyi::SCENARIOS_TOML,
-    },
-    Case {
-        id: "shandong-2022-2027",
-        plan_toml: shandong::PLAN_TOML,
-        scenarios_toml: shandong::SCENARIOS_TOML,
-    },
-];
+pub const BUILTIN: &[Case] = &[linyi::CASE, shandong::CASE];
 
 /// The shipped case with this plan id.
 pub fn builtin(id: &str) -> Option<&'static Case> {

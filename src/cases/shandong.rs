@@ -11,17 +11,23 @@ pub const PLAN_TOML: &str = include_str!("../../plans/shandong-2022-2027.toml");
 /// The scenario file shipped for the Shandong plan (`scenarios/shandong.toml`).
 pub const SCENARIOS_TOML: &str = include_str!("../../scenarios/shandong.toml");
 
+/// The case: its plan id and files (an entry of [`super::BUILTIN`]).
+pub const CASE: super::Case = super::Case {
+    id: "shandong-2022-2027",
+    plan_toml: PLAN_TOML,
+    scenarios_toml: SCENARIOS_TOML,
+};
+
 /// The embedded Shandong plan (the same as [`Plan::shandong`]).
 ///
 /// ```
 /// assert_eq!(innodex::cases::shandong::plan().meta().id, "shandong-2022-2027");
 /// ```
 pub fn plan() -> Plan {
-    Plan::from_toml_str(PLAN_TOML).expect("the embedded Shandong plan is valid (tested)")
+    CASE.plan()
 }
 
 /// The embedded Shandong scenarios (the same as [`ScenarioSet::shandong`]).
 pub fn scenarios() -> ScenarioSet {
-    ScenarioSet::from_toml_str(SCENARIOS_TOML)
-        .expect("the embedded Shandong scenarios are valid (tested)")
+    CASE.scenarios()
 }

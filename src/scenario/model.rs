@@ -46,11 +46,6 @@ fn bridging(num: &str, den: &str, plan: &Plan) -> String {
     }
 }
 
-/// The indicator's own bounds (a ratio in % lies in 0–100, as its observations do).
-fn bounds(ind: &Indicator) -> (f64, f64) {
-    ind.bounds()
-}
-
 impl Scenario {
     /// Checks the scenario against a plan without running it.
     ///
@@ -145,7 +140,7 @@ impl Scenario {
                     id: r.to_string(),
                     known,
                     kind: ChannelKind::Known,
-                    bounds: bounds(ind),
+                    bounds: ind.bounds(),
                 });
                 notes.push(AssumptionNote {
                     indicator: r.to_string(),
@@ -284,7 +279,7 @@ impl Scenario {
                 ),
             }
         };
-        let (lo, hi) = bounds(ind);
+        let (lo, hi) = ind.bounds();
         if m == M::Hold {
             let Some(&(y, v)) = obs.last() else {
                 return Err(Err("`hold` needs an observation".into()));
