@@ -265,8 +265,10 @@ class RollingBacktest(Result):
 class CalibrationResult(Result):
     """The result of :func:`calibrate`: scores at the scoring origins before and after
     calibration (``comparison``, index method and ``calibrated``; ``by_horizon`` adds the
-    horizon), and the learnt factors (``factors``, index method and horizon; one column per
-    level, ``k90`` …, and ``n``, the learning forecasts)."""
+    horizon), and the learnt positions (``factors``, index method and horizon; per level the
+    signed positions of the calibrated bounds in half-widths of the uncalibrated interval,
+    ``lo90`` and ``hi90`` …, ±1 meaning unchanged, and ``n``, the learning forecasts;
+    ``scheme`` says how they were learnt)."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self._d = data
@@ -282,11 +284,19 @@ class CalibrationResult(Result):
         self.factors = pd.DataFrame(
             [
                 {"method": c["method"], "horizon": h["horizon"], "n": h["n"],
-                 **{f"k{round(lv * 100)}": k for lv, k in zip(levels, h["factors"], strict=True)}}
+                 **{f"{side}{round(lv * 100)}": v
+                    for lv, lo, hi in zip(levels, h["lower"], h["upper"], strict=True)
+                    for side, v in (("lo", lo), ("hi", hi))}}
                 for c in data["calibrations"]
                 for h in c["horizons"]
             ]
         ).set_index(["method", "horizon"])
+
+    @property
+    def scheme(self) -> str:
+        """How the intervals were calibrated: ``two_sided`` or ``symmetric``."""
+        cals = self._d["calibrations"]
+        return str(cals[0]["scheme"]) if cals else "two_sided"
 
     @property
     def learn_origins(self) -> list[int]:
@@ -429,18 +439,28 @@ def calibrate(
     exclude: Sequence[str] = ("China",),
     max_values: int | None = None,
     max_buffer_bytes: int | None = None,
+    conformal: str = "two_sided",
 ) -> CalibrationResult:
     """Split-conformal calibration learnt at ``learn_origins`` (on data up to the first of
     ``score_origins`` only) and evaluated out of sample at ``score_origins``: coverage, width
-    and CRPS before and after, and the factors per method, horizon and level. A learning
+    and CRPS before and after, and the positions per method, horizon and level. A learning
     origin at or after the first scoring origin raises :class:`innodex.ProjectionError`.
+    ``conformal``: ``"two_sided"`` (two one-sided ranks of the signed score: moves a biased
+    forecast as well as widening it) or ``"symmetric"`` (one factor for both sides).
 
     >>> c = calibrate([2018, 2019], [2020], bootstrap_paths=0)
-    >>> round(float(c.comparison.loc[("log_linear", True), "cov90"]), 3)
-    0.903
+    >>> round(float(c.comparison.loc[("linear", True), "cov80"]), 3)
+    0.828
+    >>> c.scheme
+    'two_sided'
     """
     cfg = _rolling_cfg(score_origins, horizon, window, levels, methods, bootstrap_paths, seed,
                        exclude, max_values, max_buffer_bytes, "score_origins")
+    if conformal not in ("two_sided", "two-sided", "symmetric"):
+        raise ValueError(
+            f"conformal must be 'two_sided' or 'symmetric', not {str(conformal)[:40]!r}"
+        )
+    cfg["conformal"] = conformal.replace("-", "_")
     learn = _check.integers("learn_origins", learn_origins, _E)
     for o in learn:
         _check.year("learn_origins", o, _E)

@@ -7,8 +7,8 @@ use innodex::projection::backtest::scores::{
     crps_gaussian, crps_quantiles, crps_sample, grid_levels, pit_histogram, pit_quantiles,
 };
 use innodex::projection::calibration::{
-    Calibration, HorizonFactors, conformal_factor, evaluate, normalised_score,
-    probability_from_quantiles, target_calibration,
+    Calibration, Conformal, HorizonFactors, conformal_factor, conformal_lower, evaluate,
+    normalised_score, probability_from_quantiles, signed_score, target_calibration,
 };
 use innodex::projection::fit::normal_quantile;
 use innodex::projection::monte_carlo::McConfig;
@@ -53,19 +53,74 @@ fn normalised_scores_by_hand() {
     assert_eq!(normalised_score(90.0, 100.0, 100.0, 101.0), f64::INFINITY);
 }
 
+/// A symmetric calibration: positions ±k per level.
 fn one_factor(levels: Vec<f64>, factors: Vec<f64>) -> Calibration {
+    let lower = factors.iter().map(|k| -k).collect();
+    positions(levels, lower, factors)
+}
+
+fn positions(levels: Vec<f64>, lower: Vec<f64>, upper: Vec<f64>) -> Calibration {
     Calibration {
         panel: "hand".into(),
         variable: "x".into(),
         method: "log_linear".into(),
+        scheme: Conformal::TwoSided,
         learn_origins: vec![2018],
         data_until: Some(2019),
         levels,
         horizons: vec![HorizonFactors {
             horizon: 1,
             n: 10,
-            factors,
+            lower,
+            upper,
         }],
+    }
+}
+
+#[test]
+fn two_sided_conformal_by_hand() {
+    // Signed scores: below the median negative, in lower half-widths.
+    let (lo, m, hi) = (80.0, 100.0, 125.0);
+    assert!((signed_score(lo, m, hi, 90.0) + 0.472_164_7).abs() < 1e-6);
+    assert!((signed_score(lo, m, hi, 125.0) - 1.0).abs() < 1e-12);
+    assert_eq!(signed_score(lo, m, hi, 100.0), 0.0);
+    assert_eq!(signed_score(100.0, m, hi, 99.0), f64::NEG_INFINITY); // zero-width lower side
+    assert_eq!(signed_score(0.0, m, hi, 50.0), 0.0); // a lower bound ≤ 0 is infinitely far
+    // Lower ranks: ⌊(n + 1) a⌋-th smallest, −∞ below rank 1.
+    let s: Vec<f64> = (1..=19).map(f64::from).collect(); // n = 19
+    assert_eq!(conformal_lower(&s, 0.05), 1.0); // ⌊1⌋ (0.05 · 20 rounding guarded)
+    assert_eq!(conformal_lower(&s, 0.1), 2.0);
+    assert_eq!(conformal_lower(&s, 0.025), f64::NEG_INFINITY); // ⌊0.5⌋ = 0
+    assert!(conformal_lower(&[], 0.1).is_nan());
+    // 90 % from n = 19 signed scores 1..19 (every actual above the median): lower = the
+    // ⌊20 · 0.05⌋ = 1st smallest, upper = the ⌈20 · 0.95⌉ = 19th.
+    assert_eq!(Conformal::TwoSided.positions(&s, 0.9), (1.0, 19.0));
+    // Symmetric: ±(⌈20 · 0.9⌉ = 18th smallest |t|).
+    assert_eq!(Conformal::Symmetric.positions(&s, 0.9), (-18.0, 18.0));
+    // 95 % needs n ≥ 2/0.05 − 1 = 39 forecasts two-sided: both bounds infinite at n = 19.
+    assert_eq!(
+        Conformal::TwoSided.positions(&s, 0.95),
+        (f64::NEG_INFINITY, f64::INFINITY)
+    );
+    // Mapping positions to values: [90, 110] around 100 at 90 %, positions (0.5, 2):
+    // lower = 100 (110/100)^0.5 = 104.88 (above the median: a biased forecast moved up),
+    // upper = 100 (1.1)² = 121.
+    let c = positions(vec![0.9], vec![0.5], vec![2.0]);
+    let q = c.transform(&[0.05, 0.5, 0.95], &[90.0, 100.0, 110.0], 100.0, 1);
+    assert!((q[0] - 100.0).abs() < 1e-9, "{q:?}"); // the median, sorted first
+    assert!((q[1] - 100.0 * 1.1f64.sqrt()).abs() < 1e-9, "{q:?}");
+    assert!((q[2] - 121.0).abs() < 1e-9, "{q:?}");
+    // Positions (−2, −0.5): both bounds below the median, in lower half-widths.
+    let c = positions(vec![0.9], vec![-2.0], vec![-0.5]);
+    let q = c.transform(&[0.05, 0.5, 0.95], &[90.0, 100.0, 110.0], 100.0, 1);
+    assert!((q[0] - 81.0).abs() < 1e-9 && (q[1] - 100.0 * 0.9f64.sqrt()).abs() < 1e-9);
+    // The learnt interval contains exactly the learning scores between its ranks: with the
+    // interval of positions (t_lo, t_hi), a value is inside iff t_lo ≤ t ≤ t_hi.
+    let c = positions(vec![0.9], vec![-1.5], vec![2.5]);
+    let q = c.transform(&[0.05, 0.5, 0.95], &[90.0, 100.0, 110.0], 100.0, 1);
+    for y in [85.0, 86.0, 90.0, 105.0, 126.0, 127.0] {
+        let t = signed_score(90.0, 100.0, 110.0, y);
+        assert_eq!(q[0] <= y && y <= q[2], (-1.5..=2.5).contains(&t), "{y}");
     }
 }
 
@@ -80,9 +135,10 @@ fn calibrated_interval_by_hand() {
     assert!(extrapolated && f.horizon == 1);
     // Per-level factors are interpolated in the level |2τ − 1|: 1 at 50 %, 3 at 90 % → 2 at 70 %.
     let c2 = one_factor(vec![0.5, 0.9], vec![1.0, 3.0]);
-    assert!((c2.factor(1, 0.7) - 2.0).abs() < 1e-12);
-    assert_eq!(c2.factor(1, 0.2), 1.0);
-    assert_eq!(c2.factor(1, 0.99), 3.0);
+    assert!((c2.position(1, 0.7, true) - 2.0).abs() < 1e-12);
+    assert!((c2.position(1, 0.7, false) + 2.0).abs() < 1e-12);
+    assert_eq!(c2.position(1, 0.2, true), 1.0);
+    assert_eq!(c2.position(1, 0.99, true), 3.0);
     // The calibrated probability: X with one factor k is m (X/m)^k, so
     // P_cal(X ≥ T) = P(X ≥ m (T/m)^{1/k}). X lognormal, ln X ~ N(0, 0.1²), k = 2, T = e^0.2:
     // P_cal = P(ln X ≥ 0.1) = 1 − Φ(1) = 0.158655.
@@ -237,8 +293,9 @@ fn a_calibration_is_never_learnt_from_its_own_scoring_years() {
 #[test]
 fn provincial_rd_calibration_out_of_sample() {
     // Learn at 2018 and 2019 (data to 2020), score origin 2020 (2021–2023): the numbers of
-    // docs/projections.md. Log-linear's calibrated 80 % and 90 % intervals cover within ±5
-    // points of nominal; the uncalibrated ones do not.
+    // docs/projections.md. Two-sided calibration brings the best two methods (log-linear and
+    // linear) within ±5 points of nominal at 80 % and 90 %; the uncalibrated ones are 15–43
+    // points short.
     let panel = Panel::china_province_rd("rd_expenditure_100m_yuan").unwrap();
     let cfg = RollingConfig {
         bootstrap_paths: 2000,
@@ -246,23 +303,25 @@ fn provincial_rd_calibration_out_of_sample() {
     };
     let e = evaluate(&panel, "china_province_rd", &[2018, 2019], &[2020], &cfg).unwrap();
     println!("{}", e.to_table());
-    let before = e.score("log_linear", None, false).unwrap();
-    let after = e.score("log_linear", None, true).unwrap();
-    assert_eq!(after.n, 93);
-    assert!(
-        (before.coverage[1] - 0.462).abs() < 0.001 && (before.coverage[2] - 0.613).abs() < 0.001
-    );
-    assert!(
-        (after.coverage[1] - 0.8).abs() <= 0.05,
-        "{:?}",
-        after.coverage
-    );
-    assert!(
-        (after.coverage[2] - 0.9).abs() <= 0.05,
-        "{:?}",
-        after.coverage
-    );
-    assert!(after.width[2] > before.width[2] && after.crps < before.crps);
+    for (m, b80, b90) in [("log_linear", 0.462, 0.613), ("linear", 0.269, 0.473)] {
+        let before = e.score(m, None, false).unwrap();
+        let after = e.score(m, None, true).unwrap();
+        assert_eq!(after.n, 93);
+        assert!(
+            (before.coverage[1] - b80).abs() < 0.001 && (before.coverage[2] - b90).abs() < 0.001,
+            "{m} {:?}",
+            before.coverage
+        );
+        for (i, p) in [(1, 0.8), (2, 0.9)] {
+            assert!(
+                (after.coverage[i] - p).abs() <= 0.05,
+                "{m} {:?}",
+                after.coverage
+            );
+        }
+        // Wider intervals, and a better whole distribution (lower CRPS).
+        assert!(after.width[2] > before.width[2] && after.crps < before.crps, "{m}");
+    }
     // Calibration moves every method's 90 % coverage toward nominal.
     for m in ["log_linear", "linear", "damped_holt", "bootstrap_growth"] {
         let (b, a) = (
@@ -274,6 +333,27 @@ fn provincial_rd_calibration_out_of_sample() {
             "{m}"
         );
     }
+    // The symmetric scheme (one factor for both sides) cannot move a biased forecast: linear,
+    // whose actual values lie mostly above its median, stays far short at 80 %.
+    let sym = evaluate(
+        &panel,
+        "china_province_rd",
+        &[2018, 2019],
+        &[2020],
+        &RollingConfig {
+            conformal: Conformal::Symmetric,
+            ..cfg
+        },
+    )
+    .unwrap();
+    let lin = sym.score("linear", None, true).unwrap();
+    assert!((lin.coverage[1] - 0.516).abs() < 0.001, "{:?}", lin.coverage);
+    let ll = sym.score("log_linear", None, true).unwrap();
+    assert!(
+        (ll.coverage[1] - 0.817).abs() < 0.001 && (ll.coverage[2] - 0.903).abs() < 0.001,
+        "{:?}",
+        ll.coverage
+    );
 }
 
 #[test]

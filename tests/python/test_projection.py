@@ -274,7 +274,25 @@ def test_rolling_backtest_frames_and_calibration_out_of_sample() -> None:
     assert before["cov90"] == pytest.approx(0.613, abs=1e-3)
     assert abs(after["cov80"] - 0.8) <= 0.05 and abs(after["cov90"] - 0.9) <= 0.05
     assert after["width90"] > before["width90"]
+    # Two-sided (the default) also brings linear, the second method, within ±5 points.
+    lin = c.comparison.loc[("linear", True)]
+    assert abs(lin["cov80"] - 0.8) <= 0.05 and abs(lin["cov90"] - 0.9) <= 0.05
+    assert c.scheme == "two_sided"
     assert list(c.factors.loc["log_linear"].index) == [1, 2]
+    assert {"n", "lo90", "hi90"} <= set(c.factors.columns)
+    # Horizon 1 of log-linear learnt from 62 forecasts: its 90 % bounds move out (lower below
+    # −1, upper above +1 half-widths).
+    f1 = c.factors.loc[("log_linear", 1)]
+    assert f1["n"] == 62 and f1["lo90"] < -1 < 1 < f1["hi90"]
+    # Symmetric (one factor for both sides) leaves linear far short at 80 %: it cannot move
+    # a biased forecast.
+    s = innodex.calibrate([2018, 2019], [2020], bootstrap_paths=0, conformal="symmetric")
+    assert s.scheme == "symmetric"
+    assert s.comparison.loc[("linear", True), "cov80"] == pytest.approx(0.516, abs=1e-3)
+    sf = s.factors.loc[("log_linear", 1)]
+    assert sf["lo90"] == pytest.approx(-sf["hi90"])
+    with pytest.raises(ValueError, match="conformal"):
+        innodex.calibrate([2018, 2019], [2020], bootstrap_paths=0, conformal="both")
     with pytest.raises(innodex.ProjectionError, match="never be learnt"):
         innodex.calibrate([2019, 2020], [2020], bootstrap_paths=0)
 

@@ -71,6 +71,9 @@ pub struct RollingConfig {
     pub max_values: u64,
     /// Size limit of its quantile buffers ([`McConfig::max_buffer_bytes`]).
     pub max_buffer_bytes: u64,
+    /// How a calibration learnt from this backtest builds its intervals
+    /// ([`crate::projection::calibration::evaluate`]); unused by the backtest itself.
+    pub conformal: crate::projection::calibration::Conformal,
 }
 
 impl Default for RollingConfig {
@@ -89,6 +92,7 @@ impl Default for RollingConfig {
             exclude: b.exclude,
             max_values: b.max_values,
             max_buffer_bytes: b.max_buffer_bytes,
+            conformal: Default::default(),
         }
     }
 }
