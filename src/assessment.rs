@@ -154,6 +154,9 @@ pub struct Outlook {
     pub calibrated: bool,
     /// What the calibration did for this target (empty when the projection had none).
     pub calibration_note: String,
+    /// P(met) before calibration (the scenarios' own spread), when it was calibrated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_uncalibrated: Option<f64>,
 }
 
 /// One target's verdict.
@@ -268,7 +271,16 @@ pub fn verdict(plan: &Plan, projection: Option<&PlanProjection>) -> Verdict {
                                 assumed_start: o.is_some_and(|o| o.probability.is_some())
                                     && !s.points().iter().any(|p| p.bound.is_exact()),
                                 calibrated: cal.is_some_and(|c| c.calibrated),
-                                calibration_note: cal.map(|c| c.note.clone()).unwrap_or_default(),
+                                calibration_note: cal.map(|c| c.note.clone()).unwrap_or_else(|| {
+                                    if pp.calibration.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!("not calibrated: no [[set.calibration]] lists `{}`", t.indicator)
+                                    }
+                                }),
+                                p_uncalibrated: cal
+                                    .filter(|c| c.calibrated)
+                                    .and_then(|c| c.probability_uncalibrated),
                             }
                         })
                         .collect()

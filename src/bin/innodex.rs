@@ -155,6 +155,10 @@ mod projection_cli {
         /// Run only this scenario (repeatable).
         #[arg(long = "scenario", value_name = "NAME")]
         only: Vec<String>,
+        /// Leave out the set's calibration against panels ([[set.calibration]]): every
+        /// probability then rests on the scenarios' own spreads.
+        #[arg(long)]
+        uncalibrated: bool,
         /// Monte Carlo paths per scenario.
         #[arg(long, default_value_t = 10_000)]
         paths: usize,
@@ -229,6 +233,10 @@ mod projection_cli {
             requires = "origins"
         )]
         learn: Vec<i32>,
+        /// How --learn builds calibrated intervals: two-sided (two one-sided ranks of the
+        /// signed score; moves a biased forecast) or symmetric (one factor for both sides).
+        #[arg(long, default_value = "two-sided", value_parser = ["two-sided", "symmetric"], requires = "learn")]
+        conformal: String,
         /// Horizons 1..N of the rolling backtest.
         #[arg(long, default_value_t = 3)]
         horizon: i32,
@@ -247,11 +255,14 @@ mod projection_cli {
                 UserError("this plan has no shipped scenarios: give --scenarios FILE".into())
             })?,
         };
-        let set = if a.only.is_empty() {
+        let mut set = if a.only.is_empty() {
             set
         } else {
             set.select(&a.only.iter().map(String::as_str).collect::<Vec<_>>())?
         };
+        if a.uncalibrated {
+            set.set.calibration.clear();
+        }
         let mut cfg = McConfig {
             n_paths: a.paths,
             seed: a.seed,
@@ -377,6 +388,7 @@ mod projection_cli {
             max_horizon: a.horizon,
             window: a.window,
             bootstrap_paths: a.paths,
+            conformal: a.conformal.parse().map_err(UserError)?,
             ..RollingConfig::default()
         };
         a.limits

@@ -230,7 +230,7 @@ grade: SDSN trend method, r = observed ÷ required average yearly change (lin: l
             );
         } else {
             s.push_str(
-                " The probabilities rest on the scenarios' own spreads, uncalibrated: on the provincial R&D panel such spreads covered 47–71 % of outcomes at a nominal 90 % (--scenarios scenarios/linyi-calibrated.toml calibrates them; docs/projections.md).",
+                " The probabilities rest on the scenarios' own spreads, uncalibrated: on the provincial R&D panel such spreads covered 47–71 % of outcomes at a nominal 90 % (a scenario set's [[set.calibration]] calibrates them, as the shipped sets do unless --uncalibrated is given; docs/projections.md).",
             );
         }
         if v.rows
@@ -243,6 +243,51 @@ grade: SDSN trend method, r = observed ÷ required average yearly change (lin: l
         }
     }
     s
+}
+
+/// Which P(met) are calibrated, against what, and the uncalibrated values beside them; or why
+/// a probability is not calibrated. Nothing when the projection had no calibration.
+fn calibration_lines(s: &mut String, v: &Verdict, bullet: &str) {
+    let rows: Vec<&VerdictRow> = v
+        .rows
+        .iter()
+        .filter(|r| {
+            r.outlook
+                .iter()
+                .any(|o| o.p_met.is_some() && !o.calibration_note.is_empty())
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "Calibration of P(met) (docs/projections.md):");
+    for r in rows {
+        let o = r
+            .outlook
+            .iter()
+            .find(|o| o.p_met.is_some() && !o.calibration_note.is_empty())
+            .expect("filtered");
+        let before = if r.outlook.iter().any(|o| o.calibrated) {
+            let ps: Vec<String> = r
+                .outlook
+                .iter()
+                .map(|o| match (o.p_uncalibrated, o.p_met) {
+                    (Some(p), _) | (None, Some(p)) => format!("{p:.2}"),
+                    _ => "–".into(),
+                })
+                .collect();
+            format!(" (uncalibrated: {})", ps.join(" / "))
+        } else {
+            String::new()
+        };
+        let mark = if o.calibrated { "† " } else { "" };
+        let _ = writeln!(
+            s,
+            "{bullet}{}: {mark}{}{before}",
+            r.target, o.calibration_note
+        );
+    }
+    s.push('\n');
 }
 
 /// The verdict as aligned text, with the readings and the data the unassessable targets need.
@@ -296,6 +341,7 @@ fn notes(v: &Verdict, s: &mut String, markdown: bool) {
         }
         s.push('\n');
     }
+    calibration_lines(s, v, bullet);
     let missing: Vec<&VerdictRow> = v.rows.iter().filter(|r| r.needs.is_some()).collect();
     if !missing.is_empty() {
         let _ = writeln!(s, "Data that would make the unassessed targets assessable:");

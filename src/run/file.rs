@@ -176,6 +176,10 @@ pub struct BacktestRun {
     /// Seed (default: `run.seed`).
     #[serde(default)]
     pub seed: Option<u64>,
+    /// How `learn` builds calibrated intervals (`two_sided`, the default, or `symmetric`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub conformal: crate::projection::calibration::Conformal,
 }
 
 /// The `[sensitivity]` table.

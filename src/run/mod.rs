@@ -715,6 +715,7 @@ impl Run {
                 window: b.window,
                 bootstrap_paths: b.paths,
                 seed,
+                conformal: b.conformal,
                 ..RollingConfig::default()
             };
             let fail = |e: crate::projection::ProjectionError| compute(format!("backtest: {e}"));

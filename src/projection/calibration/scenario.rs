@@ -301,14 +301,15 @@ pub fn calibrate_projection(
                         tc.extrapolated = ext;
                         tc.probability = Some(pr);
                         tc.note = format!(
-                            "calibrated against {} `{}` ({}, origins {:?}){}; mean and years of attainment are not calibrated",
+                            "calibrated against {} `{}` ({}, {}, origins {:?}){}; mean and years of attainment are not calibrated",
                             cal.panel,
                             cal.variable,
                             cal.method,
+                            cal.scheme.name().replace('_', "-"),
                             cal.learn_origins,
                             if ext {
                                 format!(
-                                    ", horizon {h} beyond the learnt ones: factors of horizon {}",
+                                    ", horizon {h} beyond the learnt ones: positions of horizon {}",
                                     cal.horizons.last().expect("non-empty").horizon
                                 )
                             } else {
