@@ -89,6 +89,22 @@ class Scenarios:
         """Parse scenarios from TOML text."""
         return cls(_core.Scenarios.from_toml(_check.text("text", text)))
 
+    def uncalibrated(self) -> Scenarios:
+        """The same scenarios without the set's calibration against panels
+        (``[[set.calibration]]``): every probability then rests on the scenarios' own spreads.
+
+        >>> s = Scenarios.linyi()
+        >>> [c["variable"] for c in s.calibration], s.uncalibrated().calibration
+        (['rd_expenditure_100m_yuan'], [])
+        """
+        return Scenarios(self._core.without_calibration())
+
+    @property
+    def calibration(self) -> list[dict[str, Any]]:
+        """The panels the set is calibrated against (the ``[[set.calibration]]`` tables: panel,
+        variable, method, learning origins, indicators, conformal scheme)."""
+        return list(json.loads(self._core.calibration_json()))
+
     def names(self) -> list[str]:
         """Scenario names in file order."""
         return list(self._core.names())

@@ -178,7 +178,7 @@ pub struct BacktestRun {
     pub seed: Option<u64>,
     /// How `learn` builds calibrated intervals (`two_sided`, the default, or `symmetric`).
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "String")]
     pub conformal: crate::projection::calibration::Conformal,
 }
 

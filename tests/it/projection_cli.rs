@@ -197,25 +197,38 @@ fn backtest_rolling_origins_and_calibration() {
 
 #[test]
 fn project_says_which_probabilities_are_calibrated() {
-    let f = crate::support::repo().join("scenarios/linyi-calibrated.toml");
-    let out = innodex(&[
-        "project",
-        "--paths",
-        "1000",
-        "--scenario",
-        "baseline",
-        "--scenarios",
-        f.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let t = String::from_utf8(out.stdout).unwrap();
+    // The shipped Linyi set is calibrated by default; --uncalibrated drops the calibration.
+    let run = |extra: &[&str]| {
+        let mut args = vec!["project", "--paths", "1000", "--scenario", "baseline"];
+        args.extend_from_slice(extra);
+        let out = innodex(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let t = run(&[]);
     assert!(
         t.contains("Calibrated against china_province_rd `rd_expenditure_100m_yuan`"),
         "{t}"
     );
     assert!(t.contains("baseline / hte_count: P(met)") && t.contains("calibrated (uncalibrated"));
+    let u = run(&["--uncalibrated"]);
+    assert!(!u.contains("Calibrated against"), "{u}");
+    // The report's verdict marks calibrated probabilities and lists what they rest on.
+    let out = innodex(&["report", "--paths", "1000"]);
+    let r = String::from_utf8(out.stdout).unwrap();
+    let flat = r.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("† calibrated against a panel"), "{r}");
+    assert!(
+        r.contains("hte_count: † calibrated against china_province_rd `rd_expenditure_100m_yuan` (log_linear, two-sided"),
+        "{r}"
+    );
+    assert!(r.contains("ht_output_share: not calibrated: no [[set.calibration]] lists `ht_output_share`"));
+    let out = innodex(&["report", "--paths", "1000", "--uncalibrated"]);
+    let r = String::from_utf8(out.stdout).unwrap();
+    let flat = r.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!r.contains('†') && flat.contains("uncalibrated: on the provincial R&D panel"), "{r}");
 }

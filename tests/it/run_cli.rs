@@ -95,13 +95,13 @@ fn same_run_twice_gives_byte_identical_files() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["id"] == "hte_count")
+        .find(|t| t["id"] == "hte_doubling")
         .unwrap()["probability"]
         .as_f64()
         .unwrap();
     assert_eq!(p, proj);
     assert_eq!(
-        r["key_results"]["projection.baseline.hte_count.probability"],
+        r["key_results"]["projection.baseline.hte_doubling.probability"],
         proj
     );
 }
@@ -673,7 +673,7 @@ fn backtest_section_and_coverage_checks() {
     );
     let t = text(&out.stdout);
     assert!(
-        t.contains("0.613") && t.contains("0.817") && t.contains("0.903"),
+        t.contains("0.613") && t.contains("0.817") && t.contains("0.935") && t.contains("0.828"),
         "{t}"
     );
     // A calibrated coverage check without `learn` origins is refused, naming the key's line.

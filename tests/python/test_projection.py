@@ -299,9 +299,12 @@ def test_rolling_backtest_frames_and_calibration_out_of_sample() -> None:
 
 def test_calibrated_scenario_set_labels_probabilities(repo: pathlib.Path) -> None:
     plan = innodex.Plan.builtin()
-    cal = innodex.project(plan, Scenarios.from_file(repo / "scenarios/linyi-calibrated.toml"),
-                          n_paths=3000, seed=5, progress=False)
-    raw = innodex.project(plan, n_paths=3000, seed=5, progress=False)
+    # The shipped set is calibrated by default; .uncalibrated() drops its calibration.
+    cal = innodex.project(plan, n_paths=3000, seed=5, progress=False)
+    raw = innodex.project(plan, Scenarios.linyi().uncalibrated(), n_paths=3000, seed=5,
+                          progress=False)
+    assert Scenarios.from_file(repo / "scenarios/linyi.toml").calibration[0]["method"] == (
+        "log_linear")
     c = cal.calibration()
     row = c.loc[("fast", "hte_count")]
     assert bool(row["calibrated"]) and row["method"] == "log_linear"

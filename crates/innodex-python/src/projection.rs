@@ -76,6 +76,18 @@ impl PyScenarios {
         })
     }
 
+    /// The same scenarios without the set's calibration against panels.
+    fn without_calibration(&self) -> PyScenarios {
+        let mut inner = self.inner.clone();
+        inner.set.calibration.clear();
+        PyScenarios { inner }
+    }
+
+    /// The panels the set is calibrated against (`[[set.calibration]]`), as JSON.
+    fn calibration_json(&self) -> String {
+        serde_json::to_string(&self.inner.set.calibration).expect("serialisable")
+    }
+
     /// Scenario names in file order.
     fn names(&self) -> Vec<String> {
         self.inner.names().into_iter().map(String::from).collect()

@@ -239,7 +239,7 @@ impl Calibration {
     ///     horizons: vec![HorizonFactors { horizon: 1, n: 40, lower: vec![-1.0, -2.0],
     ///                                     upper: vec![1.0, 3.0] }],
     /// };
-    /// assert_eq!(c.position(1, 0.7, true), 2.0);   // halfway between 1 and 3
+    /// assert!((c.position(1, 0.7, true) - 2.0).abs() < 1e-12); // halfway between 1 and 3
     /// assert_eq!(c.position(1, 0.2, false), -1.0); // below the first level: constant
     /// let mut c2 = c.clone();
     /// c2.horizons[0].upper[1] = f64::INFINITY;     // too few forecasts at 90 %
