@@ -423,12 +423,17 @@ class Projection:
     def calibration(self) -> pd.DataFrame:
         """Which probabilities are calibrated, and against what: one row per scenario and
         target of a calibrated indicator (index ``scenario``, ``target``), with the panel,
-        variable, method and learning origins, ``calibrated``, the horizon, the uncalibrated
+        variable, method, scheme and learning origins, ``calibrated``, the horizon, the uncalibrated
         and calibrated probabilities and a note. Empty for a set without
         ``[[set.calibration]]``.
 
         >>> import innodex
-        >>> innodex.project(innodex.Plan.builtin(), n_paths=200, progress=False).calibration().empty
+        >>> c = innodex.project(innodex.Plan.builtin(), n_paths=200, progress=False).calibration()
+        >>> row = c.loc[("baseline", "hte_count")]
+        >>> row["variable"], row["scheme"], bool(row["calibrated"])
+        ('rd_expenditure_100m_yuan', 'two_sided', True)
+        >>> innodex.project(innodex.Plan.builtin(), innodex.Scenarios.linyi().uncalibrated(),
+        ...                 n_paths=200, progress=False).calibration().empty
         True
         """
         rows = [
@@ -436,6 +441,7 @@ class Projection:
                 "scenario": t["scenario"], "target": t["target"], "indicator": t["indicator"],
                 "panel": c["calibration"]["panel"], "variable": c["calibration"]["variable"],
                 "method": c["calibration"]["method"],
+                "scheme": c["calibration"].get("scheme", "two_sided"),
                 "learn_origins": list(c["calibration"]["learn_origins"]),
                 "calibrated": bool(t["calibrated"]), "horizon": t["horizon"],
                 "extrapolated": bool(t["extrapolated"]),
@@ -445,7 +451,7 @@ class Projection:
             for c in self._d.get("calibration", [])
             for t in c["targets"]
         ]
-        cols = ["scenario", "target", "indicator", "panel", "variable", "method",
+        cols = ["scenario", "target", "indicator", "panel", "variable", "method", "scheme",
                 "learn_origins", "calibrated", "horizon", "extrapolated",
                 "probability_uncalibrated", "probability", "note"]
         return pd.DataFrame(rows, columns=cols).set_index(["scenario", "target"])
