@@ -271,13 +271,18 @@ pub fn verdict(plan: &Plan, projection: Option<&PlanProjection>) -> Verdict {
                                 assumed_start: o.is_some_and(|o| o.probability.is_some())
                                     && !s.points().iter().any(|p| p.bound.is_exact()),
                                 calibrated: cal.is_some_and(|c| c.calibrated),
-                                calibration_note: cal.map(|c| c.note.clone()).unwrap_or_else(|| {
-                                    if pp.calibration.is_empty() {
-                                        String::new()
-                                    } else {
-                                        format!("not calibrated: no [[set.calibration]] lists `{}`", t.indicator)
-                                    }
-                                }),
+                                calibration_note: cal.map(|c| c.note.clone()).unwrap_or_else(
+                                    || {
+                                        if pp.calibration.is_empty() {
+                                            String::new()
+                                        } else {
+                                            format!(
+                                                "not calibrated: no [[set.calibration]] lists `{}`",
+                                                t.indicator
+                                            )
+                                        }
+                                    },
+                                ),
                                 p_uncalibrated: cal
                                     .filter(|c| c.calibrated)
                                     .and_then(|c| c.probability_uncalibrated),

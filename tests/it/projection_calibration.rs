@@ -320,7 +320,10 @@ fn provincial_rd_calibration_out_of_sample() {
             );
         }
         // Wider intervals, and a better whole distribution (lower CRPS).
-        assert!(after.width[2] > before.width[2] && after.crps < before.crps, "{m}");
+        assert!(
+            after.width[2] > before.width[2] && after.crps < before.crps,
+            "{m}"
+        );
     }
     // Calibration moves every method's 90 % coverage toward nominal.
     for m in ["log_linear", "linear", "damped_holt", "bootstrap_growth"] {
@@ -347,7 +350,11 @@ fn provincial_rd_calibration_out_of_sample() {
     )
     .unwrap();
     let lin = sym.score("linear", None, true).unwrap();
-    assert!((lin.coverage[1] - 0.516).abs() < 0.001, "{:?}", lin.coverage);
+    assert!(
+        (lin.coverage[1] - 0.516).abs() < 0.001,
+        "{:?}",
+        lin.coverage
+    );
     let ll = sym.score("log_linear", None, true).unwrap();
     assert!(
         (ll.coverage[1] - 0.817).abs() < 0.001 && (ll.coverage[2] - 0.903).abs() < 0.001,

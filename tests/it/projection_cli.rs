@@ -226,9 +226,14 @@ fn project_says_which_probabilities_are_calibrated() {
         r.contains("hte_count: † calibrated against china_province_rd `rd_expenditure_100m_yuan` (log_linear, two-sided"),
         "{r}"
     );
-    assert!(r.contains("ht_output_share: not calibrated: no [[set.calibration]] lists `ht_output_share`"));
+    assert!(r.contains(
+        "ht_output_share: not calibrated: no [[set.calibration]] lists `ht_output_share`"
+    ));
     let out = innodex(&["report", "--paths", "1000", "--uncalibrated"]);
     let r = String::from_utf8(out.stdout).unwrap();
     let flat = r.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(!r.contains('†') && flat.contains("uncalibrated: on the provincial R&D panel"), "{r}");
+    assert!(
+        !r.contains('†') && flat.contains("uncalibrated: on the provincial R&D panel"),
+        "{r}"
+    );
 }
