@@ -801,8 +801,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok((text, code))) => {
-            print!("{text}");
-            ExitCode::from(code)
+            // A reader that closes early (`innodex … | head`) is not an error of ours: stop
+            // quietly, as other command-line tools do, instead of panicking in `print!`.
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write the output: {e}");
+                    ExitCode::from(2)
+                }
+                Ok(()) => ExitCode::from(code),
+            }
         }
         Ok(Err(UserError(msg))) => {
             // Messages quote input as excerpts; the bound is the last guard.

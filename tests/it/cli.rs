@@ -295,3 +295,23 @@ fn ctrl_c_stops_a_long_projection_with_exit_130_and_no_backtrace() {
     );
     assert!(out.stdout.is_empty(), "no partial output");
 }
+
+#[test]
+fn a_reader_that_closes_early_is_not_an_internal_error() {
+    // `innodex backtest … --format csv | head -3`: about 200 kB of rows, far more than a pipe
+    // holds; the reader takes a few bytes and goes away.
+    use std::io::Read;
+    let mut child = crate::support::bin()
+        .args(["backtest", "--origins", "2017,2018,2019,2020", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&head).starts_with("unit,method,origin"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("internal error"), "{err}");
+    assert!(out.status.success(), "{:?} {err}", out.status);
+}
