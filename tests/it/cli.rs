@@ -302,7 +302,13 @@ fn a_reader_that_closes_early_is_not_an_internal_error() {
     // holds; the reader takes a few bytes and goes away.
     use std::io::Read;
     let mut child = crate::support::bin()
-        .args(["backtest", "--origins", "2017,2018,2019,2020", "--format", "csv"])
+        .args([
+            "backtest",
+            "--origins",
+            "2017,2018,2019,2020",
+            "--format",
+            "csv",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

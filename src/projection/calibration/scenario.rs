@@ -9,8 +9,9 @@ use crate::projection::ProjectionError;
 use crate::projection::backtest::Panel;
 use crate::projection::backtest::rolling::RollingConfig;
 use crate::projection::backtest::scores::grid_levels;
-use crate::projection::monte_carlo::McConfig;
+use crate::projection::monte_carlo::{McConfig, McResult, TargetOutcome};
 use crate::scenario::PlanProjection;
+use std::collections::BTreeMap;
 
 fn d_panel() -> String {
     "china_province_rd".into()
@@ -197,6 +198,38 @@ pub fn calibrate_projection(
     if specs.is_empty() {
         return Ok(());
     }
+    check_specs(plan, specs)?;
+    let n_paths = p.n_paths;
+    for spec in specs {
+        let cal = spec.learn()?;
+        let mut targets = vec![];
+        for s in &mut p.scenarios {
+            let origins = calibrate_fans(&mut s.result, plan, spec, &cal);
+            for t in &mut s.result.targets {
+                if !spec.indicators.contains(&t.indicator) {
+                    continue;
+                }
+                let origin = origins.get(&t.indicator).copied();
+                let taus = &s.result.quantiles;
+                targets.push(calibrate_target(
+                    t, &s.name, taus, origin, plan, &cal, n_paths,
+                ));
+            }
+        }
+        p.calibration.push(CalibrationInfo {
+            spec: spec.clone(),
+            calibration: cal,
+            targets,
+        });
+    }
+    for s in &mut p.scenarios {
+        cut_quantiles(&mut s.result, quantiles);
+    }
+    Ok(())
+}
+
+/// Every indicator of the specs exists, and none is in two specs.
+fn check_specs(plan: &Plan, specs: &[CalibrationSpec]) -> Result<(), ProjectionError> {
     let bad = |problem: String| ProjectionError::InvalidInput {
         what: "set.calibration".into(),
         problem,
@@ -212,141 +245,155 @@ pub fn calibrate_projection(
             }
         }
     }
-    for spec in specs {
-        let cal = spec.learn()?;
-        let mut targets = vec![];
-        for s in &mut p.scenarios {
-            let r = &mut s.result;
-            let taus = r.quantiles.clone();
-            let mid = pos(&taus, 0.5).expect("the grid holds the median");
-            let mut origins = std::collections::BTreeMap::new();
-            for f in &mut r.indicators {
-                if !spec.indicators.contains(&f.id) {
-                    continue;
-                }
-                let Some(from) = f.simulated_from else {
-                    continue;
-                };
-                origins.insert(f.id.clone(), from - 1);
-                let (lo, hi) = plan
-                    .indicator(&f.id)
-                    .map(|i| i.kind.bounds())
-                    .unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-                for (y, q) in f.years.iter().zip(f.quantiles.iter_mut()) {
-                    let Some(q) = q else { continue };
-                    if *y < from {
-                        continue;
-                    }
-                    let m = q[mid];
-                    *q = cal
-                        .transform(&taus, q, m, y - (from - 1))
-                        .into_iter()
-                        .map(|v| v.clamp(lo, hi))
-                        .collect();
-                }
-            }
-            for t in &mut r.targets {
-                if !spec.indicators.contains(&t.indicator) {
-                    continue;
-                }
-                let mut tc = TargetCalibration {
-                    scenario: s.name.clone(),
-                    target: t.id.clone(),
-                    indicator: t.indicator.clone(),
-                    calibrated: false,
-                    horizon: None,
-                    extrapolated: false,
-                    probability_uncalibrated: t.probability,
-                    probability: t.probability,
-                    note: String::new(),
-                };
-                let origin = origins.get(&t.indicator).copied();
-                let growth = t.metric == "average yearly growth rate";
-                let kind_ok = growth
-                    || t.metric == "value in the target year"
-                    || t.metric == "multiple of the base-year value";
-                match (&t.metric_quantiles, origin, t.probability) {
-                    (_, _, None) => tc.note = "not projected".into(),
-                    (_, None, _) => tc.note = "the indicator is not simulated".into(),
-                    _ if !kind_ok => {
-                        tc.note = format!(
-                            "not calibrated: the metric ({}) is not a monotone function of one year's value",
-                            t.metric
-                        );
-                    }
-                    (Some(mq), Some(o), Some(_)) => {
-                        let h = t.target_year - o;
-                        let shift = if growth { 1.0 } else { 0.0 };
-                        let q: Vec<f64> = mq.iter().map(|v| v + shift).collect();
-                        let q2: Vec<f64> = cal
-                            .transform(&taus, &q, q[mid], h)
-                            .into_iter()
-                            .map(|v| v - shift)
-                            .collect();
-                        let higher = plan
-                            .indicator(&t.indicator)
-                            .is_none_or(|i| i.at_least_as_good(2.0, 1.0));
-                        let pr = probability_from_quantiles(&taus, &q2, t.threshold, higher);
-                        let (_, ext) = cal.factors(h);
-                        t.probability = Some(pr);
-                        t.probability_se = Some((pr * (1.0 - pr) / p.n_paths as f64).sqrt());
-                        if let (Some(a), Some(b), Some(c)) =
-                            (pos(&taus, 0.05), pos(&taus, 0.5), pos(&taus, 0.95))
-                        {
-                            t.metric_band = Some([q2[a], q2[b], q2[c]]);
-                        }
-                        t.metric_quantiles = Some(q2);
-                        tc.calibrated = true;
-                        tc.horizon = Some(h);
-                        tc.extrapolated = ext;
-                        tc.probability = Some(pr);
-                        tc.note = format!(
-                            "calibrated against {} `{}` ({}, {}, origins {:?}){}; mean and years of attainment are not calibrated",
-                            cal.panel,
-                            cal.variable,
-                            cal.method,
-                            cal.scheme.name().replace('_', "-"),
-                            cal.learn_origins,
-                            if ext {
-                                format!(
-                                    ", horizon {h} beyond the learnt ones: positions of horizon {}",
-                                    cal.horizons.last().expect("non-empty").horizon
-                                )
-                            } else {
-                                String::new()
-                            }
-                        );
-                    }
-                    _ => tc.note = "no metric quantiles".into(),
-                }
-                targets.push(tc);
-            }
-        }
-        p.calibration.push(CalibrationInfo {
-            spec: spec.clone(),
-            calibration: cal,
-            targets,
-        });
-    }
-    // Back to the asked quantiles.
-    for s in &mut p.scenarios {
-        let r = &mut s.result;
-        let keep: Vec<usize> = quantiles
-            .iter()
-            .map(|&t| pos(&r.quantiles, t).expect("asked quantiles are in the run"))
-            .collect();
-        let cut = |q: &mut Vec<f64>| *q = keep.iter().map(|&i| q[i]).collect();
-        for f in &mut r.indicators {
-            for q in f.quantiles.iter_mut().flatten() {
-                cut(q);
-            }
-        }
-        for t in &mut r.targets {
-            if let Some(q) = &mut t.metric_quantiles {
-                cut(q);
-            }
-        }
-        r.quantiles = quantiles.to_vec();
-    }
     Ok(())
+}
+
+/// Calibrates the fans of the spec's simulated indicators in one scenario's result (horizon:
+/// years after the last year before simulation starts, clamped to the indicator's bounds) and
+/// returns each one's forecast origin.
+fn calibrate_fans(
+    r: &mut McResult,
+    plan: &Plan,
+    spec: &CalibrationSpec,
+    cal: &Calibration,
+) -> BTreeMap<String, i32> {
+    let taus = r.quantiles.clone();
+    let mid = pos(&taus, 0.5).expect("the grid holds the median");
+    let mut origins = BTreeMap::new();
+    for f in &mut r.indicators {
+        if !spec.indicators.contains(&f.id) {
+            continue;
+        }
+        let Some(from) = f.simulated_from else {
+            continue;
+        };
+        origins.insert(f.id.clone(), from - 1);
+        let (lo, hi) = plan
+            .indicator(&f.id)
+            .map(|i| i.kind.bounds())
+            .unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+        for (y, q) in f.years.iter().zip(f.quantiles.iter_mut()) {
+            let Some(q) = q else { continue };
+            if *y < from {
+                continue;
+            }
+            let m = q[mid];
+            *q = cal
+                .transform(&taus, q, m, y - (from - 1))
+                .into_iter()
+                .map(|v| v.clamp(lo, hi))
+                .collect();
+        }
+    }
+    origins
+}
+
+/// Calibrates one target's metric quantiles and probability when its metric is a monotone
+/// function of one year's value, and says what was done (or why not).
+fn calibrate_target(
+    t: &mut TargetOutcome,
+    scenario: &str,
+    taus: &[f64],
+    origin: Option<i32>,
+    plan: &Plan,
+    cal: &Calibration,
+    n_paths: usize,
+) -> TargetCalibration {
+    let mut tc = TargetCalibration {
+        scenario: scenario.into(),
+        target: t.id.clone(),
+        indicator: t.indicator.clone(),
+        calibrated: false,
+        horizon: None,
+        extrapolated: false,
+        probability_uncalibrated: t.probability,
+        probability: t.probability,
+        note: String::new(),
+    };
+    let growth = t.metric == "average yearly growth rate";
+    let kind_ok = growth
+        || t.metric == "value in the target year"
+        || t.metric == "multiple of the base-year value";
+    let Some(o) = origin.filter(|_| t.probability.is_some()) else {
+        tc.note = if t.probability.is_none() {
+            "not projected"
+        } else {
+            "the indicator is not simulated"
+        }
+        .into();
+        return tc;
+    };
+    if !kind_ok {
+        tc.note = format!(
+            "not calibrated: the metric ({}) is not a monotone function of one year's value",
+            t.metric
+        );
+        return tc;
+    }
+    let Some(mq) = &t.metric_quantiles else {
+        tc.note = "no metric quantiles".into();
+        return tc;
+    };
+    let mid = pos(taus, 0.5).expect("the grid holds the median");
+    let h = t.target_year - o;
+    // A growth rate g is calibrated as the value 1 + g (positive, as the log scores need).
+    let shift = if growth { 1.0 } else { 0.0 };
+    let q: Vec<f64> = mq.iter().map(|v| v + shift).collect();
+    let q2: Vec<f64> = cal
+        .transform(taus, &q, q[mid], h)
+        .into_iter()
+        .map(|v| v - shift)
+        .collect();
+    let higher = plan
+        .indicator(&t.indicator)
+        .is_none_or(|i| i.at_least_as_good(2.0, 1.0));
+    let pr = probability_from_quantiles(taus, &q2, t.threshold, higher);
+    let (_, ext) = cal.factors(h);
+    t.probability = Some(pr);
+    t.probability_se = Some((pr * (1.0 - pr) / n_paths as f64).sqrt());
+    if let (Some(a), Some(b), Some(c)) = (pos(taus, 0.05), pos(taus, 0.5), pos(taus, 0.95)) {
+        t.metric_band = Some([q2[a], q2[b], q2[c]]);
+    }
+    t.metric_quantiles = Some(q2);
+    tc.calibrated = true;
+    tc.horizon = Some(h);
+    tc.extrapolated = ext;
+    tc.probability = Some(pr);
+    let beyond = if ext {
+        format!(
+            ", horizon {h} beyond the learnt ones: positions of horizon {}",
+            cal.horizons.last().expect("non-empty").horizon
+        )
+    } else {
+        String::new()
+    };
+    tc.note = format!(
+        "calibrated against {} `{}` ({}, {}, origins {:?}){beyond}; mean and years of attainment are not calibrated",
+        cal.panel,
+        cal.variable,
+        cal.method,
+        cal.scheme.name().replace('_', "-"),
+        cal.learn_origins,
+    );
+    tc
+}
+
+/// Cuts a result's quantiles (fans and target metrics) back to the asked ones.
+fn cut_quantiles(r: &mut McResult, quantiles: &[f64]) {
+    let keep: Vec<usize> = quantiles
+        .iter()
+        .map(|&t| pos(&r.quantiles, t).expect("asked quantiles are in the run"))
+        .collect();
+    let cut = |q: &mut Vec<f64>| *q = keep.iter().map(|&i| q[i]).collect();
+    for f in &mut r.indicators {
+        for q in f.quantiles.iter_mut().flatten() {
+            cut(q);
+        }
+    }
+    for t in &mut r.targets {
+        if let Some(q) = &mut t.metric_quantiles {
+            cut(q);
+        }
+    }
+    r.quantiles = quantiles.to_vec();
 }
