@@ -41,6 +41,23 @@ pub mod target;
 
 pub use error::{Error, Result};
 
+/// The default seed of every seeded computation (Monte Carlo projections, Sobol' and Morris
+/// analyses, backtests, run files) on every surface — Rust, Python, the command line and run
+/// files — so that a default run gives the same numbers everywhere (docs/conventions.md). 2021
+/// is the first year of the Linyi plan.
+///
+/// ```
+/// assert_eq!(innodex::projection::monte_carlo::McConfig::default().seed, innodex::DEFAULT_SEED);
+/// ```
+pub const DEFAULT_SEED: u64 = 2021;
+
+/// The default number of Monte Carlo paths per scenario, on every surface.
+///
+/// ```
+/// assert_eq!(innodex::projection::monte_carlo::McConfig::default().n_paths, innodex::DEFAULT_PATHS);
+/// ```
+pub const DEFAULT_PATHS: usize = 10_000;
+
 /// The names most programs need, in one import: `use innodex::prelude::*;`.
 ///
 /// ```

@@ -70,7 +70,7 @@ from innodex.projection import (
     rolling_backtest,
     simulate_growth,
 )
-from innodex.runs import RunResult, run_file
+from innodex.runs import RunResult, check_file, run_file
 from innodex.scale import GrowthTask, SobolTask, province_tasks, run_tasks, sweep
 from innodex.sensitivity import (
     Grid,
@@ -101,6 +101,7 @@ from innodex.sensitivity import (
 __all__ = [
     "RunResult",
     "run_file",
+    "check_file",
     # modules
     "backtesting",
     "datasets",

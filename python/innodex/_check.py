@@ -129,6 +129,15 @@ def flag(name: str, value: Any) -> bool:
     return bool(value)
 
 
+def progress(value: Any) -> bool | str:
+    """A progress setting: True, False or ``"auto"``."""
+    if value == "auto" and isinstance(value, str):
+        return "auto"
+    if not isinstance(value, bool | np.bool_):
+        raise _type_error("progress", 'True, False or "auto"', value)
+    return bool(value)
+
+
 def path(name: str, value: Any) -> str:
     """A path: a string or an ``os.PathLike``."""
     if not isinstance(value, str | os.PathLike):

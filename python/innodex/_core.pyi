@@ -237,24 +237,24 @@ def sobol_sample(
     second_order: bool = True,
     scramble: str = "lms",
     skip: int = 0,
-    seed: int = 0,
+    seed: int = 2021,
 ) -> tuple[_F64, list[str]]: ...
 def morris_sample(
     problem: Problem,
     r: int,
     num_levels: int = 4,
     optimal_trajectories: int | None = None,
-    seed: int = 0,
+    seed: int = 2021,
 ) -> _F64: ...
-def mc_sample(problem: Problem, n: int, seed: int = 0) -> _F64: ...
-def lhs_sample(problem: Problem, n: int, seed: int = 0) -> _F64: ...
+def mc_sample(problem: Problem, n: int, seed: int = 2021) -> _F64: ...
+def lhs_sample(problem: Problem, n: int, seed: int = 2021) -> _F64: ...
 def sobol_analyze(
     problem: Problem,
     y: _F64,
     second_order: bool = True,
     num_resamples: int = 100,
     conf_level: float = 0.95,
-    seed: int = 0,
+    seed: int = 2021,
     output_names: list[str] | None = None,
     threads: int | None = None,
 ) -> SobolResult: ...
@@ -265,7 +265,7 @@ def sobol_run(
     second_order: bool = True,
     scramble: str = "lms",
     skip: int = 0,
-    seed: int = 0,
+    seed: int = 2021,
     num_resamples: int = 100,
     conf_level: float = 0.95,
     batch_rows: int = 16384,
@@ -279,7 +279,7 @@ def morris_analyze(
     num_levels: int = 4,
     num_resamples: int = 100,
     conf_level: float = 0.95,
-    seed: int = 0,
+    seed: int = 2021,
     output_names: list[str] | None = None,
 ) -> MorrisResult: ...
 def morris_run(
@@ -288,7 +288,7 @@ def morris_run(
     r: int,
     num_levels: int = 4,
     optimal_trajectories: int | None = None,
-    seed: int = 0,
+    seed: int = 2021,
     num_resamples: int = 100,
     conf_level: float = 0.95,
     output_names: list[str] | None = None,
@@ -331,7 +331,7 @@ def prob_beat_reference(
     year1: int,
     reference: LogLinearTrend,
     n: int = 100000,
-    seed: int = 0,
+    seed: int = 2021,
 ) -> tuple[float, float]: ...
 def linyi_gap(x: _F64) -> _F64: ...
 def linyi_gap_problem() -> Problem: ...

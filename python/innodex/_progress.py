@@ -4,11 +4,56 @@ The Rust core counts work units in atomics while it runs without the GIL; the bi
 Python callback with ``(done, total)`` about ten times a second, and this module turns those
 calls into a tqdm bar. With ``progress=False``, or without tqdm, nothing is drawn and the
 callback is None, so the core does not even take the GIL to report.
+
+``progress="auto"`` (the default everywhere) draws a bar only where someone watches one: in a
+terminal (standard error is a TTY) or in Jupyter with ipywidgets (a widget, never text on
+standard error, which notebooks show like a warning), and only once a run has taken half a
+second (tqdm's ``delay``), so short runs print nothing. ``True`` always draws one, ``False``
+never does.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+#: Seconds a run must last before the ``"auto"`` bar appears.
+AUTO_DELAY = 0.5
+
+
+def _in_jupyter_with_widgets() -> bool:
+    """Running in a Jupyter kernel that can draw tqdm's widget."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if type(shell).__name__ != "ZMQInteractiveShell":
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _tty() -> bool:
+    isatty = getattr(sys.stderr, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def tqdm_bar(progress: bool | str, **kw: Any) -> Any:
+    """A tqdm bar for ``progress`` (True, False or ``"auto"``), or None when none is drawn.
+
+    >>> tqdm_bar(False, total=3) is None
+    True
+    """
+    if progress is False:
+        return None
+    auto = progress == "auto"
+    if auto and not (_tty() or _in_jupyter_with_widgets()):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is an optional extra
+        return None
+    return tqdm(leave=False, delay=AUTO_DELAY if auto else 0.0, **kw)
 
 
 class Bar:
@@ -20,15 +65,11 @@ class Bar:
     >>> b.close()
     """
 
-    def __init__(self, enabled: bool, desc: str, unit: str = "it", file: Any = None) -> None:
-        self._bar: Any = None
+    def __init__(
+        self, enabled: bool | str, desc: str, unit: str = "it", file: Any = None
+    ) -> None:
+        self._bar: Any = tqdm_bar(enabled, total=0, desc=desc, unit=unit, file=file)
         self._shown = 0
-        if enabled:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:  # pragma: no cover - tqdm is an optional extra
-                return
-            self._bar = tqdm(total=0, desc=desc, unit=unit, leave=False, file=file)
 
     @property
     def callback(self) -> Any:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from innodex import _check, _core
+from innodex._conventions import DEFAULT_SEED
 from innodex._plot import axes
 from innodex._result import Result
 
@@ -92,7 +93,7 @@ def backtest(
     level: float = 0.9,
     methods: Sequence[str | dict[str, Any]] | None = None,
     bootstrap_paths: int = 10_000,
-    seed: int = 2020,
+    seed: int = DEFAULT_SEED,
     exclude: Sequence[str] = ("China",),
     max_values: int | None = None,
     max_buffer_bytes: int | None = None,
@@ -394,7 +395,7 @@ def rolling_backtest(
     levels: Sequence[float] = (0.5, 0.8, 0.9, 0.95),
     methods: Sequence[str | dict[str, Any]] | None = None,
     bootstrap_paths: int = 2000,
-    seed: int = 2020,
+    seed: int = DEFAULT_SEED,
     exclude: Sequence[str] = ("China",),
     max_values: int | None = None,
     max_buffer_bytes: int | None = None,
@@ -435,7 +436,7 @@ def calibrate(
     levels: Sequence[float] = (0.5, 0.8, 0.9, 0.95),
     methods: Sequence[str | dict[str, Any]] | None = None,
     bootstrap_paths: int = 2000,
-    seed: int = 2020,
+    seed: int = DEFAULT_SEED,
     exclude: Sequence[str] = ("China",),
     max_values: int | None = None,
     max_buffer_bytes: int | None = None,

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from innodex import _check, _core
+from innodex._conventions import DEFAULT_SEED
 from innodex._plot import axes
 from innodex._progress import Bar
 from innodex._result import Result
@@ -62,7 +63,7 @@ COINR_EXAMPLE: dict[str, Any] = {
 
 
 def coinr_vignette_uncertainty(
-    n: int = 100, seed: int = 0, design: str = "monte_carlo"
+    n: int = 100, seed: int = DEFAULT_SEED, design: str = "monte_carlo"
 ) -> dict[str, Any]:
     """The uncertainty analysis of COINr's sensitivity vignette on ASEM.
 
@@ -240,7 +241,7 @@ class CompositeIndex:
         spec: Mapping[str, Any] | str,
         pipeline: Mapping[str, Any] | str | None = None,
         *,
-        progress: bool = True,
+        progress: bool | str = "auto",
         threads: int | None = None,
     ) -> UncertaintyAnalysis:
         """Monte Carlo uncertainty (and, with ``design = "sobol"``, Sobol sensitivity) of the
@@ -259,7 +260,7 @@ class CompositeIndex:
             raise TypeError("spec must be a dict or TOML text, not NoneType")
         p, sp = _spec_json(pipeline, {}, "pipeline"), _spec_json(spec, {}, "spec")
         th = _check.threads(threads)
-        with Bar(_check.flag("progress", progress), "rebuilds", "builds") as bar:
+        with Bar(_check.progress(progress), "rebuilds", "builds") as bar:
             return UncertaintyAnalysis(self._core.uncertainty(p, sp, th, bar.callback))
 
     def __repr__(self) -> str:

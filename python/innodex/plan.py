@@ -16,12 +16,13 @@ from __future__ import annotations
 import html
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from innodex import _check, _core
+from innodex._conventions import DEFAULT_PATHS, DEFAULT_QUANTILES, DEFAULT_SEED
 from innodex._plot import axes
 from innodex._result import fmt_number
 
@@ -410,11 +411,38 @@ class Plan:
         """The report as text: ``table``, ``markdown``, ``csv`` or ``json``."""
         return self._core.report(_check.text("format", format))
 
-    def project(self, scenarios: Any = None, **kw: Any) -> Any:
-        """Project the plan under scenarios (Monte Carlo); see :func:`innodex.project`."""
+    def project(
+        self,
+        scenarios: Any = None,
+        *,
+        n_paths: int = DEFAULT_PATHS,
+        seed: int = DEFAULT_SEED,
+        quantiles: Sequence[float] = DEFAULT_QUANTILES,
+        fan_years: Sequence[int] | None = None,
+        only: Sequence[str] | None = None,
+        progress: bool | str = "auto",
+        threads: int | None = None,
+        chunk_size: int | None = None,
+        memory_budget: int | None = None,
+        max_values: int | None = None,
+        max_buffer_bytes: int | None = None,
+    ) -> Any:
+        """Project the plan under ``scenarios`` (a :class:`innodex.Scenarios`, a scenario file,
+        or None for the plan's shipped set) by Monte Carlo: the arguments and the result
+        (:class:`innodex.Projection`) are those of :func:`innodex.project`.
+
+        >>> import inspect
+        >>> list(inspect.signature(Plan.project).parameters)[:4]
+        ['self', 'scenarios', 'n_paths', 'seed']
+        """
         from innodex.projection import project
 
-        return project(self, scenarios, **kw)
+        return project(
+            self, scenarios, n_paths=n_paths, seed=seed, quantiles=quantiles,
+            fan_years=fan_years, only=only, progress=progress, threads=threads,
+            chunk_size=chunk_size, memory_budget=memory_budget, max_values=max_values,
+            max_buffer_bytes=max_buffer_bytes,
+        )
 
     # ------------------------------------------------------------------ display
     def plot_paths(self, target: str = "hte_count", ax: Any = None, **kw: Any) -> Any:

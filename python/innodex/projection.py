@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from innodex import _check, _core
+from innodex._conventions import DEFAULT_PATHS, DEFAULT_QUANTILES, DEFAULT_SEED
 from innodex._plot import axes
+from innodex._progress import tqdm_bar
 from innodex._result import Result
 
 # Backtests and calibration live in innodex.backtesting; their names stay importable from here.
@@ -44,7 +46,6 @@ from innodex.backtesting import (
 if TYPE_CHECKING:  # pragma: no cover
     from innodex.plan import Plan
 
-DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def _qnames(qs: Sequence[float]) -> list[str]:
@@ -176,27 +177,17 @@ def _config(
     return json.dumps(cfg)
 
 
-def _bar(total: int, enabled: bool, desc: str) -> Any:
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is optional
-        return None
-    return tqdm(total=total, desc=desc, unit="%", leave=False)
-
-
 # --------------------------------------------------------------------------- plan projection
 def project(
     plan: Plan,
     scenarios: Scenarios | str | os.PathLike[str] | None = None,
     *,
-    n_paths: int = 10_000,
-    seed: int = 0,
+    n_paths: int = DEFAULT_PATHS,
+    seed: int = DEFAULT_SEED,
     quantiles: Sequence[float] = DEFAULT_QUANTILES,
     fan_years: Sequence[int] | None = None,
     only: Sequence[str] | None = None,
-    progress: bool = True,
+    progress: bool | str = "auto",
     threads: int | None = None,
     chunk_size: int | None = None,
     memory_budget: int | None = None,
@@ -219,7 +210,9 @@ def project(
     only
         A subset of scenario names.
     progress
-        Show a tqdm progress bar (Ctrl-C cancels the run either way).
+        ``"auto"`` (default): a tqdm bar in a terminal or Jupyter (with ipywidgets) once the
+        run has lasted half a second; True always, False never. Ctrl-C cancels the run
+        either way.
     threads
         Cap on the native threads (None: all cores); the numbers do not depend on it.
     max_values, max_buffer_bytes
@@ -279,7 +272,7 @@ def project(
         _check.strings("only", only, none=True),
         _check.threads(threads),
     )
-    bar = _bar(100, _check.flag("progress", progress), "projecting")
+    bar = tqdm_bar(_check.progress(progress), total=100, desc="projecting", unit="%")
     shown = 0
     try:
         while not job.wait(0.1):
@@ -401,9 +394,9 @@ class Projection:
                         "target_year": t["target_year"],
                         "metric": t["metric"],
                         "threshold": t["threshold"],
-                        "p05": band[0],
+                        "q5": band[0],
                         "median": band[1],
-                        "p95": band[2],
+                        "q95": band[2],
                         "probability": t["probability"],
                         "probability_se": t["probability_se"],
                         "median_year": None if att is None else att["median_year"],
@@ -411,7 +404,7 @@ class Projection:
                     }
                 )
         df = pd.DataFrame(rows)
-        for c in ["threshold", "p05", "median", "p95", "probability", "probability_se"]:
+        for c in ["threshold", "q5", "median", "q95", "probability", "probability_se"]:
             df[c] = df[c].astype("float64")
         df["median_year"] = df["median_year"].astype("Int64")
         return df.set_index(["scenario", "target"])
@@ -531,7 +524,7 @@ class Projection:
                 continue
             lines.append(
                 f"{sc:<10} {tg:<24} P(met) = {r['probability']:6.1%}  "
-                f"median {r['median']:.4g} [{r['p05']:.4g}, {r['p95']:.4g}] vs {r['threshold']:.4g}"
+                f"median {r['median']:.4g} [{r['q5']:.4g}, {r['q95']:.4g}] vs {r['threshold']:.4g}"
             )
         return "\n".join(lines)
 
@@ -651,8 +644,8 @@ def simulate_growth(
     rate: float | dict[str, Any],
     *,
     threshold: float | None = None,
-    n_paths: int = 10_000,
-    seed: int = 0,
+    n_paths: int = DEFAULT_PATHS,
+    seed: int = DEFAULT_SEED,
     quantiles: Sequence[float] = DEFAULT_QUANTILES,
     fan_years: Sequence[int] | None = None,
     per_path: bool = False,

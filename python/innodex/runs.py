@@ -85,3 +85,20 @@ def run_file(
         threads,
     )
     return RunResult(report, files, comparison, passed)
+
+
+def check_file(
+    path: str | os.PathLike[str],
+    *,
+    baseline: str | os.PathLike[str] | None = None,
+    tolerance: float = 0.0,
+    rel_tolerance: float = 0.0,
+    threads: int | None = None,
+) -> RunResult:
+    """Run a run file's computations and evaluate its checks without writing any file
+    (``innodex check``): :attr:`RunResult.passed` is what the command's exit status says
+    (False when a check fails or the baseline moved). Bad input raises as
+    :func:`run_file` does.
+    """
+    return run_file(path, baseline=baseline, tolerance=tolerance, rel_tolerance=rel_tolerance,
+                    threads=threads)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from innodex import _check, _core
+from innodex._conventions import DEFAULT_SEED
 from innodex.growth import cagr, compound_path
 from innodex.projection import DEFAULT_QUANTILES, simulate_growth
 from innodex.sensitivity import Model, Problem, sobol
@@ -81,7 +82,7 @@ class GrowthTask:
     rate: float | dict[str, Any]
     threshold: float | None = None
     n_paths: int = 10_000
-    seed: int = 0
+    seed: int = DEFAULT_SEED
     quantiles: Sequence[float] = DEFAULT_QUANTILES
 
     def run(self, threads: int | None = None) -> pd.DataFrame:
@@ -110,7 +111,7 @@ class SobolTask:
     problem: Problem
     model: Model
     N: int  # noqa: N815 - SALib's name, as in innodex.sensitivity.sobol
-    seed: int = 0
+    seed: int = DEFAULT_SEED
     calc_second_order: bool = False
     num_resamples: int = 100
     output_names: Sequence[str] | None = None
@@ -155,7 +156,7 @@ def province_tasks(
     scenarios: Mapping[str, Mapping[str, float]] | None = None,
     *,
     n_paths: int = 100_000,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     horizon: int = 2025,
     growth_target: float = 0.07,
     regions: Sequence[str] | None = None,
@@ -239,7 +240,7 @@ def _tasks(tasks: Any) -> list[Any]:
 
 
 def run_tasks(
-    tasks: Sequence[Task], *, threads: int | None = None, progress: bool = True
+    tasks: Sequence[Task], *, threads: int | None = None, progress: bool | str = "auto"
 ) -> pd.DataFrame:
     """Run tasks here, one after the other, and return one frame: the tasks' labels, then
     their results, in task order.
@@ -261,7 +262,7 @@ def run_tasks(
     from innodex._progress import Bar
 
     frames = []
-    with Bar(_check.flag("progress", progress), "tasks", "tasks") as bar:
+    with Bar(_check.progress(progress), "tasks", "tasks") as bar:
         for i, t in enumerate(ts):
             frames.append(_run_one(t, th))
             bar.update(i + 1, len(ts))
@@ -275,7 +276,7 @@ def sweep(
     address: str | None = None,
     n_workers: int | None = None,
     threads_per_worker: int = 1,
-    progress: bool = True,
+    progress: bool | str = "auto",
     timings: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Run tasks on a ``dask.distributed`` cluster and gather one frame, equal to
@@ -318,7 +319,7 @@ def sweep(
     tpw = _check.integer("threads_per_worker", threads_per_worker, minimum=1)
     n_workers = _check.integer("n_workers", n_workers, minimum=1, none=True)
     address = _check.text("address", address, none=True)
-    show = _check.flag("progress", progress)
+    show = _check.progress(progress)
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as e:  # pragma: no cover - exercised only without dask

@@ -40,6 +40,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from innodex import _check, _core
+from innodex._conventions import DEFAULT_SEED
 from innodex._plot import axes
 from innodex._progress import Bar
 from innodex._result import Result
@@ -233,15 +234,51 @@ def _model(
 ) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
     """A vectorised model as the core expects it: a C-ordered 2-D float64 array out.
 
+    A model written for one row at a time (``lambda r: r[0] + 2 * r[1]``) works too: when the
+    first call with a matrix fails or gives a number of values that is not one per row, and the
+    model called on each row does work, every later batch is evaluated row by row, with a
+    one-time warning that this is slower (a Python call per row: about a microsecond of
+    overhead each, against one call per 16,384-row batch for a vectorised model). An exception
+    that the row-by-row call raises as well propagates unchanged.
+
     With a progress ``bar``, every call advances it by its rows: the core calls the model once
     per batch (16,384 rows by default) with the GIL, so the bar costs one update per batch.
     """
     if not callable(model):
         raise TypeError(f"model must be callable, not {type(model).__name__}")
     done = [0]
+    by_row = [False]
+
+    def rows(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.array([np.asarray(model(r), dtype=np.float64) for r in x], dtype=np.float64)
+
+    def vectorised(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        if by_row[0]:
+            return rows(x)
+        try:
+            y = np.asarray(model(x), dtype=np.float64)
+            fits = y.ndim in (1, 2) and y.shape[0] == x.shape[0]
+            error: BaseException | None = None
+        except Exception as e:  # noqa: BLE001 - retried row by row, re-raised if that fails
+            fits, error = False, e
+        if fits:
+            return y
+        try:
+            y_rows = rows(x)
+        except Exception:
+            if error is not None:
+                raise error from None
+            return y  # the core names the shape problem
+        by_row[0] = True
+        warnings.warn(
+            "innodex: the model takes one row at a time, so it is called once per row; a model "
+            "that takes the whole matrix (one row per sample) is much faster",
+            stacklevel=4,
+        )
+        return y_rows
 
     def call(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        y = np.asarray(model(x), dtype=np.float64)
+        y = vectorised(x)
         if y.ndim == 1:
             y = y[:, None]
         if bar is not None:
@@ -504,7 +541,7 @@ def sobol_sample(
     calc_second_order: bool = True,
     scramble: bool | str = True,
     skip_values: int = 0,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
 ) -> npt.NDArray[np.float64]:
     """Saltelli's design on a Sobol' sequence (rows as SALib orders them).
 
@@ -528,7 +565,7 @@ def morris_sample(
     N: int,  # noqa: N803 - SALib's name
     num_levels: int = 4,
     optimal_trajectories: int | None = None,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
 ) -> npt.NDArray[np.float64]:
     """N Morris trajectories (the r most spread out of ``optimal_trajectories`` if given)."""
     return _core.morris_sample(
@@ -540,13 +577,13 @@ def morris_sample(
     )
 
 
-def mc_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
+def mc_sample(problem: Problem, N: int, seed: int = DEFAULT_SEED) -> npt.NDArray[np.float64]:  # noqa: N803
     """Plain Monte Carlo sample."""
     seed = _check.seed(seed, _E)
     return _core.mc_sample(_problem(problem)._core, _n("N", N), seed)
 
 
-def lhs_sample(problem: Problem, N: int, seed: int = 0) -> npt.NDArray[np.float64]:  # noqa: N803
+def lhs_sample(problem: Problem, N: int, seed: int = DEFAULT_SEED) -> npt.NDArray[np.float64]:  # noqa: N803
     """Latin hypercube sample."""
     seed = _check.seed(seed, _E)
     return _core.lhs_sample(_problem(problem)._core, _n("N", N), seed)
@@ -561,7 +598,7 @@ def sobol_analyze(
     calc_second_order: bool = True,
     num_resamples: int = 100,
     conf_level: float = 0.95,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     output_names: Sequence[str] | None = None,
     threads: int | None = None,
 ) -> SobolResult:
@@ -592,12 +629,12 @@ def sobol(
     calc_second_order: bool = True,
     scramble: bool | str = True,
     skip_values: int = 0,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     num_resamples: int = 100,
     conf_level: float = 0.95,
     batch_rows: int = 16384,
     output_names: Sequence[str] | None = None,
-    progress: bool = True,
+    progress: bool | str = "auto",
     threads: int | None = None,
 ) -> SobolResult:
     """Sample, evaluate and analyse in one call.
@@ -613,11 +650,11 @@ def sobol(
     n = _n("N", N)
     second = _check.flag("calc_second_order", calc_second_order)
     rows = n * ((2 if second else 1) * len(p) + 2)
-    with Bar(_check.flag("progress", progress), "Sobol'", "rows") as bar:
+    with Bar(_check.progress(progress), "Sobol'", "rows") as bar:
         res = SobolResult(
             _core.sobol_run(
                 p._core,
-                _model(model, bar if progress else None, rows + 1),
+                _model(model, bar if bar.callback is not None else None, rows + 1),
                 n,
                 second,
                 _scramble(scramble),
@@ -641,7 +678,7 @@ def morris_analyze(
     num_levels: int = 4,
     num_resamples: int = 100,
     conf_level: float = 0.95,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     output_names: Sequence[str] | None = None,
 ) -> MorrisResult:
     """Morris statistics from trajectories ``X`` and outputs ``Y`` (1-D or rows × outputs)."""
@@ -665,22 +702,22 @@ def morris(
     N: int,  # noqa: N803 - SALib's name
     num_levels: int = 4,
     optimal_trajectories: int | None = None,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     num_resamples: int = 100,
     conf_level: float = 0.95,
     output_names: Sequence[str] | None = None,
-    progress: bool = True,
+    progress: bool | str = "auto",
     threads: int | None = None,
 ) -> MorrisResult:
     """Morris screening in one call (N trajectories); ``model``, ``progress`` and ``threads``
     as for :func:`sobol`."""
     p = _problem(problem)
     n = _n("N", N)
-    with Bar(_check.flag("progress", progress), "Morris", "rows") as bar:
+    with Bar(_check.progress(progress), "Morris", "rows") as bar:
         return MorrisResult(
             _core.morris_run(
                 p._core,
-                _model(model, bar if progress else None, n * (len(p) + 1) + 1),
+                _model(model, bar if bar.callback is not None else None, n * (len(p) + 1) + 1),
                 n,
                 _check.integer("num_levels", num_levels, _E, minimum=2),
                 _check.integer("optimal_trajectories", optimal_trajectories, _E, minimum=1,
@@ -738,8 +775,17 @@ def tornado(
     low: Sequence[float] | None = None,
     high: Sequence[float] | None = None,
     output_names: Sequence[str] | None = None,
-) -> list[Tornado]:
-    """Each input at its low and high value, the others at base; one Tornado per output.
+) -> Tornado | list[Tornado]:
+    """Each input at its low and high value, the others at base: a :class:`Tornado` for a
+    model with one output, a list of them (one per output) for several.
+
+    >>> import numpy as np
+    >>> p = Problem(["a", "b"], [[0, 1], [0, 2]])
+    >>> t = tornado(p, lambda x: x[:, 0] + 3 * x[:, 1])
+    >>> t.bars.index.tolist(), float(t.bars.loc["b", "swing"])
+    (['b', 'a'], 6.0)
+    >>> [u.output for u in tornado(p, lambda x: np.c_[x[:, 0], x[:, 1]])]
+    ['y0', 'y1']
 
     With a :class:`Problem`, ``base`` defaults to the medians and ``low``/``high`` to the bounds
     (5 % and 95 % quantiles for unbounded distributions).
@@ -766,7 +812,7 @@ def tornado(
             list(output_names) if output_names is not None else None,
         )
     )
-    return [
+    res = [
         Tornado(
             t["output"],
             t["base_output"],
@@ -774,6 +820,7 @@ def tornado(
         )
         for t in out
     ]
+    return res[0] if len(res) == 1 else res
 
 
 @dataclass(repr=False)
@@ -851,8 +898,9 @@ def grid(
     y_values: npt.ArrayLike,
     base: Sequence[float] | None = None,
     output_names: Sequence[str] | None = None,
-) -> list[Grid]:
-    """Two inputs over a grid, the others at ``base`` (default: the problem's medians)."""
+) -> Grid | list[Grid]:
+    """Two inputs over a grid, the others at ``base`` (default: the problem's medians): a
+    :class:`Grid` for a model with one output, a list (one per output) for several."""
     if not callable(model):
         raise TypeError(f"model must be callable, not {type(model).__name__}")
     if isinstance(problem, Problem):
@@ -877,7 +925,8 @@ def grid(
         _model(model),
         list(output_names) if output_names is not None else None,
     )
-    return [Grid(o, x, y, xv, yv, z) for o, z in res]
+    grids = [Grid(o, x, y, xv, yv, z) for o, z in res]
+    return grids[0] if len(grids) == 1 else grids
 
 
 def prob_beat_reference(
@@ -886,7 +935,7 @@ def prob_beat_reference(
     year1: int,
     reference: _core.LogLinearTrend,
     n: int = 100_000,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
 ) -> tuple[float, float]:
     """Probability (and its Monte Carlo standard error) that a share beats a trend-projected
     reference in ``year1``; the scenario's three inputs are numerator growth, denominator

@@ -163,7 +163,7 @@ mod projection_cli {
         #[arg(long, default_value_t = 10_000)]
         paths: usize,
         /// Seed (the same for every scenario).
-        #[arg(long, default_value_t = 2021)]
+        #[arg(long, default_value_t = innodex::DEFAULT_SEED)]
         seed: u64,
         #[command(flatten)]
         limits: McLimits,
@@ -698,7 +698,8 @@ fn run_other(command: Command) -> Result<String, UserError> {
         } => {
             let plan = load_plan(&plan)?;
             // The sensitivity section of the Linyi plan (a fixed seed: same report every run).
-            let report = PlanReport::new(&plan).with_rd_share_sensitivity(1 << 12, 2021)?;
+            let report =
+                PlanReport::new(&plan).with_rd_share_sensitivity(1 << 12, innodex::DEFAULT_SEED)?;
             let has_scenarios = projection.scenarios.is_some()
                 || innodex::scenario::ScenarioSet::builtin_for(&plan.meta().id).is_some();
             if has_scenarios && !no_project {

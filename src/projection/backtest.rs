@@ -189,7 +189,7 @@ impl Default for BacktestConfig {
                 },
             ],
             bootstrap_paths: 10_000,
-            seed: 2020,
+            seed: crate::DEFAULT_SEED,
             exclude: vec!["China".into()],
             max_values: McConfig::default().max_values,
             max_buffer_bytes: McConfig::default().max_buffer_bytes,

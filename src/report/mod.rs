@@ -500,9 +500,9 @@ pub struct ProjectionRow {
     /// Median of the metric.
     pub median: Option<f64>,
     /// 5 % quantile of the metric.
-    pub p05: Option<f64>,
+    pub q5: Option<f64>,
     /// 95 % quantile of the metric.
-    pub p95: Option<f64>,
+    pub q95: Option<f64>,
     /// Probability that the target is met.
     pub probability: Option<f64>,
     /// Its Monte Carlo standard error.
@@ -585,8 +585,8 @@ impl ProjectionSection {
                     metric: t.metric.clone(),
                     threshold: t.threshold,
                     median: band.map(|b| b[1]),
-                    p05: band.map(|b| b[0]),
-                    p95: band.map(|b| b[2]),
+                    q5: band.map(|b| b[0]),
+                    q95: band.map(|b| b[2]),
                     probability: t.probability,
                     probability_se: t.probability_se,
                     median_attainment_year: t.attainment.as_ref().and_then(|a| a.median_year),
@@ -634,7 +634,7 @@ impl ProjectionSection {
                 r.target.clone(),
                 r.metric.clone(),
                 g4(r.threshold),
-                match (r.median, r.p05, r.p95) {
+                match (r.median, r.q5, r.q95) {
                     (Some(m), Some(a), Some(b)) => format!("{} [{} – {}]", g4(m), g4(a), g4(b)),
                     _ => "–".into(),
                 },
@@ -723,7 +723,7 @@ impl ProjectionSection {
     /// CSV, one row per scenario and target.
     pub fn to_csv(&self) -> String {
         let mut s = String::from(
-            "scenario,target,indicator,target_year,metric,threshold,median,p05,p95,probability,probability_se,median_attainment_year,not_projected\n",
+            "scenario,target,indicator,target_year,metric,threshold,median,q5,q95,probability,probability_se,median_attainment_year,not_projected\n",
         );
         let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
         for r in &self.rows {
@@ -735,8 +735,8 @@ impl ProjectionSection {
                 r.metric.clone(),
                 r.threshold.to_string(),
                 o(r.median),
-                o(r.p05),
-                o(r.p95),
+                o(r.q5),
+                o(r.q95),
                 o(r.probability),
                 o(r.probability_se),
                 r.median_attainment_year

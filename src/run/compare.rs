@@ -211,9 +211,9 @@ pub(super) fn key_results(r: &RunReport) -> BTreeMap<String, f64> {
                 let k = format!("projection.{}.{}", s.name, t.id);
                 put(format!("{k}.probability"), t.probability);
                 if let Some(b) = t.metric_band {
-                    put(format!("{k}.p05"), Some(b[0]));
+                    put(format!("{k}.q5"), Some(b[0]));
                     put(format!("{k}.median"), Some(b[1]));
-                    put(format!("{k}.p95"), Some(b[2]));
+                    put(format!("{k}.q95"), Some(b[2]));
                 }
             }
         }

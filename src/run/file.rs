@@ -12,11 +12,11 @@ use toml::Spanned;
 use crate::target::Status;
 
 fn d_seed() -> u64 {
-    2021
+    crate::DEFAULT_SEED
 }
 
 fn d_paths() -> usize {
-    20_000
+    crate::DEFAULT_PATHS
 }
 
 fn d_gap_n() -> usize {
@@ -79,7 +79,7 @@ pub struct RunMeta {
     /// relative to the run file.
     #[schemars(with = "String")]
     pub plan: Spanned<String>,
-    /// Default seed of every random part of the run (default 2021).
+    /// Default seed of every random part of the run (default 2021, [`crate::DEFAULT_SEED`]).
     #[serde(default = "d_seed")]
     pub seed: u64,
     /// Observations to set or override in the plan (labelled "assumed" in the report).
@@ -115,12 +115,20 @@ pub struct ProjectionRun {
     /// Run only these scenarios (default: all, in file order).
     #[serde(default)]
     pub only: Vec<String>,
-    /// Monte Carlo paths per scenario (default 20 000).
+    /// Monte Carlo paths per scenario (default 10 000, [`crate::DEFAULT_PATHS`]).
     #[serde(default = "d_paths")]
     pub paths: usize,
     /// Seed (default: `run.seed`).
     #[serde(default)]
     pub seed: Option<u64>,
+    /// Most values the run may simulate, paths × years × indicators (default 10^10; see
+    /// `McConfig::max_values`).
+    #[serde(default)]
+    pub max_values: Option<u64>,
+    /// Most bytes of one quantile buffer, 8 a path (default 4 GiB; see
+    /// `McConfig::max_buffer_bytes`).
+    #[serde(default)]
+    pub max_buffer_bytes: Option<u64>,
 }
 
 fn d_column() -> String {

@@ -658,10 +658,13 @@ impl Run {
             (Some(pr), Some(set)) => {
                 let seed = pr.seed.unwrap_or(f.run.seed);
                 seeds.insert("projection".into(), seed);
+                let d = McConfig::default();
                 let cfg = McConfig {
                     n_paths: pr.paths,
                     seed,
-                    ..McConfig::default()
+                    max_values: pr.max_values.unwrap_or(d.max_values),
+                    max_buffer_bytes: pr.max_buffer_bytes.unwrap_or(d.max_buffer_bytes),
+                    ..d
                 };
                 let names = set.names();
                 let p = set

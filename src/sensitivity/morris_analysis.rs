@@ -36,7 +36,7 @@ impl Default for MorrisOptions {
             num_levels: 4,
             n_bootstrap: 100,
             conf_level: 0.95,
-            seed: 0,
+            seed: crate::DEFAULT_SEED,
         }
     }
 }
@@ -331,7 +331,8 @@ pub struct MorrisAnalysis {
 }
 
 impl MorrisAnalysis {
-    /// An analysis with `r` trajectories, 4 levels, 100 bootstrap resamples, seed 0.
+    /// An analysis with `r` trajectories, 4 levels, 100 bootstrap resamples, seed
+    /// [`crate::DEFAULT_SEED`].
     pub fn new(problem: Problem, r: usize) -> Self {
         MorrisAnalysis {
             problem,

@@ -39,7 +39,7 @@ impl Default for SobolOptions {
             second_order: true,
             n_bootstrap: 100,
             conf_level: 0.95,
-            seed: 0,
+            seed: crate::DEFAULT_SEED,
         }
     }
 }
@@ -552,7 +552,7 @@ pub struct SobolAnalysis {
 impl SobolAnalysis {
     /// An analysis of `problem` with base sample size `n` (a power of two; the model runs
     /// n (2k + 2) times with second order, n (k + 2) without). Defaults: second order, LMS
-    /// scrambling, 100 bootstrap resamples, 95 % intervals, seed 0.
+    /// scrambling, 100 bootstrap resamples, 95 % intervals, seed [`crate::DEFAULT_SEED`].
     pub fn new(problem: Problem, n: usize) -> Self {
         SobolAnalysis {
             problem,

@@ -739,3 +739,32 @@ at_most = 1.0
     );
     assert_eq!(v["checks"][0]["passed"], true);
 }
+
+#[test]
+fn a_run_file_sets_the_monte_carlo_size_limits() {
+    // 4000 paths × 6 years × the simulated indicators is far above 1000 values: refused
+    // before any work, naming the limit, exit 2.
+    let d = tmp("mc-limits");
+    let body = |limit: &str| {
+        format!(
+            "[run]\nname = \"limits\"\nplan = \"linyi-2021-2025\"\n\n[projection]\npaths = 4000\n{limit}\n"
+        )
+    };
+    let f = write(&d, "small.run.toml", &body("max_values = 1000"));
+    let out = innodex(&["check", s(&f)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(err.contains("above the limit of 1000"), "{err}");
+    let f = write(&d, "buffer.run.toml", &body("max_buffer_bytes = 100"));
+    let out = innodex(&["check", s(&f)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("max_buffer_bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Raised limits (or none) run.
+    let f = write(&d, "big.run.toml", &body("max_values = 100_000_000"));
+    let out = innodex(&["check", s(&f)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -218,6 +218,9 @@ VALID: dict[str, Any] = {
     "run_file": lambda r: (
         innodex.run_file, dict(path=str(REPO / "scenarios" / "asem-index.run.toml"))
     ),
+    "check_file": lambda r: (
+        innodex.check_file, dict(path=str(REPO / "scenarios" / "asem-index.run.toml"))
+    ),
     "coinr_vignette_uncertainty": None,  # builds a dict; checked by uncertainty() above
     "province_tasks": lambda r: (
         innodex.province_tasks, dict(n_paths=10, seed=1, regions=["Shandong"])
@@ -256,6 +259,7 @@ BAD_VALUES: dict[str, dict[str, list[Any]]] = {
     "IndexResults.to_pandas": {"level": [99]},
     "IndexResults.strengths_weaknesses": {"n": [0]},
     "run_file": {"tolerance": [math.nan, -1.0], "rel_tolerance": [-0.5], "threads": [0]},
+    "check_file": {"tolerance": [math.nan], "threads": [0]},
 }
 
 # Parameters that take any object by design (the wrong-type probe does not apply).
@@ -413,3 +417,9 @@ def test_run_file_from_python_runs_checks_writes_and_compares(tmp_path):
         innodex.run_file(path, tolerance=-1)
     with pytest.raises(innodex.InnodexError, match="nope.run.toml"):
         innodex.run_file(tmp_path / "nope.run.toml")
+    # check_file = `innodex check`: the calibration run file's coverage checks pass (the
+    # calibrated log-linear and linear intervals within ±5 points), and nothing is written.
+    c = innodex.check_file(root / "scenarios" / "rd-calibration.run.toml")
+    assert c.passed and not c.files and len(c.checks) == 5, c.checks
+    cov = c.checks.set_index("name")["observed"]
+    assert cov["calibrated linear 80 % intervals cover 75–85 %"] == pytest.approx(0.828, abs=1e-3)

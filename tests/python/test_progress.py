@@ -95,3 +95,47 @@ def test_projection_threads_change_no_number() -> None:
     a = innodex.project(plan, n_paths=3000, seed=5, progress=False, threads=1)
     b = innodex.project(plan, n_paths=3000, seed=5, progress=True, threads=2)
     pd.testing.assert_frame_equal(a.to_pandas(), b.to_pandas(), check_exact=True)
+
+
+def test_progress_auto_draws_only_where_someone_watches(monkeypatch: Any) -> None:
+    import sys
+    import types
+
+    # Under pytest standard error is captured (no TTY) and there is no Jupyter kernel: "auto"
+    # draws nothing, so a CI log or a script's output stays clean.
+    assert _progress.tqdm_bar("auto", total=3) is None
+    assert _progress.Bar("auto", "x").callback is None
+    # In a terminal, a bar that waits half a second before it appears (short runs: nothing).
+    monkeypatch.setattr(_progress, "_tty", lambda: True)
+    bar = _progress.tqdm_bar("auto", total=3, file=io.StringIO())
+    assert bar is not None and bar.delay == _progress.AUTO_DELAY == 0.5
+    bar.close()
+    monkeypatch.setattr(_progress, "_tty", lambda: False)
+    # True always draws, at once; False never.
+    bar = _progress.tqdm_bar(True, total=3, file=io.StringIO())
+    assert bar is not None and bar.delay == 0
+    bar.close()
+    assert _progress.tqdm_bar(False, total=3) is None
+
+    # Jupyter: a widget when ipywidgets is there, otherwise nothing (tqdm's text fallback goes
+    # to standard error, which a notebook shows like a warning).
+    class ZMQInteractiveShell:
+        pass
+
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: ZMQInteractiveShell()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails
+    assert not _progress._in_jupyter_with_widgets()
+    assert _progress.tqdm_bar("auto", total=3) is None
+    monkeypatch.setitem(sys.modules, "ipywidgets", types.ModuleType("ipywidgets"))
+    assert _progress._in_jupyter_with_widgets()
+
+
+def test_progress_takes_true_false_or_auto() -> None:
+    p = sa.Problem(["a", "b"], [[0, 1], [0, 1]])
+    for ok in (True, False, "auto", np.bool_(False)):
+        sa.sobol(p, lambda x: x[:, 0], 16, progress=ok)
+    for bad in ("yes", 1, None):
+        with pytest.raises(TypeError, match="progress"):
+            sa.sobol(p, lambda x: x[:, 0], 16, progress=bad)

@@ -108,7 +108,7 @@ def test_projection_frames(linyi: innodex.Projection) -> None:
     t = linyi.targets()
     assert t.shape[0] == 39
     hte = t.loc[("baseline", "hte_count")]
-    assert hte["p05"] <= hte["median"] <= hte["p95"]
+    assert hte["q5"] <= hte["median"] <= hte["q95"]
     # "About 1500": 1500 × (1 − 0.05); the doubling is exact.
     assert hte["threshold"] == pytest.approx(1425.0)
     assert t.loc[("baseline", "hte_doubling"), "threshold"] == pytest.approx(2.0)

@@ -251,3 +251,40 @@ def test_salib_problem_dicts_are_accepted_where_a_problem_is():
     with pytest.raises(innodex.SensitivityError, match="needs 'bounds'"):
         sa.sobol({"names": ["a"]}, model, 64)
     assert sa.Problem(["a", "b"], [[0, 1], [2, 6]]).medians().tolist() == [0.5, 4.0]
+
+
+def test_a_model_written_for_one_row_works_and_says_it_is_slower():
+    # Ishigami written for one row at a time gives exactly the vectorised model's indices.
+    p = sa.Problem(["x1", "x2", "x3"], [[-np.pi, np.pi]] * 3)
+
+    def one_row(r):
+        return np.sin(r[0]) + 7 * np.sin(r[1]) ** 2 + 0.1 * r[2] ** 4 * np.sin(r[0])
+
+    with pytest.warns(UserWarning, match="one row at a time"):
+        rowwise = sa.sobol(p, one_row, 256, seed=3, progress=False)
+    vect = sa.sobol(p, Ishigami.evaluate, 256, seed=3, progress=False)
+    np.testing.assert_array_equal(rowwise.S1, vect.S1)
+    np.testing.assert_array_equal(rowwise.ST, vect.ST)
+    # Two outputs per row; Morris and the tornado too.
+    two = sa.morris(p, lambda r: [r[0], 2 * r[1]], 8, seed=1, progress=False)
+    assert two.to_pandas().index.get_level_values(0).unique().tolist() == ["y0", "y1"]
+    with pytest.warns(UserWarning):
+        t = sa.tornado(p, lambda r: r[0] + 3 * r[1])
+    assert isinstance(t, sa.Tornado)
+    assert float(t.bars.loc["x2", "swing"]) == pytest.approx(6 * np.pi)
+    # A model that fails on rows as well raises its own error, unchanged.
+    def broken(x):
+        raise KeyError("no such column")
+
+    with pytest.raises(KeyError, match="no such column"):
+        sa.sobol(p, broken, 64, progress=False)
+
+
+def test_one_output_gives_one_result():
+    p = sa.Problem(["a", "b"], [[0, 1], [0, 2]])
+    t = sa.tornado(p, lambda x: x[:, 0] + 3 * x[:, 1])
+    assert isinstance(t, sa.Tornado) and t.bars.index.tolist() == ["b", "a"]
+    g = sa.grid(p, lambda x: x[:, 0] * x[:, 1], "a", [0, 1], "b", [0, 2])
+    assert isinstance(g, sa.Grid) and float(g.z[1, 1]) == 2.0
+    both = sa.tornado(p, lambda x: np.c_[x[:, 0], x[:, 1]])
+    assert [u.output for u in both] == ["y0", "y1"]

@@ -163,7 +163,7 @@ fn required_numerator_growth_vs_reference(
 
 /// Probability of beating the reference under a scenario (3 inputs): (p, standard error).
 #[pyfunction]
-#[pyo3(signature = (scenario, year0, year1, reference, n = 100000, seed = 0))]
+#[pyo3(signature = (scenario, year0, year1, reference, n = 100000, seed = 2021))]
 fn prob_beat_reference(
     py: Python<'_>,
     scenario: &PyProblem,

@@ -513,7 +513,7 @@ fn whole<'py, D: Design + Send + Sync>(
 
 /// Saltelli design on a Sobol' sequence: (matrix, warnings).
 #[pyfunction]
-#[pyo3(signature = (problem, n, second_order = true, scramble = "lms", skip = 0, seed = 0))]
+#[pyo3(signature = (problem, n, second_order = true, scramble = "lms", skip = 0, seed = 2021))]
 fn sobol_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
@@ -537,7 +537,7 @@ fn sobol_sample<'py>(
 
 /// Morris trajectories (optionally the most spread-out r among `optimal_trajectories`).
 #[pyfunction]
-#[pyo3(signature = (problem, r, num_levels = 4, optimal_trajectories = None, seed = 0))]
+#[pyo3(signature = (problem, r, num_levels = 4, optimal_trajectories = None, seed = 2021))]
 fn morris_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
@@ -556,7 +556,7 @@ fn morris_sample<'py>(
 
 /// Plain Monte Carlo sample.
 #[pyfunction]
-#[pyo3(signature = (problem, n, seed = 0))]
+#[pyo3(signature = (problem, n, seed = 2021))]
 fn mc_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
@@ -569,7 +569,7 @@ fn mc_sample<'py>(
 
 /// Latin hypercube sample.
 #[pyfunction]
-#[pyo3(signature = (problem, n, seed = 0))]
+#[pyo3(signature = (problem, n, seed = 2021))]
 fn lhs_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
@@ -584,7 +584,7 @@ fn lhs_sample<'py>(
 
 /// Sobol' indices from outputs on a Saltelli design (rows × outputs).
 #[pyfunction]
-#[pyo3(signature = (problem, y, second_order = true, num_resamples = 100, conf_level = 0.95, seed = 0, output_names = None, threads = None))]
+#[pyo3(signature = (problem, y, second_order = true, num_resamples = 100, conf_level = 0.95, seed = 2021, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 fn sobol_analyze(
     py: Python<'_>,
@@ -615,7 +615,7 @@ fn sobol_analyze(
 
 /// Sample + evaluate + analyse: `model(X) -> Y` is called once per batch of rows.
 #[pyfunction]
-#[pyo3(signature = (problem, model, n, second_order = true, scramble = "lms", skip = 0, seed = 0, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None))]
+#[pyo3(signature = (problem, model, n, second_order = true, scramble = "lms", skip = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 fn sobol_run(
     py: Python<'_>,
@@ -648,7 +648,7 @@ fn sobol_run(
 
 /// Morris statistics from a design `x` and outputs `y` (rows × outputs).
 #[pyfunction]
-#[pyo3(signature = (problem, x, y, num_levels = 4, num_resamples = 100, conf_level = 0.95, seed = 0, output_names = None))]
+#[pyo3(signature = (problem, x, y, num_levels = 4, num_resamples = 100, conf_level = 0.95, seed = 2021, output_names = None))]
 #[allow(clippy::too_many_arguments)]
 fn morris_analyze(
     py: Python<'_>,
@@ -679,7 +679,7 @@ fn morris_analyze(
 
 /// Morris sample + evaluate + analyse.
 #[pyfunction]
-#[pyo3(signature = (problem, model, r, num_levels = 4, optimal_trajectories = None, seed = 0, num_resamples = 100, conf_level = 0.95, output_names = None, threads = None))]
+#[pyo3(signature = (problem, model, r, num_levels = 4, optimal_trajectories = None, seed = 2021, num_resamples = 100, conf_level = 0.95, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 fn morris_run(
     py: Python<'_>,

@@ -37,8 +37,8 @@ pub struct McConfig {
 impl Default for McConfig {
     fn default() -> Self {
         McConfig {
-            n_paths: 10_000,
-            seed: 0,
+            n_paths: crate::DEFAULT_PATHS,
+            seed: crate::DEFAULT_SEED,
             quantiles: vec![0.05, 0.25, 0.5, 0.75, 0.95],
             chunk_size: 2048,
             fan_years: None,
