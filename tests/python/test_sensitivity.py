@@ -266,7 +266,8 @@ def test_a_model_written_for_one_row_works_and_says_it_is_slower():
     np.testing.assert_array_equal(rowwise.S1, vect.S1)
     np.testing.assert_array_equal(rowwise.ST, vect.ST)
     # Two outputs per row; Morris and the tornado too.
-    two = sa.morris(p, lambda r: [r[0], 2 * r[1]], 8, seed=1, progress=False)
+    with pytest.warns(UserWarning, match="one row at a time"):
+        two = sa.morris(p, lambda r: [r[0], 2 * r[1]], 8, seed=1, progress=False)
     assert two.to_pandas().index.get_level_values(0).unique().tolist() == ["y0", "y1"]
     with pytest.warns(UserWarning):
         t = sa.tornado(p, lambda r: r[0] + 3 * r[1])
