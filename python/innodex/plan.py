@@ -84,6 +84,36 @@ def _plain(v: Any) -> Any:
     raise TypeError(f"{type(v).__name__} is not a number, text, list or dict")
 
 
+def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as dicts, empty cells (None, NaN, NA) left out and whole floats of an
+    integer field (a year in a column with gaps) made whole."""
+    rows = []
+    for rec in df.to_dict("records"):
+        row: dict[str, Any] = {}
+        for k, v in rec.items():
+            if v is None or (not isinstance(v, list | dict | tuple) and pd.isna(v)):
+                continue
+            v = v.item() if hasattr(v, "item") else v
+            if isinstance(v, float) and v.is_integer() and k in _INTEGER_FIELDS:
+                v = int(v)
+            row[str(k)] = v
+        rows.append(row)
+    return rows
+
+
+#: Target and indicator fields that hold whole numbers (years, counts of years).
+_INTEGER_FIELDS = {"by", "base_year", "from", "to", "year"}
+
+
+def _indicator_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``name_en``/``name_zh`` columns, or a plain ``name``, as the plan file's name table."""
+    if "name_en" in row or "name_zh" in row:
+        row["name"] = {k: row.pop(f"name_{k}") for k in ("en", "zh") if f"name_{k}" in row}
+    elif isinstance(row.get("name"), str):
+        row["name"] = {"en": row["name"]}
+    return row
+
+
 class Plan:
     """A plan: region, period, indicators, observations and targets (computed in Rust).
 
@@ -143,6 +173,51 @@ class Plan:
                 f"observations, spans, targets), not a {type(d).__name__}"
             )
         return cls(_core.Plan.from_json(_json_of("plan", d)))
+
+    @classmethod
+    def from_frames(
+        cls,
+        plan: Mapping[str, Any],
+        *,
+        indicators: pd.DataFrame,
+        targets: pd.DataFrame,
+        observations: pd.DataFrame | None = None,
+    ) -> Plan:
+        """A plan from tables: ``plan`` the ``[plan]`` fields (``id``, ``title``, ``region``,
+        ``period``, …); ``indicators`` one row per indicator (``id``, ``name`` — or ``name_en``
+        and ``name_zh`` —, ``unit``, ``kind``); ``targets`` one row per target with the fields
+        of ``[[targets]]`` (a cell left empty is a field left out, so targets of different
+        kinds share one frame); ``observations`` the evidence table of
+        :meth:`with_observations` (``indicator, year, value, source, …``). Validated like a
+        plan file: a bad cell raises :class:`innodex.PlanError` naming the field and value.
+
+        >>> import pandas as pd
+        >>> p = Plan.from_frames(
+        ...     {"id": "p", "title": "Doubling", "region": {"en": "R"}, "period": [2020, 2025]},
+        ...     indicators=pd.DataFrame({"id": ["firms"], "name": ["Firms"], "unit": ["firms"],
+        ...                              "kind": ["count"]}),
+        ...     targets=pd.DataFrame({"id": ["double", "level"], "indicator": ["firms"] * 2,
+        ...                           "kind": ["multiple_of_base", "level"],
+        ...                           "factor": [2.0, None], "base_year": [2020, None],
+        ...                           "value": [None, 1500.0], "by": [2025, 2025]}),
+        ...     observations=pd.DataFrame({"indicator": ["firms"], "year": [2020],
+        ...                                "value": [750.0], "source": ["bureau, 2021"]}),
+        ... )
+        >>> round(float(p.targets().loc["double", "required_cagr"]), 4)
+        0.1487
+        >>> p.targets().loc["level", "statement"]
+        '1500 by 2025'
+        """
+        for name, df in (("indicators", indicators), ("targets", targets)):
+            if not isinstance(df, pd.DataFrame):
+                raise TypeError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
+        d = {
+            "plan": dict(_check.mapping("plan", plan)),
+            "indicators": [_indicator_row(r) for r in _rows(indicators)],
+            "targets": _rows(targets),
+        }
+        out = cls.from_dict(d)
+        return out if observations is None else out.with_observations(observations)
 
     def with_target(self, **fields: Any) -> Plan:
         """The plan with a target added, or replacing the one of the same ``id``; the fields

@@ -334,3 +334,43 @@ def test_tables_in_jupyter_show_counts_in_full(plan):
     big = plan.with_target(id="x", indicator="hte_count", kind="level", value=10000.0, by=2025)
     html = big._repr_html_()
     assert "10,000" in html and "1e+04" not in html
+
+
+def test_plan_from_frames_matches_the_same_plan_from_a_dict():
+    meta = {"id": "p", "title": "Doubling", "region": {"en": "R", "zh": "区"},
+            "period": [2020, 2025]}
+    ind = pd.DataFrame({"id": ["firms", "share"], "name_en": ["Firms", "Share"],
+                        "name_zh": ["企业", "占比"], "unit": ["firms", "%"],
+                        "kind": ["count", "share"]})
+    tg = pd.DataFrame({"id": ["double", "share46"], "indicator": ["firms", "share"],
+                       "kind": ["multiple_of_base", "level"], "factor": [2.0, None],
+                       "base_year": [2020, None], "value": [None, 46.0], "by": [2025, 2025]})
+    obs = pd.DataFrame({"indicator": ["firms"], "year": [2020], "value": [750.0],
+                        "source": ["bureau, 2021"]})
+    p = innodex.Plan.from_frames(meta, indicators=ind, targets=tg, observations=obs)
+    same = innodex.Plan.from_dict({
+        "plan": meta,
+        "indicators": [
+            {"id": "firms", "name": {"en": "Firms", "zh": "企业"}, "unit": "firms",
+             "kind": "count"},
+            {"id": "share", "name": {"en": "Share", "zh": "占比"}, "unit": "%", "kind": "share"},
+        ],
+        "targets": [
+            {"id": "double", "indicator": "firms", "kind": "multiple_of_base", "factor": 2.0,
+             "base_year": 2020, "by": 2025},
+            {"id": "share46", "indicator": "share", "kind": "level", "value": 46.0, "by": 2025},
+        ],
+    }).with_observations(obs)
+    pd.testing.assert_frame_equal(p.targets(), same.targets())
+    # 2^(1/5) − 1 from the observed 750.
+    assert p.targets().loc["double", "required_cagr"] == pytest.approx(2 ** 0.2 - 1, abs=1e-12)
+    # The evidence came in through the observation table, labelled observed.
+    ev = p.evidence()
+    assert ev["value"].tolist() == [750.0] and ev["kind"].tolist() == ["observed"]
+    # A bad cell names its field and value; a wrong type says what to pass.
+    bad = tg.copy()
+    bad.loc[1, "value"] = 140.0
+    with pytest.raises(innodex.PlanError, match="140"):
+        innodex.Plan.from_frames(meta, indicators=ind, targets=bad)
+    with pytest.raises(TypeError, match="targets must be a pandas DataFrame"):
+        innodex.Plan.from_frames(meta, indicators=ind, targets=tg.to_dict("records"))
