@@ -22,3 +22,37 @@ def axes(ax: Any = None) -> Any:
         return ax
     _, ax = pyplot().subplots(figsize=(7, 4))
     return ax
+
+
+#: One colour per scenario name, the same in every figure and in the HTML report
+#: (``src/run/charts.rs`` uses the same three): baseline blue, slow red, fast green.
+SCENARIO_COLORS = {"baseline": "#1f77b4", "slow": "#d62728", "fast": "#2ca02c"}
+_OTHER = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"]
+
+
+def scenario_color(name: str) -> str:
+    """The colour of a scenario: fixed for baseline/slow/fast, and for any other name one
+    chosen from its text (so it does not change with the order of a set).
+
+    >>> scenario_color("slow"), scenario_color("my scenario") == scenario_color("my scenario")
+    ('#d62728', True)
+    """
+    if name in SCENARIO_COLORS:
+        return SCENARIO_COLORS[name]
+    import zlib
+
+    return _OTHER[zlib.crc32(name.encode()) % len(_OTHER)]
+
+
+def count_axis(axis: Any) -> None:
+    """Whole numbers with thousands separators on a count axis (700, not 700.0)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def legend_outside(ax: Any) -> None:
+    """A legend right of the plot area, where it cannot cover data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+              fontsize="small", frameon=False)

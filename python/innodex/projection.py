@@ -29,7 +29,7 @@ import pandas as pd
 
 from innodex import _check, _core
 from innodex._conventions import DEFAULT_PATHS, DEFAULT_QUANTILES, DEFAULT_SEED
-from innodex._plot import axes
+from innodex._plot import axes, count_axis, legend_outside, scenario_color
 from innodex._progress import tqdm_bar
 from innodex._result import Result
 
@@ -291,7 +291,22 @@ def project(
     finally:
         if bar is not None:
             bar.close()
-    return Projection(json.loads(job.result()))
+    data = json.loads(job.result())
+    # Names, units and kinds for finished charts; plain data, so the result still pickles.
+    data["indicator_meta"] = [
+        {"id": i, "name": r["name"], "unit": r["unit"], "kind": r["kind"]}
+        for i, r in plan.indicators().iterrows()
+    ]
+    # Indicators with evidence: a fan of any other starts from a value the scenario assumes.
+    ev = plan.evidence()
+    data["evidenced"] = sorted(set(ev.loc[ev["bound"] == "exact", "indicator"]))
+    # The base value of multiple-of-base targets, to draw their threshold on the value axis.
+    t = plan.targets()
+    data["target_base"] = {
+        str(i): float(v) for i, v in t.loc[t["kind"] == "multiple_of_base", "baseline"].items()
+        if pd.notna(v)
+    }
+    return Projection(data)
 
 
 class Projection:
@@ -486,15 +501,27 @@ class Projection:
         target: float | None = None,
         **kw: Any,
     ) -> Any:
-        """Fan chart of one indicator: the median line and the quantile bands (outer band
-        lightest). ``target`` draws a horizontal line. Returns the matplotlib Axes."""
+        """Fan chart of one indicator under one scenario: the median line and the quantile
+        bands (outer band lightest), in the scenario's fixed colour; the threshold of every
+        target on this indicator's value (a dashed line with its id and year; ``target`` adds
+        one more), the indicator's name as title and its unit on the y axis, whole numbers for
+        counts, and the legend outside the plot area. Returns the matplotlib Axes.
+
+        >>> import innodex
+        >>> res = innodex.project(innodex.Plan.builtin(), n_paths=500, progress=False)
+        >>> ax = res.plot_fan("hte_count", "baseline")
+        >>> ax.get_title(), ax.get_ylabel()
+        ('High-tech enterprises — baseline scenario', 'enterprises')
+        >>> [t.get_text() for t in ax.get_legend().get_texts()][3:]
+        ['hte_count ≥ 1,425 (2025)', 'hte_doubling ≥ 1,500 (2025)']
+        """
         fan = self.fan(indicator, scenario)
         target = _check.real("target", target, _E, none=True)
         qs = self.quantiles
         ax = axes(ax)
         years = fan.index.to_numpy()
         name = self._scenario(scenario)["name"]
-        color = kw.pop("color", "C0")
+        color = kw.pop("color", scenario_color(name))
         n = len(qs)
         names = _qnames(qs)
         for i in range(n // 2):
@@ -504,16 +531,56 @@ class Projection:
                 label=f"{lo[1:]}–{hi[1:]} %",
             )
         mid = names[qs.index(0.5)] if 0.5 in qs else names[n // 2]
-        ax.plot(years, fan[mid], color=color, marker="o", label=f"median ({name})", **kw)
+        ax.plot(years, fan[mid], color=color, marker="o", label="median", **kw)
+        lines = self._thresholds(indicator, name)
         if target is not None:
-            ax.axhline(target, color="k", linestyle="--", linewidth=1, label="target")
+            lines.append(("target", target, None))
+        for i, (tid, value, year) in enumerate(lines):
+            label = f"{tid} ≥ {value:,.4g}" + ("" if year is None else f" ({year})")
+            ax.axhline(value, color="0.2", linestyle=("--", ":", "-.")[i % 3], linewidth=1,
+                       label=label)
         from matplotlib.ticker import MaxNLocator
 
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(f"{indicator}: {name} scenario ({self.n_paths:,} paths)")
-        ax.set_xlabel("year")
-        ax.legend(loc="upper left", fontsize="small")
+        meta = self._meta(indicator)
+        title = f"{meta.get('name', indicator)} — {name} scenario"
+        if "evidenced" in self._d and indicator not in self._d["evidenced"]:
+            title += "\nfrom a start the scenario assumes (no evidence of this indicator)"
+        for c in self._d.get("calibration", []):
+            if indicator in c["spec"]["indicators"]:
+                cal = c["calibration"]
+                title += (f"\ncalibrated on {cal['panel']} `{cal['variable']}` "
+                          f"({cal['method']}, {cal.get('scheme', 'two_sided')})")
+        ax.set_title(title, fontsize="medium")
+        ax.set_xlabel(f"year ({self.n_paths:,} paths, seed {self.seed})")
+        if meta.get("unit"):
+            ax.set_ylabel(meta["unit"])
+        if meta.get("kind") == "count":
+            count_axis(ax.yaxis)
+        legend_outside(ax)
         return ax
+
+    def _meta(self, indicator: str) -> dict[str, Any]:
+        """Name, unit and kind of an indicator (empty for a projection made without them)."""
+        for m in self._d.get("indicator_meta", []):
+            if m["id"] == indicator:
+                return dict(m)
+        return {}
+
+    def _thresholds(self, indicator: str, scenario: str) -> list[tuple[str, float, int | None]]:
+        """(target id, threshold, year) of the targets on this indicator's yearly value."""
+        out = []
+        for s in self._d["scenarios"]:
+            if s["name"] != scenario:
+                continue
+            for t in s["result"]["targets"]:
+                if t["indicator"] != indicator:
+                    continue
+                if t["metric"] == "value in the target year":
+                    out.append((t["id"], float(t["threshold"]), int(t["target_year"])))
+                elif (base := self._d.get("target_base", {}).get(t["id"])) is not None:
+                    out.append((t["id"], float(t["threshold"]) * base, int(t["target_year"])))
+        return out
 
     def report(self) -> str:
         """A plain-text summary: one line per scenario and projected target."""

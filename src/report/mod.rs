@@ -94,10 +94,24 @@ pub struct PlanReport {
     pub verdict: Verdict,
     /// One row per target.
     pub targets: Vec<TargetRow>,
+    /// Name (English) and unit of each indicator, for charts and tables.
+    #[serde(default)]
+    pub indicators: Vec<IndicatorLabel>,
     /// For the Linyi plan: what drives the 2025 gap of its R&D share to Shandong's
     /// (see [`PlanReport::with_rd_share_sensitivity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rd_share_sensitivity: Option<GapSensitivity>,
+}
+
+/// How an indicator is named on a chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorLabel {
+    /// Indicator id.
+    pub id: String,
+    /// English name.
+    pub name: String,
+    /// Unit.
+    pub unit: String,
 }
 
 /// Output formats of the report.
@@ -281,6 +295,15 @@ impl PlanReport {
             source: meta.source.clone(),
             verdict: assessment::verdict(plan, None),
             targets,
+            indicators: plan
+                .indicators()
+                .iter()
+                .map(|i| IndicatorLabel {
+                    id: i.id.clone(),
+                    name: i.name.en.clone(),
+                    unit: i.unit.clone(),
+                })
+                .collect(),
             rd_share_sensitivity: None,
         }
     }

@@ -1,6 +1,7 @@
 //! SVG charts of a run report, drawn with plotters' SVG backend (text as `<text>` elements,
 //! no fonts needed). Each function returns one `<svg>` document as a string.
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -24,6 +25,71 @@ const PALETTE: [RGBColor; 6] = [
 ];
 
 const FONT: &str = "sans-serif";
+/// Caption and tick-label sizes (px): legible at the report's width.
+const CAPTION: u32 = 17;
+const LABEL: u32 = 13;
+
+/// One colour per scenario name, the same as the Python charts' (`innodex._plot`): baseline
+/// blue, slow red, fast green, and any other name one of seven chosen from its bytes.
+pub(super) fn scenario_colour(name: &str) -> RGBColor {
+    const OTHER: [RGBColor; 7] = [
+        RGBColor(0x94, 0x67, 0xbd),
+        RGBColor(0x8c, 0x56, 0x4b),
+        RGBColor(0xe3, 0x77, 0xc2),
+        RGBColor(0x7f, 0x7f, 0x7f),
+        RGBColor(0xbc, 0xbd, 0x22),
+        RGBColor(0x17, 0xbe, 0xcf),
+        RGBColor(0xff, 0x7f, 0x0e),
+    ];
+    match name {
+        "baseline" => RGBColor(0x1f, 0x77, 0xb4),
+        "slow" => RGBColor(0xd6, 0x27, 0x28),
+        "fast" => RGBColor(0x2c, 0xa0, 0x2c),
+        _ => OTHER[name.bytes().map(usize::from).sum::<usize>() % OTHER.len()],
+    }
+}
+
+/// A tick label: whole numbers with thousands separators (1,500, not 1500.0), others with
+/// at most three decimals.
+pub(super) fn tick(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 * v.abs().max(1.0) {
+        let digits = format!("{:.0}", v.abs());
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if v < 0.0 { format!("−{out}") } else { out }
+    } else {
+        crate::target::fmt_num((v * 1000.0).round() / 1000.0).replace('-', "−")
+    }
+}
+
+/// A legend drawn beside the plot: one line sample and label per entry.
+fn side_legend(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    entries: &[(String, ShapeStyle, bool)],
+) -> Res {
+    for (i, (label, style, dashed)) in entries.iter().enumerate() {
+        let y = 30 + 22 * i as i32;
+        if *dashed {
+            area.draw(&DashedPathElement::new(vec![(4, y), (26, y)], 6, 4, *style))?;
+        } else {
+            area.draw(&PathElement::new(vec![(4, y), (26, y)], *style))?;
+        }
+        area.draw(&Text::new(
+            label.clone(),
+            (32, y),
+            (FONT, LABEL)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}
 
 fn render(
     w: u32,
@@ -56,9 +122,12 @@ fn span(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-/// The compound and linear required paths of one target.
-pub(super) fn target_paths(row: &TargetRow) -> Result<String, String> {
-    render(520, 300, |root| {
+/// The compound and linear required paths shared by `rows` (targets whose paths are the same
+/// are drawn once), with the base-year value.
+pub(super) fn target_paths(rows: &[&TargetRow]) -> Result<String, String> {
+    let row = rows[0];
+    let ids: Vec<&str> = rows.iter().map(|r| r.target.as_str()).collect();
+    render(560, 320, |root| {
         root.fill(&WHITE)?;
         let years: Vec<i32> = row
             .compound_path
@@ -78,17 +147,23 @@ pub(super) fn target_paths(row: &TargetRow) -> Result<String, String> {
         );
         let mut chart = ChartBuilder::on(&root)
             .caption(
-                format!("{}: required paths ({})", row.target, row.unit),
-                (FONT, 15),
+                format!("{}: required paths", row.indicator_name),
+                (FONT, CAPTION),
             )
             .margin(10)
-            .x_label_area_size(28)
-            .y_label_area_size(60)
+            .margin_right(24)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, y0..y1)?;
         chart
             .configure_mesh()
             .x_labels((x1 - x0 + 1).clamp(2, 12) as usize)
-            .x_desc("year")
+            .y_label_formatter(&|v| tick(*v))
+            .label_style((FONT, LABEL))
+            .axis_desc_style((FONT, LABEL))
+            .light_line_style(TRANSPARENT)
+            .x_desc(format!("year (targets {})", ids.join(", ")))
+            .y_desc(row.unit.clone())
             .draw()?;
         chart
             .draw_series(LineSeries::new(
@@ -105,15 +180,19 @@ pub(super) fn target_paths(row: &TargetRow) -> Result<String, String> {
             .label("linear")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], PALETTE[1]));
         if let Some(b) = row.baseline {
-            chart.draw_series(std::iter::once(Circle::new(
-                (row.base_year, b),
-                4,
-                BLACK.filled(),
-            )))?;
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (row.base_year, b),
+                    4,
+                    BLACK.filled(),
+                )))?
+                .label(format!("{} in {}", tick(b), row.base_year))
+                .legend(|(x, y)| Circle::new((x + 9, y), 4, BLACK.filled()));
         }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, LABEL))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
             .draw()?;
@@ -122,10 +201,44 @@ pub(super) fn target_paths(row: &TargetRow) -> Result<String, String> {
     })
 }
 
-/// One indicator's fan chart under every scenario: the 5–95 % band and the median.
-pub(super) fn fan(p: &PlanProjection, indicator: &str) -> Result<String, String> {
-    render(620, 320, |root| {
+/// What a fan chart says about its indicator: name, unit and the thresholds of the targets on
+/// its yearly value (label, value).
+pub(super) struct FanLabels {
+    pub name: String,
+    pub unit: String,
+    pub thresholds: Vec<(String, f64)>,
+    /// A line under the title (e.g. that the start is a scenario assumption).
+    pub note: Option<String>,
+}
+
+/// `text` cut to `n` characters, with an ellipsis.
+fn clip(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        text.to_string()
+    } else {
+        text.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+/// One indicator's fan chart under every scenario: the 5–95 % band and the median in the
+/// scenario's colour, the targets' thresholds as dashed lines, the legend beside the plot.
+pub(super) fn fan(
+    p: &PlanProjection,
+    indicator: &str,
+    labels: &FanLabels,
+) -> Result<String, String> {
+    render(760, 360, |root| {
         root.fill(&WHITE)?;
+        let root = root.titled(&clip(&labels.name, 80), (FONT, CAPTION))?;
+        let sub = match &labels.note {
+            Some(n) => format!("median and 5–95 % band by scenario; {n}"),
+            None => "median and 5–95 % band by scenario".into(),
+        };
+        let root = root.titled(
+            &clip(&sub, 110),
+            (FONT, LABEL).into_font().color(&BLACK.mix(0.7)),
+        )?;
+        let (plot, side) = root.split_horizontally(560);
         // (scenario, [(year, q05, q50, q95)])
         let mut series = vec![];
         for s in &p.scenarios {
@@ -156,40 +269,44 @@ pub(super) fn fan(p: &PlanProjection, indicator: &str) -> Result<String, String>
         } else {
             (x0, x1.max(x0 + 1))
         };
-        let (y0, y1) = span(all.flat_map(|p| [p.1, p.3]));
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("{indicator}: projected median and 90 % band"),
-                (FONT, 15),
-            )
+        let (y0, y1) = span(
+            all.flat_map(|p| [p.1, p.3])
+                .chain(labels.thresholds.iter().map(|t| t.1)),
+        );
+        let mut chart = ChartBuilder::on(&plot)
             .margin(10)
-            .x_label_area_size(28)
-            .y_label_area_size(60)
+            .margin_right(24)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, y0..y1)?;
         chart
             .configure_mesh()
             .x_labels((x1 - x0 + 1).clamp(2, 12) as usize)
-            .x_desc("year")
+            .y_label_formatter(&|v| tick(*v))
+            .label_style((FONT, LABEL))
+            .axis_desc_style((FONT, LABEL))
+            .light_line_style(TRANSPARENT)
+            .x_desc(format!("year ({} paths, seed {})", p.n_paths, p.seed))
+            .y_desc(labels.unit.clone())
             .draw()?;
-        for (i, (name, pts)) in series.iter().enumerate() {
-            let c = PALETTE[i % PALETTE.len()];
+        let mut legend = vec![];
+        for (name, pts) in &series {
+            let c = scenario_colour(name);
             let mut poly: Vec<(i32, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
             poly.extend(pts.iter().rev().map(|p| (p.0, p.1)));
             chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))?;
-            chart
-                .draw_series(LineSeries::new(
-                    pts.iter().map(|p| (p.0, p.2)),
-                    c.stroke_width(2),
-                ))?
-                .label(name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c));
+            chart.draw_series(LineSeries::new(
+                pts.iter().map(|p| (p.0, p.2)),
+                c.stroke_width(2),
+            ))?;
+            legend.push((name.clone(), c.stroke_width(2), false));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()?;
+        for (label, v) in &labels.thresholds {
+            let style = BLACK.mix(0.8).stroke_width(1);
+            chart.draw_series(DashedLineSeries::new([(x0, *v), (x1, *v)], 6, 4, style))?;
+            legend.push((format!("{label} ≥ {}", tick(*v)), style, true));
+        }
+        side_legend(&side, &legend)?;
         root.present()?;
         Ok(())
     })
@@ -211,15 +328,20 @@ pub(super) fn tornado(g: &GapSensitivity) -> Result<String, String> {
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 "R&D share: 2025 gap to Shandong (pp), one input at a time",
-                (FONT, 15),
+                (FONT, CAPTION),
             )
             .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(140)
-            .build_cartesian_2d(x0..x1, (0..n).into_segmented())?;
+            .x_label_area_size(40)
+            .y_label_area_size(150)
+            // An integer range is inclusive in plotters: 0..n − 1 is n rows, no empty one.
+            .build_cartesian_2d(x0..x1, (0..n.saturating_sub(1)).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
+            .label_style((FONT, LABEL))
+            .axis_desc_style((FONT, LABEL))
+            .x_label_formatter(&|v| tick(*v))
             .y_labels(n.max(1))
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
@@ -230,18 +352,14 @@ pub(super) fn tornado(g: &GapSensitivity) -> Result<String, String> {
         for (k, b) in g.tornado.iter().enumerate() {
             let i = n - 1 - k;
             chart.draw_series([
-                Rectangle::new(
-                    [
-                        (g.base_gap.min(b.output_low), SegmentValue::Exact(i)),
-                        (g.base_gap.max(b.output_low), SegmentValue::Exact(i + 1)),
-                    ],
+                bar(
+                    (g.base_gap.min(b.output_low), g.base_gap.max(b.output_low)),
+                    i,
                     PALETTE[1].mix(0.8).filled(),
                 ),
-                Rectangle::new(
-                    [
-                        (g.base_gap.min(b.output_high), SegmentValue::Exact(i)),
-                        (g.base_gap.max(b.output_high), SegmentValue::Exact(i + 1)),
-                    ],
+                bar(
+                    (g.base_gap.min(b.output_high), g.base_gap.max(b.output_high)),
+                    i,
                     PALETTE[0].mix(0.8).filled(),
                 ),
             ])?;
@@ -256,6 +374,19 @@ pub(super) fn tornado(g: &GapSensitivity) -> Result<String, String> {
         root.present()?;
         Ok(())
     })
+}
+
+/// A horizontal bar over `x` in row `i`, with a gap to the rows above and below.
+fn bar(x: (f64, f64), i: usize, style: ShapeStyle) -> Rectangle<(f64, SegmentValue<usize>)> {
+    let mut r = Rectangle::new(
+        [
+            (x.0, SegmentValue::Exact(i)),
+            (x.1, SegmentValue::Exact(i + 1)),
+        ],
+        style,
+    );
+    r.set_margin(7, 7, 0, 0);
+    r
 }
 
 /// A light-to-dark colour scale on [0, 1].
@@ -290,15 +421,22 @@ pub(super) fn heat_map(g: &GrowthGrid) -> Result<String, String> {
                         "Required R&D growth a year to reach {} % in 2025",
                         g.reference_2025
                     ),
-                    (FONT, 15),
+                    (FONT, CAPTION),
                 )
                 .margin(10)
-                .x_label_area_size(40)
-                .y_label_area_size(80)
-                .build_cartesian_2d((0..nx).into_segmented(), (0..ny).into_segmented())?;
+                .x_label_area_size(50)
+                .y_label_area_size(90)
+                // Integer ranges are inclusive in plotters: 0..n − 1 is n cells, no empty one.
+                .build_cartesian_2d(
+                    (0..nx.saturating_sub(1)).into_segmented(),
+                    (0..ny.saturating_sub(1)).into_segmented(),
+                )?;
             chart
                 .configure_mesh()
                 .disable_mesh()
+                .label_style((FONT, LABEL))
+                .axis_desc_style((FONT, LABEL))
+                .axis_desc_style((FONT, LABEL))
                 .x_labels(nx.max(1))
                 .y_labels(ny.max(1))
                 .x_label_formatter(&|v| match v {
@@ -350,15 +488,22 @@ pub(super) fn rank_intervals(index: &str, stats: &[RankStats]) -> Result<String,
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!("{index}: rank intervals (5–95 %), median ● and nominal ×"),
-                (FONT, 15),
+                (FONT, CAPTION),
             )
             .margin(10)
-            .x_label_area_size(30)
+            .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(0.5..max_rank + 0.5, (0..n).into_segmented())?;
+            .build_cartesian_2d(
+                0.5..max_rank + 0.5,
+                (0..n.saturating_sub(1)).into_segmented(),
+            )?;
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
+            .label_style((FONT, LABEL))
+            .axis_desc_style((FONT, LABEL))
+            .x_label_formatter(&|v| tick(*v))
             .y_labels(n.max(1))
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{RunError, RunReport, charts};
+use crate::scenario::PlanProjection;
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -388,19 +389,33 @@ fn html(r: &RunReport) -> Result<String, String> {
             esc_inline_code(&t.statement),
             t.baseline
                 .map_or("–".into(), |b| format!("{b} ({})", t.base_year)),
-            t.target_value.map_or("–".into(), |v| format!("{v:.2}")),
+            t.target_value.map_or("–".into(), charts::tick),
             t.required_cagr
                 .map_or("–".into(), |g| format!("{:.2} %", g * 100.0)),
             esc(t.status.label())
         );
     }
     s.push_str("</table>\n");
+    // Targets with the same required paths (a level and a doubling of the same count) share
+    // one chart.
+    let mut groups: Vec<Vec<&crate::report::TargetRow>> = vec![];
     for t in r.plan.targets.iter().filter(|t| t.compound_path.len() >= 2) {
+        match groups.iter_mut().find(|g| {
+            g[0].indicator == t.indicator
+                && g[0].compound_path == t.compound_path
+                && g[0].linear_path == t.linear_path
+        }) {
+            Some(g) => g.push(t),
+            None => groups.push(vec![t]),
+        }
+    }
+    for g in &groups {
+        let ids: Vec<&str> = g.iter().map(|t| t.target.as_str()).collect();
         figure(
             &mut s,
             "paths",
-            &format!("{}: compound and linear paths", t.target),
-            charts::target_paths(t)?,
+            &format!("{}: compound and linear paths", ids.join(", ")),
+            charts::target_paths(g)?,
         );
     }
     // Projections.
@@ -427,10 +442,12 @@ fn html(r: &RunReport) -> Result<String, String> {
                     esc(&sc.name),
                     esc(&t.id),
                     esc(&t.metric),
-                    t.threshold,
+                    charts::tick(t.threshold),
                     t.metric_band.map_or("–".into(), |b| format!(
-                        "{:.3} [{:.3} – {:.3}]",
-                        b[1], b[0], b[2]
+                        "{} [{} – {}]",
+                        band_value(b[1]),
+                        band_value(b[0]),
+                        band_value(b[2])
                     )),
                     t.probability
                         .map_or("–".into(), |p| format!("{:.1} %", p * 100.0))
@@ -451,7 +468,7 @@ fn html(r: &RunReport) -> Result<String, String> {
                 &mut s,
                 "fan",
                 &format!("{id}: fan chart by scenario"),
-                charts::fan(p, id)?,
+                charts::fan(p, id, &fan_labels(r, p, id))?,
             );
         }
     }
@@ -472,8 +489,8 @@ fn html(r: &RunReport) -> Result<String, String> {
                 s,
                 "<tr><td><code>{}</code></td><td>{} – {}</td><td>{:.3} ± {:.3}</td><td>{:.3} ± {:.3}</td></tr>",
                 esc(name),
-                g.ranges[i].0,
-                g.ranges[i].1,
+                band_value(g.ranges[i].0),
+                band_value(g.ranges[i].1),
                 g.s1[i],
                 g.s1_conf[i],
                 g.st[i],
@@ -614,5 +631,60 @@ mod tests {
         assert_eq!(esc_inline_code("x ` y"), "x ` y");
         assert_eq!(esc_inline_code("`a` ` b"), "<code>a</code> ` b");
         assert_eq!(esc_inline_code("no code"), "no code");
+    }
+}
+
+/// A value of a metric band: four significant digits (2371, 47.37, 0.4493), thousands
+/// separated.
+fn band_value(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let digits = (4 - (v.abs().max(1e-12).log10().floor() as i32 + 1)).max(0);
+    let scale = 10f64.powi(digits);
+    charts::tick((v * scale).round() / scale)
+}
+
+/// Name, unit and target thresholds of an indicator's fan chart: every target on its yearly
+/// value (a level; a multiple of a base-year value, drawn at multiple × base).
+fn fan_labels(r: &RunReport, p: &PlanProjection, id: &str) -> charts::FanLabels {
+    let label = r.plan.indicators.iter().find(|i| i.id == id);
+    let mut thresholds = vec![];
+    if let Some(sc) = p.scenarios.first() {
+        for t in sc.result.targets.iter().filter(|t| t.indicator == id) {
+            let base = r
+                .plan
+                .targets
+                .iter()
+                .find(|x| x.target == t.id)
+                .and_then(|x| x.baseline);
+            match (t.metric.as_str(), base) {
+                ("value in the target year", _) => {
+                    thresholds.push((format!("{} ({})", t.id, t.target_year), t.threshold));
+                }
+                ("lowest yearly value", _) => {
+                    thresholds.push((format!("{} (each year)", t.id), t.threshold));
+                }
+                ("multiple of the base-year value", Some(b)) => {
+                    thresholds.push((format!("{} ({})", t.id, t.target_year), t.threshold * b));
+                }
+                _ => {}
+            }
+        }
+    }
+    // A fan whose targets' projections start from a scenario assumption says so.
+    let assumed = r
+        .plan
+        .verdict
+        .rows
+        .iter()
+        .any(|v| v.indicator == id && v.outlook.iter().any(|o| o.assumed_start));
+    charts::FanLabels {
+        name: label.map_or_else(|| id.to_string(), |i| i.name.clone()),
+        unit: label.map_or_else(String::new, |i| i.unit.clone()),
+        thresholds,
+        note: assumed.then(|| {
+            "starts from a value the scenarios assume (no evidence of this indicator)".into()
+        }),
     }
 }

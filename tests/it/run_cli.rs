@@ -659,6 +659,93 @@ uncertainty_n = 100
         dom.contains("all charts &lt;&amp;&gt;"),
         "title not escaped"
     );
+    // Finished charts: every chart has a title and axis labels; every fan of an indicator with
+    // a target on its value draws that threshold (a dashed line named in the legend); counts
+    // are whole numbers (no "700.0"); targets with the same required paths share one chart.
+    let figures: Vec<&str> = dom.split("<figure").skip(1).collect();
+    for f in &figures {
+        let f = &f[..f.find("</figure>").unwrap()];
+        let texts = f.matches("<text").count();
+        assert!(
+            texts >= 6,
+            "a chart with {texts} labels: {}",
+            &f[..f.len().min(300)]
+        );
+        if f.contains("data-chart=\"fan\"") {
+            assert!(
+                f.contains("year (4000 paths, seed 2021)"),
+                "fan without an x label"
+            );
+            assert!(
+                f.contains("median and 5–95 % band by scenario"),
+                "fan without a subtitle"
+            );
+        }
+    }
+    let fan = |id: &str| {
+        figures
+            .iter()
+            .find(|f| f.contains(&format!("<figcaption>{id}: fan chart")))
+            .unwrap_or_else(|| panic!("no fan of {id}"))
+    };
+    for (id, title, unit, threshold) in [
+        (
+            "hte_count",
+            "High-tech enterprises",
+            "enterprises",
+            "hte_count (2025) ≥ 1,425",
+        ),
+        (
+            "hte_count",
+            "High-tech enterprises",
+            "enterprises",
+            "hte_doubling (2025) ≥ 1,500",
+        ),
+        (
+            "ht_output_share",
+            "High-tech industry output",
+            "%",
+            "ht_output_share (2025) ≥ 46",
+        ),
+        (
+            "tsme_entries",
+            "Tech-based SMEs",
+            "enterprises a year",
+            "tsme_entries (each year) ≥ 600",
+        ),
+    ] {
+        let f = fan(id);
+        assert!(
+            f.contains(title) && f.contains(&format!("\n{unit}\n")),
+            "{id}: title or unit"
+        );
+        assert!(f.contains(threshold), "{id}: no threshold line {threshold}");
+    }
+    // A start the scenarios assume is said on the chart.
+    assert!(fan("ht_output_share").contains("starts from a value the scenarios assume"));
+    assert!(!fan("hte_count").contains("starts from a value the scenarios assume"));
+    let whole_with_decimals = regex_lite_whole(&source);
+    assert!(
+        whole_with_decimals.is_empty(),
+        "ticks like 700.0: {whole_with_decimals:?}"
+    );
+    assert_eq!(
+        source.matches("data-chart=\"paths\"").count(),
+        1,
+        "duplicate path charts"
+    );
+}
+
+/// Text elements of the SVG charts that print a whole number with a ".0" (e.g. ">700.0<").
+fn regex_lite_whole(html: &str) -> Vec<String> {
+    html.split('>')
+        .filter_map(|t| t.split('<').next())
+        .filter(|t| {
+            let t = t.trim().replace(',', "");
+            t.ends_with(".0") && t[..t.len() - 2].chars().all(|c| c.is_ascii_digit()) && t.len() > 2
+        })
+        .map(String::from)
+        .collect()
 }
 
 #[test]
