@@ -613,27 +613,6 @@ pub fn write_outputs(report: &RunReport, dir: &Path) -> Result<Vec<String>, RunE
     Ok(names)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::esc_inline_code;
-
-    #[test]
-    fn statements_show_code_spans_as_code_and_escape_the_rest() {
-        assert_eq!(
-            esc_inline_code("above `shandong_rd_share` & <b>"),
-            "above <code>shandong_rd_share</code> &amp; &lt;b&gt;"
-        );
-        assert_eq!(
-            esc_inline_code("`a` and `b<`"),
-            "<code>a</code> and <code>b&lt;</code>"
-        );
-        // An unpaired backtick is kept literally.
-        assert_eq!(esc_inline_code("x ` y"), "x ` y");
-        assert_eq!(esc_inline_code("`a` ` b"), "<code>a</code> ` b");
-        assert_eq!(esc_inline_code("no code"), "no code");
-    }
-}
-
 /// A value of a metric band: four significant digits (2371, 47.37, 0.4493), thousands
 /// separated.
 fn band_value(v: f64) -> String {
@@ -686,5 +665,26 @@ fn fan_labels(r: &RunReport, p: &PlanProjection, id: &str) -> charts::FanLabels 
         note: assumed.then(|| {
             "starts from a value the scenarios assume (no evidence of this indicator)".into()
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc_inline_code;
+
+    #[test]
+    fn statements_show_code_spans_as_code_and_escape_the_rest() {
+        assert_eq!(
+            esc_inline_code("above `shandong_rd_share` & <b>"),
+            "above <code>shandong_rd_share</code> &amp; &lt;b&gt;"
+        );
+        assert_eq!(
+            esc_inline_code("`a` and `b<`"),
+            "<code>a</code> and <code>b&lt;</code>"
+        );
+        // An unpaired backtick is kept literally.
+        assert_eq!(esc_inline_code("x ` y"), "x ` y");
+        assert_eq!(esc_inline_code("`a` ` b"), "<code>a</code> ` b");
+        assert_eq!(esc_inline_code("no code"), "no code");
     }
 }
