@@ -32,16 +32,15 @@ _OTHER = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff
 
 def scenario_color(name: str) -> str:
     """The colour of a scenario: fixed for baseline/slow/fast, and for any other name one
-    chosen from its text (so it does not change with the order of a set).
+    chosen from its bytes (their sum modulo 7, as ``src/run/charts.rs`` does), so it does not
+    change with the order of a set.
 
     >>> scenario_color("slow"), scenario_color("my scenario") == scenario_color("my scenario")
     ('#d62728', True)
     """
     if name in SCENARIO_COLORS:
         return SCENARIO_COLORS[name]
-    import zlib
-
-    return _OTHER[zlib.crc32(name.encode()) % len(_OTHER)]
+    return _OTHER[sum(name.encode()) % len(_OTHER)]
 
 
 def count_axis(axis: Any) -> None:

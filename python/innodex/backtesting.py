@@ -21,7 +21,7 @@ import pandas as pd
 
 from innodex import _check, _core
 from innodex._conventions import DEFAULT_SEED
-from innodex._plot import axes
+from innodex._plot import axes, legend_outside
 from innodex._result import Result
 
 _E = _core.ProjectionError
@@ -72,7 +72,7 @@ class Backtest(Result):
         ax.set_xlabel("horizon (years after the split)")
         ax.set_ylabel("MAPE (%)")
         ax.set_title(f"Backtest of {self._d['variable']} (fit to {self._d['split_year']})")
-        ax.legend(fontsize="small")
+        legend_outside(ax)
         return ax
 
     def __repr__(self) -> str:
@@ -229,11 +229,14 @@ class RollingBacktest(Result):
             ax.plot(hs, g.to_numpy(dtype="float64"), marker="o", label=str(method), **kw)
         ax.axhline(lv, color="grey", linestyle="--", linewidth=1, label="nominal")
         ax.set_xlabel("horizon (years after the origin)")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(f"coverage of the {round(lv * 100)} % interval")
         ax.set_ylim(0, 1.02)
         ax.set_title(f"Rolling backtest of {self._d['variable']}, origins "
                      f"{', '.join(map(str, self.origins))}")
-        ax.legend(fontsize="small")
+        legend_outside(ax)
         return ax
 
     def plot_pit(self, method: str = "log_linear", ax: Any = None, **kw: Any) -> Any:
@@ -327,17 +330,18 @@ class CalibrationResult(Result):
             c = f"C{i}"
             for cal, style in ((False, "--"), (True, "-")):
                 y = self.comparison.loc[(method, cal), cols].to_numpy(dtype="float64")
-                ax.plot(levels, y, style, marker="o", color=c,
-                        label=f"{method}{' (calibrated)' if cal else ''}", **kw)
-        ax.plot([0, 1], [0, 1], color="grey", linewidth=1)
+                ax.plot(levels, y, style, marker="o" if cal else "x", color=c,
+                        label=f"{method}{', calibrated' if cal else ', before'}", **kw)
+        ax.plot([0, 1], [0, 1], color="grey", linewidth=1, label="nominal")
         ax.set_xlim(min(levels) - 0.05, 1.0)
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("nominal coverage")
         ax.set_ylabel("observed coverage")
-        ax.set_title(f"Calibration of {self._d['variable']}: learnt at "
-                     f"{', '.join(map(str, self.learn_origins))}, scored at "
-                     f"{', '.join(map(str, self.score_origins))}")
-        ax.legend(fontsize="x-small")
+        ax.set_title(f"Calibration of {self._d['variable']} ({self.scheme.replace('_', '-')})\n"
+                     f"learnt at {', '.join(map(str, self.learn_origins))}, scored at "
+                     f"{', '.join(map(str, self.score_origins))} (dashed: before)",
+                     fontsize="medium")
+        legend_outside(ax)
         return ax
 
     def __repr__(self) -> str:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from innodex import _check, _core
 from innodex._conventions import DEFAULT_SEED
-from innodex._plot import axes
+from innodex._plot import axes, legend_outside
 from innodex._progress import Bar
 from innodex._result import Result
 
@@ -294,7 +294,7 @@ class PCAResult:
         ax.set_xticks(x, list(self.components.index))
         ax.set_ylabel("share of variance")
         ax.set_title(f"Principal components ({self.n_obs} units)")
-        ax.legend(fontsize="small")
+        legend_outside(ax)
         return ax
 
     def __repr__(self) -> str:
@@ -508,7 +508,7 @@ class IndexResults:
             bottom += vals
         ax.set_ylabel(f"{self.index_code} (contributions)")
         ax.tick_params(axis="x", rotation=90)
-        ax.legend(fontsize="small", ncols=2)
+        legend_outside(ax)
         return ax
 
     def plot_correlations(
@@ -630,7 +630,7 @@ class UncertaintyAnalysis(Result):
         ax.set_xticks(x, list(df.index), rotation=90)
         ax.invert_yaxis()
         ax.set_ylabel(f"rank of {self.target}")
-        ax.legend(fontsize="small")
+        legend_outside(ax)
         return ax
 
     def plot_sensitivity(self, ax: Any = None, **kw: Any) -> Any:
@@ -651,7 +651,7 @@ class UncertaintyAnalysis(Result):
         ax.errorbar(x, s["total"], yerr=err, fmt="none", color="black", capsize=3)
         ax.set_xticks(x, list(s.index))
         ax.set_ylabel("Sobol index (mean absolute rank shift)")
-        ax.legend(fontsize="small")
+        legend_outside(ax)
         return ax
 
     def __repr__(self) -> str:
@@ -772,9 +772,18 @@ class PanelResults(Result):
         ax = axes(ax)
         for u in units:
             ax.plot(self.years, df.loc[u], "-o", label=u)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(self.years) == 1:  # one year: no trend to draw, and no 200-year axis
+            y = self.years[0]
+            ax.set_xlim(y - 1, y + 1)
+            ax.set_title(f"{code or self._root}: one year of data ({y}), no trend yet")
+        else:
+            ax.set_title(f"{code or self._root}, {self.years[0]}–{self.years[-1]}")
         ax.set_xlabel("year")
         ax.set_ylabel(code or self._root)
-        ax.legend(fontsize="small")
+        legend_outside(ax)
         return ax
 
     def __repr__(self) -> str:

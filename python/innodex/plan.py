@@ -23,7 +23,7 @@ import pandas as pd
 
 from innodex import _check, _core
 from innodex._conventions import DEFAULT_PATHS, DEFAULT_QUANTILES, DEFAULT_SEED
-from innodex._plot import axes
+from innodex._plot import axes, count_axis, legend_outside
 from innodex._result import fmt_number
 
 STATUSES = ["met", "on_track", "off_track", "not_assessable"]
@@ -532,10 +532,21 @@ class Plan:
             if not q.empty:
                 ax.plot(q["year"], q["value"], style, label=f"{kind} path", **kw)
         row = self.targets().loc[target]
+        # The evidence of the indicator in the plan period, bounds marked (≥ a lower bound).
+        ev = self.evidence()
+        ev = ev[(ev["indicator"] == row["indicator"]) & (ev["year"] >= p["year"].min())]
+        markers = {"exact": "D", "at_least": "^", "at_most": "v"}
+        signs = {"exact": "", "at_least": " (≥, a lower bound)", "at_most": " (≤, an upper bound)"}
+        for (kind, bound), e in ev.groupby(["kind", "bound"], sort=False):
+            ax.plot(e["year"], e["value"], markers.get(str(bound), "o"),
+                    color="black" if kind == "observed" else "grey", linestyle="none",
+                    label=f"{kind}{signs.get(str(bound), '')}")
         ax.set_title(f"{row['indicator_name']}: {row['statement']}")
         ax.set_xlabel("year")
         ax.set_ylabel(str(row["unit"]))
-        ax.legend()
+        if self.indicators().loc[row["indicator"], "kind"] == "count":
+            count_axis(ax.yaxis)
+        legend_outside(ax)
         return ax
 
     def __repr__(self) -> str:

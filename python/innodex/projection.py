@@ -510,7 +510,7 @@ class Projection:
         >>> import innodex
         >>> res = innodex.project(innodex.Plan.builtin(), n_paths=500, progress=False)
         >>> ax = res.plot_fan("hte_count", "baseline")
-        >>> ax.get_title(), ax.get_ylabel()
+        >>> ax.get_title().splitlines()[0], ax.get_ylabel()
         ('High-tech enterprises — baseline scenario', 'enterprises')
         >>> [t.get_text() for t in ax.get_legend().get_texts()][3:]
         ['hte_count ≥ 1,425 (2025)', 'hte_doubling ≥ 1,500 (2025)']
@@ -694,7 +694,7 @@ class GrowthResult(Result):
             ax.axhline(self.threshold, color="k", linestyle="--", linewidth=1, label="threshold")
         ax.set_title(f"Simulated growth ({self.n_paths:,} paths)")
         ax.set_xlabel("year")
-        ax.legend(loc="upper left", fontsize="small")
+        legend_outside(ax)
         return ax
 
     def __repr__(self) -> str:

@@ -41,7 +41,7 @@ import pandas as pd
 
 from innodex import _check, _core
 from innodex._conventions import DEFAULT_SEED
-from innodex._plot import axes
+from innodex._plot import axes, legend_outside
 from innodex._progress import Bar
 from innodex._result import Result
 
@@ -518,6 +518,7 @@ class MorrisResult(Result):
         ax.errorbar(ms, sg, xerr=c, fmt="o")
         for name, a, b in zip(self.names, ms, sg, strict=True):
             ax.annotate(name, (a, b), textcoords="offset points", xytext=(4, 4))
+        ax.margins(0.12)  # room for the labels at the edges
         ax.set_xlabel("μ* (mean absolute elementary effect)")
         ax.set_ylabel("σ (interactions, non-linearity)")
         ax.set_title(f"Morris screening of {self.output_names[o]}")
@@ -764,7 +765,7 @@ class Tornado(Result):
         ax.axvline(self.base_output, color="black", lw=0.8)
         ax.set_xlabel(self.output)
         ax.set_title(f"One-at-a-time sensitivity of {self.output}")
-        ax.legend(loc="best", fontsize="small")
+        legend_outside(ax)
         return ax
 
 
@@ -884,6 +885,14 @@ class Grid(Result):
         if level is not None:
             cs = ax.contour(self.x_values, self.y_values, self.z, levels=[level], colors="black")
             ax.clabel(cs, fmt={level: f"{self.output} = {level:g}"})
+            if not cs.allsegs or not any(len(seg) for seg in cs.allsegs[0]):
+                side = "above" if float(np.nanmin(self.z)) > level else "below"
+                ax.set_title(f"{self.output} over {self.x_name} × {self.y_name}\n"
+                             f"(all {side} {level:g} on this grid)", fontsize="medium")
+            else:
+                ax.set_title(f"{self.output} over {self.x_name} × {self.y_name}")
+        else:
+            ax.set_title(f"{self.output} over {self.x_name} × {self.y_name}")
         ax.set_xlabel(self.x_name)
         ax.set_ylabel(self.y_name)
         return ax

@@ -140,8 +140,15 @@ def test_plot_paths_returns_axes(plan):
     matplotlib.use("Agg")
     ax = plan.plot_paths("hte_count")
     lines = {line.get_label(): line for line in ax.get_lines()}
-    assert set(lines) == {"compound path", "linear path"}
+    # The required paths, and the evidence: 750 in 2020 (implied by the plan) and "more than
+    # 1600" in 2022 (observed, a lower bound).
+    assert set(lines) == {"compound path", "linear path", "implied",
+                          "observed (≥, a lower bound)"}
     assert list(lines["linear path"].get_ydata()) == [750, 900, 1050, 1200, 1350, 1500]
+    obs = lines["observed (≥, a lower bound)"]
+    assert list(obs.get_xdata()) == [2022] and list(obs.get_ydata()) == [1600]
+    # Counts on the y axis are whole numbers with separators.
+    assert ax.yaxis.get_major_formatter()(1500, 0) == "1,500"
     with pytest.raises(PlanError, match="ht_output_share"):
         plan.plot_paths("ht_output_share")
 

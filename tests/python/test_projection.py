@@ -140,8 +140,19 @@ def test_plot_fan_returns_the_axes(linyi: innodex.Projection) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ax = linyi.plot_fan("hte_count", target=1500)
-    assert ax.get_title().startswith("hte_count: baseline")
+    ax = linyi.plot_fan("hte_count", target=1800)
+    # Finished by default: the indicator's name and its calibration in the title, its unit on
+    # the y axis, the targets' thresholds (1425 and 2 × 750) and the extra one in the legend,
+    # the scenario's fixed colour.
+    title = ax.get_title()
+    assert title.startswith("High-tech enterprises — baseline scenario") and "calibrated" in title
+    assert ax.get_ylabel() == "enterprises"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[3:] == ["hte_count ≥ 1,425 (2025)", "hte_doubling ≥ 1,500 (2025)",
+                          "target ≥ 1,800"]
+    from innodex._plot import scenario_color
+
+    assert ax.get_lines()[0].get_color() == scenario_color("baseline") == "#1f77b4"
     fig, ax2 = plt.subplots()
     assert linyi.plot_fan("rd_share", "slow", ax=ax2) is ax2
     plt.close("all")
