@@ -297,9 +297,15 @@ def project(
         {"id": i, "name": r["name"], "unit": r["unit"], "kind": r["kind"]}
         for i, r in plan.indicators().iterrows()
     ]
-    # Indicators with evidence: a fan of any other starts from a value the scenario assumes.
+    # Indicators with exact evidence, observed or derived (a ratio of observed parts, as the
+    # verdict reads it): a fan of any other starts from a value the scenario assumes.
     ev = plan.evidence()
-    data["evidenced"] = sorted(set(ev.loc[ev["bound"] == "exact", "indicator"]))
+    verdict = plan.verdict(projection=None)
+    derived = verdict.index[verdict["evidence_bound"] == "exact"]
+    data["evidenced"] = sorted(
+        set(ev.loc[ev["bound"] == "exact", "indicator"])
+        | set(plan.targets().loc[derived, "indicator"])
+    )
     # The base value of multiple-of-base targets, to draw their threshold on the value axis.
     t = plan.targets()
     data["target_base"] = {

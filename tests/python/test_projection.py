@@ -153,6 +153,10 @@ def test_plot_fan_returns_the_axes(linyi: innodex.Projection) -> None:
     from innodex._plot import scenario_color
 
     assert ax.get_lines()[0].get_color() == scenario_color("baseline") == "#1f77b4"
+    # A fan from a start the scenario assumes says so; one from evidence (observed, or the R&D
+    # share derived from observed parts) does not.
+    assert "assumes" in linyi.plot_fan("ht_output_share").get_title()
+    assert "assumes" not in linyi.plot_fan("rd_share").get_title()
     fig, ax2 = plt.subplots()
     assert linyi.plot_fan("rd_share", "slow", ax=ax2) is ax2
     plt.close("all")
