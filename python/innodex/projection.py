@@ -328,8 +328,20 @@ class Projection:
 
     @property
     def data(self) -> dict[str, Any]:
-        """The raw result (as serialised by the Rust core)."""
+        """The raw result (as serialised by the Rust core), with the plan's indicator names,
+        units and evidence that the charts use (``indicator_meta``, ``evidenced``,
+        ``target_base``)."""
         return self._d
+
+    #: Keys the Python layer adds to the core's result (see :attr:`data`).
+    _CHART_KEYS = ("indicator_meta", "evidenced", "target_base")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The projection in the JSON form of the command line's ``innodex project --format
+        json`` (the same keys and, for the same plan, scenarios, paths and seed, the same
+        numbers), so results from Python and the CLI can be compared or archived alike."""
+        core = {k: v for k, v in self._d.items() if k not in self._CHART_KEYS}
+        return json.dumps(core, indent=indent, ensure_ascii=False)
 
     @property
     def scenarios(self) -> list[str]:

@@ -340,3 +340,23 @@ def test_a_plan_gets_its_own_scenarios_or_a_clear_error(repo: pathlib.Path) -> N
     other = innodex.Plan.from_file(repo / "plans/examples/china-rd-growth.toml")
     with pytest.raises(innodex.ProjectionError, match="no shipped scenarios: pass scenarios="):
         innodex.project(other, n_paths=100, progress=False)
+
+
+def test_python_and_the_cli_give_the_same_projection_by_default(repo: pathlib.Path) -> None:
+    """One set of conventions: with their defaults (seed 2021, the plan's own calibrated
+    scenario set) Python and the command line give the same numbers, in one JSON form."""
+    import json
+    import shutil
+    import subprocess
+
+    cli = repo / "target" / "ci" / "innodex"
+    if not cli.exists():
+        cli = shutil.which("innodex")  # type: ignore[assignment]
+    assert cli, "the CLI is built by the test command (target/ci/innodex)"
+    out = subprocess.run([str(cli), "project", "--paths", "2000", "--format", "json"],
+                         check=True, capture_output=True, text=True).stdout
+    from_cli = json.loads(out)
+    from_py = json.loads(innodex.project(innodex.Plan.builtin(), n_paths=2000,
+                                         progress=False).to_json())
+    assert from_py == from_cli
+    assert from_py["seed"] == 2021 and from_py["calibration"]
