@@ -745,11 +745,17 @@ class PanelResults(Result):
         """Years."""
         return self._core.years
 
-    def to_pandas(self, code: str | None = None) -> pd.DataFrame:
-        """A node's scores (default: the index), units × years."""
-        t = self._core.table(code or self._root)
+    def to_pandas(self, code: str | None = None, wide: bool = False) -> pd.DataFrame:
+        """A node's scores (default: the index) as a tidy frame, one row per unit and year
+        (columns ``unit``, ``year`` and the node's code); ``wide=True`` gives units × years."""
+        code = code or self._root
+        t = self._core.table(code)
         df = pd.DataFrame(t, index=pd.Index(self._core.units, name="unit"), columns=self.years)
-        return df.dropna(how="all")
+        df = df.dropna(how="all")
+        if wide:
+            return df
+        long = df.rename_axis(columns="year").stack().rename(code).reset_index()
+        return long[["unit", "year", code]]
 
     def ranks(self, code: str | None = None) -> pd.DataFrame:
         """A node's ranks per year, units × years."""
@@ -766,7 +772,7 @@ class PanelResults(Result):
         self, code: str | None = None, units: Sequence[str] | None = None, ax: Any = None
     ) -> Any:
         """Scores over the years for some units (default: the five best in the last year)."""
-        df = self.to_pandas(code)
+        df = self.to_pandas(code, wide=True)
         if units is None:
             units = list(df[self.years[-1]].sort_values(ascending=False).index[:5])
         ax = axes(ax)
@@ -793,7 +799,7 @@ class PanelResults(Result):
 
     def _html_frame(self) -> pd.DataFrame:
         """The ten best units of the last year, with the last three years."""
-        t = self.to_pandas().iloc[:, -3:]
+        t = self.to_pandas(wide=True).iloc[:, -3:]
         return t.sort_values(self.years[-1], ascending=False).head(10)
 
 

@@ -843,13 +843,25 @@ class Grid(Result):
 
     _html_float = "{:.4g}"
 
-    def to_pandas(self) -> pd.DataFrame:
-        """The grid as a frame: rows y values, columns x values."""
-        return pd.DataFrame(
-            self.z,
-            index=pd.Index(self.y_values, name=self.y_name),
-            columns=pd.Index(self.x_values, name=self.x_name),
-        )
+    def to_pandas(self, wide: bool = False) -> pd.DataFrame:
+        """The grid as a tidy frame, one row per point (columns ``x_name``, ``y_name`` and the
+        output); ``wide=True`` gives the matrix instead (rows y values, columns x values).
+
+        >>> g = Grid("z", "a", "b", np.array([0.0, 1.0]), np.array([5.0]),
+        ...          np.array([[1.0, 2.0]]))
+        >>> g.to_pandas().values.tolist(), g.to_pandas(wide=True).shape
+        ([[0.0, 5.0, 1.0], [1.0, 5.0, 2.0]], (1, 2))
+        """
+        if wide:
+            return pd.DataFrame(
+                self.z,
+                index=pd.Index(self.y_values, name=self.y_name),
+                columns=pd.Index(self.x_values, name=self.x_name),
+            )
+        # Built from the arrays, so repeated grid values stay rows of their own.
+        xx, yy = np.meshgrid(self.x_values, self.y_values)
+        return pd.DataFrame({self.x_name: xx.ravel(), self.y_name: yy.ravel(),
+                             self.output: np.asarray(self.z, dtype=float).ravel()})
 
     def contour(self, level: float) -> npt.NDArray[np.float64]:
         """For each x value, the y value where z first crosses ``level`` (linear

@@ -88,3 +88,27 @@ def test_exceptions_pickle(exc: type[Exception]) -> None:
     e = pickle.loads(pickle.dumps(exc("n_paths must be at least 1")))
     assert type(e) is exc and str(e) == "n_paths must be at least 1"
     assert isinstance(e, ValueError)
+
+
+def test_result_frames_are_tidy_and_go_straight_to_files(repo: Any, tmp_path: Any) -> None:
+    """Every result's ``to_pandas()`` frame is tidy: flat, named columns once the index is
+    reset, cells of plain scalar types (what CSV, Excel and parquet writers take), and it
+    survives a CSV round trip with its values."""
+    import io
+
+    for name, (obj, _) in _results(repo).items():
+        if name in {"Scenarios", "CompositeIndex"}:
+            continue
+        df = obj.to_pandas()
+        flat = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
+        assert not isinstance(flat.columns, pd.MultiIndex), name
+        assert all(isinstance(c, str | int) for c in flat.columns), (name, list(flat.columns))
+        assert flat.columns.is_unique, name
+        for col in flat.columns:
+            cells = flat[col].dropna()
+            assert not any(isinstance(v, list | dict | tuple | set) for v in cells), (name, col)
+        back = pd.read_csv(io.StringIO(flat.to_csv(index=False)))
+        assert back.shape == flat.shape, name
+        num = flat.select_dtypes("number").columns
+        np.testing.assert_allclose(back[num].to_numpy(dtype=float),
+                                   flat[num].to_numpy(dtype=float), rtol=1e-12, err_msg=name)

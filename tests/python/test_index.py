@@ -302,16 +302,20 @@ def test_panel_bounds_over_all_years_and_trends():
     p = china_panel()
     assert p.years == list(range(2015, 2024))
     res = p.build()
-    t = res.to_pandas("rd_intensity_pct")
+    t = res.to_pandas("rd_intensity_pct", wide=True)
     assert t.shape == (31, 9)
+    # The tidy form: one row per province and year, the same values.
+    long = res.to_pandas("rd_intensity_pct")
+    assert list(long.columns) == ["unit", "year", "rd_intensity_pct"] and len(long) == 31 * 9
+    assert long.set_index(["unit", "year"]).loc[("Beijing", 2022), "rd_intensity_pct"] == 100.0
     assert t.max().max() == 100.0 and t.loc["Beijing", 2022] == 100.0
     assert t.loc["Beijing", 2023] < 100.0
-    yearly = p.build(global_bounds=False).to_pandas("rd_intensity_pct")
+    yearly = p.build(global_bounds=False).to_pandas("rd_intensity_pct", wide=True)
     assert (yearly.max() == 100.0).all()
     tr = res.trends()
     gd = tr.loc["Guangdong"]
     assert gd["first_year"] == 2015 and gd["last_year"] == 2023
-    s = res.to_pandas().loc["Guangdong"]
+    s = res.to_pandas(wide=True).loc["Guangdong"]
     slope = np.polyfit(np.arange(2015, 2024), s.to_numpy(), 1)[0]
     assert gd["slope"] == pytest.approx(slope, rel=1e-9)
     r2 = pickle.loads(pickle.dumps(res))
