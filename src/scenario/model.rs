@@ -318,6 +318,16 @@ impl Scenario {
         }
         match m {
             M::Compound | M::Increment | M::Logistic => {
+                // A stated start is checked even when later evidence supersedes it: a share of
+                // 140 % is bad input whichever value the run starts from.
+                if let Some(s) = &a.start
+                    && !(s.value.is_finite() && s.value >= lo && s.value <= hi)
+                {
+                    return Err(Err(format!(
+                        "start value {} is outside [{lo}, {hi}]",
+                        s.value
+                    )));
+                }
                 let (start_year, start_value, start_text) = match &a.start {
                     // Evidence published after the scenario was written supersedes its
                     // assumed start: each series starts from its own latest evidence.

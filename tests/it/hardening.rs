@@ -104,6 +104,14 @@ start = { year = 2024, value = 140.0 }
         .unwrap_err()
         .to_string();
     assert!(e.contains("start value 140 is outside [0, 100]"), "{e}");
+    // A start before the latest evidence (2024) is superseded by it, and still refused when
+    // it is out of bounds: bad input whichever value the run would start from.
+    let set = ScenarioSet::from_toml_str(&text.replace("year = 2024", "year = 2020")).unwrap();
+    let e = set.scenarios[0]
+        .validate(&Plan::linyi(), 2025)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("start value 140 is outside [0, 100]"), "{e}");
 }
 
 // ---- 2. a 50 MB line -----------------------------------------------------------------------
