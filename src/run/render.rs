@@ -314,6 +314,27 @@ figure{display:inline-block;margin:0.5em;vertical-align:top}code{font-size:0.95e
 
 fn html(r: &RunReport) -> Result<String, String> {
     let mut s = String::new();
+    html_head(&mut s, r);
+    html_verdict(&mut s, r);
+    html_targets(&mut s, r)?;
+    html_projections(&mut s, r)?;
+    html_sensitivity(&mut s, r)?;
+    html_indices(&mut s, r)?;
+    html_inputs(&mut s, r);
+    Ok(s)
+}
+
+/// One chart in a `<figure>` with its caption; `kind` names it for the browser test.
+fn figure(s: &mut String, kind: &str, caption: &str, svg: String) {
+    let _ = write!(
+        s,
+        "<figure class=\"chart\" data-chart=\"{kind}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",
+        esc(caption)
+    );
+}
+
+/// The page head, the title, and the checks table.
+fn html_head(s: &mut String, r: &RunReport) {
     let _ = write!(
         s,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -344,13 +365,10 @@ fn html(r: &RunReport) -> Result<String, String> {
         );
     }
     s.push_str("</table>\n");
-    let figure = |s: &mut String, kind: &str, caption: &str, svg: String| {
-        let _ = write!(
-            s,
-            "<figure class=\"chart\" data-chart=\"{kind}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",
-            esc(caption)
-        );
-    };
+}
+
+/// The verdict: did the plan work?
+fn html_verdict(s: &mut String, r: &RunReport) {
     // The verdict first: did the plan work?
     let v = &r.plan.verdict;
     let _ = writeln!(
@@ -373,6 +391,10 @@ fn html(r: &RunReport) -> Result<String, String> {
         "</table>\n<p>{}</p>",
         esc(&crate::report::verdict::legend_text(v))
     );
+}
+
+/// The targets table and their required paths.
+fn html_targets(s: &mut String, r: &RunReport) -> Result<(), String> {
     // Targets.
     let _ = writeln!(
         s,
@@ -412,12 +434,17 @@ fn html(r: &RunReport) -> Result<String, String> {
     for g in &groups {
         let ids: Vec<&str> = g.iter().map(|t| t.target.as_str()).collect();
         figure(
-            &mut s,
+            s,
             "paths",
             &format!("{}: compound and linear paths", ids.join(", ")),
             charts::target_paths(g)?,
         );
     }
+    Ok(())
+}
+
+/// The projection table and one fan chart per simulated indicator.
+fn html_projections(s: &mut String, r: &RunReport) -> Result<(), String> {
     // Projections.
     if let Some(p) = &r.projection {
         let _ = writeln!(
@@ -465,13 +492,18 @@ fn html(r: &RunReport) -> Result<String, String> {
         }
         for id in ids {
             figure(
-                &mut s,
+                s,
                 "fan",
                 &format!("{id}: fan chart by scenario"),
                 charts::fan(p, id, &fan_labels(r, p, id))?,
             );
         }
     }
+    Ok(())
+}
+
+/// The R&D-share gap sensitivity and the required-growth grid.
+fn html_sensitivity(s: &mut String, r: &RunReport) -> Result<(), String> {
     // Sensitivity.
     if let Some(g) = &r.plan.rd_share_sensitivity {
         let _ = writeln!(
@@ -499,7 +531,7 @@ fn html(r: &RunReport) -> Result<String, String> {
         }
         s.push_str("</table>\n");
         figure(
-            &mut s,
+            s,
             "tornado",
             "Tornado: gap at each input's low (orange) and high (blue) value",
             charts::tornado(g)?,
@@ -508,12 +540,17 @@ fn html(r: &RunReport) -> Result<String, String> {
     if let Some(g) = &r.rd_growth_grid {
         s.push_str("<h2>Required R&amp;D growth</h2>\n");
         figure(
-            &mut s,
+            s,
             "heatmap",
             "Required R&D growth by 2020 share and GDP growth",
             charts::heat_map(g)?,
         );
     }
+    Ok(())
+}
+
+/// Each composite index: ranking and rank intervals.
+fn html_indices(s: &mut String, r: &RunReport) -> Result<(), String> {
     // Indices.
     for ix in &r.indices {
         let rep = &ix.report;
@@ -540,13 +577,18 @@ fn html(r: &RunReport) -> Result<String, String> {
         s.push_str("</table>\n");
         if let Some(u) = &rep.uncertainty {
             figure(
-                &mut s,
+                s,
                 "rank-intervals",
                 &format!("{}: rank intervals", ix.id),
                 charts::rank_intervals(&ix.id, &u.rank_stats)?,
             );
         }
     }
+    Ok(())
+}
+
+/// The inputs with their hashes, and the seeds; the page end.
+fn html_inputs(s: &mut String, r: &RunReport) {
     s.push_str("<h2>Inputs</h2>\n<table><tr><th>role</th><th>file</th><th>SHA-256</th></tr>\n");
     for i in &r.inputs {
         let _ = writeln!(
@@ -565,7 +607,6 @@ fn html(r: &RunReport) -> Result<String, String> {
         .collect::<Vec<_>>()
         .join(", ")));
     s.push_str("</p>\n</body>\n</html>\n");
-    Ok(s)
 }
 
 /// Writes every output of a run into `dir` (created if needed): `report.json`, `report.md`,
