@@ -217,36 +217,7 @@ impl Scenario {
     ) -> Result<(Channel, String), Result<ProjectionError, String>> {
         use AssumptionMethod as M;
         let m = a.method;
-        let allowed: &[&str] = match m {
-            M::Compound => &["rate", "per_path", "shock", "start"],
-            M::Increment => &["increment", "per_path", "shock", "start"],
-            M::Logistic => &["rate", "per_path", "shock", "start", "ceiling"],
-            M::LogLinear | M::Linear => &["fit", "simulate"],
-            M::LogisticTrend => &["fit", "simulate", "ceiling"],
-            M::DampedHolt => &["fit", "simulate", "alpha", "beta", "phi"],
-            M::Hold => &[],
-        };
-        let present = [
-            ("rate", a.rate.is_some()),
-            ("increment", a.increment.is_some()),
-            ("per_path", a.per_path.is_some()),
-            ("shock", a.shock.is_some()),
-            ("ceiling", a.ceiling.is_some()),
-            ("fit", a.fit.is_some()),
-            ("simulate", a.simulate.is_some()),
-            ("alpha", a.alpha.is_some()),
-            ("beta", a.beta.is_some()),
-            ("phi", a.phi.is_some()),
-            ("start", a.start.is_some()),
-        ];
-        for (f, p) in present {
-            if p && !allowed.contains(&f) {
-                return Err(Err(format!(
-                    "method `{}` does not take the field `{f}`",
-                    m.name()
-                )));
-            }
-        }
+        check_fields(a).map_err(Err)?;
         let obs = observed(plan, &ind.id);
         let series = plan.series(&ind.id);
         let prov_of = |year: i32| {
@@ -269,15 +240,6 @@ impl Scenario {
             String::new()
         } else {
             format!(" — {}", a.note)
-        };
-        let ceiling = || -> Result<f64, String> {
-            match (a.ceiling, ind.kind) {
-                (Some(k), _) => Ok(k),
-                (None, IndicatorKind::Share) => Ok(100.0),
-                _ => Err(
-                    "a logistic method needs a `ceiling` (100 is implied only for shares)".into(),
-                ),
-            }
         };
         let (lo, hi) = ind.bounds();
         if m == M::Hold {
@@ -318,234 +280,157 @@ impl Scenario {
         }
         match m {
             M::Compound | M::Increment | M::Logistic => {
-                // A stated start is checked even when later evidence supersedes it: a share of
-                // 140 % is bad input whichever value the run starts from.
-                if let Some(s) = &a.start
-                    && !(s.value.is_finite() && s.value >= lo && s.value <= hi)
-                {
-                    return Err(Err(format!(
-                        "start value {} is outside [{lo}, {hi}]",
-                        s.value
-                    )));
-                }
-                let (start_year, start_value, start_text) = match &a.start {
-                    // Evidence published after the scenario was written supersedes its
-                    // assumed start: each series starts from its own latest evidence.
-                    Some(s) if last_obs.is_some_and(|(y, _)| y > s.year) => {
-                        let (y, v) = last_obs.expect("checked");
-                        (
-                            y,
-                            v,
-                            format!(
-                                "{}; it supersedes the scenario's assumed start ({} in {})",
-                                prov_of(y),
-                                s.value,
-                                s.year
-                            ),
-                        )
-                    }
-                    Some(s) => {
-                        let why = if s.note.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {}", s.note)
-                        };
-                        (s.year, s.value, format!("assumed (scenario){why}"))
-                    }
-                    None => match last_obs {
-                        Some((y, v)) => (y, v, prov_of(y)),
-                        None => return Err(Err(
-                            "no observation to start from: give `start = { year = …, value = … }`"
-                                .into(),
-                        )),
-                    },
-                };
-                if !(start_value.is_finite() && start_value >= lo && start_value <= hi) {
-                    return Err(Err(format!(
-                        "start value {start_value} is outside [{lo}, {hi}]"
-                    )));
-                }
-                if start_year > horizon {
-                    return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
-                        indicator: ind.id.clone(),
-                        horizon,
-                        last: start_year,
-                    }));
-                }
-                let per_path = a.per_path.unwrap_or(false);
-                let (field, d) = match m {
-                    M::Increment => ("increment", a.increment.clone()),
-                    _ => ("rate", a.rate.clone()),
-                };
-                let d = d.ok_or_else(|| Err(format!("method `{}` needs `{field}`", m.name())))?;
-                let k = if m == M::Logistic {
-                    Some(ceiling().map_err(Err)?)
-                } else {
-                    None
-                };
-                let d = self.resolve_bootstrap(d, plan, ind, m, k)?;
-                let shock = match &a.shock {
-                    Some(s) => Some(self.resolve_bootstrap(s.clone(), plan, ind, m, k)?),
-                    None => None,
-                };
-                let draw = if d.is_fixed() {
-                    "fixed"
-                } else if per_path {
-                    "drawn once per path"
-                } else {
-                    "drawn every year"
-                };
-                let shock_text = shock
-                    .as_ref()
-                    .map(|s| format!(" + yearly shock {}", dist_text(s)))
-                    .unwrap_or_default();
-                let process = match m {
-                    M::Compound => Process::Growth {
-                        rate: d.clone(),
-                        per_path,
-                        shock,
-                    },
-                    M::Increment => Process::Increment {
-                        step: d.clone(),
-                        per_path,
-                        shock,
-                    },
-                    _ => Process::Logistic {
-                        rate: d.clone(),
-                        per_path,
-                        shock,
-                        ceiling: k.expect("logistic"),
-                    },
-                };
-                let what = match m {
-                    M::Compound => "compound growth, rate".to_string(),
-                    M::Increment => "yearly increment".to_string(),
-                    _ => format!("logistic toward {}, logit slope", k.expect("logistic")),
-                };
-                let mut known: Vec<(i32, f64)> = obs
-                    .iter()
-                    .copied()
-                    .filter(|(y, _)| *y < start_year)
-                    .collect();
-                known.push((start_year, start_value));
-                Ok((
-                    Channel {
-                        id: ind.id.clone(),
-                        known,
-                        kind: ChannelKind::Simulated {
-                            start_year,
-                            start_value,
-                            process,
-                        },
-                        bounds: (lo, hi),
-                    },
-                    format!(
-                        "assumption: {what} {} ({draw}){shock_text}; from {start_value} in {start_year} ({start_text}){note}",
-                        dist_text(&d)
-                    ),
-                ))
+                self.process_channel(plan, ind, a, horizon, &obs, &prov_of, &note)
             }
-            _ => {
-                let window: Vec<(i32, f64)> = obs
-                    .iter()
-                    .copied()
-                    .filter(|(y, _)| a.fit.is_none_or(|[f, t]| *y >= f && *y <= t))
-                    .collect();
-                let Some(&(y_last, v_last)) = window.last() else {
-                    return Err(Err("no observation in the fit window".into()));
-                };
-                if y_last > horizon {
-                    return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
-                        indicator: ind.id.clone(),
-                        horizon,
-                        last: y_last,
-                    }));
-                }
-                let years: Vec<i32> = window.iter().map(|p| p.0).collect();
-                let values: Vec<f64> = window.iter().map(|p| p.1).collect();
-                let simulate = a.simulate.unwrap_or(true);
-                let (process, what) = match m {
-                    M::DampedHolt => {
-                        if years.windows(2).any(|w| w[1] != w[0] + 1) {
-                            return Err(Err("damped_holt needs consecutive years".into()));
-                        }
-                        let h =
-                            DampedHolt::fit(&values, a.alpha, a.beta, a.phi, HoltInit::Heuristic)
-                                .map_err(Ok)?;
-                        let what = format!(
-                            "damped Holt (α {:.3}, β {:.3}, φ {:.3})",
-                            h.alpha, h.beta, h.phi
-                        );
-                        (Process::Holt { model: h, simulate }, what)
-                    }
-                    _ => {
-                        let (scale, z, what) = match m {
-                            M::LogLinear => {
-                                if values.iter().any(|v| *v <= 0.0) {
-                                    return Err(Err("log_linear needs positive values".into()));
-                                }
-                                (
-                                    TrendScale::Log,
-                                    values.iter().map(|v| v.ln()).collect::<Vec<_>>(),
-                                    "log-linear trend".to_string(),
-                                )
-                            }
-                            M::Linear => (
-                                TrendScale::Level,
-                                values.clone(),
-                                "linear trend".to_string(),
-                            ),
-                            _ => {
-                                let k = ceiling().map_err(Err)?;
-                                let z = values
-                                    .iter()
-                                    .map(|v| logit(*v, k))
-                                    .collect::<Result<Vec<_>, _>>()
-                                    .map_err(Ok)?;
-                                (
-                                    TrendScale::Logit { ceiling: k },
-                                    z,
-                                    format!("logistic trend toward {k}"),
-                                )
-                            }
-                        };
-                        let x: Vec<f64> = years.iter().map(|&y| y as f64).collect();
-                        let line = OlsLine::fit(&x, &z).map_err(Ok)?;
-                        (
-                            Process::Trend {
-                                scale,
-                                line,
-                                simulate,
-                            },
-                            what,
-                        )
-                    }
-                };
-                let known = obs.iter().copied().filter(|(y, _)| *y <= y_last).collect();
-                Ok((
-                    Channel {
-                        id: ind.id.clone(),
-                        known,
-                        kind: ChannelKind::Simulated {
-                            start_year: y_last,
-                            start_value: v_last,
-                            process,
-                        },
-                        bounds: (lo, hi),
-                    },
-                    format!(
-                        "assumption: {what} fitted on {}–{y_last} ({} observations){}{note}",
-                        years[0],
-                        years.len(),
-                        if simulate {
-                            ", simulated with its predictive distribution"
-                        } else {
-                            ", point forecast"
-                        }
-                    ),
-                ))
-            }
+            _ => fitted_channel(ind, a, horizon, &obs, &note),
         }
+    }
+
+    /// A channel simulated by a stated process (compound, increment, logistic) from the
+    /// latest evidence or the scenario's stated start.
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
+    fn process_channel(
+        &self,
+        plan: &Plan,
+        ind: &Indicator,
+        a: &Assumption,
+        horizon: i32,
+        obs: &[(i32, f64)],
+        prov_of: &dyn Fn(i32) -> String,
+        note: &str,
+    ) -> Result<(Channel, String), Result<ProjectionError, String>> {
+        use AssumptionMethod as M;
+        let m = a.method;
+        let (lo, hi) = ind.bounds();
+        let last_obs = obs.last().copied();
+        // A stated start is checked even when later evidence supersedes it: a share of
+        // 140 % is bad input whichever value the run starts from.
+        if let Some(s) = &a.start
+            && !(s.value.is_finite() && s.value >= lo && s.value <= hi)
+        {
+            return Err(Err(format!(
+                "start value {} is outside [{lo}, {hi}]",
+                s.value
+            )));
+        }
+        let (start_year, start_value, start_text) = match &a.start {
+            // Evidence published after the scenario was written supersedes its
+            // assumed start: each series starts from its own latest evidence.
+            Some(s) if last_obs.is_some_and(|(y, _)| y > s.year) => {
+                let (y, v) = last_obs.expect("checked");
+                (
+                    y,
+                    v,
+                    format!(
+                        "{}; it supersedes the scenario's assumed start ({} in {})",
+                        prov_of(y),
+                        s.value,
+                        s.year
+                    ),
+                )
+            }
+            Some(s) => {
+                let why = if s.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", s.note)
+                };
+                (s.year, s.value, format!("assumed (scenario){why}"))
+            }
+            None => match last_obs {
+                Some((y, v)) => (y, v, prov_of(y)),
+                None => {
+                    return Err(Err(
+                        "no observation to start from: give `start = { year = …, value = … }`"
+                            .into(),
+                    ));
+                }
+            },
+        };
+        if !(start_value.is_finite() && start_value >= lo && start_value <= hi) {
+            return Err(Err(format!(
+                "start value {start_value} is outside [{lo}, {hi}]"
+            )));
+        }
+        if start_year > horizon {
+            return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
+                indicator: ind.id.clone(),
+                horizon,
+                last: start_year,
+            }));
+        }
+        let per_path = a.per_path.unwrap_or(false);
+        let (field, d) = match m {
+            M::Increment => ("increment", a.increment.clone()),
+            _ => ("rate", a.rate.clone()),
+        };
+        let d = d.ok_or_else(|| Err(format!("method `{}` needs `{field}`", m.name())))?;
+        let k = if m == M::Logistic {
+            Some(ceiling_of(a, ind).map_err(Err)?)
+        } else {
+            None
+        };
+        let d = self.resolve_bootstrap(d, plan, ind, m, k)?;
+        let shock = match &a.shock {
+            Some(s) => Some(self.resolve_bootstrap(s.clone(), plan, ind, m, k)?),
+            None => None,
+        };
+        let draw = if d.is_fixed() {
+            "fixed"
+        } else if per_path {
+            "drawn once per path"
+        } else {
+            "drawn every year"
+        };
+        let shock_text = shock
+            .as_ref()
+            .map(|s| format!(" + yearly shock {}", dist_text(s)))
+            .unwrap_or_default();
+        let process = match m {
+            M::Compound => Process::Growth {
+                rate: d.clone(),
+                per_path,
+                shock,
+            },
+            M::Increment => Process::Increment {
+                step: d.clone(),
+                per_path,
+                shock,
+            },
+            _ => Process::Logistic {
+                rate: d.clone(),
+                per_path,
+                shock,
+                ceiling: k.expect("logistic"),
+            },
+        };
+        let what = match m {
+            M::Compound => "compound growth, rate".to_string(),
+            M::Increment => "yearly increment".to_string(),
+            _ => format!("logistic toward {}, logit slope", k.expect("logistic")),
+        };
+        let mut known: Vec<(i32, f64)> = obs
+            .iter()
+            .copied()
+            .filter(|(y, _)| *y < start_year)
+            .collect();
+        known.push((start_year, start_value));
+        Ok((
+            Channel {
+                id: ind.id.clone(),
+                known,
+                kind: ChannelKind::Simulated {
+                    start_year,
+                    start_value,
+                    process,
+                },
+                bounds: (lo, hi),
+            },
+            format!(
+                "assumption: {what} {} ({draw}){shock_text}; from {start_value} in {start_year} ({start_text}){note}",
+                dist_text(&d)
+            ),
+        ))
     }
 
     fn resolve_bootstrap(
@@ -624,4 +509,161 @@ fn observed(plan: &Plan, id: &str) -> Vec<(i32, f64)> {
         .filter(|(i, p)| p.bound.is_exact() || (*i == last && !part_of_ratio && favourable(p)))
         .map(|(_, p)| (p.year, p.value))
         .collect()
+}
+
+/// A channel from a trend or damped Holt fitted to the evidence in the fit window.
+#[allow(clippy::type_complexity)]
+fn fitted_channel(
+    ind: &Indicator,
+    a: &Assumption,
+    horizon: i32,
+    obs: &[(i32, f64)],
+    note: &str,
+) -> Result<(Channel, String), Result<ProjectionError, String>> {
+    use AssumptionMethod as M;
+    let m = a.method;
+    let (lo, hi) = ind.bounds();
+    let window: Vec<(i32, f64)> = obs
+        .iter()
+        .copied()
+        .filter(|(y, _)| a.fit.is_none_or(|[f, t]| *y >= f && *y <= t))
+        .collect();
+    let Some(&(y_last, v_last)) = window.last() else {
+        return Err(Err("no observation in the fit window".into()));
+    };
+    if y_last > horizon {
+        return Err(Ok(ProjectionError::HorizonBeforeLastObservation {
+            indicator: ind.id.clone(),
+            horizon,
+            last: y_last,
+        }));
+    }
+    let years: Vec<i32> = window.iter().map(|p| p.0).collect();
+    let values: Vec<f64> = window.iter().map(|p| p.1).collect();
+    let simulate = a.simulate.unwrap_or(true);
+    let (process, what) = match m {
+        M::DampedHolt => {
+            if years.windows(2).any(|w| w[1] != w[0] + 1) {
+                return Err(Err("damped_holt needs consecutive years".into()));
+            }
+            let h = DampedHolt::fit(&values, a.alpha, a.beta, a.phi, HoltInit::Heuristic)
+                .map_err(Ok)?;
+            let what = format!(
+                "damped Holt (α {:.3}, β {:.3}, φ {:.3})",
+                h.alpha, h.beta, h.phi
+            );
+            (Process::Holt { model: h, simulate }, what)
+        }
+        _ => {
+            let (scale, z, what) = match m {
+                M::LogLinear => {
+                    if values.iter().any(|v| *v <= 0.0) {
+                        return Err(Err("log_linear needs positive values".into()));
+                    }
+                    (
+                        TrendScale::Log,
+                        values.iter().map(|v| v.ln()).collect::<Vec<_>>(),
+                        "log-linear trend".to_string(),
+                    )
+                }
+                M::Linear => (
+                    TrendScale::Level,
+                    values.clone(),
+                    "linear trend".to_string(),
+                ),
+                _ => {
+                    let k = ceiling_of(a, ind).map_err(Err)?;
+                    let z = values
+                        .iter()
+                        .map(|v| logit(*v, k))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(Ok)?;
+                    (
+                        TrendScale::Logit { ceiling: k },
+                        z,
+                        format!("logistic trend toward {k}"),
+                    )
+                }
+            };
+            let x: Vec<f64> = years.iter().map(|&y| y as f64).collect();
+            let line = OlsLine::fit(&x, &z).map_err(Ok)?;
+            (
+                Process::Trend {
+                    scale,
+                    line,
+                    simulate,
+                },
+                what,
+            )
+        }
+    };
+    let known = obs.iter().copied().filter(|(y, _)| *y <= y_last).collect();
+    Ok((
+        Channel {
+            id: ind.id.clone(),
+            known,
+            kind: ChannelKind::Simulated {
+                start_year: y_last,
+                start_value: v_last,
+                process,
+            },
+            bounds: (lo, hi),
+        },
+        format!(
+            "assumption: {what} fitted on {}–{y_last} ({} observations){}{note}",
+            years[0],
+            years.len(),
+            if simulate {
+                ", simulated with its predictive distribution"
+            } else {
+                ", point forecast"
+            }
+        ),
+    ))
+}
+
+/// The fields an assumption's method takes: any other is an error naming it.
+fn check_fields(a: &Assumption) -> Result<(), String> {
+    use AssumptionMethod as M;
+    let m = a.method;
+    let allowed: &[&str] = match m {
+        M::Compound => &["rate", "per_path", "shock", "start"],
+        M::Increment => &["increment", "per_path", "shock", "start"],
+        M::Logistic => &["rate", "per_path", "shock", "start", "ceiling"],
+        M::LogLinear | M::Linear => &["fit", "simulate"],
+        M::LogisticTrend => &["fit", "simulate", "ceiling"],
+        M::DampedHolt => &["fit", "simulate", "alpha", "beta", "phi"],
+        M::Hold => &[],
+    };
+    let present = [
+        ("rate", a.rate.is_some()),
+        ("increment", a.increment.is_some()),
+        ("per_path", a.per_path.is_some()),
+        ("shock", a.shock.is_some()),
+        ("ceiling", a.ceiling.is_some()),
+        ("fit", a.fit.is_some()),
+        ("simulate", a.simulate.is_some()),
+        ("alpha", a.alpha.is_some()),
+        ("beta", a.beta.is_some()),
+        ("phi", a.phi.is_some()),
+        ("start", a.start.is_some()),
+    ];
+    for (f, p) in present {
+        if p && !allowed.contains(&f) {
+            return Err(format!(
+                "method `{}` does not take the field `{f}`",
+                m.name()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The ceiling of a logistic method: the stated one, or 100 for a share.
+fn ceiling_of(a: &Assumption, ind: &Indicator) -> Result<f64, String> {
+    match (a.ceiling, ind.kind) {
+        (Some(k), _) => Ok(k),
+        (None, IndicatorKind::Share) => Ok(100.0),
+        _ => Err("a logistic method needs a `ceiling` (100 is implied only for shares)".into()),
+    }
 }
