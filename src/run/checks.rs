@@ -2,6 +2,7 @@
 //! and their evaluation on a run's results.
 
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 use toml::Spanned;
 
 use super::file::{Check, CheckKind, RankStatistic, SobolOrder};
@@ -139,278 +140,317 @@ fn within(c: &Check, v: f64) -> bool {
 
 /// Checks every `[[checks]]` entry against the loaded plan, scenarios and indices.
 pub(super) fn validate(run: &Run) -> Result<(), RunError> {
-    let file = &run.file;
-    for sc in &file.checks {
-        let c = sc.get_ref();
-        let span = sc.span();
-        let kind = kind_name(c.kind);
-        let ok = allowed(c.kind);
-        if let Some(k) = present(c).into_iter().find(|k| !ok.contains(k)) {
-            return Err(run.invalid(
-                run.key_span(span, k),
-                k,
-                format!(
-                    "check `{}`: a `{kind}` check takes no `{k}` (it takes {})",
-                    check_name(c),
-                    ok.join(", ")
-                ),
-            ));
+    for sc in &run.file.checks {
+        validate_check(run, sc.get_ref(), &sc.span())?;
+    }
+    Ok(())
+}
+
+/// One check: its keys fit its kind, its bounds are ordered, and what it names exists.
+fn validate_check(run: &Run, c: &Check, span: &Range<usize>) -> Result<(), RunError> {
+    let span = span.clone();
+    let kind = kind_name(c.kind);
+    let ok = allowed(c.kind);
+    if let Some(k) = present(c).into_iter().find(|k| !ok.contains(k)) {
+        return Err(run.invalid(
+            run.key_span(span, k),
+            k,
+            format!(
+                "check `{}`: a `{kind}` check takes no `{k}` (it takes {})",
+                check_name(c),
+                ok.join(", ")
+            ),
+        ));
+    }
+    let need = |has: bool, key: &str| {
+        if has {
+            Ok(())
+        } else {
+            Err(run.invalid(
+                span.clone(),
+                key,
+                format!("check `{}`: a `{kind}` check needs `{key}`", check_name(c)),
+            ))
         }
-        let need = |has: bool, key: &str| {
-            if has {
-                Ok(())
-            } else {
-                Err(run.invalid(
-                    span.clone(),
-                    key,
-                    format!("check `{}`: a `{kind}` check needs `{key}`", check_name(c)),
-                ))
-            }
-        };
-        let bounded = matches!(
-            c.kind,
-            CheckKind::ProbabilityMet
-                | CheckKind::Quantile
-                | CheckKind::RequiredCagr
-                | CheckKind::Score
-                | CheckKind::Sobol
-                | CheckKind::Coverage
-        );
-        if bounded {
-            need(
-                c.at_least.is_some() || c.at_most.is_some(),
-                "at_least` or `at_most",
-            )?;
-            if let (Some(a), Some(b)) = (c.at_least, c.at_most)
-                && a > b
-            {
-                return Err(run.invalid(
-                    run.key_span(span, "at_least"),
-                    "at_least",
-                    format!("check `{}`: at_least {a} > at_most {b}", check_name(c)),
-                ));
-            }
-        }
-        // Targets and indicators of the plan.
-        if let Some(t) = &c.target
-            && run.plan.target(t.get_ref()).is_none()
+    };
+    let bounded = matches!(
+        c.kind,
+        CheckKind::ProbabilityMet
+            | CheckKind::Quantile
+            | CheckKind::RequiredCagr
+            | CheckKind::Score
+            | CheckKind::Sobol
+            | CheckKind::Coverage
+    );
+    if bounded {
+        need(
+            c.at_least.is_some() || c.at_most.is_some(),
+            "at_least` or `at_most",
+        )?;
+        if let (Some(a), Some(b)) = (c.at_least, c.at_most)
+            && a > b
         {
             return Err(run.invalid(
-                t.span(),
-                "target",
+                run.key_span(span, "at_least"),
+                "at_least",
+                format!("check `{}`: at_least {a} > at_most {b}", check_name(c)),
+            ));
+        }
+    }
+    // Targets and indicators of the plan.
+    if let Some(t) = &c.target
+        && run.plan.target(t.get_ref()).is_none()
+    {
+        return Err(run.invalid(
+            t.span(),
+            "target",
+            format!(
+                "check `{}`: unknown target `{}` (the plan `{}` has {})",
+                check_name(c),
+                t.get_ref(),
+                run.plan.meta().id,
+                run.plan
+                    .targets()
+                    .iter()
+                    .map(|t| t.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    if let Some(i) = &c.indicator {
+        if run.plan.indicator(i.get_ref()).is_none() {
+            return Err(run.invalid(
+                i.span(),
+                "indicator",
                 format!(
-                    "check `{}`: unknown target `{}` (the plan `{}` has {})",
+                    "check `{}`: unknown indicator `{}` (not in the plan `{}`)",
                     check_name(c),
-                    t.get_ref(),
-                    run.plan.meta().id,
-                    run.plan
-                        .targets()
-                        .iter()
-                        .map(|t| t.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    i.get_ref(),
+                    run.plan.meta().id
                 ),
             ));
         }
-        if let Some(i) = &c.indicator {
-            if run.plan.indicator(i.get_ref()).is_none() {
+        if !run
+            .plan
+            .targets()
+            .iter()
+            .any(|t| &t.indicator == i.get_ref())
+        {
+            return Err(run.invalid(
+                i.span(),
+                "indicator",
+                format!(
+                    "check `{}`: the plan sets no target on indicator `{}`",
+                    check_name(c),
+                    i.get_ref()
+                ),
+            ));
+        }
+    }
+    match c.kind {
+        CheckKind::ProbabilityMet | CheckKind::Quantile => check_projection_keys(run, c, &need)?,
+        CheckKind::RequiredCagr => {
+            need(c.target.is_some() || c.indicator.is_some(), "target")?;
+            if c.target.is_some() && c.indicator.is_some() {
                 return Err(run.invalid(
-                    i.span(),
+                    run.key_span(span, "indicator"),
                     "indicator",
                     format!(
-                        "check `{}`: unknown indicator `{}` (not in the plan `{}`)",
-                        check_name(c),
-                        i.get_ref(),
-                        run.plan.meta().id
-                    ),
-                ));
-            }
-            if !run
-                .plan
-                .targets()
-                .iter()
-                .any(|t| &t.indicator == i.get_ref())
-            {
-                return Err(run.invalid(
-                    i.span(),
-                    "indicator",
-                    format!(
-                        "check `{}`: the plan sets no target on indicator `{}`",
-                        check_name(c),
-                        i.get_ref()
+                        "check `{}`: give `target` or `indicator`, not both",
+                        check_name(c)
                     ),
                 ));
             }
         }
-        match c.kind {
-            CheckKind::ProbabilityMet | CheckKind::Quantile => {
-                need(c.target.is_some(), "target")?;
-                need(c.scenario.is_some(), "scenario")?;
-                let sc_name = c.scenario.as_ref().expect("checked");
-                let Some(set) = &run.scenarios else {
-                    return Err(run.invalid(
-                        sc_name.span(),
-                        "scenario",
-                        format!(
-                            "check `{}`: the run has no [projection] to take scenarios from",
-                            check_name(c)
-                        ),
-                    ));
-                };
-                if !set.names().contains(&sc_name.get_ref().as_str()) {
-                    return Err(run.invalid(
-                        sc_name.span(),
-                        "scenario",
-                        format!(
-                            "check `{}`: unknown scenario `{}` (the run projects {})",
-                            check_name(c),
-                            sc_name.get_ref(),
-                            set.names().join(", ")
-                        ),
-                    ));
-                }
-                if c.kind == CheckKind::Quantile {
-                    need(c.q.is_some(), "q")?;
-                    let q = c.q.as_ref().expect("checked");
-                    let qs = crate::projection::monte_carlo::McConfig::default().quantiles;
-                    if !qs.contains(q.get_ref()) {
-                        return Err(run.invalid(
-                            q.span(),
-                            "q",
-                            format!(
-                                "check `{}`: q = {} is not a projected quantile (one of {qs:?})",
-                                check_name(c),
-                                q.get_ref()
-                            ),
-                        ));
-                    }
-                }
-            }
-            CheckKind::RequiredCagr => {
-                need(c.target.is_some() || c.indicator.is_some(), "target")?;
-                if c.target.is_some() && c.indicator.is_some() {
-                    return Err(run.invalid(
-                        run.key_span(span, "indicator"),
-                        "indicator",
-                        format!(
-                            "check `{}`: give `target` or `indicator`, not both",
-                            check_name(c)
-                        ),
-                    ));
-                }
-            }
-            CheckKind::Status => {
-                need(c.target.is_some(), "target")?;
-                need(c.status.as_ref().is_some_and(|s| !s.is_empty()), "status")?;
-            }
-            CheckKind::Rank | CheckKind::Score => {
-                need(c.index.is_some(), "index")?;
-                need(c.unit.is_some(), "unit")?;
-                if c.kind == CheckKind::Rank {
-                    need(c.within_top.is_some(), "within_top")?;
-                }
-                let ix = c.index.as_ref().expect("checked");
-                let Some(loaded) = run.indices.iter().find(|l| &l.run.id == ix.get_ref()) else {
-                    return Err(run.invalid(
-                        ix.span(),
-                        "index",
-                        format!(
-                            "check `{}`: unknown index `{}` (the run builds {})",
-                            check_name(c),
-                            ix.get_ref(),
-                            if run.indices.is_empty() {
-                                "none".to_string()
-                            } else {
-                                run.indices
-                                    .iter()
-                                    .map(|l| format!("`{}`", l.run.id))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            }
-                        ),
-                    ));
-                };
-                if matches!(
-                    c.statistic,
-                    Some(RankStatistic::Median | RankStatistic::Q95)
-                ) && loaded.spec.uncertainty.is_none()
-                {
-                    return Err(run.invalid(
-                        run.key_span(span, "statistic"),
-                        "statistic",
-                        format!(
-                            "check `{}`: the index `{}` has no uncertainty analysis",
-                            check_name(c),
-                            ix.get_ref()
-                        ),
-                    ));
-                }
-            }
-            CheckKind::Coverage => {
-                need(c.method.is_some(), "method")?;
-                need(c.level.is_some(), "level")?;
-                let bad = |key: &str, why: String| {
-                    Err(run.invalid(
-                        run.key_span(span.clone(), key),
-                        key,
-                        format!("check `{}`: {why}", check_name(c)),
-                    ))
-                };
-                let Some(b) = &file.backtest else {
-                    return bad("method", "the run has no [backtest]".into());
-                };
-                if c.level.is_some_and(|l| ![0.5, 0.8, 0.9, 0.95].contains(&l)) {
-                    return bad("level", "level must be 0.5, 0.8, 0.9 or 0.95".into());
-                }
-                if c.horizon.is_some_and(|h| h < 1 || h > b.horizon) {
-                    return bad("horizon", format!("horizon must be in 1..={}", b.horizon));
-                }
-                if c.calibrated == Some(true) && b.learn.is_empty() {
-                    return bad(
-                        "calibrated",
-                        "calibrated coverage needs `learn` origins in [backtest]".into(),
-                    );
-                }
-                let m = c.method.as_ref().expect("checked").get_ref();
-                let known = ["log_linear", "linear", "damped_holt", "bootstrap_growth"];
-                if !known.contains(&m.as_str()) {
-                    return bad(
-                        "method",
-                        format!("unknown method `{m}` (one of {})", known.join(", ")),
-                    );
-                }
-            }
-            CheckKind::Sobol => {
-                need(c.input.is_some(), "input")?;
-                let input = c.input.as_ref().expect("checked");
-                if !GAP_INPUTS.contains(&input.get_ref().as_str()) {
-                    return Err(run.invalid(
-                        input.span(),
-                        "input",
-                        format!(
-                            "check `{}`: unknown input `{}` (one of {})",
-                            check_name(c),
-                            input.get_ref(),
-                            GAP_INPUTS.join(", ")
-                        ),
-                    ));
-                }
-                if file
-                    .sensitivity
-                    .as_ref()
-                    .is_none_or(|s| s.rd_share_gap.is_none())
-                {
-                    return Err(run.invalid(
-                        input.span(),
-                        "input",
-                        format!(
-                            "check `{}`: the run has no [sensitivity.rd_share_gap]",
-                            check_name(c)
-                        ),
-                    ));
-                }
-            }
+        CheckKind::Status => {
+            need(c.target.is_some(), "target")?;
+            need(c.status.as_ref().is_some_and(|s| !s.is_empty()), "status")?;
         }
+        CheckKind::Rank | CheckKind::Score => check_index_keys(run, c, &span, &need)?,
+        CheckKind::Coverage => check_coverage_keys(run, c, &span, &need)?,
+        CheckKind::Sobol => check_sobol_keys(run, c, &need)?,
+    }
+    Ok(())
+}
+
+/// A `probability_met` or `quantile` check: its target and scenario exist in the run's projection.
+fn check_projection_keys(
+    run: &Run,
+    c: &Check,
+    need: &dyn Fn(bool, &str) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    need(c.target.is_some(), "target")?;
+    need(c.scenario.is_some(), "scenario")?;
+    let sc_name = c.scenario.as_ref().expect("checked");
+    let Some(set) = &run.scenarios else {
+        return Err(run.invalid(
+            sc_name.span(),
+            "scenario",
+            format!(
+                "check `{}`: the run has no [projection] to take scenarios from",
+                check_name(c)
+            ),
+        ));
+    };
+    if !set.names().contains(&sc_name.get_ref().as_str()) {
+        return Err(run.invalid(
+            sc_name.span(),
+            "scenario",
+            format!(
+                "check `{}`: unknown scenario `{}` (the run projects {})",
+                check_name(c),
+                sc_name.get_ref(),
+                set.names().join(", ")
+            ),
+        ));
+    }
+    if c.kind == CheckKind::Quantile {
+        need(c.q.is_some(), "q")?;
+        let q = c.q.as_ref().expect("checked");
+        let qs = crate::projection::monte_carlo::McConfig::default().quantiles;
+        if !qs.contains(q.get_ref()) {
+            return Err(run.invalid(
+                q.span(),
+                "q",
+                format!(
+                    "check `{}`: q = {} is not a projected quantile (one of {qs:?})",
+                    check_name(c),
+                    q.get_ref()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A `rank` or `score` check: its index and unit exist.
+fn check_index_keys(
+    run: &Run,
+    c: &Check,
+    span: &Range<usize>,
+    need: &dyn Fn(bool, &str) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    need(c.index.is_some(), "index")?;
+    need(c.unit.is_some(), "unit")?;
+    if c.kind == CheckKind::Rank {
+        need(c.within_top.is_some(), "within_top")?;
+    }
+    let ix = c.index.as_ref().expect("checked");
+    let Some(loaded) = run.indices.iter().find(|l| &l.run.id == ix.get_ref()) else {
+        return Err(run.invalid(
+            ix.span(),
+            "index",
+            format!(
+                "check `{}`: unknown index `{}` (the run builds {})",
+                check_name(c),
+                ix.get_ref(),
+                if run.indices.is_empty() {
+                    "none".to_string()
+                } else {
+                    run.indices
+                        .iter()
+                        .map(|l| format!("`{}`", l.run.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        ));
+    };
+    if matches!(
+        c.statistic,
+        Some(RankStatistic::Median | RankStatistic::Q95)
+    ) && loaded.spec.uncertainty.is_none()
+    {
+        return Err(run.invalid(
+            run.key_span(span.clone(), "statistic"),
+            "statistic",
+            format!(
+                "check `{}`: the index `{}` has no uncertainty analysis",
+                check_name(c),
+                ix.get_ref()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A `coverage` check: the run has a `[backtest]` with its method and level.
+fn check_coverage_keys(
+    run: &Run,
+    c: &Check,
+    span: &Range<usize>,
+    need: &dyn Fn(bool, &str) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    need(c.method.is_some(), "method")?;
+    need(c.level.is_some(), "level")?;
+    let bad = |key: &str, why: String| {
+        Err(run.invalid(
+            run.key_span(span.clone(), key),
+            key,
+            format!("check `{}`: {why}", check_name(c)),
+        ))
+    };
+    let Some(b) = &run.file.backtest else {
+        return bad("method", "the run has no [backtest]".into());
+    };
+    if c.level.is_some_and(|l| ![0.5, 0.8, 0.9, 0.95].contains(&l)) {
+        return bad("level", "level must be 0.5, 0.8, 0.9 or 0.95".into());
+    }
+    if c.horizon.is_some_and(|h| h < 1 || h > b.horizon) {
+        return bad("horizon", format!("horizon must be in 1..={}", b.horizon));
+    }
+    if c.calibrated == Some(true) && b.learn.is_empty() {
+        return bad(
+            "calibrated",
+            "calibrated coverage needs `learn` origins in [backtest]".into(),
+        );
+    }
+    let m = c.method.as_ref().expect("checked").get_ref();
+    let known = ["log_linear", "linear", "damped_holt", "bootstrap_growth"];
+    if !known.contains(&m.as_str()) {
+        return bad(
+            "method",
+            format!("unknown method `{m}` (one of {})", known.join(", ")),
+        );
+    }
+    Ok(())
+}
+
+/// A `sobol` check: the run has the R&D-share gap sensitivity and the input.
+fn check_sobol_keys(
+    run: &Run,
+    c: &Check,
+    need: &dyn Fn(bool, &str) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    need(c.input.is_some(), "input")?;
+    let input = c.input.as_ref().expect("checked");
+    if !GAP_INPUTS.contains(&input.get_ref().as_str()) {
+        return Err(run.invalid(
+            input.span(),
+            "input",
+            format!(
+                "check `{}`: unknown input `{}` (one of {})",
+                check_name(c),
+                input.get_ref(),
+                GAP_INPUTS.join(", ")
+            ),
+        ));
+    }
+    if run
+        .file
+        .sensitivity
+        .as_ref()
+        .is_none_or(|s| s.rd_share_gap.is_none())
+    {
+        return Err(run.invalid(
+            input.span(),
+            "input",
+            format!(
+                "check `{}`: the run has no [sensitivity.rd_share_gap]",
+                check_name(c)
+            ),
+        ));
     }
     Ok(())
 }
