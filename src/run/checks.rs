@@ -469,42 +469,11 @@ fn numeric(c: &Check, observed: Option<f64>, digits: usize) -> CheckResult {
 
 /// Evaluates every check on the results (validated by [`validate`]).
 pub(super) fn evaluate(run: &Run, report: &RunReport) -> Result<Vec<CheckResult>, RunError> {
-    let s = |x: &Option<Spanned<String>>| x.as_ref().map(|v| v.get_ref().clone());
     let mut out = vec![];
     for sc in &run.file.checks {
         let c = sc.get_ref();
         let r = match c.kind {
-            CheckKind::ProbabilityMet | CheckKind::Quantile => {
-                let (t, sn) = (s(&c.target), s(&c.scenario));
-                let outcome = report
-                    .projection
-                    .as_ref()
-                    .and_then(|p| p.scenario(sn.as_deref().unwrap_or_default()))
-                    .and_then(|p| p.result.target(t.as_deref().unwrap_or_default()));
-                let observed = match c.kind {
-                    CheckKind::ProbabilityMet => outcome.and_then(|o| o.probability),
-                    _ => {
-                        let q = c.q.as_ref().map_or(0.5, |q| *q.get_ref());
-                        let probs = &report
-                            .projection
-                            .as_ref()
-                            .and_then(|p| p.scenarios.first())
-                            .map(|s| s.result.quantiles.clone())
-                            .unwrap_or_default();
-                        let i = probs.iter().position(|p| *p == q);
-                        outcome
-                            .and_then(|o| o.metric_quantiles.as_ref())
-                            .and_then(|qs| i.and_then(|i| qs.get(i).copied()))
-                    }
-                };
-                let mut r = numeric(c, observed, 4);
-                if observed.is_none()
-                    && let Some(why) = outcome.and_then(|o| o.not_projected.as_ref())
-                {
-                    r.observed_text = format!("not projected: {why}");
-                }
-                r
-            }
+            CheckKind::ProbabilityMet | CheckKind::Quantile => projection_result(c, report),
             CheckKind::RequiredCagr => {
                 let observed = match (s(&c.target), s(&c.indicator)) {
                     (Some(t), _) => report
@@ -545,105 +514,8 @@ pub(super) fn evaluate(run: &Run, report: &RunReport) -> Result<Vec<CheckResult>
                     passed: row.is_some_and(|r| accepted.contains(&r.status)),
                 }
             }
-            CheckKind::Rank | CheckKind::Score => {
-                let ix = c.index.as_ref().expect("validated");
-                let unit = c.unit.as_ref().expect("validated");
-                let res = report
-                    .indices
-                    .iter()
-                    .find(|i| &i.id == ix.get_ref())
-                    .expect("validated: every index is built");
-                let row = res
-                    .report
-                    .ranking
-                    .iter()
-                    .find(|r| &r.unit == unit.get_ref());
-                let Some(row) = row else {
-                    let mut units: Vec<&str> =
-                        res.report.ranking.iter().map(|r| r.unit.as_str()).collect();
-                    units.sort_unstable();
-                    return Err(run.invalid(
-                        unit.span(),
-                        "unit",
-                        format!(
-                            "check `{}`: unit `{}` is not in the results of index `{}` ({})",
-                            check_name(c),
-                            unit.get_ref(),
-                            ix.get_ref(),
-                            units.join(", ")
-                        ),
-                    ));
-                };
-                if c.kind == CheckKind::Score {
-                    numeric(c, Some(row.score), 3)
-                } else {
-                    let stat = c.statistic.unwrap_or_default();
-                    let observed = match stat {
-                        RankStatistic::Nominal => Some(row.rank),
-                        RankStatistic::Median | RankStatistic::Q95 => res
-                            .report
-                            .uncertainty
-                            .as_ref()
-                            .and_then(|u| u.rank_stats.iter().find(|r| &r.unit == unit.get_ref()))
-                            .map(|r| {
-                                if stat == RankStatistic::Median {
-                                    r.median
-                                } else {
-                                    r.q95
-                                }
-                            }),
-                    };
-                    let top = c.within_top.unwrap_or(0) as f64;
-                    CheckResult {
-                        name: check_name(c),
-                        kind: kind_name(c.kind).into(),
-                        observed,
-                        observed_text: observed.map_or_else(
-                            || "missing".into(),
-                            |v| {
-                                format!(
-                                    "{} rank {v}",
-                                    match stat {
-                                        RankStatistic::Nominal => "nominal",
-                                        RankStatistic::Median => "median",
-                                        RankStatistic::Q95 => "95 % quantile of",
-                                    }
-                                )
-                            },
-                        ),
-                        bound: format!("within top {top}"),
-                        passed: observed.is_some_and(|v| v <= top),
-                    }
-                }
-            }
-            CheckKind::Coverage => {
-                let m = s(&c.method).unwrap_or_default();
-                let cal = c.calibrated == Some(true);
-                let b = report.backtest.as_ref();
-                let (levels, scores) = match (b.and_then(|b| b.calibration.as_ref()), b) {
-                    (Some(e), _) => (
-                        e.levels.clone(),
-                        if cal {
-                            e.after.clone()
-                        } else {
-                            e.before.clone()
-                        },
-                    ),
-                    (None, Some(b)) => match &b.rolling {
-                        Some(r) if !cal => (r.levels.clone(), r.scores.clone()),
-                        _ => (vec![], vec![]),
-                    },
-                    _ => (vec![], vec![]),
-                };
-                let li = levels
-                    .iter()
-                    .position(|l| c.level.is_some_and(|x| (x - l).abs() < 1e-9));
-                let observed = scores
-                    .iter()
-                    .find(|r| r.method == m && r.horizon == c.horizon)
-                    .and_then(|r| li.and_then(|i| r.coverage.get(i).copied()));
-                numeric(c, observed, 3)
-            }
+            CheckKind::Rank | CheckKind::Score => index_result(run, c, report)?,
+            CheckKind::Coverage => coverage_result(c, report),
             CheckKind::Sobol => {
                 let input = s(&c.input).unwrap_or_default();
                 let g = report.plan.rd_share_sensitivity.as_ref();
@@ -660,4 +532,144 @@ pub(super) fn evaluate(run: &Run, report: &RunReport) -> Result<Vec<CheckResult>
         out.push(r);
     }
     Ok(out)
+}
+
+/// The text of an optional spanned key.
+fn s(x: &Option<Spanned<String>>) -> Option<String> {
+    x.as_ref().map(|v| v.get_ref().clone())
+}
+
+/// The probability or quantile of a target under a scenario.
+fn projection_result(c: &Check, report: &RunReport) -> CheckResult {
+    let (t, sn) = (s(&c.target), s(&c.scenario));
+    let outcome = report
+        .projection
+        .as_ref()
+        .and_then(|p| p.scenario(sn.as_deref().unwrap_or_default()))
+        .and_then(|p| p.result.target(t.as_deref().unwrap_or_default()));
+    let observed = match c.kind {
+        CheckKind::ProbabilityMet => outcome.and_then(|o| o.probability),
+        _ => {
+            let q = c.q.as_ref().map_or(0.5, |q| *q.get_ref());
+            let probs = &report
+                .projection
+                .as_ref()
+                .and_then(|p| p.scenarios.first())
+                .map(|s| s.result.quantiles.clone())
+                .unwrap_or_default();
+            let i = probs.iter().position(|p| *p == q);
+            outcome
+                .and_then(|o| o.metric_quantiles.as_ref())
+                .and_then(|qs| i.and_then(|i| qs.get(i).copied()))
+        }
+    };
+    let mut r = numeric(c, observed, 4);
+    if observed.is_none()
+        && let Some(why) = outcome.and_then(|o| o.not_projected.as_ref())
+    {
+        r.observed_text = format!("not projected: {why}");
+    }
+    r
+}
+
+/// The rank or score of a unit in an index.
+fn index_result(run: &Run, c: &Check, report: &RunReport) -> Result<CheckResult, RunError> {
+    let ix = c.index.as_ref().expect("validated");
+    let unit = c.unit.as_ref().expect("validated");
+    let res = report
+        .indices
+        .iter()
+        .find(|i| &i.id == ix.get_ref())
+        .expect("validated: every index is built");
+    let row = res
+        .report
+        .ranking
+        .iter()
+        .find(|r| &r.unit == unit.get_ref());
+    let Some(row) = row else {
+        let mut units: Vec<&str> = res.report.ranking.iter().map(|r| r.unit.as_str()).collect();
+        units.sort_unstable();
+        return Err(run.invalid(
+            unit.span(),
+            "unit",
+            format!(
+                "check `{}`: unit `{}` is not in the results of index `{}` ({})",
+                check_name(c),
+                unit.get_ref(),
+                ix.get_ref(),
+                units.join(", ")
+            ),
+        ));
+    };
+    Ok(if c.kind == CheckKind::Score {
+        numeric(c, Some(row.score), 3)
+    } else {
+        let stat = c.statistic.unwrap_or_default();
+        let observed = match stat {
+            RankStatistic::Nominal => Some(row.rank),
+            RankStatistic::Median | RankStatistic::Q95 => res
+                .report
+                .uncertainty
+                .as_ref()
+                .and_then(|u| u.rank_stats.iter().find(|r| &r.unit == unit.get_ref()))
+                .map(|r| {
+                    if stat == RankStatistic::Median {
+                        r.median
+                    } else {
+                        r.q95
+                    }
+                }),
+        };
+        let top = c.within_top.unwrap_or(0) as f64;
+        CheckResult {
+            name: check_name(c),
+            kind: kind_name(c.kind).into(),
+            observed,
+            observed_text: observed.map_or_else(
+                || "missing".into(),
+                |v| {
+                    format!(
+                        "{} rank {v}",
+                        match stat {
+                            RankStatistic::Nominal => "nominal",
+                            RankStatistic::Median => "median",
+                            RankStatistic::Q95 => "95 % quantile of",
+                        }
+                    )
+                },
+            ),
+            bound: format!("within top {top}"),
+            passed: observed.is_some_and(|v| v <= top),
+        }
+    })
+}
+
+/// The coverage of a backtest method's interval.
+fn coverage_result(c: &Check, report: &RunReport) -> CheckResult {
+    let m = s(&c.method).unwrap_or_default();
+    let cal = c.calibrated == Some(true);
+    let b = report.backtest.as_ref();
+    let (levels, scores) = match (b.and_then(|b| b.calibration.as_ref()), b) {
+        (Some(e), _) => (
+            e.levels.clone(),
+            if cal {
+                e.after.clone()
+            } else {
+                e.before.clone()
+            },
+        ),
+        (None, Some(b)) => match &b.rolling {
+            Some(r) if !cal => (r.levels.clone(), r.scores.clone()),
+            _ => (vec![], vec![]),
+        },
+        _ => (vec![], vec![]),
+    };
+    let li = levels
+        .iter()
+        .position(|l| c.level.is_some_and(|x| (x - l).abs() < 1e-9));
+    let observed = scores
+        .iter()
+        .find(|r| r.method == m && r.horizon == c.horizon)
+        .and_then(|r| li.and_then(|i| r.coverage.get(i).copied()));
+    numeric(c, observed, 3)
 }
