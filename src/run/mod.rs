@@ -709,41 +709,9 @@ impl Run {
         }
         let mut backtest = None;
         if let (Some(b), Some((panel, label))) = (&f.backtest, &self.backtest_panel) {
-            use crate::projection::backtest::rolling::{RollingConfig, rolling_backtest};
             let seed = b.seed.unwrap_or(f.run.seed);
             seeds.insert("backtest".into(), seed);
-            let cfg = RollingConfig {
-                origins: b.origins.clone(),
-                max_horizon: b.horizon,
-                window: b.window,
-                bootstrap_paths: b.paths,
-                seed,
-                conformal: b.conformal,
-                ..RollingConfig::default()
-            };
-            let fail = |e: crate::projection::ProjectionError| compute(format!("backtest: {e}"));
-            backtest = Some(if b.learn.is_empty() {
-                on_step("backtest: rolling origins");
-                let mut r = rolling_backtest(panel, &cfg).map_err(fail)?;
-                r.rows.clear();
-                BacktestReport {
-                    panel: label.clone(),
-                    rolling: Some(r),
-                    calibration: None,
-                }
-            } else {
-                on_step("backtest: calibration learnt and scored out of sample");
-                let mut e = crate::projection::calibration::evaluate(
-                    panel, label, &b.learn, &b.origins, &cfg,
-                )
-                .map_err(fail)?;
-                e.scored.rows.clear();
-                BacktestReport {
-                    panel: label.clone(),
-                    rolling: None,
-                    calibration: Some(e),
-                }
-            });
+            backtest = Some(run_backtest(b, panel, label, seed, on_step).map_err(compute)?);
         }
         let mut indices = vec![];
         for ix in &self.indices {
@@ -794,4 +762,47 @@ impl Run {
         report.key_results = compare::key_results(&report);
         Ok(report)
     }
+}
+
+/// The `[backtest]` of a run: a rolling backtest, or with `learn` a calibration learnt and
+/// scored out of sample; the per-forecast rows are dropped (the CSV output has them).
+fn run_backtest(
+    b: &file::BacktestRun,
+    panel: &crate::projection::backtest::Panel,
+    label: &str,
+    seed: u64,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<BacktestReport, String> {
+    use crate::projection::backtest::rolling::{RollingConfig, rolling_backtest};
+    let cfg = RollingConfig {
+        origins: b.origins.clone(),
+        max_horizon: b.horizon,
+        window: b.window,
+        bootstrap_paths: b.paths,
+        seed,
+        conformal: b.conformal,
+        ..RollingConfig::default()
+    };
+    let fail = |e: crate::projection::ProjectionError| format!("backtest: {e}");
+    Ok(if b.learn.is_empty() {
+        on_step("backtest: rolling origins");
+        let mut r = rolling_backtest(panel, &cfg).map_err(fail)?;
+        r.rows.clear();
+        BacktestReport {
+            panel: label.to_string(),
+            rolling: Some(r),
+            calibration: None,
+        }
+    } else {
+        on_step("backtest: calibration learnt and scored out of sample");
+        let mut e =
+            crate::projection::calibration::evaluate(panel, label, &b.learn, &b.origins, &cfg)
+                .map_err(fail)?;
+        e.scored.rows.clear();
+        BacktestReport {
+            panel: label.to_string(),
+            rolling: None,
+            calibration: Some(e),
+        }
+    })
 }
