@@ -450,10 +450,11 @@ impl Run {
         if BUILTIN_PLANS.contains(&id) {
             self.plan = Plan::builtin(id)
                 .map_err(|e| self.invalid(plan_ref.span(), "run.plan", e.to_string()))?;
+            let case = crate::cases::builtin(id).expect("a builtin plan is a case");
             self.inputs.push(InputHash {
                 role: "plan".into(),
                 path: format!("embedded:{id}"),
-                sha256: sha256_hex(crate::plan::LINYI_TOML.as_bytes()),
+                sha256: sha256_hex(case.plan_toml.as_bytes()),
             });
         } else {
             let p = dir.join(id);
@@ -533,13 +534,15 @@ impl Run {
                     self.hash_file("scenarios", normalise(Path::new(s.get_ref())), &p)?;
                     set
                 }
-                None if self.plan.meta().id == "linyi-2021-2025" => {
+                // A builtin plan's own shipped set (never another plan's).
+                None if crate::cases::builtin(&self.plan.meta().id).is_some() => {
+                    let case = crate::cases::builtin(&self.plan.meta().id).expect("checked");
                     self.inputs.push(InputHash {
                         role: "scenarios".into(),
-                        path: "embedded:linyi-2021-2025".into(),
-                        sha256: sha256_hex(crate::scenario::LINYI_SCENARIOS_TOML.as_bytes()),
+                        path: format!("embedded:{}", case.id),
+                        sha256: sha256_hex(case.scenarios_toml.as_bytes()),
                     });
-                    ScenarioSet::linyi()
+                    case.scenarios()
                 }
                 None => {
                     return Err(self.invalid(

@@ -855,3 +855,44 @@ fn a_run_file_sets_the_monte_carlo_size_limits() {
     let out = innodex(&["check", s(&f)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_run_of_the_shandong_plan_uses_and_hashes_its_own_embedded_files() {
+    // The inputs table hashed Linyi's plan file for any embedded plan, and a builtin plan other
+    // than Linyi's could not use its shipped scenario set.
+    let d = tmp("shandong-run");
+    let f = write(
+        &d,
+        "sd.run.toml",
+        "[run]\nname = \"sd\"\nplan = \"shandong-2022-2027\"\n[projection]\npaths = 2000\n\
+         [[checks]]\nkind = \"probability_met\"\ntarget = \"rd_share\"\nscenario = \"baseline\"\nat_least = 0.5\n",
+    );
+    let out = innodex(&["run", s(&f), "--out", s(&d.join("out")), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let r = report(&d.join("out"));
+    let hash = |path: &str| {
+        Sha256::digest(std::fs::read(path).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let input = |role: &str| {
+        r["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["role"] == role)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(input("plan")["path"], "embedded:shandong-2022-2027");
+    assert_eq!(
+        input("plan")["sha256"],
+        hash("plans/shandong-2022-2027.toml")
+    );
+    assert_eq!(
+        input("scenarios")["sha256"],
+        hash("scenarios/shandong.toml")
+    );
+    assert_eq!(r["projection"]["set"], "shandong-2022-2027");
+}
