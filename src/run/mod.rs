@@ -444,6 +444,14 @@ impl Run {
     }
 
     fn resolve(&mut self, dir: &Path) -> Result<(), RunError> {
+        self.resolve_plan(dir)?;
+        self.resolve_backtest(dir)?;
+        self.resolve_projection(dir)?;
+        self.resolve_indices(dir)
+    }
+
+    /// The plan (an embedded id, else a file relative to the run file) and the run file's observations.
+    fn resolve_plan(&mut self, dir: &Path) -> Result<(), RunError> {
         // The plan: an embedded id, else a file relative to the run file.
         let plan_ref = self.file.run.plan.clone();
         let id = plan_ref.get_ref().as_str();
@@ -488,6 +496,11 @@ impl Run {
                 )
                 .map_err(|e| self.invalid(o.indicator.span(), "indicator", e.to_string()))?;
         }
+        Ok(())
+    }
+
+    /// The `[backtest]` panel, read and hashed.
+    fn resolve_backtest(&mut self, dir: &Path) -> Result<(), RunError> {
         // The backtest panel.
         if let Some(b) = self.file.backtest.clone() {
             use crate::projection::backtest::{CHINA_PROVINCE_RD_CSV, Panel};
@@ -523,6 +536,11 @@ impl Run {
             };
             self.backtest_panel = Some((panel, label));
         }
+        Ok(())
+    }
+
+    /// The projection's scenario set: a file, or the builtin plan's own shipped set.
+    fn resolve_projection(&mut self, dir: &Path) -> Result<(), RunError> {
         // The projection scenario set.
         if let Some(pr) = self.file.projection.clone() {
             let set = match &pr.scenarios {
@@ -573,6 +591,11 @@ impl Run {
             }
             self.scenarios = Some(set);
         }
+        Ok(())
+    }
+
+    /// The index specs and their data files, hashed.
+    fn resolve_indices(&mut self, dir: &Path) -> Result<(), RunError> {
         // Index specs.
         for ix in self.file.index.clone() {
             if self.indices.iter().any(|l| l.run.id == ix.id) {
