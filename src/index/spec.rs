@@ -471,35 +471,6 @@ impl IndexReport {
 
     fn text(&self, md: bool) -> String {
         let mut s = String::new();
-        let table = |s: &mut String, head: &[String], rows: &[Vec<String>]| {
-            if md {
-                let _ = writeln!(s, "| {} |", head.join(" | "));
-                let _ = writeln!(s, "|{}", head.iter().map(|_| "---|").collect::<String>());
-                for r in rows {
-                    let _ = writeln!(s, "| {} |", r.join(" | "));
-                }
-            } else {
-                let mut wid: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
-                for r in rows {
-                    for (k, c) in r.iter().enumerate() {
-                        wid[k] = wid[k].max(c.chars().count());
-                    }
-                }
-                let line = |cells: &[String]| {
-                    cells
-                        .iter()
-                        .enumerate()
-                        .map(|(k, c)| format!("{c:>w$}", w = wid[k]))
-                        .collect::<Vec<_>>()
-                        .join("  ")
-                };
-                let _ = writeln!(s, "{}", line(head));
-                for r in rows {
-                    let _ = writeln!(s, "{}", line(r));
-                }
-            }
-            s.push('\n');
-        };
         let h = if md { "## " } else { "" };
         let _ = writeln!(
             s,
@@ -544,7 +515,7 @@ impl IndexReport {
                 row
             })
             .collect();
-        table(&mut s, &head, &rows);
+        write_table(&mut s, md, &head, &rows);
         if !self.panel.is_empty() {
             let _ = writeln!(
                 s,
@@ -564,67 +535,74 @@ impl IndexReport {
                     r
                 })
                 .collect();
-            table(&mut s, &head, &rows);
+            write_table(&mut s, md, &head, &rows);
         }
         if let Some(u) = &self.uncertainty {
-            let _ = writeln!(
-                s,
-                "{h}Uncertainty of {} ranks: {} rebuilds ({} failed)\n",
-                u.target,
-                u.scores.len(),
-                u.failed
-            );
-            let mut st: Vec<&uncertainty::RankStats> = u
-                .rank_stats
-                .iter()
-                .filter(|r| !r.nominal.is_nan())
-                .collect();
-            st.sort_by(|a, b| a.nominal.total_cmp(&b.nominal));
-            let head: Vec<String> = ["unit", "nominal", "median", "mean", "5%", "95%"]
+            self.uncertainty_text(&mut s, u, md);
+        }
+        s
+    }
+
+    /// The uncertainty section: rank statistics, the Sobol' indices of the rank shift and
+    /// the failed rebuilds.
+    fn uncertainty_text(&self, s: &mut String, u: &UncertaintyResult, md: bool) {
+        let h = if md { "## " } else { "" };
+        let _ = writeln!(
+            s,
+            "{h}Uncertainty of {} ranks: {} rebuilds ({} failed)\n",
+            u.target,
+            u.scores.len(),
+            u.failed
+        );
+        let mut st: Vec<&uncertainty::RankStats> = u
+            .rank_stats
+            .iter()
+            .filter(|r| !r.nominal.is_nan())
+            .collect();
+        st.sort_by(|a, b| a.nominal.total_cmp(&b.nominal));
+        let head: Vec<String> = ["unit", "nominal", "median", "mean", "5%", "95%"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let rows: Vec<Vec<String>> = st
+            .iter()
+            .take(self.top)
+            .map(|r| {
+                vec![
+                    r.unit.clone(),
+                    num(r.nominal, 0),
+                    num(r.median, 1),
+                    num(r.mean, 1),
+                    num(r.q05, 1),
+                    num(r.q95, 1),
+                ]
+            })
+            .collect();
+        write_table(s, md, &head, &rows);
+        if let Some(sens) = &u.sensitivity {
+            let _ = writeln!(s, "{h}Sobol indices of the mean absolute rank shift\n");
+            let head: Vec<String> = ["input", "first", "5–95 %", "total", "5–95 %"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-            let rows: Vec<Vec<String>> = st
+            let rows: Vec<Vec<String>> = sens
+                .mean_rank_shift
                 .iter()
-                .take(self.top)
-                .map(|r| {
+                .map(|i| {
                     vec![
-                        r.unit.clone(),
-                        num(r.nominal, 0),
-                        num(r.median, 1),
-                        num(r.mean, 1),
-                        num(r.q05, 1),
-                        num(r.q95, 1),
+                        i.input.clone(),
+                        num(i.first, 3),
+                        format!("{} – {}", num(i.first_ci.0, 3), num(i.first_ci.1, 3)),
+                        num(i.total, 3),
+                        format!("{} – {}", num(i.total_ci.0, 3), num(i.total_ci.1, 3)),
                     ]
                 })
                 .collect();
-            table(&mut s, &head, &rows);
-            if let Some(sens) = &u.sensitivity {
-                let _ = writeln!(s, "{h}Sobol indices of the mean absolute rank shift\n");
-                let head: Vec<String> = ["input", "first", "5–95 %", "total", "5–95 %"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
-                let rows: Vec<Vec<String>> = sens
-                    .mean_rank_shift
-                    .iter()
-                    .map(|i| {
-                        vec![
-                            i.input.clone(),
-                            num(i.first, 3),
-                            format!("{} – {}", num(i.first_ci.0, 3), num(i.first_ci.1, 3)),
-                            num(i.total, 3),
-                            format!("{} – {}", num(i.total_ci.0, 3), num(i.total_ci.1, 3)),
-                        ]
-                    })
-                    .collect();
-                table(&mut s, &head, &rows);
-            }
-            for f in &u.failures {
-                let _ = writeln!(s, "failed rebuild: {f}");
-            }
+            write_table(s, md, &head, &rows);
         }
-        s
+        for f in &u.failures {
+            let _ = writeln!(s, "failed rebuild: {f}");
+        }
     }
 }
 
@@ -636,4 +614,35 @@ pub fn run_spec_file(path: &Path, format: &str) -> Result<String, IndexError> {
     let spec = IndexSpecFile::from_path(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     spec.run(base)?.render(format)
+}
+
+/// A table as Markdown (`md`) or as right-aligned text columns, then a blank line.
+fn write_table(s: &mut String, md: bool, head: &[String], rows: &[Vec<String>]) {
+    if md {
+        let _ = writeln!(s, "| {} |", head.join(" | "));
+        let _ = writeln!(s, "|{}", head.iter().map(|_| "---|").collect::<String>());
+        for r in rows {
+            let _ = writeln!(s, "| {} |", r.join(" | "));
+        }
+    } else {
+        let mut wid: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+        for r in rows {
+            for (k, c) in r.iter().enumerate() {
+                wid[k] = wid[k].max(c.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(k, c)| format!("{c:>w$}", w = wid[k]))
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        let _ = writeln!(s, "{}", line(head));
+        for r in rows {
+            let _ = writeln!(s, "{}", line(r));
+        }
+    }
+    s.push('\n');
 }
