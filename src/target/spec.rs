@@ -74,119 +74,15 @@ impl TryFrom<TargetSpec> for Target {
     type Error = TargetError;
 
     fn try_from(s: TargetSpec) -> Result<Self, TargetError> {
-        let id = s.id.clone();
-        let kind = s.kind.clone();
-        let missing = |field| TargetError::Missing {
-            target: id.clone(),
-            kind: kind.clone(),
-            field,
+        let f = Fields {
+            id: &s.id,
+            kind: &s.kind,
         };
-        let bad = |field, value: String, problem| TargetError::BadValue {
-            target: id.clone(),
-            field,
-            value,
-            problem,
-        };
+        let bad = |field, value, problem| f.bad(field, value, problem);
         if s.id.trim().is_empty() {
             return Err(bad("id", format!("{:?}", s.id), "must not be empty"));
         }
-        let finite = |field, v: Option<f64>| -> Result<f64, TargetError> {
-            let v = v.ok_or_else(|| missing(field))?;
-            if v.is_finite() {
-                Ok(v)
-            } else {
-                Err(bad(field, v.to_string(), "must be finite"))
-            }
-        };
-        let year_range = |from: Option<i32>, to: Option<i32>| -> Result<(i32, i32), TargetError> {
-            let from = from.ok_or_else(|| missing("from"))?;
-            let to = to.ok_or_else(|| missing("to"))?;
-            if to < from {
-                return Err(bad("to", to.to_string(), "must not be before `from`"));
-            }
-            Ok((from, to))
-        };
-        // Which optional fields each kind accepts; anything else is an error, so a typo such
-        // as `value` on a multiple_of_base target does not pass silently.
-        let (rule, allowed): (Rule, &[&str]) = match s.kind.as_str() {
-            "level" => (
-                Rule::Level {
-                    value: finite("value", s.value)?,
-                    by: s.by.ok_or_else(|| missing("by"))?,
-                },
-                &["value", "by", "base_year", "about", "path"],
-            ),
-            "multiple_of_base" => {
-                let factor = finite("factor", s.factor)?;
-                if factor <= 0.0 {
-                    return Err(bad("factor", factor.to_string(), "must be positive"));
-                }
-                if s.base_year.is_none() {
-                    return Err(missing("base_year"));
-                }
-                (
-                    Rule::MultipleOfBase {
-                        factor,
-                        by: s.by.ok_or_else(|| missing("by"))?,
-                    },
-                    &["factor", "by", "base_year", "about", "path"],
-                )
-            }
-            "at_least_reference" => (
-                Rule::AtLeastReference {
-                    reference: s.reference.clone().ok_or_else(|| missing("reference"))?,
-                    by: s.by.ok_or_else(|| missing("by"))?,
-                    margin: match s.margin {
-                        None => 0.0,
-                        m => finite("margin", m)?,
-                    },
-                },
-                &["reference", "margin", "by", "base_year", "path"],
-            ),
-            "yearly_flow" | "net_increase" => {
-                let min = finite("min", s.min)?;
-                let (from, to) = year_range(s.from, s.to)?;
-                let rule = if s.kind == "yearly_flow" {
-                    Rule::YearlyFlow { min, from, to }
-                } else {
-                    Rule::NetIncrease { min, from, to }
-                };
-                (rule, &["min", "from", "to", "about"])
-            }
-            "growth_floor" => {
-                let min_rate = finite("min_rate", s.min_rate)?;
-                if min_rate <= -1.0 {
-                    return Err(bad(
-                        "min_rate",
-                        min_rate.to_string(),
-                        "must be greater than -1",
-                    ));
-                }
-                let (from, to) = year_range(s.from, s.to)?;
-                (
-                    Rule::GrowthFloor { min_rate, from, to },
-                    &["min_rate", "from", "to"],
-                )
-            }
-            "cumulative_flow" => {
-                let min_total = finite("min_total", s.min_total)?;
-                let (from, to) = year_range(s.from, s.to)?;
-                (
-                    Rule::CumulativeFlow {
-                        min_total,
-                        from,
-                        to,
-                    },
-                    &["min_total", "from", "to", "about"],
-                )
-            }
-            _ => {
-                return Err(TargetError::UnknownKind {
-                    target: s.id,
-                    kind: s.kind,
-                });
-            }
-        };
+        let (rule, allowed) = rule_of(&s, &f)?;
         let present: [(&'static str, bool); 12] = [
             ("value", s.value.is_some()),
             ("factor", s.factor.is_some()),
@@ -260,6 +156,131 @@ impl TryFrom<TargetSpec> for Target {
             reading: s.reading,
             alternative: s.alternative,
         })
+    }
+}
+
+/// The rule of a target spec and the optional fields its kind accepts (anything else is an
+/// error, so a typo such as `value` on a multiple_of_base target does not pass silently).
+fn rule_of(s: &TargetSpec, f: &Fields<'_>) -> Result<(Rule, &'static [&'static str]), TargetError> {
+    Ok(match s.kind.as_str() {
+        "level" => (
+            Rule::Level {
+                value: f.finite("value", s.value)?,
+                by: s.by.ok_or_else(|| f.missing("by"))?,
+            },
+            &["value", "by", "base_year", "about", "path"],
+        ),
+        "multiple_of_base" => {
+            let factor = f.finite("factor", s.factor)?;
+            if factor <= 0.0 {
+                return Err(f.bad("factor", factor.to_string(), "must be positive"));
+            }
+            if s.base_year.is_none() {
+                return Err(f.missing("base_year"));
+            }
+            (
+                Rule::MultipleOfBase {
+                    factor,
+                    by: s.by.ok_or_else(|| f.missing("by"))?,
+                },
+                &["factor", "by", "base_year", "about", "path"],
+            )
+        }
+        "at_least_reference" => (
+            Rule::AtLeastReference {
+                reference: s.reference.clone().ok_or_else(|| f.missing("reference"))?,
+                by: s.by.ok_or_else(|| f.missing("by"))?,
+                margin: match s.margin {
+                    None => 0.0,
+                    m => f.finite("margin", m)?,
+                },
+            },
+            &["reference", "margin", "by", "base_year", "path"],
+        ),
+        "yearly_flow" | "net_increase" => {
+            let min = f.finite("min", s.min)?;
+            let (from, to) = f.year_range(s.from, s.to)?;
+            let rule = if s.kind == "yearly_flow" {
+                Rule::YearlyFlow { min, from, to }
+            } else {
+                Rule::NetIncrease { min, from, to }
+            };
+            (rule, &["min", "from", "to", "about"])
+        }
+        "growth_floor" => {
+            let min_rate = f.finite("min_rate", s.min_rate)?;
+            if min_rate <= -1.0 {
+                return Err(f.bad("min_rate", min_rate.to_string(), "must be greater than -1"));
+            }
+            let (from, to) = f.year_range(s.from, s.to)?;
+            (
+                Rule::GrowthFloor { min_rate, from, to },
+                &["min_rate", "from", "to"],
+            )
+        }
+        "cumulative_flow" => {
+            let min_total = f.finite("min_total", s.min_total)?;
+            let (from, to) = f.year_range(s.from, s.to)?;
+            (
+                Rule::CumulativeFlow {
+                    min_total,
+                    from,
+                    to,
+                },
+                &["min_total", "from", "to", "about"],
+            )
+        }
+        _ => {
+            return Err(TargetError::UnknownKind {
+                target: s.id.clone(),
+                kind: s.kind.clone(),
+            });
+        }
+    })
+}
+
+/// The target a spec describes, for error messages about its fields.
+struct Fields<'a> {
+    id: &'a str,
+    kind: &'a str,
+}
+
+impl Fields<'_> {
+    fn missing(&self, field: &'static str) -> TargetError {
+        TargetError::Missing {
+            target: self.id.to_string(),
+            kind: self.kind.to_string(),
+            field,
+        }
+    }
+
+    fn bad(&self, field: &'static str, value: String, problem: &'static str) -> TargetError {
+        TargetError::BadValue {
+            target: self.id.to_string(),
+            field,
+            value,
+            problem,
+        }
+    }
+
+    /// A required finite number.
+    fn finite(&self, field: &'static str, v: Option<f64>) -> Result<f64, TargetError> {
+        let v = v.ok_or_else(|| self.missing(field))?;
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(self.bad(field, v.to_string(), "must be finite"))
+        }
+    }
+
+    /// A required `from`–`to` range of years, in order.
+    fn year_range(&self, from: Option<i32>, to: Option<i32>) -> Result<(i32, i32), TargetError> {
+        let from = from.ok_or_else(|| self.missing("from"))?;
+        let to = to.ok_or_else(|| self.missing("to"))?;
+        if to < from {
+            return Err(self.bad("to", to.to_string(), "must not be before `from`"));
+        }
+        Ok((from, to))
     }
 }
 
