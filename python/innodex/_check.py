@@ -131,7 +131,7 @@ def flag(name: str, value: Any) -> bool:
 
 def progress(value: Any) -> bool | str:
     """A progress setting: True, False or ``"auto"``."""
-    if value == "auto" and isinstance(value, str):
+    if isinstance(value, str) and value == "auto":
         return "auto"
     if not isinstance(value, bool | np.bool_):
         raise _type_error("progress", 'True, False or "auto"', value)
