@@ -237,9 +237,9 @@ def _model(
     A model written for one row at a time (``lambda r: r[0] + 2 * r[1]``) works too: when the
     first call with a matrix fails or gives a number of values that is not one per row, and the
     model called on each row does work, every later batch is evaluated row by row, with a
-    one-time warning that this is slower (a Python call per row: about a microsecond of
-    overhead each, against one call per 16,384-row batch for a vectorised model). An exception
-    that the row-by-row call raises as well propagates unchanged.
+    one-time warning that this is slower (a Python call per row, against one call per
+    16,384-row batch for a vectorised model). An exception that the row-by-row call raises as
+    well propagates unchanged.
 
     With a progress ``bar``, every call advances it by its rows: the core calls the model once
     per batch (16,384 rows by default) with the GIL, so the bar costs one update per batch.
