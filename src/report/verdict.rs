@@ -246,46 +246,46 @@ grade: SDSN trend method, r = observed ÷ required average yearly change (lin: l
 }
 
 /// Which P(met) are calibrated, against what, and the uncalibrated values beside them; or why
-/// a probability is not calibrated. Nothing when the projection had no calibration.
-fn calibration_lines(s: &mut String, v: &Verdict, bullet: &str) {
-    let rows: Vec<&VerdictRow> = v
-        .rows
+/// a probability is not calibrated: one line per target with a projected probability, none
+/// when the projection had no calibration.
+pub fn calibration_text(v: &Verdict) -> Vec<String> {
+    v.rows
         .iter()
-        .filter(|r| {
-            r.outlook
+        .filter_map(|r| {
+            let o = r
+                .outlook
                 .iter()
-                .any(|o| o.p_met.is_some() && !o.calibration_note.is_empty())
+                .find(|o| o.p_met.is_some() && !o.calibration_note.is_empty())?;
+            let before = if r.outlook.iter().any(|o| o.calibrated) {
+                let ps: Vec<String> = r
+                    .outlook
+                    .iter()
+                    .map(|o| match (o.p_uncalibrated, o.p_met) {
+                        (Some(p), _) | (None, Some(p)) => format!("{p:.2}"),
+                        _ => "–".into(),
+                    })
+                    .collect();
+                format!(" (uncalibrated: {})", ps.join(" / "))
+            } else {
+                String::new()
+            };
+            let mark = if o.calibrated { "† " } else { "" };
+            Some(format!(
+                "{}: {mark}{}{before}",
+                r.target, o.calibration_note
+            ))
         })
-        .collect();
-    if rows.is_empty() {
+        .collect()
+}
+
+fn calibration_lines(s: &mut String, v: &Verdict, bullet: &str) {
+    let lines = calibration_text(v);
+    if lines.is_empty() {
         return;
     }
     let _ = writeln!(s, "Calibration of P(met) (docs/projections.md):");
-    for r in rows {
-        let o = r
-            .outlook
-            .iter()
-            .find(|o| o.p_met.is_some() && !o.calibration_note.is_empty())
-            .expect("filtered");
-        let before = if r.outlook.iter().any(|o| o.calibrated) {
-            let ps: Vec<String> = r
-                .outlook
-                .iter()
-                .map(|o| match (o.p_uncalibrated, o.p_met) {
-                    (Some(p), _) | (None, Some(p)) => format!("{p:.2}"),
-                    _ => "–".into(),
-                })
-                .collect();
-            format!(" (uncalibrated: {})", ps.join(" / "))
-        } else {
-            String::new()
-        };
-        let mark = if o.calibrated { "† " } else { "" };
-        let _ = writeln!(
-            s,
-            "{bullet}{}: {mark}{}{before}",
-            r.target, o.calibration_note
-        );
+    for l in lines {
+        let _ = writeln!(s, "{bullet}{l}");
     }
     s.push('\n');
 }

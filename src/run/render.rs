@@ -391,6 +391,16 @@ fn html_verdict(s: &mut String, r: &RunReport) {
         "</table>\n<p>{}</p>",
         esc(&crate::report::verdict::legend_text(v))
     );
+    let cal = crate::report::verdict::calibration_text(v);
+    if !cal.is_empty() {
+        s.push_str(
+            "<p>Calibration of P(met) (docs/projections.md):</p>\n<ul id=\"calibration\">\n",
+        );
+        for l in cal {
+            let _ = writeln!(s, "<li>{}</li>", esc(&l));
+        }
+        s.push_str("</ul>\n");
+    }
 }
 
 /// The targets table and their required paths.

@@ -721,6 +721,12 @@ uncertainty_n = 100
         );
         assert!(f.contains(threshold), "{id}: no threshold line {threshold}");
     }
+    // The verdict says what each P(met) was calibrated against.
+    assert!(
+        dom.contains("<ul id=\"calibration\">")
+            && dom.contains("hte_count: † calibrated against china_province_rd"),
+        "no calibration list in the verdict"
+    );
     // A start the scenarios assume is said on the chart.
     assert!(fan("ht_output_share").contains("starts from a value the scenarios assume"));
     assert!(!fan("hte_count").contains("starts from a value the scenarios assume"));
