@@ -476,65 +476,6 @@ fn grade(
 ) -> (Option<TargetProgress>, String) {
     let target_year = t.target_year();
     let achieved = status == Status::Met;
-    let finish = |model: ChangeModel,
-                  start: (i32, f64),
-                  latest: (i32, f64, Bound),
-                  target: f64|
-     -> (Option<TargetProgress>, String) {
-        let (s_year, s_val) = start;
-        let (l_year, l_val, bound) = latest;
-        let span = (l_year - s_year) as f64;
-        let horizon = (target_year - s_year) as f64;
-        let (observed, required) = match model {
-            ChangeModel::Linear => ((l_val - s_val) / span, (target - s_val) / horizon),
-            ChangeModel::Compound => {
-                if s_val <= 0.0 || l_val <= 0.0 || target <= 0.0 {
-                    return (None, "compound change needs positive values".into());
-                }
-                (
-                    (l_val / s_val).powf(1.0 / span) - 1.0,
-                    (target / s_val).powf(1.0 / horizon) - 1.0,
-                )
-            }
-        };
-        if required == 0.0 || !required.is_finite() {
-            return (
-                None,
-                format!(
-                    "the start value {} already equals the target, so no change is required",
-                    fmt_num(s_val)
-                ),
-            );
-        }
-        let ratio = observed / required;
-        // The year in which the required path reaches the latest value.
-        let reach = match model {
-            ChangeModel::Linear => s_year as f64 + (l_val - s_val) / required,
-            ChangeModel::Compound => s_year as f64 + (l_val / s_val).ln() / (1.0 + required).ln(),
-        };
-        let years_ahead = reach.is_finite().then_some(reach - l_year as f64);
-        let grade = if achieved {
-            Grade::Achieved
-        } else {
-            Grade::of_ratio(ratio)
-        };
-        (
-            Some(TargetProgress {
-                model,
-                start_year: s_year,
-                start_value: s_val,
-                latest_year: l_year,
-                latest_value: l_val,
-                observed_change: observed,
-                required_change: required,
-                ratio,
-                bound,
-                grade,
-                years_ahead,
-            }),
-            String::new(),
-        )
-    };
     let level_like =
         |target: Option<f64>, model: ChangeModel| -> (Option<TargetProgress>, String) {
             let Some(target) = target else {
@@ -562,7 +503,9 @@ fn grade(
                     ),
                 );
             };
-            finish(
+            progress_between(
+                target_year,
+                achieved,
                 model,
                 (start.year, start.value),
                 (latest.year, latest.value, latest.bound),
@@ -598,7 +541,9 @@ fn grade(
                 }
             }
             match last {
-                Some(y) => finish(
+                Some(y) => progress_between(
+                    target_year,
+                    achieved,
                     ChangeModel::Linear,
                     (from - 1, 0.0),
                     (y, total, Bound::Exact),
@@ -645,7 +590,9 @@ fn grade(
             }
             let exact: Vec<&&Point> = in_years.iter().filter(|p| p.bound.is_exact()).collect();
             match (exact.first(), exact.last()) {
-                (Some(a), Some(b)) if a.year < b.year => finish(
+                (Some(a), Some(b)) if a.year < b.year => progress_between(
+                    target_year,
+                    achieved,
                     ChangeModel::Linear,
                     (a.year, a.value),
                     (b.year, b.value, Bound::Exact),
@@ -658,6 +605,71 @@ fn grade(
             }
         }
     }
+}
+
+/// The grade of the change from `start` to `latest` against the change the target needs from
+/// `start` to `target` in `target_year` (SDSN trend method; see [`grade`]).
+fn progress_between(
+    target_year: i32,
+    achieved: bool,
+    model: ChangeModel,
+    start: (i32, f64),
+    latest: (i32, f64, Bound),
+    target: f64,
+) -> (Option<TargetProgress>, String) {
+    let (s_year, s_val) = start;
+    let (l_year, l_val, bound) = latest;
+    let span = (l_year - s_year) as f64;
+    let horizon = (target_year - s_year) as f64;
+    let (observed, required) = match model {
+        ChangeModel::Linear => ((l_val - s_val) / span, (target - s_val) / horizon),
+        ChangeModel::Compound => {
+            if s_val <= 0.0 || l_val <= 0.0 || target <= 0.0 {
+                return (None, "compound change needs positive values".into());
+            }
+            (
+                (l_val / s_val).powf(1.0 / span) - 1.0,
+                (target / s_val).powf(1.0 / horizon) - 1.0,
+            )
+        }
+    };
+    if required == 0.0 || !required.is_finite() {
+        return (
+            None,
+            format!(
+                "the start value {} already equals the target, so no change is required",
+                fmt_num(s_val)
+            ),
+        );
+    }
+    let ratio = observed / required;
+    // The year in which the required path reaches the latest value.
+    let reach = match model {
+        ChangeModel::Linear => s_year as f64 + (l_val - s_val) / required,
+        ChangeModel::Compound => s_year as f64 + (l_val / s_val).ln() / (1.0 + required).ln(),
+    };
+    let years_ahead = reach.is_finite().then_some(reach - l_year as f64);
+    let grade = if achieved {
+        Grade::Achieved
+    } else {
+        Grade::of_ratio(ratio)
+    };
+    (
+        Some(TargetProgress {
+            model,
+            start_year: s_year,
+            start_value: s_val,
+            latest_year: l_year,
+            latest_value: l_val,
+            observed_change: observed,
+            required_change: required,
+            ratio,
+            bound,
+            grade,
+            years_ahead,
+        }),
+        String::new(),
+    )
 }
 
 /// The data that would make a target assessable, in words.
