@@ -553,8 +553,8 @@ class Projection:
         lines = self._thresholds(indicator, name)
         if target is not None:
             lines.append(("target", target, None))
-        for i, (tid, value, year) in enumerate(lines):
-            label = f"{tid} ≥ {value:,.4g}" + ("" if year is None else f" ({year})")
+        for i, (tid, value, when) in enumerate(lines):
+            label = f"{tid} ≥ {value:,.4g}" + ("" if when is None else f" ({when})")
             ax.axhline(value, color="0.2", linestyle=("--", ":", "-.")[i % 3], linewidth=1,
                        label=label)
         from matplotlib.ticker import MaxNLocator
@@ -585,19 +585,23 @@ class Projection:
                 return dict(m)
         return {}
 
-    def _thresholds(self, indicator: str, scenario: str) -> list[tuple[str, float, int | None]]:
-        """(target id, threshold, year) of the targets on this indicator's yearly value."""
-        out = []
+    def _thresholds(self, indicator: str, scenario: str) -> list[tuple[str, float, str | None]]:
+        """(target id, threshold, when) of the targets on this indicator's yearly value: the
+        same targets as the HTML report's fans (``fan_labels`` in ``src/run/render.rs``)."""
+        out: list[tuple[str, float, str | None]] = []
         for s in self._d["scenarios"]:
             if s["name"] != scenario:
                 continue
             for t in s["result"]["targets"]:
                 if t["indicator"] != indicator:
                     continue
+                when = str(t["target_year"])
                 if t["metric"] == "value in the target year":
-                    out.append((t["id"], float(t["threshold"]), int(t["target_year"])))
+                    out.append((t["id"], float(t["threshold"]), when))
+                elif t["metric"] == "lowest yearly value":
+                    out.append((t["id"], float(t["threshold"]), "each year"))
                 elif (base := self._d.get("target_base", {}).get(t["id"])) is not None:
-                    out.append((t["id"], float(t["threshold"]) * base, int(t["target_year"])))
+                    out.append((t["id"], float(t["threshold"]) * base, when))
         return out
 
     def report(self) -> str:

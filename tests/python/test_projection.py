@@ -156,6 +156,9 @@ def test_plot_fan_returns_the_axes(linyi: innodex.Projection) -> None:
     # A fan from a start the scenario assumes says so; one from evidence (observed, or the R&D
     # share derived from observed parts) does not.
     assert "assumes" in linyi.plot_fan("ht_output_share").get_title()
+    # A minimum every year is drawn too, as in the HTML report.
+    tsme = linyi.plot_fan("tsme_entries").get_legend().get_texts()
+    assert "tsme_entries ≥ 600 (each year)" in [t.get_text() for t in tsme]
     assert "assumes" not in linyi.plot_fan("rd_share").get_title()
     fig, ax2 = plt.subplots()
     assert linyi.plot_fan("rd_share", "slow", ax=ax2) is ax2
