@@ -784,7 +784,7 @@ def simulate_growth(
             {
                 "id": "threshold",
                 "indicator": "x",
-                "rule": {"kind": "level", "threshold": float(threshold), "by": int(horizon)},
+                "rule": {"kind": "level", "value": float(threshold), "by": int(horizon)},
                 "higher_is_better": True,
             }
         )

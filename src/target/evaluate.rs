@@ -8,15 +8,7 @@ use crate::series::{Bound, Point};
 impl Target {
     /// The year by which the target must be met (the last year for yearly targets).
     pub fn target_year(&self) -> i32 {
-        match &self.rule {
-            Rule::Level { by, .. }
-            | Rule::MultipleOfBase { by, .. }
-            | Rule::AtLeastReference { by, .. } => *by,
-            Rule::YearlyFlow { to, .. }
-            | Rule::NetIncrease { to, .. }
-            | Rule::GrowthFloor { to, .. }
-            | Rule::CumulativeFlow { to, .. } => *to,
-        }
+        self.rule.target_year()
     }
 
     /// The base year of the required path.

@@ -51,8 +51,11 @@ pub enum PathKind {
     Linear,
 }
 
-/// The rule of a target, one variant per kind of target (see the module table).
-#[derive(Debug, Clone, PartialEq)]
+/// The rule of a target, one variant per kind of target (see the module table). Its serde form
+/// is tagged by `kind` (`{"kind": "level", "value": 1500, "by": 2025}`), as the simulation
+/// model takes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Rule {
     /// A level by a year.
@@ -76,6 +79,7 @@ pub enum Rule {
         /// Target year.
         by: i32,
         /// Amount added to the reference (0 = "reach or exceed").
+        #[serde(default)]
         margin: f64,
     },
     /// A flow of at least `min` in every year `from..=to`.
@@ -127,6 +131,24 @@ impl Rule {
             Rule::NetIncrease { .. } => "net_increase",
             Rule::GrowthFloor { .. } => "growth_floor",
             Rule::CumulativeFlow { .. } => "cumulative_flow",
+        }
+    }
+
+    /// The year by which the rule must hold (the last year for yearly rules).
+    ///
+    /// ```
+    /// use innodex::target::Rule;
+    /// assert_eq!(Rule::NetIncrease { min: 150.0, from: 2021, to: 2025 }.target_year(), 2025);
+    /// ```
+    pub fn target_year(&self) -> i32 {
+        match self {
+            Rule::Level { by, .. }
+            | Rule::MultipleOfBase { by, .. }
+            | Rule::AtLeastReference { by, .. } => *by,
+            Rule::YearlyFlow { to, .. }
+            | Rule::NetIncrease { to, .. }
+            | Rule::GrowthFloor { to, .. }
+            | Rule::CumulativeFlow { to, .. } => *to,
         }
     }
 }

@@ -8,9 +8,8 @@ use innodex::index::{CompositeIndex, IndexError, PipelineSpec};
 use innodex::projection::ProjectionError;
 use innodex::projection::dist::Dist;
 use innodex::projection::methods::Method;
-use innodex::projection::monte_carlo::{
-    Channel, McConfig, McModel, McRule, McTarget, Process, simulate,
-};
+use innodex::projection::monte_carlo::{Channel, McConfig, McModel, McTarget, Process, simulate};
+use innodex::target::Rule;
 
 #[test]
 fn zero_and_negative_baselines_are_errors_that_name_the_value() {
@@ -52,10 +51,11 @@ fn share_model(start: f64, process: Process) -> McModel {
         targets: vec![McTarget {
             id: "reach".into(),
             indicator: "share".into(),
-            rule: McRule::Level {
-                threshold: 50.0,
+            rule: Rule::Level {
+                value: 50.0,
                 by: 2025,
             },
+            base_year: None,
             higher_is_better: true,
         }],
         correlations: vec![],
@@ -147,8 +147,8 @@ fn a_horizon_equal_to_the_start_year_gives_the_start_value() {
     // One year: nothing is simulated; the target is judged on the start value.
     let mut m = share_model(60.0, logistic(0.3));
     m.horizon = 2020;
-    m.targets[0].rule = McRule::Level {
-        threshold: 50.0,
+    m.targets[0].rule = Rule::Level {
+        value: 50.0,
         by: 2020,
     };
     let r = simulate(

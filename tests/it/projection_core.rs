@@ -4,9 +4,9 @@ use innodex::projection::dist::Dist;
 use innodex::projection::fit::{OlsLine, normal_cdf, normal_quantile, t_quantile};
 use innodex::projection::methods::{DampedHolt, HoltInit, LogLinearTrend, Method};
 use innodex::projection::monte_carlo::{
-    Channel, ChannelKind, Correlation, McConfig, McModel, McRule, McTarget, Process, TrendScale,
-    simulate,
+    Channel, ChannelKind, Correlation, McConfig, McModel, McTarget, Process, TrendScale, simulate,
 };
+use innodex::target::Rule;
 
 /// China's R&D expenditure 2015–2023, 100 million yuan, first published
 /// (data/china_province_rd_2015_2023.csv).
@@ -149,10 +149,11 @@ fn lognormal_model(mu: f64, sigma: f64, threshold: f64) -> McModel {
         targets: vec![McTarget {
             id: "reach".into(),
             indicator: "x".into(),
-            rule: McRule::Level {
-                threshold,
+            rule: Rule::Level {
+                value: threshold,
                 by: 2025,
             },
+            base_year: None,
             higher_is_better: true,
         }],
         correlations: vec![],
@@ -322,35 +323,33 @@ fn everything_model() -> McModel {
             tgt(
                 "lvl",
                 "trend",
-                McRule::Level {
-                    threshold: 40000.0,
+                Rule::Level {
+                    value: 40000.0,
                     by: 2025,
                 },
             ),
             tgt(
                 "mult",
                 "hte",
-                McRule::MultipleOfBase {
-                    threshold: 1.9,
-                    base_year: 2020,
+                Rule::MultipleOfBase {
+                    factor: 1.9,
                     by: 2025,
                 },
             ),
             tgt(
                 "refgap",
                 "rd_share",
-                McRule::AtLeastReference {
+                Rule::AtLeastReference {
                     reference: "ref".into(),
                     margin: 0.0,
-                    base_year: 2020,
                     by: 2025,
                 },
             ),
             tgt(
                 "flowmin",
                 "flow",
-                McRule::YearlyFlow {
-                    threshold: 600.0,
+                Rule::YearlyFlow {
+                    min: 600.0,
                     from: 2021,
                     to: 2025,
                 },
@@ -358,8 +357,8 @@ fn everything_model() -> McModel {
             tgt(
                 "net",
                 "hte",
-                McRule::NetIncrease {
-                    threshold: 150.0,
+                Rule::NetIncrease {
+                    min: 150.0,
                     from: 2021,
                     to: 2025,
                 },
@@ -367,7 +366,7 @@ fn everything_model() -> McModel {
             tgt(
                 "floor",
                 "rd",
-                McRule::GrowthFloor {
+                Rule::GrowthFloor {
                     min_rate: 0.07,
                     from: 2021,
                     to: 2025,
@@ -376,8 +375,8 @@ fn everything_model() -> McModel {
             tgt(
                 "cum",
                 "flow",
-                McRule::CumulativeFlow {
-                    threshold: 3000.0,
+                Rule::CumulativeFlow {
+                    min_total: 3000.0,
                     from: 2021,
                     to: 2025,
                 },
@@ -385,16 +384,16 @@ fn everything_model() -> McModel {
             tgt(
                 "share46",
                 "share",
-                McRule::Level {
-                    threshold: 46.0,
+                Rule::Level {
+                    value: 46.0,
                     by: 2025,
                 },
             ),
             tgt(
                 "holt",
                 "holt",
-                McRule::Level {
-                    threshold: 38000.0,
+                Rule::Level {
+                    value: 38000.0,
                     by: 2026,
                 },
             ),
@@ -407,11 +406,12 @@ fn everything_model() -> McModel {
     }
 }
 
-fn tgt(id: &str, ind: &str, rule: McRule) -> McTarget {
+fn tgt(id: &str, ind: &str, rule: Rule) -> McTarget {
     McTarget {
         id: id.into(),
         indicator: ind.into(),
         rule,
+        base_year: Some(2020),
         higher_is_better: true,
     }
 }
@@ -497,9 +497,8 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
             tgt(
                 "double",
                 "hte",
-                McRule::MultipleOfBase {
-                    threshold: 1.9,
-                    base_year: 2020,
+                Rule::MultipleOfBase {
+                    factor: 1.9,
                     by: 2025,
                 },
             ),
@@ -507,8 +506,8 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
             tgt(
                 "net_ok",
                 "lin",
-                McRule::NetIncrease {
-                    threshold: 150.0,
+                Rule::NetIncrease {
+                    min: 150.0,
                     from: 2021,
                     to: 2025,
                 },
@@ -516,8 +515,8 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
             tgt(
                 "net_no",
                 "lin",
-                McRule::NetIncrease {
-                    threshold: 150.5,
+                Rule::NetIncrease {
+                    min: 150.5,
                     from: 2021,
                     to: 2025,
                 },
@@ -526,8 +525,8 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
             tgt(
                 "flow600",
                 "flow",
-                McRule::YearlyFlow {
-                    threshold: 600.0,
+                Rule::YearlyFlow {
+                    min: 600.0,
                     from: 2021,
                     to: 2025,
                 },
@@ -536,8 +535,8 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
             tgt(
                 "cum3000",
                 "flow",
-                McRule::CumulativeFlow {
-                    threshold: 3000.0,
+                Rule::CumulativeFlow {
+                    min_total: 3000.0,
                     from: 2021,
                     to: 2025,
                 },
@@ -546,7 +545,7 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
             tgt(
                 "floor",
                 "hte",
-                McRule::GrowthFloor {
+                Rule::GrowthFloor {
                     min_rate: 2f64.powf(0.2) - 1.0,
                     from: 2021,
                     to: 2025,
@@ -556,16 +555,16 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
             tgt(
                 "never",
                 "lin",
-                McRule::Level {
-                    threshold: 2000.0,
+                Rule::Level {
+                    value: 2000.0,
                     by: 2027,
                 },
             ),
             tgt(
                 "late",
                 "beyond",
-                McRule::Level {
-                    threshold: 1.0,
+                Rule::Level {
+                    value: 1.0,
                     by: 2025,
                 },
             ),

@@ -8,9 +8,10 @@ use innodex::index::table::{UnitData, read_imeta_str};
 use innodex::index::{CompositeIndex, PipelineSpec};
 use innodex::projection::dist::Dist;
 use innodex::projection::monte_carlo::{
-    Channel, McConfig, McModel, McRule, McTarget, Process, sample_quantiles, simulate,
+    Channel, McConfig, McModel, McTarget, Process, sample_quantiles, simulate,
 };
 use innodex::sensitivity::{FnModel, Problem, SobolAnalysis};
+use innodex::target::Rule;
 use proptest::prelude::*;
 
 fn growth_model(mean: f64, sd: f64, threshold: f64) -> McModel {
@@ -29,10 +30,11 @@ fn growth_model(mean: f64, sd: f64, threshold: f64) -> McModel {
         targets: vec![McTarget {
             id: "reach".into(),
             indicator: "x".into(),
-            rule: McRule::Level {
-                threshold,
+            rule: Rule::Level {
+                value: threshold,
                 by: 2025,
             },
+            base_year: None,
             higher_is_better: true,
         }],
         correlations: vec![],

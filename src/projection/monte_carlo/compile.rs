@@ -10,6 +10,7 @@ use crate::projection::ProjectionError;
 use crate::projection::dist::{Dist, Role, Sampler};
 use crate::projection::fit::OlsLine;
 use crate::projection::methods::{DampedHolt, logit};
+use crate::target::Rule;
 
 // ------------------------------------------------------------------------------ compiled form
 
@@ -182,6 +183,106 @@ pub(super) fn cholesky(a: &[f64], m: usize) -> Option<Vec<f64>> {
     Some(l)
 }
 
+/// The years of the simulation grid: from the earliest start year or target base year to the
+/// horizon.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    first: i32,
+    horizon: i32,
+}
+
+impl Grid {
+    fn of(model: &McModel) -> Result<Grid, ProjectionError> {
+        let mut first = i32::MAX;
+        for c in &model.channels {
+            if let ChannelKind::Simulated { start_year, .. } = c.kind {
+                if start_year > model.horizon {
+                    return Err(ProjectionError::HorizonBeforeLastObservation {
+                        indicator: c.id.clone(),
+                        horizon: model.horizon,
+                        last: start_year,
+                    });
+                }
+                first = first.min(start_year);
+            }
+        }
+        if first == i32::MAX {
+            return Err(invalid("simulation", "no simulated indicator".into()));
+        }
+        for t in &model.targets {
+            if t.rule.target_year() <= model.horizon {
+                let y = match &t.rule {
+                    Rule::Level { by, .. } => Some(*by),
+                    Rule::MultipleOfBase { .. } | Rule::AtLeastReference { .. } => t.base_year,
+                    Rule::YearlyFlow { from, .. } | Rule::CumulativeFlow { from, .. } => {
+                        Some(*from)
+                    }
+                    Rule::NetIncrease { from, .. } | Rule::GrowthFloor { from, .. } => {
+                        Some(from - 1)
+                    }
+                };
+                first = y.map_or(first, |y| first.min(y));
+            }
+        }
+        Ok(Grid {
+            first,
+            horizon: model.horizon,
+        })
+    }
+
+    fn len(self) -> usize {
+        (self.horizon - self.first + 1) as usize
+    }
+
+    fn idx(self, y: i32) -> Option<usize> {
+        (y >= self.first && y <= self.horizon).then(|| (y - self.first) as usize)
+    }
+}
+
+fn invalid(what: &str, problem: String) -> ProjectionError {
+    ProjectionError::InvalidInput {
+        what: what.into(),
+        problem,
+    }
+}
+
+/// The random inputs, in the order channels compile (that order fixes the random streams).
+#[derive(Default)]
+struct Inputs {
+    yearly: Vec<Sampler>,
+    path: Vec<Sampler>,
+    n_trend: usize,
+    n_holt: usize,
+}
+
+/// A channel's draws that a correlation may bind: its yearly input and its per-path input.
+#[derive(Default, Clone, Copy)]
+struct Correlatable {
+    yearly: Option<usize>,
+    path: Option<usize>,
+}
+
+impl Inputs {
+    fn input(
+        &mut self,
+        d: &Dist,
+        per_path: bool,
+        role: Role,
+        what: &str,
+    ) -> Result<In, ProjectionError> {
+        let s = Sampler::new(d, role, what)?;
+        Ok(if let Sampler::Fixed(v) = s {
+            In::Const(v)
+        } else if per_path {
+            self.path.push(s);
+            In::Path(self.path.len() - 1)
+        } else {
+            self.yearly.push(s);
+            In::Yearly(self.yearly.len() - 1)
+        })
+    }
+}
+
 pub(super) fn compile(model: &McModel) -> Result<Compiled, ProjectionError> {
     let ids: HashMap<&str, usize> = model
         .channels
@@ -190,254 +291,256 @@ pub(super) fn compile(model: &McModel) -> Result<Compiled, ProjectionError> {
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
     if ids.len() != model.channels.len() {
-        return Err(ProjectionError::InvalidInput {
-            what: "simulation".into(),
-            problem: "two channels share an id".into(),
-        });
+        return Err(invalid("simulation", "two channels share an id".into()));
     }
-    // The grid: from the earliest start year or target base year to the horizon.
-    let mut first = i32::MAX;
-    for c in &model.channels {
-        if let ChannelKind::Simulated { start_year, .. } = c.kind {
-            if start_year > model.horizon {
-                return Err(ProjectionError::HorizonBeforeLastObservation {
-                    indicator: c.id.clone(),
-                    horizon: model.horizon,
-                    last: start_year,
-                });
-            }
-            first = first.min(start_year);
-        }
-    }
-    if first == i32::MAX {
-        return Err(ProjectionError::InvalidInput {
-            what: "simulation".into(),
-            problem: "no simulated indicator".into(),
-        });
-    }
-    for t in &model.targets {
-        if t.rule.target_year() <= model.horizon {
-            let y = match &t.rule {
-                McRule::Level { by, .. } => *by,
-                McRule::MultipleOfBase { base_year, .. }
-                | McRule::AtLeastReference { base_year, .. } => *base_year,
-                McRule::YearlyFlow { from, .. } | McRule::CumulativeFlow { from, .. } => *from,
-                McRule::NetIncrease { from, .. } | McRule::GrowthFloor { from, .. } => from - 1,
-            };
-            first = first.min(y);
-        }
-    }
-    let t_len = (model.horizon - first + 1) as usize;
-    let idx = |y: i32| -> Option<usize> {
-        (y >= first && y <= model.horizon).then(|| (y - first) as usize)
-    };
-
-    let mut yearly: Vec<Sampler> = vec![];
-    let mut path: Vec<Sampler> = vec![];
-    // Per channel: its yearly correlatable input and per-path input.
-    let mut corr_yearly: Vec<Option<usize>> = vec![None; model.channels.len()];
-    let mut corr_path: Vec<Option<usize>> = vec![None; model.channels.len()];
-    let (mut n_trend, mut n_holt) = (0, 0);
+    let grid = Grid::of(model)?;
+    let mut inputs = Inputs::default();
+    let mut correlatable = vec![Correlatable::default(); model.channels.len()];
     let mut chans = Vec::with_capacity(model.channels.len());
     for (ci, c) in model.channels.iter().enumerate() {
-        let mut known = vec![f64::NAN; t_len];
-        for &(y, v) in &c.known {
-            if let Some(t) = idx(y) {
-                if !v.is_finite() {
-                    return Err(ProjectionError::InvalidInput {
-                        what: format!("indicator `{}`", c.id),
-                        problem: format!("known value of {y} is not finite"),
-                    });
-                }
-                known[t] = v;
-            }
-        }
-        let (lo, hi) = c.bounds;
-        let kind = match &c.kind {
-            ChannelKind::Known => CKind::Known,
-            ChannelKind::Ratio {
-                numerator,
-                denominator,
-                scale,
-            } => {
-                let find = |id: &String| {
-                    ids.get(id.as_str())
-                        .copied()
-                        .ok_or_else(|| ProjectionError::UnknownIndicator {
-                            scenario: String::new(),
-                            indicator: id.clone(),
-                        })
-                };
-                let (num, den) = (find(numerator)?, find(denominator)?);
-                for part in [num, den] {
-                    if matches!(model.channels[part].kind, ChannelKind::Ratio { .. }) {
-                        return Err(ProjectionError::InvalidInput {
-                            what: format!("ratio `{}`", c.id),
-                            problem: "a ratio of ratios is not supported".into(),
-                        });
-                    }
-                }
-                CKind::Ratio {
-                    num,
-                    den,
-                    scale: *scale,
-                }
-            }
-            ChannelKind::Simulated {
-                start_year,
-                start_value,
-                process,
-            } => {
-                let what = |s: &str| format!("indicator `{}` {s}", c.id);
-                if !start_value.is_finite() || *start_value < lo || *start_value > hi {
-                    return Err(ProjectionError::InvalidInput {
-                        what: what("start value"),
-                        problem: if hi >= f64::MAX {
-                            format!("{start_value} is below {lo} (values must be ≥ {lo})")
-                        } else {
-                            format!("{start_value} is outside [{lo}, {hi}]")
-                        },
-                    });
-                }
-                let start = idx(*start_year).expect("within the grid");
-                let mut input = |d: &Dist,
-                                 per_path: bool,
-                                 role: Role,
-                                 name: &str|
-                 -> Result<In, ProjectionError> {
-                    let s = Sampler::new(d, role, &what(name))?;
-                    Ok(if let Sampler::Fixed(v) = s {
-                        In::Const(v)
-                    } else if per_path {
-                        path.push(s);
-                        In::Path(path.len() - 1)
-                    } else {
-                        yearly.push(s);
-                        In::Yearly(yearly.len() - 1)
-                    })
-                };
-                let proc = match process {
-                    Process::Growth {
-                        rate,
-                        per_path,
-                        shock,
-                    }
-                    | Process::Increment {
-                        step: rate,
-                        per_path,
-                        shock,
-                    }
-                    | Process::Logistic {
-                        rate,
-                        per_path,
-                        shock,
-                        ..
-                    } => {
-                        let kind = match process {
-                            Process::Growth { .. } => StepKind::Growth,
-                            Process::Increment { .. } => StepKind::Increment,
-                            Process::Logistic { ceiling, .. } => {
-                                logit(*start_value, *ceiling)?;
-                                StepKind::Logistic(*ceiling)
-                            }
-                            _ => unreachable!(),
-                        };
-                        let role = if kind == StepKind::Growth {
-                            Role::Rate
-                        } else {
-                            Role::Plain
-                        };
-                        let r = input(rate, *per_path, role, "rate")?;
-                        let s = match shock {
-                            Some(d) => input(d, false, Role::Plain, "shock")?,
-                            None => In::Const(0.0),
-                        };
-                        if let In::Const(g) = r
-                            && kind == StepKind::Growth
-                            && g <= -1.0
-                        {
-                            return Err(ProjectionError::InvalidParameter {
-                                what: what("rate"),
-                                value: g,
-                                problem: "must be greater than -1",
-                            });
-                        }
-                        match (r, s) {
-                            (In::Yearly(k), _) => corr_yearly[ci] = Some(k),
-                            (_, In::Yearly(k)) => corr_yearly[ci] = Some(k),
-                            _ => {}
-                        }
-                        if let In::Path(k) = r {
-                            corr_path[ci] = Some(k);
-                        }
-                        CProc::Step {
-                            kind,
-                            rate: r,
-                            shock: s,
-                        }
-                    }
-                    Process::Trend {
-                        scale,
-                        line,
-                        simulate,
-                    } => {
-                        let chi = if *simulate {
-                            if line.df() == 0 {
-                                return Err(ProjectionError::TooFewObservations {
-                                    method: format!("simulated trend of `{}`", c.id),
-                                    needed: 3,
-                                    got: line.n,
-                                });
-                            }
-                            Some(ChiSquared::new(line.df() as f64).expect("df > 0"))
-                        } else {
-                            None
-                        };
-                        n_trend += 1;
-                        CProc::Trend {
-                            scale: *scale,
-                            line: *line,
-                            chi,
-                            slot: n_trend - 1,
-                        }
-                    }
-                    Process::Holt { model: m, simulate } => {
-                        let sigma = if *simulate {
-                            Some(m.sigma2().map(f64::sqrt).ok_or_else(|| {
-                                ProjectionError::TooFewObservations {
-                                    method: format!("simulated damped Holt of `{}`", c.id),
-                                    needed: m.n_fitted + 1,
-                                    got: m.n,
-                                }
-                            })?)
-                        } else {
-                            None
-                        };
-                        n_holt += 1;
-                        CProc::Holt {
-                            m: m.clone(),
-                            sigma,
-                            slot: n_holt - 1,
-                        }
-                    }
-                };
-                CKind::Sim {
-                    start,
-                    value: *start_value,
-                    proc,
-                }
-            }
-        };
+        let (kind, corr) = channel_kind(model, c, &ids, grid, &mut inputs)?;
+        correlatable[ci] = corr;
         chans.push(CChan {
-            known,
+            known: known_values(c, grid)?,
             kind,
-            lo,
-            hi,
-            random: vec![false; t_len],
-            avail: vec![false; t_len],
+            lo: c.bounds.0,
+            hi: c.bounds.1,
+            random: vec![false; grid.len()],
+            avail: vec![false; grid.len()],
         });
     }
-    // Availability and randomness, simulated and known channels first, then ratios.
+    mark_availability(&mut chans, grid.len());
+    // Ratios run after the channels they divide.
+    let mut order: Vec<usize> = (0..chans.len())
+        .filter(|&i| !matches!(chans[i].kind, CKind::Ratio { .. }))
+        .collect();
+    order.extend((0..chans.len()).filter(|&i| matches!(chans[i].kind, CKind::Ratio { .. })));
+    let (yearly_pairs, path_pairs) = correlation_pairs(model, &ids, &correlatable)?;
+    let (yearly_groups, yearly_free) = correlation_group(&yearly_pairs, inputs.yearly.len())?;
+    let (path_groups, path_free) = correlation_group(&path_pairs, inputs.path.len())?;
+    let (targets, target_map) = compile_targets(model, &ids, &chans, grid);
+    Ok(Compiled {
+        first_year: grid.first,
+        t_len: grid.len(),
+        chans,
+        order,
+        yearly: inputs.yearly,
+        yearly_groups,
+        yearly_free,
+        path: inputs.path,
+        path_groups,
+        path_free,
+        n_trend: inputs.n_trend,
+        n_holt: inputs.n_holt,
+        targets,
+        target_map,
+    })
+}
+
+/// A channel's known values on the grid (NaN where none).
+fn known_values(c: &Channel, grid: Grid) -> Result<Vec<f64>, ProjectionError> {
+    let mut known = vec![f64::NAN; grid.len()];
+    for &(y, v) in &c.known {
+        if let Some(t) = grid.idx(y) {
+            if !v.is_finite() {
+                return Err(invalid(
+                    &format!("indicator `{}`", c.id),
+                    format!("known value of {y} is not finite"),
+                ));
+            }
+            known[t] = v;
+        }
+    }
+    Ok(known)
+}
+
+fn channel_kind(
+    model: &McModel,
+    c: &Channel,
+    ids: &HashMap<&str, usize>,
+    grid: Grid,
+    inputs: &mut Inputs,
+) -> Result<(CKind, Correlatable), ProjectionError> {
+    match &c.kind {
+        ChannelKind::Known => Ok((CKind::Known, Correlatable::default())),
+        ChannelKind::Ratio {
+            numerator,
+            denominator,
+            scale,
+        } => {
+            let find = |id: &String| {
+                ids.get(id.as_str())
+                    .copied()
+                    .ok_or_else(|| ProjectionError::UnknownIndicator {
+                        scenario: String::new(),
+                        indicator: id.clone(),
+                    })
+            };
+            let (num, den) = (find(numerator)?, find(denominator)?);
+            for part in [num, den] {
+                if matches!(model.channels[part].kind, ChannelKind::Ratio { .. }) {
+                    return Err(invalid(
+                        &format!("ratio `{}`", c.id),
+                        "a ratio of ratios is not supported".into(),
+                    ));
+                }
+            }
+            let kind = CKind::Ratio {
+                num,
+                den,
+                scale: *scale,
+            };
+            Ok((kind, Correlatable::default()))
+        }
+        ChannelKind::Simulated {
+            start_year,
+            start_value,
+            process,
+        } => {
+            let (lo, hi) = c.bounds;
+            let what = |s: &str| format!("indicator `{}` {s}", c.id);
+            if !start_value.is_finite() || *start_value < lo || *start_value > hi {
+                return Err(invalid(
+                    &what("start value"),
+                    if hi >= f64::MAX {
+                        format!("{start_value} is below {lo} (values must be ≥ {lo})")
+                    } else {
+                        format!("{start_value} is outside [{lo}, {hi}]")
+                    },
+                ));
+            }
+            let (proc, corr) = compile_process(&c.id, *start_value, process, inputs)?;
+            let kind = CKind::Sim {
+                start: grid.idx(*start_year).expect("within the grid"),
+                value: *start_value,
+                proc,
+            };
+            Ok((kind, corr))
+        }
+    }
+}
+
+fn compile_process(
+    id: &str,
+    start_value: f64,
+    process: &Process,
+    inputs: &mut Inputs,
+) -> Result<(CProc, Correlatable), ProjectionError> {
+    let what = |s: &str| format!("indicator `{id}` {s}");
+    match process {
+        Process::Growth {
+            rate,
+            per_path,
+            shock,
+        }
+        | Process::Increment {
+            step: rate,
+            per_path,
+            shock,
+        }
+        | Process::Logistic {
+            rate,
+            per_path,
+            shock,
+            ..
+        } => {
+            let kind = match process {
+                Process::Growth { .. } => StepKind::Growth,
+                Process::Logistic { ceiling, .. } => {
+                    logit(start_value, *ceiling)?;
+                    StepKind::Logistic(*ceiling)
+                }
+                _ => StepKind::Increment,
+            };
+            let role = if kind == StepKind::Growth {
+                Role::Rate
+            } else {
+                Role::Plain
+            };
+            let r = inputs.input(rate, *per_path, role, &what("rate"))?;
+            let s = match shock {
+                Some(d) => inputs.input(d, false, Role::Plain, &what("shock"))?,
+                None => In::Const(0.0),
+            };
+            if let In::Const(g) = r
+                && kind == StepKind::Growth
+                && g <= -1.0
+            {
+                return Err(ProjectionError::InvalidParameter {
+                    what: what("rate"),
+                    value: g,
+                    problem: "must be greater than -1",
+                });
+            }
+            let corr = Correlatable {
+                yearly: match (r, s) {
+                    (In::Yearly(k), _) | (_, In::Yearly(k)) => Some(k),
+                    _ => None,
+                },
+                path: match r {
+                    In::Path(k) => Some(k),
+                    _ => None,
+                },
+            };
+            let proc = CProc::Step {
+                kind,
+                rate: r,
+                shock: s,
+            };
+            Ok((proc, corr))
+        }
+        Process::Trend {
+            scale,
+            line,
+            simulate,
+        } => {
+            let chi = if *simulate {
+                if line.df() == 0 {
+                    return Err(ProjectionError::TooFewObservations {
+                        method: format!("simulated trend of `{id}`"),
+                        needed: 3,
+                        got: line.n,
+                    });
+                }
+                Some(ChiSquared::new(line.df() as f64).expect("df > 0"))
+            } else {
+                None
+            };
+            inputs.n_trend += 1;
+            let proc = CProc::Trend {
+                scale: *scale,
+                line: *line,
+                chi,
+                slot: inputs.n_trend - 1,
+            };
+            Ok((proc, Correlatable::default()))
+        }
+        Process::Holt { model: m, simulate } => {
+            let sigma = if *simulate {
+                Some(m.sigma2().map(f64::sqrt).ok_or_else(|| {
+                    ProjectionError::TooFewObservations {
+                        method: format!("simulated damped Holt of `{id}`"),
+                        needed: m.n_fitted + 1,
+                        got: m.n,
+                    }
+                })?)
+            } else {
+                None
+            };
+            inputs.n_holt += 1;
+            let proc = CProc::Holt {
+                m: m.clone(),
+                sigma,
+                slot: inputs.n_holt - 1,
+            };
+            Ok((proc, Correlatable::default()))
+        }
+    }
+}
+
+/// Availability and randomness per year: simulated and known channels first, then ratios
+/// (available where both parts are, or where observed themselves).
+fn mark_availability(chans: &mut [CChan], t_len: usize) {
     for c in chans.iter_mut() {
         match &c.kind {
             CKind::Known => {
@@ -472,14 +575,18 @@ pub(super) fn compile(model: &McModel) -> Result<Compiled, ProjectionError> {
             }
         }
     }
-    let mut order: Vec<usize> = (0..chans.len())
-        .filter(|&i| !matches!(chans[i].kind, CKind::Ratio { .. }))
-        .collect();
-    order.extend((0..chans.len()).filter(|&i| matches!(chans[i].kind, CKind::Ratio { .. })));
+}
 
-    // Correlations.
-    let mut yearly_pairs: Vec<(usize, usize, f64)> = vec![];
-    let mut path_pairs: Vec<(usize, usize, f64)> = vec![];
+type Pairs = Vec<(usize, usize, f64)>;
+
+/// The model's correlations as pairs of yearly inputs and pairs of per-path inputs.
+fn correlation_pairs(
+    model: &McModel,
+    ids: &HashMap<&str, usize>,
+    correlatable: &[Correlatable],
+) -> Result<(Pairs, Pairs), ProjectionError> {
+    let mut yearly_pairs = vec![];
+    let mut path_pairs = vec![];
     for cor in &model.correlations {
         let find = |id: &str| {
             ids.get(id)
@@ -498,12 +605,13 @@ pub(super) fn compile(model: &McModel) -> Result<Compiled, ProjectionError> {
                 ),
             });
         }
+        let (ca, cb) = (correlatable[a], correlatable[b]);
         let mut used = false;
-        if let (Some(x), Some(y)) = (corr_yearly[a], corr_yearly[b]) {
+        if let (Some(x), Some(y)) = (ca.yearly, cb.yearly) {
             yearly_pairs.push((x, y, cor.rho));
             used = true;
         }
-        if let (Some(x), Some(y)) = (corr_path[a], corr_path[b]) {
+        if let (Some(x), Some(y)) = (ca.path, cb.path) {
             path_pairs.push((x, y, cor.rho));
             used = true;
         }
@@ -516,200 +624,179 @@ pub(super) fn compile(model: &McModel) -> Result<Compiled, ProjectionError> {
             });
         }
     }
-    let groups = |pairs: &[(usize, usize, f64)],
-                  n_inputs: usize|
-     -> Result<(Vec<Group>, Vec<usize>), ProjectionError> {
-        if pairs.is_empty() {
-            return Ok((vec![], (0..n_inputs).collect()));
-        }
-        let mut members: Vec<usize> = pairs.iter().flat_map(|p| [p.0, p.1]).collect();
-        members.sort_unstable();
-        members.dedup();
-        let m = members.len();
-        let pos = |k: usize| members.iter().position(|&x| x == k).expect("member");
-        let mut a = vec![0.0; m * m];
-        for i in 0..m {
-            a[i * m + i] = 1.0;
-        }
-        for &(x, y, r) in pairs {
-            let (i, j) = (pos(x), pos(y));
-            a[i * m + j] = r;
-            a[j * m + i] = r;
-        }
-        let chol = cholesky(&a, m).ok_or_else(|| ProjectionError::Correlation {
-            problem: "the correlation matrix is not positive definite".into(),
-        })?;
-        let free = (0..n_inputs).filter(|k| !members.contains(k)).collect();
-        Ok((vec![Group { members, chol }], free))
-    };
-    let (yearly_groups, yearly_free) = groups(&yearly_pairs, yearly.len())?;
-    let (path_groups, path_free) = groups(&path_pairs, path.len())?;
+    Ok((yearly_pairs, path_pairs))
+}
 
-    // Targets.
+/// One correlated group of the inputs named in `pairs` (with its Cholesky factor) and the
+/// inputs left free.
+fn correlation_group(
+    pairs: &[(usize, usize, f64)],
+    n_inputs: usize,
+) -> Result<(Vec<Group>, Vec<usize>), ProjectionError> {
+    if pairs.is_empty() {
+        return Ok((vec![], (0..n_inputs).collect()));
+    }
+    let mut members: Vec<usize> = pairs.iter().flat_map(|p| [p.0, p.1]).collect();
+    members.sort_unstable();
+    members.dedup();
+    let m = members.len();
+    let pos = |k: usize| members.iter().position(|&x| x == k).expect("member");
+    let mut a = vec![0.0; m * m];
+    for i in 0..m {
+        a[i * m + i] = 1.0;
+    }
+    for &(x, y, r) in pairs {
+        let (i, j) = (pos(x), pos(y));
+        a[i * m + j] = r;
+        a[j * m + i] = r;
+    }
+    let chol = cholesky(&a, m).ok_or_else(|| ProjectionError::Correlation {
+        problem: "the correlation matrix is not positive definite".into(),
+    })?;
+    let free = (0..n_inputs).filter(|k| !members.contains(k)).collect();
+    Ok((vec![Group { members, chol }], free))
+}
+
+/// The targets the grid can check, and for each model target its slot or why it is not
+/// projected.
+fn compile_targets(
+    model: &McModel,
+    ids: &HashMap<&str, usize>,
+    chans: &[CChan],
+    grid: Grid,
+) -> (Vec<CTarget>, Vec<Result<usize, String>>) {
     let mut targets = vec![];
     let mut target_map = vec![];
     for t in &model.targets {
-        let Some(&c) = ids.get(t.indicator.as_str()) else {
-            target_map.push(Err(format!("indicator `{}` is not projected", t.indicator)));
-            continue;
-        };
-        let ty = t.rule.target_year();
-        if ty > model.horizon {
-            target_map.push(Err(format!(
-                "target year {ty} is after the horizon {}",
-                model.horizon
-            )));
-            continue;
-        }
-        let need = |ch: usize, years: &[i32]| -> Result<Vec<usize>, String> {
-            years
-                .iter()
-                .map(|&y| match idx(y) {
-                    Some(i) if chans[ch].avail[i] => Ok(i),
-                    _ => Err(format!(
-                        "no value of `{}` in {y} (neither observed nor projected)",
-                        model.channels[ch].id
-                    )),
-                })
-                .collect()
-        };
-        let span = |a: i32, b: i32| (a..=b).collect::<Vec<i32>>();
-        let compiled: Result<CTarget, String> = (|| {
-            let (rule, att_from) = match &t.rule {
-                McRule::Level { threshold, by } => {
-                    let i = need(c, &[*by])?;
-                    let from = (0..t_len).find(|&k| chans[c].avail[k]).unwrap_or(i[0]);
-                    (
-                        CRule::Level {
-                            thr: *threshold,
-                            by: i[0],
-                        },
-                        Some(from),
-                    )
-                }
-                McRule::MultipleOfBase {
-                    threshold,
-                    base_year,
-                    by,
-                } => {
-                    let i = need(c, &[*base_year, *by])?;
-                    (
-                        CRule::Multiple {
-                            thr: *threshold,
-                            base: i[0],
-                            by: i[1],
-                        },
-                        Some(i[0] + 1),
-                    )
-                }
-                McRule::AtLeastReference {
-                    reference,
-                    margin,
-                    base_year,
-                    by,
-                } => {
-                    let r = *ids
-                        .get(reference.as_str())
-                        .ok_or_else(|| format!("reference `{reference}` is not projected"))?;
-                    let i = need(c, &[*by])?;
-                    need(r, &[*by])?;
-                    let from = idx(*base_year).map(|b| b + 1).unwrap_or(0);
-                    (
-                        CRule::Reference {
-                            r,
-                            margin: *margin,
-                            by: i[0],
-                        },
-                        Some(from),
-                    )
-                }
-                McRule::YearlyFlow {
-                    threshold,
-                    from,
-                    to,
-                } => {
-                    let i = need(c, &span(*from, *to))?;
-                    (
-                        CRule::Flow {
-                            thr: *threshold,
-                            from: i[0],
-                            to: *i.last().expect("non-empty"),
-                        },
-                        None,
-                    )
-                }
-                McRule::NetIncrease {
-                    threshold,
-                    from,
-                    to,
-                } => {
-                    let i = need(c, &span(from - 1, *to))?;
-                    (
-                        CRule::Net {
-                            thr: *threshold,
-                            from: i[1],
-                            to: *i.last().expect("non-empty"),
-                        },
-                        None,
-                    )
-                }
-                McRule::GrowthFloor { min_rate, from, to } => {
-                    let i = need(c, &[from - 1, *to])?;
-                    (
-                        CRule::Growth {
-                            min_rate: *min_rate,
-                            base: i[0],
-                            to: i[1],
-                        },
-                        None,
-                    )
-                }
-                McRule::CumulativeFlow {
-                    threshold,
-                    from,
-                    to,
-                } => {
-                    let i = need(c, &span(*from, *to))?;
-                    // Attainment may come after `to` only while values exist.
-                    (
-                        CRule::Cumulative {
-                            thr: *threshold,
-                            from: i[0],
-                            to: *i.last().expect("non-empty"),
-                        },
-                        Some(i[0]),
-                    )
-                }
-            };
-            Ok(CTarget {
-                c,
-                rule,
-                higher: t.higher_is_better,
-                att_from,
-            })
-        })();
-        match compiled {
-            Ok(ct) => {
-                targets.push(ct);
-                target_map.push(Ok(targets.len() - 1));
-            }
-            Err(why) => target_map.push(Err(why)),
-        }
+        let compiled = compile_target(model, t, ids, chans, grid);
+        target_map.push(compiled.map(|ct| {
+            targets.push(ct);
+            targets.len() - 1
+        }));
     }
-    Ok(Compiled {
-        first_year: first,
-        t_len,
-        chans,
-        order,
-        yearly,
-        yearly_groups,
-        yearly_free,
-        path,
-        path_groups,
-        path_free,
-        n_trend,
-        n_holt,
-        targets,
-        target_map,
+    (targets, target_map)
+}
+
+fn compile_target(
+    model: &McModel,
+    t: &McTarget,
+    ids: &HashMap<&str, usize>,
+    chans: &[CChan],
+    grid: Grid,
+) -> Result<CTarget, String> {
+    let &c = ids
+        .get(t.indicator.as_str())
+        .ok_or_else(|| format!("indicator `{}` is not projected", t.indicator))?;
+    let ty = t.rule.target_year();
+    if ty > model.horizon {
+        return Err(format!(
+            "target year {ty} is after the horizon {}",
+            model.horizon
+        ));
+    }
+    // The grid positions of `years`, each of which needs a value of channel `ch`.
+    let need = |ch: usize, years: &[i32]| -> Result<Vec<usize>, String> {
+        years
+            .iter()
+            .map(|&y| match grid.idx(y) {
+                Some(i) if chans[ch].avail[i] => Ok(i),
+                _ => Err(format!(
+                    "no value of `{}` in {y} (neither observed nor projected)",
+                    model.channels[ch].id
+                )),
+            })
+            .collect()
+    };
+    let span = |a: i32, b: i32| (a..=b).collect::<Vec<i32>>();
+    let last = |i: &[usize]| *i.last().expect("non-empty");
+    let (rule, att_from) = match &t.rule {
+        Rule::Level { value, by } => {
+            let i = need(c, &[*by])?;
+            let from = (0..grid.len()).find(|&k| chans[c].avail[k]).unwrap_or(i[0]);
+            (
+                CRule::Level {
+                    thr: *value,
+                    by: i[0],
+                },
+                Some(from),
+            )
+        }
+        Rule::MultipleOfBase { factor, by } => {
+            let base_year = t
+                .base_year
+                .ok_or_else(|| "a multiple of a base needs `base_year`".to_string())?;
+            let i = need(c, &[base_year, *by])?;
+            let rule = CRule::Multiple {
+                thr: *factor,
+                base: i[0],
+                by: i[1],
+            };
+            (rule, Some(i[0] + 1))
+        }
+        Rule::AtLeastReference {
+            reference,
+            margin,
+            by,
+        } => {
+            let r = *ids
+                .get(reference.as_str())
+                .ok_or_else(|| format!("reference `{reference}` is not projected"))?;
+            let i = need(c, &[*by])?;
+            need(r, &[*by])?;
+            let from = t.base_year.and_then(|b| grid.idx(b)).map_or(0, |b| b + 1);
+            let rule = CRule::Reference {
+                r,
+                margin: *margin,
+                by: i[0],
+            };
+            (rule, Some(from))
+        }
+        Rule::YearlyFlow { min, from, to } => {
+            let i = need(c, &span(*from, *to))?;
+            let rule = CRule::Flow {
+                thr: *min,
+                from: i[0],
+                to: last(&i),
+            };
+            (rule, None)
+        }
+        Rule::NetIncrease { min, from, to } => {
+            let i = need(c, &span(from - 1, *to))?;
+            let rule = CRule::Net {
+                thr: *min,
+                from: i[1],
+                to: last(&i),
+            };
+            (rule, None)
+        }
+        Rule::GrowthFloor { min_rate, from, to } => {
+            let i = need(c, &[from - 1, *to])?;
+            let rule = CRule::Growth {
+                min_rate: *min_rate,
+                base: i[0],
+                to: i[1],
+            };
+            (rule, None)
+        }
+        Rule::CumulativeFlow {
+            min_total,
+            from,
+            to,
+        } => {
+            let i = need(c, &span(*from, *to))?;
+            // Attainment may come after `to` only while values exist.
+            let rule = CRule::Cumulative {
+                thr: *min_total,
+                from: i[0],
+                to: last(&i),
+            };
+            (rule, Some(i[0]))
+        }
+    };
+    Ok(CTarget {
+        c,
+        rule,
+        higher: t.higher_is_better,
+        att_from,
     })
 }

@@ -114,13 +114,15 @@ fn check_config(cfg: &McConfig) -> Result<(), ProjectionError> {
 ///
 /// ```
 /// use innodex::projection::dist::Dist;
-/// use innodex::projection::monte_carlo::{simulate, Channel, McConfig, McModel, McRule, McTarget, Process};
+/// use innodex::projection::monte_carlo::{simulate, Channel, McConfig, McModel, McTarget, Process};
+/// use innodex::target::Rule;
 /// let model = McModel {
 ///     horizon: 2025,
 ///     channels: vec![Channel::simulated("hte", 2020, 750.0, Process::Growth {
 ///         rate: Dist::normal(0.12, 0.04), per_path: false, shock: None })],
 ///     targets: vec![McTarget { id: "1500".into(), indicator: "hte".into(),
-///         rule: McRule::Level { threshold: 1500.0, by: 2025 }, higher_is_better: true }],
+///         rule: Rule::Level { value: 1500.0, by: 2025 }, base_year: None,
+///         higher_is_better: true }],
 ///     correlations: vec![],
 /// };
 /// let r = simulate(&model, &McConfig { n_paths: 20_000, seed: 7, ..McConfig::default() }).unwrap();
@@ -386,8 +388,8 @@ pub fn simulate_with_progress(
                 indicator: t.indicator.clone(),
                 target_year: t.rule.target_year(),
                 not_projected: None,
-                metric: t.rule.metric_name().to_string(),
-                threshold: t.rule.threshold(),
+                metric: t.metric_name().to_string(),
+                threshold: t.threshold(),
                 probability: None,
                 probability_se: None,
                 metric_mean: None,

@@ -193,128 +193,64 @@ impl Channel {
     }
 }
 
-/// A target as the simulation checks it, path by path. Thresholds already include the "about"
-/// tolerance; `higher_is_better` is the indicator's direction.
+/// A target as the simulation checks it, path by path: a plan's [`Rule`] whose thresholds
+/// already include the "about" tolerance, with its base year resolved. Each rule has a
+/// *metric* computed per path ([`McTarget::metric_name`]); the target is met when the metric
+/// is at least as good as [`McTarget::threshold`].
+///
+/// ```
+/// use innodex::projection::monte_carlo::McTarget;
+/// use innodex::target::Rule;
+/// let t = McTarget {
+///     id: "t".into(),
+///     indicator: "x".into(),
+///     rule: Rule::MultipleOfBase { factor: 1.9, by: 2025 },
+///     base_year: Some(2020),
+///     higher_is_better: true,
+/// };
+/// assert_eq!(t.threshold(), 1.9);
+/// assert_eq!(t.metric_name(), "multiple of the base-year value");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct McTarget {
     /// Target id.
     pub id: String,
     /// Channel (indicator) id.
     pub indicator: String,
-    /// The rule.
-    pub rule: McRule,
+    /// The rule, its level moved by the tolerance in the indicator's favourable direction.
+    pub rule: Rule,
+    /// The base year: the denominator of a multiple (required there) and, for a reference
+    /// target, the year after which attainment is searched. Yearly rules use `from − 1`.
+    #[serde(default)]
+    pub base_year: Option<i32>,
     /// Direction of the indicator.
     pub higher_is_better: bool,
 }
 
-/// The rule of a [`McTarget`]; each has a *metric* computed per path, and the target is met
-/// when the metric is at least as good as the threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-#[non_exhaustive]
-pub enum McRule {
-    /// Metric: the value in `by`.
-    Level {
-        /// Threshold.
-        threshold: f64,
-        /// Target year.
-        by: i32,
-    },
-    /// Metric: value in `by` / value in `base_year`.
-    MultipleOfBase {
-        /// Threshold on the multiple.
-        threshold: f64,
-        /// Base year.
-        base_year: i32,
-        /// Target year.
-        by: i32,
-    },
-    /// Metric: value − (reference + margin) in `by`; threshold 0.
-    AtLeastReference {
-        /// Reference channel id.
-        reference: String,
-        /// Margin over the reference.
-        margin: f64,
-        /// Base year (attainment is searched after it).
-        base_year: i32,
-        /// Target year.
-        by: i32,
-    },
-    /// Metric: the worst year's value in `from..=to`.
-    YearlyFlow {
-        /// Threshold.
-        threshold: f64,
-        /// First year.
-        from: i32,
-        /// Last year.
-        to: i32,
-    },
-    /// Metric: the worst year's change in `from..=to`.
-    NetIncrease {
-        /// Threshold.
-        threshold: f64,
-        /// First year of increase.
-        from: i32,
-        /// Last year.
-        to: i32,
-    },
-    /// Metric: the average growth rate from `from − 1` to `to`; met when ≥ `min_rate`.
-    GrowthFloor {
-        /// Minimum rate.
-        min_rate: f64,
-        /// First year of growth.
-        from: i32,
-        /// Last year.
-        to: i32,
-    },
-    /// Metric: the sum over `from..=to`.
-    CumulativeFlow {
-        /// Threshold.
-        threshold: f64,
-        /// First year.
-        from: i32,
-        /// Last year.
-        to: i32,
-    },
-}
-
-impl McRule {
-    /// Words for the metric.
+impl McTarget {
+    /// Words for the metric computed per path.
     pub fn metric_name(&self) -> &'static str {
-        match self {
-            McRule::Level { .. } => "value in the target year",
-            McRule::MultipleOfBase { .. } => "multiple of the base-year value",
-            McRule::AtLeastReference { .. } => "gap to the reference (+ margin)",
-            McRule::YearlyFlow { .. } => "lowest yearly value",
-            McRule::NetIncrease { .. } => "lowest yearly net increase",
-            McRule::GrowthFloor { .. } => "average yearly growth rate",
-            McRule::CumulativeFlow { .. } => "total over the period",
+        match self.rule {
+            Rule::Level { .. } => "value in the target year",
+            Rule::MultipleOfBase { .. } => "multiple of the base-year value",
+            Rule::AtLeastReference { .. } => "gap to the reference (+ margin)",
+            Rule::YearlyFlow { .. } => "lowest yearly value",
+            Rule::NetIncrease { .. } => "lowest yearly net increase",
+            Rule::GrowthFloor { .. } => "average yearly growth rate",
+            Rule::CumulativeFlow { .. } => "total over the period",
         }
     }
 
-    /// The threshold the metric is compared with.
+    /// The threshold the metric is compared with (0 for the gap to a reference).
     pub fn threshold(&self) -> f64 {
-        match self {
-            McRule::Level { threshold, .. }
-            | McRule::MultipleOfBase { threshold, .. }
-            | McRule::YearlyFlow { threshold, .. }
-            | McRule::NetIncrease { threshold, .. }
-            | McRule::CumulativeFlow { threshold, .. } => *threshold,
-            McRule::AtLeastReference { .. } => 0.0,
-            McRule::GrowthFloor { min_rate, .. } => *min_rate,
-        }
-    }
-
-    /// The year by which the rule must hold.
-    pub fn target_year(&self) -> i32 {
-        match self {
-            McRule::Level { by, .. }
-            | McRule::MultipleOfBase { by, .. }
-            | McRule::AtLeastReference { by, .. } => *by,
-            McRule::YearlyFlow { to, .. }
-            | McRule::NetIncrease { to, .. }
-            | McRule::GrowthFloor { to, .. }
-            | McRule::CumulativeFlow { to, .. } => *to,
+        match self.rule {
+            Rule::Level { value: v, .. }
+            | Rule::MultipleOfBase { factor: v, .. }
+            | Rule::YearlyFlow { min: v, .. }
+            | Rule::NetIncrease { min: v, .. }
+            | Rule::GrowthFloor { min_rate: v, .. }
+            | Rule::CumulativeFlow { min_total: v, .. } => v,
+            Rule::AtLeastReference { .. } => 0.0,
         }
     }
 
@@ -322,27 +258,26 @@ impl McRule {
     /// conditions on every year or on an average rate).
     pub fn has_attainment(&self) -> bool {
         matches!(
-            self,
-            McRule::Level { .. }
-                | McRule::MultipleOfBase { .. }
-                | McRule::AtLeastReference { .. }
-                | McRule::CumulativeFlow { .. }
+            self.rule,
+            Rule::Level { .. }
+                | Rule::MultipleOfBase { .. }
+                | Rule::AtLeastReference { .. }
+                | Rule::CumulativeFlow { .. }
         )
     }
-}
 
-impl McTarget {
     /// The simulation form of a plan target: tolerance applied in the indicator's favourable
-    /// direction, base years resolved.
+    /// direction (not to a growth rate or a reference margin), base year resolved.
     ///
     /// ```
     /// use innodex::plan::Plan;
-    /// use innodex::projection::monte_carlo::{McRule, McTarget};
+    /// use innodex::projection::monte_carlo::McTarget;
+    /// use innodex::target::Rule;
     /// let plan = Plan::linyi();
     /// let t = plan.target("hte_count").unwrap();
     /// let m = McTarget::from_target(t, plan.indicator("hte_count").unwrap(), 2020);
     /// // "about 1500": 1500 × (1 − 0.05) = 1425.
-    /// assert!(matches!(m.rule, McRule::Level { threshold, .. } if (threshold - 1425.0).abs() < 1e-9));
+    /// assert!(matches!(m.rule, Rule::Level { value, .. } if (value - 1425.0).abs() < 1e-9));
     /// ```
     pub fn from_target(t: &Target, ind: &Indicator, plan_base_year: i32) -> McTarget {
         let higher = ind.at_least_as_good(2.0, 1.0);
@@ -354,56 +289,20 @@ impl McTarget {
                 v + about * v.abs()
             }
         };
-        let base_year = t.effective_base_year(plan_base_year);
-        let rule = match &t.rule {
-            Rule::Level { value, by } => McRule::Level {
-                threshold: tol(*value),
-                by: *by,
-            },
-            Rule::MultipleOfBase { factor, by } => McRule::MultipleOfBase {
-                threshold: tol(*factor),
-                base_year,
-                by: *by,
-            },
-            Rule::AtLeastReference {
-                reference,
-                by,
-                margin,
-            } => McRule::AtLeastReference {
-                reference: reference.clone(),
-                margin: *margin,
-                base_year,
-                by: *by,
-            },
-            Rule::YearlyFlow { min, from, to } => McRule::YearlyFlow {
-                threshold: tol(*min),
-                from: *from,
-                to: *to,
-            },
-            Rule::NetIncrease { min, from, to } => McRule::NetIncrease {
-                threshold: tol(*min),
-                from: *from,
-                to: *to,
-            },
-            Rule::GrowthFloor { min_rate, from, to } => McRule::GrowthFloor {
-                min_rate: *min_rate,
-                from: *from,
-                to: *to,
-            },
-            Rule::CumulativeFlow {
-                min_total,
-                from,
-                to,
-            } => McRule::CumulativeFlow {
-                threshold: tol(*min_total),
-                from: *from,
-                to: *to,
-            },
-        };
+        let mut rule = t.rule.clone();
+        match &mut rule {
+            Rule::Level { value: v, .. }
+            | Rule::MultipleOfBase { factor: v, .. }
+            | Rule::YearlyFlow { min: v, .. }
+            | Rule::NetIncrease { min: v, .. }
+            | Rule::CumulativeFlow { min_total: v, .. } => *v = tol(*v),
+            Rule::GrowthFloor { .. } | Rule::AtLeastReference { .. } => {}
+        }
         McTarget {
             id: t.id.clone(),
             indicator: t.indicator.clone(),
             rule,
+            base_year: Some(t.effective_base_year(plan_base_year)),
             higher_is_better: higher,
         }
     }

@@ -15,9 +15,9 @@ fn two_channel_model() -> McModel {
                "max": 30.0}, "per_path": false, "shock": null}}}],
         "targets": [
           {"id": "t", "indicator": "x", "higher_is_better": true,
-           "rule": {"kind": "level", "threshold": 1500.0, "by": 2025}},
+           "rule": {"kind": "level", "value": 1500.0, "by": 2025}},
           {"id": "c", "indicator": "y", "higher_is_better": true,
-           "rule": {"kind": "cumulative_flow", "threshold": 3700.0, "from": 2021, "to": 2025}}]}"#,
+           "rule": {"kind": "cumulative_flow", "min_total": 3700.0, "from": 2021, "to": 2025}}]}"#,
     )
     .expect("valid model")
 }
