@@ -261,365 +261,83 @@ impl Target {
     }
 
     fn assess(&self, ctx: &Context<'_>, req: &RequiredPath) -> Assessment {
+        match &self.rule {
+            Rule::Level { .. } | Rule::MultipleOfBase { .. } => self.assess_level(ctx, req),
+            Rule::AtLeastReference {
+                reference, margin, ..
+            } => self.assess_reference(ctx, req, reference, *margin),
+            Rule::YearlyFlow { min, from, to } | Rule::NetIncrease { min, from, to } => {
+                self.assess_yearly(ctx, *min, *from, *to)
+            }
+            Rule::GrowthFloor { min_rate, .. } => Self::assess_growth_floor(ctx, req, *min_rate),
+            Rule::CumulativeFlow {
+                min_total,
+                from,
+                to,
+            } => self.assess_cumulative(ctx, *min_total, *from, *to),
+        }
+    }
+
+    /// A level or a multiple: met once reached, else judged against the required path.
+    fn assess_level(&self, ctx: &Context<'_>, req: &RequiredPath) -> Assessment {
         use Status::*;
         let ind = ctx.indicator;
         let id = &ind.id;
         let base_year = req.base_year;
         let target_year = req.target_year;
         let s = ctx.series;
-        match &self.rule {
-            Rule::Level { .. } | Rule::MultipleOfBase { .. } => {
-                let Some(t) = req.target_value else {
-                    return Assessment::new(NotAssessable, req.note.clone());
-                };
-                let need = self.tolerant(ind, t);
-                let in_period: Vec<&Point> = s
-                    .points()
-                    .iter()
-                    .filter(|p| p.year > base_year && p.year <= target_year)
-                    .collect();
-                if let Some(first) = in_period
-                    .iter()
-                    .find(|p| proves(ind, p, need, false) == Some(true))
-                {
-                    return Assessment::new(
-                        Met,
-                        format!(
-                            "{}{} in {} reaches {}",
-                            first.bound.sign(),
-                            fmt_num(first.value),
-                            first.year,
-                            fmt_num(t)
-                        ),
-                    );
-                }
-                let Some(last) = in_period.iter().rev().find(|p| p.bound.is_exact()).copied()
-                else {
-                    let why = match in_period.last() {
-                        Some(p) => format!(
-                            "the only evidence after {base_year} is a bound ({}) that does not decide the target",
-                            p.describe_evidence()
-                        ),
-                        None => format!("no observation of `{id}` after the base year {base_year}"),
-                    };
-                    return Assessment::new(NotAssessable, why);
-                };
-                if last.year == target_year {
-                    return Assessment::new(
-                        OffTrack,
-                        format!(
-                            "{} in {target_year}, short of {}",
-                            fmt_num(last.value),
-                            fmt_num(t)
-                        ),
-                    );
-                }
-                let path = match self.path {
-                    PathKind::Compound if !req.compound.is_empty() => &req.compound,
-                    _ => &req.linear,
-                };
-                match path.iter().find(|(y, _)| *y == last.year) {
-                    Some((_, p)) => {
-                        let p_need = self.tolerant(ind, *p);
-                        let status = if ind.at_least_as_good(last.value, p_need) {
-                            OnTrack
-                        } else {
-                            OffTrack
-                        };
-                        Assessment::new(
-                            status,
-                            format!(
-                                "{} in {} against {} on the required {} path",
-                                fmt_num(last.value),
-                                last.year,
-                                fmt_num(*p),
-                                if path == &req.compound {
-                                    "compound"
-                                } else {
-                                    "linear"
-                                }
-                            ),
-                        )
-                    }
-                    None => Assessment::new(NotAssessable, req.note.clone()),
-                }
-            }
-            Rule::AtLeastReference {
-                reference, margin, ..
-            } => {
-                let Some(r) = ctx.reference else {
-                    return Assessment::new(
-                        NotAssessable,
-                        format!("reference `{reference}` is not in the plan"),
-                    );
-                };
-                // The latest year (≤ target year, after the base) with an exact value of the
-                // indicator and a reference value (observed, or its stated trend past its
-                // latest observation).
-                let trend = ReferenceTrend::fit(r, base_year);
-                let common = s
-                    .points()
-                    .iter()
-                    .rev()
-                    .filter(|p| p.year <= target_year && p.year > base_year && p.bound.is_exact())
-                    .find_map(|p| {
-                        reference_value(r, trend.as_ref(), p.year)
-                            .map(|(rv, projected)| (p.year, p.value, rv + margin, projected))
-                    });
-                let Some((year, v, rv, projected)) = common else {
-                    let why = if s.points().iter().any(|p| p.year > base_year) {
-                        format!(
-                            "no year after {base_year} with both `{id}` and `{reference}` observed"
-                        )
-                    } else {
-                        format!("no observation of `{id}` after the base year {base_year}")
-                    };
-                    return Assessment::new(NotAssessable, why);
-                };
-                let cmp = format!(
-                    "{} against `{reference}` {} in {year}{}",
-                    fmt_num(v),
-                    fmt_num(rv),
-                    if projected {
-                        format!(
-                            " ({})",
-                            trend.as_ref().map(|t| t.describe()).unwrap_or_default()
-                        )
-                    } else {
-                        String::new()
-                    }
-                );
-                let meets = if self.strict {
-                    ind.at_least_as_good(v, rv) && v != rv
-                } else {
-                    ind.at_least_as_good(v, rv)
-                };
-                if meets {
-                    return Assessment::new(if year == target_year { Met } else { OnTrack }, cmp);
-                }
-                if year == target_year {
-                    return Assessment::new(OffTrack, cmp);
-                }
-                match (s.value_at(base_year), r.value_at(base_year)) {
-                    (Some(v0), Some(r0)) => {
-                        let gap0 = (r0 + margin - v0).abs();
-                        let gap = (rv - v).abs();
-                        let allowed =
-                            gap0 * (target_year - year) as f64 / (target_year - base_year) as f64;
-                        let status = if gap <= allowed { OnTrack } else { OffTrack };
-                        Assessment::new(
-                            status,
-                            format!(
-                                "{cmp}; gap {} against at most {} for a linear closing since {base_year}",
-                                fmt_num(gap),
-                                fmt_num(allowed)
-                            ),
-                        )
-                    }
-                    _ => Assessment::new(
-                        OffTrack,
-                        format!(
-                            "{cmp}; below the reference (no {base_year} values to judge the trend)"
-                        ),
-                    ),
-                }
-            }
-            Rule::YearlyFlow { min, from, to } | Rule::NetIncrease { min, from, to } => {
-                let is_flow = matches!(self.rule, Rule::YearlyFlow { .. });
-                let need = self.tolerant(ind, *min);
-                let what = if is_flow { "flow" } else { "net increase" };
-                let n_years = (to - from + 1) as usize;
-                // Per year: Some(true) the evidence proves the year passes, Some(false) it
-                // proves it fails, None it decides nothing (a bound on the wrong side).
-                let mut verdicts: Vec<(i32, f64, Bound, Option<bool>)> = Vec::new();
-                for y in *from..=*to {
-                    let pt = if is_flow {
-                        s.point_at(y).map(|p| (p.value, p.bound))
-                    } else {
-                        s.point_at(y).zip(s.point_at(y - 1)).and_then(|(a, b)| {
-                            b.bound.is_exact().then_some((a.value - b.value, a.bound))
-                        })
-                    };
-                    if let Some((v, bound)) = pt {
-                        let probe = Point {
-                            bound,
-                            ..Point::new(
-                                y,
-                                v,
-                                crate::series::Provenance::Assumed {
-                                    note: String::new(),
-                                },
-                            )
-                        };
-                        verdicts.push((y, v, bound, proves(ind, &probe, need, false)));
-                    }
-                }
-                let short: Vec<String> = verdicts
-                    .iter()
-                    .filter(|v| v.3 == Some(false))
-                    .map(|(y, v, _, _)| format!("{y}: {}", fmt_num(*v)))
-                    .collect();
-                if !short.is_empty() {
-                    return Assessment::new(
-                        OffTrack,
-                        format!("{what} below {} in {}", fmt_num(*min), short.join(", ")),
-                    );
-                }
-                let passed: Vec<String> = verdicts
-                    .iter()
-                    .filter(|v| v.3 == Some(true))
-                    .map(|(y, v, b, _)| format!("{y}: {}{}", b.sign(), fmt_num(*v)))
-                    .collect();
-                if passed.len() == n_years {
-                    return Assessment::new(
-                        Met,
-                        format!("{what} ≥ {} in every year", fmt_num(*min)),
-                    );
-                }
-                if !passed.is_empty() {
-                    return Assessment::new(
-                        OnTrack,
-                        format!(
-                            "{what} ≥ {} in the {} of {n_years} years with evidence ({})",
-                            fmt_num(*min),
-                            passed.len(),
-                            passed.join(", ")
-                        ),
-                    );
-                }
-                // A stock observed in two non-consecutive years: the average yearly increase
-                // between them (each year's own increase is unknown).
-                if !is_flow {
-                    let start = s
-                        .points()
-                        .iter()
-                        .filter(|p| p.year >= from - 1 && p.year < *to && p.bound.is_exact())
-                        .min_by_key(|p| p.year);
-                    if let Some(a) = start
-                        && let Some(b) = s
-                            .points()
-                            .iter()
-                            .rev()
-                            .find(|p| p.year > a.year && p.year <= *to)
-                    {
-                        let avg = (b.value - a.value) / (b.year - a.year) as f64;
-                        let probe = Point {
-                            bound: b.bound,
-                            ..Point::new(
-                                b.year,
-                                avg,
-                                crate::series::Provenance::Assumed {
-                                    note: String::new(),
-                                },
-                            )
-                        };
-                        let text = format!(
-                            "average net increase {}{} a year {}–{} (from {} to {}{}); the yearly increases are not observed",
-                            b.bound.sign(),
-                            fmt_num(avg),
-                            a.year,
-                            b.year,
-                            fmt_num(a.value),
-                            b.bound.sign(),
-                            fmt_num(b.value)
-                        );
-                        match proves(ind, &probe, need, false) {
-                            Some(true) => return Assessment::new(OnTrack, text),
-                            Some(false) => {
-                                return Assessment::new(
-                                    OffTrack,
-                                    format!("{text}, so some year fell below {}", fmt_num(*min)),
-                                );
-                            }
-                            None => {}
-                        }
-                    }
-                }
-                let need_data = if is_flow {
-                    format!("no observation of `{id}` in {from}–{to} that decides the target")
-                } else {
-                    format!(
-                        "no two observations of `{id}` in {}–{to} that decide the target",
-                        from - 1
-                    )
-                };
-                Assessment::new(NotAssessable, need_data)
-            }
-            Rule::GrowthFloor { min_rate, .. } => {
-                let Some(b) = req.baseline.as_ref() else {
-                    return Assessment::new(NotAssessable, req.note.clone());
-                };
-                let Some(last) = s
-                    .last_at_or_before(target_year)
-                    .filter(|p| p.year > base_year)
-                else {
-                    return Assessment::new(
-                        NotAssessable,
-                        format!("no observation of `{id}` after the base year {base_year}"),
-                    );
-                };
-                match growth::cagr(b.value, last.value, base_year, last.year) {
-                    Ok(g) => {
-                        let ok = g >= *min_rate;
-                        let status = match (ok, last.year == target_year) {
-                            (true, true) => Met,
-                            (true, false) => OnTrack,
-                            (false, _) => OffTrack,
-                        };
-                        Assessment::new(
-                            status,
-                            format!(
-                                "average growth {}% a year {base_year}–{} against {}%",
-                                fmt_num(g * 100.0),
-                                last.year,
-                                fmt_num(min_rate * 100.0)
-                            ),
-                        )
-                    }
-                    Err(e) => Assessment::new(NotAssessable, format!("no growth rate: {e}")),
-                }
-            }
-            Rule::CumulativeFlow {
-                min_total,
-                from,
-                to,
-            } => {
-                let mut total = 0.0;
-                let mut last = None;
-                for y in *from..=*to {
-                    match s.value_at(y) {
-                        Some(v) => {
-                            total += v;
-                            last = Some(y);
-                        }
-                        None => break,
-                    }
-                }
-                let need = self.tolerant(ind, *min_total);
-                let Some(last) = last else {
-                    return Assessment::new(
-                        NotAssessable,
-                        format!("no observation of `{id}` in {from}"),
-                    );
-                };
-                if ind.at_least_as_good(total, need) {
-                    return Assessment::new(
-                        Met,
-                        format!(
-                            "total {} by {last} reaches {}",
-                            fmt_num(total),
-                            fmt_num(*min_total)
-                        ),
-                    );
-                }
-                if last == *to {
-                    return Assessment::new(
-                        OffTrack,
-                        format!("total {} short of {}", fmt_num(total), fmt_num(*min_total)),
-                    );
-                }
-                let pro_rata = need * (last - from + 1) as f64 / (to - from + 1) as f64;
-                let status = if ind.at_least_as_good(total, pro_rata) {
+        let Some(t) = req.target_value else {
+            return Assessment::new(NotAssessable, req.note.clone());
+        };
+        let need = self.tolerant(ind, t);
+        let in_period: Vec<&Point> = s
+            .points()
+            .iter()
+            .filter(|p| p.year > base_year && p.year <= target_year)
+            .collect();
+        if let Some(first) = in_period
+            .iter()
+            .find(|p| proves(ind, p, need, false) == Some(true))
+        {
+            return Assessment::new(
+                Met,
+                format!(
+                    "{}{} in {} reaches {}",
+                    first.bound.sign(),
+                    fmt_num(first.value),
+                    first.year,
+                    fmt_num(t)
+                ),
+            );
+        }
+        let Some(last) = in_period.iter().rev().find(|p| p.bound.is_exact()).copied() else {
+            let why = match in_period.last() {
+                Some(p) => format!(
+                    "the only evidence after {base_year} is a bound ({}) that does not decide the target",
+                    p.describe_evidence()
+                ),
+                None => format!("no observation of `{id}` after the base year {base_year}"),
+            };
+            return Assessment::new(NotAssessable, why);
+        };
+        if last.year == target_year {
+            return Assessment::new(
+                OffTrack,
+                format!(
+                    "{} in {target_year}, short of {}",
+                    fmt_num(last.value),
+                    fmt_num(t)
+                ),
+            );
+        }
+        let path = match self.path {
+            PathKind::Compound if !req.compound.is_empty() => &req.compound,
+            _ => &req.linear,
+        };
+        match path.iter().find(|(y, _)| *y == last.year) {
+            Some((_, p)) => {
+                let p_need = self.tolerant(ind, *p);
+                let status = if ind.at_least_as_good(last.value, p_need) {
                     OnTrack
                 } else {
                     OffTrack
@@ -627,12 +345,332 @@ impl Target {
                 Assessment::new(
                     status,
                     format!(
-                        "total {} by {last} against {} pro rata",
-                        fmt_num(total),
-                        fmt_num(pro_rata)
+                        "{} in {} against {} on the required {} path",
+                        fmt_num(last.value),
+                        last.year,
+                        fmt_num(*p),
+                        if path == &req.compound {
+                            "compound"
+                        } else {
+                            "linear"
+                        }
                     ),
                 )
             }
+            None => Assessment::new(NotAssessable, req.note.clone()),
         }
+    }
+
+    /// At least a reference (plus margin): compared in the latest common year; below it, the
+    /// gap must have closed at least linearly since the base year.
+    fn assess_reference(
+        &self,
+        ctx: &Context<'_>,
+        req: &RequiredPath,
+        reference: &str,
+        margin: f64,
+    ) -> Assessment {
+        use Status::*;
+        let ind = ctx.indicator;
+        let id = &ind.id;
+        let base_year = req.base_year;
+        let target_year = req.target_year;
+        let s = ctx.series;
+        let Some(r) = ctx.reference else {
+            return Assessment::new(
+                NotAssessable,
+                format!("reference `{reference}` is not in the plan"),
+            );
+        };
+        // The latest year (≤ target year, after the base) with an exact value of the
+        // indicator and a reference value (observed, or its stated trend past its
+        // latest observation).
+        let trend = ReferenceTrend::fit(r, base_year);
+        let common = s
+            .points()
+            .iter()
+            .rev()
+            .filter(|p| p.year <= target_year && p.year > base_year && p.bound.is_exact())
+            .find_map(|p| {
+                reference_value(r, trend.as_ref(), p.year)
+                    .map(|(rv, projected)| (p.year, p.value, rv + margin, projected))
+            });
+        let Some((year, v, rv, projected)) = common else {
+            let why = if s.points().iter().any(|p| p.year > base_year) {
+                format!("no year after {base_year} with both `{id}` and `{reference}` observed")
+            } else {
+                format!("no observation of `{id}` after the base year {base_year}")
+            };
+            return Assessment::new(NotAssessable, why);
+        };
+        let cmp = format!(
+            "{} against `{reference}` {} in {year}{}",
+            fmt_num(v),
+            fmt_num(rv),
+            if projected {
+                format!(
+                    " ({})",
+                    trend.as_ref().map(|t| t.describe()).unwrap_or_default()
+                )
+            } else {
+                String::new()
+            }
+        );
+        let meets = if self.strict {
+            ind.at_least_as_good(v, rv) && v != rv
+        } else {
+            ind.at_least_as_good(v, rv)
+        };
+        if meets {
+            return Assessment::new(if year == target_year { Met } else { OnTrack }, cmp);
+        }
+        if year == target_year {
+            return Assessment::new(OffTrack, cmp);
+        }
+        match (s.value_at(base_year), r.value_at(base_year)) {
+            (Some(v0), Some(r0)) => {
+                let gap0 = (r0 + margin - v0).abs();
+                let gap = (rv - v).abs();
+                let allowed = gap0 * (target_year - year) as f64 / (target_year - base_year) as f64;
+                let status = if gap <= allowed { OnTrack } else { OffTrack };
+                Assessment::new(
+                    status,
+                    format!(
+                        "{cmp}; gap {} against at most {} for a linear closing since {base_year}",
+                        fmt_num(gap),
+                        fmt_num(allowed)
+                    ),
+                )
+            }
+            _ => Assessment::new(
+                OffTrack,
+                format!("{cmp}; below the reference (no {base_year} values to judge the trend)"),
+            ),
+        }
+    }
+
+    /// A yearly flow or net increase: every year with evidence must pass.
+    fn assess_yearly(&self, ctx: &Context<'_>, min: f64, from: i32, to: i32) -> Assessment {
+        use Status::*;
+        let ind = ctx.indicator;
+        let id = &ind.id;
+        let s = ctx.series;
+        let is_flow = matches!(self.rule, Rule::YearlyFlow { .. });
+        let need = self.tolerant(ind, min);
+        let what = if is_flow { "flow" } else { "net increase" };
+        let n_years = (to - from + 1) as usize;
+        // Per year: Some(true) the evidence proves the year passes, Some(false) it
+        // proves it fails, None it decides nothing (a bound on the wrong side).
+        let mut verdicts: Vec<(i32, f64, Bound, Option<bool>)> = Vec::new();
+        for y in from..=to {
+            let pt = if is_flow {
+                s.point_at(y).map(|p| (p.value, p.bound))
+            } else {
+                s.point_at(y)
+                    .zip(s.point_at(y - 1))
+                    .and_then(|(a, b)| b.bound.is_exact().then_some((a.value - b.value, a.bound)))
+            };
+            if let Some((v, bound)) = pt {
+                let probe = Point {
+                    bound,
+                    ..Point::new(
+                        y,
+                        v,
+                        crate::series::Provenance::Assumed {
+                            note: String::new(),
+                        },
+                    )
+                };
+                verdicts.push((y, v, bound, proves(ind, &probe, need, false)));
+            }
+        }
+        let short: Vec<String> = verdicts
+            .iter()
+            .filter(|v| v.3 == Some(false))
+            .map(|(y, v, _, _)| format!("{y}: {}", fmt_num(*v)))
+            .collect();
+        if !short.is_empty() {
+            return Assessment::new(
+                OffTrack,
+                format!("{what} below {} in {}", fmt_num(min), short.join(", ")),
+            );
+        }
+        let passed: Vec<String> = verdicts
+            .iter()
+            .filter(|v| v.3 == Some(true))
+            .map(|(y, v, b, _)| format!("{y}: {}{}", b.sign(), fmt_num(*v)))
+            .collect();
+        if passed.len() == n_years {
+            return Assessment::new(Met, format!("{what} ≥ {} in every year", fmt_num(min)));
+        }
+        if !passed.is_empty() {
+            return Assessment::new(
+                OnTrack,
+                format!(
+                    "{what} ≥ {} in the {} of {n_years} years with evidence ({})",
+                    fmt_num(min),
+                    passed.len(),
+                    passed.join(", ")
+                ),
+            );
+        }
+        // A stock observed in two non-consecutive years: the average yearly increase
+        // between them (each year's own increase is unknown).
+        if !is_flow {
+            let start = s
+                .points()
+                .iter()
+                .filter(|p| p.year >= from - 1 && p.year < to && p.bound.is_exact())
+                .min_by_key(|p| p.year);
+            if let Some(a) = start
+                && let Some(b) = s
+                    .points()
+                    .iter()
+                    .rev()
+                    .find(|p| p.year > a.year && p.year <= to)
+            {
+                let avg = (b.value - a.value) / (b.year - a.year) as f64;
+                let probe = Point {
+                    bound: b.bound,
+                    ..Point::new(
+                        b.year,
+                        avg,
+                        crate::series::Provenance::Assumed {
+                            note: String::new(),
+                        },
+                    )
+                };
+                let text = format!(
+                    "average net increase {}{} a year {}–{} (from {} to {}{}); the yearly increases are not observed",
+                    b.bound.sign(),
+                    fmt_num(avg),
+                    a.year,
+                    b.year,
+                    fmt_num(a.value),
+                    b.bound.sign(),
+                    fmt_num(b.value)
+                );
+                match proves(ind, &probe, need, false) {
+                    Some(true) => return Assessment::new(OnTrack, text),
+                    Some(false) => {
+                        return Assessment::new(
+                            OffTrack,
+                            format!("{text}, so some year fell below {}", fmt_num(min)),
+                        );
+                    }
+                    None => {}
+                }
+            }
+        }
+        let need_data = if is_flow {
+            format!("no observation of `{id}` in {from}–{to} that decides the target")
+        } else {
+            format!(
+                "no two observations of `{id}` in {}–{to} that decide the target",
+                from - 1
+            )
+        };
+        Assessment::new(NotAssessable, need_data)
+    }
+
+    /// An average growth rate since the base year.
+    fn assess_growth_floor(ctx: &Context<'_>, req: &RequiredPath, min_rate: f64) -> Assessment {
+        use Status::*;
+        let ind = ctx.indicator;
+        let id = &ind.id;
+        let base_year = req.base_year;
+        let target_year = req.target_year;
+        let s = ctx.series;
+        let Some(b) = req.baseline.as_ref() else {
+            return Assessment::new(NotAssessable, req.note.clone());
+        };
+        let Some(last) = s
+            .last_at_or_before(target_year)
+            .filter(|p| p.year > base_year)
+        else {
+            return Assessment::new(
+                NotAssessable,
+                format!("no observation of `{id}` after the base year {base_year}"),
+            );
+        };
+        match growth::cagr(b.value, last.value, base_year, last.year) {
+            Ok(g) => {
+                let ok = g >= min_rate;
+                let status = match (ok, last.year == target_year) {
+                    (true, true) => Met,
+                    (true, false) => OnTrack,
+                    (false, _) => OffTrack,
+                };
+                Assessment::new(
+                    status,
+                    format!(
+                        "average growth {}% a year {base_year}–{} against {}%",
+                        fmt_num(g * 100.0),
+                        last.year,
+                        fmt_num(min_rate * 100.0)
+                    ),
+                )
+            }
+            Err(e) => Assessment::new(NotAssessable, format!("no growth rate: {e}")),
+        }
+    }
+
+    /// A total over the period, pro rata before its end.
+    fn assess_cumulative(
+        &self,
+        ctx: &Context<'_>,
+        min_total: f64,
+        from: i32,
+        to: i32,
+    ) -> Assessment {
+        use Status::*;
+        let ind = ctx.indicator;
+        let id = &ind.id;
+        let s = ctx.series;
+        let mut total = 0.0;
+        let mut last = None;
+        for y in from..=to {
+            match s.value_at(y) {
+                Some(v) => {
+                    total += v;
+                    last = Some(y);
+                }
+                None => break,
+            }
+        }
+        let need = self.tolerant(ind, min_total);
+        let Some(last) = last else {
+            return Assessment::new(NotAssessable, format!("no observation of `{id}` in {from}"));
+        };
+        if ind.at_least_as_good(total, need) {
+            return Assessment::new(
+                Met,
+                format!(
+                    "total {} by {last} reaches {}",
+                    fmt_num(total),
+                    fmt_num(min_total)
+                ),
+            );
+        }
+        if last == to {
+            return Assessment::new(
+                OffTrack,
+                format!("total {} short of {}", fmt_num(total), fmt_num(min_total)),
+            );
+        }
+        let pro_rata = need * (last - from + 1) as f64 / (to - from + 1) as f64;
+        let status = if ind.at_least_as_good(total, pro_rata) {
+            OnTrack
+        } else {
+            OffTrack
+        };
+        Assessment::new(
+            status,
+            format!(
+                "total {} by {last} against {} pro rata",
+                fmt_num(total),
+                fmt_num(pro_rata)
+            ),
+        )
     }
 }
