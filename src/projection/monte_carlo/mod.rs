@@ -173,66 +173,129 @@ pub fn simulate_with_progress(
 ) -> Result<McResult, ProjectionError> {
     check_config(cfg)?;
     let cm = compile(model)?;
-    let n_paths = cfg.n_paths;
-    let t_len = cm.t_len;
-    check_size(cfg, cm.chans.len(), t_len)?;
-    let years: Vec<i32> = (0..t_len).map(|t| cm.first_year + t as i32).collect();
+    check_size(cfg, cm.chans.len(), cm.t_len)?;
+    let years: Vec<i32> = (0..cm.t_len).map(|t| cm.first_year + t as i32).collect();
     let fan_years: Vec<bool> = years
         .iter()
         .map(|y| cfg.fan_years.as_ref().is_none_or(|f| f.contains(y)))
         .collect();
-    let mut metric_probs: Vec<f64> = cfg.quantiles.clone();
-    metric_probs.extend([0.05, 0.5, 0.95]);
-    metric_probs.sort_by(f64::total_cmp);
-    metric_probs.dedup();
+    let plan = SlotPlan::new(&cm, cfg, &fan_years);
+    let (first_stats, slot_q, passes) = run_passes(&cm, cfg, &plan, progress)?;
+    let totals = Totals::of(&first_stats, &cm);
+    let out = Outputs {
+        cm: &cm,
+        cfg,
+        plan: &plan,
+        slot_q: &slot_q,
+        totals: &totals,
+        years: &years,
+    };
+    Ok(McResult {
+        n_paths: cfg.n_paths,
+        seed: cfg.seed,
+        quantiles: cfg.quantiles.clone(),
+        indicators: out.indicator_fans(model, &fan_years),
+        targets: out.target_outcomes(model),
+        years,
+        passes,
+    })
+}
 
-    let mut slots = vec![];
-    for (c, ch) in cm.chans.iter().enumerate() {
-        for (t, (&fan, &random)) in fan_years.iter().zip(&ch.random).enumerate() {
-            if fan && random {
-                slots.push(Slot::Fan { c, t });
+/// What the passes order: the fan slots (random channel-years in the fan), then a metric slot
+/// per target whose metric is not already a fan slot, and the probabilities of each.
+struct SlotPlan {
+    slots: Vec<Slot>,
+    /// Per compiled target, the slot holding its metric.
+    metric_slot: Vec<Slot>,
+    /// The fan's probabilities with the metric band's (5, 50, 95 %) added.
+    metric_probs: Vec<f64>,
+    /// Per slot: whether it is computed at `metric_probs` (else at the fan's).
+    at_metric_probs: Vec<bool>,
+}
+
+impl SlotPlan {
+    fn new(cm: &Compiled, cfg: &McConfig, fan_years: &[bool]) -> SlotPlan {
+        let mut metric_probs: Vec<f64> = cfg.quantiles.clone();
+        metric_probs.extend([0.05, 0.5, 0.95]);
+        metric_probs.sort_by(f64::total_cmp);
+        metric_probs.dedup();
+        let mut slots = vec![];
+        for (c, ch) in cm.chans.iter().enumerate() {
+            for (t, (&fan, &random)) in fan_years.iter().zip(&ch.random).enumerate() {
+                if fan && random {
+                    slots.push(Slot::Fan { c, t });
+                }
             }
         }
-    }
-    // A level target's metric is its indicator's value in the target year: when that year is
-    // in the fan, the fan's slot serves both.
-    let metric_slot: Vec<Slot> = cm
-        .targets
-        .iter()
-        .enumerate()
-        .map(|(k, tg)| match tg.rule {
-            CRule::Level { by, .. } if slots.contains(&Slot::Fan { c: tg.c, t: by }) => {
-                Slot::Fan { c: tg.c, t: by }
+        // A level target's metric is its indicator's value in the target year: when that
+        // year is in the fan, the fan's slot serves both.
+        let metric_slot: Vec<Slot> = cm
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(k, tg)| match tg.rule {
+                CRule::Level { by, .. } if slots.contains(&Slot::Fan { c: tg.c, t: by }) => {
+                    Slot::Fan { c: tg.c, t: by }
+                }
+                _ => Slot::Metric { k },
+            })
+            .collect();
+        for s in &metric_slot {
+            if matches!(s, Slot::Metric { .. }) {
+                slots.push(*s);
             }
-            _ => Slot::Metric { k },
-        })
-        .collect();
-    for s in &metric_slot {
-        if matches!(s, Slot::Metric { .. }) {
-            slots.push(*s);
+        }
+        let at_metric_probs = slots
+            .iter()
+            .map(|slot| !matches!(slot, Slot::Fan { .. }) || metric_slot.contains(slot))
+            .collect();
+        SlotPlan {
+            slots,
+            metric_slot,
+            metric_probs,
+            at_metric_probs,
         }
     }
-    let probs: Vec<&[f64]> = slots
-        .iter()
-        .map(|slot| {
-            let shared = matches!(slot, Slot::Fan { .. }) && metric_slot.contains(slot);
-            match slot {
-                Slot::Fan { .. } if !shared => &cfg.quantiles[..],
-                _ => &metric_probs[..],
-            }
-        })
-        .collect();
-    let chunk = cfg.chunk_size;
-    let n_chunks = n_paths.div_ceil(chunk);
+
+    fn probs<'a>(&'a self, cfg: &'a McConfig) -> Vec<&'a [f64]> {
+        self.at_metric_probs
+            .iter()
+            .map(|&m| {
+                if m {
+                    &self.metric_probs[..]
+                } else {
+                    &cfg.quantiles[..]
+                }
+            })
+            .collect()
+    }
+
+    fn index(&self, s: Slot) -> Option<usize> {
+        self.slots.iter().position(|x| *x == s)
+    }
+}
+
+/// The chunk statistics and every slot's quantiles: one bracketed pass for large runs (only
+/// the keys near the wanted ranks, brackets from a pilot sample), then exact passes for the
+/// slots whose brackets missed, or for all slots in small runs. Returns the number of passes.
+type Passes = (Vec<ChunkStats>, HashMap<usize, Vec<f64>>, usize);
+
+fn run_passes(
+    cm: &Compiled,
+    cfg: &McConfig,
+    plan: &SlotPlan,
+    progress: &Progress,
+) -> Result<Passes, ProjectionError> {
+    let n_paths = cfg.n_paths;
+    let n_chunks = n_paths.div_ceil(cfg.chunk_size);
+    let probs = plan.probs(cfg);
     let mut first_stats: Vec<ChunkStats> = vec![];
     let mut slot_q: HashMap<usize, Vec<f64>> = HashMap::new();
-    // Large runs: one pass that keeps only the keys near the wanted ranks (brackets from a
-    // pilot sample); the slots whose brackets miss, if any, get the exact passes below.
-    let mut pending: Vec<usize> = (0..slots.len()).collect();
-    let bracketed = n_paths >= BRACKETED_MIN_PATHS && !slots.is_empty();
+    let mut pending: Vec<usize> = (0..plan.slots.len()).collect();
+    let bracketed = n_paths >= BRACKETED_MIN_PATHS && !plan.slots.is_empty();
     if bracketed {
         progress.set_total(n_chunks);
-        let (stats, qs) = bracketed_pass(&cm, cfg, &slots, &probs, progress)?;
+        let (stats, qs) = bracketed_pass(cm, cfg, &plan.slots, &probs, progress)?;
         first_stats = stats;
         pending.clear();
         for (i, q) in qs.into_iter().enumerate() {
@@ -264,191 +327,242 @@ pub fn simulate_with_progress(
     let passes = usize::from(bracketed) + groups.len();
     for group in groups {
         let want_stats = first_stats.is_empty();
-        let group_slots: Vec<Slot> = group.iter().map(|&i| slots[i]).collect();
-        let mut bufs: Vec<Vec<u64>> = group.iter().map(|_| vec![0u64; n_paths]).collect();
-        let mut per_chunk: Vec<Vec<&mut [u64]>> = (0..n_chunks)
-            .map(|_| Vec::with_capacity(group.len()))
-            .collect();
-        for b in bufs.iter_mut() {
-            for (i, sl) in b.chunks_mut(chunk).enumerate() {
-                per_chunk[i].push(sl);
-            }
+        let (stats, qs) = exact_pass(cm, cfg, &plan.slots, &probs, group, want_stats, progress)?;
+        if let Some(stats) = stats {
+            first_stats = stats;
         }
-        let results: Vec<Option<ChunkStats>> = per_chunk
-            .into_par_iter()
-            .enumerate()
-            // Scratch buffers are reused by each worker; every chunk overwrites what it reads.
-            .map_init(Scratch::default, |s, (ci, mut outs)| {
-                if progress.is_cancelled() {
-                    return None;
-                }
-                let n = chunk.min(n_paths - ci * chunk);
-                let st = chunk_work(&cm, ci, n, cfg.seed, s, want_stats, &group_slots, &mut outs);
-                progress.advance(1);
-                Some(st)
-            })
-            .collect();
-        if progress.is_cancelled() {
-            return Err(ProjectionError::Cancelled);
-        }
-        if want_stats {
-            first_stats = results
-                .into_iter()
-                .map(|r| r.expect("not cancelled"))
-                .collect();
-        }
-        let qs: Vec<Vec<f64>> = bufs
-            .par_iter_mut()
-            .zip(group.par_iter())
-            .map(|(b, &i)| quantiles_of(b, probs[i]))
-            .collect();
         for (&i, q) in group.iter().zip(qs) {
             slot_q.insert(i, q);
         }
     }
+    Ok((first_stats, slot_q, passes))
+}
 
-    // Combine per-chunk statistics in chunk order (bit-identical for any thread count).
-    let mut sums = vec![0.0; cm.chans.len() * t_len];
-    let n_targets = cm.targets.len();
-    let mut met = vec![0u64; n_targets];
-    let mut att = vec![0u64; n_targets * (t_len + 1)];
-    let mut metric_sums = vec![0.0; n_targets];
-    for st in &first_stats {
-        for (a, b) in sums.iter_mut().zip(&st.sums) {
-            *a += b;
-        }
-        for (a, b) in met.iter_mut().zip(&st.met) {
-            *a += b;
-        }
-        for (a, b) in att.iter_mut().zip(&st.att) {
-            *a += b;
-        }
-        for (a, b) in metric_sums.iter_mut().zip(&st.metric_sums) {
-            *a += b;
+/// One exact pass over every path, holding all keys of the slots in `group`; with
+/// `want_stats`, also the chunk statistics.
+type ExactPass = (Option<Vec<ChunkStats>>, Vec<Vec<f64>>);
+
+fn exact_pass(
+    cm: &Compiled,
+    cfg: &McConfig,
+    slots: &[Slot],
+    probs: &[&[f64]],
+    group: &[usize],
+    want_stats: bool,
+    progress: &Progress,
+) -> Result<ExactPass, ProjectionError> {
+    let (n_paths, chunk) = (cfg.n_paths, cfg.chunk_size);
+    let n_chunks = n_paths.div_ceil(chunk);
+    let group_slots: Vec<Slot> = group.iter().map(|&i| slots[i]).collect();
+    let mut bufs: Vec<Vec<u64>> = group.iter().map(|_| vec![0u64; n_paths]).collect();
+    let mut per_chunk: Vec<Vec<&mut [u64]>> = (0..n_chunks)
+        .map(|_| Vec::with_capacity(group.len()))
+        .collect();
+    for b in bufs.iter_mut() {
+        for (i, sl) in b.chunks_mut(chunk).enumerate() {
+            per_chunk[i].push(sl);
         }
     }
-    let pn = n_paths as f64;
-    let slot_index = |s: Slot| slots.iter().position(|x| *x == s);
-    let indicators = cm
-        .chans
-        .iter()
+    let results: Vec<Option<ChunkStats>> = per_chunk
+        .into_par_iter()
         .enumerate()
-        .map(|(c, ch)| {
-            let mut mean = vec![];
-            let mut quant = vec![];
-            for t in 0..t_len {
-                if !ch.avail[t] {
-                    mean.push(None);
-                    quant.push(None);
-                    continue;
-                }
-                let m = sums[c * t_len + t] / pn;
-                mean.push(m.is_finite().then_some(m));
-                quant.push(if !fan_years[t] {
-                    None
-                } else if ch.random[t] {
-                    let s = Slot::Fan { c, t };
-                    slot_index(s).and_then(|i| slot_q.get(&i)).map(|q| {
-                        if metric_slot.contains(&s) {
-                            // Computed at the metric probabilities: pick the fan's.
-                            cfg.quantiles
-                                .iter()
-                                .map(|p| {
-                                    q[metric_probs.iter().position(|x| x == p).expect("superset")]
-                                })
-                                .collect()
-                        } else {
-                            q.clone()
-                        }
-                    })
-                } else {
-                    m.is_finite().then(|| vec![m; cfg.quantiles.len()])
-                });
+        // Scratch buffers are reused by each worker; every chunk overwrites what it reads.
+        .map_init(Scratch::default, |s, (ci, mut outs)| {
+            if progress.is_cancelled() {
+                return None;
             }
-            IndicatorFan {
-                id: model.channels[c].id.clone(),
-                years: years.clone(),
-                simulated_from: match &ch.kind {
-                    CKind::Sim { start, .. } => Some(years[*start] + 1),
-                    CKind::Ratio { .. } => ch.random.iter().position(|&r| r).map(|t| years[t]),
-                    CKind::Known => None,
-                },
-                mean,
-                quantiles: quant,
-            }
+            let n = chunk.min(n_paths - ci * chunk);
+            let st = chunk_work(cm, ci, n, cfg.seed, s, want_stats, &group_slots, &mut outs);
+            progress.advance(1);
+            Some(st)
         })
         .collect();
-    let targets = model
-        .targets
-        .iter()
-        .zip(&cm.target_map)
-        .map(|(t, m)| {
-            let mut out = TargetOutcome {
-                id: t.id.clone(),
-                indicator: t.indicator.clone(),
-                target_year: t.rule.target_year(),
-                not_projected: None,
-                metric: t.metric_name().to_string(),
-                threshold: t.threshold(),
-                probability: None,
-                probability_se: None,
-                metric_mean: None,
-                metric_band: None,
-                metric_quantiles: None,
-                attainment: None,
-            };
-            let k = match m {
-                Ok(k) => *k,
-                Err(why) => {
-                    out.not_projected = Some(why.clone());
-                    return out;
-                }
-            };
-            let p = met[k] as f64 / pn;
-            out.probability = Some(p);
-            out.probability_se = Some((p * (1.0 - p) / pn).sqrt());
-            out.metric_mean = Some(metric_sums[k] / pn);
-            if let Some(q) = slot_index(metric_slot[k]).and_then(|i| slot_q.get(&i)) {
-                let at = |p: f64| {
-                    let i = metric_probs
-                        .iter()
-                        .position(|x| *x == p)
-                        .expect("always computed");
-                    q[i]
-                };
-                out.metric_band = Some([at(0.05), at(0.5), at(0.95)]);
-                out.metric_quantiles = Some(cfg.quantiles.iter().map(|&p| at(p)).collect());
+    if progress.is_cancelled() {
+        return Err(ProjectionError::Cancelled);
+    }
+    let stats = want_stats.then(|| {
+        results
+            .into_iter()
+            .map(|r| r.expect("not cancelled"))
+            .collect()
+    });
+    let qs: Vec<Vec<f64>> = bufs
+        .par_iter_mut()
+        .zip(group.par_iter())
+        .map(|(b, &i)| quantiles_of(b, probs[i]))
+        .collect();
+    Ok((stats, qs))
+}
+
+/// The chunk statistics summed in chunk order (bit-identical for any thread count).
+struct Totals {
+    sums: Vec<f64>,
+    met: Vec<u64>,
+    att: Vec<u64>,
+    metric_sums: Vec<f64>,
+}
+
+impl Totals {
+    fn of(stats: &[ChunkStats], cm: &Compiled) -> Totals {
+        let n_targets = cm.targets.len();
+        let mut t = Totals {
+            sums: vec![0.0; cm.chans.len() * cm.t_len],
+            met: vec![0u64; n_targets],
+            att: vec![0u64; n_targets * (cm.t_len + 1)],
+            metric_sums: vec![0.0; n_targets],
+        };
+        for st in stats {
+            for (a, b) in t.sums.iter_mut().zip(&st.sums) {
+                *a += b;
             }
-            if let Some(from) = cm.targets[k].att_from {
-                let counts = &att[k * (t_len + 1)..(k + 1) * (t_len + 1)];
-                let probability: Vec<f64> =
-                    counts[from..t_len].iter().map(|&c| c as f64 / pn).collect();
-                let mut cum = 0u64;
-                let mut median_year = None;
-                for (t, &c) in counts.iter().enumerate().take(t_len).skip(from) {
-                    cum += c;
-                    if 2 * cum >= n_paths as u64 {
-                        median_year = Some(years[t]);
-                        break;
+            for (a, b) in t.met.iter_mut().zip(&st.met) {
+                *a += b;
+            }
+            for (a, b) in t.att.iter_mut().zip(&st.att) {
+                *a += b;
+            }
+            for (a, b) in t.metric_sums.iter_mut().zip(&st.metric_sums) {
+                *a += b;
+            }
+        }
+        t
+    }
+}
+
+/// What the result is built from.
+struct Outputs<'a> {
+    cm: &'a Compiled,
+    cfg: &'a McConfig,
+    plan: &'a SlotPlan,
+    slot_q: &'a HashMap<usize, Vec<f64>>,
+    totals: &'a Totals,
+    years: &'a [i32],
+}
+
+impl Outputs<'_> {
+    fn quantiles(&self, s: Slot) -> Option<&Vec<f64>> {
+        self.plan.index(s).and_then(|i| self.slot_q.get(&i))
+    }
+
+    /// The value of a metric-probability quantile vector at probability `p`.
+    fn at(&self, q: &[f64], p: f64) -> f64 {
+        let i = self
+            .plan
+            .metric_probs
+            .iter()
+            .position(|x| *x == p)
+            .expect("always computed");
+        q[i]
+    }
+
+    fn indicator_fans(&self, model: &McModel, fan_years: &[bool]) -> Vec<IndicatorFan> {
+        let (cm, cfg, years) = (self.cm, self.cfg, self.years);
+        let (t_len, pn) = (cm.t_len, cfg.n_paths as f64);
+        cm.chans
+            .iter()
+            .enumerate()
+            .map(|(c, ch)| {
+                let mut mean = vec![];
+                let mut quant = vec![];
+                for (t, &in_fan) in fan_years.iter().enumerate() {
+                    if !ch.avail[t] {
+                        mean.push(None);
+                        quant.push(None);
+                        continue;
                     }
+                    let m = self.totals.sums[c * t_len + t] / pn;
+                    mean.push(m.is_finite().then_some(m));
+                    quant.push(if !in_fan {
+                        None
+                    } else if ch.random[t] {
+                        let s = Slot::Fan { c, t };
+                        self.quantiles(s).map(|q| {
+                            if self.plan.metric_slot.contains(&s) {
+                                // Computed at the metric probabilities: pick the fan's.
+                                cfg.quantiles.iter().map(|&p| self.at(q, p)).collect()
+                            } else {
+                                q.clone()
+                            }
+                        })
+                    } else {
+                        m.is_finite().then(|| vec![m; cfg.quantiles.len()])
+                    });
                 }
-                out.attainment = Some(Attainment {
-                    years: years[from..].to_vec(),
-                    probability,
-                    not_by_horizon: counts[t_len] as f64 / pn,
-                    median_year,
-                });
+                IndicatorFan {
+                    id: model.channels[c].id.clone(),
+                    years: years.to_vec(),
+                    simulated_from: match &ch.kind {
+                        CKind::Sim { start, .. } => Some(years[*start] + 1),
+                        CKind::Ratio { .. } => ch.random.iter().position(|&r| r).map(|t| years[t]),
+                        CKind::Known => None,
+                    },
+                    mean,
+                    quantiles: quant,
+                }
+            })
+            .collect()
+    }
+
+    fn target_outcomes(&self, model: &McModel) -> Vec<TargetOutcome> {
+        model
+            .targets
+            .iter()
+            .zip(&self.cm.target_map)
+            .map(|(t, m)| {
+                let mut out = TargetOutcome {
+                    id: t.id.clone(),
+                    indicator: t.indicator.clone(),
+                    target_year: t.rule.target_year(),
+                    not_projected: None,
+                    metric: t.metric_name().to_string(),
+                    threshold: t.threshold(),
+                    probability: None,
+                    probability_se: None,
+                    metric_mean: None,
+                    metric_band: None,
+                    metric_quantiles: None,
+                    attainment: None,
+                };
+                match m {
+                    Ok(k) => self.fill_outcome(&mut out, *k),
+                    Err(why) => out.not_projected = Some(why.clone()),
+                }
+                out
+            })
+            .collect()
+    }
+
+    fn fill_outcome(&self, out: &mut TargetOutcome, k: usize) {
+        let (cm, years, n_paths) = (self.cm, self.years, self.cfg.n_paths);
+        let (t_len, pn) = (cm.t_len, n_paths as f64);
+        let p = self.totals.met[k] as f64 / pn;
+        out.probability = Some(p);
+        out.probability_se = Some((p * (1.0 - p) / pn).sqrt());
+        out.metric_mean = Some(self.totals.metric_sums[k] / pn);
+        if let Some(q) = self.quantiles(self.plan.metric_slot[k]) {
+            out.metric_band = Some([self.at(q, 0.05), self.at(q, 0.5), self.at(q, 0.95)]);
+            out.metric_quantiles =
+                Some(self.cfg.quantiles.iter().map(|&p| self.at(q, p)).collect());
+        }
+        if let Some(from) = cm.targets[k].att_from {
+            let counts = &self.totals.att[k * (t_len + 1)..(k + 1) * (t_len + 1)];
+            let probability: Vec<f64> =
+                counts[from..t_len].iter().map(|&c| c as f64 / pn).collect();
+            let mut cum = 0u64;
+            let mut median_year = None;
+            for (t, &c) in counts.iter().enumerate().take(t_len).skip(from) {
+                cum += c;
+                if 2 * cum >= n_paths as u64 {
+                    median_year = Some(years[t]);
+                    break;
+                }
             }
-            out
-        })
-        .collect();
-    Ok(McResult {
-        n_paths,
-        seed: cfg.seed,
-        quantiles: cfg.quantiles.clone(),
-        years,
-        indicators,
-        targets,
-        passes,
-    })
+            out.attainment = Some(Attainment {
+                years: years[from..].to_vec(),
+                probability,
+                not_by_horizon: counts[t_len] as f64 / pn,
+                median_year,
+            });
+        }
+    }
 }
