@@ -611,8 +611,78 @@ pub fn run_with_progress(
     spec: &UncertaintySpec,
     progress: &Progress,
 ) -> Result<UncertaintyResult, IndexError> {
-    let fw = &index.framework;
-    let data = &index.data;
+    let (fw, data) = (&index.framework, &index.data);
+    check_spec(spec, data)?;
+    let mut prep = Prepared::new(fw, data, base, spec)?;
+    let nominal_scores = prep.nominal_scores()?;
+    let nominal_ranks = stats::rank_desc(&nominal_scores);
+    if spec.cache && prep.n_combos() <= CACHE_LIMIT {
+        let combos: Vec<_> = (0..prep.n_combos())
+            .into_par_iter()
+            .map(|k| prep.compute_prefix(k))
+            .collect();
+        prep.cache = Some(combos);
+    }
+    let d = spec.inputs.len();
+    let sample = design_rows(spec)?;
+    let Rebuilds {
+        scores,
+        failed,
+        mut failures,
+    } = rebuild_all(&prep, &sample, progress)?;
+    let ranks: Vec<Vec<f64>> = scores.par_iter().map(|s| stats::rank_desc(s)).collect();
+    let mean_rank_shift: Vec<f64> = ranks
+        .iter()
+        .map(|r| mean_abs_shift(r, &nominal_ranks))
+        .collect();
+    // Rank statistics over independent random points: all of a Monte Carlo sample; the A and
+    // B rows of a Saltelli design (first and last row of each block of d + 2).
+    let stat_rows: Vec<usize> = match spec.design {
+        SamplingDesign::MonteCarlo => (0..ranks.len()).collect(),
+        SamplingDesign::Sobol => (0..ranks.len())
+            .filter(|r| r % (d + 2) == 0 || r % (d + 2) == d + 1)
+            .collect(),
+    };
+    let rank_stats = rank_stats(data, &nominal_ranks, &ranks, &stat_rows);
+    let names: Vec<String> = spec.inputs.iter().map(|i| i.name()).collect();
+    let sensitivity = match spec.design {
+        SamplingDesign::MonteCarlo => None,
+        SamplingDesign::Sobol if mean_rank_shift.iter().any(|v| !v.is_finite()) => {
+            failures.push(
+                "Sobol indices not computed: some rebuilds failed (their rank shift is missing)"
+                    .into(),
+            );
+            None
+        }
+        SamplingDesign::Sobol => Some(sobol_indices(
+            &names,
+            &mean_rank_shift,
+            &ranks,
+            data.n_rows(),
+            spec,
+        )?),
+    };
+    Ok(UncertaintyResult {
+        target: fw.node(prep.target).code.clone(),
+        units: data.units.clone(),
+        inputs: names,
+        sample,
+        nominal_scores,
+        nominal_ranks,
+        scores,
+        ranks,
+        mean_rank_shift,
+        rank_stats,
+        failed,
+        failures,
+        sensitivity,
+    })
+}
+
+/// Refuses, before any work, a spec that cannot run: too few points or inputs, or a design
+/// whose scores and ranks would not fit in memory (each rebuild holds its design row and one
+/// score and one rank per unit, the design twice: as a matrix and as rows).
+fn check_spec(spec: &UncertaintySpec, data: &UnitData) -> Result<(), IndexError> {
     if spec.n < 3 {
         return Err(IndexError::bad(
             "uncertainty.n",
@@ -631,9 +701,6 @@ pub fn run_with_progress(
             "a Sobol analysis needs at least two inputs",
         ));
     }
-    // Refuse, before any work, an analysis whose design, scores and ranks would not fit in
-    // memory (each rebuild holds its design row and one score and one rank per unit, the
-    // design twice: as a matrix and as rows).
     let rebuilds = match spec.design {
         SamplingDesign::MonteCarlo => Some(spec.n),
         SamplingDesign::Sobol => spec.n.checked_mul(spec.inputs.len() + 2),
@@ -644,99 +711,12 @@ pub fn run_with_progress(
         2 * (spec.inputs.len() + data.n_rows()),
         "use a smaller n",
     )
-    .map_err(|e| IndexError::bad("uncertainty.n", e.to_string()))?;
-    let target = match &spec.target {
-        Some(t) => fw.require(t)?,
-        None => fw.root(),
-    };
-    let base_r = engine::resolve(fw, data, base)?;
-    let mut dims = Vec::new();
-    let mut weight_inputs = Vec::new();
-    let mut prefix_inputs = Vec::new();
-    for (i, inp) in spec.inputs.iter().enumerate() {
-        let n = inp.n_alternatives();
-        if n == Some(0) {
-            return Err(IndexError::bad(
-                format!("uncertainty input `{}`", inp.name()),
-                "has no alternatives",
-            ));
-        }
-        match inp {
-            UncertainInput::Weights { levels, noise, .. } => {
-                if !(0.0..1.0).contains(noise) {
-                    return Err(IndexError::bad(
-                        format!("uncertainty input `{}`", inp.name()),
-                        format!("noise {noise} is not in [0, 1)"),
-                    ));
-                }
-                let mut nodes = Vec::new();
-                for &l in levels {
-                    if l < 1 || l > fw.n_levels() {
-                        return Err(IndexError::bad(
-                            format!("uncertainty input `{}`", inp.name()),
-                            format!("level {l} is not in 1..={}", fw.n_levels()),
-                        ));
-                    }
-                    nodes.extend(fw.at_level(l));
-                }
-                weight_inputs.push((i, nodes, *noise));
-            }
-            UncertainInput::Imputation { alternatives, .. } => {
-                for m in alternatives {
-                    let mut probe = base.clone();
-                    probe.impute = Some(m.clone());
-                    engine::resolve(fw, data, &probe)?;
-                }
-                prefix_inputs.push(i);
-            }
-            UncertainInput::Winsorisation { .. } | UncertainInput::Normalisation { .. } => {
-                prefix_inputs.push(i)
-            }
-            UncertainInput::Aggregation { .. } => {}
-        }
-        dims.push(n);
-    }
-    let mut prep = Prepared {
-        fw,
-        data,
-        base: base_r,
-        target,
-        inputs: &spec.inputs,
-        dims,
-        weight_inputs,
-        base_treat: base.treat.clone().unwrap_or_default(),
-        seed: spec.seed,
-        cache: None,
-        prefix_inputs,
-    };
-    // Nominal build.
-    let nominal_scores = {
-        let (rows, norm) = engine::prefix(fw, data, &prep.base)?;
-        let units: Vec<String> = rows.iter().map(|&k| data.units[k].clone()).collect();
-        let all = aggregate::aggregate(
-            fw,
-            &norm,
-            &units,
-            &prep.base.weights,
-            &prep.base.aggs,
-            prep.base.min_availability,
-        )?;
-        let mut out = vec![f64::NAN; data.n_rows()];
-        for (p, &k) in rows.iter().enumerate() {
-            out[k] = all[target][p];
-        }
-        out
-    };
-    let nominal_ranks = stats::rank_desc(&nominal_scores);
-    if spec.cache && prep.n_combos() <= CACHE_LIMIT {
-        let combos: Vec<_> = (0..prep.n_combos())
-            .into_par_iter()
-            .map(|k| prep.compute_prefix(k))
-            .collect();
-        prep.cache = Some(combos);
-    }
-    let d = spec.inputs.len();
-    let n = spec.n;
+    .map_err(|e| IndexError::bad("uncertainty.n", e.to_string()))
+}
+
+/// The design's points in the unit hypercube, one row per rebuild.
+fn design_rows(spec: &UncertaintySpec) -> Result<Vec<Vec<f64>>, IndexError> {
+    let (d, n) = (spec.inputs.len(), spec.n);
     let sa_err =
         |e: crate::sensitivity::SensitivityError| IndexError::bad("uncertainty", e.to_string());
     let unit = match spec.design {
@@ -749,7 +729,22 @@ pub fn run_with_progress(
                 .unit_matrix()
         }
     };
-    let sample: Vec<Vec<f64>> = unit.rows().into_iter().map(|r| r.to_vec()).collect();
+    Ok(unit.rows().into_iter().map(|r| r.to_vec()).collect())
+}
+
+/// Every rebuild's scores (NaN for a failed rebuild) and the distinct failure messages (ten
+/// at most).
+struct Rebuilds {
+    scores: Vec<Vec<f64>>,
+    failed: usize,
+    failures: Vec<String>,
+}
+
+fn rebuild_all(
+    prep: &Prepared<'_>,
+    sample: &[Vec<f64>],
+    progress: &Progress,
+) -> Result<Rebuilds, IndexError> {
     progress.set_total(sample.len());
     let evals: Vec<Result<Vec<f64>, String>> = sample
         .par_iter()
@@ -765,39 +760,38 @@ pub fn run_with_progress(
     if progress.is_cancelled() {
         return Err(IndexError::bad("uncertainty", CANCELLED));
     }
-    let n_units = data.n_rows();
-    let mut failed = 0;
-    let mut failures: Vec<String> = Vec::new();
-    let mut scores = Vec::with_capacity(evals.len());
+    let n_units = prep.data.n_rows();
+    let mut out = Rebuilds {
+        scores: Vec::with_capacity(evals.len()),
+        failed: 0,
+        failures: Vec::new(),
+    };
     for e in evals {
         match e {
-            Ok(s) => scores.push(s),
+            Ok(s) => out.scores.push(s),
             Err(msg) => {
-                failed += 1;
-                if failures.len() < 10 && !failures.contains(&msg) {
-                    failures.push(msg);
+                out.failed += 1;
+                if out.failures.len() < 10 && !out.failures.contains(&msg) {
+                    out.failures.push(msg);
                 }
-                scores.push(vec![f64::NAN; n_units]);
+                out.scores.push(vec![f64::NAN; n_units]);
             }
         }
     }
-    let ranks: Vec<Vec<f64>> = scores.par_iter().map(|s| stats::rank_desc(s)).collect();
-    let mean_rank_shift: Vec<f64> = ranks
-        .iter()
-        .map(|r| mean_abs_shift(r, &nominal_ranks))
-        .collect();
-    // Rank statistics over independent random points: all of a Monte Carlo sample; the A and
-    // B rows of a Saltelli design (first and last row of each block of d + 2).
-    let stat_rows: Vec<usize> = match spec.design {
-        SamplingDesign::MonteCarlo => (0..ranks.len()).collect(),
-        SamplingDesign::Sobol => (0..ranks.len())
-            .filter(|r| r % (d + 2) == 0 || r % (d + 2) == d + 1)
-            .collect(),
-    };
-    let rank_stats: Vec<RankStats> = (0..n_units)
+    Ok(out)
+}
+
+/// Per unit: its nominal rank and the mean, median and 5–95 % of its ranks over `rows`.
+fn rank_stats(
+    data: &UnitData,
+    nominal_ranks: &[f64],
+    ranks: &[Vec<f64>],
+    rows: &[usize],
+) -> Vec<RankStats> {
+    (0..data.n_rows())
         .into_par_iter()
         .map(|u| {
-            let mut v: Vec<f64> = stat_rows
+            let mut v: Vec<f64> = rows
                 .iter()
                 .map(|&r| ranks[r][u])
                 .filter(|x| !x.is_nan())
@@ -812,38 +806,98 @@ pub fn run_with_progress(
                 q95: stats::quantile_sorted(&v, 0.95),
             }
         })
-        .collect();
-    let names: Vec<String> = spec.inputs.iter().map(|i| i.name()).collect();
-    let sensitivity = match spec.design {
-        SamplingDesign::MonteCarlo => None,
-        SamplingDesign::Sobol if mean_rank_shift.iter().any(|v| !v.is_finite()) => {
-            failures.push(
-                "Sobol indices not computed: some rebuilds failed (their rank shift is missing)"
-                    .into(),
-            );
-            None
+        .collect()
+}
+
+impl<'a> Prepared<'a> {
+    /// The nominal pipeline resolved once, and each input's alternatives checked.
+    fn new(
+        fw: &'a Framework,
+        data: &'a UnitData,
+        base: &PipelineSpec,
+        spec: &'a UncertaintySpec,
+    ) -> Result<Prepared<'a>, IndexError> {
+        let target = match &spec.target {
+            Some(t) => fw.require(t)?,
+            None => fw.root(),
+        };
+        let base_r = engine::resolve(fw, data, base)?;
+        let mut dims = Vec::new();
+        let mut weight_inputs = Vec::new();
+        let mut prefix_inputs = Vec::new();
+        for (i, inp) in spec.inputs.iter().enumerate() {
+            let n = inp.n_alternatives();
+            let what = || format!("uncertainty input `{}`", inp.name());
+            if n == Some(0) {
+                return Err(IndexError::bad(what(), "has no alternatives"));
+            }
+            match inp {
+                UncertainInput::Weights { levels, noise, .. } => {
+                    if !(0.0..1.0).contains(noise) {
+                        return Err(IndexError::bad(
+                            what(),
+                            format!("noise {noise} is not in [0, 1)"),
+                        ));
+                    }
+                    let mut nodes = Vec::new();
+                    for &l in levels {
+                        if l < 1 || l > fw.n_levels() {
+                            return Err(IndexError::bad(
+                                what(),
+                                format!("level {l} is not in 1..={}", fw.n_levels()),
+                            ));
+                        }
+                        nodes.extend(fw.at_level(l));
+                    }
+                    weight_inputs.push((i, nodes, *noise));
+                }
+                UncertainInput::Imputation { alternatives, .. } => {
+                    for m in alternatives {
+                        let mut probe = base.clone();
+                        probe.impute = Some(m.clone());
+                        engine::resolve(fw, data, &probe)?;
+                    }
+                    prefix_inputs.push(i);
+                }
+                UncertainInput::Winsorisation { .. } | UncertainInput::Normalisation { .. } => {
+                    prefix_inputs.push(i)
+                }
+                UncertainInput::Aggregation { .. } => {}
+            }
+            dims.push(n);
         }
-        SamplingDesign::Sobol => Some(sobol_indices(
-            &names,
-            &mean_rank_shift,
-            &ranks,
-            n_units,
-            spec,
-        )?),
-    };
-    Ok(UncertaintyResult {
-        target: fw.node(target).code.clone(),
-        units: data.units.clone(),
-        inputs: names,
-        sample,
-        nominal_scores,
-        nominal_ranks,
-        scores,
-        ranks,
-        mean_rank_shift,
-        rank_stats,
-        failed,
-        failures,
-        sensitivity,
-    })
+        Ok(Prepared {
+            fw,
+            data,
+            base: base_r,
+            target,
+            inputs: &spec.inputs,
+            dims,
+            weight_inputs,
+            base_treat: base.treat.clone().unwrap_or_default(),
+            seed: spec.seed,
+            cache: None,
+            prefix_inputs,
+        })
+    }
+
+    /// The target's scores under the nominal pipeline (NaN for units it leaves out).
+    fn nominal_scores(&self) -> Result<Vec<f64>, IndexError> {
+        let (fw, data) = (self.fw, self.data);
+        let (rows, norm) = engine::prefix(fw, data, &self.base)?;
+        let units: Vec<String> = rows.iter().map(|&k| data.units[k].clone()).collect();
+        let all = aggregate::aggregate(
+            fw,
+            &norm,
+            &units,
+            &self.base.weights,
+            &self.base.aggs,
+            self.base.min_availability,
+        )?;
+        let mut out = vec![f64::NAN; data.n_rows()];
+        for (p, &k) in rows.iter().enumerate() {
+            out[k] = all[self.target][p];
+        }
+        Ok(out)
+    }
 }
