@@ -232,81 +232,10 @@ impl Framework {
     /// [`IndexError::Cycle`], [`IndexError::Roots`], [`IndexError::EmptyAggregate`],
     /// [`IndexError::LevelOrder`], [`IndexError::ZeroWeights`].
     pub fn new(elements: &[ElementSpec], level_names: &[String]) -> Result<Framework, IndexError> {
-        let mut pos: HashMap<&str, usize> = HashMap::new();
-        for (i, e) in elements.iter().enumerate() {
-            if e.code.trim().is_empty() {
-                return Err(IndexError::bad(
-                    "framework",
-                    format!("element {} has an empty code", i + 1),
-                ));
-            }
-            if pos.insert(e.code.as_str(), i).is_some() {
-                return Err(IndexError::DuplicateCode(e.code.clone()));
-            }
-            if !e.weight.is_finite() || e.weight < 0.0 {
-                return Err(IndexError::NegativeWeight {
-                    code: e.code.clone(),
-                    weight: e.weight,
-                });
-            }
-            if e.kind == NodeKind::Indicator && e.direction != 1.0 && e.direction != -1.0 {
-                return Err(IndexError::BadDirection {
-                    code: e.code.clone(),
-                    direction: e.direction,
-                });
-            }
-        }
-        // Parents exist and are aggregates.
-        let mut parent: Vec<Option<usize>> = vec![None; elements.len()];
-        for (i, e) in elements.iter().enumerate() {
-            match &e.parent {
-                None => {
-                    if e.kind == NodeKind::Indicator {
-                        return Err(IndexError::NoParent {
-                            code: e.code.clone(),
-                        });
-                    }
-                }
-                Some(p) => match pos.get(p.as_str()) {
-                    Some(&j) if elements[j].kind == NodeKind::Aggregate => parent[i] = Some(j),
-                    _ => {
-                        return Err(IndexError::UnknownParent {
-                            code: e.code.clone(),
-                            parent: p.clone(),
-                        });
-                    }
-                },
-            }
-        }
-        // Cycles: follow parents from each node.
+        let pos = check_elements(elements)?;
+        let parent = parents(elements, &pos)?;
+        check_acyclic(elements, &parent)?;
         let n = elements.len();
-        let mut state = vec![0u8; n]; // 0 unvisited, 1 on the current path, 2 done
-        for start in 0..n {
-            let mut path = Vec::new();
-            let mut cur = Some(start);
-            while let Some(c) = cur {
-                match state[c] {
-                    2 => break,
-                    1 => {
-                        let from = path.iter().position(|&p| p == c).unwrap_or(0);
-                        let mut cyc: Vec<String> = path[from..]
-                            .iter()
-                            .map(|&p: &usize| elements[p].code.clone())
-                            .collect();
-                        cyc.push(elements[c].code.clone());
-                        return Err(IndexError::Cycle { path: cyc });
-                    }
-                    _ => {
-                        state[c] = 1;
-                        path.push(c);
-                        cur = parent[c];
-                    }
-                }
-            }
-            for p in path {
-                state[p] = 2;
-            }
-        }
         let roots: Vec<usize> = (0..n).filter(|&i| parent[i].is_none()).collect();
         if roots.len() != 1 {
             return Err(IndexError::Roots {
@@ -324,61 +253,7 @@ impl Framework {
                 return Err(IndexError::EmptyAggregate(elements[i].code.clone()));
             }
         }
-        // A declared level is bounded by the size of the tree: n elements cannot fill more than
-        // n levels, and a larger number (a fuzzed "Level" of 5·10⁵⁹ saturates to u32::MAX)
-        // would make the level names below a list of billions.
-        for e in elements {
-            if let Some(l) = e.level
-                && e.kind == NodeKind::Aggregate
-                && !(2..=n.max(2) as u32).contains(&l)
-            {
-                return Err(IndexError::bad(
-                    format!("level of aggregate `{}`", crate::io::ex(&e.code)),
-                    format!(
-                        "{l} is not in 2..={} (the framework has {n} elements)",
-                        n.max(2)
-                    ),
-                ));
-            }
-        }
-        // Levels: as given, else height in the tree (indicators 1).
-        fn height(i: usize, el: &[ElementSpec], ch: &[Vec<usize>], memo: &mut [u32]) -> u32 {
-            if memo[i] > 0 {
-                return memo[i];
-            }
-            let h = if el[i].kind == NodeKind::Indicator {
-                1
-            } else {
-                1 + ch[i]
-                    .iter()
-                    .map(|&c| height(c, el, ch, memo))
-                    .max()
-                    .unwrap_or(0)
-            };
-            memo[i] = h;
-            h
-        }
-        let mut memo = vec![0u32; n];
-        let mut level = vec![0u32; n];
-        for i in 0..n {
-            let h = height(i, elements, &children, &mut memo);
-            level[i] = match elements[i].kind {
-                NodeKind::Indicator => 1,
-                NodeKind::Aggregate => elements[i].level.unwrap_or(h),
-            };
-        }
-        for i in 0..n {
-            if let Some(p) = parent[i]
-                && level[p] <= level[i]
-            {
-                return Err(IndexError::LevelOrder {
-                    code: elements[i].code.clone(),
-                    level: level[i],
-                    parent: elements[p].code.clone(),
-                    parent_level: level[p],
-                });
-            }
-        }
+        let level = levels(elements, &parent, &children)?;
         for i in 0..n {
             if elements[i].kind == NodeKind::Aggregate
                 && children[i].iter().all(|&c| elements[c].weight == 0.0)
@@ -431,27 +306,16 @@ impl Framework {
             })
             .collect();
         let root = new_of[roots[0]];
-        let top = nodes[root].level;
-        let mut names: Vec<String> = level_names.to_vec();
-        for l in names.len() as u32 + 1..=top {
-            names.push(if l == 1 {
-                "Indicator".into()
-            } else if l == top {
-                "Index".into()
-            } else {
-                format!("Level {l}")
-            });
-        }
         let by_code = nodes
             .iter()
             .enumerate()
             .map(|(i, n)| (n.code.clone(), i))
             .collect();
         Ok(Framework {
+            level_names: full_level_names(level_names, nodes[root].level),
             nodes,
             n_ind,
             root,
-            level_names: names,
             by_code,
         })
     }
@@ -618,6 +482,179 @@ impl Framework {
         }
         Ok(w)
     }
+}
+
+/// Each element's code is non-empty and unique, its weight finite and non-negative, an
+/// indicator's direction ±1. Returns each code's position.
+fn check_elements(elements: &[ElementSpec]) -> Result<HashMap<&str, usize>, IndexError> {
+    let mut pos: HashMap<&str, usize> = HashMap::new();
+    for (i, e) in elements.iter().enumerate() {
+        if e.code.trim().is_empty() {
+            return Err(IndexError::bad(
+                "framework",
+                format!("element {} has an empty code", i + 1),
+            ));
+        }
+        if pos.insert(e.code.as_str(), i).is_some() {
+            return Err(IndexError::DuplicateCode(e.code.clone()));
+        }
+        if !e.weight.is_finite() || e.weight < 0.0 {
+            return Err(IndexError::NegativeWeight {
+                code: e.code.clone(),
+                weight: e.weight,
+            });
+        }
+        if e.kind == NodeKind::Indicator && e.direction != 1.0 && e.direction != -1.0 {
+            return Err(IndexError::BadDirection {
+                code: e.code.clone(),
+                direction: e.direction,
+            });
+        }
+    }
+    Ok(pos)
+}
+
+/// Each element's parent position: parents exist and are aggregates; only aggregates may
+/// have none.
+fn parents(
+    elements: &[ElementSpec],
+    pos: &HashMap<&str, usize>,
+) -> Result<Vec<Option<usize>>, IndexError> {
+    let mut parent: Vec<Option<usize>> = vec![None; elements.len()];
+    for (i, e) in elements.iter().enumerate() {
+        match &e.parent {
+            None => {
+                if e.kind == NodeKind::Indicator {
+                    return Err(IndexError::NoParent {
+                        code: e.code.clone(),
+                    });
+                }
+            }
+            Some(p) => match pos.get(p.as_str()) {
+                Some(&j) if elements[j].kind == NodeKind::Aggregate => parent[i] = Some(j),
+                _ => {
+                    return Err(IndexError::UnknownParent {
+                        code: e.code.clone(),
+                        parent: p.clone(),
+                    });
+                }
+            },
+        }
+    }
+    Ok(parent)
+}
+
+/// Follows the parents from each node; a node met twice on one path closes a cycle.
+fn check_acyclic(elements: &[ElementSpec], parent: &[Option<usize>]) -> Result<(), IndexError> {
+    let n = elements.len();
+    let mut state = vec![0u8; n]; // 0 unvisited, 1 on the current path, 2 done
+    for start in 0..n {
+        let mut path = Vec::new();
+        let mut cur = Some(start);
+        while let Some(c) = cur {
+            match state[c] {
+                2 => break,
+                1 => {
+                    let from = path.iter().position(|&p| p == c).unwrap_or(0);
+                    let mut cyc: Vec<String> = path[from..]
+                        .iter()
+                        .map(|&p: &usize| elements[p].code.clone())
+                        .collect();
+                    cyc.push(elements[c].code.clone());
+                    return Err(IndexError::Cycle { path: cyc });
+                }
+                _ => {
+                    state[c] = 1;
+                    path.push(c);
+                    cur = parent[c];
+                }
+            }
+        }
+        for p in path {
+            state[p] = 2;
+        }
+    }
+    Ok(())
+}
+
+/// Each element's level: as declared, else its height in the tree (indicators 1); a parent's
+/// level is above its children's.
+fn levels(
+    elements: &[ElementSpec],
+    parent: &[Option<usize>],
+    children: &[Vec<usize>],
+) -> Result<Vec<u32>, IndexError> {
+    let n = elements.len();
+    // A declared level is bounded by the size of the tree: n elements cannot fill more than
+    // n levels, and a larger number (a fuzzed "Level" of 5·10⁵⁹ saturates to u32::MAX)
+    // would make the level names a list of billions.
+    for e in elements {
+        if let Some(l) = e.level
+            && e.kind == NodeKind::Aggregate
+            && !(2..=n.max(2) as u32).contains(&l)
+        {
+            return Err(IndexError::bad(
+                format!("level of aggregate `{}`", crate::io::ex(&e.code)),
+                format!(
+                    "{l} is not in 2..={} (the framework has {n} elements)",
+                    n.max(2)
+                ),
+            ));
+        }
+    }
+    fn height(i: usize, el: &[ElementSpec], ch: &[Vec<usize>], memo: &mut [u32]) -> u32 {
+        if memo[i] > 0 {
+            return memo[i];
+        }
+        let h = if el[i].kind == NodeKind::Indicator {
+            1
+        } else {
+            1 + ch[i]
+                .iter()
+                .map(|&c| height(c, el, ch, memo))
+                .max()
+                .unwrap_or(0)
+        };
+        memo[i] = h;
+        h
+    }
+    let mut memo = vec![0u32; n];
+    let mut level = vec![0u32; n];
+    for i in 0..n {
+        let h = height(i, elements, children, &mut memo);
+        level[i] = match elements[i].kind {
+            NodeKind::Indicator => 1,
+            NodeKind::Aggregate => elements[i].level.unwrap_or(h),
+        };
+    }
+    for i in 0..n {
+        if let Some(p) = parent[i]
+            && level[p] <= level[i]
+        {
+            return Err(IndexError::LevelOrder {
+                code: elements[i].code.clone(),
+                level: level[i],
+                parent: elements[p].code.clone(),
+                parent_level: level[p],
+            });
+        }
+    }
+    Ok(level)
+}
+
+/// The names given, then "Indicator" (level 1), "Level l" and "Index" (the top) for the rest.
+fn full_level_names(given: &[String], top: u32) -> Vec<String> {
+    let mut names: Vec<String> = given.to_vec();
+    for l in names.len() as u32 + 1..=top {
+        names.push(if l == 1 {
+            "Indicator".into()
+        } else if l == top {
+            "Index".into()
+        } else {
+            format!("Level {l}")
+        });
+    }
+    names
 }
 
 #[cfg(test)]
