@@ -24,7 +24,7 @@ fn main() {
             "process": {"process": "growth", "rate": {"dist": "normal", "mean": 0.12, "sd": 0.04},
                         "per_path": false, "shock": null}}}],
         "targets": [{"id": "t", "indicator": "x", "higher_is_better": true,
-          "rule": {"kind": "level", "threshold": 1500.0, "by": 2025}}]}"#,
+          "rule": {"kind": "level", "value": 1500.0, "by": 2025}}]}"#,
     )
     .unwrap();
     let cfg = McConfig {

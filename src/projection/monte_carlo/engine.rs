@@ -103,43 +103,7 @@ impl Compiled {
             &mut s.z,
             &mut s.bits,
         );
-        // Per-path parameters of simulated trends and initial Holt states.
-        for c in &self.chans {
-            match &c.kind {
-                CKind::Sim {
-                    proc:
-                        CProc::Trend {
-                            line,
-                            chi: Some(chi),
-                            slot,
-                            ..
-                        },
-                    ..
-                } => {
-                    let buf = &mut s.trend[slot * 3 * n..(slot + 1) * 3 * n];
-                    let (nn, sxx) = (line.n as f64, line.sxx);
-                    let m_hat = line.predict(line.x_mean);
-                    for p in 0..n {
-                        let x2: f64 = rand::distr::Distribution::<f64>::sample(chi, &mut rng);
-                        let sigma = (line.sse / x2).sqrt();
-                        let m = m_hat + sigma / nn.sqrt() * std_normal(&mut rng);
-                        let b = line.slope + sigma / sxx.sqrt() * std_normal(&mut rng);
-                        buf[p] = m;
-                        buf[n + p] = b;
-                        buf[2 * n + p] = sigma;
-                    }
-                }
-                CKind::Sim {
-                    proc: CProc::Holt { m, slot, .. },
-                    ..
-                } => {
-                    let buf = &mut s.holt[slot * 2 * n..(slot + 1) * 2 * n];
-                    buf[..n].fill(m.level);
-                    buf[n..].fill(m.trend);
-                }
-                _ => {}
-            }
-        }
+        self.path_parameters(n, s, &mut rng);
         for t in 0..t_len {
             if t > 0 {
                 draw_groups(
@@ -158,88 +122,13 @@ impl Compiled {
                 let base = (ci * t_len + t) * n;
                 match &c.kind {
                     CKind::Known => s.traj[base..base + n].fill(c.known[t]),
-                    CKind::Sim { start, value, proc } => {
+                    CKind::Sim { start, value, .. } => {
                         if t < *start {
                             s.traj[base..base + n].fill(c.known[t]);
-                            continue;
-                        }
-                        if t == *start {
+                        } else if t == *start {
                             s.traj[base..base + n].fill(*value);
-                            continue;
-                        }
-                        let (prev, cur) = s.traj.split_at_mut(base);
-                        let prev = &prev[base - n..];
-                        let cur = &mut cur[..n];
-                        let (lo, hi) = (c.lo, c.hi);
-                        match proc {
-                            CProc::Step { kind, rate, shock } => {
-                                let (yd, pd) = (&s.yd, &s.pd);
-                                match (kind, rate, shock) {
-                                    (StepKind::Growth, In::Yearly(k), In::Const(sh)) => {
-                                        let g = &yd[k * n..(k + 1) * n];
-                                        for p in 0..n {
-                                            cur[p] = (prev[p] * (1.0 + sh + g[p])).clamp(lo, hi);
-                                        }
-                                    }
-                                    (StepKind::Growth, _, _) => {
-                                        for p in 0..n {
-                                            let g =
-                                                rate.get(yd, pd, n, p) + shock.get(yd, pd, n, p);
-                                            cur[p] = (prev[p] * (1.0 + g)).clamp(lo, hi);
-                                        }
-                                    }
-                                    (StepKind::Increment, _, _) => {
-                                        for p in 0..n {
-                                            let d =
-                                                rate.get(yd, pd, n, p) + shock.get(yd, pd, n, p);
-                                            cur[p] = (prev[p] + d).clamp(lo, hi);
-                                        }
-                                    }
-                                    (StepKind::Logistic(k), _, _) => {
-                                        for p in 0..n {
-                                            let r =
-                                                rate.get(yd, pd, n, p) + shock.get(yd, pd, n, p);
-                                            let v = prev[p];
-                                            let x = (v / (k - v)).ln() + r;
-                                            cur[p] = inv_logit(x, *k).clamp(lo, hi);
-                                        }
-                                    }
-                                }
-                            }
-                            CProc::Trend {
-                                scale,
-                                line,
-                                chi,
-                                slot,
-                            } => {
-                                let x = (self.first_year + t as i32) as f64;
-                                match chi {
-                                    None => cur.fill(scale.back(line.predict(x)).clamp(lo, hi)),
-                                    Some(_) => {
-                                        let buf = &s.trend[slot * 3 * n..(slot + 1) * 3 * n];
-                                        for p in 0..n {
-                                            let z = buf[p]
-                                                + buf[n + p] * (x - line.x_mean)
-                                                + buf[2 * n + p] * std_normal(&mut rng);
-                                            cur[p] = scale.back(z).clamp(lo, hi);
-                                        }
-                                    }
-                                }
-                            }
-                            CProc::Holt { m, sigma, slot } => {
-                                let buf = &mut s.holt[slot * 2 * n..(slot + 1) * 2 * n];
-                                let (ls, bs) = buf.split_at_mut(n);
-                                for p in 0..n {
-                                    let e = match sigma {
-                                        Some(sd) => sd * std_normal(&mut rng),
-                                        None => 0.0,
-                                    };
-                                    let yhat = ls[p] + m.phi * bs[p];
-                                    cur[p] = (yhat + e).clamp(lo, hi);
-                                    ls[p] = yhat + m.alpha * e;
-                                    bs[p] = m.phi * bs[p] + m.alpha * m.beta * e;
-                                }
-                            }
+                        } else {
+                            self.advance(ci, t, n, s, &mut rng);
                         }
                     }
                     CKind::Ratio { num, den, scale } => {
@@ -251,6 +140,129 @@ impl Compiled {
                             s.traj[base + p] = if v.is_finite() { v } else { own };
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Per-path parameters of simulated trends (drawn from their fit's sampling distribution)
+    /// and initial Holt states.
+    #[inline(always)]
+    fn path_parameters(&self, n: usize, s: &mut Scratch, rng: &mut ChunkStream) {
+        for c in &self.chans {
+            match &c.kind {
+                CKind::Sim {
+                    proc:
+                        CProc::Trend {
+                            line,
+                            chi: Some(chi),
+                            slot,
+                            ..
+                        },
+                    ..
+                } => {
+                    let buf = &mut s.trend[slot * 3 * n..(slot + 1) * 3 * n];
+                    let (nn, sxx) = (line.n as f64, line.sxx);
+                    let m_hat = line.predict(line.x_mean);
+                    for p in 0..n {
+                        let x2: f64 = rand::distr::Distribution::<f64>::sample(chi, rng);
+                        let sigma = (line.sse / x2).sqrt();
+                        let m = m_hat + sigma / nn.sqrt() * std_normal(rng);
+                        let b = line.slope + sigma / sxx.sqrt() * std_normal(rng);
+                        buf[p] = m;
+                        buf[n + p] = b;
+                        buf[2 * n + p] = sigma;
+                    }
+                }
+                CKind::Sim {
+                    proc: CProc::Holt { m, slot, .. },
+                    ..
+                } => {
+                    let buf = &mut s.holt[slot * 2 * n..(slot + 1) * 2 * n];
+                    buf[..n].fill(m.level);
+                    buf[n..].fill(m.trend);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Channel `ci`'s values in grid year `t` from those of `t − 1`, by its process.
+    #[inline(always)]
+    fn advance(&self, ci: usize, t: usize, n: usize, s: &mut Scratch, rng: &mut ChunkStream) {
+        let c = &self.chans[ci];
+        let CKind::Sim { proc, .. } = &c.kind else {
+            unreachable!("only simulated channels advance")
+        };
+        let base = (ci * self.t_len + t) * n;
+        let (prev, cur) = s.traj.split_at_mut(base);
+        let prev = &prev[base - n..];
+        let cur = &mut cur[..n];
+        let (lo, hi) = (c.lo, c.hi);
+        match proc {
+            CProc::Step { kind, rate, shock } => {
+                let (yd, pd) = (&s.yd, &s.pd);
+                match (kind, rate, shock) {
+                    (StepKind::Growth, In::Yearly(k), In::Const(sh)) => {
+                        let g = &yd[k * n..(k + 1) * n];
+                        for p in 0..n {
+                            cur[p] = (prev[p] * (1.0 + sh + g[p])).clamp(lo, hi);
+                        }
+                    }
+                    (StepKind::Growth, _, _) => {
+                        for p in 0..n {
+                            let g = rate.get(yd, pd, n, p) + shock.get(yd, pd, n, p);
+                            cur[p] = (prev[p] * (1.0 + g)).clamp(lo, hi);
+                        }
+                    }
+                    (StepKind::Increment, _, _) => {
+                        for p in 0..n {
+                            let d = rate.get(yd, pd, n, p) + shock.get(yd, pd, n, p);
+                            cur[p] = (prev[p] + d).clamp(lo, hi);
+                        }
+                    }
+                    (StepKind::Logistic(k), _, _) => {
+                        for p in 0..n {
+                            let r = rate.get(yd, pd, n, p) + shock.get(yd, pd, n, p);
+                            let v = prev[p];
+                            let x = (v / (k - v)).ln() + r;
+                            cur[p] = inv_logit(x, *k).clamp(lo, hi);
+                        }
+                    }
+                }
+            }
+            CProc::Trend {
+                scale,
+                line,
+                chi,
+                slot,
+            } => {
+                let x = (self.first_year + t as i32) as f64;
+                match chi {
+                    None => cur.fill(scale.back(line.predict(x)).clamp(lo, hi)),
+                    Some(_) => {
+                        let buf = &s.trend[slot * 3 * n..(slot + 1) * 3 * n];
+                        for p in 0..n {
+                            let z = buf[p]
+                                + buf[n + p] * (x - line.x_mean)
+                                + buf[2 * n + p] * std_normal(rng);
+                            cur[p] = scale.back(z).clamp(lo, hi);
+                        }
+                    }
+                }
+            }
+            CProc::Holt { m, sigma, slot } => {
+                let buf = &mut s.holt[slot * 2 * n..(slot + 1) * 2 * n];
+                let (ls, bs) = buf.split_at_mut(n);
+                for p in 0..n {
+                    let e = match sigma {
+                        Some(sd) => sd * std_normal(rng),
+                        None => 0.0,
+                    };
+                    let yhat = ls[p] + m.phi * bs[p];
+                    cur[p] = (yhat + e).clamp(lo, hi);
+                    ls[p] = yhat + m.alpha * e;
+                    bs[p] = m.phi * bs[p] + m.alpha * m.beta * e;
                 }
             }
         }
