@@ -127,8 +127,8 @@ class Scenarios:
         """The underlying Rust object."""
         return self._core
 
-    def __reduce__(self) -> tuple[Any, tuple[str]]:
-        return (Scenarios.from_toml, (self.to_toml(),))
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:
+        return (Scenarios, (self._core,))
 
     def __repr__(self) -> str:
         return repr(self._core)

@@ -290,6 +290,26 @@ impl ObservationEntry {
     }
 }
 
+impl From<Plan> for PlanFile {
+    fn from(p: Plan) -> PlanFile {
+        PlanFile {
+            plan: p.meta,
+            indicators: p.indicators,
+            observations: p.evidence,
+            spans: p.spans,
+            targets: p.targets,
+        }
+    }
+}
+
+impl TryFrom<PlanFile> for Plan {
+    type Error = PlanError;
+
+    fn try_from(file: PlanFile) -> Result<Plan, PlanError> {
+        Plan::from_file_form(file)
+    }
+}
+
 /// The file form of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -305,15 +325,20 @@ struct PlanFile {
     targets: Vec<Target>,
 }
 
-/// A validated plan.
+/// A validated plan. Its serde form is the plan file's (`[plan]`, `[[indicators]]`,
+/// `[[observations]]`, `[[spans]]`, `[[targets]]`), and deserialising validates it as
+/// [`Plan::new`] does.
 ///
 /// ```
 /// use innodex::plan::Plan;
 /// let plan = Plan::linyi();
 /// assert_eq!(plan.targets().len(), 13);
 /// assert_eq!(plan.meta().period, [2020, 2025]);
+/// let again: Plan = serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
+/// assert_eq!(again, plan);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "PlanFile", try_from = "PlanFile")]
 pub struct Plan {
     meta: PlanMeta,
     indicators: Vec<Indicator>,
@@ -885,14 +910,6 @@ impl Plan {
 
     /// The plan as TOML text in the file format (round-trips through [`Plan::from_toml_str`]).
     pub fn to_toml_string(&self) -> String {
-        let observations = self.evidence.clone();
-        let file = PlanFile {
-            plan: self.meta.clone(),
-            indicators: self.indicators.clone(),
-            observations,
-            spans: self.spans.clone(),
-            targets: self.targets.clone(),
-        };
-        toml::to_string(&file).expect("a plan always serialises to TOML")
+        toml::to_string(self).expect("a plan always serialises to TOML")
     }
 }

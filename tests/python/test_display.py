@@ -112,3 +112,30 @@ def test_result_frames_are_tidy_and_go_straight_to_files(repo: Any, tmp_path: An
         num = flat.select_dtypes("number").columns
         np.testing.assert_allclose(back[num].to_numpy(dtype=float),
                                    flat[num].to_numpy(dtype=float), rtol=1e-12, err_msg=name)
+
+
+def test_core_objects_pickle_one_way(repo: Any) -> None:
+    """Every pickling extension class pickles in one encoding, ``(Class._from_state,
+    (CBOR bytes,))``, and comes back equal in what it shows (its JSON or repr)."""
+    from innodex import _core
+
+    results = _results(repo)
+    cores = [getattr(obj, "_core", obj) for obj, _ in results.values()]
+    pickling = [c for c in cores if type(c).__module__ == "innodex._core"
+                and hasattr(type(c), "_from_state")]
+    names = {type(c).__name__ for c in pickling}
+    assert {"Plan", "Scenarios", "Problem", "SobolResult", "MorrisResult",
+            "CompositeIndex"} <= names, names
+    trend = innodex.LogLinearTrend.fit([2018, 2019, 2020, 2021], [1.0, 1.1, 1.25, 1.3])
+    for c in [*pickling, trend]:
+        ctor, (state,) = c.__reduce__()
+        assert ctor == type(c)._from_state
+        assert isinstance(state, bytes)
+        back = pickle.loads(pickle.dumps(c))
+        show = "to_json" if hasattr(c, "to_json") else "__repr__"
+        assert getattr(back, show)() == getattr(c, show)()
+    # A damaged state is refused with the library's error, not a crash.
+    with pytest.raises(innodex.InnodexError, match="cannot restore the pickled state"):
+        _core.Plan._from_state(b"\x00not cbor")
+    state = _core.Plan.builtin("linyi-2021-2025").__reduce__()[1][0]
+    assert _core.Plan._from_state(state).to_toml() == _core.Plan.builtin().to_toml()

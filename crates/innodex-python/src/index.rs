@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -24,6 +23,14 @@ use innodex::index::results::{self, PerformanceGroups, Reference};
 use innodex::index::table::{ColumnNames, UnitData, read_imeta_str};
 use innodex::index::uncertainty::{self, UncertaintyResult, UncertaintySpec};
 use innodex::index::{Framework, IndexError, spec};
+
+crate::state::pickle_by_state!(
+    PyCompositeIndex,
+    PyIndexBuild,
+    PyIndexUncertainty,
+    PyIndexPanel,
+    PyIndexPanelBuild
+);
 
 /// Row labels, column labels and values.
 type Labelled<'py> = (Vec<String>, Vec<String>, Bound<'py, PyArray2<f64>>);
@@ -39,16 +46,6 @@ fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Res<T> {
 
 fn to_json<T: Serialize + ?Sized>(v: &T) -> Res<String> {
     serde_json::to_string(v).map_err(e)
-}
-
-fn to_cbor<'py, T: Serialize>(py: Python<'py>, v: &T) -> Res<Bound<'py, PyBytes>> {
-    let mut buf = Vec::new();
-    ciborium::into_writer(v, &mut buf).map_err(e)?;
-    Ok(PyBytes::new(py, &buf))
-}
-
-fn from_cbor<T: DeserializeOwned>(bytes: &[u8]) -> Res<T> {
-    ciborium::from_reader(bytes).map_err(|x| e(format!("cannot restore the pickled state: {x}")))
 }
 
 /// Column-wise data (`cols[col][row]`) as a rows × cols array.
@@ -175,18 +172,6 @@ impl PyCompositeIndex {
         })
     }
 
-    #[staticmethod]
-    fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self {
-            inner: from_cbor(state)?,
-        })
-    }
-
-    fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
-        let ctor = py.get_type::<Self>().getattr("_from_state")?.unbind();
-        Ok((ctor, (to_cbor(py, &self.inner)?,)))
-    }
-
     /// Unit codes.
     #[getter]
     fn units(&self) -> Vec<String> {
@@ -282,18 +267,6 @@ pub(crate) struct PyIndexBuild {
 
 #[pymethods]
 impl PyIndexBuild {
-    #[staticmethod]
-    fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self {
-            inner: from_cbor(state)?,
-        })
-    }
-
-    fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
-        let ctor = py.get_type::<Self>().getattr("_from_state")?.unbind();
-        Ok((ctor, (to_cbor(py, &self.inner)?,)))
-    }
-
     /// Units in the results (after screening).
     #[getter]
     fn units(&self) -> Vec<String> {
@@ -491,18 +464,6 @@ pub(crate) struct PyIndexUncertainty {
 
 #[pymethods]
 impl PyIndexUncertainty {
-    #[staticmethod]
-    fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self {
-            inner: from_cbor(state)?,
-        })
-    }
-
-    fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
-        let ctor = py.get_type::<Self>().getattr("_from_state")?.unbind();
-        Ok((ctor, (to_cbor(py, &self.inner)?,)))
-    }
-
     /// The node analysed.
     #[getter]
     fn target(&self) -> String {
@@ -630,18 +591,6 @@ impl PyIndexPanel {
         })
     }
 
-    #[staticmethod]
-    fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self {
-            inner: from_cbor(state)?,
-        })
-    }
-
-    fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
-        let ctor = py.get_type::<Self>().getattr("_from_state")?.unbind();
-        Ok((ctor, (to_cbor(py, &self.inner)?,)))
-    }
-
     /// Years present.
     #[getter]
     fn years(&self) -> Vec<i32> {
@@ -683,18 +632,6 @@ pub(crate) struct PyIndexPanelBuild {
 
 #[pymethods]
 impl PyIndexPanelBuild {
-    #[staticmethod]
-    fn _from_state(state: &[u8]) -> Res<Self> {
-        Ok(Self {
-            inner: from_cbor(state)?,
-        })
-    }
-
-    fn __reduce__<'py>(&self, py: Python<'py>) -> Res<(Py<PyAny>, (Bound<'py, PyBytes>,))> {
-        let ctor = py.get_type::<Self>().getattr("_from_state")?.unbind();
-        Ok((ctor, (to_cbor(py, &self.inner)?,)))
-    }
-
     /// Years.
     #[getter]
     fn years(&self) -> Vec<i32> {

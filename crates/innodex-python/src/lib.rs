@@ -9,7 +9,7 @@
 //!   shape, a JSON state) are raised by hand, with [`raise`] or [`err`], naming field and value;
 //! - heavy work inside `py.detach(…)` so other Python threads (and Dask workers) run;
 //! - results cross the boundary as numpy arrays or as JSON text that the Python layer turns into
-//!   pandas frames; classes pickle through `__reduce__` (constructor + serialised state).
+//!   pandas frames; classes pickle in one way, [`state::pickle_by_state!`] (CBOR bytes of the core value).
 
 use pyo3::prelude::*;
 
@@ -22,6 +22,7 @@ mod projection;
 mod ratio;
 mod run;
 mod sensitivity;
+mod state;
 
 pyo3::create_exception!(
     innodex,

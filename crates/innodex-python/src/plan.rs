@@ -10,6 +10,8 @@ use innodex::plan::{BUILTIN_PLANS, Plan};
 use innodex::report::{Format, PlanReport};
 use innodex::series::Provenance;
 
+crate::state::pickle_by_state!(PyPlan);
+
 /// A plan: region, period, indicators, observations and targets.
 #[pyclass(name = "Plan", module = "innodex._core")]
 #[derive(Clone)]
@@ -243,11 +245,6 @@ impl PyPlan {
             })
             .collect();
         serde_json::to_string(&rows).expect("serialisable")
-    }
-
-    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
-        let ctor = py.get_type::<PyPlan>().getattr("from_toml")?.unbind();
-        Ok((ctor, (self.inner.to_toml_string(),)))
     }
 
     fn __repr__(&self) -> String {

@@ -22,6 +22,8 @@ use innodex::projection::methods::{DampedHolt, HoltInit, Method};
 use innodex::projection::monte_carlo::{McConfig, McModel, simulate_with_progress};
 use innodex::scenario::ScenarioSet;
 
+crate::state::pickle_by_state!(PyScenarios);
+
 /// Runs `f`, turning a panic into a `ProjectionError` (nothing panics across the boundary).
 fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Res<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -110,11 +112,6 @@ impl PyScenarios {
             s.validate(&plan.inner, horizon)?;
         }
         Ok(())
-    }
-
-    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
-        let ctor = py.get_type::<PyScenarios>().getattr("from_toml")?.unbind();
-        Ok((ctor, (self.inner.to_toml_string(),)))
     }
 
     fn __repr__(&self) -> String {

@@ -11,6 +11,8 @@ use innodex::cases::linyi;
 use innodex::ratio::{self, LogLinearTrend};
 use innodex::sensitivity::Model;
 
+crate::state::pickle_by_state!(PyTrend);
+
 /// Share growth (1 + g_R) / (1 + g_Y) − 1.
 #[pyfunction]
 fn share_growth(g_numerator: f64, g_denominator: f64) -> Res<f64> {
@@ -125,11 +127,6 @@ impl PyTrend {
     /// Probability that the value in `year` is below `value`.
     fn prob_below(&self, year: i32, value: f64) -> f64 {
         self.inner.prob_below(year, value)
-    }
-
-    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
-        let ctor = py.get_type::<PyTrend>().getattr("from_json")?.unbind();
-        Ok((ctor, (self.to_json()?,)))
     }
 
     fn __repr__(&self) -> String {

@@ -14,6 +14,8 @@ use innodex::sensitivity::{
     SobolAnalysis, SobolOptions, SobolResult,
 };
 
+crate::state::pickle_by_state!(PyProblem, PySobolResult, PyMorrisResult);
+
 fn scramble(s: &str) -> Res<Scramble> {
     match s {
         "none" => Ok(Scramble::None),
@@ -221,11 +223,6 @@ impl PyProblem {
         self.inner.len()
     }
 
-    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
-        let ctor = py.get_type::<PyProblem>().getattr("from_json")?.unbind();
-        Ok((ctor, (self.to_json()?,)))
-    }
-
     fn __repr__(&self) -> String {
         format!("<Problem: {}>", self.inner.names().join(", "))
     }
@@ -347,14 +344,6 @@ impl PySobolResult {
     /// Half-widths of the second-order intervals, or None.
     fn s2_conf<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray3<f64>>> {
         self.s2_of(py, true)
-    }
-
-    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
-        let ctor = py
-            .get_type::<PySobolResult>()
-            .getattr("from_json")?
-            .unbind();
-        Ok((ctor, (self.to_json()?,)))
     }
 
     fn __repr__(&self) -> String {
@@ -480,14 +469,6 @@ impl PyMorrisResult {
             k,
         )
         .into_pyarray(py)
-    }
-
-    fn __reduce__(&self, py: Python<'_>) -> Res<(Py<PyAny>, (String,))> {
-        let ctor = py
-            .get_type::<PyMorrisResult>()
-            .getattr("from_json")?
-            .unbind();
-        Ok((ctor, (self.to_json()?,)))
     }
 
     fn __repr__(&self) -> String {
