@@ -326,7 +326,31 @@ fn bootstrap_forecast(
     last: i32,
     cfg: &BacktestConfig,
 ) -> Result<Fc, ProjectionError> {
-    let level = cfg.level;
+    let a = (1.0 - cfg.level) / 2.0;
+    let mc = McConfig {
+        n_paths: cfg.bootstrap_paths,
+        seed: cfg.seed,
+        quantiles: vec![a, 0.5, 1.0 - a],
+        max_values: cfg.max_values,
+        max_buffer_bytes: cfg.max_buffer_bytes,
+        ..McConfig::default()
+    };
+    let (out_years, qs) = bootstrap_growth_fan(years, values, last, &mc)?;
+    let point = qs.iter().map(|q| q[1]).collect();
+    let lo = qs.iter().map(|q| q[0]).collect();
+    let hi = qs.iter().map(|q| q[2]).collect();
+    Ok((out_years, point, Some((lo, hi))))
+}
+
+/// The bootstrap-growth method: yearly growth rates resampled from the observed ones
+/// (between consecutive years only), simulated from the last observation to `last`. Returns
+/// the forecast years and each one's quantiles at `mc.quantiles`.
+pub(super) fn bootstrap_growth_fan(
+    years: &[i32],
+    values: &[f64],
+    last: i32,
+    mc: &McConfig,
+) -> Result<(Vec<i32>, Vec<Vec<f64>>), ProjectionError> {
     let rates: Vec<f64> = years
         .windows(2)
         .zip(values.windows(2))
@@ -359,28 +383,14 @@ fn bootstrap_forecast(
         targets: vec![],
         correlations: vec![],
     };
-    let a = (1.0 - level) / 2.0;
-    let r = simulate(
-        &model,
-        &McConfig {
-            n_paths: cfg.bootstrap_paths,
-            seed: cfg.seed,
-            quantiles: vec![a, 0.5, 1.0 - a],
-            max_values: cfg.max_values,
-            max_buffer_bytes: cfg.max_buffer_bytes,
-            ..McConfig::default()
-        },
-    )?;
+    let r = simulate(&model, mc)?;
     let fan = r.indicator("x").expect("the channel");
     let out_years: Vec<i32> = (y0 + 1..=last).collect();
-    let (mut point, mut lo, mut hi) = (vec![], vec![], vec![]);
-    for y in &out_years {
-        let q = fan.at(*y).expect("simulated year");
-        lo.push(q[0]);
-        point.push(q[1]);
-        hi.push(q[2]);
-    }
-    Ok((out_years, point, Some((lo, hi))))
+    let qs = out_years
+        .iter()
+        .map(|y| fan.at(*y).expect("simulated year").to_vec())
+        .collect();
+    Ok((out_years, qs))
 }
 
 /// Runs the backtest (see the module docs).

@@ -1,6 +1,8 @@
 //! SVG charts of a run report, drawn with plotters' SVG backend (text as `<text>` elements,
 //! no fonts needed). Each function returns one `<svg>` document as a string.
 
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -102,6 +104,43 @@ fn render(
         draw(root).map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+/// The chart of rows: one labelled row per name (`names[i]` at segment i, from the bottom),
+/// values along x. Plotters' integer ranges are inclusive: 0..n − 1 is n rows, none empty.
+type RowChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordusize>>>;
+
+fn row_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    caption: &str,
+    label_width: u32,
+    x: std::ops::Range<f64>,
+    names: &[String],
+    x_desc: &str,
+) -> Result<RowChart<'a, 'b>, Box<dyn std::error::Error>> {
+    let n = names.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, (FONT, CAPTION))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(x, (0..n.saturating_sub(1)).into_segmented())?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(TRANSPARENT)
+        .label_style((FONT, LABEL))
+        .axis_desc_style((FONT, LABEL))
+        .x_label_formatter(&|v| tick(*v))
+        .y_labels(n.max(1))
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .x_desc(x_desc)
+        .draw()?;
+    Ok(chart)
 }
 
 /// Padded range of values.
@@ -325,30 +364,14 @@ pub(super) fn tornado(g: &GapSensitivity) -> Result<String, String> {
         );
         // Largest swing on top: bar i drawn at segment n − 1 − i.
         let names: Vec<String> = g.tornado.iter().rev().map(|b| b.name.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "R&D share: 2025 gap to Shandong (pp), one input at a time",
-                (FONT, CAPTION),
-            )
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(150)
-            // An integer range is inclusive in plotters: 0..n − 1 is n rows, no empty one.
-            .build_cartesian_2d(x0..x1, (0..n.saturating_sub(1)).into_segmented())?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .label_style((FONT, LABEL))
-            .axis_desc_style((FONT, LABEL))
-            .x_label_formatter(&|v| tick(*v))
-            .y_labels(n.max(1))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
-            .x_desc("gap (percentage points)")
-            .draw()?;
+        let mut chart = row_chart(
+            &root,
+            "R&D share: 2025 gap to Shandong (pp), one input at a time",
+            150,
+            x0..x1,
+            &names,
+            "gap (percentage points)",
+        )?;
         for (k, b) in g.tornado.iter().enumerate() {
             let i = n - 1 - k;
             chart.draw_series([
@@ -485,32 +508,14 @@ pub(super) fn rank_intervals(index: &str, stats: &[RankStats]) -> Result<String,
         let max_rank = s.iter().map(|r| r.q95.max(r.nominal)).fold(1.0, f64::max);
         // Best rank at the top: unit k drawn at segment n − 1 − k.
         let names: Vec<String> = s.iter().rev().map(|r| r.unit.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("{index}: rank intervals (5–95 %), median ● and nominal ×"),
-                (FONT, CAPTION),
-            )
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(
-                0.5..max_rank + 0.5,
-                (0..n.saturating_sub(1)).into_segmented(),
-            )?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .label_style((FONT, LABEL))
-            .axis_desc_style((FONT, LABEL))
-            .x_label_formatter(&|v| tick(*v))
-            .y_labels(n.max(1))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
-            .x_desc("rank (1 = best)")
-            .draw()?;
+        let mut chart = row_chart(
+            &root,
+            &format!("{index}: rank intervals (5–95 %), median ● and nominal ×"),
+            70,
+            0.5..max_rank + 0.5,
+            &names,
+            "rank (1 = best)",
+        )?;
         for (k, r) in s.iter().enumerate() {
             let y = SegmentValue::CenterOf(n - 1 - k);
             chart.draw_series(std::iter::once(PathElement::new(

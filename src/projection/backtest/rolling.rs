@@ -33,10 +33,9 @@ use super::scores::{
 };
 use super::{BacktestConfig, Panel};
 use crate::projection::ProjectionError;
-use crate::projection::dist::Dist;
 use crate::projection::fit::{normal_quantile, t_quantile};
 use crate::projection::methods::{Method, inv_logit, logit};
-use crate::projection::monte_carlo::{Channel, McConfig, McModel, Process, simulate};
+use crate::projection::monte_carlo::McConfig;
 
 /// Rolling-origin backtest settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -484,52 +483,15 @@ fn bootstrap_grids(
     last: i32,
     cfg: &RollingConfig,
 ) -> Result<Grids, ProjectionError> {
-    let rates: Vec<f64> = years
-        .windows(2)
-        .zip(values.windows(2))
-        .filter(|(y, v)| y[1] == y[0] + 1 && v[0] > 0.0)
-        .map(|(_, v)| v[1] / v[0] - 1.0)
-        .collect();
-    if rates.is_empty() {
-        return Err(ProjectionError::TooFewObservations {
-            method: "bootstrap_growth".into(),
-            needed: 2,
-            got: values.len(),
-        });
-    }
-    let (y0, v0) = (years[years.len() - 1], values[values.len() - 1]);
-    let model = McModel {
-        horizon: last,
-        channels: vec![Channel::simulated(
-            "x",
-            y0,
-            v0,
-            Process::Growth {
-                rate: Dist::Empirical { values: rates },
-                per_path: false,
-                shock: None,
-            },
-        )],
-        targets: vec![],
-        correlations: vec![],
+    let mc = McConfig {
+        n_paths: cfg.bootstrap_paths,
+        seed: cfg.seed,
+        quantiles: grid_levels(),
+        max_values: cfg.max_values,
+        max_buffer_bytes: cfg.max_buffer_bytes,
+        ..McConfig::default()
     };
-    let r = simulate(
-        &model,
-        &McConfig {
-            n_paths: cfg.bootstrap_paths,
-            seed: cfg.seed,
-            quantiles: grid_levels(),
-            max_values: cfg.max_values,
-            max_buffer_bytes: cfg.max_buffer_bytes,
-            ..McConfig::default()
-        },
-    )?;
-    let fan = r.indicator("x").expect("the channel");
-    let out: Vec<i32> = (y0 + 1..=last).collect();
-    let grids: Vec<Vec<f64>> = out
-        .iter()
-        .map(|y| fan.at(*y).expect("simulated year").to_vec())
-        .collect();
+    let (out, grids) = super::bootstrap_growth_fan(years, values, last, &mc)?;
     let point = grids.iter().map(|g| grid_median(g)).collect();
     Ok((out, point, Some(grids)))
 }
