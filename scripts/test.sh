@@ -85,7 +85,8 @@ env -u CARGO PYO3_BUILD_EXTENSION_MODULE=1 PYO3_CONFIG_FILE="$pyo3_config" \
   cargo clippy --profile ci -p innodex-python --all-targets -- -D warnings
 step "ruff"
 ruff check .
-step "stubs (mypy.stubtest)"
+step "stubs: generated from the compiled module and up to date; mypy.stubtest"
+python scripts/stubs.py --check
 python -m mypy.stubtest innodex._core
 step "Python tests and doctests (against the installed wheel)"
 # From the repository root the package sources under python/ are not importable, so these

@@ -51,7 +51,7 @@ fn map_elements<'py>(
 macro_rules! level_years_fn {
     ($pyname:ident, $core:path) => {
         #[pyfunction]
-        fn $pyname<'py>(
+        pub(crate) fn $pyname<'py>(
             py: Python<'py>,
             a: PyReadonlyArray1<'py, f64>,
             b: PyReadonlyArray1<'py, f64>,
@@ -73,7 +73,7 @@ level_years_fn!(required_increment, growth::required_increment);
 level_years_fn!(implied_baseline, growth::implied_baseline);
 
 #[pyfunction]
-fn years_to_target<'py>(
+pub(crate) fn years_to_target<'py>(
     py: Python<'py>,
     baseline: PyReadonlyArray1<'py, f64>,
     target: PyReadonlyArray1<'py, f64>,
@@ -85,7 +85,7 @@ fn years_to_target<'py>(
 }
 
 #[pyfunction]
-fn doubling_time<'py>(
+pub(crate) fn doubling_time<'py>(
     py: Python<'py>,
     rate: PyReadonlyArray1<'py, f64>,
 ) -> Res<Bound<'py, PyArray1<f64>>> {
@@ -95,7 +95,7 @@ fn doubling_time<'py>(
 }
 
 #[pyfunction]
-fn rule_of_70<'py>(
+pub(crate) fn rule_of_70<'py>(
     py: Python<'py>,
     rate: PyReadonlyArray1<'py, f64>,
 ) -> Res<Bound<'py, PyArray1<f64>>> {
@@ -106,27 +106,24 @@ fn rule_of_70<'py>(
 
 /// (years, values) of the compound path from `baseline` at `rate` between two years.
 #[pyfunction]
-fn compound_path(baseline: f64, rate: f64, year0: i32, year1: i32) -> Res<(Vec<i32>, Vec<f64>)> {
+pub(crate) fn compound_path(
+    baseline: f64,
+    rate: f64,
+    year0: i32,
+    year1: i32,
+) -> Res<(Vec<i32>, Vec<f64>)> {
     let p = growth::compound_path(baseline, rate, year0, year1)?;
     Ok(p.into_iter().unzip())
 }
 
 /// (years, values) of the linear path from `baseline` adding `increment` a year.
 #[pyfunction]
-fn linear_path(baseline: f64, increment: f64, year0: i32, year1: i32) -> Res<(Vec<i32>, Vec<f64>)> {
+pub(crate) fn linear_path(
+    baseline: f64,
+    increment: f64,
+    year0: i32,
+    year1: i32,
+) -> Res<(Vec<i32>, Vec<f64>)> {
     let p = growth::linear_path(baseline, increment, year0, year1)?;
     Ok(p.into_iter().unzip())
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(cagr, m)?)?;
-    m.add_function(wrap_pyfunction!(required_cagr, m)?)?;
-    m.add_function(wrap_pyfunction!(required_increment, m)?)?;
-    m.add_function(wrap_pyfunction!(implied_baseline, m)?)?;
-    m.add_function(wrap_pyfunction!(years_to_target, m)?)?;
-    m.add_function(wrap_pyfunction!(doubling_time, m)?)?;
-    m.add_function(wrap_pyfunction!(rule_of_70, m)?)?;
-    m.add_function(wrap_pyfunction!(compound_path, m)?)?;
-    m.add_function(wrap_pyfunction!(linear_path, m)?)?;
-    Ok(())
 }

@@ -679,16 +679,7 @@ impl PyIndexPanelBuild {
 /// Runs an index spec file (the `innodex index` command) and returns its report.
 #[pyfunction]
 #[pyo3(signature = (path, format = "table"))]
-fn run_index_spec(py: Python<'_>, path: PathBuf, format: &str) -> Res<String> {
+pub(crate) fn run_index_spec(py: Python<'_>, path: PathBuf, format: &str) -> Res<String> {
     let f = format.to_string();
     Ok(py.detach(move || spec::run_spec_file(&path, &f))?)
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyCompositeIndex>()?;
-    m.add_class::<PyIndexBuild>()?;
-    m.add_class::<PyIndexUncertainty>()?;
-    m.add_class::<PyIndexPanel>()?;
-    m.add_class::<PyIndexPanelBuild>()?;
-    m.add_function(wrap_pyfunction!(run_index_spec, m)?)
 }

@@ -1,8 +1,9 @@
 //! The Python extension module `innodex._core`: thin wrappers over the core crate, no model logic.
 //!
 //! Pattern for every area (plan, projection, sensitivity, index):
-//! - one file `src/<area>.rs` with a `pub(crate) fn register(m: &Bound<'_, PyModule>)`
-//!   called from `init` below;
+//! - one file `src/<area>.rs` whose classes and functions are `pub(crate)` and listed once,
+//!   with `#[pymodule_export]`, in the module `_core` below (declared item by item, so pyo3's
+//!   introspection generates the stubs: `scripts/stubs.py`);
 //! - a binding returns [`Res`]: every core error converts with `?` into [`Raise`], whose one
 //!   `From<Raise> for PyErr` picks the exception class (in the hierarchy rooted in
 //!   `InnodexError`, a `ValueError`); only problems the core does not know (an argument's
@@ -225,27 +226,50 @@ pub(crate) fn run_polled<T: Send, E: pyo3::PyTypeInfo>(
     })
 }
 
+/// The module, declared item by item so that pyo3's introspection (`experimental-inspect`)
+/// sees every class and function: `scripts/stubs.py` generates `_core.pyi` from the compiled
+/// module.
 #[pymodule]
 mod _core {
-    use super::*;
+    #[pymodule_export]
+    use super::growth::{
+        cagr, compound_path, doubling_time, implied_baseline, linear_path, required_cagr,
+        required_increment, rule_of_70, years_to_target,
+    };
+    #[pymodule_export]
+    use super::index::{
+        PyCompositeIndex, PyIndexBuild, PyIndexPanel, PyIndexPanelBuild, PyIndexUncertainty,
+        run_index_spec,
+    };
+    #[pymodule_export]
+    use super::plan::{PyPlan, dataset_csv, dataset_names};
+    #[pymodule_export]
+    use super::projection::{
+        PyProjectionJob, PyScenarios, china_province_rd_csv, damped_holt, forecast, run_backtest,
+        run_rolling_backtest, simulate_model, start_projection,
+    };
+    #[pymodule_export]
+    use super::ratio::{
+        PyTrend, linyi_gap, linyi_gap_problem, linyi_required_rd_growth_grid,
+        linyi_shandong_series, prob_beat_reference, project_share, required_numerator_growth,
+        required_numerator_growth_vs_reference, share_growth, share_sensitivity,
+    };
+    #[pymodule_export]
+    use super::run::run_file;
+    #[pymodule_export]
+    use super::sensitivity::{
+        PyMorrisResult, PyProblem, PySobolResult, grid2, lhs_sample, mc_sample, morris_analyze,
+        morris_run, morris_sample, sobol_analyze, sobol_run, sobol_sample, tornado,
+    };
 
-    #[pymodule_init]
-    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        let py = m.py();
-        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-        m.add("InnodexError", py.get_type::<InnodexError>())?;
-        m.add("GrowthError", py.get_type::<GrowthError>())?;
-        m.add("PlanError", py.get_type::<PlanError>())?;
-        m.add("ProjectionError", py.get_type::<ProjectionError>())?;
-        m.add("SensitivityError", py.get_type::<SensitivityError>())?;
-        m.add("CompositeIndexError", py.get_type::<CompositeIndexError>())?;
-        growth::register(m)?;
-        plan::register(m)?;
-        projection::register(m)?;
-        sensitivity::register(m)?;
-        ratio::register(m)?;
-        run::register(m)?;
-        index::register(m)?;
-        Ok(())
-    }
+    #[pymodule_export]
+    use super::{
+        CompositeIndexError, GrowthError, InnodexError, PlanError, ProjectionError,
+        SensitivityError,
+    };
+
+    /// The version of the extension (the crate's).
+    #[pymodule_export]
+    #[allow(non_upper_case_globals)]
+    const __version__: &str = env!("CARGO_PKG_VERSION");
 }

@@ -263,7 +263,7 @@ impl PyPlan {
 
 /// The shipped data sets: (name, file, description) each.
 #[pyfunction]
-fn dataset_names() -> Vec<(String, String, String)> {
+pub(crate) fn dataset_names() -> Vec<(String, String, String)> {
     innodex::datasets::DATASETS
         .iter()
         .map(|d| (d.name.into(), d.file.into(), d.description.into()))
@@ -272,7 +272,7 @@ fn dataset_names() -> Vec<(String, String, String)> {
 
 /// The CSV text of a shipped data set.
 #[pyfunction]
-fn dataset_csv(name: &str) -> Res<&'static str> {
+pub(crate) fn dataset_csv(name: &str) -> Res<&'static str> {
     innodex::datasets::dataset(name)
         .map(|d| d.csv)
         .ok_or_else(|| {
@@ -283,10 +283,4 @@ fn dataset_csv(name: &str) -> Res<&'static str> {
                 names.join(", ")
             ))
         })
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(dataset_names, m)?)?;
-    m.add_function(wrap_pyfunction!(dataset_csv, m)?)?;
-    m.add_class::<PyPlan>()
 }

@@ -200,7 +200,7 @@ impl PyProjectionJob {
 /// `threads` caps the native threads (a dedicated pool; None: all cores).
 #[pyfunction]
 #[pyo3(signature = (plan, scenarios, config_json, only = None, threads = None))]
-fn start_projection(
+pub(crate) fn start_projection(
     plan: &PyPlan,
     scenarios: &PyScenarios,
     config_json: &str,
@@ -264,7 +264,7 @@ fn start_projection(
 /// `threads` caps the native threads (a dedicated pool; None: all cores).
 #[pyfunction]
 #[pyo3(signature = (model_json, config_json, threads = None))]
-fn simulate_model(
+pub(crate) fn simulate_model(
     py: Python<'_>,
     model_json: &str,
     config_json: &str,
@@ -286,7 +286,7 @@ fn simulate_model(
 /// The shipped provincial R&D panel (`data/china_province_rd_2015_2023.csv`, embedded in the
 /// library so that an installed wheel has it) as CSV text.
 #[pyfunction]
-fn china_province_rd_csv() -> &'static str {
+pub(crate) fn china_province_rd_csv() -> &'static str {
     innodex::projection::backtest::CHINA_PROVINCE_RD_CSV
 }
 
@@ -294,7 +294,7 @@ fn china_province_rd_csv() -> &'static str {
 /// returns the forecast as JSON.
 #[pyfunction]
 #[pyo3(signature = (method_json, years, values, horizon, level = 0.9))]
-fn forecast(
+pub(crate) fn forecast(
     py: Python<'_>,
     method_json: &str,
     years: Vec<i32>,
@@ -318,7 +318,7 @@ fn forecast(
 #[pyfunction]
 #[pyo3(signature = (values, steps, alpha = None, beta = None, phi = None, initial_level = None, initial_trend = None))]
 #[allow(clippy::too_many_arguments)]
-fn damped_holt(
+pub(crate) fn damped_holt(
     py: Python<'_>,
     values: Vec<f64>,
     steps: usize,
@@ -350,7 +350,7 @@ fn damped_holt(
 /// `csv_text` is None). `config_json` holds [`BacktestConfig`] fields. Returns JSON.
 #[pyfunction]
 #[pyo3(signature = (config_json, column = "rd_expenditure_100m_yuan", csv_text = None, unit_col = "region_en", year_col = "year"))]
-fn run_backtest(
+pub(crate) fn run_backtest(
     py: Python<'_>,
     config_json: &str,
     column: &str,
@@ -379,7 +379,7 @@ fn run_backtest(
 /// ([`innodex::projection::calibration::evaluate`]). Returns JSON.
 #[pyfunction]
 #[pyo3(signature = (config_json, column = "rd_expenditure_100m_yuan", csv_text = None, unit_col = "region_en", year_col = "year", learn_origins = None))]
-fn run_rolling_backtest(
+pub(crate) fn run_rolling_backtest(
     py: Python<'_>,
     config_json: &str,
     column: &str,
@@ -412,17 +412,4 @@ fn run_rolling_backtest(
             .map_err(|e| e.to_string())
         })
     })
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(run_rolling_backtest, m)?)?;
-    m.add_class::<PyScenarios>()?;
-    m.add_class::<PyProjectionJob>()?;
-    m.add_function(wrap_pyfunction!(start_projection, m)?)?;
-    m.add_function(wrap_pyfunction!(simulate_model, m)?)?;
-    m.add_function(wrap_pyfunction!(forecast, m)?)?;
-    m.add_function(wrap_pyfunction!(damped_holt, m)?)?;
-    m.add_function(wrap_pyfunction!(run_backtest, m)?)?;
-    m.add_function(wrap_pyfunction!(china_province_rd_csv, m)?)?;
-    Ok(())
 }

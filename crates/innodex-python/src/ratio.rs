@@ -15,13 +15,13 @@ crate::state::pickle_by_state!(PyTrend);
 
 /// Share growth (1 + g_R) / (1 + g_Y) − 1.
 #[pyfunction]
-fn share_growth(g_numerator: f64, g_denominator: f64) -> Res<f64> {
+pub(crate) fn share_growth(g_numerator: f64, g_denominator: f64) -> Res<f64> {
     Ok(ratio::share_growth(g_numerator, g_denominator)?)
 }
 
 /// Share in `year1`: S0 ((1 + g_R) / (1 + g_Y))^n.
 #[pyfunction]
-fn project_share(
+pub(crate) fn project_share(
     s0: f64,
     g_numerator: f64,
     g_denominator: f64,
@@ -39,7 +39,7 @@ fn project_share(
 
 /// Required numerator growth (1 + g_Y)(S*/S0)^(1/n) − 1.
 #[pyfunction]
-fn required_numerator_growth(
+pub(crate) fn required_numerator_growth(
     s0: f64,
     s_target: f64,
     g_denominator: f64,
@@ -57,7 +57,7 @@ fn required_numerator_growth(
 
 /// Elasticities and derivatives of the target-year share, as JSON.
 #[pyfunction]
-fn share_sensitivity(
+pub(crate) fn share_sensitivity(
     s0: f64,
     g_numerator: f64,
     g_denominator: f64,
@@ -140,7 +140,7 @@ impl PyTrend {
 
 /// Required numerator growth to reach the reference's `p` quantile in `year1`.
 #[pyfunction]
-fn required_numerator_growth_vs_reference(
+pub(crate) fn required_numerator_growth_vs_reference(
     s0: f64,
     g_denominator: f64,
     year0: i32,
@@ -161,7 +161,7 @@ fn required_numerator_growth_vs_reference(
 /// Probability of beating the reference under a scenario (3 inputs): (p, standard error).
 #[pyfunction]
 #[pyo3(signature = (scenario, year0, year1, reference, n = 100000, seed = 2021))]
-fn prob_beat_reference(
+pub(crate) fn prob_beat_reference(
     py: Python<'_>,
     scenario: &PyProblem,
     year0: i32,
@@ -178,7 +178,7 @@ fn prob_beat_reference(
 /// The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, baseline_share_2020,
 /// shandong_trend) → Y (rows × 3: gap_pp, linyi_share_2025, shandong_share_2025).
 #[pyfunction]
-fn linyi_gap<'py>(
+pub(crate) fn linyi_gap<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
 ) -> Res<Bound<'py, PyArray2<f64>>> {
@@ -190,7 +190,7 @@ fn linyi_gap<'py>(
 
 /// The Linyi gap model's inputs with their stated (partly assumed) ranges.
 #[pyfunction]
-fn linyi_gap_problem() -> PyProblem {
+pub(crate) fn linyi_gap_problem() -> PyProblem {
     PyProblem {
         inner: linyi::gap_problem(),
     }
@@ -199,13 +199,13 @@ fn linyi_gap_problem() -> PyProblem {
 /// Shandong's R&D intensity (years, %) from the embedded plan.
 #[pyfunction]
 #[pyo3(signature = (from_year = 2015, to_year = 2023))]
-fn linyi_shandong_series(from_year: i32, to_year: i32) -> (Vec<i32>, Vec<f64>) {
+pub(crate) fn linyi_shandong_series(from_year: i32, to_year: i32) -> (Vec<i32>, Vec<f64>) {
     linyi::shandong_series(from_year, to_year)
 }
 
 /// Required Linyi R&D growth to reach `reference_2025`: baselines (rows) × GDP growth (cols).
 #[pyfunction]
-fn linyi_required_rd_growth_grid<'py>(
+pub(crate) fn linyi_required_rd_growth_grid<'py>(
     py: Python<'py>,
     gdp_growths: PyReadonlyArray1<'py, f64>,
     baselines: PyReadonlyArray1<'py, f64>,
@@ -214,19 +214,4 @@ fn linyi_required_rd_growth_grid<'py>(
     let g = gdp_growths.as_array().to_vec();
     let b = baselines.as_array().to_vec();
     Ok(linyi::required_rd_growth_grid(&g, &b, reference_2025)?.into_pyarray(py))
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyTrend>()?;
-    m.add_function(wrap_pyfunction!(share_growth, m)?)?;
-    m.add_function(wrap_pyfunction!(project_share, m)?)?;
-    m.add_function(wrap_pyfunction!(required_numerator_growth, m)?)?;
-    m.add_function(wrap_pyfunction!(share_sensitivity, m)?)?;
-    m.add_function(wrap_pyfunction!(required_numerator_growth_vs_reference, m)?)?;
-    m.add_function(wrap_pyfunction!(prob_beat_reference, m)?)?;
-    m.add_function(wrap_pyfunction!(linyi_gap, m)?)?;
-    m.add_function(wrap_pyfunction!(linyi_gap_problem, m)?)?;
-    m.add_function(wrap_pyfunction!(linyi_shandong_series, m)?)?;
-    m.add_function(wrap_pyfunction!(linyi_required_rd_growth_grid, m)?)?;
-    Ok(())
 }

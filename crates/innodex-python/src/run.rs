@@ -17,7 +17,7 @@ use innodex::run::{Run, write_outputs};
 #[pyfunction]
 #[pyo3(signature = (path, out = None, baseline = None, tolerance = 0.0, rel_tolerance = 0.0, threads = None))]
 #[allow(clippy::type_complexity)]
-fn run_file(
+pub(crate) fn run_file(
     py: Python<'_>,
     path: PathBuf,
     out: Option<PathBuf>,
@@ -54,8 +54,4 @@ fn run_file(
         None => None,
     };
     Ok((report.to_json(), files, comparison, passed))
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(run_file, m)?)
 }

@@ -495,7 +495,7 @@ fn whole<'py, D: Design + Send + Sync>(
 /// Saltelli design on a Sobol' sequence: (matrix, warnings).
 #[pyfunction]
 #[pyo3(signature = (problem, n, second_order = true, scramble = "lms", skip = 0, seed = 2021))]
-fn sobol_sample<'py>(
+pub(crate) fn sobol_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
     n: usize,
@@ -519,7 +519,7 @@ fn sobol_sample<'py>(
 /// Morris trajectories (optionally the most spread-out r among `optimal_trajectories`).
 #[pyfunction]
 #[pyo3(signature = (problem, r, num_levels = 4, optimal_trajectories = None, seed = 2021))]
-fn morris_sample<'py>(
+pub(crate) fn morris_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
     r: usize,
@@ -538,7 +538,7 @@ fn morris_sample<'py>(
 /// Plain Monte Carlo sample.
 #[pyfunction]
 #[pyo3(signature = (problem, n, seed = 2021))]
-fn mc_sample<'py>(
+pub(crate) fn mc_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
     n: usize,
@@ -551,7 +551,7 @@ fn mc_sample<'py>(
 /// Latin hypercube sample.
 #[pyfunction]
 #[pyo3(signature = (problem, n, seed = 2021))]
-fn lhs_sample<'py>(
+pub(crate) fn lhs_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
     n: usize,
@@ -567,7 +567,7 @@ fn lhs_sample<'py>(
 #[pyfunction]
 #[pyo3(signature = (problem, y, second_order = true, num_resamples = 100, conf_level = 0.95, seed = 2021, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
-fn sobol_analyze(
+pub(crate) fn sobol_analyze(
     py: Python<'_>,
     problem: &PyProblem,
     y: PyReadonlyArray2<'_, f64>,
@@ -598,7 +598,7 @@ fn sobol_analyze(
 #[pyfunction]
 #[pyo3(signature = (problem, model, n, second_order = true, scramble = "lms", skip = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
-fn sobol_run(
+pub(crate) fn sobol_run(
     py: Python<'_>,
     problem: &PyProblem,
     model: Py<PyAny>,
@@ -631,7 +631,7 @@ fn sobol_run(
 #[pyfunction]
 #[pyo3(signature = (problem, x, y, num_levels = 4, num_resamples = 100, conf_level = 0.95, seed = 2021, output_names = None))]
 #[allow(clippy::too_many_arguments)]
-fn morris_analyze(
+pub(crate) fn morris_analyze(
     py: Python<'_>,
     problem: &PyProblem,
     x: PyReadonlyArray2<'_, f64>,
@@ -662,7 +662,7 @@ fn morris_analyze(
 #[pyfunction]
 #[pyo3(signature = (problem, model, r, num_levels = 4, optimal_trajectories = None, seed = 2021, num_resamples = 100, conf_level = 0.95, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
-fn morris_run(
+pub(crate) fn morris_run(
     py: Python<'_>,
     problem: &PyProblem,
     model: Py<PyAny>,
@@ -692,7 +692,7 @@ fn morris_run(
 /// One-at-a-time tornado; returns JSON (a list of tornados, one per output).
 #[pyfunction]
 #[pyo3(signature = (names, base, low, high, model, output_names = None))]
-fn tornado(
+pub(crate) fn tornado(
     py: Python<'_>,
     names: Vec<String>,
     base: Vec<f64>,
@@ -711,7 +711,7 @@ fn tornado(
 #[pyfunction]
 #[pyo3(signature = (names, base, ix, x_values, iy, y_values, model, output_names = None))]
 #[allow(clippy::too_many_arguments)]
-fn grid2<'py>(
+pub(crate) fn grid2<'py>(
     py: Python<'py>,
     names: Vec<String>,
     base: Vec<f64>,
@@ -754,21 +754,4 @@ fn oat_model(f: Py<PyAny>, names: Option<Vec<String>>, base: &[f64]) -> Res<PyMo
         _ => (0..m.n_outputs).map(|i| format!("y{i}")).collect(),
     };
     Ok(m)
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyProblem>()?;
-    m.add_class::<PySobolResult>()?;
-    m.add_class::<PyMorrisResult>()?;
-    m.add_function(wrap_pyfunction!(sobol_sample, m)?)?;
-    m.add_function(wrap_pyfunction!(morris_sample, m)?)?;
-    m.add_function(wrap_pyfunction!(mc_sample, m)?)?;
-    m.add_function(wrap_pyfunction!(lhs_sample, m)?)?;
-    m.add_function(wrap_pyfunction!(sobol_analyze, m)?)?;
-    m.add_function(wrap_pyfunction!(sobol_run, m)?)?;
-    m.add_function(wrap_pyfunction!(morris_analyze, m)?)?;
-    m.add_function(wrap_pyfunction!(morris_run, m)?)?;
-    m.add_function(wrap_pyfunction!(tornado, m)?)?;
-    m.add_function(wrap_pyfunction!(grid2, m)?)?;
-    Ok(())
 }
