@@ -277,6 +277,7 @@ impl ShapleyAnalysis {
     /// The estimator, N_O and the number of model evaluations this analysis will make.
     ///
     /// # Errors
+    /// [`SensitivityError::InvalidCorrelation`] when the matrix is not k × k;
     /// [`SensitivityError::InvalidOption`] for an option out of range (n_var < 2,
     /// n_inner < 2, n_outer or n_perm zero, exact with k > 16, k > 64, a confidence level
     /// outside (0, 1)) or a run too large to count.
@@ -292,6 +293,12 @@ impl ShapleyAnalysis {
     pub fn plan(&self) -> Result<(ShapleyMethod, usize, usize), SensitivityError> {
         let o = &self.options;
         let k = self.problem.len();
+        if self.corr.k() != k {
+            return Err(SensitivityError::InvalidCorrelation(format!(
+                "corr is {0} × {0} but the problem has {k} inputs",
+                self.corr.k()
+            )));
+        }
         check_conf_level(o.conf_level)?;
         let opt = |option: &'static str, reason: String| {
             Err(SensitivityError::InvalidOption { option, reason })
@@ -356,8 +363,7 @@ impl ShapleyAnalysis {
     /// Samples, evaluates the model batch by batch and estimates the effects of every output.
     ///
     /// # Errors
-    /// As [`ShapleyAnalysis::plan`]; [`SensitivityError::InvalidCorrelation`] when the matrix
-    /// is not k × k; [`SensitivityError::TooLarge`] when the stored inner variances would
+    /// As [`ShapleyAnalysis::plan`]; [`SensitivityError::TooLarge`] when the stored inner variances would
     /// exceed 2^28 numbers; the model's errors, wrong output shapes, non-finite outputs.
     pub fn run<M: Model + ?Sized>(&self, model: &M) -> Result<ShapleyResult, SensitivityError> {
         let (method, n_outer, model_runs) = self.plan()?;

@@ -22,6 +22,7 @@ mod projection;
 mod ratio;
 mod run;
 mod sensitivity;
+mod shapley;
 
 pyo3::create_exception!(
     innodex,
@@ -242,6 +243,7 @@ mod _core {
         plan::register(m)?;
         projection::register(m)?;
         sensitivity::register(m)?;
+        shapley::register(m)?;
         ratio::register(m)?;
         run::register(m)?;
         index::register(m)?;

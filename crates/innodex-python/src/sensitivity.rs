@@ -14,7 +14,7 @@ use innodex::sensitivity::{
     SobolAnalysis, SobolOptions, SobolResult,
 };
 
-fn scramble(s: &str) -> Res<Scramble> {
+pub(crate) fn scramble(s: &str) -> Res<Scramble> {
     match s {
         "none" => Ok(Scramble::None),
         "shift" | "digital_shift" => Ok(Scramble::DigitalShift),
@@ -31,7 +31,7 @@ pub(crate) fn view2<'a>(a: &'a PyReadonlyArray2<'_, f64>) -> ArrayView2<'a, f64>
 
 /// A Python callable `f(X) -> Y` (X: rows × k float64, Y: rows × m float64, C order) as a
 /// model. A Python exception raised by `f` is kept and re-raised unchanged.
-struct PyModel {
+pub(crate) struct PyModel {
     f: Py<PyAny>,
     n_outputs: usize,
     names: Vec<String>,
@@ -105,16 +105,26 @@ fn py_model<D: Design>(
     problem: &Problem,
     design: &D,
 ) -> Res<PyModel> {
+    let mut first = vec![0.0; problem.len()];
+    design.fill_unit(0, &mut first);
+    problem.transform_in_place(&mut first, 0)?;
+    probed_model(f, names, first)
+}
+
+/// Builds a model, learning its number of outputs from one call on the input row `first`.
+pub(crate) fn probed_model(
+    f: Py<PyAny>,
+    names: Option<Vec<String>>,
+    first: Vec<f64>,
+) -> Res<PyModel> {
     let mut m = PyModel {
         f,
         n_outputs: 0,
         names: vec![],
         error: Mutex::new(None),
     };
-    let mut first = vec![0.0; problem.len()];
-    design.fill_unit(0, &mut first);
-    problem.transform_in_place(&mut first, 0)?;
-    let x = Array2::from_shape_vec((1, problem.len()), first).map_err(err::<PySensitivityError>)?;
+    let k = first.len();
+    let x = Array2::from_shape_vec((1, k), first).map_err(err::<PySensitivityError>)?;
     let probe = m.call(x.view());
     if let Some(e) = m.take_error() {
         return Err(e.into());
@@ -141,7 +151,7 @@ fn py_model<D: Design>(
 }
 
 /// Runs `f` without the GIL, then re-raises a model's own Python exception if there was one.
-fn run_detached<T: Send>(
+pub(crate) fn run_detached<T: Send>(
     py: Python<'_>,
     model: &PyModel,
     f: impl FnOnce() -> Result<T, SensitivityError> + Send,
@@ -154,7 +164,7 @@ fn run_detached<T: Send>(
 }
 
 /// Runs `f` in a pool of `threads` threads (see [`super::in_pool`]), as a sensitivity result.
-fn pooled<T: Send>(
+pub(crate) fn pooled<T: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> Result<T, SensitivityError> + Send,
 ) -> Result<T, SensitivityError> {
@@ -236,7 +246,7 @@ impl PyProblem {
 /// Sobol' indices of every output.
 #[pyclass(name = "SobolResult", module = "innodex._core", frozen)]
 pub(crate) struct PySobolResult {
-    inner: SobolResult,
+    pub(crate) inner: SobolResult,
 }
 
 fn stack(rows: Vec<&Vec<f64>>, k: usize) -> Array2<f64> {
