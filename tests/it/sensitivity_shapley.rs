@@ -464,3 +464,35 @@ fn yearly_indices_at_the_final_year_equal_the_single_output_analysis() {
         "{e}"
     );
 }
+
+/// The report's yearly section for Linyi's R&D-share gap: its 2025 row equals the report's 2025
+/// Sobol' section exactly (same design, seed and bootstrap), and the years read as the model
+/// says (in the start year 2024 only the start share and Shandong's increase matter).
+#[test]
+fn report_gap_by_year_ends_with_the_2025_section() {
+    use innodex::{plan::Plan, report::PlanReport};
+    let r = PlanReport::new(&Plan::linyi())
+        .with_rd_share_sensitivity(1 << 10, 3)
+        .unwrap();
+    let (g, y) = (
+        r.rd_share_sensitivity.as_ref().unwrap(),
+        r.rd_share_gap_by_year.as_ref().unwrap(),
+    );
+    assert_eq!(y.years, [2021, 2022, 2023, 2024, 2025]);
+    same(&y.s1[4], &g.s1);
+    same(&y.st[4], &g.st);
+    same(&y.s1_conf[4], &g.s1_conf);
+    same(&y.st_conf[4], &g.st_conf);
+    assert_eq!(y.base_gap[4], g.base_gap);
+    // 2024: Linyi at its start share; the growth rates have no effect at all.
+    assert_eq!((y.s1[3][0], y.s1[3][1]), (0.0, 0.0));
+    assert_eq!(y.dominant[3], "start_share");
+    // Shandong: published through 2023 (2.34, 2.49, 2.59), projected after.
+    let published: Vec<bool> = y.reference.iter().map(|r| r.1).collect();
+    assert_eq!(published, [true, true, true, false, false]);
+    assert_eq!(y.reference[1].0, 2.49);
+    let md = r.to_markdown();
+    assert!(md.contains("what drives Linyi's gap to the Shandong average, 2021–2025"));
+    assert!(md.contains("| 2024 | 2.69 (projected) |"), "{md}");
+    assert!(r.to_table().contains("largest: start_share"));
+}
