@@ -55,6 +55,7 @@ mod nan_serde;
 mod oat;
 mod problem;
 mod shapley;
+mod shapley_work;
 mod sobol_analysis;
 mod sobol_time;
 pub mod testfns;

@@ -40,29 +40,25 @@
 //! `(seed, chunk)` and results are combined in chunk order, so the effects are bit-identical
 //! for any number of threads.
 
-use ndarray::{Array2, ArrayView2, s};
-use rand::RngExt;
+use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::copula::{Conditional, Copula};
-use super::design::{DEFAULT_BATCH_ROWS, check_cells, check_finite};
+use super::copula::Copula;
+use super::design::{DEFAULT_BATCH_ROWS, check_cells};
+use super::shapley_work::{ExactWork, OUTER_BLOCK, RandomWork, VarWork, run_work};
 use super::{
     Correlation, Model, Problem, SensitivityError, SensitivityWarning, Stream, check_conf_level,
-    chunk_rng, percentile_interval, std_ddof1, stream_key, z_value,
+    percentile_interval, std_ddof1, stream_key, z_value,
 };
-use crate::projection::dist::fill_std_normal;
-use crate::projection::stream::{ChunkStream, chunk_stream};
+use crate::projection::stream::{chunk_stream, fill_words};
 
 /// Largest k for which [`ShapleyMethod::Auto`] uses the exact estimator (2^8 − 2 = 254 costs).
 pub const EXACT_AUTO_MAX_K: usize = 8;
 /// Largest k the exact estimator accepts (2^16 − 2 costs).
 const EXACT_MAX_K: usize = 16;
-/// Outer draws per chunk (exact estimator) and variance draws per chunk.
-const OUTER_BLOCK: usize = 256;
-const VAR_BLOCK: usize = 1024;
-/// Permutations per chunk (random estimator).
-const PERM_BLOCK: usize = 16;
+/// Bootstrap resamples per matrix product.
+const BOOT_GROUP: usize = 32;
 
 /// Which Shapley estimator to use.
 ///
@@ -416,7 +412,7 @@ impl ShapleyAnalysis {
                     key,
                 };
                 let parts = run_work(&w, model, k, m, self.batch_rows, o.n_var)?;
-                Estimator::Exact(Costs::assemble(parts, n_sub, n_outer, m, w.blocks))
+                Terms::exact(parts, n_sub, n_outer, m, w.blocks)
             }
             _ => {
                 check_cells(
@@ -433,7 +429,7 @@ impl ShapleyAnalysis {
                     key,
                 };
                 let parts = run_work(&w, model, k, m, self.batch_rows, o.n_var)?;
-                Estimator::Random(parts.into_iter().flatten().collect())
+                Terms::random(parts, o.n_perm, k, m)
             }
         };
         Ok(self.finish(
@@ -454,7 +450,7 @@ impl ShapleyAnalysis {
         model_runs: usize,
         mut output_names: Vec<String>,
         yv: ArrayView2<f64>,
-        est: &Estimator,
+        est: &Terms,
     ) -> ShapleyResult {
         let o = &self.options;
         let k = self.problem.len();
@@ -463,33 +459,32 @@ impl ShapleyAnalysis {
             output_names = (0..m).map(|i| format!("y{i}")).collect();
         }
         let mut warnings = vec![];
-        let ones = vec![1u32; yv.nrows()];
-        let var: Vec<f64> = (0..m)
-            .map(|out| weighted_var(yv.column(out), &ones))
+        // Var(Y): the sample variance (divisor n − 1) of each output's joint draws.
+        let nv = yv.nrows() as f64;
+        let means: Vec<f64> = (0..m)
+            .map(|out| yv.column(out).iter().sum::<f64>() / nv)
             .collect();
+        let var: Vec<f64> = (0..m)
+            .map(|out| {
+                let c = means[out];
+                yv.column(out)
+                    .iter()
+                    .map(|v| (v - c) * (v - c))
+                    .sum::<f64>()
+                    / (nv - 1.0)
+            })
+            .collect();
+        let sums = est.units.sum_axis(Axis(0));
         let points: Vec<Vec<f64>> = (0..m)
-            .map(|out| est.effects(k, out, var[out], None))
+            .map(|out| est.effects(out, var[out], sums.as_slice().unwrap_or(&[])))
             .collect();
         for (out, v) in var.iter().enumerate() {
             if !(*v > 0.0) {
                 warnings.push(SensitivityWarning::ConstantOutput { output: out });
             }
         }
-        let reps: Vec<Vec<Vec<f64>>> = if o.n_bootstrap >= 2 {
-            (0..o.n_bootstrap)
-                .into_par_iter()
-                .map(|b| {
-                    let mut rng = chunk_rng(o.seed, Stream::ShapleyBootstrap, b as u64);
-                    let cv = counts(&mut rng, yv.nrows());
-                    let ce = counts(&mut rng, est.units());
-                    (0..m)
-                        .map(|out| {
-                            let v = weighted_var(yv.column(out), &cv);
-                            est.effects(k, out, v, Some(&ce))
-                        })
-                        .collect()
-                })
-                .collect()
+        let reps = if o.n_bootstrap >= 2 {
+            bootstrap(est, yv, &means, o.n_bootstrap, o.seed)
         } else {
             warnings.push(SensitivityWarning::NoBootstrap);
             vec![]
@@ -535,137 +530,149 @@ impl ShapleyAnalysis {
     }
 }
 
-/// A bootstrap resample of `n` units as counts (multinomial through n uniform indices).
-fn counts<R: rand::Rng>(rng: &mut R, n: usize) -> Vec<u32> {
-    let mut c = vec![0u32; n];
-    for _ in 0..n {
-        c[rng.random_range(0..n)] += 1;
-    }
-    c
-}
-
-/// Sample variance (divisor n − 1) of `y` with integer weights summing to n.
-fn weighted_var(y: ndarray::ArrayView1<f64>, w: &[u32]) -> f64 {
-    let n: f64 = w.iter().map(|&c| f64::from(c)).sum();
-    let mean = y.iter().zip(w).map(|(v, &c)| v * f64::from(c)).sum::<f64>() / n;
-    y.iter()
-        .zip(w)
-        .map(|(v, &c)| f64::from(c) * (v - mean) * (v - mean))
-        .sum::<f64>()
-        / (n - 1.0)
-}
-
-/// The estimated costs of the exact estimator: inner variances by subset, outer draw, output.
-struct Costs {
-    n_sub: usize,
-    n_outer: usize,
+/// The per-unit terms whose (bootstrap-weighted) column sums give every estimate. Exact
+/// estimator: one row per outer draw l, columns `t · m + out` holding the inner variance of
+/// subset t + 1 (a bit mask) at draw l; the costs are the column means. Random estimator: one
+/// row per permutation, columns `i · m + out` holding the increments credited to input i (without
+/// Var(Y)), then k columns flagging the permutation's last input, credited Var(Y) on top.
+struct Terms {
+    exact: bool,
+    k: usize,
     m: usize,
-    /// `s2[(t · n_outer + l) · m + out]`, t = mask − 1.
-    s2: Vec<f64>,
+    units: Array2<f64>,
 }
 
-impl Costs {
-    fn assemble(
-        parts: Vec<Vec<f64>>,
-        n_sub: usize,
-        n_outer: usize,
-        m: usize,
-        blocks: usize,
-    ) -> Costs {
-        debug_assert_eq!(parts.len(), n_sub * blocks);
-        let s2: Vec<f64> = parts.into_iter().flatten().collect();
-        Costs {
-            n_sub,
-            n_outer,
+impl Terms {
+    fn exact(parts: Vec<Vec<f64>>, n_sub: usize, n_outer: usize, m: usize, blocks: usize) -> Terms {
+        let mut units = Array2::zeros((n_outer, n_sub * m));
+        for (c, part) in parts.iter().enumerate() {
+            let (t, b) = (c / blocks, c % blocks);
+            for (g, vals) in part.chunks_exact(m).enumerate() {
+                let l = b * OUTER_BLOCK + g;
+                for (o, v) in vals.iter().enumerate() {
+                    units[[l, t * m + o]] = *v;
+                }
+            }
+        }
+        let k = (n_sub + 2).trailing_zeros() as usize;
+        Terms {
+            exact: true,
+            k,
             m,
-            s2,
+            units,
         }
     }
 
-    /// c(J) for every J (index = mask), c(∅) = 0, c(all) = `var`, optionally on a resample of
-    /// the outer draws.
-    fn all(&self, out: usize, var: f64, w: Option<&[u32]>) -> Vec<f64> {
-        let (no, m) = (self.n_outer, self.m);
-        let mut c = Vec::with_capacity(self.n_sub + 2);
-        c.push(0.0);
-        for t in 0..self.n_sub {
-            let base = t * no * m + out;
-            let sum: f64 = match w {
-                None => (0..no).map(|l| self.s2[base + l * m]).sum(),
-                Some(w) => (0..no)
-                    .map(|l| f64::from(w[l]) * self.s2[base + l * m])
-                    .sum(),
-            };
-            c.push(sum / no as f64);
+    fn random(parts: Vec<Vec<Vec<f64>>>, n_perm: usize, k: usize, m: usize) -> Terms {
+        let mut units = Array2::zeros((n_perm, k * m + k));
+        for (p, row) in parts.into_iter().flatten().enumerate() {
+            units.row_mut(p).assign(&ndarray::ArrayView1::from(&row));
         }
-        c.push(var);
-        c
-    }
-}
-
-/// One random permutation's contribution: increments credited to each input (without Var(Y))
-/// and the last input, which is credited Var(Y) on top.
-struct PermPart {
-    last: usize,
-    /// `d[i · m + out]`.
-    d: Vec<f64>,
-}
-
-enum Estimator {
-    Exact(Costs),
-    Random(Vec<PermPart>),
-}
-
-impl Estimator {
-    /// Resampling units of the bootstrap: outer draws (exact) or permutations (random).
-    fn units(&self) -> usize {
-        match self {
-            Estimator::Exact(c) => c.n_outer,
-            Estimator::Random(p) => p.len(),
+        Terms {
+            exact: false,
+            k,
+            m,
+            units,
         }
     }
 
-    /// Normalised effects of output `out` given Var(Y) = `var`, on the resample `w` if given.
-    fn effects(&self, k: usize, out: usize, var: f64, w: Option<&[u32]>) -> Vec<f64> {
+    /// Normalised effects of output `out` given Var(Y) = `var` and the column sums `sums` of
+    /// the units (each unit counted once, or as often as a bootstrap resample draws it).
+    fn effects(&self, out: usize, var: f64, sums: &[f64]) -> Vec<f64> {
+        let (k, m) = (self.k, self.m);
         if !(var > 0.0) {
             return vec![0.0; k];
         }
-        let raw = match self {
-            Estimator::Exact(costs) => {
-                let c = costs.all(out, var, w);
-                let weights = shapley_weights(k);
-                (0..k)
-                    .map(|i| {
-                        let bit = 1usize << i;
-                        (0..1usize << k)
-                            .filter(|mask| mask & bit == 0)
-                            .map(|mask| {
-                                weights[mask.count_ones() as usize] * (c[mask | bit] - c[mask])
-                            })
-                            .sum::<f64>()
-                    })
-                    .collect::<Vec<f64>>()
-            }
-            Estimator::Random(parts) => {
-                let m = parts.first().map_or(1, |p| p.d.len() / k);
-                let mut sh = vec![0.0; k];
-                for (p, part) in parts.iter().enumerate() {
-                    let c = w.map_or(1.0, |w| f64::from(w[p]));
-                    if c == 0.0 {
-                        continue;
-                    }
-                    for (i, s) in sh.iter_mut().enumerate() {
-                        *s += c * part.d[i * m + out];
-                    }
-                    sh[part.last] += c * var;
-                }
-                let n = parts.len() as f64;
-                sh.iter_mut().for_each(|s| *s /= n);
-                sh
-            }
-        };
-        raw.iter().map(|v| v / var).collect()
+        let n = self.units.nrows() as f64;
+        if self.exact {
+            // c(∅) = 0, c(J) = mean inner variance, c(all) = Var(Y).
+            let full = (1usize << k) - 1;
+            let cost = |mask: usize| match mask {
+                0 => 0.0,
+                m_ if m_ == full => var,
+                _ => sums[(mask - 1) * m + out] / n,
+            };
+            let weights = shapley_weights(k);
+            (0..k)
+                .map(|i| {
+                    let bit = 1usize << i;
+                    (0..1usize << k)
+                        .filter(|mask| mask & bit == 0)
+                        .map(|mask| {
+                            weights[mask.count_ones() as usize] * (cost(mask | bit) - cost(mask))
+                        })
+                        .sum::<f64>()
+                        / var
+                })
+                .collect()
+        } else {
+            (0..k)
+                .map(|i| (sums[i * m + out] + var * sums[k * m + i]) / (n * var))
+                .collect()
+        }
     }
+}
+
+/// Bootstrap replicates `[resample][output][input]`. Resample b draws, from its own stream
+/// keyed by `(seed, b)`, `n_var` indices of the variance draws and then as many indices of the
+/// units (outer draws or permutations) as there are units (an index is the high 64 bits of a
+/// random word times n: bias below n / 2⁶⁴). The units' weighted sums of a group of resamples
+/// are one matrix product (counts × units); groups are fixed, so the replicates do not depend
+/// on the threads.
+fn bootstrap(
+    est: &Terms,
+    yv: ArrayView2<f64>,
+    means: &[f64],
+    n_boot: usize,
+    seed: u64,
+) -> Vec<Vec<Vec<f64>>> {
+    let key = stream_key(seed, Stream::ShapleyBootstrap);
+    let (nv, nu, m) = (yv.nrows(), est.units.nrows(), yv.ncols());
+    let index = |w: u64, n: usize| ((u128::from(w) * n as u128) >> 64) as usize;
+    let yv = yv.as_standard_layout();
+    let ys = yv.as_slice().unwrap_or(&[]);
+    let groups: Vec<usize> = (0..n_boot).step_by(BOOT_GROUP).collect();
+    groups
+        .into_par_iter()
+        .flat_map_iter(|g0| {
+            let g = BOOT_GROUP.min(n_boot - g0);
+            let mut counts = Array2::<f64>::zeros((g, nu));
+            let mut vars = vec![vec![0.0; m]; g];
+            let mut words = vec![];
+            for (r, b) in (g0..g0 + g).enumerate() {
+                let mut rng = chunk_stream(key, b as u64);
+                words.resize(nv + nu, 0);
+                fill_words(&mut rng, &mut words);
+                let (wv, wu) = words.split_at(nv);
+                // Var(Y) on the resample, from the draws centred on the full sample's mean.
+                let (mut s1, mut s2) = (vec![0.0; m], vec![0.0; m]);
+                for &w in wv {
+                    let i = index(w, nv) * m;
+                    for (o, v) in ys[i..i + m].iter().enumerate() {
+                        let d = v - means[o];
+                        s1[o] += d;
+                        s2[o] += d * d;
+                    }
+                }
+                for o in 0..m {
+                    vars[r][o] = (s2[o] - s1[o] * s1[o] / nv as f64) / (nv as f64 - 1.0);
+                }
+                let mut row = counts.row_mut(r);
+                for &w in wu {
+                    row[index(w, nu)] += 1.0;
+                }
+            }
+            let sums = counts.dot(&est.units);
+            (0..g)
+                .map(|r| {
+                    let s = sums.row(r).to_vec();
+                    (0..m)
+                        .map(|out| est.effects(out, vars[r][out], &s))
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// |J|! (k − |J| − 1)! / k! for |J| = 0 … k − 1, i.e. 1 / (k · C(k − 1, |J|)).
@@ -679,286 +686,4 @@ fn shapley_weights(k: usize) -> Vec<f64> {
         w.push(1.0 / (k as f64 * binom));
     }
     w
-}
-
-// ---------------------------------------------------------------------------- the work
-
-/// Work cut into chunks of rows, each generated from its own stream and reduced on its own.
-trait Work: Sync {
-    /// What generating a chunk leaves for its reduction.
-    type State: Send;
-    /// What a chunk's reduction gives.
-    type Out: Send;
-    fn n_chunks(&self) -> usize;
-    fn rows(&self, c: usize) -> usize;
-    /// Writes chunk `c`'s rows (row-major, k columns).
-    fn fill(&self, c: usize, x: &mut [f64]) -> Result<Self::State, SensitivityError>;
-    /// Reduces chunk `c`'s outputs (rows × outputs).
-    fn reduce(&self, c: usize, state: Self::State, y: ArrayView2<f64>) -> Self::Out;
-}
-
-/// Runs `work` in batches of whole chunks (at most `batch_rows` rows unless one chunk is
-/// larger): chunks are generated in parallel, the model evaluates the batch, the chunks are
-/// reduced in parallel; results come back in chunk order. `first_row` numbers rows in errors.
-fn run_work<W: Work, M: Model + ?Sized>(
-    work: &W,
-    model: &M,
-    k: usize,
-    m: usize,
-    batch_rows: usize,
-    first_row: usize,
-) -> Result<Vec<W::Out>, SensitivityError> {
-    let n = work.n_chunks();
-    let mut out = Vec::with_capacity(n);
-    let mut c0 = 0;
-    let mut row0 = first_row;
-    while c0 < n {
-        let mut c1 = c0 + 1;
-        let mut rows = work.rows(c0);
-        while c1 < n && rows + work.rows(c1) <= batch_rows {
-            rows += work.rows(c1);
-            c1 += 1;
-        }
-        let mut x = vec![0.0; rows * k];
-        let mut slices = Vec::with_capacity(c1 - c0);
-        let mut rest: &mut [f64] = &mut x;
-        for c in c0..c1 {
-            let (a, b) = rest.split_at_mut(work.rows(c) * k);
-            slices.push((c, a));
-            rest = b;
-        }
-        let states: Vec<W::State> = slices
-            .into_par_iter()
-            .map(|(c, sl)| work.fill(c, sl))
-            .collect::<Result<_, _>>()?;
-        let x = Array2::from_shape_vec((rows, k), x)
-            .map_err(|e| SensitivityError::Model(e.to_string()))?;
-        let mut y = Array2::zeros((rows, m));
-        if rows > 0 {
-            model.evaluate(x.view(), y.view_mut())?;
-            check_finite(y.view(), row0)?;
-        }
-        let mut starts = Vec::with_capacity(c1 - c0);
-        let mut r = 0;
-        for c in c0..c1 {
-            starts.push(r);
-            r += work.rows(c);
-        }
-        let reduced: Vec<W::Out> = states
-            .into_par_iter()
-            .zip(starts)
-            .enumerate()
-            .map(|(i, (st, r))| {
-                let c = c0 + i;
-                work.reduce(c, st, y.slice(s![r..r + work.rows(c), ..]))
-            })
-            .collect();
-        out.extend(reduced);
-        row0 += rows;
-        c0 = c1;
-    }
-    Ok(out)
-}
-
-/// Standard normal numbers for one chunk, from its own fast stream.
-fn normals(key: u64, chunk: usize, n: usize, bits: &mut Vec<u64>) -> (Vec<f64>, ChunkStream) {
-    let mut rng = chunk_stream(key, chunk as u64);
-    let mut eps = vec![0.0; n];
-    fill_std_normal(&mut rng, &mut eps, bits);
-    (eps, rng)
-}
-
-/// The sample variance (divisor n − 1) of the inner draws of each outer draw, per output,
-/// written as `[group][output]`.
-fn inner_variances(y: ArrayView2<f64>, n_inner: usize, out: &mut Vec<f64>) {
-    let m = y.ncols();
-    let groups = y.nrows() / n_inner;
-    for g in 0..groups {
-        for o in 0..m {
-            let col = (0..n_inner).map(|i| y[[g * n_inner + i, o]]);
-            let mean = col.clone().sum::<f64>() / n_inner as f64;
-            let ss: f64 = col.map(|v| (v - mean) * (v - mean)).sum();
-            out.push(ss / (n_inner - 1) as f64);
-        }
-    }
-}
-
-/// The N_V joint draws for Var(Y).
-struct VarWork<'a> {
-    copula: &'a Copula,
-    n: usize,
-    key: u64,
-}
-
-impl Work for VarWork<'_> {
-    type State = ();
-    type Out = Vec<f64>;
-
-    fn n_chunks(&self) -> usize {
-        self.n.div_ceil(VAR_BLOCK)
-    }
-
-    fn rows(&self, c: usize) -> usize {
-        VAR_BLOCK.min(self.n - c * VAR_BLOCK)
-    }
-
-    fn fill(&self, c: usize, x: &mut [f64]) -> Result<(), SensitivityError> {
-        let k = self.copula.k();
-        let (eps, _) = normals(self.key, c, x.len(), &mut vec![]);
-        for (row, e) in x.chunks_exact_mut(k).zip(eps.chunks_exact(k)) {
-            self.copula.joint(e, row);
-        }
-        Ok(())
-    }
-
-    fn reduce(&self, _c: usize, _s: (), y: ArrayView2<f64>) -> Vec<f64> {
-        y.iter().copied().collect()
-    }
-}
-
-/// The exact estimator's costs: chunk c is subset t = c / blocks (mask t + 1), outer draws
-/// of block c % blocks.
-struct ExactWork<'a> {
-    copula: &'a Copula,
-    n_outer: usize,
-    n_inner: usize,
-    blocks: usize,
-    n_sub: usize,
-    key: u64,
-}
-
-impl ExactWork<'_> {
-    fn groups(&self, c: usize) -> usize {
-        let b = c % self.blocks;
-        OUTER_BLOCK.min(self.n_outer - b * OUTER_BLOCK)
-    }
-}
-
-impl Work for ExactWork<'_> {
-    type State = ();
-    type Out = Vec<f64>;
-
-    fn n_chunks(&self) -> usize {
-        self.n_sub * self.blocks
-    }
-
-    fn rows(&self, c: usize) -> usize {
-        self.groups(c) * self.n_inner
-    }
-
-    fn fill(&self, c: usize, x: &mut [f64]) -> Result<(), SensitivityError> {
-        let mask = (c / self.blocks + 1) as u64;
-        let cond = Conditional::new(self.copula, mask)?;
-        let per = cond.normals(self.n_inner);
-        let (eps, _) = normals(self.key, c, per * self.groups(c), &mut vec![]);
-        let k = self.copula.k();
-        let mut buf = vec![];
-        for (rows, e) in x
-            .chunks_exact_mut(self.n_inner * k)
-            .zip(eps.chunks_exact(per))
-        {
-            cond.group(self.copula, e, self.n_inner, rows, &mut buf);
-        }
-        Ok(())
-    }
-
-    fn reduce(&self, _c: usize, _s: (), y: ArrayView2<f64>) -> Vec<f64> {
-        let mut out = Vec::with_capacity(y.nrows() / self.n_inner * y.ncols());
-        inner_variances(y, self.n_inner, &mut out);
-        out
-    }
-}
-
-/// The random estimator: chunk c holds permutations c · PERM_BLOCK …, each with its k − 1
-/// proper prefixes, each prefix with n_outer groups of n_inner rows.
-struct RandomWork<'a> {
-    copula: &'a Copula,
-    n_perm: usize,
-    n_outer: usize,
-    n_inner: usize,
-    key: u64,
-}
-
-impl RandomWork<'_> {
-    fn perms(&self, c: usize) -> usize {
-        PERM_BLOCK.min(self.n_perm - c * PERM_BLOCK)
-    }
-
-    fn rows_per_perm(&self) -> usize {
-        (self.copula.k() - 1) * self.n_outer * self.n_inner
-    }
-}
-
-impl Work for RandomWork<'_> {
-    type State = Vec<Vec<usize>>;
-    type Out = Vec<PermPart>;
-
-    fn n_chunks(&self) -> usize {
-        self.n_perm.div_ceil(PERM_BLOCK)
-    }
-
-    fn rows(&self, c: usize) -> usize {
-        self.perms(c) * self.rows_per_perm()
-    }
-
-    fn fill(&self, c: usize, x: &mut [f64]) -> Result<Vec<Vec<usize>>, SensitivityError> {
-        let k = self.copula.k();
-        let mut rng = chunk_stream(self.key, c as u64);
-        let mut bits = vec![];
-        let mut buf = vec![];
-        let mut perms = Vec::with_capacity(self.perms(c));
-        let mut rows = x.chunks_exact_mut(self.n_inner * k);
-        for _ in 0..self.perms(c) {
-            // Fisher–Yates.
-            let mut p: Vec<usize> = (0..k).collect();
-            for i in (1..k).rev() {
-                p.swap(i, rng.random_range(0..=i));
-            }
-            let mut mask = 0u64;
-            for &v in &p[..k - 1] {
-                mask |= 1 << v;
-                let cond = Conditional::new(self.copula, mask)?;
-                let per = cond.normals(self.n_inner);
-                let mut eps = vec![0.0; per * self.n_outer];
-                fill_std_normal(&mut rng, &mut eps, &mut bits);
-                for e in eps.chunks_exact(per) {
-                    if let Some(r) = rows.next() {
-                        cond.group(self.copula, e, self.n_inner, r, &mut buf);
-                    }
-                }
-            }
-            perms.push(p);
-        }
-        Ok(perms)
-    }
-
-    fn reduce(&self, _c: usize, perms: Vec<Vec<usize>>, y: ArrayView2<f64>) -> Vec<PermPart> {
-        let k = self.copula.k();
-        let m = y.ncols();
-        let mut s2 = Vec::with_capacity(y.nrows() / self.n_inner * m);
-        inner_variances(y, self.n_inner, &mut s2);
-        let per_prefix = self.n_outer * m;
-        perms
-            .into_iter()
-            .enumerate()
-            .map(|(p, perm)| {
-                let mut d = vec![0.0; k * m];
-                let mut prev = vec![0.0; m];
-                for (j, &input) in perm[..k - 1].iter().enumerate() {
-                    let base = (p * (k - 1) + j) * per_prefix;
-                    for o in 0..m {
-                        let c = (0..self.n_outer).map(|l| s2[base + l * m + o]).sum::<f64>()
-                            / self.n_outer as f64;
-                        d[input * m + o] += c - prev[o];
-                        prev[o] = c;
-                    }
-                }
-                let last = perm[k - 1];
-                for o in 0..m {
-                    d[last * m + o] -= prev[o];
-                }
-                PermPart { last, d }
-            })
-            .collect()
-    }
 }

@@ -40,24 +40,33 @@ pub(crate) struct PyModel {
 
 impl PyModel {
     fn call(&self, x: ArrayView2<f64>) -> Result<Array2<f64>, SensitivityError> {
+        self.call_with(x, |a| Ok(a.to_owned()))
+    }
+
+    /// Calls the model on `x` and hands its output (a view of the returned numpy array) to
+    /// `then`, with the GIL held.
+    fn call_with<T>(
+        &self,
+        x: ArrayView2<f64>,
+        then: impl FnOnce(ArrayView2<f64>) -> Result<T, SensitivityError>,
+    ) -> Result<T, SensitivityError> {
         Python::attach(|py| {
             let arr = x.to_pyarray(py);
             let out = self.f.bind(py).call1((arr,)).and_then(|o| {
-                o.extract::<PyReadonlyArray2<'_, f64>>()
-                    .map(|a| a.as_array().to_owned())
-                    .map_err(|e| {
-                        err::<PySensitivityError>(format!(
-                            "the model must return a 2-D float64 array (one row per sample): {e}"
-                        ))
-                    })
+                o.extract::<PyReadonlyArray2<'_, f64>>().map_err(|e| {
+                    err::<PySensitivityError>(format!(
+                        "the model must return a 2-D float64 array (one row per sample): {e}"
+                    ))
+                })
             });
-            out.map_err(|e| {
+            let out = out.map_err(|e| {
                 let msg = e.to_string();
                 if let Ok(mut slot) = self.error.lock() {
                     slot.get_or_insert(e);
                 }
                 SensitivityError::Model(msg)
-            })
+            })?;
+            then(out.as_array())
         })
     }
 
@@ -75,26 +84,28 @@ impl Model for PyModel {
         self.names.clone()
     }
 
+    /// Calls the model and copies its output straight from the numpy array into `y` (one copy).
     fn evaluate(
         &self,
         x: ArrayView2<f64>,
         mut y: ArrayViewMut2<f64>,
     ) -> Result<(), SensitivityError> {
-        let out = self.call(x)?;
-        if out.nrows() != x.nrows() {
-            return Err(SensitivityError::WrongRowCount {
-                expected: x.nrows(),
-                got: out.nrows(),
-            });
-        }
-        if out.ncols() != self.n_outputs {
-            return Err(SensitivityError::WrongOutputCount {
-                expected: self.n_outputs,
-                got: out.ncols(),
-            });
-        }
-        y.assign(&out);
-        Ok(())
+        self.call_with(x, |out| {
+            if out.nrows() != x.nrows() {
+                return Err(SensitivityError::WrongRowCount {
+                    expected: x.nrows(),
+                    got: out.nrows(),
+                });
+            }
+            if out.ncols() != self.n_outputs {
+                return Err(SensitivityError::WrongOutputCount {
+                    expected: self.n_outputs,
+                    got: out.ncols(),
+                });
+            }
+            y.assign(&out);
+            Ok(())
+        })
     }
 }
 
