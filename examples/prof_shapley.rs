@@ -7,7 +7,10 @@ use innodex::sensitivity::{Correlation, Distribution, FnModel, Input, Problem, S
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let n_outer = args.first().copied().unwrap_or(5_000);
     let n_var = args.get(1).copied().unwrap_or(100_000);
     let repeats = args.get(2).copied().unwrap_or(3);
@@ -16,9 +19,27 @@ fn main() {
     let p = Problem::new(vec![
         d("x1", Distribution::Normal { mean: 0.0, sd: 1.0 }),
         d("x2", Distribution::Normal { mean: 1.0, sd: 0.5 }),
-        d("x3", Distribution::Uniform { lower: 0.0, upper: 1.0 }),
-        d("x4", Distribution::Uniform { lower: -1.0, upper: 1.0 }),
-        d("x5", Distribution::LogNormal { mu: 0.0, sigma: 0.25 }),
+        d(
+            "x3",
+            Distribution::Uniform {
+                lower: 0.0,
+                upper: 1.0,
+            },
+        ),
+        d(
+            "x4",
+            Distribution::Uniform {
+                lower: -1.0,
+                upper: 1.0,
+            },
+        ),
+        d(
+            "x5",
+            Distribution::LogNormal {
+                mu: 0.0,
+                sigma: 0.25,
+            },
+        ),
         d("x6", Distribution::Normal { mean: 0.0, sd: 2.0 }),
     ])
     .expect("valid problem");

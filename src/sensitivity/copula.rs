@@ -217,10 +217,10 @@ impl Copula {
     #[inline]
     pub(crate) fn joint(&self, eps: &[f64], x: &mut [f64]) {
         let k = self.k();
-        for i in 0..k {
+        for (i, (xi, d)) in x.iter_mut().zip(&self.dists).enumerate() {
             let row = &self.l[i * k..i * k + i + 1];
             let z: f64 = row.iter().zip(eps).map(|(a, b)| a * b).sum();
-            x[i] = to_marginal(&self.dists[i], z);
+            *xi = to_marginal(d, z);
         }
     }
 }
@@ -328,15 +328,15 @@ impl Conditional {
         buf.resize(nf + nv, 0.0);
         let (zf, mean) = buf.split_at_mut(nf);
         // Fixed scores z_f = L_f ε, and their values (the same in every inner row).
-        for i in 0..nf {
-            zf[i] = self.l_fixed[i * nf..i * nf + i + 1]
+        for (i, z) in zf.iter_mut().enumerate() {
+            *z = self.l_fixed[i * nf..i * nf + i + 1]
                 .iter()
                 .zip(eps)
                 .map(|(a, b)| a * b)
                 .sum();
         }
-        for p in 0..nv {
-            mean[p] = self.a[p * nf..(p + 1) * nf]
+        for (p, mu) in mean.iter_mut().enumerate() {
+            *mu = self.a[p * nf..(p + 1) * nf]
                 .iter()
                 .zip(zf.iter())
                 .map(|(a, b)| a * b)

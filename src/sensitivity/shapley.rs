@@ -479,7 +479,7 @@ impl ShapleyAnalysis {
             .map(|out| est.effects(out, var[out], sums.as_slice().unwrap_or(&[])))
             .collect();
         for (out, v) in var.iter().enumerate() {
-            if !(*v > 0.0) {
+            if v.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                 warnings.push(SensitivityWarning::ConstantOutput { output: out });
             }
         }
@@ -580,7 +580,7 @@ impl Terms {
     /// the units (each unit counted once, or as often as a bootstrap resample draws it).
     fn effects(&self, out: usize, var: f64, sums: &[f64]) -> Vec<f64> {
         let (k, m) = (self.k, self.m);
-        if !(var > 0.0) {
+        if var.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return vec![0.0; k];
         }
         let n = self.units.nrows() as f64;

@@ -164,15 +164,14 @@ fn linear() -> FnModel<impl Fn(&[f64], &mut [f64]) + Sync> {
 fn assert_close(res: &ShapleyResult, exact: &[f64]) {
     let e = &res.outputs[0];
     let z = 1.959963984540054;
-    for i in 0..exact.len() {
+    for (i, x) in exact.iter().enumerate() {
         let sd = e.conf[i] / z;
-        let err = (e.shapley[i] - exact[i]).abs();
+        let err = (e.shapley[i] - x).abs();
         assert!(
             err <= 4.0 * sd && err < 0.03,
-            "{:?} Sh[{i}] = {} vs exact {} (bootstrap sd {sd})",
+            "{:?} Sh[{i}] = {} vs exact {x} (bootstrap sd {sd})",
             res.method,
             e.shapley[i],
-            exact[i]
         );
         assert!(sd > 0.0 && sd < 0.02, "sd {sd}");
     }
