@@ -14,7 +14,10 @@
 //!   `n_outer` draws of x_{−J} from its marginal, each followed by `n_inner` draws of x_J given
 //!   x_{−J}, c(J) ≈ mean over outer draws of the inner sample variance (divisor n_inner − 1);
 //!   c(∅) = 0 and c(all) = Var(Y), estimated by the sample variance of `n_var` joint draws.
-//!   The formula above then averages over all k! permutations.
+//!   The formula above then averages over all k! permutations, each cost shared by every
+//!   permutation it appears in (the "subset" aggregation of Broto, Bachoc and Depecker 2020,
+//!   *SIAM/ASA JUQ* 8:693–716: N_V + (2^k − 2) N_O N_I runs instead of N_V + k!(k − 1) N_O N_I
+//!   when every permutation step is estimated afresh).
 //! * **Random permutations** (for larger k): `n_perm` uniformly random permutations π; along
 //!   each, c of every prefix {π₁ … π_j} (j < k) is estimated afresh (Song et al. recommend
 //!   n_outer = 1, n_inner = 3), the last prefix is Var(Y), and input π_j is credited with the
