@@ -30,6 +30,26 @@ def _ishigami(x: np.ndarray) -> np.ndarray:
     return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
 
 
+def _gap_by_year(problem: sa.Problem) -> sa.SobolOverTimeResult:
+    """Yearly Sobol' indices of Linyi's gap 2021–2025 (the report's model, in numpy)."""
+    years = [2021, 2022, 2023, 2024, 2025]
+    published = dict(zip(*sa.linyi_shandong_series(2021, 2023), strict=True))
+
+    def model(x: np.ndarray) -> np.ndarray:
+        g_rd, g_gdp, share, inc = x.T
+        return np.column_stack([
+            share * ((1 + g_rd) / (1 + g_gdp)) ** (y - 2024)
+            - published.get(y, published[2023] + inc * (y - 2023)) for y in years])
+
+    return sa.sobol_over_time(problem, model, 2**10, years=years, progress=False)
+
+
+def _rho_rd_gdp() -> np.ndarray:
+    corr = np.eye(4)
+    corr[0, 1] = corr[1, 0] = 0.5
+    return corr
+
+
 def python_charts() -> list[tuple[str, str, object]]:
     """(file stem, what it shows, a function drawing it and returning its Axes)."""
     plan = innodex.Plan.builtin()
@@ -75,6 +95,14 @@ def python_charts() -> list[tuple[str, str, object]]:
          lambda: sa.grid(gap, sa.linyi_gap, "gdp_growth", np.linspace(0.03, 0.08, 21),
                          "rd_growth", np.linspace(0.0, 0.2, 41), base=base,
                          output_names=["gap_pp", "linyi", "shandong"])[0].plot(level=0.0)),
+        ("sobol-by-year-area", "`sobol_over_time(…).plot_area()`: S1 of the gap stacked by year",
+         lambda: _gap_by_year(gap).plot_area()),
+        ("sobol-by-year", "`sobol_over_time(…).plot()`: S1 and ST of the gap by year",
+         lambda: _gap_by_year(gap).plot()),
+        ("shapley", "`shapley(…).plot()`: the 2025 gap, R&D and GDP growth correlated (ρ = 0.5)",
+         lambda: sa.shapley(gap, lambda x: sa.linyi_gap(x)[:, 0], corr=_rho_rd_gdp(),
+                            n_outer=500, n_var=5000, output_names=["gap_pp"],
+                            progress=False).plot()),
         ("index-scores", "`IndexResults.plot_scores()`: ASEM scores stacked by pillar",
          lambda: build.plot_scores()),
         ("index-correlations", "`IndexResults.plot_correlations()`",
@@ -115,8 +143,8 @@ uncertainty_n = 500
                     "--quiet"], check=True)
     html = (tmp / "out/report.html").read_text(encoding="utf-8")
     out = []
-    wanted = {"paths": None, "fan": "hte_count", "tornado": None, "heatmap": None,
-              "rank-intervals": None}
+    wanted = {"paths": None, "fan": "hte_count", "tornado": None, "sobol-by-year": None,
+              "heatmap": None, "rank-intervals": None}
     for kind, caption_start in wanted.items():
         for m in re.finditer(r'<figure class="chart" data-chart="([^"]+)">(.*?)</figure>', html,
                              re.S):

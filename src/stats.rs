@@ -268,6 +268,61 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
     pearson(&rank_avg(&xs), &rank_avg(&ys))
 }
 
+// ------------------------------------------------------------------ linear algebra
+
+/// The lower-triangular Cholesky factor L (row-major `m × m`, A = L Lᵀ) of a symmetric
+/// positive-definite matrix `a` (row-major `m × m`; only its lower triangle is read), or `None`
+/// when a pivot falls to 1e-12 or below (not positive definite, or too close to singular for
+/// sampling). The Cholesky–Banachiewicz order, row by row; used by the Monte Carlo projection's
+/// correlated groups and by the Gaussian copula of the Shapley effects.
+///
+/// ```
+/// let l = innodex::stats::cholesky(&[4.0, 2.0, 2.0, 5.0], 2).unwrap();
+/// assert_eq!(l, vec![2.0, 0.0, 1.0, 2.0]);
+/// assert!(innodex::stats::cholesky(&[1.0, 1.0, 1.0, 1.0], 2).is_none()); // singular
+/// ```
+pub fn cholesky(a: &[f64], m: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; m * m];
+    for i in 0..m {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i * m + k] * l[j * m + k]).sum();
+            if i == j {
+                let d = a[i * m + i] - s;
+                if d.is_nan() || d <= 1e-12 {
+                    return None;
+                }
+                l[i * m + i] = d.sqrt();
+            } else {
+                l[i * m + j] = (a[i * m + j] - s) / l[j * m + j];
+            }
+        }
+    }
+    Some(l)
+}
+
+/// Solves A x = b in place for A = L Lᵀ, given the Cholesky factor `l` of [`cholesky`]
+/// (`m × m`): forward substitution with L, then back substitution with Lᵀ.
+///
+/// ```
+/// use innodex::stats::{cholesky, cholesky_solve};
+/// let a = [4.0, 2.0, 2.0, 5.0];
+/// let l = cholesky(&a, 2).unwrap();
+/// let mut x = [8.0, 9.0];
+/// cholesky_solve(&l, 2, &mut x);
+/// assert!((4.0 * x[0] + 2.0 * x[1] - 8.0).abs() < 1e-12);
+/// assert!((2.0 * x[0] + 5.0 * x[1] - 9.0).abs() < 1e-12);
+/// ```
+pub fn cholesky_solve(l: &[f64], m: usize, b: &mut [f64]) {
+    for i in 0..m {
+        let s: f64 = (0..i).map(|k| l[i * m + k] * b[k]).sum();
+        b[i] = (b[i] - s) / l[i * m + i];
+    }
+    for i in (0..m).rev() {
+        let s: f64 = (i + 1..m).map(|k| l[k * m + i] * b[k]).sum();
+        b[i] = (b[i] - s) / l[i * m + i];
+    }
+}
+
 // ------------------------------------------------------------------ distributions
 
 /// The standard normal quantile Φ⁻¹(p), for 0 < p < 1.

@@ -690,6 +690,128 @@ class Scenarios:
         """
 
 @final
+class ShapleyResult:
+    """
+    Shapley effects of every output.
+    """
+    def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
+    def __repr__(self, /) -> str: ...
+    @staticmethod
+    def _from_state(state: bytes) -> ShapleyResult: ...
+    def conf(self, /) -> Incomplete:
+        """
+        Half-widths of the intervals, outputs × inputs.
+        """
+    @property
+    def conf_level(self, /) -> float:
+        """
+        Confidence level of the intervals.
+        """
+    def correlation(self, /) -> Incomplete:
+        """
+        The correlation matrix of the inputs' normal scores.
+        """
+    @staticmethod
+    def from_json(text: str) -> ShapleyResult:
+        """
+        From the JSON of [`PyShapleyResult::to_json`].
+        """
+    def interval(self, /) -> Incomplete:
+        """
+        Percentile intervals, outputs × inputs × (low, high).
+        """
+    @property
+    def method(self, /) -> str:
+        """
+        The estimator used: "exact" or "random".
+        """
+    @property
+    def model_runs(self, /) -> int:
+        """
+        Model evaluations.
+        """
+    @property
+    def n_inner(self, /) -> int:
+        """
+        Inner draws per outer draw.
+        """
+    @property
+    def n_outer(self, /) -> int:
+        """
+        Outer draws per cost.
+        """
+    @property
+    def n_perm(self, /) -> int:
+        """
+        Random permutations (0 for the exact estimator).
+        """
+    @property
+    def n_var(self, /) -> int:
+        """
+        Joint draws for Var(Y).
+        """
+    @property
+    def names(self, /) -> list[str]:
+        """
+        Input names.
+        """
+    @property
+    def output_names(self, /) -> list[str]:
+        """
+        Output names.
+        """
+    @property
+    def seed(self, /) -> int:
+        """
+        Seed.
+        """
+    def shapley(self, /) -> Incomplete:
+        """
+        Shapley effects, outputs × inputs.
+        """
+    def to_json(self, /) -> str:
+        """
+        The result as JSON.
+        """
+    def variance(self, /) -> list[float]:
+        """
+        The estimate of Var(Y) of each output.
+        """
+    @property
+    def warnings(self, /) -> list[str]:
+        """
+        Warnings, as sentences.
+        """
+
+@final
+class SobolOverTime:
+    """
+    Sobol' indices of a model with one output per year.
+    """
+    def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
+    def __repr__(self, /) -> str: ...
+    @staticmethod
+    def _from_state(state: bytes) -> SobolOverTime: ...
+    @staticmethod
+    def from_json(text: str) -> SobolOverTime:
+        """
+        From the JSON of [`PySobolOverTime::to_json`].
+        """
+    def sobol(self, /) -> SobolResult:
+        """
+        The indices of every year as a Sobol' result (outputs named by year).
+        """
+    def to_json(self, /) -> str:
+        """
+        The result as JSON.
+        """
+    @property
+    def years(self, /) -> list[int]:
+        """
+        The years, one per output.
+        """
+
+@final
 class SobolResult:
     """
     Sobol' indices of every output.
@@ -1023,6 +1145,27 @@ def run_rolling_backtest(
     ([`innodex::projection::calibration::evaluate`]). Returns JSON.
     """
 
+def shapley_run(
+    problem: Problem,
+    model: Any,
+    corr: Incomplete | None = None,
+    method: str = "auto",
+    n_perm: SupportsIndex = 10000,
+    n_var: SupportsIndex = 10000,
+    n_outer: SupportsIndex | None = None,
+    n_inner: SupportsIndex = 3,
+    seed: SupportsIndex = 2021,
+    num_resamples: SupportsIndex = 100,
+    conf_level: SupportsFloat | SupportsIndex = 0.95,
+    batch_rows: SupportsIndex = 16384,
+    output_names: SupportsGetItem[int, str] | None = None,
+    threads: SupportsIndex | None = None,
+) -> ShapleyResult:
+    """
+    Shapley effects: `model(X) -> Y` is called once per batch of rows; `corr` is the correlation
+    of the inputs' normal scores (None: independent).
+    """
+
 def share_growth(
     g_numerator: SupportsFloat | SupportsIndex, g_denominator: SupportsFloat | SupportsIndex
 ) -> float:
@@ -1060,6 +1203,25 @@ def sobol_analyze(
 ) -> SobolResult:
     """
     Sobol' indices from outputs on a Saltelli design (rows × outputs).
+    """
+
+def sobol_over_time_run(
+    problem: Problem,
+    model: Any,
+    n: SupportsIndex,
+    years: SupportsGetItem[int, SupportsIndex] | None = None,
+    second_order: bool = False,
+    scramble: str = "lms",
+    skip: SupportsIndex = 0,
+    seed: SupportsIndex = 2021,
+    num_resamples: SupportsIndex = 100,
+    conf_level: SupportsFloat | SupportsIndex = 0.95,
+    batch_rows: SupportsIndex = 16384,
+    threads: SupportsIndex | None = None,
+) -> SobolOverTime:
+    """
+    Yearly Sobol' indices: one Saltelli design evaluated once on a model with one output per
+    year (`years`: one per output column; None: 0, 1, …).
     """
 
 def sobol_run(
@@ -1172,6 +1334,10 @@ __all__ = [
     "sobol_run",
     "sobol_sample",
     "tornado",
+    "ShapleyResult",
+    "SobolOverTime",
+    "shapley_run",
+    "sobol_over_time_run",
     "CompositeIndexError",
     "GrowthError",
     "InnodexError",

@@ -17,6 +17,8 @@ SALib                                         innodex.sensitivity
 sample + evaluate + analyse                   ``sobol(problem, model, N)``,
                                               ``morris(problem, model, N)``
 ``Si.to_df()``                                ``result.to_pandas()``
+(no SALib equivalent)                         ``sobol_over_time(problem, model, N, years)``,
+                                              ``shapley(problem, model, corr=…)``
 ============================================  ==============================================
 
 >>> import numpy as np
@@ -44,6 +46,8 @@ from innodex._conventions import DEFAULT_SEED
 from innodex._plot import axes, legend_outside
 from innodex._progress import Bar
 from innodex._result import Result
+from innodex._shapley import ShapleyResult, shapley
+from innodex._sobol_time import SobolOverTimeResult, sobol_over_time
 
 # Ratio indicators live in innodex.ratio; their names stay importable from here.
 from innodex.ratio import (
@@ -66,6 +70,8 @@ __all__ = [
     "MorrisResult",
     "Problem",
     "SensitivityWarning",
+    "ShapleyResult",
+    "SobolOverTimeResult",
     "SobolResult",
     "Tornado",
     "grid",
@@ -84,8 +90,10 @@ __all__ = [
     "required_numerator_growth_vs_reference",
     "share_growth",
     "share_sensitivity",
+    "shapley",
     "sobol",
     "sobol_analyze",
+    "sobol_over_time",
     "sobol_sample",
     "tornado",
 ]

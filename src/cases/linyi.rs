@@ -340,3 +340,175 @@ pub fn gap_sensitivity(n: usize, seed: u64) -> Result<GapSensitivity, Sensitivit
         seed,
     })
 }
+
+// ------------------------------------------------------------------ the gap, year by year
+
+/// The years of [`GapPathModel`]: the plan period after the base year.
+pub const GAP_YEARS: [i32; 5] = [2021, 2022, 2023, 2024, 2025];
+
+/// Shandong's published intensity in `year`, from the embedded plan (None after its latest
+/// published year).
+fn shandong_published(year: i32) -> Option<f64> {
+    static SERIES: std::sync::LazyLock<Vec<(i32, f64)>> = std::sync::LazyLock::new(|| {
+        let (y, v) = shandong_series(BASE_YEAR, TARGET_YEAR);
+        y.into_iter().zip(v).collect()
+    });
+    SERIES.iter().find(|(y, _)| *y == year).map(|(_, v)| *v)
+}
+
+/// Linyi's R&D-share gap to Shandong in each year 2021–2025 ([`GAP_YEARS`]), with the inputs of
+/// [`GapModel`] (in [`GAP_INPUTS`] order) and the same evidence ([`gap_start`]).
+///
+/// Linyi's share follows one constant-rate path through its derived share in the start year
+/// (2024): s_t = s_start · ((1 + g_R)/(1 + g_Y))^(t − start), so the years before the start are
+/// the shares that path implies (its evidence is one exact share, not a series). Shandong's
+/// intensity is its published value up to its latest year (2023) and grows by the yearly
+/// increase after it. The 2025 output is computed with the very arithmetic of [`GapModel`]'s
+/// gap, so its Sobol' indices equal those of the report's 2025 section exactly.
+///
+/// ```
+/// use innodex::cases::linyi::{GapModel, GapPathModel, gap_start};
+/// use innodex::sensitivity::Model;
+/// use ndarray::{array, Array2};
+/// let x = array![[0.1, 0.05, 2.2, 0.1]];
+/// let (mut y, mut g) = (Array2::zeros((1, 5)), Array2::zeros((1, 3)));
+/// GapPathModel.evaluate(x.view(), y.view_mut()).unwrap();
+/// GapModel.evaluate(x.view(), g.view_mut()).unwrap();
+/// assert_eq!(y[[0, 4]], g[[0, 0]]); // 2025: the same number, bit for bit
+/// // 2024: Linyi at its start share, Shandong one increase above 2023.
+/// assert!((y[[0, 3]] - (2.2 - gap_start().reference - 0.1)).abs() < 1e-12);
+/// // 2022: Shandong's published 2.49 %.
+/// assert!((y[[0, 1]] - (2.2 * (1.05f64 / 1.1).powi(2) - 2.49)).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GapPathModel;
+
+impl Model for GapPathModel {
+    fn n_outputs(&self) -> usize {
+        GAP_YEARS.len()
+    }
+
+    fn output_names(&self) -> Vec<String> {
+        GAP_YEARS.iter().map(|y| format!("gap_{y}")).collect()
+    }
+
+    fn evaluate(
+        &self,
+        x: ndarray::ArrayView2<f64>,
+        mut y: ndarray::ArrayViewMut2<f64>,
+    ) -> Result<(), SensitivityError> {
+        if x.ncols() != 4 {
+            return Err(SensitivityError::InvalidProblem(format!(
+                "the gap model has 4 inputs, got {}",
+                x.ncols()
+            )));
+        }
+        let start = gap_start();
+        for (r, row) in x.rows().into_iter().enumerate() {
+            let (gr, gy, s0, inc) = (row[0], row[1], row[2], row[3]);
+            for (t, &year) in GAP_YEARS.iter().enumerate() {
+                // As GapModel: s0 · ratio^n and reference + increase · m.
+                let n = year - start.share_year;
+                let linyi = s0 * ((1.0 + gr) / (1.0 + gy)).powi(n);
+                let sd = match shandong_published(year) {
+                    Some(v) if year <= start.reference_year => v,
+                    _ => start.reference + inc * (year - start.reference_year) as f64,
+                };
+                y[[r, t]] = linyi - sd;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Which input drives Linyi's R&D-share gap in each year 2021–2025: Sobol' indices of
+/// [`GapPathModel`] over the ranges of [`gap_problem`], from one Saltelli design evaluated once
+/// ([`crate::sensitivity::SobolAnalysis::run_over_time`]), with the settings of
+/// [`gap_sensitivity`] (so the 2025 row equals its indices exactly).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapByYear {
+    /// The years.
+    pub years: Vec<i32>,
+    /// Input names, in [`GAP_INPUTS`] order.
+    pub inputs: Vec<String>,
+    /// The year of Linyi's start share (the path runs through it).
+    pub start_year: i32,
+    /// Gap (percentage points) at mid-range inputs, per year.
+    pub base_gap: Vec<f64>,
+    /// Shandong's intensity used per year (%; published, or projected with the mid-range
+    /// yearly increase) and whether it is published.
+    pub reference: Vec<(f64, bool)>,
+    /// First-order indices, years × inputs.
+    pub s1: Vec<Vec<f64>>,
+    /// Their bootstrap half-widths (95 %).
+    pub s1_conf: Vec<Vec<f64>>,
+    /// Total-order indices, years × inputs.
+    pub st: Vec<Vec<f64>>,
+    /// Their bootstrap half-widths (95 %).
+    pub st_conf: Vec<Vec<f64>>,
+    /// The input with the largest first-order index, per year.
+    pub dominant: Vec<String>,
+    /// Base sample size of the Sobol' design.
+    pub n: usize,
+    /// Seed of the scrambling and the bootstrap.
+    pub seed: u64,
+}
+
+/// Computes [`GapByYear`] with a Saltelli design of base size `n` (a power of two).
+///
+/// # Errors
+/// As [`crate::sensitivity::SobolAnalysis::run_over_time`].
+///
+/// ```
+/// let g = innodex::cases::linyi::gap_by_year(1 << 10, 1).unwrap();
+/// assert_eq!(g.years, vec![2021, 2022, 2023, 2024, 2025]);
+/// // In 2024 the gap is the start share minus Shandong's 2024 value: the share and the
+/// // increase explain it; the growth rates do not enter.
+/// assert_eq!(g.s1[3][0], 0.0);
+/// assert_eq!(g.dominant[4], "rd_growth");
+/// ```
+pub fn gap_by_year(n: usize, seed: u64) -> Result<GapByYear, SensitivityError> {
+    use crate::sensitivity::SobolAnalysis;
+    let p = gap_problem();
+    let analysis = SobolAnalysis::new(p.clone(), n)
+        .seed(seed)
+        .n_bootstrap(200)
+        .second_order(false);
+    let res = analysis.run_over_time(&GapPathModel, &GAP_YEARS)?;
+    let mid: Vec<f64> = p.inputs().iter().map(|i| i.distribution.median()).collect();
+    let x = Array2::from_shape_vec((1, mid.len()), mid.clone())
+        .map_err(|e| SensitivityError::Model(e.to_string()))?;
+    let mut y = Array2::zeros((1, GAP_YEARS.len()));
+    GapPathModel.evaluate(x.view(), y.view_mut())?;
+    let start = gap_start();
+    let reference = GAP_YEARS
+        .iter()
+        .map(|&year| match shandong_published(year) {
+            Some(v) if year <= start.reference_year => (v, true),
+            _ => (
+                start.reference + mid[3] * (year - start.reference_year) as f64,
+                false,
+            ),
+        })
+        .collect();
+    let rows = |f: &dyn Fn(&crate::sensitivity::SobolIndices) -> Vec<f64>| {
+        res.result.outputs.iter().map(f).collect::<Vec<_>>()
+    };
+    Ok(GapByYear {
+        years: GAP_YEARS.to_vec(),
+        inputs: GAP_INPUTS.iter().map(|s| s.to_string()).collect(),
+        start_year: start.share_year,
+        base_gap: y.row(0).to_vec(),
+        reference,
+        s1: rows(&|s| s.s1.clone()),
+        s1_conf: rows(&|s| s.s1_conf.clone()),
+        st: rows(&|s| s.st.clone()),
+        st_conf: rows(&|s| s.st_conf.clone()),
+        dominant: GAP_YEARS
+            .iter()
+            .map(|&y| res.dominant(y).unwrap_or_default().to_string())
+            .collect(),
+        n,
+        seed,
+    })
+}

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::{self, Verdict};
-use crate::cases::linyi::{GapSensitivity, gap_sensitivity};
+use crate::cases::linyi::{GapByYear, GapSensitivity, gap_by_year, gap_sensitivity};
 use crate::growth;
 use crate::plan::Plan;
 use crate::sensitivity::SensitivityError;
@@ -101,6 +101,10 @@ pub struct PlanReport {
     /// (see [`PlanReport::with_rd_share_sensitivity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rd_share_sensitivity: Option<GapSensitivity>,
+    /// For the Linyi plan: what drives the gap in each year 2021–2025 (yearly Sobol' indices;
+    /// see [`PlanReport::with_rd_share_sensitivity`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rd_share_gap_by_year: Option<GapByYear>,
 }
 
 /// How an indicator is named on a chart.
@@ -246,6 +250,87 @@ fn gap_text(g: &GapSensitivity, markdown: bool) -> String {
     s
 }
 
+/// The yearly R&D-share gap section (which input drives the gap in each year), as Markdown or
+/// as plain text.
+fn gap_by_year_text(g: &GapByYear, markdown: bool) -> String {
+    let mut s = String::new();
+    let title = format!(
+        "R&D share of GDP: what drives Linyi's gap to the Shandong average, {}–{}",
+        g.years.first().copied().unwrap_or_default(),
+        g.years.last().copied().unwrap_or_default()
+    );
+    if markdown {
+        let _ = writeln!(s, "\n## {title}\n");
+    } else {
+        let _ = writeln!(s, "\n{title}\n{}", "-".repeat(title.chars().count()));
+    }
+    let _ = writeln!(
+        s,
+        "The same inputs and ranges as above. Linyi follows one constant-rate path through its \
+         derived {} share (earlier years: the shares that path implies, so the growth rates \
+         weigh more the further a year is from {}, in either direction, and in {} itself only \
+         the start share and Shandong's increase matter); Shandong is its published value \
+         through its latest year, then grows by the yearly increase. First-order \
+         (S1) and total-order (ST) Sobol' indices of each year's gap from one Saltelli design \
+         evaluated once (N = {}, seed {}, 95 % bootstrap half-widths); the {} row equals the \
+         section above.\n",
+        g.start_year,
+        g.start_year,
+        g.start_year,
+        g.n,
+        g.seed,
+        g.years.last().copied().unwrap_or_default()
+    );
+    if markdown {
+        let cols: Vec<String> = g.inputs.iter().map(|n| format!("{n}: S1 ± / ST")).collect();
+        let _ = writeln!(
+            s,
+            "| year | Shandong (%) | gap at mid-range (pp) | {} | largest S1 |",
+            cols.join(" | ")
+        );
+        let _ = writeln!(s, "|---|---|---|{}---|", "---|".repeat(g.inputs.len()));
+    } else {
+        let _ = writeln!(
+            s,
+            "Per input: S1 ± half-width / ST, in the order {}.",
+            g.inputs.join(", ")
+        );
+    }
+    for (t, year) in g.years.iter().enumerate() {
+        let (reference, published) = g.reference[t];
+        let cells: Vec<String> = (0..g.inputs.len())
+            .map(|j| {
+                format!(
+                    "{:.3} ± {:.3} / {:.3}",
+                    g.s1[t][j], g.s1_conf[t][j], g.st[t][j]
+                )
+            })
+            .collect();
+        let shandong = format!(
+            "{reference:.2}{}",
+            if published { "" } else { " (projected)" }
+        );
+        if markdown {
+            let _ = writeln!(
+                s,
+                "| {year} | {shandong} | {:+.3} | {} | {} |",
+                g.base_gap[t],
+                cells.join(" | "),
+                g.dominant[t]
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  {year}  Shandong {shandong:<16} gap {:+.3} pp  [{}]  largest: {}",
+                g.base_gap[t],
+                cells.join("; "),
+                g.dominant[t]
+            );
+        }
+    }
+    s
+}
+
 impl PlanReport {
     /// Evaluates every target of `plan`.
     pub fn new(plan: &Plan) -> Self {
@@ -305,14 +390,16 @@ impl PlanReport {
                 })
                 .collect(),
             rd_share_sensitivity: None,
+            rd_share_gap_by_year: None,
         }
     }
 
-    /// Adds the sensitivity of Linyi's R&D-share gap to Shandong (tornado and Sobol' indices,
-    /// base sample `n`, `seed`), for the Linyi plan only; other plans are returned unchanged.
+    /// Adds the sensitivity of Linyi's R&D-share gap to Shandong (tornado and Sobol' indices of
+    /// the 2025 gap, and the yearly indices of the gap 2021–2025; base sample `n`, `seed`), for
+    /// the Linyi plan only; other plans are returned unchanged.
     ///
     /// # Errors
-    /// As [`gap_sensitivity`].
+    /// As [`gap_sensitivity`] and [`gap_by_year`].
     ///
     /// ```
     /// use innodex::{plan::Plan, report::PlanReport};
@@ -326,6 +413,7 @@ impl PlanReport {
     ) -> Result<Self, SensitivityError> {
         if self.plan == "linyi-2021-2025" {
             self.rd_share_sensitivity = Some(gap_sensitivity(n, seed)?);
+            self.rd_share_gap_by_year = Some(gap_by_year(n, seed)?);
         }
         Ok(self)
     }
@@ -453,6 +541,9 @@ impl PlanReport {
         if let Some(g) = &self.rd_share_sensitivity {
             s.push_str(&gap_text(g, true));
         }
+        if let Some(g) = &self.rd_share_gap_by_year {
+            s.push_str(&gap_by_year_text(g, true));
+        }
         s
     }
 
@@ -496,6 +587,9 @@ impl PlanReport {
         }
         if let Some(g) = &self.rd_share_sensitivity {
             s.push_str(&gap_text(g, false));
+        }
+        if let Some(g) = &self.rd_share_gap_by_year {
+            s.push_str(&gap_by_year_text(g, false));
         }
         s
     }

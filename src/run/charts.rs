@@ -7,7 +7,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::cases::linyi::GapSensitivity;
+use crate::cases::linyi::{GapByYear, GapSensitivity};
 use crate::index::uncertainty::RankStats;
 use crate::report::TargetRow;
 use crate::scenario::PlanProjection;
@@ -394,6 +394,67 @@ pub(super) fn tornado(g: &GapSensitivity) -> Result<String, String> {
             ],
             BLACK.stroke_width(1),
         )))?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// The first-order Sobol' indices of the R&D-share gap by year (solid, with their 95 %
+/// bootstrap half-widths as a band) and the total-order ones (dashed), one colour per input.
+pub(super) fn sobol_by_year(g: &GapByYear) -> Result<String, String> {
+    render(760, 360, |root| {
+        root.fill(&WHITE)?;
+        let root = root.titled(
+            "R&D share: Sobol' indices of the gap to Shandong, by year",
+            (FONT, CAPTION),
+        )?;
+        let (plot, side) = root.split_horizontally(560);
+        let (x0, x1) = (
+            g.years.first().copied().unwrap_or(0),
+            g.years.last().copied().unwrap_or(1),
+        );
+        let x1 = x1.max(x0 + 1);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(10)
+            .margin_right(24)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, -0.02..1.02)?;
+        chart
+            .configure_mesh()
+            .x_labels((x1 - x0 + 1).clamp(2, 12) as usize)
+            .y_label_formatter(&|v| tick(*v))
+            .label_style((FONT, LABEL))
+            .axis_desc_style((FONT, LABEL))
+            .light_line_style(TRANSPARENT)
+            .x_desc(format!("year (N = {}, seed {})", g.n, g.seed))
+            .y_desc("share of the gap's variance")
+            .draw()?;
+        let mut legend = vec![];
+        for (j, name) in g.inputs.iter().enumerate() {
+            let c = PALETTE[j % PALETTE.len()];
+            let at = |t: usize| (g.years[t], g.s1[t][j], g.s1_conf[t][j]);
+            let n = g.years.len();
+            let mut band: Vec<(i32, f64)> = (0..n).map(|t| (at(t).0, at(t).1 + at(t).2)).collect();
+            band.extend((0..n).rev().map(|t| (at(t).0, at(t).1 - at(t).2)));
+            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.15).filled())))?;
+            chart.draw_series(LineSeries::new(
+                (0..n).map(|t| (g.years[t], g.s1[t][j])),
+                c.stroke_width(2),
+            ))?;
+            chart.draw_series(
+                (0..n).map(|t| Circle::new((g.years[t], g.s1[t][j]), 3, c.filled())),
+            )?;
+            chart.draw_series(DashedLineSeries::new(
+                (0..n).map(|t| (g.years[t], g.st[t][j])),
+                6,
+                4,
+                c.stroke_width(1),
+            ))?;
+            legend.push((format!("{name} S1"), c.stroke_width(2), false));
+            legend.push((format!("{name} ST"), c.stroke_width(1), true));
+        }
+        side_legend(&side, &legend)?;
         root.present()?;
         Ok(())
     })

@@ -716,6 +716,10 @@ impl Run {
                     crate::cases::linyi::gap_sensitivity(g.n, seed)
                         .map_err(|e| compute(format!("sensitivity.rd_share_gap: {e}")))?,
                 );
+                plan_report.rd_share_gap_by_year = Some(
+                    crate::cases::linyi::gap_by_year(g.n, seed)
+                        .map_err(|e| compute(format!("sensitivity.rd_share_gap: {e}")))?,
+                );
             }
             if let Some(g) = &s.rd_growth_grid {
                 on_step("sensitivity: required R&D growth grid");

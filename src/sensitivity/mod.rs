@@ -47,15 +47,20 @@ use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+mod copula;
 mod design;
 mod model;
 mod morris_analysis;
 mod nan_serde;
 mod oat;
 mod problem;
+mod shapley;
+mod shapley_work;
 mod sobol_analysis;
+mod sobol_time;
 pub mod testfns;
 
+pub use copula::Correlation;
 pub(crate) use design::check_cells;
 pub use design::lhs::LatinHypercubeDesign;
 pub use design::mc::MonteCarloDesign;
@@ -68,7 +73,9 @@ pub use morris_analysis::{
 };
 pub use oat::{Grid, Tornado, TornadoBar, grid2, tornado};
 pub use problem::{Distribution, Input, Problem};
+pub use shapley::{ShapleyAnalysis, ShapleyEffects, ShapleyMethod, ShapleyOptions, ShapleyResult};
 pub use sobol_analysis::{SobolAnalysis, SobolIndices, SobolOptions, SobolResult, analyze_sobol};
+pub use sobol_time::{SobolOverTime, analyze_sobol_over_time};
 
 /// Why a sensitivity computation cannot proceed.
 ///
@@ -151,6 +158,10 @@ pub enum SensitivityError {
     /// The model reported a failure.
     #[error("model failed: {0}")]
     Model(String),
+    /// A correlation matrix of dependent inputs is invalid (the message names the entry and
+    /// its value).
+    #[error("invalid correlation matrix: {0}")]
+    InvalidCorrelation(String),
     /// A matrix larger than the memory limit, refused before anything is allocated.
     ///
     /// ```
@@ -259,6 +270,9 @@ pub(crate) enum Stream {
     MonteCarlo = 4,
     LatinHypercube = 5,
     MorrisBootstrap = 6,
+    ShapleyVariance = 7,
+    ShapleyCost = 8,
+    ShapleyBootstrap = 9,
 }
 
 /// SplitMix64 finaliser (Steele, Lea, Flood 2014), used to derive independent seeds.
@@ -274,6 +288,12 @@ fn splitmix64(mut z: u64) -> u64 {
 pub(crate) fn chunk_rng(seed: u64, stream: Stream, index: u64) -> ChaCha8Rng {
     let s = splitmix64(splitmix64(splitmix64(seed) ^ (stream as u64)) ^ index);
     ChaCha8Rng::seed_from_u64(s)
+}
+
+/// The key of a fast bulk stream ([`crate::projection::stream::chunk_stream`]) for one use of
+/// a seed: chunk i of that use is `chunk_stream(stream_key(seed, stream), i)`.
+pub(crate) fn stream_key(seed: u64, stream: Stream) -> u64 {
+    splitmix64(splitmix64(seed) ^ (stream as u64))
 }
 
 /// Standard normal quantile used for interval half-widths: z such that Φ(z) = 0.5 + level / 2.

@@ -232,7 +232,9 @@ fn analyze_inner(
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
                 (a.min(v), b.max(v))
             });
-        let mean = col.sum() / col.len() as f64;
+        // A sequential sum in row order, whatever the column's layout: a column of a
+        // many-output matrix (strided) gives the same variance as a single-output one.
+        let mean = col.iter().sum::<f64>() / col.len() as f64;
         scales[o] = col.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / col.len() as f64;
         // SALib's test: the range of the normalised A and B outputs ≤ machine epsilon.
         let ab_range = {

@@ -21,6 +21,7 @@ mod properties;
 mod sensitivity_errors;
 mod sensitivity_gsa;
 mod sensitivity_ratio;
+mod sensitivity_shapley;
 mod shandong;
 mod spans;
 

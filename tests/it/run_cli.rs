@@ -640,7 +640,14 @@ uncertainty_n = 100
         svgs_in_source,
         "the browser lost charts"
     );
-    for kind in ["paths", "fan", "tornado", "heatmap", "rank-intervals"] {
+    for kind in [
+        "paths",
+        "fan",
+        "tornado",
+        "sobol-by-year",
+        "heatmap",
+        "rank-intervals",
+    ] {
         let at = dom
             .find(&format!("data-chart=\"{kind}\""))
             .unwrap_or_else(|| panic!("no {kind} chart in the DOM"));

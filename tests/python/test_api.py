@@ -137,6 +137,19 @@ VALID: dict[str, Any] = {
     "morris": lambda r: (
         sa.morris, dict(problem=_problem(), model=_lin, N=8, seed=1, progress=False, threads=1)
     ),
+    "shapley": lambda r: (
+        sa.shapley,
+        dict(problem=_problem(), model=_lin, corr=[[1, 0.3], [0.3, 1]], method="exact",
+             n_outer=20, n_inner=3, n_var=200, seed=1, progress=False, threads=1),
+    ),
+    "sobol_over_time": lambda r: (
+        sa.sobol_over_time,
+        dict(problem=_problem(), model=lambda x: np.c_[_lin(x), x[:, 0]], N=64,
+             years=[2024, 2025], seed=1, progress=False, threads=1),
+    ),
+    "ShapleyResult.plot": lambda r: (
+        sa.shapley(_problem(), _lin, n_outer=20, n_var=200, progress=False).plot, dict(output=0)
+    ),
     "morris_analyze": lambda r: (
         sa.morris_analyze,
         dict(problem=_problem(), X=sa.morris_sample(_problem(), 8, seed=1),
@@ -249,6 +262,11 @@ BAD_VALUES: dict[str, dict[str, list[Any]]] = {
     "sobol": {"N": [0], "conf_level": [math.nan, 1.5], "threads": [0]},
     "sobol_analyze": {"conf_level": [math.nan]},
     "morris": {"N": [0], "num_levels": [1]},
+    "shapley": {"corr": [[[1, 2], [2, 1]], [[1, 0.3], [0.2, 1]], [[1.0]]],
+                "method": ["sobol"], "n_outer": [0], "n_inner": [1], "n_var": [1],
+                "seed": [-1], "threads": [0]},
+    "sobol_over_time": {"N": [0], "years": [[2025, 2024], [2025]], "threads": [0]},
+    "ShapleyResult.plot": {"output": ["zz", 5]},
     "mc_sample": {"N": [-1]},
     "lhs_sample": {"N": [0]},
     "CompositeIndex.uncertainty": {"threads": [0]},
@@ -273,6 +291,7 @@ NOT_CALLED = {
     "Backtest", "RollingBacktest", "CalibrationResult",
     "GrowthResult", "Projection", "IndexResults", "PanelResults", "PCAResult",
     "UncertaintyAnalysis", "MorrisResult", "SobolResult", "Tornado", "Grid", "RunResult",
+    "ShapleyResult", "SobolOverTimeResult",
     "SensitivityWarning", "InnodexError", "GrowthError", "PlanError", "ProjectionError",
     "SensitivityError", "CompositeIndexError", "__version__", "COINR_EXAMPLE", "index",
     "scale", "sensitivity", "LogLinearTrend", "GrowthTask", "SobolTask",

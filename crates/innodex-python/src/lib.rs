@@ -23,6 +23,7 @@ mod projection;
 mod ratio;
 mod run;
 mod sensitivity;
+mod shapley;
 mod state;
 
 pyo3::create_exception!(
@@ -261,6 +262,8 @@ mod _core {
         PyMorrisResult, PyProblem, PySobolResult, grid2, lhs_sample, mc_sample, morris_analyze,
         morris_run, morris_sample, sobol_analyze, sobol_run, sobol_sample, tornado,
     };
+    #[pymodule_export]
+    use super::shapley::{PyShapleyResult, PySobolOverTime, shapley_run, sobol_over_time_run};
 
     #[pymodule_export]
     use super::{

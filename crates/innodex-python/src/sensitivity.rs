@@ -16,7 +16,7 @@ use innodex::sensitivity::{
 
 crate::state::pickle_by_state!(PyProblem, PySobolResult, PyMorrisResult);
 
-fn scramble(s: &str) -> Res<Scramble> {
+pub(crate) fn scramble(s: &str) -> Res<Scramble> {
     match s {
         "none" => Ok(Scramble::None),
         "shift" | "digital_shift" => Ok(Scramble::DigitalShift),
@@ -33,7 +33,7 @@ pub(crate) fn view2<'a>(a: &'a PyReadonlyArray2<'_, f64>) -> ArrayView2<'a, f64>
 
 /// A Python callable `f(X) -> Y` (X: rows × k float64, Y: rows × m float64, C order) as a
 /// model. A Python exception raised by `f` is kept and re-raised unchanged.
-struct PyModel {
+pub(crate) struct PyModel {
     f: Py<PyAny>,
     n_outputs: usize,
     names: Vec<String>,
@@ -42,24 +42,33 @@ struct PyModel {
 
 impl PyModel {
     fn call(&self, x: ArrayView2<f64>) -> Result<Array2<f64>, SensitivityError> {
+        self.call_with(x, |a| Ok(a.to_owned()))
+    }
+
+    /// Calls the model on `x` and hands its output (a view of the returned numpy array) to
+    /// `then`, with the GIL held.
+    fn call_with<T>(
+        &self,
+        x: ArrayView2<f64>,
+        then: impl FnOnce(ArrayView2<f64>) -> Result<T, SensitivityError>,
+    ) -> Result<T, SensitivityError> {
         Python::attach(|py| {
             let arr = x.to_pyarray(py);
             let out = self.f.bind(py).call1((arr,)).and_then(|o| {
-                o.extract::<PyReadonlyArray2<'_, f64>>()
-                    .map(|a| a.as_array().to_owned())
-                    .map_err(|e| {
-                        err::<PySensitivityError>(format!(
-                            "the model must return a 2-D float64 array (one row per sample): {e}"
-                        ))
-                    })
+                o.extract::<PyReadonlyArray2<'_, f64>>().map_err(|e| {
+                    err::<PySensitivityError>(format!(
+                        "the model must return a 2-D float64 array (one row per sample): {e}"
+                    ))
+                })
             });
-            out.map_err(|e| {
+            let out = out.map_err(|e| {
                 let msg = e.to_string();
                 if let Ok(mut slot) = self.error.lock() {
                     slot.get_or_insert(e);
                 }
                 SensitivityError::Model(msg)
-            })
+            })?;
+            then(out.as_array())
         })
     }
 
@@ -77,26 +86,28 @@ impl Model for PyModel {
         self.names.clone()
     }
 
+    /// Calls the model and copies its output straight from the numpy array into `y` (one copy).
     fn evaluate(
         &self,
         x: ArrayView2<f64>,
         mut y: ArrayViewMut2<f64>,
     ) -> Result<(), SensitivityError> {
-        let out = self.call(x)?;
-        if out.nrows() != x.nrows() {
-            return Err(SensitivityError::WrongRowCount {
-                expected: x.nrows(),
-                got: out.nrows(),
-            });
-        }
-        if out.ncols() != self.n_outputs {
-            return Err(SensitivityError::WrongOutputCount {
-                expected: self.n_outputs,
-                got: out.ncols(),
-            });
-        }
-        y.assign(&out);
-        Ok(())
+        self.call_with(x, |out| {
+            if out.nrows() != x.nrows() {
+                return Err(SensitivityError::WrongRowCount {
+                    expected: x.nrows(),
+                    got: out.nrows(),
+                });
+            }
+            if out.ncols() != self.n_outputs {
+                return Err(SensitivityError::WrongOutputCount {
+                    expected: self.n_outputs,
+                    got: out.ncols(),
+                });
+            }
+            y.assign(&out);
+            Ok(())
+        })
     }
 }
 
@@ -107,16 +118,26 @@ fn py_model<D: Design>(
     problem: &Problem,
     design: &D,
 ) -> Res<PyModel> {
+    let mut first = vec![0.0; problem.len()];
+    design.fill_unit(0, &mut first);
+    problem.transform_in_place(&mut first, 0)?;
+    probed_model(f, names, first)
+}
+
+/// Builds a model, learning its number of outputs from one call on the input row `first`.
+pub(crate) fn probed_model(
+    f: Py<PyAny>,
+    names: Option<Vec<String>>,
+    first: Vec<f64>,
+) -> Res<PyModel> {
     let mut m = PyModel {
         f,
         n_outputs: 0,
         names: vec![],
         error: Mutex::new(None),
     };
-    let mut first = vec![0.0; problem.len()];
-    design.fill_unit(0, &mut first);
-    problem.transform_in_place(&mut first, 0)?;
-    let x = Array2::from_shape_vec((1, problem.len()), first).map_err(err::<PySensitivityError>)?;
+    let k = first.len();
+    let x = Array2::from_shape_vec((1, k), first).map_err(err::<PySensitivityError>)?;
     let probe = m.call(x.view());
     if let Some(e) = m.take_error() {
         return Err(e.into());
@@ -143,7 +164,7 @@ fn py_model<D: Design>(
 }
 
 /// Runs `f` without the GIL, then re-raises a model's own Python exception if there was one.
-fn run_detached<T: Send>(
+pub(crate) fn run_detached<T: Send>(
     py: Python<'_>,
     model: &PyModel,
     f: impl FnOnce() -> Result<T, SensitivityError> + Send,
@@ -156,7 +177,7 @@ fn run_detached<T: Send>(
 }
 
 /// Runs `f` in a pool of `threads` threads (see [`super::in_pool`]), as a sensitivity result.
-fn pooled<T: Send>(
+pub(crate) fn pooled<T: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> Result<T, SensitivityError> + Send,
 ) -> Result<T, SensitivityError> {
@@ -233,7 +254,7 @@ impl PyProblem {
 /// Sobol' indices of every output.
 #[pyclass(name = "SobolResult", module = "innodex._core", frozen)]
 pub(crate) struct PySobolResult {
-    inner: SobolResult,
+    pub(crate) inner: SobolResult,
 }
 
 fn stack(rows: Vec<&Vec<f64>>, k: usize) -> Array2<f64> {

@@ -164,25 +164,6 @@ pub(super) struct Compiled {
     pub(super) target_map: Vec<Result<usize, String>>,
 }
 
-pub(super) fn cholesky(a: &[f64], m: usize) -> Option<Vec<f64>> {
-    let mut l = vec![0.0; m * m];
-    for i in 0..m {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|k| l[i * m + k] * l[j * m + k]).sum();
-            if i == j {
-                let d = a[i * m + i] - s;
-                if d <= 1e-12 {
-                    return None;
-                }
-                l[i * m + i] = d.sqrt();
-            } else {
-                l[i * m + j] = (a[i * m + j] - s) / l[j * m + j];
-            }
-        }
-    }
-    Some(l)
-}
-
 /// The years of the simulation grid: from the earliest start year or target base year to the
 /// horizon.
 #[derive(Debug, Clone, Copy)]
@@ -650,7 +631,7 @@ fn correlation_group(
         a[i * m + j] = r;
         a[j * m + i] = r;
     }
-    let chol = cholesky(&a, m).ok_or_else(|| ProjectionError::Correlation {
+    let chol = crate::stats::cholesky(&a, m).ok_or_else(|| ProjectionError::Correlation {
         problem: "the correlation matrix is not positive definite".into(),
     })?;
     let free = (0..n_inputs).filter(|k| !members.contains(k)).collect();
