@@ -155,6 +155,39 @@ fn analyze_inner(
     y: ArrayView2<f64>,
     options: &MorrisOptions,
 ) -> Result<MorrisResult, SensitivityError> {
+    let k = names.len();
+    check_inputs(k, x, y, options)?;
+    if output_names.len() != y.ncols() {
+        output_names = (0..y.ncols()).map(|i| format!("y{i}")).collect();
+    }
+    let r = x.nrows() / (k + 1);
+    let moves = trajectory_moves(x, k, r)?;
+    let mut warnings = vec![];
+    if options.n_bootstrap < 2 {
+        warnings.push(SensitivityWarning::NoBootstrap);
+    }
+    let outputs = (0..y.ncols())
+        .into_par_iter()
+        .map(|o| output_indices(y.column(o), &moves, k, r, options))
+        .collect();
+    Ok(MorrisResult {
+        names,
+        output_names,
+        trajectories: r,
+        options: *options,
+        outputs,
+        warnings,
+    })
+}
+
+/// The options are valid, the design has k columns and whole trajectories of k + 1 rows, and
+/// the outputs one finite row per design row.
+fn check_inputs(
+    k: usize,
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    options: &MorrisOptions,
+) -> Result<(), SensitivityError> {
     check_conf_level(options.conf_level)?;
     if options.num_levels < 2 {
         return Err(SensitivityError::InvalidOption {
@@ -162,7 +195,6 @@ fn analyze_inner(
             reason: format!("at least 2, got {}", options.num_levels),
         });
     }
-    let k = names.len();
     if x.ncols() != k {
         return Err(SensitivityError::InvalidProblem(format!(
             "the design has {} columns but the problem {k} inputs",
@@ -188,14 +220,15 @@ fn analyze_inner(
             got: 0,
         });
     }
-    super::design::check_finite(y, 0)?;
-    if output_names.len() != y.ncols() {
-        output_names = (0..y.ncols()).map(|i| format!("y{i}")).collect();
-    }
-    let r = rows / (k + 1);
-    let dlt = delta(options.num_levels);
+    super::design::check_finite(y, 0)
+}
 
-    // Which input moves at each step, and its direction.
+/// Which input moves at each step of each trajectory (`moves[t * k + l]`), and its direction.
+fn trajectory_moves(
+    x: ArrayView2<f64>,
+    k: usize,
+    r: usize,
+) -> Result<Vec<(usize, f64)>, SensitivityError> {
     let mut moves = vec![(0usize, 0.0f64); r * k];
     for t in 0..r {
         for l in 0..k {
@@ -217,100 +250,97 @@ fn analyze_inner(
             moves[t * k + l] = (i, if b[i] > a[i] { 1.0 } else { -1.0 });
         }
     }
+    Ok(moves)
+}
 
-    let n_boot = options.n_bootstrap;
-    let mut warnings = vec![];
-    if n_boot < 2 {
-        warnings.push(SensitivityWarning::NoBootstrap);
-    }
-    let zq = z_value(options.conf_level);
-    let outputs = (0..y.ncols())
-        .into_par_iter()
-        .map(|o| {
-            // ee[t * k + i]: effect of input i in trajectory t.
-            let mut ee = vec![0.0; r * k];
+/// μ, μ* and σ of one output's elementary effects, each trajectory weighted by `counts` (1
+/// each when None: the point estimate; a bootstrap resample's counts otherwise).
+fn effect_stats(ee: &[f64], k: usize, r: usize, counts: Option<&[u32]>) -> Vec<(f64, f64, f64)> {
+    (0..k)
+        .map(|i| {
+            let mut w = 0.0;
+            let (mut s, mut sa) = (0.0, 0.0);
+            let mut vals = vec![];
             for t in 0..r {
-                for l in 0..k {
-                    let (i, sgn) = moves[t * k + l];
-                    let y0 = y[[t * (k + 1) + l, o]];
-                    let y1 = y[[t * (k + 1) + l + 1, o]];
-                    ee[t * k + i] = sgn * (y1 - y0) / dlt;
+                let c = counts.map_or(1, |c| c[t]);
+                for _ in 0..c {
+                    vals.push(ee[t * k + i]);
                 }
+                let c = c as f64;
+                w += c;
+                s += c * ee[t * k + i];
+                sa += c * ee[t * k + i].abs();
             }
-            let stats = |counts: Option<&[u32]>| -> Vec<(f64, f64, f64)> {
-                (0..k)
-                    .map(|i| {
-                        let mut w = 0.0;
-                        let (mut s, mut sa) = (0.0, 0.0);
-                        let mut vals = vec![];
-                        for t in 0..r {
-                            let c = counts.map_or(1, |c| c[t]);
-                            for _ in 0..c {
-                                vals.push(ee[t * k + i]);
-                            }
-                            let c = c as f64;
-                            w += c;
-                            s += c * ee[t * k + i];
-                            sa += c * ee[t * k + i].abs();
-                        }
-                        (s / w, sa / w, std_ddof1(&vals))
-                    })
-                    .collect()
-            };
-            let point = stats(None);
-            let boot: Vec<Vec<(f64, f64, f64)>> = if n_boot >= 2 {
-                (0..n_boot)
-                    .map(|b| {
-                        let mut rng = chunk_rng(options.seed, Stream::MorrisBootstrap, b as u64);
-                        let mut counts = vec![0u32; r];
-                        for _ in 0..r {
-                            counts[rng.random_range(0..r)] += 1;
-                        }
-                        stats(Some(&counts))
-                    })
-                    .collect()
-            } else {
-                vec![]
-            };
-            let mut res = MorrisIndices {
-                mu: point.iter().map(|p| p.0).collect(),
-                mu_star: point.iter().map(|p| p.1).collect(),
-                sigma: point.iter().map(|p| p.2).collect(),
-                mu_star_conf: vec![],
-                mu_star_interval: vec![],
-                mu_interval: vec![],
-                sigma_interval: vec![],
-            };
-            for i in 0..k {
-                if boot.len() < 2 {
-                    res.mu_star_conf.push(f64::NAN);
-                    res.mu_star_interval.push((f64::NAN, f64::NAN));
-                    res.mu_interval.push((f64::NAN, f64::NAN));
-                    res.sigma_interval.push((f64::NAN, f64::NAN));
-                    continue;
-                }
-                let mut ms: Vec<f64> = boot.iter().map(|b| b[i].1).collect();
-                res.mu_star_conf.push(zq * std_ddof1(&ms));
-                res.mu_star_interval
-                    .push(percentile_interval(&mut ms, options.conf_level));
-                let mut mu: Vec<f64> = boot.iter().map(|b| b[i].0).collect();
-                res.mu_interval
-                    .push(percentile_interval(&mut mu, options.conf_level));
-                let mut sg: Vec<f64> = boot.iter().map(|b| b[i].2).collect();
-                res.sigma_interval
-                    .push(percentile_interval(&mut sg, options.conf_level));
-            }
-            res
+            (s / w, sa / w, std_ddof1(&vals))
         })
-        .collect();
-    Ok(MorrisResult {
-        names,
-        output_names,
-        trajectories: r,
-        options: *options,
-        outputs,
-        warnings,
-    })
+        .collect()
+}
+
+/// One output's Morris statistics with their bootstrap intervals.
+fn output_indices(
+    y: ndarray::ArrayView1<f64>,
+    moves: &[(usize, f64)],
+    k: usize,
+    r: usize,
+    options: &MorrisOptions,
+) -> MorrisIndices {
+    let dlt = delta(options.num_levels);
+    // ee[t * k + i]: effect of input i in trajectory t.
+    let mut ee = vec![0.0; r * k];
+    for t in 0..r {
+        for l in 0..k {
+            let (i, sgn) = moves[t * k + l];
+            let y0 = y[t * (k + 1) + l];
+            let y1 = y[t * (k + 1) + l + 1];
+            ee[t * k + i] = sgn * (y1 - y0) / dlt;
+        }
+    }
+    let point = effect_stats(&ee, k, r, None);
+    let n_boot = options.n_bootstrap;
+    let boot: Vec<Vec<(f64, f64, f64)>> = if n_boot >= 2 {
+        (0..n_boot)
+            .map(|b| {
+                let mut rng = chunk_rng(options.seed, Stream::MorrisBootstrap, b as u64);
+                let mut counts = vec![0u32; r];
+                for _ in 0..r {
+                    counts[rng.random_range(0..r)] += 1;
+                }
+                effect_stats(&ee, k, r, Some(&counts))
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let zq = z_value(options.conf_level);
+    let mut res = MorrisIndices {
+        mu: point.iter().map(|p| p.0).collect(),
+        mu_star: point.iter().map(|p| p.1).collect(),
+        sigma: point.iter().map(|p| p.2).collect(),
+        mu_star_conf: vec![],
+        mu_star_interval: vec![],
+        mu_interval: vec![],
+        sigma_interval: vec![],
+    };
+    for i in 0..k {
+        if boot.len() < 2 {
+            res.mu_star_conf.push(f64::NAN);
+            res.mu_star_interval.push((f64::NAN, f64::NAN));
+            res.mu_interval.push((f64::NAN, f64::NAN));
+            res.sigma_interval.push((f64::NAN, f64::NAN));
+            continue;
+        }
+        let mut ms: Vec<f64> = boot.iter().map(|b| b[i].1).collect();
+        res.mu_star_conf.push(zq * std_ddof1(&ms));
+        res.mu_star_interval
+            .push(percentile_interval(&mut ms, options.conf_level));
+        let mut mu: Vec<f64> = boot.iter().map(|b| b[i].0).collect();
+        res.mu_interval
+            .push(percentile_interval(&mut mu, options.conf_level));
+        let mut sg: Vec<f64> = boot.iter().map(|b| b[i].2).collect();
+        res.sigma_interval
+            .push(percentile_interval(&mut sg, options.conf_level));
+    }
+    res
 }
 
 /// Sample + evaluate + analyse in one call for the Morris method.

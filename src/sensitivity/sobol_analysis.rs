@@ -171,27 +171,8 @@ fn analyze_inner(
     options: &SobolOptions,
 ) -> Result<SobolResult, SensitivityError> {
     check_conf_level(options.conf_level)?;
-    let k = names.len();
-    let step = if options.second_order {
-        2 * k + 2
-    } else {
-        k + 2
-    };
-    let rows = y.nrows();
-    if rows == 0 || !rows.is_multiple_of(step) {
-        return Err(SensitivityError::WrongRowCount {
-            expected: rows.div_ceil(step).max(1) * step,
-            got: rows,
-        });
-    }
-    if y.ncols() == 0 {
-        return Err(SensitivityError::WrongOutputCount {
-            expected: 1,
-            got: 0,
-        });
-    }
-    super::design::check_finite(y, 0)?;
-    let n = rows / step;
+    let shape = Shape::of(names.len(), y, options)?;
+    let n = shape.n;
     let mut warnings = vec![];
     if !n.is_power_of_two() {
         warnings.push(SensitivityWarning::NotPowerOfTwo { n });
@@ -200,129 +181,36 @@ fn analyze_inner(
     if n_boot < 2 {
         warnings.push(SensitivityWarning::NoBootstrap);
     }
-    let shape = Shape {
-        k,
-        step,
-        n,
-        second: options.second_order,
-    };
-
     // Normalised outputs, one contiguous vector per output (the only copy; never the inputs).
-    let mut constant = vec![false; y.ncols()];
-    let mut scales = vec![0.0; y.ncols()];
     let z: Vec<Vec<f64>> = (0..y.ncols())
         .into_par_iter()
-        .map(|o| {
-            let col = y.column(o);
-            let v: Vec<f64> = col.iter().copied().collect();
-            let mean = v.iter().sum::<f64>() / v.len() as f64;
-            let sd =
-                (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / v.len() as f64).sqrt();
-            if sd > 0.0 {
-                v.iter().map(|x| (x - mean) / sd).collect()
-            } else {
-                vec![0.0; v.len()]
-            }
-        })
+        .map(|o| normalised(y.column(o)))
         .collect();
+    let mut constant = vec![false; y.ncols()];
+    let mut scales = vec![0.0; y.ncols()];
     for (o, zo) in z.iter().enumerate() {
-        let col = y.column(o);
-        let (mn, mx) = col
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                (a.min(v), b.max(v))
-            });
-        // A sequential sum in row order, whatever the column's layout: a column of a
-        // many-output matrix (strided) gives the same variance as a single-output one.
-        let mean = col.iter().sum::<f64>() / col.len() as f64;
-        scales[o] = col.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / col.len() as f64;
-        // SALib's test: the range of the normalised A and B outputs ≤ machine epsilon.
-        let ab_range = {
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for i in 0..n {
-                for v in [zo[i * step], zo[i * step + step - 1]] {
-                    lo = lo.min(v);
-                    hi = hi.max(v);
-                }
-            }
-            hi - lo
-        };
-        if mx - mn == 0.0 || ab_range <= f64::EPSILON {
-            constant[o] = true;
+        (scales[o], constant[o]) = variance_and_constancy(y.column(o), zo, &shape);
+        if constant[o] {
             warnings.push(SensitivityWarning::ConstantOutput { output: o });
         }
     }
-
     // Point estimates.
     let points: Vec<Estimates> = z
         .par_iter()
         .map(|zo| Sums::accumulate(&shape, zo).estimates(&shape))
         .collect();
-
     // Bootstrap: resample b's counts from (seed, b); every output uses the same resamples.
     let boot: Vec<Vec<Estimates>> = if n_boot >= 2 {
         bootstrap(&shape, &z, n_boot, options.seed)
     } else {
         vec![]
     };
-
-    let zq = z_value(options.conf_level);
     let outputs = (0..y.ncols())
         .map(|o| {
-            let p = &points[o];
             let reps: Vec<&Estimates> = boot.iter().map(|b| &b[o]).collect();
-            let zero_if = |v: f64| if constant[o] { 0.0 } else { v };
-            let summarise = |get: &dyn Fn(&Estimates) -> f64| -> (f64, (f64, f64)) {
-                if reps.len() < 2 {
-                    return (f64::NAN, (f64::NAN, f64::NAN));
-                }
-                let mut v: Vec<f64> = reps.iter().map(|e| get(e)).collect();
-                let conf = zero_if(zq * std_ddof1(&v));
-                let iv = percentile_interval(&mut v, options.conf_level);
-                (conf, iv)
-            };
-            let mut s1_conf = vec![];
-            let mut s1_interval = vec![];
-            let mut st_conf = vec![];
-            let mut st_interval = vec![];
-            for j in 0..k {
-                let (c, iv) = summarise(&|e: &Estimates| e.s1[j]);
-                s1_conf.push(c);
-                s1_interval.push(iv);
-                let (c, iv) = summarise(&|e: &Estimates| e.st[j]);
-                st_conf.push(c);
-                st_interval.push(iv);
-            }
-            let (s2, s2_conf) = if options.second_order {
-                let mut s2 = Array2::from_elem((k, k), f64::NAN);
-                let mut s2c = Array2::from_elem((k, k), f64::NAN);
-                let mut idx = 0;
-                for j in 0..k {
-                    for m in j + 1..k {
-                        s2[[j, m]] = zero_if(p.s2[idx]);
-                        let i2 = idx;
-                        s2c[[j, m]] = summarise(&|e: &Estimates| e.s2[i2]).0;
-                        idx += 1;
-                    }
-                }
-                (Some(s2), Some(s2c))
-            } else {
-                (None, None)
-            };
-            SobolIndices {
-                s1: p.s1.iter().map(|&v| zero_if(v)).collect(),
-                s1_conf,
-                s1_interval,
-                st: p.st.iter().map(|&v| zero_if(v)).collect(),
-                st_conf,
-                st_interval,
-                s2,
-                s2_conf,
-                variance: scales[o],
-            }
+            output_indices(&points[o], &reps, constant[o], scales[o], &shape, options)
         })
         .collect();
-
     Ok(SobolResult {
         names,
         output_names,
@@ -331,6 +219,140 @@ fn analyze_inner(
         outputs,
         warnings,
     })
+}
+
+impl Shape {
+    /// The design's shape from the outputs: whole blocks of k + 2 rows (2k + 2 with second
+    /// order), at least one output, every value finite.
+    fn of(k: usize, y: ArrayView2<f64>, options: &SobolOptions) -> Result<Shape, SensitivityError> {
+        let step = if options.second_order {
+            2 * k + 2
+        } else {
+            k + 2
+        };
+        let rows = y.nrows();
+        if rows == 0 || !rows.is_multiple_of(step) {
+            return Err(SensitivityError::WrongRowCount {
+                expected: rows.div_ceil(step).max(1) * step,
+                got: rows,
+            });
+        }
+        if y.ncols() == 0 {
+            return Err(SensitivityError::WrongOutputCount {
+                expected: 1,
+                got: 0,
+            });
+        }
+        super::design::check_finite(y, 0)?;
+        Ok(Shape {
+            k,
+            step,
+            n: rows / step,
+            second: options.second_order,
+        })
+    }
+}
+
+/// An output standardised to mean 0 and (population) standard deviation 1; all zeros when
+/// constant.
+fn normalised(col: ndarray::ArrayView1<f64>) -> Vec<f64> {
+    let v: Vec<f64> = col.iter().copied().collect();
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let sd = (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / v.len() as f64).sqrt();
+    if sd > 0.0 {
+        v.iter().map(|x| (x - mean) / sd).collect()
+    } else {
+        vec![0.0; v.len()]
+    }
+}
+
+/// An output's variance, and whether it is constant: no range at all, or (SALib's test) its
+/// normalised A and B outputs span at most machine epsilon.
+fn variance_and_constancy(col: ndarray::ArrayView1<f64>, zo: &[f64], shape: &Shape) -> (f64, bool) {
+    let (n, step) = (shape.n, shape.step);
+    let (mn, mx) = col
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    // A sequential sum in row order, whatever the column's layout: a column of a
+    // many-output matrix (strided) gives the same variance as a single-output one.
+    let mean = col.iter().sum::<f64>() / col.len() as f64;
+    let variance = col.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / col.len() as f64;
+    let ab_range = {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for i in 0..n {
+            for v in [zo[i * step], zo[i * step + step - 1]] {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+        hi - lo
+    };
+    (variance, mx - mn == 0.0 || ab_range <= f64::EPSILON)
+}
+
+/// One output's indices from its point estimates and bootstrap replicates (a constant
+/// output's indices and half-widths are 0).
+fn output_indices(
+    p: &Estimates,
+    reps: &[&Estimates],
+    constant: bool,
+    variance: f64,
+    shape: &Shape,
+    options: &SobolOptions,
+) -> SobolIndices {
+    let k = shape.k;
+    let zq = z_value(options.conf_level);
+    let zero_if = |v: f64| if constant { 0.0 } else { v };
+    let summarise = |get: &dyn Fn(&Estimates) -> f64| -> (f64, (f64, f64)) {
+        if reps.len() < 2 {
+            return (f64::NAN, (f64::NAN, f64::NAN));
+        }
+        let mut v: Vec<f64> = reps.iter().map(|e| get(e)).collect();
+        let conf = zero_if(zq * std_ddof1(&v));
+        let iv = percentile_interval(&mut v, options.conf_level);
+        (conf, iv)
+    };
+    let mut s1_conf = vec![];
+    let mut s1_interval = vec![];
+    let mut st_conf = vec![];
+    let mut st_interval = vec![];
+    for j in 0..k {
+        let (c, iv) = summarise(&|e: &Estimates| e.s1[j]);
+        s1_conf.push(c);
+        s1_interval.push(iv);
+        let (c, iv) = summarise(&|e: &Estimates| e.st[j]);
+        st_conf.push(c);
+        st_interval.push(iv);
+    }
+    let (s2, s2_conf) = if options.second_order {
+        let mut s2 = Array2::from_elem((k, k), f64::NAN);
+        let mut s2c = Array2::from_elem((k, k), f64::NAN);
+        let mut idx = 0;
+        for j in 0..k {
+            for m in j + 1..k {
+                s2[[j, m]] = zero_if(p.s2[idx]);
+                let i2 = idx;
+                s2c[[j, m]] = summarise(&|e: &Estimates| e.s2[i2]).0;
+                idx += 1;
+            }
+        }
+        (Some(s2), Some(s2c))
+    } else {
+        (None, None)
+    };
+    SobolIndices {
+        s1: p.s1.iter().map(|&v| zero_if(v)).collect(),
+        s1_conf,
+        s1_interval,
+        st: p.st.iter().map(|&v| zero_if(v)).collect(),
+        st_conf,
+        st_interval,
+        s2,
+        s2_conf,
+        variance,
+    }
 }
 
 /// Resamples per group: their counts (u16, `GROUP × N`) are held at once.
