@@ -386,7 +386,7 @@ class LogLinearTrend:
         """
     def to_json(self, /) -> str:
         """
-        The fit as JSON.
+        The value as JSON (NaN written as null).
         """
 
 @final
@@ -406,7 +406,7 @@ class MorrisResult:
     @staticmethod
     def from_json(text: str) -> MorrisResult:
         """
-        From the JSON of [`PyMorrisResult::to_json`].
+        From the JSON of `to_json`.
         """
     def mu(self, /) -> Incomplete:
         """
@@ -440,7 +440,7 @@ class MorrisResult:
         """
     def to_json(self, /) -> str:
         """
-        The result as JSON.
+        The value as JSON (NaN written as null).
         """
     @property
     def trajectories(self, /) -> int:
@@ -714,7 +714,7 @@ class ShapleyResult:
     @staticmethod
     def from_json(text: str) -> ShapleyResult:
         """
-        From the JSON of [`PyShapleyResult::to_json`].
+        From the JSON of `to_json`.
         """
     def interval(self, /) -> Incomplete:
         """
@@ -771,7 +771,7 @@ class ShapleyResult:
         """
     def to_json(self, /) -> str:
         """
-        The result as JSON.
+        The value as JSON (NaN written as null).
         """
     def variance(self, /) -> list[float]:
         """
@@ -795,7 +795,7 @@ class SobolOverTime:
     @staticmethod
     def from_json(text: str) -> SobolOverTime:
         """
-        From the JSON of [`PySobolOverTime::to_json`].
+        From the JSON of `to_json`.
         """
     def sobol(self, /) -> SobolResult:
         """
@@ -803,7 +803,7 @@ class SobolOverTime:
         """
     def to_json(self, /) -> str:
         """
-        The result as JSON.
+        The value as JSON (NaN written as null).
         """
     @property
     def years(self, /) -> list[int]:
@@ -828,7 +828,7 @@ class SobolResult:
     @staticmethod
     def from_json(text: str) -> SobolResult:
         """
-        From the JSON of [`PySobolResult::to_json`].
+        From the JSON of `to_json`.
         """
     @property
     def n(self, /) -> int:
@@ -880,7 +880,7 @@ class SobolResult:
         """
     def to_json(self, /) -> str:
         """
-        The result as JSON (NaN written as null).
+        The value as JSON (NaN written as null).
         """
     @property
     def warnings(self, /) -> list[str]:

@@ -12,6 +12,7 @@ use innodex::ratio::{self, LogLinearTrend};
 use innodex::sensitivity::Model;
 
 crate::state::pickle_by_state!(PyTrend);
+crate::state::json_by_serde!(ProjectionError; PyTrend => "LogLinearTrend");
 
 /// Share growth (1 + g_R) / (1 + g_Y) − 1.
 #[pyfunction]
@@ -82,19 +83,6 @@ impl PyTrend {
         Ok(PyTrend {
             inner: LogLinearTrend::fit(&years, &values)?,
         })
-    }
-
-    /// From the JSON of `to_json`.
-    #[staticmethod]
-    fn from_json(text: &str) -> Res<Self> {
-        serde_json::from_str(text)
-            .map(|inner| PyTrend { inner })
-            .map_err(|e| raise::<ProjectionError>(format!("invalid trend JSON: {e}")))
-    }
-
-    /// The fit as JSON.
-    fn to_json(&self) -> Res<String> {
-        serde_json::to_string(&self.inner).map_err(raise::<ProjectionError>)
     }
 
     /// Trend growth rate e^b − 1.

@@ -15,6 +15,11 @@ use innodex::sensitivity::{
 };
 
 crate::state::pickle_by_state!(PyProblem, PySobolResult, PyMorrisResult);
+crate::state::json_by_serde!(
+    PySensitivityError;
+    PySobolResult => "SobolResult",
+    PyMorrisResult => "MorrisResult",
+);
 
 pub(crate) fn scramble(s: &str) -> Res<Scramble> {
     match s {
@@ -269,19 +274,6 @@ fn stack_iv(rows: Vec<&Vec<(f64, f64)>>, k: usize) -> Array3<f64> {
 
 #[pymethods]
 impl PySobolResult {
-    /// From the JSON of [`PySobolResult::to_json`].
-    #[staticmethod]
-    fn from_json(text: &str) -> Res<Self> {
-        serde_json::from_str(text)
-            .map(|inner| PySobolResult { inner })
-            .map_err(|e| raise::<PySensitivityError>(format!("invalid SobolResult JSON: {e}")))
-    }
-
-    /// The result as JSON (NaN written as null).
-    fn to_json(&self) -> Res<String> {
-        serde_json::to_string(&self.inner).map_err(raise::<PySensitivityError>)
-    }
-
     /// Input names.
     #[getter]
     fn names(&self) -> Vec<String> {
@@ -407,19 +399,6 @@ pub(crate) struct PyMorrisResult {
 
 #[pymethods]
 impl PyMorrisResult {
-    /// From the JSON of [`PyMorrisResult::to_json`].
-    #[staticmethod]
-    fn from_json(text: &str) -> Res<Self> {
-        serde_json::from_str(text)
-            .map(|inner| PyMorrisResult { inner })
-            .map_err(|e| raise::<PySensitivityError>(format!("invalid MorrisResult JSON: {e}")))
-    }
-
-    /// The result as JSON.
-    fn to_json(&self) -> Res<String> {
-        serde_json::to_string(&self.inner).map_err(raise::<PySensitivityError>)
-    }
-
     /// Input names.
     #[getter]
     fn names(&self) -> Vec<String> {

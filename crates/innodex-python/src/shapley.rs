@@ -13,6 +13,11 @@ use innodex::sensitivity::{
 };
 
 crate::state::pickle_by_state!(PyShapleyResult, PySobolOverTime);
+crate::state::json_by_serde!(
+    PySensitivityError;
+    PyShapleyResult => "ShapleyResult",
+    PySobolOverTime => "SobolOverTime",
+);
 
 fn method(s: &str) -> Res<ShapleyMethod> {
     match s {
@@ -41,19 +46,6 @@ pub(crate) struct PyShapleyResult {
 
 #[pymethods]
 impl PyShapleyResult {
-    /// From the JSON of [`PyShapleyResult::to_json`].
-    #[staticmethod]
-    fn from_json(text: &str) -> Res<Self> {
-        serde_json::from_str(text)
-            .map(|inner| PyShapleyResult { inner })
-            .map_err(|e| raise::<PySensitivityError>(format!("invalid ShapleyResult JSON: {e}")))
-    }
-
-    /// The result as JSON.
-    fn to_json(&self) -> Res<String> {
-        serde_json::to_string(&self.inner).map_err(raise::<PySensitivityError>)
-    }
-
     /// Input names.
     #[getter]
     fn names(&self) -> Vec<String> {
@@ -226,19 +218,6 @@ pub(crate) struct PySobolOverTime {
 
 #[pymethods]
 impl PySobolOverTime {
-    /// From the JSON of [`PySobolOverTime::to_json`].
-    #[staticmethod]
-    fn from_json(text: &str) -> Res<Self> {
-        serde_json::from_str(text)
-            .map(|inner| PySobolOverTime { inner })
-            .map_err(|e| raise::<PySensitivityError>(format!("invalid SobolOverTime JSON: {e}")))
-    }
-
-    /// The result as JSON.
-    fn to_json(&self) -> Res<String> {
-        serde_json::to_string(&self.inner).map_err(raise::<PySensitivityError>)
-    }
-
     /// The years, one per output.
     #[getter]
     fn years(&self) -> Vec<i32> {

@@ -2,6 +2,7 @@
 //! `(Class._from_state, (state,))`, the state being the CBOR bytes of that value (CBOR keeps
 //! NaN, which JSON cannot). [`pickle_by_state!`] gives a class both methods; restoring goes
 //! through the value's own `Deserialize`, so a plan is validated again as it is read back.
+//! [`json_by_serde!`] gives a result class its `from_json` / `to_json` the same way.
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -47,3 +48,26 @@ macro_rules! pickle_by_state {
     )*};
 }
 pub(crate) use pickle_by_state;
+
+/// `from_json` and `to_json` for classes whose core value (`inner`) is their JSON form; a bad
+/// text raises `$exc` naming the class.
+macro_rules! json_by_serde {
+    ($exc:ty; $($class:ty => $name:literal),* $(,)?) => {$(
+        #[pymethods]
+        impl $class {
+            /// From the JSON of `to_json`.
+            #[staticmethod]
+            fn from_json(text: &str) -> $crate::Res<Self> {
+                serde_json::from_str(text)
+                    .map(|inner| Self { inner })
+                    .map_err(|e| $crate::raise::<$exc>(format!("invalid {} JSON: {e}", $name)))
+            }
+
+            /// The value as JSON (NaN written as null).
+            fn to_json(&self) -> $crate::Res<String> {
+                serde_json::to_string(&self.inner).map_err($crate::raise::<$exc>)
+            }
+        }
+    )*};
+}
+pub(crate) use json_by_serde;
