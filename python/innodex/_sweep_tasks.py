@@ -267,6 +267,15 @@ class IndexUncertaintyTask:
         return df[INDEX_COLUMNS]
 
 
+def _many(name: str, value: Any) -> list[Any]:
+    """One value or an iterable of values (not a string) as a list."""
+    if isinstance(value, int | float | str) or not isinstance(value, Iterable):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return [value]
+        raise TypeError(f"{name} must be an integer or integers, not {type(value).__name__}")
+    return list(value)
+
+
 def index_tasks(
     specs: Mapping[str, Mapping[str, Any] | str],
     *,
@@ -287,9 +296,11 @@ def index_tasks(
     (8, {'spec': 'sobol', 'n': 1000, 'seed': 2})
     """
     sp = {str(k): _spec(v, f"specs[{k!r}]") for k, v in _check.mapping("specs", specs).items()}
-    ns = [n] if isinstance(n, int) else list(n)
-    ns = [_check.integer("n", v, _core.CompositeIndexError, minimum=1) for v in ns]
-    sd = [_check.seed(s, _core.CompositeIndexError) for s in seeds]
+    ns = [_check.integer("n", v, _core.CompositeIndexError, minimum=1) for v in _many("n", n)]
+    sd = [
+        _check.seed(s, _core.CompositeIndexError, name=f"seeds[{i}]")
+        for i, s in enumerate(_many("seeds", seeds))
+    ]
     pipe = _spec({} if pipeline is None else pipeline, "pipeline")
     d = _data(data)
     return [
