@@ -104,7 +104,7 @@ def kinds() -> dict[str, scale.Task]:
         "PlanTask (Plan object as TOML, 10^4 paths)": scale.plan_tasks([Plan.builtin()])[0],
         "GrowthTask (a province, 10^5 paths)": scale.province_tasks(n_paths=100_000)[0],
         "IndexUncertaintyTask (ASEM, N = 1000)": scale.index_tasks(
-            {"coinr": coinr_vignette_uncertainty()}, n=1000)[0],
+            {"coinr": coinr_vignette_uncertainty()}, n=1000, seeds=1)[0],
         "RunFileTask (linyi-baseline)": scale.run_file_tasks(
             [repo / "scenarios" / "linyi-baseline.run.toml"])[0],
         "SobolTask (Linyi gap, N = 1024)": scale.SobolTask(

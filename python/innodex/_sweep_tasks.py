@@ -251,7 +251,7 @@ class IndexUncertaintyTask:
     labels: dict[str, Any]
     spec: str
     n: int
-    seed: int = DEFAULT_SEED
+    seed: int
     pipeline: str = "{}"
     data: str | tuple[str, str] = "asem"
 
@@ -280,15 +280,16 @@ def index_tasks(
     specs: Mapping[str, Mapping[str, Any] | str],
     *,
     n: int | Iterable[int],
-    seeds: Iterable[int] = (DEFAULT_SEED,),
+    seeds: int | Iterable[int],
     pipeline: Mapping[str, Any] | str | None = None,
     data: str | tuple[str | os.PathLike[str], str | os.PathLike[str]] = "asem",
 ) -> list[IndexUncertaintyTask]:
     """Tasks for every uncertainty spec × sample size × seed, around one ``pipeline``.
 
     ``specs``: named uncertainty specs (dicts or TOML text, as
-    :meth:`innodex.CompositeIndex.uncertainty` takes them). Labels: ``spec``, ``n``,
-    ``seed``.
+    :meth:`innodex.CompositeIndex.uncertainty` takes them); ``n`` and ``seeds`` replace the
+    specs' own (as in index spec files, there is no default seed: give it). Labels: ``spec``,
+    ``n``, ``seed``.
 
     >>> from innodex.index import coinr_vignette_uncertainty as cv
     >>> ts = index_tasks({"mc": cv(), "sobol": cv(design="sobol")}, n=[100, 1000], seeds=[1, 2])

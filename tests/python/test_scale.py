@@ -132,11 +132,11 @@ def test_task_builders_name_the_bad_field() -> None:
     with pytest.raises(TypeError, match="plans must be a sequence"):
         scale.plan_tasks("linyi-2021-2025")  # type: ignore[arg-type]
     with pytest.raises(innodex.CompositeIndexError, match=r"n must be at least 1, got 0"):
-        scale.index_tasks({"a": {}}, n=0)
+        scale.index_tasks({"a": {}}, n=0, seeds=1)
     with pytest.raises(innodex.CompositeIndexError, match=r"data: 'coinr' is not a shipped"):
-        scale.index_tasks({"a": {}}, n=5, data="coinr")
+        scale.index_tasks({"a": {}}, n=5, seeds=1, data="coinr")
     with pytest.raises(innodex.CompositeIndexError, match=r"specs\['a'\] is not valid TOML"):
-        scale.index_tasks({"a": "[[x"}, n=5)
+        scale.index_tasks({"a": "[[x"}, n=5, seeds=1)
     with pytest.raises(innodex.InnodexError, match=r"paths\[0\]: no run file 'no.run.toml'"):
         scale.run_file_tasks(["no.run.toml"])
 
