@@ -325,7 +325,9 @@ class RunFileTask:
     ``path`` must be readable on the workers (and the files it names, relative to it): an
     absolute path on a shared file system or the same checkout on every machine. With ``out``,
     the worker also writes the run's full report there (report.json, .md, .html and the CSV
-    tables, as ``innodex run --out``). The result has one row per check: ``run`` (the run's
+    tables, as ``innodex run --out``). ``options`` are further keyword arguments of
+    :func:`innodex.run_file` (``baseline``, ``tolerance``, ``rel_tolerance``). The result has one
+    row per check: ``run`` (the run's
     name), ``check``, ``check_kind``, ``observed``, ``observed_text``, ``bound``, ``passed``,
     ``run_passed`` and ``report_dir`` (``out`` or None); a run file without checks gives one row
     with no check.

@@ -157,7 +157,7 @@ def test_sweep_through_address_equals_sequential_for_every_kind(
     assert not np.array_equal(ix.loc[1].to_numpy(), ix.loc[2].to_numpy())
 
 
-def test_bad_address_is_named(cluster: Cluster) -> None:
+def test_bad_address_is_named() -> None:
     with pytest.raises(OSError, match=r"address: no Dask scheduler answers at 'tcp://127\.0"):
         scale.sweep([], address="tcp://127.0.0.1:9", timeout=1, progress=False)
 
