@@ -149,6 +149,29 @@ def _timed(f) -> float:  # noqa: ANN001
     return time.perf_counter() - t0
 
 
+def busy(seconds: float = 1.0) -> float:
+    """The share of the machine's CPU time used over ``seconds`` (Linux ``/proc/stat``)."""
+    def read() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]  # total, idle + iowait
+
+    t0, i0 = read()
+    time.sleep(seconds)
+    t1, i1 = read()
+    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
+
+
+def wait_idle(limit: float, threshold: float = 0.1) -> float:
+    """Wait (at most ``limit`` seconds) until others use under ``threshold`` of the CPU; the
+    busy share last seen."""
+    deadline = time.monotonic() + limit
+    b = busy()
+    while b > threshold and time.monotonic() < deadline:
+        b = busy()
+    return b
+
+
 def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -160,6 +183,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000, help="index: rebuilds a specification")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("-k", type=int, default=3, help="repetitions (best of k)")
+    ap.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
+                    help="before each timed run, wait up to this long for the machine to be "
+                         "idle (others under 10 %% of the CPU); the share seen is printed")
     ap.add_argument("--profile", action="store_true",
                     help="print sizes and per-task overhead instead of the benchmark")
     args = ap.parse_args()
@@ -183,16 +209,19 @@ def main() -> None:
                     address=cluster.address, progress=False)
         seq_t, dist_t, seq = [], [], None
         for i in range(args.k):
+            b0 = wait_idle(args.wait_idle) if args.wait_idle else busy()
             t0 = time.perf_counter()
             seq = scale.run_tasks(tasks, threads=1, progress=False)
             seq_t.append(time.perf_counter() - t0)
+            b1 = wait_idle(args.wait_idle) if args.wait_idle else busy()
             t0 = time.perf_counter()
             dist = scale.sweep(tasks, address=cluster.address, threads_per_worker=1,
                                progress=False)
             dist_t.append(time.perf_counter() - t0)
             pd.testing.assert_frame_equal(seq, dist, check_exact=True)
-            print(f"  round {i + 1}: sequential {seq_t[-1]:.2f} s, sweep {dist_t[-1]:.2f} s "
-                  f"(× {seq_t[-1] / dist_t[-1]:.2f}); {load()}")
+            print(f"  round {i + 1}: sequential {seq_t[-1]:.2f} s (others' CPU before: "
+                  f"{b0:.0%}), sweep {dist_t[-1]:.2f} s ({b1:.0%}); "
+                  f"× {seq_t[-1] / dist_t[-1]:.2f}; {load()}", flush=True)
     finally:
         cluster.close()
     result = pickle.dumps(seq)
