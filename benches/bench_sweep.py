@@ -82,6 +82,21 @@ class Processes:
         with Client(self.address) as c:
             c.wait_for_workers(n_workers, timeout=120)
 
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds (user + system) used so far by the scheduler, the workers and this
+        process (Linux ``/proc``)."""
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def proc(pid: int) -> float:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick
+
+        me = os.times()
+        return {"scheduler": proc(self.scheduler.pid),
+                "workers": sum(proc(w.pid) for w in self.workers),
+                "client": me.user + me.system}
+
     def close(self) -> None:
         for group in (self.workers, [self.scheduler]):
             for p in group:
@@ -122,15 +137,24 @@ def profile(cluster: Processes) -> None:
         df = scale.run_tasks([t], threads=1, progress=False)
         sec = time.perf_counter() - t0
         print(f"| {name} | {len(pickle.dumps(t))} | {len(pickle.dumps(df))} | {sec:.3f} |")
-    # What Dask adds per task: tasks that do nothing (a one-row frame), here and on the cluster.
+    # What Dask adds per task: tasks that do nothing (a one-row frame), here and on the cluster;
+    # the CPU seconds of the scheduler, the workers and this client (the caller) per task.
     tiny = [NullTask({"i": i}) for i in range(2000)]
-    here = min(_timed(lambda: scale.run_tasks(tiny, progress=False)) for _ in range(3))
-    on = min(_timed(lambda: scale.sweep(tiny, address=cluster.address, progress=False))
-             for _ in range(3))
     n, p = len(tiny), len(cluster.workers)
+    here = min(_timed(lambda: scale.run_tasks(tiny, progress=False)) for _ in range(3))
+    fixed = min(_timed(lambda: scale.sweep(tiny[:2], address=cluster.address, progress=False))
+                for _ in range(3))
+    walls, cpus = [], []
+    for _ in range(3):
+        c0 = cluster.cpu()
+        walls.append(_timed(lambda: scale.sweep(tiny, address=cluster.address, progress=False)))
+        cpus.append({k: v - c0[k] for k, v in cluster.cpu().items()})
+    cpu = min(cpus, key=lambda c: sum(c.values()))
     print(f"{n} empty tasks: here {here:.2f} s ({1e3 * here / n:.2f} ms a task); sweep on {p} "
-          f"workers {on:.2f} s ({1e3 * on / n:.2f} ms a task of wall time, "
-          f"{1e3 * (p * on - here) / n:.2f} ms of worker time added by Dask); {load()}")
+          f"workers best {min(walls):.2f} s ({1e3 * min(walls) / n:.2f} ms a task of wall time); "
+          f"CPU ms a task: scheduler {1e3 * cpu['scheduler'] / n:.2f}, workers "
+          f"{1e3 * cpu['workers'] / n:.2f}, client {1e3 * cpu['client'] / n:.2f}; a sweep of "
+          f"2 empty tasks (connect, submit, gather): {fixed:.3f} s; {load()}")
 
 
 class NullTask:
