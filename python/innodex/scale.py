@@ -23,8 +23,8 @@ label columns:
   ``rank_nominal``, ``rank_median``, ``rank_mean``, ``rank_q05``, ``rank_q95``, ``failed``;
 - :class:`RunFileTask` (:func:`run_file_tasks`): ``run``, ``check``, ``check_kind``,
   ``observed``, ``observed_text``, ``bound``, ``passed``, ``run_passed``, ``report_dir``;
-- :class:`SobolTask` (by hand): ``output``, ``input``, ``S1``, ``S1_conf``, ``ST``,
-  ``ST_conf`` (and ``S2`` with second order).
+- :class:`SobolTask` (by hand): ``output``, ``input``, ``S1``, ``S1_conf``, ``S1_low``,
+  ``S1_high``, ``ST``, ``ST_conf``, ``ST_low``, ``ST_high``.
 
 A sweep of several kinds gives the union of their columns (missing values where a kind has no
 such column). Tasks carry text and numbers only (TOML/JSON text, paths, ids), a few kilobytes
