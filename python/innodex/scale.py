@@ -413,7 +413,10 @@ def sweep(
     try:
         futures = client.map(_run_one, ts, threads=tpw, pure=False)
         with Bar(show, "tasks", "tasks") as bar:
-            for i, _ in enumerate(as_completed(futures)):
+            # On this client's own loop: as_completed's default is the default client's, and
+            # with another client in the process (a notebook's, a watcher's) its events would
+            # only arrive at the end.
+            for i, _ in enumerate(as_completed(futures, loop=client.loop)):
                 bar.update(i + 1, len(ts))
                 if callback is not None:
                     callback(i + 1, len(ts))

@@ -212,6 +212,8 @@ def test_a_worker_killed_mid_sweep_changes_no_number(cluster: Cluster) -> None:
             # The first result is in: kill a worker that is running a task (SIGKILL: no
             # goodbye to the scheduler, its task is lost and must run again elsewhere).
             busy = {a: k for a, k in watcher.processing().items() if k}
+            # (With the callback late, e.g. on another client's event loop, nothing would run.)
+            assert busy, f"result {done} of {total} came in with no task running"
             names = {a: w["name"] for a, w in watcher.scheduler_info()["workers"].items()}
             addr = next(iter(busy))
             proc = cluster.workers[names[addr]]
