@@ -71,7 +71,19 @@ from innodex.projection import (
     simulate_growth,
 )
 from innodex.runs import RunResult, check_file, run_file
-from innodex.scale import GrowthTask, SobolTask, province_tasks, run_tasks, sweep
+from innodex.scale import (
+    GrowthTask,
+    IndexUncertaintyTask,
+    PlanTask,
+    RunFileTask,
+    SobolTask,
+    index_tasks,
+    plan_tasks,
+    province_tasks,
+    run_file_tasks,
+    run_tasks,
+    sweep,
+)
 from innodex.sensitivity import (
     Grid,
     LogLinearTrend,
@@ -144,8 +156,14 @@ __all__ = [
     "tornado",
     # scale-out
     "GrowthTask",
+    "IndexUncertaintyTask",
+    "PlanTask",
+    "RunFileTask",
     "SobolTask",
+    "index_tasks",
+    "plan_tasks",
     "province_tasks",
+    "run_file_tasks",
     "run_tasks",
     "sweep",
     # projections

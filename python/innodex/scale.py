@@ -1,5 +1,6 @@
-"""Scale-out: run a sweep of independent tasks — many regions × scenarios, or many Sobol'
-problems — on a ``dask.distributed`` cluster, and gather the results into one DataFrame.
+"""Scale-out: run a sweep of independent tasks — plans × scenario sets, provinces × scenarios,
+index uncertainty over specs × sample sizes × seeds, run files, Sobol' problems — on a
+``dask.distributed`` cluster, and gather the results into one tidy DataFrame.
 
 Every task is a small picklable object with ``labels`` (the columns that identify it in the
 result) and a ``run(threads)`` method that returns a tidy frame; :func:`run_tasks` runs a list
@@ -10,16 +11,37 @@ seed, and the core's results do not depend on the number of threads. On a cluste
 native threads are capped at ``threads_per_worker`` (a dedicated thread pool per call), so that
 the workers of one machine do not oversubscribe its cores.
 
+The task kinds (build them with the functions named) and the columns of their rows, after the
+label columns:
+
+- :class:`PlanTask` (:func:`plan_tasks`: plans × scenario sets): ``scenario``, ``target``,
+  ``indicator``, ``target_year``, ``metric``, ``threshold``, ``q5``, ``median``, ``q95``,
+  ``probability``, ``probability_se``, ``median_year``, ``not_projected``;
+- :class:`GrowthTask` (:func:`province_tasks`: provinces × scenarios): ``year``, ``mean``,
+  ``q5`` … ``q95``, ``probability``, ``probability_se``;
+- :class:`IndexUncertaintyTask` (:func:`index_tasks`: specs × n × seeds): ``unit``,
+  ``rank_nominal``, ``rank_median``, ``rank_mean``, ``rank_q05``, ``rank_q95``, ``failed``;
+- :class:`RunFileTask` (:func:`run_file_tasks`): ``run``, ``check``, ``check_kind``,
+  ``observed``, ``observed_text``, ``bound``, ``passed``, ``run_passed``, ``report_dir``;
+- :class:`SobolTask` (by hand): ``output``, ``input``, ``S1``, ``S1_conf``, ``S1_low``,
+  ``S1_high``, ``ST``, ``ST_conf``, ``ST_low``, ``ST_high``.
+
+A sweep of several kinds gives the union of their columns (missing values where a kind has no
+such column). Tasks carry text and numbers only (TOML/JSON text, paths, ids), a few kilobytes
+each; ``docs/scale.md`` gives the measured sizes, timings and the expected scaling.
+
 dask is an optional extra (``pip install 'innodex[dask]'``), imported only by :func:`sweep`.
+``python -m innodex sweep RUNFILES…`` runs run files as a sweep from the command line.
 
 >>> from innodex import scale
 >>> tasks = scale.province_tasks(n_paths=1000, regions=["Shandong", "Jiangsu"])
+>>> tasks += scale.plan_tasks(["linyi-2021-2025"], n_paths=500)
 >>> len(tasks)
-6
+7
 >>> df = scale.run_tasks(tasks, progress=False)
->>> df[["region", "scenario"]].drop_duplicates().shape[0]
+>>> df[["region", "scenario"]].dropna().drop_duplicates().shape[0]
 6
->>> bool((df["probability"] >= 0).all() and (df["probability"] <= 1).all())
+>>> bool(df["probability"].dropna().between(0, 1).all())
 True
 """
 
@@ -27,7 +49,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,6 +58,14 @@ import pandas as pd
 
 from innodex import _check, _core
 from innodex._conventions import DEFAULT_SEED
+from innodex._sweep_tasks import (
+    IndexUncertaintyTask,
+    PlanTask,
+    RunFileTask,
+    index_tasks,
+    plan_tasks,
+    run_file_tasks,
+)
 from innodex.growth import cagr, compound_path
 from innodex.projection import DEFAULT_QUANTILES, simulate_growth
 from innodex.sensitivity import Model, Problem, sobol
@@ -43,10 +73,16 @@ from innodex.sensitivity import Model, Problem, sobol
 __all__ = [
     "PROVINCE_SCENARIOS",
     "GrowthTask",
+    "IndexUncertaintyTask",
+    "PlanTask",
+    "RunFileTask",
     "SobolTask",
     "Task",
+    "index_tasks",
+    "plan_tasks",
     "province_panel",
     "province_tasks",
+    "run_file_tasks",
     "run_tasks",
     "sweep",
 ]
@@ -209,6 +245,12 @@ def province_tasks(
 
 
 def _labelled(task: Task, df: pd.DataFrame) -> pd.DataFrame:
+    clash = [k for k in task.labels if k in df.columns]
+    if clash:
+        raise ValueError(
+            f"labels {clash} of task {dict(task.labels)} are also columns of its result; "
+            "rename them"
+        )
     labels = pd.DataFrame({k: [v] * len(df) for k, v in task.labels.items()}, index=df.index)
     return pd.concat([labels, df], axis=1)
 
@@ -269,6 +311,17 @@ def run_tasks(
     return _combine(frames)
 
 
+def _connect(address: str, timeout: float | None) -> Any:
+    """A client of the scheduler at ``address``; an unreachable or malformed address raises
+    ``OSError`` naming it."""
+    from dask.distributed import Client
+
+    try:
+        return Client(address, timeout=timeout if timeout is not None else "30s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise OSError(f"address: no Dask scheduler answers at {address!r}: {e}") from e
+
+
 def sweep(
     tasks: Sequence[Task],
     *,
@@ -278,6 +331,8 @@ def sweep(
     threads_per_worker: int = 1,
     progress: bool | str = "auto",
     timings: dict[str, float] | None = None,
+    callback: Callable[[int, int], object] | None = None,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Run tasks on a ``dask.distributed`` cluster and gather one frame, equal to
     :func:`run_tasks`'s.
@@ -285,40 +340,56 @@ def sweep(
     Parameters
     ----------
     tasks
-        :class:`GrowthTask`, :class:`SobolTask` or any picklable object with ``labels`` and
+        :class:`PlanTask`, :class:`GrowthTask`, :class:`IndexUncertaintyTask`,
+        :class:`RunFileTask`, :class:`SobolTask` or any picklable object with ``labels`` and
         ``run(threads)``.
     client, address
-        A ``dask.distributed.Client`` to use, or the address of a running scheduler; with
-        neither, a ``LocalCluster`` of ``n_workers`` processes (dask's default: one per core)
-        is started and closed again.
+        A ``dask.distributed.Client`` to use, or the address of a running scheduler
+        (``tcp://host:port``); with neither, a ``LocalCluster`` of ``n_workers`` processes
+        (dask's default: one per core) is started and closed again.
     threads_per_worker
         Native threads each task may use on its worker (and the threads of a local cluster's
         workers): workers × threads should not exceed the cores.
     progress
         A tqdm bar counting finished tasks.
     timings
-        If a dict is given, ``"cluster"`` (seconds to start the cluster) and ``"run"``
-        (seconds from submitting to gathering) are written into it.
+        If a dict is given, ``"cluster"`` (seconds to start or connect to the cluster) and
+        ``"run"`` (seconds from submitting to gathering) are written into it.
+    callback
+        Called as ``callback(done, total)`` in this thread each time a task finishes.
+    timeout
+        Seconds to wait for the scheduler at ``address`` (None: 30).
 
     Returns
     -------
     pandas.DataFrame
-        The tasks' labels, then their results, in task order.
+        The tasks' labels, then their results, in task order. A worker lost during the sweep
+        changes nothing: the scheduler reruns its tasks elsewhere, from the same seeds.
+
+    Raises
+    ------
+    OSError
+        No scheduler answers at ``address``.
 
     Examples
     --------
-    Not run by the doctests, since it starts a cluster (``tests/python/test_scale.py`` runs
-    the same comparison on two workers):
+    Not run by the doctests, since it needs a cluster (``tests/python/test_cluster.py`` starts
+    a scheduler and two workers and runs the same comparison):
 
-    >>> tasks = province_tasks(n_paths=100_000)                 # doctest: +SKIP
-    >>> df = sweep(tasks, n_workers=2, threads_per_worker=1)    # doctest: +SKIP
-    >>> df.equals(run_tasks(tasks))                             # doctest: +SKIP
+    >>> tasks = province_tasks(n_paths=100_000)                   # doctest: +SKIP
+    >>> df = sweep(tasks, address="tcp://127.0.0.1:8786")        # doctest: +SKIP
+    >>> df.equals(run_tasks(tasks))                               # doctest: +SKIP
     True
     """
     ts = _tasks(tasks)
     tpw = _check.integer("threads_per_worker", threads_per_worker, minimum=1)
     n_workers = _check.integer("n_workers", n_workers, minimum=1, none=True)
     address = _check.text("address", address, none=True)
+    timeout = _check.real("timeout", timeout, _core.InnodexError, none=True)
+    if timeout is not None and not timeout > 0:
+        raise _core.InnodexError(f"timeout must be positive, got {timeout}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, not {type(callback).__name__}")
     show = _check.progress(progress)
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -331,7 +402,7 @@ def sweep(
     own = client is None
     if client is None:
         if address is not None:
-            client = Client(address)
+            client = _connect(address, timeout)
         else:
             cluster = LocalCluster(
                 n_workers=n_workers, threads_per_worker=tpw, processes=True,
@@ -342,8 +413,13 @@ def sweep(
     try:
         futures = client.map(_run_one, ts, threads=tpw, pure=False)
         with Bar(show, "tasks", "tasks") as bar:
-            for i, _ in enumerate(as_completed(futures)):
+            # On this client's own loop: as_completed's default is the default client's, and
+            # with another client in the process (a notebook's, a watcher's) its events would
+            # only arrive at the end.
+            for i, _ in enumerate(as_completed(futures, loop=client.loop)):
                 bar.update(i + 1, len(ts))
+                if callback is not None:
+                    callback(i + 1, len(ts))
         frames = client.gather(futures)
     finally:
         t2 = time.perf_counter()

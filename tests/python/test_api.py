@@ -238,6 +238,20 @@ VALID: dict[str, Any] = {
     "province_tasks": lambda r: (
         innodex.province_tasks, dict(n_paths=10, seed=1, regions=["Shandong"])
     ),
+    "plan_tasks": lambda r: (
+        innodex.plan_tasks,
+        dict(plans=["linyi-2021-2025"], scenario_sets={"own": None}, n_paths=10, seed=1,
+             only=["baseline"]),
+    ),
+    "index_tasks": lambda r: (
+        innodex.index_tasks,
+        dict(specs={"a": innodex.coinr_vignette_uncertainty()}, n=[5], seeds=[1],
+             pipeline={}, data="asem"),
+    ),
+    "run_file_tasks": lambda r: (
+        innodex.run_file_tasks,
+        dict(paths=[str(REPO / "scenarios" / "asem-index.run.toml")], out=str(REPO / "out")),
+    ),
     "run_tasks": lambda r: (
         innodex.run_tasks,
         dict(tasks=innodex.province_tasks(n_paths=10, regions=["Shandong"]), threads=1,
@@ -272,6 +286,9 @@ BAD_VALUES: dict[str, dict[str, list[Any]]] = {
     "CompositeIndex.uncertainty": {"threads": [0]},
     "province_tasks": {"n_paths": [0], "regions": [["Atlantis"]]},
     "run_tasks": {"threads": [0]},
+    "plan_tasks": {"n_paths": [0], "seed": [-1], "plans": [["nowhere"]]},
+    "index_tasks": {"n": [0, [5, -1]], "seeds": [[-1]], "data": ["nowhere"]},
+    "run_file_tasks": {"paths": [["nowhere.run.toml"]]},
     "SobolResult.to_salib": {"output": ["zz", 5]},
     "IndexResults.ranking": {"code": ["NOPE"]},
     "IndexResults.to_pandas": {"level": [99]},
@@ -295,6 +312,7 @@ NOT_CALLED = {
     "SensitivityWarning", "InnodexError", "GrowthError", "PlanError", "ProjectionError",
     "SensitivityError", "CompositeIndexError", "__version__", "COINR_EXAMPLE", "index",
     "scale", "sensitivity", "LogLinearTrend", "GrowthTask", "SobolTask",
+    "PlanTask", "IndexUncertaintyTask", "RunFileTask",
     # No arguments to break.
     "linyi_gap_problem", "province_panel",
     # Constants and protocols.

@@ -86,3 +86,100 @@ def test_distributed_sweep_equals_sequential() -> None:
     # inputs.
     assert len(seq) == 9 * 3 + 2 * 3 * 4
     assert np.isfinite(seq["probability"].dropna()).all()
+
+
+# ---------------------------------------------------------------------------- the task kinds
+
+
+def test_plan_tasks_take_ids_objects_and_files_and_ship_text(repo) -> None:
+    plan = innodex.Plan.builtin("shandong-2022-2027")
+    ts = scale.plan_tasks(["linyi-2021-2025", plan, repo / "plans" / "linyi-2021-2025.toml"],
+                          n_paths=500, seed=3)
+    assert [t.labels["plan"] for t in ts] == [
+        "linyi-2021-2025", "shandong-2022-2027", "linyi-2021-2025"]
+    assert ts[0].plan == "linyi-2021-2025" and "[plan]" in ts[1].plan
+    for t in ts:  # text and numbers only: a few kilobytes on the wire
+        assert len(pickle.dumps(t)) < 32_000
+    df = scale.run_tasks(ts, threads=1, progress=False)
+    # The plan file and the embedded plan are the same plan: the same numbers.
+    a = df[df["plan"] == "linyi-2021-2025"].drop(columns=["plan", "scenario_set"])
+    n = len(a) // 2
+    pd.testing.assert_frame_equal(a.iloc[:n].reset_index(drop=True),
+                                  a.iloc[n:].reset_index(drop=True), check_exact=True)
+    # The same as innodex.project directly.
+    direct = innodex.project(plan, n_paths=500, seed=3, progress=False, threads=1).targets()
+    got = df[df["plan"] == "shandong-2022-2027"].set_index(["scenario", "target"])
+    np.testing.assert_array_equal(got["probability"].to_numpy(),
+                                  direct["probability"].to_numpy())
+
+
+def test_plan_tasks_with_another_scenario_set(repo) -> None:
+    sc = innodex.Scenarios.from_file(repo / "scenarios" / "linyi.toml")
+    ts = scale.plan_tasks(["linyi-2021-2025"], {"own": None, "same-file": sc}, n_paths=400)
+    df = scale.run_tasks(ts, progress=False)
+    own = df[df["scenario_set"] == "own"].drop(columns="scenario_set").reset_index(drop=True)
+    other = df[df["scenario_set"] == "same-file"].drop(columns="scenario_set")
+    pd.testing.assert_frame_equal(own, other.reset_index(drop=True), check_exact=True)
+
+
+def test_task_builders_name_the_bad_field() -> None:
+    with pytest.raises(innodex.PlanError, match=r"plans\[1\]: 'nowhere' is neither"):
+        scale.plan_tasks(["linyi-2021-2025", "nowhere"])
+    with pytest.raises(innodex.ProjectionError, match="n_paths"):
+        scale.plan_tasks(["linyi-2021-2025"], n_paths=0)
+    with pytest.raises(innodex.ProjectionError, match=r"scenario_sets\['x'\]: no scenario file"):
+        scale.plan_tasks(["linyi-2021-2025"], {"x": "missing.toml"})
+    with pytest.raises(TypeError, match="plans must be a sequence"):
+        scale.plan_tasks("linyi-2021-2025")  # type: ignore[arg-type]
+    with pytest.raises(innodex.CompositeIndexError, match=r"n must be at least 1, got 0"):
+        scale.index_tasks({"a": {}}, n=0, seeds=1)
+    with pytest.raises(innodex.CompositeIndexError, match=r"data: 'coinr' is not a shipped"):
+        scale.index_tasks({"a": {}}, n=5, seeds=1, data="coinr")
+    with pytest.raises(innodex.CompositeIndexError, match=r"specs\['a'\] is not valid TOML"):
+        scale.index_tasks({"a": "[[x"}, n=5, seeds=1)
+    with pytest.raises(innodex.InnodexError, match=r"paths\[0\]: no run file 'no.run.toml'"):
+        scale.run_file_tasks(["no.run.toml"])
+
+
+def test_index_tasks_vary_seed_and_n_and_match_the_direct_call() -> None:
+    spec = innodex.coinr_vignette_uncertainty()
+    ts = scale.index_tasks({"coinr": spec}, n=[20, 40], seeds=[1, 2])
+    assert [(t.labels["n"], t.labels["seed"]) for t in ts] == [(20, 1), (20, 2), (40, 1), (40, 2)]
+    df = scale.run_tasks(ts, progress=False)
+    asem = innodex.CompositeIndex.from_frames(*innodex.datasets.asem())
+    ua = asem.uncertainty({**spec, "n": 40, "seed": 2}, progress=False).to_pandas()
+    got = df[(df["n"] == 40) & (df["seed"] == 2)].set_index("unit")
+    np.testing.assert_array_equal(got.loc[ua.index, "rank_mean"], ua["mean"])
+    np.testing.assert_array_equal(got.loc[ua.index, "rank_q95"], ua["q95"])
+
+
+def test_run_file_task_rows_and_report(repo, tmp_path) -> None:
+    ts = scale.run_file_tasks([repo / "scenarios" / "linyi-baseline.run.toml"], out=tmp_path)
+    df = scale.run_tasks(ts, progress=False)
+    checks = innodex.check_file(repo / "scenarios" / "linyi-baseline.run.toml").checks
+    assert df["check"].tolist() == checks["name"].tolist()
+    np.testing.assert_array_equal(df["observed"].to_numpy(), checks["observed"].to_numpy())
+    assert df["run_passed"].all() and (tmp_path / "linyi-baseline" / "report.html").is_file()
+
+
+def test_labels_may_not_shadow_result_columns() -> None:
+    t = scale.GrowthTask({"year": 1}, 100.0, 2023, 2025, 0.05, n_paths=10)
+    with pytest.raises(ValueError, match=r"labels \['year'\]"):
+        scale.run_tasks([t], progress=False)
+
+
+def test_cli_rejects_bad_input_without_a_traceback(capsys, repo, tmp_path) -> None:
+    from innodex._sweep_cli import main
+
+    assert main(["sweep", "no/such.run.toml", "--out", str(tmp_path)]) == 2
+    assert "error: no run file 'no/such.run.toml'" in capsys.readouterr().err
+    f = str(repo / "scenarios" / "linyi-baseline.run.toml")
+    assert main(["sweep", f, "--workers", "-1", "--out", str(tmp_path)]) == 2
+    assert "--workers must be at least 0, got -1" in capsys.readouterr().err
+    bad = tmp_path / "bad.run.toml"
+    bad.write_text('[run]\nname = "x"\nplan = "linyi-2021-2025"\nbogus = 1\n')
+    assert main(["sweep", str(bad), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "bogus" in err and "Traceback" not in err
+    assert main(["sweep", f, "--out", str(tmp_path / "ok"), "--quiet"]) == 0
+    assert (tmp_path / "ok" / "sweep.md").is_file()
