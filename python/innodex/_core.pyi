@@ -976,8 +976,8 @@ def linear_path(
 
 def linyi_gap(x: Incomplete) -> Incomplete:
     """
-    The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, baseline_share_2020,
-    shandong_trend) → Y (rows × 3: gap_pp, linyi_share_2025, shandong_share_2025).
+    The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, start_share,
+    shandong_increment) → Y (rows × 3: gap_pp, linyi_share_2025, shandong_share_2025).
     """
 
 def linyi_gap_problem() -> Problem:

@@ -227,9 +227,9 @@ class Problem(Result):
 
 
 def linyi_gap_problem() -> Problem:
-    """Inputs of the Linyi 2025 gap model with their stated ranges.
-
-    The 2020 baseline share is an **assumed** range (1.5–2.3 %): no public figure exists.
+    """Inputs of the Linyi 2025 gap model with their stated ranges: R&D growth, nominal GDP
+    growth, Linyi's start share (its 2024 share, derived from two published figures, ± 0.15
+    points) and Shandong's yearly increase (points).
     """
     return Problem._wrap(_core.linyi_gap_problem())
 

@@ -1,8 +1,10 @@
 //! The Linyi case: R&D spending as a share of GDP must reach or exceed Shandong's average by
 //! 2025 (base year 2020).
 //!
-//! Linyi's 2020 R&D share is **not publicly known**; every function here takes it as an input,
-//! and [`gap_problem`] gives it a stated, *assumed* range.
+//! Linyi's 2020 R&D share is **not publicly known**: the required-growth arithmetic
+//! ([`required_rd_growth_grid`]) takes it as an input over an assumed range. The gap model
+//! ([`GapModel`], [`gap_problem`]) starts instead from the latest evidence, Linyi's 2024 share
+//! derived from two published figures, within a stated range.
 //!
 //! The embedded plan and scenario files are [`PLAN_TOML`] and [`SCENARIOS_TOML`].
 

@@ -346,8 +346,8 @@ pub struct Check {
     /// Which rank (default nominal).
     #[serde(default)]
     pub statistic: Option<RankStatistic>,
-    /// An input of the R&D-share gap (`rd_growth`, `gdp_growth`, `baseline_share_2020`,
-    /// `shandong_trend`).
+    /// An input of the R&D-share gap (`rd_growth`, `gdp_growth`, `start_share`,
+    /// `shandong_increment`).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub input: Option<Spanned<String>>,

@@ -163,8 +163,8 @@ pub(crate) fn prob_beat_reference(
     })?)
 }
 
-/// The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, baseline_share_2020,
-/// shandong_trend) → Y (rows × 3: gap_pp, linyi_share_2025, shandong_share_2025).
+/// The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, start_share,
+/// shandong_increment) → Y (rows × 3: gap_pp, linyi_share_2025, shandong_share_2025).
 #[pyfunction]
 pub(crate) fn linyi_gap<'py>(
     py: Python<'py>,
