@@ -46,6 +46,7 @@ class CompositeIndex:
     @staticmethod
     def from_text(
         idata: str,
+        *,
         imeta: str | None = None,
         framework: str | None = None,
         unit: str = "uCode",
@@ -81,6 +82,7 @@ class CompositeIndex:
         self,
         /,
         pipeline: str,
+        *,
         spec: str,
         threads: SupportsIndex | None = None,
         callback: Any | None = None,
@@ -215,6 +217,7 @@ class IndexPanel:
     @staticmethod
     def from_text(
         idata: str,
+        *,
         imeta: str | None = None,
         framework: str | None = None,
         unit: str = "uCode",
@@ -534,6 +537,7 @@ class Plan:
         self,
         /,
         indicator: str,
+        *,
         year: SupportsIndex,
         value: SupportsFloat | SupportsIndex,
         note: str = "set from Python",
@@ -897,6 +901,7 @@ def china_province_rd_csv() -> str:
 
 def compound_path(
     baseline: SupportsFloat | SupportsIndex,
+    *,
     rate: SupportsFloat | SupportsIndex,
     year0: SupportsIndex,
     year1: SupportsIndex,
@@ -907,6 +912,7 @@ def compound_path(
 
 def damped_holt(
     values: SupportsGetItem[int, SupportsFloat | SupportsIndex],
+    *,
     steps: SupportsIndex,
     alpha: SupportsFloat | SupportsIndex | None = None,
     beta: SupportsFloat | SupportsIndex | None = None,
@@ -932,6 +938,7 @@ def dataset_names() -> list[tuple[str, str, str]]:
 def doubling_time(rate: Incomplete) -> Incomplete: ...
 def forecast(
     method_json: str,
+    *,
     years: SupportsGetItem[int, SupportsIndex],
     values: SupportsGetItem[int, SupportsFloat | SupportsIndex],
     horizon: SupportsIndex,
@@ -944,6 +951,7 @@ def forecast(
 
 def grid2(
     names: SupportsGetItem[int, str],
+    *,
     base: SupportsGetItem[int, SupportsFloat | SupportsIndex],
     ix: SupportsIndex,
     x_values: SupportsGetItem[int, SupportsFloat | SupportsIndex],
@@ -966,6 +974,7 @@ def lhs_sample(problem: Problem, n: SupportsIndex, seed: SupportsIndex = 2021) -
 
 def linear_path(
     baseline: SupportsFloat | SupportsIndex,
+    *,
     increment: SupportsFloat | SupportsIndex,
     year0: SupportsIndex,
     year1: SupportsIndex,
@@ -1006,6 +1015,7 @@ def mc_sample(problem: Problem, n: SupportsIndex, seed: SupportsIndex = 2021) ->
 
 def morris_analyze(
     problem: Problem,
+    *,
     x: Incomplete,
     y: Incomplete,
     num_levels: SupportsIndex = 4,
@@ -1020,6 +1030,7 @@ def morris_analyze(
 
 def morris_run(
     problem: Problem,
+    *,
     model: Any,
     r: SupportsIndex,
     num_levels: SupportsIndex = 4,
@@ -1036,6 +1047,7 @@ def morris_run(
 
 def morris_sample(
     problem: Problem,
+    *,
     r: SupportsIndex,
     num_levels: SupportsIndex = 4,
     optimal_trajectories: SupportsIndex | None = None,
@@ -1047,6 +1059,7 @@ def morris_sample(
 
 def prob_beat_reference(
     scenario: Problem,
+    *,
     year0: SupportsIndex,
     year1: SupportsIndex,
     reference: LogLinearTrend,
@@ -1059,6 +1072,7 @@ def prob_beat_reference(
 
 def project_share(
     s0: SupportsFloat | SupportsIndex,
+    *,
     g_numerator: SupportsFloat | SupportsIndex,
     g_denominator: SupportsFloat | SupportsIndex,
     year0: SupportsIndex,
@@ -1076,6 +1090,7 @@ def required_increment(
 ) -> Incomplete: ...
 def required_numerator_growth(
     s0: SupportsFloat | SupportsIndex,
+    *,
     s_target: SupportsFloat | SupportsIndex,
     g_denominator: SupportsFloat | SupportsIndex,
     year0: SupportsIndex,
@@ -1087,6 +1102,7 @@ def required_numerator_growth(
 
 def required_numerator_growth_vs_reference(
     s0: SupportsFloat | SupportsIndex,
+    *,
     g_denominator: SupportsFloat | SupportsIndex,
     year0: SupportsIndex,
     year1: SupportsIndex,
@@ -1100,6 +1116,7 @@ def required_numerator_growth_vs_reference(
 def rule_of_70(rate: Incomplete) -> Incomplete: ...
 def run_backtest(
     config_json: str,
+    *,
     column: str = "rd_expenditure_100m_yuan",
     csv_text: str | None = None,
     unit_col: str = "region_en",
@@ -1112,6 +1129,7 @@ def run_backtest(
 
 def run_file(
     path: str | PathLike[str],
+    *,
     out: str | PathLike[str] | None = None,
     baseline: str | None = None,
     tolerance: SupportsFloat | SupportsIndex = 0.0,
@@ -1132,6 +1150,7 @@ def run_index_spec(path: str | PathLike[str], format: str = "table") -> str:
 
 def run_rolling_backtest(
     config_json: str,
+    *,
     column: str = "rd_expenditure_100m_yuan",
     csv_text: str | None = None,
     unit_col: str = "region_en",
@@ -1147,6 +1166,7 @@ def run_rolling_backtest(
 
 def shapley_run(
     problem: Problem,
+    *,
     model: Any,
     corr: Incomplete | None = None,
     method: str = "auto",
@@ -1175,6 +1195,7 @@ def share_growth(
 
 def share_sensitivity(
     s0: SupportsFloat | SupportsIndex,
+    *,
     g_numerator: SupportsFloat | SupportsIndex,
     g_denominator: SupportsFloat | SupportsIndex,
     year0: SupportsIndex,
@@ -1193,8 +1214,9 @@ def simulate_model(model_json: str, config_json: str, threads: SupportsIndex | N
 
 def sobol_analyze(
     problem: Problem,
+    *,
     y: Incomplete,
-    second_order: bool = True,
+    calc_second_order: bool = True,
     num_resamples: SupportsIndex = 100,
     conf_level: SupportsFloat | SupportsIndex = 0.95,
     seed: SupportsIndex = 2021,
@@ -1207,12 +1229,13 @@ def sobol_analyze(
 
 def sobol_over_time_run(
     problem: Problem,
+    *,
     model: Any,
     n: SupportsIndex,
     years: SupportsGetItem[int, SupportsIndex] | None = None,
-    second_order: bool = False,
+    calc_second_order: bool = False,
     scramble: str = "lms",
-    skip: SupportsIndex = 0,
+    skip_values: SupportsIndex = 0,
     seed: SupportsIndex = 2021,
     num_resamples: SupportsIndex = 100,
     conf_level: SupportsFloat | SupportsIndex = 0.95,
@@ -1226,11 +1249,12 @@ def sobol_over_time_run(
 
 def sobol_run(
     problem: Problem,
+    *,
     model: Any,
     n: SupportsIndex,
-    second_order: bool = True,
+    calc_second_order: bool = True,
     scramble: str = "lms",
-    skip: SupportsIndex = 0,
+    skip_values: SupportsIndex = 0,
     seed: SupportsIndex = 2021,
     num_resamples: SupportsIndex = 100,
     conf_level: SupportsFloat | SupportsIndex = 0.95,
@@ -1244,10 +1268,11 @@ def sobol_run(
 
 def sobol_sample(
     problem: Problem,
+    *,
     n: SupportsIndex,
-    second_order: bool = True,
+    calc_second_order: bool = True,
     scramble: str = "lms",
-    skip: SupportsIndex = 0,
+    skip_values: SupportsIndex = 0,
     seed: SupportsIndex = 2021,
 ) -> tuple[Incomplete, list[str]]:
     """
@@ -1256,6 +1281,7 @@ def sobol_sample(
 
 def start_projection(
     plan: Plan,
+    *,
     scenarios: Scenarios,
     config_json: str,
     only: SupportsGetItem[int, str] | None = None,
@@ -1269,6 +1295,7 @@ def start_projection(
 
 def tornado(
     names: SupportsGetItem[int, str],
+    *,
     base: SupportsGetItem[int, SupportsFloat | SupportsIndex],
     low: SupportsGetItem[int, SupportsFloat | SupportsIndex],
     high: SupportsGetItem[int, SupportsFloat | SupportsIndex],

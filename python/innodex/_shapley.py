@@ -161,7 +161,7 @@ def shapley(
     >>> bool(abs(res.to_pandas().loc[("y0", "x1"), "shapley"] - 0.5) < 0.05)
     True
     """
-    from innodex.sensitivity import _model, _problem
+    from innodex.sensitivity import _analysis_options, _model, _problem
 
     p = _problem(problem)
     k = len(p)
@@ -178,20 +178,18 @@ def shapley(
         res = ShapleyResult(
             _core.shapley_run(
                 p._core,
-                _model(model, bar if bar.callback is not None else None,
-                       groups * n_inner + n_var + 1),
-                c,
-                method,
-                n_perm,
-                n_var,
-                n_outer,
-                n_inner,
-                _check.seed(seed, _E),
-                _check.integer("num_resamples", num_resamples, _E, minimum=0),
-                _check.real("conf_level", conf_level, _E),
-                _check.integer("batch_rows", batch_rows, _E, minimum=1),
-                _check.strings("output_names", output_names, none=True),
-                _check.threads(threads),
+                model=_model(model, bar if bar.callback is not None else None,
+                             groups * n_inner + n_var + 1),
+                corr=c,
+                method=method,
+                n_perm=n_perm,
+                n_var=n_var,
+                n_outer=n_outer,
+                n_inner=n_inner,
+                **_analysis_options(seed, num_resamples, conf_level),
+                batch_rows=_check.integer("batch_rows", batch_rows, _E, minimum=1),
+                output_names=_check.strings("output_names", output_names, none=True),
+                threads=_check.threads(threads),
             )
         )
     from innodex.sensitivity import _warn

@@ -176,7 +176,7 @@ def sobol_over_time(
     evaluated once and every year analysed (S1, ST, and S2 with ``calc_second_order``), with
     bootstrap intervals. The other arguments are those of :func:`innodex.sensitivity.sobol`.
     """
-    from innodex.sensitivity import _model, _n, _problem, _scramble, _warn
+    from innodex.sensitivity import _analysis_options, _design_options, _model, _n, _problem, _warn
 
     p = _problem(problem)
     n = _n("N", N)
@@ -189,17 +189,14 @@ def sobol_over_time(
         res = SobolOverTimeResult(
             _core.sobol_over_time_run(
                 p._core,
-                _model(model, bar if bar.callback is not None else None, rows + 1),
-                n,
-                years,
-                second,
-                _scramble(scramble),
-                _check.integer("skip_values", skip_values, _E, minimum=0),
-                _check.seed(seed, _E),
-                _check.integer("num_resamples", num_resamples, _E, minimum=0),
-                _check.real("conf_level", conf_level, _E),
-                _check.integer("batch_rows", batch_rows, _E, minimum=1),
-                _check.threads(threads),
+                model=_model(model, bar if bar.callback is not None else None, rows + 1),
+                n=n,
+                years=years,
+                calc_second_order=second,
+                **_design_options(scramble, skip_values),
+                **_analysis_options(seed, num_resamples, conf_level),
+                batch_rows=_check.integer("batch_rows", batch_rows, _E, minimum=1),
+                threads=_check.threads(threads),
             )
         )
     _warn(res.warnings)

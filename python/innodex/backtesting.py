@@ -134,8 +134,7 @@ def backtest(
     return Backtest(
         json.loads(
             _core.run_backtest(
-                json.dumps(cfg), _check.text("column", column), csv,
-                _check.text("unit_col", unit_col), _check.text("year_col", year_col),
+                json.dumps(cfg), csv_text=csv, **_columns(column, unit_col, year_col)
             )
         )
     )
@@ -381,6 +380,12 @@ def _rolling_cfg(
     return cfg
 
 
+def _columns(column: Any, unit_col: Any, year_col: Any) -> dict[str, str]:
+    """The panel's column names, checked, as the core's keywords."""
+    named = (("column", column), ("unit_col", unit_col), ("year_col", year_col))
+    return {k: _check.text(k, v) for k, v in named}
+
+
 def _panel_csv(data: pd.DataFrame | None) -> str | None:
     if data is None:
         return None
@@ -420,8 +425,7 @@ def rolling_backtest(
     return RollingBacktest(
         json.loads(
             _core.run_rolling_backtest(
-                json.dumps(cfg), _check.text("column", column), _panel_csv(data),
-                _check.text("unit_col", unit_col), _check.text("year_col", year_col),
+                json.dumps(cfg), csv_text=_panel_csv(data), **_columns(column, unit_col, year_col)
             )
         )
     )
@@ -472,9 +476,10 @@ def calibrate(
     return CalibrationResult(
         json.loads(
             _core.run_rolling_backtest(
-                json.dumps(cfg), _check.text("column", column), _panel_csv(data),
-                _check.text("unit_col", unit_col), _check.text("year_col", year_col),
-                [int(v) for v in learn],
+                json.dumps(cfg),
+                csv_text=_panel_csv(data),
+                **_columns(column, unit_col, year_col),
+                learn_origins=[int(v) for v in learn],
             )
         )
     )

@@ -166,14 +166,14 @@ def rule_of_70(rate: ArrayLike) -> FloatOrArray:
 MAX_PATH_YEARS = 100_000
 
 
-def _span(year0: Any, year1: Any) -> tuple[int, int]:
+def _span(year0: Any, year1: Any) -> dict[str, int]:
     y0 = _check.year("year0", year0, _core.GrowthError)
     y1 = _check.year("year1", year1, _core.GrowthError)
     if y1 - y0 > MAX_PATH_YEARS:
         raise _core.GrowthError(
             f"year1 - year0 = {y1 - y0} years is too long a path (limit {MAX_PATH_YEARS})"
         )
-    return y0, y1
+    return {"year0": y0, "year1": y1}
 
 
 def compound_path(baseline: float, rate: float, year0: int, year1: int) -> pd.Series:
@@ -184,8 +184,8 @@ def compound_path(baseline: float, rate: float, year0: int, year1: int) -> pd.Se
     """
     years, values = _core.compound_path(
         _check.real("baseline", baseline, _core.GrowthError),
-        _check.real("rate", rate, _core.GrowthError),
-        *_span(year0, year1),
+        rate=_check.real("rate", rate, _core.GrowthError),
+        **_span(year0, year1),
     )
     return pd.Series(values, index=pd.Index(years, name="year"), name="compound")
 
@@ -198,7 +198,7 @@ def linear_path(baseline: float, increment: float, year0: int, year1: int) -> pd
     """
     years, values = _core.linear_path(
         _check.real("baseline", baseline, _core.GrowthError),
-        _check.real("increment", increment, _core.GrowthError),
-        *_span(year0, year1),
+        increment=_check.real("increment", increment, _core.GrowthError),
+        **_span(year0, year1),
     )
     return pd.Series(values, index=pd.Index(years, name="year"), name="linear")

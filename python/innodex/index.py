@@ -261,7 +261,8 @@ class CompositeIndex:
         p, sp = _spec_json(pipeline, {}, "pipeline"), _spec_json(spec, {}, "spec")
         th = _check.threads(threads)
         with Bar(_check.progress(progress), "rebuilds", "builds") as bar:
-            return UncertaintyAnalysis(self._core.uncertainty(p, sp, th, bar.callback))
+            ua = self._core.uncertainty(p, spec=sp, threads=th, callback=bar.callback)
+            return UncertaintyAnalysis(ua)
 
     def __repr__(self) -> str:
         return repr(self._core)

@@ -283,11 +283,11 @@ class Plan:
         """
         self._core.set_observation(
             _check.text("indicator", indicator),
-            _check.year("year", year, _core.PlanError),
+            year=_check.year("year", year, _core.PlanError),
             # NaN and infinities pass on: the core's message names the indicator and year.
-            _check.real("value", value, _core.PlanError, finite=False),
-            _check.text("note", note),
-            _check.text("kind", kind),
+            value=_check.real("value", value, _core.PlanError, finite=False),
+            note=_check.text("note", note),
+            kind=_check.text("kind", kind),
         )
 
     def with_observation(

@@ -267,10 +267,10 @@ def project(
     )
     job = _core.start_projection(
         plan.core,
-        sc.core,
-        cfg,
-        _check.strings("only", only, none=True),
-        _check.threads(threads),
+        scenarios=sc.core,
+        config_json=cfg,
+        only=_check.strings("only", only, none=True),
+        threads=_check.threads(threads),
     )
     bar = tqdm_bar(_check.progress(progress), total=100, desc="projecting", unit="%")
     shown = 0
@@ -848,7 +848,7 @@ def forecast(
     }
     h = max(ys) + 5 if horizon is None else _check.year("horizon", horizon, _E)
     lv = _check.real("level", level, _E)
-    out = json.loads(_core.forecast(json.dumps(spec), ys, vs, h, lv))
+    out = json.loads(_core.forecast(json.dumps(spec), years=ys, values=vs, horizon=h, level=lv))
     df = pd.DataFrame({"point": out["point"]}, index=pd.Index(out["years"], name="year"))
     if out["lower"]:
         df["lower"] = out["lower"]
@@ -881,8 +881,9 @@ def damped_holt(
     }
     return json.loads(
         _core.damped_holt(
-            _check.reals("values", values, _E), _check.integer("steps", steps, _E, minimum=0),
-            opt["alpha"], opt["beta"], opt["phi"], opt["initial_level"], opt["initial_trend"],
+            _check.reals("values", values, _E),
+            steps=_check.integer("steps", steps, _E, minimum=0),
+            **opt,
         )
     )
 

@@ -40,8 +40,9 @@ def _r(name: str, v: Any) -> float:
     return _check.real(name, v, _core.GrowthError, finite=False)
 
 
-def _y(name: str, v: Any) -> int:
-    return _check.year(name, v, _core.GrowthError)
+def _years(year0: Any, year1: Any) -> dict[str, int]:
+    named = (("year0", year0), ("year1", year1))
+    return {k: _check.year(k, v, _core.GrowthError) for k, v in named}
 
 
 def share_growth(g_numerator: float, g_denominator: float) -> float:
@@ -63,8 +64,8 @@ def project_share(
     True
     """
     return _core.project_share(
-        _r("s0", s0), _r("g_numerator", g_numerator), _r("g_denominator", g_denominator),
-        _y("year0", year0), _y("year1", year1),
+        _r("s0", s0), g_numerator=_r("g_numerator", g_numerator),
+        g_denominator=_r("g_denominator", g_denominator), **_years(year0, year1),
     )
 
 
@@ -79,8 +80,8 @@ def required_numerator_growth(
     True
     """
     return _core.required_numerator_growth(
-        _r("s0", s0), _r("s_target", s_target), _r("g_denominator", g_denominator),
-        _y("year0", year0), _y("year1", year1),
+        _r("s0", s0), s_target=_r("s_target", s_target),
+        g_denominator=_r("g_denominator", g_denominator), **_years(year0, year1),
     )
 
 
@@ -95,10 +96,10 @@ def required_numerator_growth_vs_reference(
     """Numerator growth that beats a trend-projected ``reference`` share in ``year1`` with
     probability ``p`` (the reference's prediction uncertainty only)."""
     return _core.required_numerator_growth_vs_reference(
-        _r("s0", s0), _r("g_denominator", g_denominator), _y("year0", year0),
-        _y("year1", year1),
-        _check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
-        _r("p", p),
+        _r("s0", s0), g_denominator=_r("g_denominator", g_denominator),
+        **_years(year0, year1),
+        reference=_check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
+        p=_r("p", p),
     )
 
 
@@ -111,7 +112,10 @@ def linyi_gap(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
 
 def linyi_shandong_series(from_year: int, to_year: int) -> tuple[list[int], list[float]]:
     """Shandong's R&D intensity (years, %) from the embedded plan."""
-    return _core.linyi_shandong_series(_y("from_year", from_year), _y("to_year", to_year))
+    return _core.linyi_shandong_series(
+        _check.year("from_year", from_year, _core.GrowthError),
+        _check.year("to_year", to_year, _core.GrowthError),
+    )
 
 
 # ---------------------------------------------------------------------------- ratio
@@ -128,8 +132,8 @@ def share_sensitivity(
     return dict(
         json.loads(
             _core.share_sensitivity(
-                _r("s0", s0), _r("g_numerator", g_numerator), _r("g_denominator", g_denominator),
-                _y("year0", year0), _y("year1", year1),
+                _r("s0", s0), g_numerator=_r("g_numerator", g_numerator),
+                g_denominator=_r("g_denominator", g_denominator), **_years(year0, year1),
             )
         )
     )

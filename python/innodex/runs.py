@@ -78,11 +78,11 @@ def run_file(
             base_text = f.read()
     report, files, comparison, passed = _core.run_file(
         _check.path("path", path),
-        None if out is None else _check.path("out", out),
-        base_text,
-        _check.real("tolerance", tolerance, _core.InnodexError),
-        _check.real("rel_tolerance", rel_tolerance, _core.InnodexError),
-        threads,
+        out=None if out is None else _check.path("out", out),
+        baseline=base_text,
+        tolerance=_check.real("tolerance", tolerance, _core.InnodexError),
+        rel_tolerance=_check.real("rel_tolerance", rel_tolerance, _core.InnodexError),
+        threads=threads,
     )
     return RunResult(report, files, comparison, passed)
 

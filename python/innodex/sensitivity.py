@@ -318,6 +318,23 @@ def _scramble(scramble: bool | str) -> str:
     return _check.text("scramble", scramble)
 
 
+def _design_options(scramble: bool | str, skip_values: Any) -> dict[str, Any]:
+    """The Sobol'-sequence options of a Saltelli design, checked, as the core's keywords."""
+    return {
+        "scramble": _scramble(scramble),
+        "skip_values": _check.integer("skip_values", skip_values, _E, minimum=0),
+    }
+
+
+def _analysis_options(seed: Any, num_resamples: Any, conf_level: Any) -> dict[str, Any]:
+    """The bootstrap options every analysis takes, checked, as the core's keywords."""
+    return {
+        "seed": _check.seed(seed, _E),
+        "num_resamples": _check.integer("num_resamples", num_resamples, _E, minimum=0),
+        "conf_level": _check.real("conf_level", conf_level, _E),
+    }
+
+
 # ---------------------------------------------------------------------------- results
 
 
@@ -559,11 +576,10 @@ def sobol_sample(
     """
     x, w = _core.sobol_sample(
         _problem(problem)._core,
-        _n("N", N),
-        _check.flag("calc_second_order", calc_second_order),
-        _scramble(scramble),
-        _check.integer("skip_values", skip_values, _E, minimum=0),
-        _check.seed(seed, _E),
+        n=_n("N", N),
+        calc_second_order=_check.flag("calc_second_order", calc_second_order),
+        **_design_options(scramble, skip_values),
+        seed=_check.seed(seed, _E),
     )
     _warn(w)
     return x
@@ -579,10 +595,12 @@ def morris_sample(
     """N Morris trajectories (the r most spread out of ``optimal_trajectories`` if given)."""
     return _core.morris_sample(
         _problem(problem)._core,
-        _n("N", N),
-        _check.integer("num_levels", num_levels, _E, minimum=2),
-        _check.integer("optimal_trajectories", optimal_trajectories, _E, minimum=1, none=True),
-        _check.seed(seed, _E),
+        r=_n("N", N),
+        num_levels=_check.integer("num_levels", num_levels, _E, minimum=2),
+        optimal_trajectories=_check.integer(
+            "optimal_trajectories", optimal_trajectories, _E, minimum=1, none=True
+        ),
+        seed=_check.seed(seed, _E),
     )
 
 
@@ -618,13 +636,11 @@ def sobol_analyze(
     res = SobolResult(
         _core.sobol_analyze(
             _problem(problem)._core,
-            _check.rows("Y", Y, _E),
-            _check.flag("calc_second_order", calc_second_order),
-            _check.integer("num_resamples", num_resamples, _E, minimum=0),
-            _check.real("conf_level", conf_level, _E),
-            _check.seed(seed, _E),
-            _check.strings("output_names", output_names, none=True),
-            _check.threads(threads),
+            y=_check.rows("Y", Y, _E),
+            calc_second_order=_check.flag("calc_second_order", calc_second_order),
+            **_analysis_options(seed, num_resamples, conf_level),
+            output_names=_check.strings("output_names", output_names, none=True),
+            threads=_check.threads(threads),
         )
     )
     _warn(res.warnings)
@@ -663,17 +679,14 @@ def sobol(
         res = SobolResult(
             _core.sobol_run(
                 p._core,
-                _model(model, bar if bar.callback is not None else None, rows + 1),
-                n,
-                second,
-                _scramble(scramble),
-                _check.integer("skip_values", skip_values, _E, minimum=0),
-                _check.seed(seed, _E),
-                _check.integer("num_resamples", num_resamples, _E, minimum=0),
-                _check.real("conf_level", conf_level, _E),
-                _check.integer("batch_rows", batch_rows, _E, minimum=1),
-                _check.strings("output_names", output_names, none=True),
-                _check.threads(threads),
+                model=_model(model, bar if bar.callback is not None else None, rows + 1),
+                n=n,
+                calc_second_order=second,
+                **_design_options(scramble, skip_values),
+                **_analysis_options(seed, num_resamples, conf_level),
+                batch_rows=_check.integer("batch_rows", batch_rows, _E, minimum=1),
+                output_names=_check.strings("output_names", output_names, none=True),
+                threads=_check.threads(threads),
             )
         )
     _warn(res.warnings)
@@ -694,13 +707,11 @@ def morris_analyze(
     return MorrisResult(
         _core.morris_analyze(
             _problem(problem)._core,
-            _check.rows("X", X, _E),
-            _check.rows("Y", Y, _E),
-            _check.integer("num_levels", num_levels, _E, minimum=2),
-            _check.integer("num_resamples", num_resamples, _E, minimum=0),
-            _check.real("conf_level", conf_level, _E),
-            _check.seed(seed, _E),
-            _check.strings("output_names", output_names, none=True),
+            x=_check.rows("X", X, _E),
+            y=_check.rows("Y", Y, _E),
+            num_levels=_check.integer("num_levels", num_levels, _E, minimum=2),
+            **_analysis_options(seed, num_resamples, conf_level),
+            output_names=_check.strings("output_names", output_names, none=True),
         )
     )
 
@@ -726,16 +737,17 @@ def morris(
         return MorrisResult(
             _core.morris_run(
                 p._core,
-                _model(model, bar if bar.callback is not None else None, n * (len(p) + 1) + 1),
-                n,
-                _check.integer("num_levels", num_levels, _E, minimum=2),
-                _check.integer("optimal_trajectories", optimal_trajectories, _E, minimum=1,
-                               none=True),
-                _check.seed(seed, _E),
-                _check.integer("num_resamples", num_resamples, _E, minimum=0),
-                _check.real("conf_level", conf_level, _E),
-                _check.strings("output_names", output_names, none=True),
-                _check.threads(threads),
+                model=_model(
+                    model, bar if bar.callback is not None else None, n * (len(p) + 1) + 1
+                ),
+                r=n,
+                num_levels=_check.integer("num_levels", num_levels, _E, minimum=2),
+                optimal_trajectories=_check.integer(
+                    "optimal_trajectories", optimal_trajectories, _E, minimum=1, none=True
+                ),
+                **_analysis_options(seed, num_resamples, conf_level),
+                output_names=_check.strings("output_names", output_names, none=True),
+                threads=_check.threads(threads),
             )
         )
 
@@ -814,11 +826,11 @@ def tornado(
     out = json.loads(
         _core.tornado(
             names,
-            [float(v) for v in base],
-            [float(v) for v in low],
-            [float(v) for v in high],
-            _model(model),
-            list(output_names) if output_names is not None else None,
+            base=[float(v) for v in base],
+            low=[float(v) for v in low],
+            high=[float(v) for v in high],
+            model=_model(model),
+            output_names=list(output_names) if output_names is not None else None,
         )
     )
     res = [
@@ -946,13 +958,13 @@ def grid(
     yv = _check.array("y_values", y_values, _E)
     res = _core.grid2(
         names,
-        [float(v) for v in base],
-        names.index(x),
-        xv.tolist(),
-        names.index(y),
-        yv.tolist(),
-        _model(model),
-        list(output_names) if output_names is not None else None,
+        base=[float(v) for v in base],
+        ix=names.index(x),
+        x_values=xv.tolist(),
+        iy=names.index(y),
+        y_values=yv.tolist(),
+        model=_model(model),
+        output_names=list(output_names) if output_names is not None else None,
     )
     grids = [Grid(o, x, y, xv, yv, z) for o, z in res]
     return grids[0] if len(grids) == 1 else grids
@@ -971,9 +983,9 @@ def prob_beat_reference(
     growth and baseline share."""
     return _core.prob_beat_reference(
         _check.instance("scenario", scenario, Problem, "an innodex.sensitivity.Problem")._core,
-        _check.year("year0", year0, _core.GrowthError),
-        _check.year("year1", year1, _core.GrowthError),
-        _check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
-        _n("n", n),
-        _check.seed(seed, _E),
+        year0=_check.year("year0", year0, _core.GrowthError),
+        year1=_check.year("year1", year1, _core.GrowthError),
+        reference=_check.instance("reference", reference, _core.LogLinearTrend, "a LogLinearTrend"),
+        n=_n("n", n),
+        seed=_check.seed(seed, _E),
     )

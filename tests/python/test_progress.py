@@ -33,7 +33,9 @@ def test_index_uncertainty_reports_every_rebuild(repo: Any) -> None:
     asem = _asem(repo)
     spec = innodex.coinr_vignette_uncertainty(n=40, seed=7)
     rec = Recorder()
-    res = asem.core.uncertainty("{}", __import__("json").dumps(spec), 1, rec)
+    res = asem.core.uncertainty(
+        "{}", spec=__import__("json").dumps(spec), threads=1, callback=rec
+    )
     # The last report comes after the end: every rebuild counted.
     assert rec.calls[-1] == (40, 40)
     assert all(d <= t for d, t in rec.calls)
@@ -58,7 +60,9 @@ def test_callback_exception_stops_the_run(repo: Any) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        asem.core.uncertainty("{}", __import__("json").dumps(spec), 1, stop)
+        asem.core.uncertainty(
+            "{}", spec=__import__("json").dumps(spec), threads=1, callback=stop
+        )
 
 
 def test_sobol_bar_counts_every_row(monkeypatch: pytest.MonkeyPatch) -> None:

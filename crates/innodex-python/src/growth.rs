@@ -106,6 +106,7 @@ pub(crate) fn rule_of_70<'py>(
 
 /// (years, values) of the compound path from `baseline` at `rate` between two years.
 #[pyfunction]
+#[pyo3(signature = (baseline, *, rate, year0, year1))]
 pub(crate) fn compound_path(
     baseline: f64,
     rate: f64,
@@ -118,6 +119,7 @@ pub(crate) fn compound_path(
 
 /// (years, values) of the linear path from `baseline` adding `increment` a year.
 #[pyfunction]
+#[pyo3(signature = (baseline, *, increment, year0, year1))]
 pub(crate) fn linear_path(
     baseline: f64,
     increment: f64,

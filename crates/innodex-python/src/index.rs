@@ -147,7 +147,7 @@ impl PyCompositeIndex {
     /// From iData and iMeta as CSV text, or from a framework (JSON of the TOML framework
     /// format) and iData text with its column names.
     #[staticmethod]
-    #[pyo3(signature = (idata, imeta = None, framework = None, unit = "uCode", name = "uName", time = "Time", denominators = vec![], groups = vec![], year = None))]
+    #[pyo3(signature = (idata, *, imeta = None, framework = None, unit = "uCode", name = "uName", time = "Time", denominators = vec![], groups = vec![], year = None))]
     #[allow(clippy::too_many_arguments)]
     fn from_text(
         idata: &str,
@@ -224,7 +224,7 @@ impl PyCompositeIndex {
     /// Uncertainty (and Sobol sensitivity) analysis around a pipeline (both JSON), on at most
     /// `threads` threads; `callback(done, total)` is called about ten times a second with the
     /// rebuilds done (for a progress bar) and may raise to stop the run.
-    #[pyo3(signature = (pipeline, spec, threads = None, callback = None))]
+    #[pyo3(signature = (pipeline, *, spec, threads = None, callback = None))]
     fn uncertainty(
         &self,
         py: Python<'_>,
@@ -568,7 +568,7 @@ impl PyIndexPanel {
 
     /// As `CompositeIndex.from_text`, keeping every year.
     #[staticmethod]
-    #[pyo3(signature = (idata, imeta = None, framework = None, unit = "uCode", name = "uName", time = "Time", denominators = vec![], groups = vec![]))]
+    #[pyo3(signature = (idata, *, imeta = None, framework = None, unit = "uCode", name = "uName", time = "Time", denominators = vec![], groups = vec![]))]
     #[allow(clippy::too_many_arguments)]
     fn from_text(
         idata: &str,

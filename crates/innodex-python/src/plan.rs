@@ -112,7 +112,7 @@ impl PyPlan {
 
     /// Sets or replaces an observation (e.g. a baseline). `kind` is `assumed` (default),
     /// `implied` or `observed` (then `note` is the source).
-    #[pyo3(signature = (indicator, year, value, note = "set from Python", kind = "assumed"))]
+    #[pyo3(signature = (indicator, *, year, value, note = "set from Python", kind = "assumed"))]
     fn set_observation(
         &mut self,
         indicator: &str,

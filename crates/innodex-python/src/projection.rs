@@ -199,7 +199,7 @@ impl PyProjectionJob {
 /// thread. `config_json` holds the [`McConfig`] fields (n_paths, seed, quantiles, …).
 /// `threads` caps the native threads (a dedicated pool; None: all cores).
 #[pyfunction]
-#[pyo3(signature = (plan, scenarios, config_json, only = None, threads = None))]
+#[pyo3(signature = (plan, *, scenarios, config_json, only = None, threads = None))]
 pub(crate) fn start_projection(
     plan: &PyPlan,
     scenarios: &PyScenarios,
@@ -293,7 +293,7 @@ pub(crate) fn china_province_rd_csv() -> &'static str {
 /// Projects a series with a method given as JSON ([`Method`], e.g. `{"method": "log_linear"}`);
 /// returns the forecast as JSON.
 #[pyfunction]
-#[pyo3(signature = (method_json, years, values, horizon, level = 0.9))]
+#[pyo3(signature = (method_json, *, years, values, horizon, level = 0.9))]
 pub(crate) fn forecast(
     py: Python<'_>,
     method_json: &str,
@@ -316,7 +316,7 @@ pub(crate) fn forecast(
 /// Damped Holt: fits (or uses) α, β, φ on `values`, with the heuristic initial state or the
 /// given one, and forecasts `steps` ahead. Returns JSON: the model, `point` and `sd`.
 #[pyfunction]
-#[pyo3(signature = (values, steps, alpha = None, beta = None, phi = None, initial_level = None, initial_trend = None))]
+#[pyo3(signature = (values, *, steps, alpha = None, beta = None, phi = None, initial_level = None, initial_trend = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn damped_holt(
     py: Python<'_>,
@@ -349,7 +349,7 @@ pub(crate) fn damped_holt(
 /// Backtests methods on a long-format CSV panel (the shipped provincial R&D data when
 /// `csv_text` is None). `config_json` holds [`BacktestConfig`] fields. Returns JSON.
 #[pyfunction]
-#[pyo3(signature = (config_json, column = "rd_expenditure_100m_yuan", csv_text = None, unit_col = "region_en", year_col = "year"))]
+#[pyo3(signature = (config_json, *, column = "rd_expenditure_100m_yuan", csv_text = None, unit_col = "region_en", year_col = "year"))]
 pub(crate) fn run_backtest(
     py: Python<'_>,
     config_json: &str,
@@ -378,7 +378,7 @@ pub(crate) fn run_backtest(
 /// calibration learnt at those origins and scored at the configured origins
 /// ([`innodex::projection::calibration::evaluate`]). Returns JSON.
 #[pyfunction]
-#[pyo3(signature = (config_json, column = "rd_expenditure_100m_yuan", csv_text = None, unit_col = "region_en", year_col = "year", learn_origins = None))]
+#[pyo3(signature = (config_json, *, column = "rd_expenditure_100m_yuan", csv_text = None, unit_col = "region_en", year_col = "year", learn_origins = None))]
 pub(crate) fn run_rolling_backtest(
     py: Python<'_>,
     config_json: &str,

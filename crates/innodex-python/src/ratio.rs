@@ -22,6 +22,7 @@ pub(crate) fn share_growth(g_numerator: f64, g_denominator: f64) -> Res<f64> {
 
 /// Share in `year1`: S0 ((1 + g_R) / (1 + g_Y))^n.
 #[pyfunction]
+#[pyo3(signature = (s0, *, g_numerator, g_denominator, year0, year1))]
 pub(crate) fn project_share(
     s0: f64,
     g_numerator: f64,
@@ -40,6 +41,7 @@ pub(crate) fn project_share(
 
 /// Required numerator growth (1 + g_Y)(S*/S0)^(1/n) − 1.
 #[pyfunction]
+#[pyo3(signature = (s0, *, s_target, g_denominator, year0, year1))]
 pub(crate) fn required_numerator_growth(
     s0: f64,
     s_target: f64,
@@ -58,6 +60,7 @@ pub(crate) fn required_numerator_growth(
 
 /// Elasticities and derivatives of the target-year share, as JSON.
 #[pyfunction]
+#[pyo3(signature = (s0, *, g_numerator, g_denominator, year0, year1))]
 pub(crate) fn share_sensitivity(
     s0: f64,
     g_numerator: f64,
@@ -128,6 +131,7 @@ impl PyTrend {
 
 /// Required numerator growth to reach the reference's `p` quantile in `year1`.
 #[pyfunction]
+#[pyo3(signature = (s0, *, g_denominator, year0, year1, reference, p))]
 pub(crate) fn required_numerator_growth_vs_reference(
     s0: f64,
     g_denominator: f64,
@@ -148,7 +152,7 @@ pub(crate) fn required_numerator_growth_vs_reference(
 
 /// Probability of beating the reference under a scenario (3 inputs): (p, standard error).
 #[pyfunction]
-#[pyo3(signature = (scenario, year0, year1, reference, n = 100000, seed = 2021))]
+#[pyo3(signature = (scenario, *, year0, year1, reference, n = 100000, seed = 2021))]
 pub(crate) fn prob_beat_reference(
     py: Python<'_>,
     scenario: &PyProblem,

@@ -15,7 +15,7 @@ use innodex::run::{Run, write_outputs};
 /// with `baseline` (the text of an earlier report.json), compares the key results within the
 /// tolerances. Ctrl-C stops the run between Monte Carlo chunks.
 #[pyfunction]
-#[pyo3(signature = (path, out = None, baseline = None, tolerance = 0.0, rel_tolerance = 0.0, threads = None))]
+#[pyo3(signature = (path, *, out = None, baseline = None, tolerance = 0.0, rel_tolerance = 0.0, threads = None))]
 #[allow(clippy::type_complexity)]
 pub(crate) fn run_file(
     py: Python<'_>,

@@ -494,22 +494,22 @@ fn whole<'py, D: Design + Send + Sync>(
 
 /// Saltelli design on a Sobol' sequence: (matrix, warnings).
 #[pyfunction]
-#[pyo3(signature = (problem, n, second_order = true, scramble = "lms", skip = 0, seed = 2021))]
+#[pyo3(signature = (problem, *, n, calc_second_order = true, scramble = "lms", skip_values = 0, seed = 2021))]
 pub(crate) fn sobol_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
     n: usize,
-    second_order: bool,
+    calc_second_order: bool,
     scramble: &str,
-    skip: u64,
+    skip_values: u64,
     seed: u64,
 ) -> Res<(Bound<'py, PyArray2<f64>>, Vec<String>)> {
     let d = SaltelliDesign::new(
         problem.inner.len(),
         n,
-        second_order,
+        calc_second_order,
         self::scramble(scramble)?,
-        skip,
+        skip_values,
         seed,
     )?;
     let w = d.warnings().iter().map(|w| w.to_string()).collect();
@@ -518,7 +518,7 @@ pub(crate) fn sobol_sample<'py>(
 
 /// Morris trajectories (optionally the most spread-out r among `optimal_trajectories`).
 #[pyfunction]
-#[pyo3(signature = (problem, r, num_levels = 4, optimal_trajectories = None, seed = 2021))]
+#[pyo3(signature = (problem, *, r, num_levels = 4, optimal_trajectories = None, seed = 2021))]
 pub(crate) fn morris_sample<'py>(
     py: Python<'py>,
     problem: &PyProblem,
@@ -565,13 +565,13 @@ pub(crate) fn lhs_sample<'py>(
 
 /// Sobol' indices from outputs on a Saltelli design (rows × outputs).
 #[pyfunction]
-#[pyo3(signature = (problem, y, second_order = true, num_resamples = 100, conf_level = 0.95, seed = 2021, output_names = None, threads = None))]
+#[pyo3(signature = (problem, *, y, calc_second_order = true, num_resamples = 100, conf_level = 0.95, seed = 2021, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sobol_analyze(
     py: Python<'_>,
     problem: &PyProblem,
     y: PyReadonlyArray2<'_, f64>,
-    second_order: bool,
+    calc_second_order: bool,
     num_resamples: usize,
     conf_level: f64,
     seed: u64,
@@ -579,7 +579,7 @@ pub(crate) fn sobol_analyze(
     threads: Option<usize>,
 ) -> Res<PySobolResult> {
     let opts = SobolOptions {
-        second_order,
+        second_order: calc_second_order,
         n_bootstrap: num_resamples,
         conf_level,
         seed,
@@ -596,16 +596,16 @@ pub(crate) fn sobol_analyze(
 
 /// Sample + evaluate + analyse: `model(X) -> Y` is called once per batch of rows.
 #[pyfunction]
-#[pyo3(signature = (problem, model, n, second_order = true, scramble = "lms", skip = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None))]
+#[pyo3(signature = (problem, *, model, n, calc_second_order = true, scramble = "lms", skip_values = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sobol_run(
     py: Python<'_>,
     problem: &PyProblem,
     model: Py<PyAny>,
     n: usize,
-    second_order: bool,
+    calc_second_order: bool,
     scramble: &str,
-    skip: u64,
+    skip_values: u64,
     seed: u64,
     num_resamples: usize,
     conf_level: f64,
@@ -614,9 +614,9 @@ pub(crate) fn sobol_run(
     threads: Option<usize>,
 ) -> Res<PySobolResult> {
     let an = SobolAnalysis::new(problem.inner.clone(), n)
-        .second_order(second_order)
+        .second_order(calc_second_order)
         .scramble(self::scramble(scramble)?)
-        .skip(skip)
+        .skip(skip_values)
         .seed(seed)
         .n_bootstrap(num_resamples)
         .conf_level(conf_level)
@@ -629,7 +629,7 @@ pub(crate) fn sobol_run(
 
 /// Morris statistics from a design `x` and outputs `y` (rows × outputs).
 #[pyfunction]
-#[pyo3(signature = (problem, x, y, num_levels = 4, num_resamples = 100, conf_level = 0.95, seed = 2021, output_names = None))]
+#[pyo3(signature = (problem, *, x, y, num_levels = 4, num_resamples = 100, conf_level = 0.95, seed = 2021, output_names = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn morris_analyze(
     py: Python<'_>,
@@ -660,7 +660,7 @@ pub(crate) fn morris_analyze(
 
 /// Morris sample + evaluate + analyse.
 #[pyfunction]
-#[pyo3(signature = (problem, model, r, num_levels = 4, optimal_trajectories = None, seed = 2021, num_resamples = 100, conf_level = 0.95, output_names = None, threads = None))]
+#[pyo3(signature = (problem, *, model, r, num_levels = 4, optimal_trajectories = None, seed = 2021, num_resamples = 100, conf_level = 0.95, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn morris_run(
     py: Python<'_>,
@@ -691,7 +691,7 @@ pub(crate) fn morris_run(
 
 /// One-at-a-time tornado; returns JSON (a list of tornados, one per output).
 #[pyfunction]
-#[pyo3(signature = (names, base, low, high, model, output_names = None))]
+#[pyo3(signature = (names, *, base, low, high, model, output_names = None))]
 pub(crate) fn tornado(
     py: Python<'_>,
     names: Vec<String>,
@@ -709,7 +709,7 @@ pub(crate) fn tornado(
 
 /// Two-input grid; returns a list of (output name, z) with z of shape (len(y), len(x)).
 #[pyfunction]
-#[pyo3(signature = (names, base, ix, x_values, iy, y_values, model, output_names = None))]
+#[pyo3(signature = (names, *, base, ix, x_values, iy, y_values, model, output_names = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn grid2<'py>(
     py: Python<'py>,

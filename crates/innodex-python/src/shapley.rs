@@ -162,7 +162,7 @@ impl PyShapleyResult {
 /// Shapley effects: `model(X) -> Y` is called once per batch of rows; `corr` is the correlation
 /// of the inputs' normal scores (None: independent).
 #[pyfunction]
-#[pyo3(signature = (problem, model, corr = None, method = "auto", n_perm = 10000, n_var = 10000, n_outer = None, n_inner = 3, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None))]
+#[pyo3(signature = (problem, *, model, corr = None, method = "auto", n_perm = 10000, n_var = 10000, n_outer = None, n_inner = 3, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn shapley_run(
     py: Python<'_>,
@@ -245,7 +245,7 @@ impl PySobolOverTime {
 /// Yearly Sobol' indices: one Saltelli design evaluated once on a model with one output per
 /// year (`years`: one per output column; None: 0, 1, …).
 #[pyfunction]
-#[pyo3(signature = (problem, model, n, years = None, second_order = false, scramble = "lms", skip = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, threads = None))]
+#[pyo3(signature = (problem, *, model, n, years = None, calc_second_order = false, scramble = "lms", skip_values = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, threads = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sobol_over_time_run(
     py: Python<'_>,
@@ -253,9 +253,9 @@ pub(crate) fn sobol_over_time_run(
     model: Py<PyAny>,
     n: usize,
     years: Option<Vec<i32>>,
-    second_order: bool,
+    calc_second_order: bool,
     scramble: &str,
-    skip: u64,
+    skip_values: u64,
     seed: u64,
     num_resamples: usize,
     conf_level: f64,
@@ -263,9 +263,9 @@ pub(crate) fn sobol_over_time_run(
     threads: Option<usize>,
 ) -> Res<PySobolOverTime> {
     let an = SobolAnalysis::new(problem.inner.clone(), n)
-        .second_order(second_order)
+        .second_order(calc_second_order)
         .scramble(self::scramble(scramble)?)
-        .skip(skip)
+        .skip(skip_values)
         .seed(seed)
         .n_bootstrap(num_resamples)
         .conf_level(conf_level)
