@@ -262,90 +262,110 @@ pub(crate) struct PySobolResult {
     pub(crate) inner: SobolResult,
 }
 
-fn stack(rows: Vec<&Vec<f64>>, k: usize) -> Array2<f64> {
-    Array2::from_shape_fn((rows.len(), k), |(o, j)| rows[o][j])
+/// One statistic of every output, outputs × inputs.
+pub(crate) fn per_output<'py, O>(
+    py: Python<'py>,
+    outputs: &[O],
+    k: usize,
+    stat: impl Fn(&O) -> &[f64],
+) -> Bound<'py, PyArray2<f64>> {
+    Array2::from_shape_fn((outputs.len(), k), |(o, j)| stat(&outputs[o])[j]).into_pyarray(py)
 }
 
-fn stack_iv(rows: Vec<&Vec<(f64, f64)>>, k: usize) -> Array3<f64> {
-    Array3::from_shape_fn((rows.len(), k, 2), |(o, j, e)| {
-        if e == 0 { rows[o][j].0 } else { rows[o][j].1 }
+/// One interval statistic of every output, outputs × inputs × (low, high).
+pub(crate) fn per_output_interval<'py, O>(
+    py: Python<'py>,
+    outputs: &[O],
+    k: usize,
+    stat: impl Fn(&O) -> &[(f64, f64)],
+) -> Bound<'py, PyArray3<f64>> {
+    Array3::from_shape_fn((outputs.len(), k, 2), |(o, j, e)| {
+        let (lo, hi) = stat(&outputs[o])[j];
+        if e == 0 { lo } else { hi }
     })
+    .into_pyarray(py)
 }
+
+/// The getters every sensitivity result shares: input and output names, the confidence
+/// level and the warnings. A second `#[pymethods]` block (pyo3's `multiple-pymethods`).
+macro_rules! result_getters {
+    ($($class:ty),+ $(,)?) => {$(
+        #[pymethods]
+        impl $class {
+            /// Input names.
+            #[getter]
+            fn names(&self) -> Vec<String> {
+                self.inner.names.clone()
+            }
+
+            /// Output names.
+            #[getter]
+            fn output_names(&self) -> Vec<String> {
+                self.inner.output_names.clone()
+            }
+
+            /// Confidence level of the intervals.
+            #[getter]
+            fn conf_level(&self) -> f64 {
+                self.inner.options.conf_level
+            }
+
+            /// Warnings, as sentences.
+            #[getter]
+            fn warnings(&self) -> Vec<String> {
+                self.inner.warnings.iter().map(|w| w.to_string()).collect()
+            }
+        }
+    )+};
+}
+pub(crate) use result_getters;
+
+result_getters!(PySobolResult, PyMorrisResult);
 
 #[pymethods]
 impl PySobolResult {
-    /// Input names.
-    #[getter]
-    fn names(&self) -> Vec<String> {
-        self.inner.names.clone()
-    }
-
-    /// Output names.
-    #[getter]
-    fn output_names(&self) -> Vec<String> {
-        self.inner.output_names.clone()
-    }
-
     /// Base sample size N.
     #[getter]
     fn n(&self) -> usize {
         self.inner.n
     }
 
-    /// Confidence level of the intervals.
-    #[getter]
-    fn conf_level(&self) -> f64 {
-        self.inner.options.conf_level
-    }
-
-    /// Warnings, as sentences.
-    #[getter]
-    fn warnings(&self) -> Vec<String> {
-        self.inner.warnings.iter().map(|w| w.to_string()).collect()
-    }
-
     /// First-order indices, outputs × inputs.
     fn s1<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let k = self.inner.names.len();
-        stack(self.inner.outputs.iter().map(|o| &o.s1).collect(), k).into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| &o.s1)
     }
 
     /// Half-widths of the first-order intervals, outputs × inputs.
     fn s1_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let k = self.inner.names.len();
-        stack(self.inner.outputs.iter().map(|o| &o.s1_conf).collect(), k).into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.s1_conf
+        })
     }
 
     /// Total-order indices, outputs × inputs.
     fn st<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let k = self.inner.names.len();
-        stack(self.inner.outputs.iter().map(|o| &o.st).collect(), k).into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| &o.st)
     }
 
     /// Half-widths of the total-order intervals, outputs × inputs.
     fn st_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let k = self.inner.names.len();
-        stack(self.inner.outputs.iter().map(|o| &o.st_conf).collect(), k).into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.st_conf
+        })
     }
 
     /// Percentile intervals of S1, outputs × inputs × (low, high).
     fn s1_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
-        let k = self.inner.names.len();
-        stack_iv(
-            self.inner.outputs.iter().map(|o| &o.s1_interval).collect(),
-            k,
-        )
-        .into_pyarray(py)
+        per_output_interval(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.s1_interval
+        })
     }
 
     /// Percentile intervals of ST, outputs × inputs × (low, high).
     fn st_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
-        let k = self.inner.names.len();
-        stack_iv(
-            self.inner.outputs.iter().map(|o| &o.st_interval).collect(),
-            k,
-        )
-        .into_pyarray(py)
+        per_output_interval(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.st_interval
+        })
     }
 
     /// Second-order indices, outputs × inputs × inputs (upper triangle; NaN elsewhere), or
@@ -399,76 +419,43 @@ pub(crate) struct PyMorrisResult {
 
 #[pymethods]
 impl PyMorrisResult {
-    /// Input names.
-    #[getter]
-    fn names(&self) -> Vec<String> {
-        self.inner.names.clone()
-    }
-
-    /// Output names.
-    #[getter]
-    fn output_names(&self) -> Vec<String> {
-        self.inner.output_names.clone()
-    }
-
     /// Number of trajectories.
     #[getter]
     fn trajectories(&self) -> usize {
         self.inner.trajectories
     }
 
-    /// Confidence level of the intervals.
-    #[getter]
-    fn conf_level(&self) -> f64 {
-        self.inner.options.conf_level
-    }
-
-    /// Warnings, as sentences.
-    #[getter]
-    fn warnings(&self) -> Vec<String> {
-        self.inner.warnings.iter().map(|w| w.to_string()).collect()
-    }
-
     /// Mean elementary effects μ, outputs × inputs.
     fn mu<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let k = self.inner.names.len();
-        stack(self.inner.outputs.iter().map(|o| &o.mu).collect(), k).into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| &o.mu)
     }
 
     /// Mean absolute elementary effects μ*, outputs × inputs.
     fn mu_star<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let k = self.inner.names.len();
-        stack(self.inner.outputs.iter().map(|o| &o.mu_star).collect(), k).into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.mu_star
+        })
     }
 
     /// Standard deviations σ of the elementary effects, outputs × inputs.
     fn sigma<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let k = self.inner.names.len();
-        stack(self.inner.outputs.iter().map(|o| &o.sigma).collect(), k).into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.sigma
+        })
     }
 
     /// Half-widths of the μ* intervals, outputs × inputs.
     fn mu_star_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let k = self.inner.names.len();
-        stack(
-            self.inner.outputs.iter().map(|o| &o.mu_star_conf).collect(),
-            k,
-        )
-        .into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.mu_star_conf
+        })
     }
 
     /// Percentile intervals of μ*, outputs × inputs × (low, high).
     fn mu_star_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
-        let k = self.inner.names.len();
-        stack_iv(
-            self.inner
-                .outputs
-                .iter()
-                .map(|o| &o.mu_star_interval)
-                .collect(),
-            k,
-        )
-        .into_pyarray(py)
+        per_output_interval(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.mu_star_interval
+        })
     }
 
     fn __repr__(&self) -> String {

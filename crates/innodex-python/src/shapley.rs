@@ -1,11 +1,14 @@
 //! Shapley effects for dependent inputs and yearly Sobol' indices: thin wrappers over
 //! `innodex::sensitivity::{ShapleyAnalysis, SobolAnalysis::run_over_time}`.
 
-use ndarray::{Array2, Array3};
+use ndarray::Array2;
 use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::sensitivity::{PyProblem, PySobolResult, pooled, probed_model, run_detached, scramble};
+use super::sensitivity::{
+    PyProblem, PySobolResult, per_output, per_output_interval, pooled, probed_model,
+    result_getters, run_detached, scramble,
+};
 use super::{Res, SensitivityError as PySensitivityError, raise};
 use innodex::sensitivity::{
     Correlation, ShapleyAnalysis, ShapleyMethod, ShapleyOptions, ShapleyResult, SobolAnalysis,
@@ -13,6 +16,7 @@ use innodex::sensitivity::{
 };
 
 crate::state::pickle_by_state!(PyShapleyResult, PySobolOverTime);
+result_getters!(PyShapleyResult);
 crate::state::json_by_serde!(
     PySensitivityError;
     PyShapleyResult => "ShapleyResult",
@@ -46,18 +50,6 @@ pub(crate) struct PyShapleyResult {
 
 #[pymethods]
 impl PyShapleyResult {
-    /// Input names.
-    #[getter]
-    fn names(&self) -> Vec<String> {
-        self.inner.names.clone()
-    }
-
-    /// Output names.
-    #[getter]
-    fn output_names(&self) -> Vec<String> {
-        self.inner.output_names.clone()
-    }
-
     /// The estimator used: "exact" or "random".
     #[getter]
     fn method(&self) -> &'static str {
@@ -94,47 +86,29 @@ impl PyShapleyResult {
         self.inner.model_runs
     }
 
-    /// Confidence level of the intervals.
-    #[getter]
-    fn conf_level(&self) -> f64 {
-        self.inner.options.conf_level
-    }
-
     /// Seed.
     #[getter]
     fn seed(&self) -> u64 {
         self.inner.options.seed
     }
 
-    /// Warnings, as sentences.
-    #[getter]
-    fn warnings(&self) -> Vec<String> {
-        self.inner.warnings.iter().map(|w| w.to_string()).collect()
-    }
-
     /// Shapley effects, outputs × inputs.
     fn shapley<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let o = &self.inner.outputs;
-        let k = self.inner.names.len();
-        Array2::from_shape_fn((o.len(), k), |(i, j)| o[i].shapley[j]).into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.shapley
+        })
     }
 
     /// Half-widths of the intervals, outputs × inputs.
     fn conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let o = &self.inner.outputs;
-        let k = self.inner.names.len();
-        Array2::from_shape_fn((o.len(), k), |(i, j)| o[i].conf[j]).into_pyarray(py)
+        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| &o.conf)
     }
 
     /// Percentile intervals, outputs × inputs × (low, high).
     fn interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
-        let o = &self.inner.outputs;
-        let k = self.inner.names.len();
-        Array3::from_shape_fn((o.len(), k, 2), |(i, j, e)| {
-            let (lo, hi) = o[i].interval[j];
-            if e == 0 { lo } else { hi }
+        per_output_interval(py, &self.inner.outputs, self.inner.names.len(), |o| {
+            &o.interval
         })
-        .into_pyarray(py)
     }
 
     /// The estimate of Var(Y) of each output.
