@@ -4,11 +4,14 @@
 and 95 % quantiles of the final value and P(final ≥ 1500). numpy runs its best vectorised,
 chunked form (in-place standard normals, one product over the steps, ``np.quantile`` which
 partitions rather than sorts); innodex runs ``innodex.simulate_growth`` (Rust, all cores; it
-also computes the mean of every year and the distribution of the first year ≥ 1500).
+also computes the mean of every year and the distribution of the first year ≥ 1500) and reads
+``final_quantiles`` (numpy). A third column times the same call when the caller also builds the
+pandas fan (``r.fan``), the table a notebook user looks at: its cost is fixed, tens of µs.
 
-Run: python benches/bench_projection.py [--paths 1e6 1e7] [--repeat 3]
-Prints paths per second for both and the ratio; best of ``--repeat`` runs each, the two
-taking turns.
+Run: python benches/bench_projection.py [--paths 1e3 1e4 1e5 1e6 1e7] [--repeat 3]
+Prints paths per second and time per call for each, and the ratios numpy / innodex, per
+machine and per core (innodex uses every core, numpy one); best of ``--repeat`` runs each
+(more for small runs, up to 2 s of work), the three taking turns.
 """
 
 from __future__ import annotations
@@ -41,12 +44,21 @@ def numpy_projection(n_paths: int, seed: int, chunk: int = 1 << 16) -> tuple[np.
     return q, p
 
 
-def innodex_projection(n_paths: int, seed: int) -> tuple[np.ndarray, float]:
-    r = innodex.simulate_growth(
+def _innodex(n_paths: int, seed: int) -> innodex.GrowthResult:
+    return innodex.simulate_growth(
         START, 2020, 2020 + STEPS, {"dist": "normal", "mean": MEAN, "sd": SD},
         threshold=THRESHOLD, n_paths=n_paths, seed=seed, quantiles=QUANTILES,
         fan_years=[2020 + STEPS],
     )
+
+
+def innodex_projection(n_paths: int, seed: int) -> tuple[np.ndarray, float]:
+    r = _innodex(n_paths, seed)
+    return r.final_quantiles, float(r.probability)
+
+
+def innodex_with_pandas(n_paths: int, seed: int) -> tuple[np.ndarray, float]:
+    r = _innodex(n_paths, seed)
     return r.fan.loc[2020 + STEPS].to_numpy(), float(r.probability)
 
 
@@ -66,21 +78,29 @@ def best_times(fs, n_paths: int, repeat: int) -> list[tuple[float, tuple[np.ndar
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--paths", type=float, nargs="+", default=[1e6, 1e7])
+    ap.add_argument("--paths", type=float, nargs="+", default=[1e3, 1e4, 1e5, 1e6, 1e7])
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     print(f"cores: {os.cpu_count()}, numpy {np.__version__}, innodex {innodex.__version__}")
     innodex_projection(10_000, 0)  # warm up the thread pool
-    print(f"{'paths':>10} {'numpy paths/s':>15} {'innodex paths/s':>16} {'ratio':>7}  "
-          "check (q50 numpy / innodex, P numpy / innodex)")
+    cores = os.cpu_count() or 1
+    print(f"{'paths':>10} {'numpy':>10} {'innodex':>10} {'+pandas':>10} {'ratio':>6} "
+          f"{'per core':>8} {'+pandas':>7}  check (q50, P: numpy / innodex)")
     for p in a.paths:
         n = int(p)
-        (tn, (qn, pn)), (ti, (qi, pi)) = best_times(
-            [numpy_projection, innodex_projection], n, a.repeat
+        repeat = max(a.repeat, min(2000, int(2e6 / n)))
+        (tn, (qn, pn)), (ti, (qi, pi)), (tp, _) = best_times(
+            [numpy_projection, innodex_projection, innodex_with_pandas], n, repeat
         )
-        print(f"{n:>10,} {n / tn:>15,.0f} {n / ti:>16,.0f} {tn / ti:>6.1f}x  "
+        print(f"{n:>10,} {_time(tn):>10} {_time(ti):>10} {_time(tp):>10} {tn / ti:>5.1f}x "
+              f"{tn / ti / cores:>7.1f}x {tn / tp:>6.1f}x  "
               f"{qn[1]:.2f} / {qi[1]:.2f}, {pn:.4f} / {pi:.4f}")
+    print("times per call, best of the repeats; 'per core' divides the ratio by the cores "
+          f"innodex used ({cores}); '+pandas' is numpy / (innodex and the pandas fan)")
 
+
+def _time(t: float) -> str:
+    return f"{t * 1e6:,.0f} µs" if t < 1e-2 else f"{t:,.3f} s"
 
 if __name__ == "__main__":
     main()

@@ -393,6 +393,53 @@ class LogLinearTrend:
         """
 
 @final
+class McResult:
+    """
+    The result of a Monte Carlo run ([`McResult`]), kept native: the arrays cross to Python as
+    numpy arrays on demand, and the rest as JSON (`to_json`) only when asked for.
+    """
+    def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
+    def __repr__(self, /) -> str: ...
+    @staticmethod
+    def _from_state(state: bytes) -> McResult: ...
+    def attainment(self, /, k: SupportsIndex) -> tuple[list[int], list[float], float] | None:
+        """
+        Target `k`'s first year of attainment: (years, probability of each, probability of
+        not by the horizon), or None.
+        """
+    def fan(self, /, i: SupportsIndex) -> tuple[Incomplete, Incomplete]:
+        """
+        The fan of indicator `i`: (years with quantiles, years × quantiles).
+        """
+    @staticmethod
+    def from_json(text: str) -> McResult:
+        """
+        From the JSON of `to_json`.
+        """
+    def mean(self, /, i: SupportsIndex) -> tuple[Incomplete, Incomplete]:
+        """
+        The mean of indicator `i` by year: (years, means; NaN where unknown).
+        """
+    @property
+    def n_paths(self, /) -> int:
+        """
+        Paths simulated.
+        """
+    def probability(self, /, k: SupportsIndex) -> tuple[float | None, float | None]:
+        """
+        Target `k`'s probability of being met and its standard error (None where not projected).
+        """
+    @property
+    def quantiles(self, /) -> list[float]:
+        """
+        Quantile probabilities of the fans.
+        """
+    def to_json(self, /) -> str:
+        """
+        The value as JSON (NaN written as null).
+        """
+
+@final
 class MorrisResult:
     """
     Morris statistics of every output.
@@ -1205,10 +1252,11 @@ def share_sensitivity(
     Elasticities and derivatives of the target-year share, as JSON.
     """
 
-def simulate_model(model_json: str, config_json: str, threads: SupportsIndex | None = None) -> str:
+def simulate_model(
+    model_json: str, config_json: str, threads: SupportsIndex | None = None
+) -> McResult:
     """
-    Runs a Monte Carlo model given as JSON ([`McModel`]) with settings ([`McConfig`]); returns
-    the result as JSON.
+    Runs a Monte Carlo model given as JSON ([`McModel`]) with settings ([`McConfig`]).
     `threads` caps the native threads (a dedicated pool; None: all cores).
     """
 
@@ -1327,6 +1375,7 @@ __all__ = [
     "Plan",
     "dataset_csv",
     "dataset_names",
+    "McResult",
     "ProjectionJob",
     "Scenarios",
     "china_province_rd_csv",

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from innodex import _check, _core
@@ -640,53 +641,56 @@ class GrowthResult(Result):
     """The result of :func:`simulate_growth`: fan quantiles by year, the mean, P(final ≥
     threshold) and the distribution of the first year the threshold is reached."""
 
-    def __init__(self, data: dict[str, Any], threshold: float | None = None) -> None:
-        self._d = data
+    def __init__(self, core: _core.McResult, threshold: float | None = None) -> None:
+        self._core = core
         self.threshold = threshold
-        self.quantiles: list[float] = list(data["quantiles"])
-        t = self._target = data["targets"][0] if data["targets"] else None
-        self.probability: float | None = None if t is None else t["probability"]
-        self.probability_se: float | None = None if t is None else t["probability_se"]
+        self.quantiles: list[float] = core.quantiles
+        self._has_target = threshold is not None
+        p, se = core.probability(0) if self._has_target else (None, None)
+        self.probability: float | None = p
+        self.probability_se: float | None = se
 
-    # The pandas objects are built on first use: a large run's numbers are ready in a few
-    # milliseconds, and building all three tables would add about one more.
+    # The pandas objects are built on first use, from numpy arrays the core hands over: a
+    # small run's numbers are ready in tens of microseconds, a pandas table takes as long.
     @functools.cached_property
     def fan(self) -> pd.DataFrame:
         """Quantiles by year: index ``year``, a column per quantile (``q5``, ``q50``, …)."""
-        ind = self._d["indicators"][0]
-        rows = [
-            (y, q) for y, q in zip(ind["years"], ind["quantiles"], strict=True) if q is not None
-        ]
-        values = np.array([q for _, q in rows], dtype="float64")
+        years, values = self._core.fan(0)
         return pd.DataFrame(
-            values.reshape(len(rows), len(self.quantiles)),
-            index=pd.Index([y for y, _ in rows], name="year", dtype="int64"),
-            columns=_qnames(self.quantiles),
+            values, index=pd.Index(years, name="year"), columns=_qnames(self.quantiles)
         )
 
     @functools.cached_property
     def mean(self) -> pd.Series:
         """The mean by year."""
-        ind = self._d["indicators"][0]
-        return pd.Series(ind["mean"], index=ind["years"], name="mean", dtype="float64")
+        years, mean = self._core.mean(0)
+        return pd.Series(mean, index=years, name="mean")
 
     @functools.cached_property
     def attainment(self) -> pd.Series | None:
         """The probability that the threshold is first reached in each year, and of ``"not
         reached"`` by the horizon; None without a threshold."""
-        t = self._target
-        if t is None or t["attainment"] is None:
+        a = self._core.attainment(0) if self._has_target else None
+        if a is None:
             return None
-        a = t["attainment"]
-        return pd.Series(
-            [*a["probability"], a["not_by_horizon"]],
-            index=[str(y) for y in a["years"]] + ["not reached"],
-        )
+        years, prob, not_reached = a
+        return pd.Series([*prob, not_reached], index=[str(y) for y in years] + ["not reached"])
+
+    @property
+    def final_quantiles(self) -> npt.NDArray[np.float64]:
+        """The quantiles of the horizon year (at :attr:`quantiles`) as a numpy array: the
+        numbers of ``fan.iloc[-1]`` without building a pandas table.
+
+        >>> r = simulate_growth(750, 2020, 2025, 0.1, n_paths=10, quantiles=[0.5])
+        >>> r.final_quantiles.round(2).tolist()
+        [1207.88]
+        """
+        return self._core.fan(0)[1][-1]
 
     @property
     def n_paths(self) -> int:
         """Paths simulated."""
-        return int(self._d["n_paths"])
+        return self._core.n_paths
 
     def to_pandas(self) -> pd.DataFrame:
         """The fan with the mean: index ``year``, columns ``q5``, …, ``mean`` (float64)."""
@@ -817,7 +821,7 @@ def simulate_growth(
         max_buffer_bytes,
     )
     out = _core.simulate_model(json.dumps(model), cfg, _check.threads(threads))
-    return GrowthResult(json.loads(out), threshold)
+    return GrowthResult(out, threshold)
 
 
 def forecast(

@@ -125,7 +125,7 @@ def test_core_objects_pickle_one_way(repo: Any) -> None:
                 and hasattr(type(c), "_from_state")]
     names = {type(c).__name__ for c in pickling}
     assert {"Plan", "Scenarios", "Problem", "SobolResult", "MorrisResult",
-            "CompositeIndex"} <= names, names
+            "CompositeIndex", "McResult"} <= names, names
     trend = innodex.LogLinearTrend.fit([2018, 2019, 2020, 2021], [1.0, 1.1, 1.25, 1.3])
     for c in [*pickling, trend]:
         ctor, (state,) = c.__reduce__()

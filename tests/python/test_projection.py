@@ -363,3 +363,39 @@ def test_python_and_the_cli_give_the_same_projection_by_default(repo: pathlib.Pa
                                          progress=False).to_json())
     assert from_py == from_cli
     assert from_py["seed"] == 2021 and from_py["calibration"]
+
+
+def test_growth_result_arrays_are_the_core_result_and_thread_invariant() -> None:
+    """``simulate_growth`` keeps the core's result native (numpy on demand): its fan, mean,
+    probability and attainment are the numbers of the result's own JSON; and the three ways a
+    call runs (one chunk on the calling thread, a few chunks without the polling thread, a
+    large run polled) give the same numbers for any thread cap."""
+    import json
+
+    rate = {"dist": "normal", "mean": 0.12, "sd": 0.04}
+    for n in (1_000, 10_000, 20_000):
+        runs = [
+            innodex.simulate_growth(750, 2020, 2025, rate, threshold=1500, n_paths=n, seed=7,
+                                    threads=t)
+            for t in (None, 1, 2)
+        ]
+        d = json.loads(runs[0]._core.to_json())
+        ind, tgt = d["indicators"][0], d["targets"][0]
+        r = runs[0]
+        assert r.n_paths == n
+        assert r.fan.index.tolist() == [y for y, q in zip(ind["years"], ind["quantiles"],
+                                                          strict=True) if q is not None]
+        np.testing.assert_array_equal(r.fan.to_numpy(),
+                                      [q for q in ind["quantiles"] if q is not None])
+        np.testing.assert_array_equal(r.final_quantiles, ind["quantiles"][-1])
+        np.testing.assert_array_equal(r.mean.to_numpy(), ind["mean"])
+        assert (r.probability, r.probability_se) == (tgt["probability"], tgt["probability_se"])
+        assert r.attainment is not None
+        assert r.attainment.tolist() == [*tgt["attainment"]["probability"],
+                                         tgt["attainment"]["not_by_horizon"]]
+        for other in runs[1:]:
+            assert other._core.to_json() == runs[0]._core.to_json()
+    # A bad thread cap is refused on every path.
+    for n in (10, 5_000, 20_000):
+        with pytest.raises(innodex.InnodexError, match="thread"):
+            innodex.simulate_growth(750, 2020, 2025, 0.1, n_paths=n, threads=0)

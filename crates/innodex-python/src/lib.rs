@@ -246,8 +246,8 @@ mod _core {
     use super::plan::{PyPlan, dataset_csv, dataset_names};
     #[pymodule_export]
     use super::projection::{
-        PyProjectionJob, PyScenarios, china_province_rd_csv, damped_holt, forecast, run_backtest,
-        run_rolling_backtest, simulate_model, start_projection,
+        PyMcResult, PyProjectionJob, PyScenarios, china_province_rd_csv, damped_holt, forecast,
+        run_backtest, run_rolling_backtest, simulate_model, start_projection,
     };
     #[pymodule_export]
     use super::ratio::{

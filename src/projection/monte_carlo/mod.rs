@@ -58,8 +58,6 @@
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
-
 use super::ProjectionError;
 
 mod compile;
@@ -363,11 +361,9 @@ fn exact_pass(
             per_chunk[i].push(sl);
         }
     }
-    let results: Vec<Option<ChunkStats>> = per_chunk
-        .into_par_iter()
-        .enumerate()
-        // Scratch buffers are reused by each worker; every chunk overwrites what it reads.
-        .map_init(Scratch::default, |s, (ci, mut outs)| {
+    // Scratch buffers are reused by each worker; every chunk overwrites what it reads.
+    let results: Vec<Option<ChunkStats>> =
+        crate::exec::map_chunks(per_chunk, Scratch::default, |s, ci, mut outs| {
             if progress.is_cancelled() {
                 return None;
             }
@@ -375,8 +371,7 @@ fn exact_pass(
             let st = chunk_work(cm, ci, n, cfg.seed, s, want_stats, &group_slots, &mut outs);
             progress.advance(1);
             Some(st)
-        })
-        .collect();
+        });
     if progress.is_cancelled() {
         return Err(ProjectionError::Cancelled);
     }
@@ -386,11 +381,9 @@ fn exact_pass(
             .map(|r| r.expect("not cancelled"))
             .collect()
     });
-    let qs: Vec<Vec<f64>> = bufs
-        .par_iter_mut()
-        .zip(group.par_iter())
-        .map(|(b, &i)| quantiles_of(b, probs[i]))
-        .collect();
+    let jobs: Vec<(&mut Vec<u64>, &usize)> = bufs.iter_mut().zip(group).collect();
+    let qs: Vec<Vec<f64>> =
+        crate::exec::map_chunks(jobs, || (), |_, _, (b, &i)| quantiles_of(b, probs[i]));
     Ok((stats, qs))
 }
 
