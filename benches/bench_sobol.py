@@ -2,7 +2,12 @@
 
 Cases: Ishigami (k = 3) and the Sobol' G-function (k = 10 and 20) at N = 2^12 and 2^14, with
 second-order indices and 100 bootstrap resamples. Both use the same vectorised numpy model;
-SALib's default (serial) analysis. Prints both wall-clock times and the ratio.
+SALib's default (serial) analysis. innodex calls the model on two batches at once
+(``concurrent_batches=True``: the models here are pure numpy functions, safe to call from two
+threads, and numpy releases Python's lock in its loops); the model's own time is the floor of
+both (Ishigami at N = 2^14: 11.4 ms of numpy on one core, 6 ms on two). Prints both
+wall-clock times (best of up to three runs, the two taking turns), the ratio and the ratio per
+core.
 
     python benches/bench_sobol.py            # all cases
     python benches/bench_sobol.py --quick    # N = 2^12 only
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from importlib.metadata import version
 
 import numpy as np
 from innodex import sensitivity as sa
@@ -54,7 +60,8 @@ def run_salib(problem, model, n):
 def run_innodex(problem, model, n):
     t = time.perf_counter()
     sa.sobol(
-        sa.Problem.from_salib(problem), model, n, calc_second_order=True, num_resamples=100, seed=1
+        sa.Problem.from_salib(problem), model, n, calc_second_order=True, num_resamples=100, seed=1,
+        progress=False, concurrent_batches=True,
     )
     return time.perf_counter() - t
 
@@ -63,15 +70,24 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    print(f"cores available: {os.cpu_count()}")
-    print(f"{'case':<18} {'N':>6} {'SALib s':>9} {'innodex s':>10} {'ratio':>7}")
+    cores = os.cpu_count() or 1
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, cores available: {cores}, "
+          f"load average {os.getloadavg()[0]:.2f}, SALib {version('SALib')}")
+    print(f"{'case':<18} {'N':>6} {'SALib s':>9} {'innodex s':>10} {'ratio':>7} {'per core':>9}")
     for name, k, bounds, model, n in cases(args.quick):
         problem = {"num_vars": k, "names": [f"x{i + 1}" for i in range(k)], "bounds": bounds}
         run_innodex(problem, model, 256)  # warm-up (direction numbers, thread pool)
-        ts = run_salib(problem, model, n)
-        ti = min(run_innodex(problem, model, n) for _ in range(3))
-        print(f"{name:<18} {n:>6} {ts:>9.3f} {ti:>10.4f} {ts / ti:>6.0f}x", flush=True)
-
+        # Best of up to three runs each, taking turns (SALib once when a run takes > 2 s).
+        ts, ti = float("inf"), float("inf")
+        for _ in range(3):
+            if ts > 2.0 and ts != float("inf"):
+                ti = min(ti, run_innodex(problem, model, n))
+                continue
+            ts = min(ts, run_salib(problem, model, n))
+            ti = min(ti, run_innodex(problem, model, n))
+        print(f"{name:<18} {n:>6} {ts:>9.3f} {ti:>10.4f} {ts / ti:>6.0f}x {ts / ti / cores:>8.0f}x",
+              flush=True)
+    print("innodex uses every core, SALib one: 'per core' divides the ratio by the cores")
 
 if __name__ == "__main__":
     main()

@@ -1087,6 +1087,7 @@ def morris_run(
     conf_level: SupportsFloat | SupportsIndex = 0.95,
     output_names: SupportsGetItem[int, str] | None = None,
     threads: SupportsIndex | None = None,
+    concurrent_batches: bool = False,
 ) -> MorrisResult:
     """
     Morris sample + evaluate + analyse.
@@ -1289,6 +1290,7 @@ def sobol_over_time_run(
     conf_level: SupportsFloat | SupportsIndex = 0.95,
     batch_rows: SupportsIndex = 16384,
     threads: SupportsIndex | None = None,
+    concurrent_batches: bool = False,
 ) -> SobolOverTime:
     """
     Yearly Sobol' indices: one Saltelli design evaluated once on a model with one output per
@@ -1309,6 +1311,7 @@ def sobol_run(
     batch_rows: SupportsIndex = 16384,
     output_names: SupportsGetItem[int, str] | None = None,
     threads: SupportsIndex | None = None,
+    concurrent_batches: bool = False,
 ) -> SobolResult:
     """
     Sample + evaluate + analyse: `model(X) -> Y` is called once per batch of rows.

@@ -170,6 +170,7 @@ def sobol_over_time(
     batch_rows: int = 16384,
     progress: bool | str = "auto",
     threads: int | None = None,
+    concurrent_batches: bool = False,
 ) -> SobolOverTimeResult:
     """Yearly Sobol' indices: ``model(X)`` returns one column per year (``years``, strictly
     increasing; None numbers the columns 0, 1, …); one Saltelli design of base size ``N`` is
@@ -197,6 +198,7 @@ def sobol_over_time(
                 **_analysis_options(seed, num_resamples, conf_level),
                 batch_rows=_check.integer("batch_rows", batch_rows, _E, minimum=1),
                 threads=_check.threads(threads),
+                concurrent_batches=_check.flag("concurrent_batches", concurrent_batches),
             )
         )
     _warn(res.warnings)

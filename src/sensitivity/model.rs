@@ -41,6 +41,14 @@ pub trait Model: Sync {
     /// # Errors
     /// Whatever the model reports; the caller checks shapes and NaN.
     fn evaluate(&self, x: ArrayView2<f64>, y: ArrayViewMut2<f64>) -> Result<(), SensitivityError>;
+
+    /// Whether [`Model::evaluate`] may run on several batches at once, from different threads
+    /// (default: no). Worth it for a model that is serial inside a batch but does not hold a
+    /// shared lock throughout, such as a numpy model behind Python's GIL (numpy releases it in
+    /// its loops); a model that is already parallel inside a batch gains nothing.
+    fn concurrent_batches(&self) -> bool {
+        false
+    }
 }
 
 /// A model from a closure evaluated row by row (`f(x_row, y_row)`), in parallel over rows.

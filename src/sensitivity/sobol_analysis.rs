@@ -161,14 +161,17 @@ pub fn analyze_sobol(
         .map(|s| s.to_string())
         .collect::<Vec<_>>();
     let output_names = (0..y.ncols()).map(|i| format!("y{i}")).collect();
-    analyze_inner(names, output_names, y, options)
+    analyze_inner(names, output_names, y, options, None)
 }
 
+/// The analysis; `counts` are the bootstrap resamples when drawn ahead ([`resample_counts`]
+/// over `0..n_bootstrap`), else they are drawn here.
 fn analyze_inner(
     names: Vec<String>,
     output_names: Vec<String>,
     y: ArrayView2<f64>,
     options: &SobolOptions,
+    counts: Option<&[Vec<u16>]>,
 ) -> Result<SobolResult, SensitivityError> {
     check_conf_level(options.conf_level)?;
     let shape = Shape::of(names.len(), y, options)?;
@@ -182,14 +185,17 @@ fn analyze_inner(
         warnings.push(SensitivityWarning::NoBootstrap);
     }
     // Normalised outputs, one contiguous vector per output (the only copy; never the inputs).
-    let z: Vec<Vec<f64>> = (0..y.ncols())
+    let normal: Vec<(Vec<f64>, f64, f64)> = (0..y.ncols())
         .into_par_iter()
         .map(|o| normalised(y.column(o)))
         .collect();
     let mut constant = vec![false; y.ncols()];
     let mut scales = vec![0.0; y.ncols()];
-    for (o, zo) in z.iter().enumerate() {
-        (scales[o], constant[o]) = variance_and_constancy(y.column(o), zo, &shape);
+    let mut z = Vec::with_capacity(y.ncols());
+    for (o, (zo, variance, range)) in normal.into_iter().enumerate() {
+        scales[o] = variance;
+        constant[o] = is_constant(range, &zo, &shape);
+        z.push(zo);
         if constant[o] {
             warnings.push(SensitivityWarning::ConstantOutput { output: o });
         }
@@ -201,7 +207,7 @@ fn analyze_inner(
         .collect();
     // Bootstrap: resample b's counts from (seed, b); every output uses the same resamples.
     let boot: Vec<Vec<Estimates>> = if n_boot >= 2 {
-        bootstrap(&shape, &z, n_boot, options.seed)
+        bootstrap(&shape, &z, n_boot, options.seed, counts)
     } else {
         vec![]
     };
@@ -253,43 +259,62 @@ impl Shape {
     }
 }
 
-/// An output standardised to mean 0 and (population) standard deviation 1; all zeros when
-/// constant.
-fn normalised(col: ndarray::ArrayView1<f64>) -> Vec<f64> {
-    let v: Vec<f64> = col.iter().copied().collect();
+/// An output standardised to mean 0 and (population) standard deviation 1 (all zeros when
+/// constant), with its variance and its range (greatest − least value).
+///
+/// The sums run in row order whatever the column's layout: a column of a many-output matrix
+/// (strided) gives the same numbers as a single-output one.
+fn normalised(col: ndarray::ArrayView1<f64>) -> (Vec<f64>, f64, f64) {
+    let copy: Vec<f64>;
+    let v: &[f64] = match col.as_slice() {
+        Some(v) => v,
+        None => {
+            copy = col.iter().copied().collect();
+            &copy
+        }
+    };
     let mean = v.iter().sum::<f64>() / v.len() as f64;
-    let sd = (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / v.len() as f64).sqrt();
-    if sd > 0.0 {
+    let variance = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / v.len() as f64;
+    let sd = variance.sqrt();
+    let z = if sd > 0.0 {
         v.iter().map(|x| (x - mean) / sd).collect()
     } else {
         vec![0.0; v.len()]
-    }
+    };
+    let (lo, hi) = min_max(v);
+    (z, variance, hi - lo)
 }
 
-/// An output's variance, and whether it is constant: no range at all, or (SALib's test) its
-/// normalised A and B outputs span at most machine epsilon.
-fn variance_and_constancy(col: ndarray::ArrayView1<f64>, zo: &[f64], shape: &Shape) -> (f64, bool) {
+/// Whether an output is constant: no range at all, or (SALib's test) its normalised A and B
+/// outputs span at most machine epsilon.
+fn is_constant(range: f64, zo: &[f64], shape: &Shape) -> bool {
     let (n, step) = (shape.n, shape.step);
-    let (mn, mx) = col
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
-    // A sequential sum in row order, whatever the column's layout: a column of a
-    // many-output matrix (strided) gives the same variance as a single-output one.
-    let mean = col.iter().sum::<f64>() / col.len() as f64;
-    let variance = col.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / col.len() as f64;
-    let ab_range = {
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for i in 0..n {
-            for v in [zo[i * step], zo[i * step + step - 1]] {
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
+    let ab: Vec<f64> = (0..n)
+        .flat_map(|i| [zo[i * step], zo[i * step + step - 1]])
+        .collect();
+    let (lo, hi) = min_max(&ab);
+    range == 0.0 || hi - lo <= f64::EPSILON
+}
+
+/// The least and greatest of finite values. Exact in any order, so folded in eight lanes that
+/// the compiler keeps in vector registers.
+fn min_max(values: &[f64]) -> (f64, f64) {
+    let (mut lo, mut hi) = ([f64::INFINITY; 8], [f64::NEG_INFINITY; 8]);
+    let mut chunks = values.chunks_exact(8);
+    for c in &mut chunks {
+        for j in 0..8 {
+            // Comparisons, not f64::min: no NaN to handle here, and they become minpd/maxpd.
+            lo[j] = if c[j] < lo[j] { c[j] } else { lo[j] };
+            hi[j] = if c[j] > hi[j] { c[j] } else { hi[j] };
         }
-        hi - lo
-    };
-    (variance, mx - mn == 0.0 || ab_range <= f64::EPSILON)
+    }
+    let rest = chunks.remainder();
+    let lo = lo.iter().chain(rest).fold(f64::INFINITY, |a, &b| a.min(b));
+    let hi = hi
+        .iter()
+        .chain(rest)
+        .fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    (lo, hi)
 }
 
 /// One output's indices from its point estimates and bootstrap replicates (a constant
@@ -365,26 +390,32 @@ const GROUP: usize = 32;
 /// cut into at most 64 row chunks (a function of N only); each chunk's term matrix is built once
 /// per group of resamples and multiplied by the group's counts (a dense matrix product), and the
 /// chunks' partial sums are added in chunk order: the result does not depend on the threads.
-fn bootstrap(sh: &Shape, z: &[Vec<f64>], n_boot: usize, seed: u64) -> Vec<Vec<Estimates>> {
+fn bootstrap(
+    sh: &Shape,
+    z: &[Vec<f64>],
+    n_boot: usize,
+    seed: u64,
+    ahead: Option<&[Vec<u16>]>,
+) -> Vec<Vec<Estimates>> {
     let n = sh.n;
     let m = sh.width();
     let rows = n.div_ceil(64).max(1024).min(n);
     let n_chunks = n.div_ceil(rows);
+    let ahead = ahead.filter(|a| a.len() >= n_boot && a.iter().all(|c| c.len() == n));
+    // Counts drawn ahead are all in memory: one group, so each chunk's term matrix is built
+    // once and multiplied by every resample's counts in one product.
+    let group = if ahead.is_some() { n_boot } else { GROUP };
     let mut out = Vec::with_capacity(n_boot);
-    for g0 in (0..n_boot).step_by(GROUP) {
-        let g = GROUP.min(n_boot - g0);
-        let counts: Vec<Vec<u16>> = (g0..g0 + g)
-            .into_par_iter()
-            .map(|b| {
-                let mut rng = chunk_rng(seed, Stream::SobolBootstrap, b as u64);
-                let mut c = vec![0u16; n];
-                for _ in 0..n {
-                    let i = rng.random_range(0..n);
-                    c[i] = c[i].saturating_add(1);
-                }
-                c
-            })
-            .collect();
+    for g0 in (0..n_boot).step_by(group) {
+        let g = group.min(n_boot - g0);
+        let drawn;
+        let counts: &[Vec<u16>] = match ahead {
+            Some(all) => &all[g0..g0 + g],
+            None => {
+                drawn = resample_counts(n, g0..g0 + g, seed);
+                &drawn
+            }
+        };
         let partials: Vec<Vec<Array2<f64>>> = (0..n_chunks)
             .into_par_iter()
             .map(|c| {
@@ -423,6 +454,32 @@ fn bootstrap(sh: &Shape, z: &[Vec<f64>], n_boot: usize, seed: u64) -> Vec<Vec<Es
     }
     out
 }
+
+/// How many times each of the `n` base samples is drawn in bootstrap resamples `b` of `range`
+/// (resample b from its own stream of `seed`: the counts do not depend on how resamples are
+/// grouped, nor on the outputs).
+fn resample_counts(n: usize, range: std::ops::Range<usize>, seed: u64) -> Vec<Vec<u16>> {
+    range
+        .into_par_iter()
+        .map(|b| resample_count(n, b, seed))
+        .collect()
+}
+
+/// How many times each base sample is drawn in bootstrap resample `b`.
+fn resample_count(n: usize, b: usize, seed: u64) -> Vec<u16> {
+    let mut rng = chunk_rng(seed, Stream::SobolBootstrap, b as u64);
+    let mut c = vec![0u16; n];
+    for _ in 0..n {
+        let i = rng.random_range(0..n);
+        c[i] = c[i].saturating_add(1);
+    }
+    c
+}
+
+/// The most bootstrap counts (resamples × N) drawn ahead, while the model runs: 2^23 counts
+/// take 16 MiB. Beyond it they are drawn group by group during the analysis, as memory
+/// allows.
+const COUNTS_AHEAD_MAX: usize = 1 << 23;
 
 struct Shape {
     k: usize,
@@ -651,8 +708,24 @@ impl SobolAnalysis {
     /// Invalid options, the model's errors, wrong output shapes, NaN outputs.
     pub fn run<M: Model + ?Sized>(&self, model: &M) -> Result<SobolResult, SensitivityError> {
         let design = self.design()?;
-        let y = evaluate_design(&self.problem, &design, model, self.batch_rows)?;
-        self.analyze(&y.view(), model.output_names())
+        // The bootstrap counts depend on N and the seed only: drawn on one other thread while
+        // the model runs (a Python model holds one core; the counts are a third of the
+        // analysis of a cheap model). One thread, so that the next batch of the design still
+        // finds a free core.
+        let n_boot = self.options.n_bootstrap;
+        let ahead = n_boot >= 2 && n_boot.saturating_mul(self.n) <= COUNTS_AHEAD_MAX;
+        let seed = self.options.seed;
+        let (y, counts) = rayon::join(
+            || evaluate_design(&self.problem, &design, model, self.batch_rows),
+            || {
+                ahead.then(|| {
+                    (0..n_boot)
+                        .map(|b| resample_count(self.n, b, seed))
+                        .collect::<Vec<_>>()
+                })
+            },
+        );
+        self.analyze_with(&y?.view(), model.output_names(), counts.as_deref())
     }
 
     /// Analyses outputs already computed on [`SobolAnalysis::design`].
@@ -664,8 +737,17 @@ impl SobolAnalysis {
         y: &ArrayView2<f64>,
         output_names: Vec<String>,
     ) -> Result<SobolResult, SensitivityError> {
+        self.analyze_with(y, output_names, None)
+    }
+
+    fn analyze_with(
+        &self,
+        y: &ArrayView2<f64>,
+        output_names: Vec<String>,
+        counts: Option<&[Vec<u16>]>,
+    ) -> Result<SobolResult, SensitivityError> {
         let names = self.problem.names().iter().map(|s| s.to_string()).collect();
-        let mut res = analyze_inner(names, output_names, *y, &self.options)?;
+        let mut res = analyze_inner(names, output_names, *y, &self.options, counts)?;
         if res.output_names.len() != y.ncols() {
             res.output_names = (0..y.ncols()).map(|i| format!("y{i}")).collect();
         }

@@ -43,9 +43,18 @@ pub(crate) struct PyModel {
     n_outputs: usize,
     names: Vec<String>,
     error: Mutex<Option<PyErr>>,
+    /// Whether batches may be evaluated at once from several threads (the caller's promise
+    /// that the callable is safe to call so).
+    concurrent: bool,
 }
 
 impl PyModel {
+    /// Allows (or not) several batches at once.
+    pub(crate) fn concurrent(mut self, yes: bool) -> Self {
+        self.concurrent = yes;
+        self
+    }
+
     fn call(&self, x: ArrayView2<f64>) -> Result<Array2<f64>, SensitivityError> {
         self.call_with(x, |a| Ok(a.to_owned()))
     }
@@ -87,6 +96,10 @@ impl Model for PyModel {
         self.n_outputs
     }
 
+    fn concurrent_batches(&self) -> bool {
+        self.concurrent
+    }
+
     fn output_names(&self) -> Vec<String> {
         self.names.clone()
     }
@@ -122,11 +135,12 @@ fn py_model<D: Design>(
     names: Option<Vec<String>>,
     problem: &Problem,
     design: &D,
+    concurrent: bool,
 ) -> Res<PyModel> {
     let mut first = vec![0.0; problem.len()];
     design.fill_unit(0, &mut first);
     problem.transform_in_place(&mut first, 0)?;
-    probed_model(f, names, first)
+    probed_model(f, names, first).map(|m| m.concurrent(concurrent))
 }
 
 /// Builds a model, learning its number of outputs from one call on the input row `first`.
@@ -140,6 +154,7 @@ pub(crate) fn probed_model(
         n_outputs: 0,
         names: vec![],
         error: Mutex::new(None),
+        concurrent: false,
     };
     let k = first.len();
     let x = Array2::from_shape_vec((1, k), first).map_err(err::<PySensitivityError>)?;
@@ -583,7 +598,7 @@ pub(crate) fn sobol_analyze(
 
 /// Sample + evaluate + analyse: `model(X) -> Y` is called once per batch of rows.
 #[pyfunction]
-#[pyo3(signature = (problem, *, model, n, calc_second_order = true, scramble = "lms", skip_values = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None))]
+#[pyo3(signature = (problem, *, model, n, calc_second_order = true, scramble = "lms", skip_values = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None, concurrent_batches = false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sobol_run(
     py: Python<'_>,
@@ -599,6 +614,7 @@ pub(crate) fn sobol_run(
     batch_rows: usize,
     output_names: Option<Vec<String>>,
     threads: Option<usize>,
+    concurrent_batches: bool,
 ) -> Res<PySobolResult> {
     let an = SobolAnalysis::new(problem.inner.clone(), n)
         .second_order(calc_second_order)
@@ -609,7 +625,13 @@ pub(crate) fn sobol_run(
         .conf_level(conf_level)
         .batch_rows(batch_rows);
     let design = an.design()?;
-    let m = py_model(model, output_names, &problem.inner, &design)?;
+    let m = py_model(
+        model,
+        output_names,
+        &problem.inner,
+        &design,
+        concurrent_batches,
+    )?;
     let res = run_detached(py, &m, || pooled(threads, || an.run(&m)))?;
     Ok(PySobolResult { inner: res })
 }
@@ -647,7 +669,7 @@ pub(crate) fn morris_analyze(
 
 /// Morris sample + evaluate + analyse.
 #[pyfunction]
-#[pyo3(signature = (problem, *, model, r, num_levels = 4, optimal_trajectories = None, seed = 2021, num_resamples = 100, conf_level = 0.95, output_names = None, threads = None))]
+#[pyo3(signature = (problem, *, model, r, num_levels = 4, optimal_trajectories = None, seed = 2021, num_resamples = 100, conf_level = 0.95, output_names = None, threads = None, concurrent_batches = false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn morris_run(
     py: Python<'_>,
@@ -661,6 +683,7 @@ pub(crate) fn morris_run(
     conf_level: f64,
     output_names: Option<Vec<String>>,
     threads: Option<usize>,
+    concurrent_batches: bool,
 ) -> Res<PyMorrisResult> {
     let mut an = MorrisAnalysis::new(problem.inner.clone(), r)
         .num_levels(num_levels)
@@ -671,7 +694,13 @@ pub(crate) fn morris_run(
         an = an.optimal_trajectories(m);
     }
     let design = py.detach(|| an.design())?;
-    let m = py_model(model, output_names, &problem.inner, &design)?;
+    let m = py_model(
+        model,
+        output_names,
+        &problem.inner,
+        &design,
+        concurrent_batches,
+    )?;
     let res = run_detached(py, &m, || pooled(threads, || an.run(&m)))?;
     Ok(PyMorrisResult { inner: res })
 }
@@ -727,6 +756,7 @@ fn oat_model(f: Py<PyAny>, names: Option<Vec<String>>, base: &[f64]) -> Res<PyMo
         n_outputs: 0,
         names: vec![],
         error: Mutex::new(None),
+        concurrent: false,
     };
     let x = Array2::from_shape_vec((1, base.len()), base.to_vec())
         .map_err(err::<PySensitivityError>)?;

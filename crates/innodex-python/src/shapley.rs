@@ -219,7 +219,7 @@ impl PySobolOverTime {
 /// Yearly Sobol' indices: one Saltelli design evaluated once on a model with one output per
 /// year (`years`: one per output column; None: 0, 1, …).
 #[pyfunction]
-#[pyo3(signature = (problem, *, model, n, years = None, calc_second_order = false, scramble = "lms", skip_values = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, threads = None))]
+#[pyo3(signature = (problem, *, model, n, years = None, calc_second_order = false, scramble = "lms", skip_values = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, threads = None, concurrent_batches = false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sobol_over_time_run(
     py: Python<'_>,
@@ -235,6 +235,7 @@ pub(crate) fn sobol_over_time_run(
     conf_level: f64,
     batch_rows: usize,
     threads: Option<usize>,
+    concurrent_batches: bool,
 ) -> Res<PySobolOverTime> {
     let an = SobolAnalysis::new(problem.inner.clone(), n)
         .second_order(calc_second_order)
@@ -248,7 +249,7 @@ pub(crate) fn sobol_over_time_run(
     let mut first = vec![0.0; problem.inner.len()];
     innodex::sensitivity::Design::fill_unit(&design, 0, &mut first);
     problem.inner.transform_in_place(&mut first, 0)?;
-    let m = probed_model(model, None, first)?;
+    let m = probed_model(model, None, first)?.concurrent(concurrent_batches);
     let years = years.unwrap_or_else(|| (0..m_outputs(&m)).collect());
     let res = run_detached(py, &m, || pooled(threads, || an.run_over_time(&m, &years)))?;
     Ok(PySobolOverTime { inner: res })

@@ -148,23 +148,31 @@ impl<D: Design> Iterator for DesignBatches<'_, D> {
         let start = self.next;
         let rows = self.batch_rows.min(n - start);
         self.next += rows;
-        let k = self.design.n_inputs();
-        let mut buf = vec![0.0; rows * k];
-        fill_parallel(self.design, start, &mut buf);
-        if let Err(e) = transform_parallel(self.problem, start, &mut buf) {
+        let batch = design_batch(self.design, self.problem, start, rows);
+        if batch.is_err() {
             self.next = n;
-            return Some(Err(e));
         }
-        // Shape is consistent by construction.
-        Some(
-            Array2::from_shape_vec((rows, k), buf)
-                .map(|m| (start, m))
-                .map_err(|e| SensitivityError::InvalidOption {
-                    option: "batch",
-                    reason: e.to_string(),
-                }),
-        )
+        Some(batch.map(|m| (start, m)))
     }
+}
+
+/// Rows `start..start + rows` of a design on the problem's scales (the problem already
+/// checked against the design).
+fn design_batch<D: Design + ?Sized>(
+    design: &D,
+    problem: &Problem,
+    start: usize,
+    rows: usize,
+) -> Result<Array2<f64>, SensitivityError> {
+    let k = design.n_inputs();
+    let mut buf = vec![0.0; rows * k];
+    fill_parallel(design, start, &mut buf);
+    transform_parallel(problem, start, &mut buf)?;
+    // Shape is consistent by construction.
+    Array2::from_shape_vec((rows, k), buf).map_err(|e| SensitivityError::InvalidOption {
+        option: "batch",
+        reason: e.to_string(),
+    })
 }
 
 fn check_problem<D: Design + ?Sized>(
@@ -215,7 +223,8 @@ pub(crate) fn transform_parallel(
 }
 
 /// Evaluates a model on every row of a design, in batches of `batch_rows` rows, and returns the
-/// outputs (`n_rows × n_outputs`). Only one batch of inputs exists at a time.
+/// outputs (`n_rows × n_outputs`). At most two batches of inputs exist at a time: the one being
+/// evaluated and the next.
 ///
 /// # Errors
 /// [`SensitivityError::TooLarge`] when the outputs (rows × outputs) would hold more than 2^28
@@ -257,12 +266,47 @@ where
         "use a smaller N or fewer outputs",
     )?;
     let mut y = Array2::zeros((design.n_rows(), m));
-    for batch in design.batches(problem, batch_rows) {
+    if model.concurrent_batches() {
+        check_problem(design, problem)?;
+        let batch_rows = batch_rows.max(1);
+        // Each batch generates its own rows and writes its own outputs: the outputs do not
+        // depend on which thread evaluates which batch, nor in what order.
+        let chunks: Vec<_> = y
+            .axis_chunks_iter_mut(ndarray::Axis(0), batch_rows)
+            .collect();
+        let errors: Vec<SensitivityError> = chunks
+            .into_par_iter()
+            .enumerate()
+            .filter_map(|(b, mut yb)| {
+                let start = b * batch_rows;
+                design_batch(design, problem, start, yb.nrows())
+                    .and_then(|x| model.evaluate(x.view(), yb.view_mut()))
+                    .and_then(|()| check_finite(yb.view(), start))
+                    .err()
+            })
+            .collect();
+        return match errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(y),
+        };
+    }
+    let mut batches = design.batches(problem, batch_rows);
+    let mut next = batches.next();
+    while let Some(batch) = next {
         let (start, x) = batch?;
         let rows = x.nrows();
         let mut yb = y.slice_mut(s![start..start + rows, ..]);
-        model.evaluate(x.view(), yb.view_mut())?;
-        check_finite(yb.view(), start)?;
+        // The next batch is generated on another thread while the model evaluates this one
+        // (a Python model holds one core, and generation is a tenth of a cheap model's time).
+        let (evaluated, following) = rayon::join(
+            || {
+                model.evaluate(x.view(), yb.view_mut())?;
+                check_finite(yb.view(), start)
+            },
+            || batches.next(),
+        );
+        evaluated?;
+        next = following;
     }
     Ok(y)
 }
@@ -271,6 +315,12 @@ pub(crate) fn check_finite(
     y: ndarray::ArrayView2<f64>,
     first_row: usize,
 ) -> Result<(), SensitivityError> {
+    // A contiguous matrix is scanned as one slice (vectorised); only a failure is located.
+    if let Some(all) = y.as_slice()
+        && all.iter().all(|v| v.is_finite())
+    {
+        return Ok(());
+    }
     for ((r, c), v) in y.indexed_iter() {
         if !v.is_finite() {
             return Err(SensitivityError::NonFiniteOutput {
