@@ -81,11 +81,13 @@ def main() -> None:
     ap.add_argument("--paths", type=float, nargs="+", default=[1e3, 1e4, 1e5, 1e6, 1e7])
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
-    print(f"cores: {os.cpu_count()}, numpy {np.__version__}, innodex {innodex.__version__}")
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, cores: {os.cpu_count()}, load average "
+          f"{os.getloadavg()[0]:.2f}, numpy {np.__version__}, innodex {innodex.__version__}")
     innodex_projection(10_000, 0)  # warm up the thread pool
     cores = os.cpu_count() or 1
     print(f"{'paths':>10} {'numpy':>10} {'innodex':>10} {'+pandas':>10} {'ratio':>6} "
-          f"{'per core':>8} {'+pandas':>7}  check (q50, P: numpy / innodex)")
+          f"{'per core':>8} {'+pandas':>7} {'innodex paths/s':>16}  "
+          "check (q50, P: numpy / innodex)")
     for p in a.paths:
         n = int(p)
         repeat = max(a.repeat, min(2000, int(2e6 / n)))
@@ -93,7 +95,7 @@ def main() -> None:
             [numpy_projection, innodex_projection, innodex_with_pandas], n, repeat
         )
         print(f"{n:>10,} {_time(tn):>10} {_time(ti):>10} {_time(tp):>10} {tn / ti:>5.1f}x "
-              f"{tn / ti / cores:>7.1f}x {tn / tp:>6.1f}x  "
+              f"{tn / ti / cores:>7.1f}x {tn / tp:>6.1f}x {n / ti:>16,.0f}  "
               f"{qn[1]:.2f} / {qi[1]:.2f}, {pn:.4f} / {pi:.4f}")
     print("times per call, best of the repeats; 'per core' divides the ratio by the cores "
           f"innodex used ({cores}); '+pandas' is numpy / (innodex and the pandas fan)")
