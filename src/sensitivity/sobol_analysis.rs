@@ -11,6 +11,7 @@ use super::{
     Model, Problem, SaltelliDesign, Scramble, SensitivityError, SensitivityWarning, Stream,
     check_conf_level, chunk_rng, percentile_interval, std_ddof1, z_value,
 };
+use crate::exec::map_chunks;
 
 /// Options of a Sobol' analysis (SALib's `analyze` keyword arguments).
 ///
@@ -185,10 +186,9 @@ fn analyze_inner(
         warnings.push(SensitivityWarning::NoBootstrap);
     }
     // Normalised outputs, one contiguous vector per output (the only copy; never the inputs).
-    let normal: Vec<(Vec<f64>, f64, f64)> = (0..y.ncols())
-        .into_par_iter()
-        .map(|o| normalised(y.column(o)))
-        .collect();
+    // One output (the usual case) stays on this thread: no hand-off to the pool.
+    let outputs: Vec<usize> = (0..y.ncols()).collect();
+    let normal = map_chunks(outputs, || (), |_, _, o| normalised(y.column(o)));
     let mut constant = vec![false; y.ncols()];
     let mut scales = vec![0.0; y.ncols()];
     let mut z = Vec::with_capacity(y.ncols());
@@ -201,10 +201,11 @@ fn analyze_inner(
         }
     }
     // Point estimates.
-    let points: Vec<Estimates> = z
-        .par_iter()
-        .map(|zo| Sums::accumulate(&shape, zo).estimates(&shape))
-        .collect();
+    let points: Vec<Estimates> = map_chunks(
+        z.iter().collect(),
+        || (),
+        |_, _, zo| Sums::accumulate(&shape, zo).estimates(&shape),
+    );
     // Bootstrap: resample b's counts from (seed, b); every output uses the same resamples.
     let boot: Vec<Vec<Estimates>> = if n_boot >= 2 {
         bootstrap(&shape, &z, n_boot, options.seed, counts)
@@ -416,9 +417,10 @@ fn bootstrap(
                 &drawn
             }
         };
-        let partials: Vec<Vec<Array2<f64>>> = (0..n_chunks)
-            .into_par_iter()
-            .map(|c| {
+        let partials: Vec<Vec<Array2<f64>>> = map_chunks(
+            (0..n_chunks).collect(),
+            || (),
+            |_, _, c| {
                 let lo = c * rows;
                 let hi = (lo + rows).min(n);
                 let cm = Array2::from_shape_fn((g, hi - lo), |(b, i)| counts[b][lo + i] as f64);
@@ -434,8 +436,8 @@ fn bootstrap(
                         cm.dot(&t)
                     })
                     .collect()
-            })
-            .collect();
+            },
+        );
         for b in 0..g {
             out.push(
                 (0..z.len())
@@ -459,6 +461,10 @@ fn bootstrap(
 /// (resample b from its own stream of `seed`: the counts do not depend on how resamples are
 /// grouped, nor on the outputs).
 fn resample_counts(n: usize, range: std::ops::Range<usize>, seed: u64) -> Vec<Vec<u16>> {
+    // A few thousand draws in all take less than handing them to the pool would.
+    if n.saturating_mul(range.len()) < 1 << 16 {
+        return range.map(|b| resample_count(n, b, seed)).collect();
+    }
     range
         .into_par_iter()
         .map(|b| resample_count(n, b, seed))
