@@ -456,6 +456,42 @@ pub struct GapByYear {
     pub seed: u64,
 }
 
+impl GapByYear {
+    /// How to label `year`: the years before [`GapByYear::start_year`] are back-cast (Linyi's
+    /// share in them is not in the evidence; the model implies it from the start share along
+    /// the sampled path), so their gaps and drivers are a counterfactual, not history.
+    ///
+    /// ```
+    /// let g = innodex::cases::linyi::gap_by_year(1 << 8, 1).unwrap();
+    /// assert_eq!(g.year_label(2021), "2021 (back-cast)");
+    /// assert_eq!(g.year_label(2025), "2025");
+    /// ```
+    pub fn year_label(&self, year: i32) -> String {
+        if year < self.start_year {
+            format!("{year} (back-cast)")
+        } else {
+            year.to_string()
+        }
+    }
+
+    /// The sentence that says what the back-cast years are (empty when there are none).
+    pub fn back_cast_note(&self) -> String {
+        let first = self.years.first().copied().unwrap_or(self.start_year);
+        if first >= self.start_year {
+            return String::new();
+        }
+        format!(
+            "Rows marked back-cast ({first}–{}) are not history: Linyi's R&D share in those \
+             years is not in the evidence, so the model implies it from the {} share along \
+             the same constant-rate path. Their gaps and drivers say what the sampled growth \
+             rates would imply for those years (a counterfactual), not what happened; the \
+             verdict above gives the evidence.",
+            self.start_year - 1,
+            self.start_year
+        )
+    }
+}
+
 /// Computes [`GapByYear`] with a Saltelli design of base size `n` (a power of two).
 ///
 /// # Errors

@@ -273,13 +273,14 @@ fn gap_by_year_text(g: &GapByYear, markdown: bool) -> String {
          through its latest year, then grows by the yearly increase. First-order \
          (S1) and total-order (ST) Sobol' indices of each year's gap from one Saltelli design \
          evaluated once (N = {}, seed {}, 95 % bootstrap half-widths); the {} row equals the \
-         section above.\n",
+         section above. {}\n",
         g.start_year,
         g.start_year,
         g.start_year,
         g.n,
         g.seed,
-        g.years.last().copied().unwrap_or_default()
+        g.years.last().copied().unwrap_or_default(),
+        g.back_cast_note()
     );
     if markdown {
         let cols: Vec<String> = g.inputs.iter().map(|n| format!("{n}: S1 ± / ST")).collect();
@@ -310,6 +311,7 @@ fn gap_by_year_text(g: &GapByYear, markdown: bool) -> String {
             "{reference:.2}{}",
             if published { "" } else { " (projected)" }
         );
+        let year = g.year_label(*year);
         if markdown {
             let _ = writeln!(
                 s,
@@ -321,7 +323,7 @@ fn gap_by_year_text(g: &GapByYear, markdown: bool) -> String {
         } else {
             let _ = writeln!(
                 s,
-                "  {year}  Shandong {shandong:<16} gap {:+.3} pp  [{}]  largest: {}",
+                "  {year:<16}  Shandong {shandong:<16} gap {:+.3} pp  [{}]  largest: {}",
                 g.base_gap[t],
                 cells.join("; "),
                 g.dominant[t]

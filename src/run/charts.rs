@@ -430,6 +430,18 @@ pub(super) fn sobol_by_year(g: &GapByYear) -> Result<String, String> {
             .x_desc(format!("year (N = {}, seed {})", g.n, g.seed))
             .y_desc("share of the gap's variance")
             .draw()?;
+        // The years before the start share are back-cast, not history: shaded and said so.
+        if x0 < g.start_year {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x0, -0.02), (g.start_year.min(x1), 1.02)],
+                BLACK.mix(0.07).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("back-cast, not history (before {})", g.start_year),
+                (x0, 1.0),
+                (FONT, LABEL),
+            )))?;
+        }
         let mut legend = vec![];
         for (j, name) in g.inputs.iter().enumerate() {
             let c = PALETTE[j % PALETTE.len()];

@@ -566,12 +566,13 @@ fn html_sensitivity(s: &mut String, r: &RunReport) -> Result<(), String> {
 fn html_gap_by_year(s: &mut String, g: &crate::cases::linyi::GapByYear) -> Result<(), String> {
     let _ = writeln!(
         s,
-        "<h3>The gap year by year, {}–{}</h3>\n<p>Which input drives the gap in each year: Linyi on one constant-rate path through its derived {} share (earlier years: the shares that path implies), Shandong published through its latest year and then growing by the yearly increase. S1 ± 95 % half-width / ST from one Saltelli design evaluated once (N = {}, seed {}); the last row equals the table above.</p>",
+        "<h3>The gap year by year, {}–{}</h3>\n<p>Which input drives the gap in each year: Linyi on one constant-rate path through its derived {} share (earlier years: the shares that path implies), Shandong published through its latest year and then growing by the yearly increase. S1 ± 95 % half-width / ST from one Saltelli design evaluated once (N = {}, seed {}); the last row equals the table above. {}</p>",
         g.years.first().copied().unwrap_or_default(),
         g.years.last().copied().unwrap_or_default(),
         g.start_year,
         g.n,
-        g.seed
+        g.seed,
+        esc(&g.back_cast_note())
     );
     s.push_str("<table><tr><th>year</th><th>Shandong (%)</th><th>gap at mid-range (pp)</th>");
     for name in &g.inputs {
@@ -582,7 +583,8 @@ fn html_gap_by_year(s: &mut String, g: &crate::cases::linyi::GapByYear) -> Resul
         let (reference, published) = g.reference[t];
         let _ = write!(
             s,
-            "<tr><td>{year}</td><td>{reference:.2}{}</td><td>{:+.3}</td>",
+            "<tr><td>{}</td><td>{reference:.2}{}</td><td>{:+.3}</td>",
+            g.year_label(*year),
             if published { "" } else { " (projected)" },
             g.base_gap[t]
         );

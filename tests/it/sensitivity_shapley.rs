@@ -494,4 +494,13 @@ fn report_gap_by_year_ends_with_the_2025_section() {
     assert!(md.contains("what drives Linyi's gap to the Shandong average, 2021–2025"));
     assert!(md.contains("| 2024 | 2.69 (projected) |"), "{md}");
     assert!(r.to_table().contains("largest: start_share"));
+    // The years before the start share are back-cast, and every rendering says so: they are
+    // not history, whatever their drivers.
+    assert_eq!(y.start_year, 2024);
+    for year in [2021, 2022, 2023] {
+        assert!(md.contains(&format!("| {year} (back-cast) |")), "{md}");
+        assert!(r.to_table().contains(&format!("{year} (back-cast)")));
+    }
+    assert!(!md.contains("2024 (back-cast)") && !md.contains("2025 (back-cast)"));
+    assert!(md.contains("Rows marked back-cast (2021–2023) are not history"));
 }
