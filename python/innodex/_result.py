@@ -9,6 +9,7 @@ by ``_html_float`` and missing values as "–". A class changes what Jupyter sho
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import pandas as pd
 
@@ -43,3 +44,51 @@ class Result:
         fmt = fmt_number if self._html_float is None else self._html_float.format
         table = self._html_frame().to_html(float_format=fmt, na_rep="–")
         return f"<p><b>{html.escape(repr(self))}</b></p>{table}"
+
+
+class CoreResult(Result):
+    """A result over one native result object (``_core``) with named inputs and outputs: the
+    names, the warnings, a repr, pickling, and an output looked up by name or position. Written
+    once for the sensitivity results (Sobol', Morris, Shapley), as their Rust getters are."""
+
+    def __init__(self, core: Any) -> None:
+        self._core = core
+
+    @property
+    def names(self) -> list[str]:
+        """Input names."""
+        return list(self._core.names)
+
+    @property
+    def output_names(self) -> list[str]:
+        """Output names."""
+        return list(self._core.output_names)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings about the analysis."""
+        return list(self._core.warnings)
+
+    def _out(self, output: int | str) -> int:
+        """The position of ``output`` (a name, or an index counted from either end)."""
+        from innodex import _check, _core
+
+        names = self.output_names
+        if isinstance(output, str):
+            if output not in names:
+                raise _core.SensitivityError(
+                    f"output: unknown output {output!r}; outputs are {names}"
+                )
+            return names.index(output)
+        o = _check.integer("output", output, _core.SensitivityError)
+        if not -len(names) <= o < len(names):
+            raise _core.SensitivityError(
+                f"output: index {o} is out of range for {len(names)} outputs"
+            )
+        return o % len(names)
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:
+        return (type(self), (self._core,))

@@ -19,7 +19,7 @@ from innodex import _check, _core
 from innodex._conventions import DEFAULT_SEED
 from innodex._plot import axes
 from innodex._progress import Bar
-from innodex._result import Result
+from innodex._result import CoreResult
 
 if TYPE_CHECKING:
     from innodex.sensitivity import Model, Problem
@@ -27,34 +27,16 @@ if TYPE_CHECKING:
 _E = _core.SensitivityError
 
 
-class ShapleyResult(Result):
+class ShapleyResult(CoreResult):
     """Shapley effects of every model output (they sum to 1 per output), with bootstrap
     intervals. ``to_pandas()`` gives one row per (output, input); ``plot()`` draws bars with
     their intervals. Pickles.
     """
 
-    def __init__(self, core: _core.ShapleyResult) -> None:
-        self._core = core
-
-    @property
-    def names(self) -> list[str]:
-        """Input names."""
-        return list(self._core.names)
-
-    @property
-    def output_names(self) -> list[str]:
-        """Output names."""
-        return list(self._core.output_names)
-
     @property
     def method(self) -> str:
         """The estimator used: ``"exact"`` (all permutations) or ``"random"``."""
         return str(self._core.method)
-
-    @property
-    def warnings(self) -> list[str]:
-        """Warnings about the analysis."""
-        return list(self._core.warnings)
 
     @property
     def shapley(self) -> npt.NDArray[np.float64]:
@@ -65,11 +47,6 @@ class ShapleyResult(Result):
     def correlation(self) -> npt.NDArray[np.float64]:
         """The correlation matrix of the inputs' normal scores used."""
         return self._core.correlation()
-
-    def _out(self, output: int | str) -> int:
-        from innodex.sensitivity import _output_index
-
-        return _output_index(self.output_names, output)
 
     def to_pandas(self) -> pd.DataFrame:
         """Index (output, input); columns ``shapley``, ``conf`` (z·sd half-width), ``low``,
@@ -102,12 +79,6 @@ class ShapleyResult(Result):
         return ax
 
     _html_float = "{:.4f}"
-
-    def __repr__(self) -> str:
-        return repr(self._core)
-
-    def __reduce__(self) -> tuple[Any, tuple[Any]]:
-        return (ShapleyResult, (self._core,))
 
 
 def _corr(corr: Any, k: int) -> npt.NDArray[np.float64] | None:

@@ -46,7 +46,7 @@ from innodex import _check, _core
 from innodex._conventions import DEFAULT_SEED
 from innodex._plot import axes, legend_outside
 from innodex._progress import Bar
-from innodex._result import Result
+from innodex._result import CoreResult, Result
 from innodex._shapley import ShapleyResult, shapley
 from innodex._sobol_time import SobolOverTimeResult, sobol_over_time
 
@@ -98,7 +98,6 @@ __all__ = [
     "sobol_sample",
     "tornado",
 ]
-
 
 
 class SensitivityWarning(UserWarning):
@@ -342,42 +341,12 @@ def _analysis_options(seed: Any, num_resamples: Any, conf_level: Any) -> dict[st
 # ---------------------------------------------------------------------------- results
 
 
-def _output_index(names: list[str], output: Any) -> int:
-    """The position of ``output`` (a name or an index) among ``names``."""
-    if isinstance(output, str):
-        if output not in names:
-            raise _E(f"output: unknown output {output!r}; outputs are {names}")
-        return names.index(output)
-    o = _check.integer("output", output, _E)
-    if not -len(names) <= o < len(names):
-        raise _E(f"output: index {o} is out of range for {len(names)} outputs")
-    return o % len(names)
-
-
-class SobolResult(Result):
+class SobolResult(CoreResult):
     """Sobol' indices of every model output, with bootstrap intervals.
 
     ``to_pandas()`` gives one row per (output, input); ``to_salib(output)`` gives SALib's dict
     keys (``S1``, ``S1_conf``, ``ST``, ``ST_conf``, ``S2``, ``S2_conf``). Pickles.
     """
-
-    def __init__(self, core: _core.SobolResult) -> None:
-        self._core = core
-
-    @property
-    def names(self) -> list[str]:
-        """Input names."""
-        return list(self._core.names)
-
-    @property
-    def output_names(self) -> list[str]:
-        """Output names."""
-        return list(self._core.output_names)
-
-    @property
-    def warnings(self) -> list[str]:
-        """Warnings about the analysis."""
-        return list(self._core.warnings)
 
     @property
     def S1(self) -> npt.NDArray[np.float64]:  # noqa: N802 - SALib's name
@@ -393,9 +362,6 @@ class SobolResult(Result):
     def S2(self) -> npt.NDArray[np.float64] | None:  # noqa: N802 - SALib's name
         """Second-order indices, outputs × inputs × inputs (upper triangle), or None."""
         return self._core.s2()
-
-    def _out(self, output: int | str) -> int:
-        return _output_index(self.output_names, output)
 
     def to_salib(self, output: int | str = 0) -> dict[str, npt.NDArray[np.float64]]:
         """SALib's result keys for one output."""
@@ -485,31 +451,9 @@ class SobolResult(Result):
 
     _html_float = "{:.4f}"
 
-    def __repr__(self) -> str:
-        return repr(self._core)
 
-    def __reduce__(self) -> tuple[Any, tuple[Any]]:
-        return (SobolResult, (self._core,))
-
-
-class MorrisResult(Result):
+class MorrisResult(CoreResult):
     """Morris statistics (μ, μ*, σ, μ* interval) of every output. Pickles."""
-
-    def __init__(self, core: _core.MorrisResult) -> None:
-        self._core = core
-
-    @property
-    def names(self) -> list[str]:
-        """Input names."""
-        return list(self._core.names)
-
-    @property
-    def output_names(self) -> list[str]:
-        """Output names."""
-        return list(self._core.output_names)
-
-    def _out(self, output: int | str) -> int:
-        return _output_index(self.output_names, output)
 
     def to_salib(self, output: int | str = 0) -> dict[str, Any]:
         """SALib's result keys for one output."""
@@ -554,12 +498,6 @@ class MorrisResult(Result):
         return ax
 
     _html_float = "{:.4f}"
-
-    def __repr__(self) -> str:
-        return repr(self._core)
-
-    def __reduce__(self) -> tuple[Any, tuple[Any]]:
-        return (MorrisResult, (self._core,))
 
 
 # ---------------------------------------------------------------------------- designs
