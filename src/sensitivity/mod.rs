@@ -67,7 +67,7 @@ pub use design::mc::MonteCarloDesign;
 pub use design::morris::MorrisDesign;
 pub use design::saltelli::{SaltelliDesign, Scramble};
 pub use design::{Design, DesignBatches, evaluate_design};
-pub use model::{BatchFnModel, FnModel, Model};
+pub use model::{BatchFnModel, FnModel, Model, copy_outputs};
 pub use morris_analysis::{
     MorrisAnalysis, MorrisIndices, MorrisOptions, MorrisResult, analyze_morris,
 };

@@ -185,19 +185,40 @@ where
         mut y: ArrayViewMut2<f64>,
     ) -> Result<(), SensitivityError> {
         let out = (self.f)(x)?;
-        if out.nrows() != x.nrows() {
-            return Err(SensitivityError::WrongRowCount {
-                expected: x.nrows(),
-                got: out.nrows(),
-            });
-        }
-        if out.ncols() != self.n_outputs {
-            return Err(SensitivityError::WrongOutputCount {
-                expected: self.n_outputs,
-                got: out.ncols(),
-            });
-        }
-        y.assign(&out);
-        Ok(())
+        copy_outputs(out.view(), y.view_mut())
     }
+}
+
+/// Copies a batch's outputs `out`, as a model returned them, into `y` (one row per input row,
+/// one column per declared output), refusing any other shape.
+///
+/// # Errors
+/// [`SensitivityError::WrongRowCount`] or [`SensitivityError::WrongOutputCount`].
+///
+/// ```
+/// use innodex::sensitivity::copy_outputs;
+/// use ndarray::{array, Array2};
+/// let mut y = Array2::zeros((2, 1));
+/// copy_outputs(array![[1.0], [2.0]].view(), y.view_mut()).unwrap();
+/// assert_eq!(y, array![[1.0], [2.0]]);
+/// assert!(copy_outputs(array![[1.0, 2.0]].view(), y.view_mut()).is_err());
+/// ```
+pub fn copy_outputs(
+    out: ArrayView2<f64>,
+    mut y: ArrayViewMut2<f64>,
+) -> Result<(), SensitivityError> {
+    if out.nrows() != y.nrows() {
+        return Err(SensitivityError::WrongRowCount {
+            expected: y.nrows(),
+            got: out.nrows(),
+        });
+    }
+    if out.ncols() != y.ncols() {
+        return Err(SensitivityError::WrongOutputCount {
+            expected: y.ncols(),
+            got: out.ncols(),
+        });
+    }
+    y.assign(&out);
+    Ok(())
 }

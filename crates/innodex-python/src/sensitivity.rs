@@ -110,22 +110,7 @@ impl Model for PyModel {
         x: ArrayView2<f64>,
         mut y: ArrayViewMut2<f64>,
     ) -> Result<(), SensitivityError> {
-        self.call_with(x, |out| {
-            if out.nrows() != x.nrows() {
-                return Err(SensitivityError::WrongRowCount {
-                    expected: x.nrows(),
-                    got: out.nrows(),
-                });
-            }
-            if out.ncols() != self.n_outputs {
-                return Err(SensitivityError::WrongOutputCount {
-                    expected: self.n_outputs,
-                    got: out.ncols(),
-                });
-            }
-            y.assign(&out);
-            Ok(())
-        })
+        self.call_with(x, |out| sa::copy_outputs(out, y.view_mut()))
     }
 }
 
