@@ -87,6 +87,11 @@ class CoreResult(Result):
             )
         return o % len(names)
 
+    def _by_output_and_input(self, columns: dict[str, Any]) -> pd.DataFrame:
+        """A frame indexed by (output, input) from arrays of shape outputs × inputs (raveled)."""
+        idx = pd.MultiIndex.from_product([self.output_names, self.names], names=["output", "input"])
+        return pd.DataFrame({k: v.ravel() for k, v in columns.items()}, index=idx)
+
     def __repr__(self) -> str:
         return repr(self._core)
 

@@ -52,15 +52,13 @@ class ShapleyResult(CoreResult):
         """Index (output, input); columns ``shapley``, ``conf`` (z·sd half-width), ``low``,
         ``high`` (percentile bootstrap interval)."""
         iv = self._core.interval()
-        idx = pd.MultiIndex.from_product([self.output_names, self.names], names=["output", "input"])
-        return pd.DataFrame(
+        return self._by_output_and_input(
             {
-                "shapley": self._core.shapley().ravel(),
-                "conf": self._core.conf().ravel(),
-                "low": iv[..., 0].ravel(),
-                "high": iv[..., 1].ravel(),
-            },
-            index=idx,
+                "shapley": self._core.shapley(),
+                "conf": self._core.conf(),
+                "low": iv[..., 0],
+                "high": iv[..., 1],
+            }
         )
 
     def plot(self, ax: Any = None, output: int | str = 0) -> Any:

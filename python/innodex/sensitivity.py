@@ -385,19 +385,17 @@ class SobolResult(CoreResult):
         s1, st = self._core.s1(), self._core.st()
         s1c, stc = self._core.s1_conf(), self._core.st_conf()
         s1i, sti = self._core.s1_interval(), self._core.st_interval()
-        idx = pd.MultiIndex.from_product([self.output_names, self.names], names=["output", "input"])
-        return pd.DataFrame(
+        return self._by_output_and_input(
             {
-                "S1": s1.ravel(),
-                "S1_conf": s1c.ravel(),
-                "S1_low": s1i[..., 0].ravel(),
-                "S1_high": s1i[..., 1].ravel(),
-                "ST": st.ravel(),
-                "ST_conf": stc.ravel(),
-                "ST_low": sti[..., 0].ravel(),
-                "ST_high": sti[..., 1].ravel(),
-            },
-            index=idx,
+                "S1": s1,
+                "S1_conf": s1c,
+                "S1_low": s1i[..., 0],
+                "S1_high": s1i[..., 1],
+                "ST": st,
+                "ST_conf": stc,
+                "ST_low": sti[..., 0],
+                "ST_high": sti[..., 1],
+            }
         )
 
     def second_order_pandas(self) -> pd.DataFrame:
@@ -470,17 +468,15 @@ class MorrisResult(CoreResult):
         """Index (output, input); columns mu, mu_star, sigma, mu_star_conf, mu_star_low,
         mu_star_high."""
         iv = self._core.mu_star_interval()
-        idx = pd.MultiIndex.from_product([self.output_names, self.names], names=["output", "input"])
-        return pd.DataFrame(
+        return self._by_output_and_input(
             {
-                "mu": self._core.mu().ravel(),
-                "mu_star": self._core.mu_star().ravel(),
-                "sigma": self._core.sigma().ravel(),
-                "mu_star_conf": self._core.mu_star_conf().ravel(),
-                "mu_star_low": iv[..., 0].ravel(),
-                "mu_star_high": iv[..., 1].ravel(),
-            },
-            index=idx,
+                "mu": self._core.mu(),
+                "mu_star": self._core.mu_star(),
+                "sigma": self._core.sigma(),
+                "mu_star_conf": self._core.mu_star_conf(),
+                "mu_star_low": iv[..., 0],
+                "mu_star_high": iv[..., 1],
+            }
         )
 
     def plot(self, ax: Any = None, output: int | str = 0) -> Any:

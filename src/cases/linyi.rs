@@ -211,12 +211,7 @@ impl Model for GapModel {
         x: ndarray::ArrayView2<f64>,
         mut y: ndarray::ArrayViewMut2<f64>,
     ) -> Result<(), SensitivityError> {
-        if x.ncols() != 4 {
-            return Err(SensitivityError::InvalidProblem(format!(
-                "the gap model has 4 inputs, got {}",
-                x.ncols()
-            )));
-        }
+        check_gap_inputs(x.ncols())?;
         let start = gap_start();
         let n = TARGET_YEAR - start.share_year;
         let m = (TARGET_YEAR - start.reference_year) as f64;
@@ -345,6 +340,18 @@ pub fn gap_sensitivity(n: usize, seed: u64) -> Result<GapSensitivity, Sensitivit
 
 // ------------------------------------------------------------------ the gap, year by year
 
+/// Both gap models take the four inputs of [`GAP_INPUTS`].
+fn check_gap_inputs(k: usize) -> Result<(), SensitivityError> {
+    if k == GAP_INPUTS.len() {
+        Ok(())
+    } else {
+        Err(SensitivityError::InvalidProblem(format!(
+            "the gap model has {} inputs, got {k}",
+            GAP_INPUTS.len()
+        )))
+    }
+}
+
 /// The years of [`GapPathModel`]: the plan period after the base year.
 pub const GAP_YEARS: [i32; 5] = [2021, 2022, 2023, 2024, 2025];
 
@@ -399,12 +406,7 @@ impl Model for GapPathModel {
         x: ndarray::ArrayView2<f64>,
         mut y: ndarray::ArrayViewMut2<f64>,
     ) -> Result<(), SensitivityError> {
-        if x.ncols() != 4 {
-            return Err(SensitivityError::InvalidProblem(format!(
-                "the gap model has 4 inputs, got {}",
-                x.ncols()
-            )));
-        }
+        check_gap_inputs(x.ncols())?;
         let start = gap_start();
         for (r, row) in x.rows().into_iter().enumerate() {
             let (gr, gy, s0, inc) = (row[0], row[1], row[2], row[3]);
