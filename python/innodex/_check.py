@@ -8,10 +8,11 @@ be…``); a researcher should read which of their arguments is wrong.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -115,11 +116,7 @@ def real(
 
 def text(name: str, value: Any, *, none: bool = False) -> Any:
     """A string; None if ``none``."""
-    if value is None and none:
-        return None
-    if not isinstance(value, str):
-        raise _type_error(name, "a string", value)
-    return value
+    return None if value is None and none else instance(name, value, str, "a string")
 
 
 def flag(name: str, value: Any) -> bool:
@@ -158,34 +155,30 @@ def strings(name: str, value: Any, *, none: bool = False) -> Any:
     return out
 
 
-def reals(
-    name: str,
-    value: Any,
-    err: type[Exception] = _core.InnodexError,
-    *,
-    none: bool = False,
+def _each(
+    name: str, value: Any, expected: str, element: Callable[[str, Any], Any], none: bool
 ) -> Any:
-    """A sequence of finite real numbers as a list; None if ``none``."""
+    """Every element of a sequence (not text, bytes or a mapping) checked by ``element`` under
+    the name ``name[i]``, as a list; None if ``none``."""
     if value is None and none:
         return None
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
-        raise _type_error(name, "a sequence of numbers", value)
-    return [real(f"{name}[{i}]", v, err) for i, v in enumerate(value)]
+        raise _type_error(name, expected, value)
+    return [element(f"{name}[{i}]", v) for i, v in enumerate(value)]
+
+
+def reals(
+    name: str, value: Any, err: type[Exception] = _core.InnodexError, *, none: bool = False
+) -> Any:
+    """A sequence of finite real numbers as a list; None if ``none``."""
+    return _each(name, value, "a sequence of numbers", functools.partial(real, err=err), none)
 
 
 def integers(
-    name: str,
-    value: Any,
-    err: type[Exception] = _core.InnodexError,
-    *,
-    none: bool = False,
+    name: str, value: Any, err: type[Exception] = _core.InnodexError, *, none: bool = False
 ) -> Any:
     """A sequence of integers as a list; None if ``none``."""
-    if value is None and none:
-        return None
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
-        raise _type_error(name, "a sequence of integers", value)
-    return [integer(f"{name}[{i}]", v, err) for i, v in enumerate(value)]
+    return _each(name, value, "a sequence of integers", functools.partial(integer, err=err), none)
 
 
 def array(name: str, value: Any, err: type[Exception] = _core.InnodexError) -> Any:
@@ -213,11 +206,7 @@ def threads(value: Any) -> Any:
 
 def mapping(name: str, value: Any, *, none: bool = False) -> Any:
     """A mapping (dict); None if ``none``."""
-    if value is None and none:
-        return None
-    if not isinstance(value, Mapping):
-        raise _type_error(name, "a dict", value)
-    return value
+    return None if value is None and none else instance(name, value, Mapping, "a dict")
 
 
 def mc_limits(

@@ -26,6 +26,12 @@ def fmt_number(v: float, digits: int = 4) -> str:
     return f"{v:,.{digits}g}"
 
 
+def interval_columns(interval: Any, prefix: str = "") -> dict[str, Any]:
+    """The columns ``{prefix}low`` and ``{prefix}high`` of an array of intervals whose last
+    axis holds the lower and the upper bound."""
+    return {f"{prefix}low": interval[..., 0], f"{prefix}high": interval[..., 1]}
+
+
 class Result:
     """Base of the result classes: ``to_pandas``, a summary ``repr`` and an HTML view."""
 

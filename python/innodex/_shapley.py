@@ -18,8 +18,7 @@ import pandas as pd
 from innodex import _check, _core
 from innodex._conventions import DEFAULT_SEED
 from innodex._plot import axes
-from innodex._progress import Bar
-from innodex._result import CoreResult
+from innodex._result import CoreResult, interval_columns
 
 if TYPE_CHECKING:
     from innodex.sensitivity import Model, Problem
@@ -51,13 +50,11 @@ class ShapleyResult(CoreResult):
     def to_pandas(self) -> pd.DataFrame:
         """Index (output, input); columns ``shapley``, ``conf`` (z·sd half-width), ``low``,
         ``high`` (percentile bootstrap interval)."""
-        iv = self._core.interval()
         return self._by_output_and_input(
             {
                 "shapley": self._core.shapley(),
                 "conf": self._core.conf(),
-                "low": iv[..., 0],
-                "high": iv[..., 1],
+                **interval_columns(self._core.interval()),
             }
         )
 
@@ -130,7 +127,7 @@ def shapley(
     >>> bool(abs(res.to_pandas().loc[("y0", "x1"), "shapley"] - 0.5) < 0.05)
     True
     """
-    from innodex.sensitivity import _analysis_options, _model, _problem
+    from innodex.sensitivity import _analysis_options, _model_with_bar, _problem, _warn
 
     p = _problem(problem)
     k = len(p)
@@ -143,12 +140,11 @@ def shapley(
     exact = method == "exact" or (method == "auto" and k <= 8)
     no = n_outer if n_outer is not None else (1000 if exact else 1)
     groups = ((2**k - 2) if exact else n_perm * (k - 1)) * no
-    with Bar(_check.progress(progress), "Shapley", "rows") as bar:
+    with _model_with_bar(model, progress, "Shapley", groups * n_inner + n_var) as m:
         res = ShapleyResult(
             _core.shapley_run(
                 p._core,
-                model=_model(model, bar if bar.callback is not None else None,
-                             groups * n_inner + n_var + 1),
+                model=m,
                 corr=c,
                 method=method,
                 n_perm=n_perm,
@@ -161,7 +157,5 @@ def shapley(
                 threads=_check.threads(threads),
             )
         )
-    from innodex.sensitivity import _warn
-
     _warn(res.warnings)
     return res

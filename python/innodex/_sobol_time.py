@@ -16,7 +16,6 @@ import pandas as pd
 from innodex import _check, _core
 from innodex._conventions import DEFAULT_SEED
 from innodex._plot import axes, legend_outside
-from innodex._progress import Bar
 from innodex._result import Result
 
 if TYPE_CHECKING:
@@ -177,7 +176,15 @@ def sobol_over_time(
     evaluated once and every year analysed (S1, ST, and S2 with ``calc_second_order``), with
     bootstrap intervals. The other arguments are those of :func:`innodex.sensitivity.sobol`.
     """
-    from innodex.sensitivity import _analysis_options, _design_options, _model, _n, _problem, _warn
+    from innodex.sensitivity import (
+        _analysis_options,
+        _design_options,
+        _model_with_bar,
+        _n,
+        _problem,
+        _saltelli_rows,
+        _warn,
+    )
 
     p = _problem(problem)
     n = _n("N", N)
@@ -185,12 +192,12 @@ def sobol_over_time(
     if years is not None:
         years = [_check.year(f"years[{i}]", y, _E) for i, y in enumerate(_check.integers(
             "years", years, _E))]
-    rows = n * ((2 if second else 1) * len(p) + 2)
-    with Bar(_check.progress(progress), "Sobol' by year", "rows") as bar:
+    rows = _saltelli_rows(n, len(p), second)
+    with _model_with_bar(model, progress, "Sobol' by year", rows) as m:
         res = SobolOverTimeResult(
             _core.sobol_over_time_run(
                 p._core,
-                model=_model(model, bar if bar.callback is not None else None, rows + 1),
+                model=m,
                 n=n,
                 years=years,
                 calc_second_order=second,

@@ -12,7 +12,7 @@ import functools
 import json
 import os
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,28 +36,37 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------- plans
+def _file_or_toml(
+    value: Any, name: str, expected: str, not_a_file: Callable[[str], Exception]
+) -> str:
+    """TOML text given as the path of a file (an ``os.PathLike``, or a string of one line) or
+    as itself (a string of several lines). A path that is no file raises ``not_a_file(path)``,
+    another type a ``TypeError`` saying ``name`` must be ``expected``."""
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and "\n" not in value):
+        p = os.fspath(value)
+        if not os.path.isfile(p):
+            raise not_a_file(p)
+        with open(p, encoding="utf-8") as f:
+            return f.read()
+    return _check.instance(name, value, str, expected)
+
+
 def _plan_text(plan: Any, name: str = "plan") -> str:
     """An embedded plan id, or the TOML text of a :class:`Plan`, a plan file or TOML text."""
     from innodex.plan import Plan
 
     if isinstance(plan, Plan):
         return plan.to_toml()
-    if isinstance(plan, os.PathLike) or (isinstance(plan, str) and "\n" not in plan):
-        p = os.fspath(plan)
-        if isinstance(plan, str) and p in Plan.builtin_names():
-            return p
-        if not os.path.isfile(p):
-            raise _core.PlanError(
-                f"{name}: {p!r} is neither an embedded plan ({', '.join(Plan.builtin_names())}) "
-                "nor a plan file"
-            )
-        with open(p, encoding="utf-8") as f:
-            return f.read()
-    if isinstance(plan, str):
+    if isinstance(plan, str) and plan in Plan.builtin_names():
         return plan
-    raise TypeError(
-        f"{name} must be an innodex.Plan, an embedded plan's id, a plan file or plan TOML text, "
-        f"not {type(plan).__name__}"
+    return _file_or_toml(
+        plan,
+        name,
+        "an innodex.Plan, an embedded plan's id, a plan file or plan TOML text",
+        lambda p: _core.PlanError(
+            f"{name}: {p!r} is neither an embedded plan ({', '.join(Plan.builtin_names())}) "
+            "nor a plan file"
+        ),
     )
 
 
@@ -68,19 +77,11 @@ def _scenarios_text(scenarios: Any, name: str = "scenarios") -> str | None:
         return None
     if isinstance(scenarios, Scenarios):
         return scenarios.to_toml()
-    if isinstance(scenarios, os.PathLike) or (
-        isinstance(scenarios, str) and "\n" not in scenarios
-    ):
-        p = os.fspath(scenarios)
-        if not os.path.isfile(p):
-            raise _core.ProjectionError(f"{name}: no scenario file {p!r}")
-        with open(p, encoding="utf-8") as f:
-            return f.read()
-    if isinstance(scenarios, str):
-        return scenarios
-    raise TypeError(
-        f"{name} must be an innodex.Scenarios, a scenario file, scenario TOML text or None, "
-        f"not {type(scenarios).__name__}"
+    return _file_or_toml(
+        scenarios,
+        name,
+        "an innodex.Scenarios, a scenario file, scenario TOML text or None",
+        lambda p: _core.ProjectionError(f"{name}: no scenario file {p!r}"),
     )
 
 

@@ -118,23 +118,11 @@ def backtest(
         "seed": _check.seed(seed, _E),
         "exclude": _check.strings("exclude", exclude),
     }
-    _check.mc_limits(cfg, max_values, max_buffer_bytes, _E)
-    if methods is not None:
-        if isinstance(methods, str) or not isinstance(methods, Sequence):
-            raise TypeError(f"methods must be a sequence, not {type(methods).__name__}")
-        cfg["methods"] = [
-            {"method": m} if isinstance(m, str) else dict(_check.mapping("methods[i]", m))
-            for m in methods
-        ]
-    csv = None
-    if data is not None:
-        csv = _check.instance("data", data, pd.DataFrame, "a pandas DataFrame").to_csv(
-            index=False
-        )
+    _add_methods_and_limits(cfg, methods, max_values, max_buffer_bytes)
     return Backtest(
         json.loads(
             _core.run_backtest(
-                json.dumps(cfg), csv_text=csv, **_columns(column, unit_col, year_col)
+                json.dumps(cfg), csv_text=_panel_csv(data), **_columns(column, unit_col, year_col)
             )
         )
     )
@@ -369,6 +357,18 @@ def _rolling_cfg(
     }
     for o in cfg["origins"]:
         _check.year(origins_name, o, _E)
+    _add_methods_and_limits(cfg, methods, max_values, max_buffer_bytes)
+    return cfg
+
+
+def _add_methods_and_limits(
+    cfg: dict[str, Any],
+    methods: Sequence[str | dict[str, Any]] | None,
+    max_values: int | None,
+    max_buffer_bytes: int | None,
+) -> None:
+    """Adds the Monte Carlo size limits and the methods to score (a bare name stands for
+    ``{"method": name}``) that are given to ``cfg``, checked; None keeps the core's defaults."""
     _check.mc_limits(cfg, max_values, max_buffer_bytes, _E)
     if methods is not None:
         if isinstance(methods, str) or not isinstance(methods, Sequence):
@@ -377,7 +377,6 @@ def _rolling_cfg(
             {"method": m} if isinstance(m, str) else dict(_check.mapping("methods[i]", m))
             for m in methods
         ]
-    return cfg
 
 
 def _columns(column: Any, unit_col: Any, year_col: Any) -> dict[str, str]:

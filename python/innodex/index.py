@@ -127,6 +127,33 @@ def _csv(df: pd.DataFrame, name: str = "idata") -> str:
     return df.to_csv(index=False)
 
 
+def _csv_paths(idata: Any, imeta: Any) -> tuple[str, str]:
+    """The iData and iMeta file paths, checked."""
+    return _check.path("idata", idata), _check.path("imeta", imeta)
+
+
+def _from_text_args(
+    idata: pd.DataFrame,
+    imeta: pd.DataFrame | None,
+    framework: Mapping[str, Any] | str | None,
+    unit: str,
+    name: str,
+    time: str,
+    denominators: Iterable[str],
+    groups: Iterable[str],
+) -> tuple[str, dict[str, Any]]:
+    """The iData CSV text and the keywords of the core's ``from_text`` for pandas frames."""
+    return _csv(idata), {
+        "imeta": None if imeta is None else _csv(imeta, "imeta"),
+        "framework": None if framework is None else _spec_json(framework, {}, "framework"),
+        "unit": unit,
+        "name": name,
+        "time": time,
+        "denominators": list(denominators),
+        "groups": list(groups),
+    }
+
+
 def _frame(units: Sequence[str], codes: Sequence[str], values: np.ndarray) -> pd.DataFrame:
     df = pd.DataFrame(values, index=pd.Index(list(units), name="unit"), columns=list(codes))
     df.columns.name = "code"
@@ -158,9 +185,7 @@ class CompositeIndex:
         cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]
     ) -> CompositeIndex:
         """Read iData and iMeta CSV files (the latest year if iData holds several)."""
-        return cls(
-            _core.CompositeIndex.from_csv(_check.path("idata", idata), _check.path("imeta", imeta))
-        )
+        return cls(_core.CompositeIndex.from_csv(*_csv_paths(idata, imeta)))
 
     @classmethod
     def from_frames(
@@ -181,19 +206,8 @@ class CompositeIndex:
         :mod:`innodex.index`). ``unit``, ``name`` and ``time`` name the identifying columns;
         ``year`` selects one year of a long table (default: the latest).
         """
-        return cls(
-            _core.CompositeIndex.from_text(
-                _csv(idata),
-                imeta=None if imeta is None else _csv(imeta, "imeta"),
-                framework=None if framework is None else _spec_json(framework, {}, "framework"),
-                unit=unit,
-                name=name,
-                time=time,
-                denominators=list(denominators),
-                groups=list(groups),
-                year=year,
-            )
-        )
+        text, kw = _from_text_args(idata, imeta, framework, unit, name, time, denominators, groups)
+        return cls(_core.CompositeIndex.from_text(text, **kw, year=year))
 
     @property
     def core(self) -> _core.CompositeIndex:
@@ -674,9 +688,7 @@ class Panel:
     @classmethod
     def from_csv(cls, idata: str | os.PathLike[str], imeta: str | os.PathLike[str]) -> Panel:
         """Read iData (with a ``Time`` column) and iMeta CSV files."""
-        return cls(
-            _core.IndexPanel.from_csv(_check.path("idata", idata), _check.path("imeta", imeta))
-        )
+        return cls(_core.IndexPanel.from_csv(*_csv_paths(idata, imeta)))
 
     @classmethod
     def from_frames(
@@ -692,18 +704,8 @@ class Panel:
         groups: Iterable[str] = (),
     ) -> Panel:
         """As :meth:`CompositeIndex.from_frames`, keeping every year."""
-        return cls(
-            _core.IndexPanel.from_text(
-                _csv(idata),
-                imeta=None if imeta is None else _csv(imeta, "imeta"),
-                framework=None if framework is None else _spec_json(framework, {}, "framework"),
-                unit=unit,
-                name=name,
-                time=time,
-                denominators=list(denominators),
-                groups=list(groups),
-            )
-        )
+        text, kw = _from_text_args(idata, imeta, framework, unit, name, time, denominators, groups)
+        return cls(_core.IndexPanel.from_text(text, **kw))
 
     @property
     def years(self) -> list[int]:

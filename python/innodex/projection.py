@@ -257,14 +257,7 @@ def project(
     else:
         sc = Scenarios.from_file(_check.path("scenarios", scenarios))
     cfg = _config(
-        n_paths,
-        seed,
-        quantiles,
-        fan_years,
-        chunk_size,
-        memory_budget,
-        max_values,
-        max_buffer_bytes,
+        n_paths, seed, quantiles, fan_years, chunk_size, memory_budget, max_values, max_buffer_bytes
     )
     job = _core.start_projection(
         plan.core,
@@ -811,14 +804,7 @@ def simulate_growth(
         "correlations": [],
     }
     cfg = _config(
-        n_paths,
-        seed,
-        quantiles,
-        fan_years,
-        chunk_size,
-        None,
-        max_values,
-        max_buffer_bytes,
+        n_paths, seed, quantiles, fan_years, chunk_size, None, max_values, max_buffer_bytes
     )
     out = _core.simulate_model(json.dumps(model), cfg, _check.threads(threads))
     return GrowthResult(out, threshold)

@@ -31,10 +31,11 @@ np.float64(0.8)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +47,7 @@ from innodex import _check, _core
 from innodex._conventions import DEFAULT_SEED
 from innodex._plot import axes, legend_outside
 from innodex._progress import Bar
-from innodex._result import CoreResult, Result
+from innodex._result import CoreResult, Result, interval_columns
 from innodex._shapley import ShapleyResult, shapley
 from innodex._sobol_time import SobolOverTimeResult, sobol_over_time
 
@@ -300,6 +301,25 @@ def _model(
     return call
 
 
+@contextlib.contextmanager
+def _model_with_bar(
+    model: Model, progress: Any, desc: str, rows: int
+) -> Iterator[Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]]:
+    """The model as the core expects it (:func:`_model`), counting the ``rows`` of the design it
+    evaluates on a progress bar (``progress`` as the public calls take it) that closes when the
+    block ends."""
+    with Bar(_check.progress(progress), desc, "rows") as bar:
+        # One more row than the design: the core first calls the model on a single row to learn
+        # the number of outputs.
+        yield _model(model, bar if bar.callback is not None else None, rows + 1)
+
+
+def _saltelli_rows(n: int, k: int, second_order: bool) -> int:
+    """Rows of Saltelli's design of base size ``n`` for ``k`` inputs: N(2k + 2) with second
+    order indices, N(k + 2) without."""
+    return n * ((2 if second_order else 1) * k + 2)
+
+
 def _problem(problem: Any) -> Problem:
     """A Problem, or SALib's problem dict (``{"names": …, "bounds": …}``) made into one."""
     if isinstance(problem, Mapping):
@@ -389,12 +409,10 @@ class SobolResult(CoreResult):
             {
                 "S1": s1,
                 "S1_conf": s1c,
-                "S1_low": s1i[..., 0],
-                "S1_high": s1i[..., 1],
+                **interval_columns(s1i, "S1_"),
                 "ST": st,
                 "ST_conf": stc,
-                "ST_low": sti[..., 0],
-                "ST_high": sti[..., 1],
+                **interval_columns(sti, "ST_"),
             }
         )
 
@@ -467,15 +485,13 @@ class MorrisResult(CoreResult):
     def to_pandas(self) -> pd.DataFrame:
         """Index (output, input); columns mu, mu_star, sigma, mu_star_conf, mu_star_low,
         mu_star_high."""
-        iv = self._core.mu_star_interval()
         return self._by_output_and_input(
             {
                 "mu": self._core.mu(),
                 "mu_star": self._core.mu_star(),
                 "sigma": self._core.sigma(),
                 "mu_star_conf": self._core.mu_star_conf(),
-                "mu_star_low": iv[..., 0],
-                "mu_star_high": iv[..., 1],
+                **interval_columns(self._core.mu_star_interval(), "mu_star_"),
             }
         )
 
@@ -627,12 +643,11 @@ def sobol(
     p = _problem(problem)
     n = _n("N", N)
     second = _check.flag("calc_second_order", calc_second_order)
-    rows = n * ((2 if second else 1) * len(p) + 2)
-    with Bar(_check.progress(progress), "Sobol'", "rows") as bar:
+    with _model_with_bar(model, progress, "Sobol'", _saltelli_rows(n, len(p), second)) as m:
         res = SobolResult(
             _core.sobol_run(
                 p._core,
-                model=_model(model, bar if bar.callback is not None else None, rows + 1),
+                model=m,
                 n=n,
                 calc_second_order=second,
                 **_design_options(scramble, skip_values),
@@ -688,13 +703,11 @@ def morris(
     ``concurrent_batches`` as for :func:`sobol`."""
     p = _problem(problem)
     n = _n("N", N)
-    with Bar(_check.progress(progress), "Morris", "rows") as bar:
+    with _model_with_bar(model, progress, "Morris", n * (len(p) + 1)) as m:
         return MorrisResult(
             _core.morris_run(
                 p._core,
-                model=_model(
-                    model, bar if bar.callback is not None else None, n * (len(p) + 1) + 1
-                ),
+                model=m,
                 r=n,
                 num_levels=_check.integer("num_levels", num_levels, _E, minimum=2),
                 optimal_trajectories=_check.integer(

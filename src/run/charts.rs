@@ -2,7 +2,7 @@
 //! no fonts needed). Each function returns one `<svg>` document as a string.
 
 use plotters::coord::ranged1d::SegmentedCoord;
-use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32, RangedCoordusize};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -143,6 +143,47 @@ fn row_chart<'a, 'b>(
     Ok(chart)
 }
 
+/// A chart of yearly values: years along x (inclusive), values along y, the report's mesh.
+type YearChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordi32, RangedCoordf64>>;
+
+/// Axis labels of a [`year_chart`]: the width of the y labels and both descriptions.
+struct YearAxes<'s> {
+    y_label_width: u32,
+    x_desc: String,
+    y_desc: &'s str,
+}
+
+fn year_chart<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    caption: Option<&str>,
+    (x0, x1): (i32, i32),
+    y: std::ops::Range<f64>,
+    axes: YearAxes,
+) -> Result<YearChart<'a, 'b>, Box<dyn std::error::Error>> {
+    let mut builder = ChartBuilder::on(area);
+    if let Some(c) = caption {
+        builder.caption(c, (FONT, CAPTION));
+    }
+    let mut chart = builder
+        .margin(10)
+        .margin_right(24)
+        .x_label_area_size(40)
+        .y_label_area_size(axes.y_label_width)
+        .build_cartesian_2d(x0..x1, y)?;
+    chart
+        .configure_mesh()
+        .x_labels((x1 - x0 + 1).clamp(2, 12) as usize)
+        .y_label_formatter(&|v| tick(*v))
+        .label_style((FONT, LABEL))
+        .axis_desc_style((FONT, LABEL))
+        .light_line_style(TRANSPARENT)
+        .x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .draw()?;
+    Ok(chart)
+}
+
 /// Padded range of values.
 fn span(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -184,26 +225,17 @@ pub(super) fn target_paths(rows: &[&TargetRow]) -> Result<String, String> {
                 .chain(&row.linear_path)
                 .map(|p| p.1),
         );
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("{}: required paths", row.indicator_name),
-                (FONT, CAPTION),
-            )
-            .margin(10)
-            .margin_right(24)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, y0..y1)?;
-        chart
-            .configure_mesh()
-            .x_labels((x1 - x0 + 1).clamp(2, 12) as usize)
-            .y_label_formatter(&|v| tick(*v))
-            .label_style((FONT, LABEL))
-            .axis_desc_style((FONT, LABEL))
-            .light_line_style(TRANSPARENT)
-            .x_desc(format!("year (targets {})", ids.join(", ")))
-            .y_desc(row.unit.clone())
-            .draw()?;
+        let mut chart = year_chart(
+            &root,
+            Some(&format!("{}: required paths", row.indicator_name)),
+            (x0, x1),
+            y0..y1,
+            YearAxes {
+                y_label_width: 70,
+                x_desc: format!("year (targets {})", ids.join(", ")),
+                y_desc: &row.unit,
+            },
+        )?;
         chart
             .draw_series(LineSeries::new(
                 row.compound_path.iter().copied(),
@@ -312,22 +344,17 @@ pub(super) fn fan(
             all.flat_map(|p| [p.1, p.3])
                 .chain(labels.thresholds.iter().map(|t| t.1)),
         );
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(10)
-            .margin_right(24)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, y0..y1)?;
-        chart
-            .configure_mesh()
-            .x_labels((x1 - x0 + 1).clamp(2, 12) as usize)
-            .y_label_formatter(&|v| tick(*v))
-            .label_style((FONT, LABEL))
-            .axis_desc_style((FONT, LABEL))
-            .light_line_style(TRANSPARENT)
-            .x_desc(format!("year ({} paths, seed {})", p.n_paths, p.seed))
-            .y_desc(labels.unit.clone())
-            .draw()?;
+        let mut chart = year_chart(
+            &plot,
+            None,
+            (x0, x1),
+            y0..y1,
+            YearAxes {
+                y_label_width: 70,
+                x_desc: format!("year ({} paths, seed {})", p.n_paths, p.seed),
+                y_desc: &labels.unit,
+            },
+        )?;
         let mut legend = vec![];
         for (name, pts) in &series {
             let c = scenario_colour(name);
@@ -414,22 +441,17 @@ pub(super) fn sobol_by_year(g: &GapByYear) -> Result<String, String> {
             g.years.last().copied().unwrap_or(1),
         );
         let x1 = x1.max(x0 + 1);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(10)
-            .margin_right(24)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, -0.02..1.02)?;
-        chart
-            .configure_mesh()
-            .x_labels((x1 - x0 + 1).clamp(2, 12) as usize)
-            .y_label_formatter(&|v| tick(*v))
-            .label_style((FONT, LABEL))
-            .axis_desc_style((FONT, LABEL))
-            .light_line_style(TRANSPARENT)
-            .x_desc(format!("year (N = {}, seed {})", g.n, g.seed))
-            .y_desc("share of the gap's variance")
-            .draw()?;
+        let mut chart = year_chart(
+            &plot,
+            None,
+            (x0, x1),
+            -0.02..1.02,
+            YearAxes {
+                y_label_width: 60,
+                x_desc: format!("year (N = {}, seed {})", g.n, g.seed),
+                y_desc: "share of the gap's variance",
+            },
+        )?;
         // The years before the start share are back-cast, not history: shaded and said so.
         if x0 < g.start_year {
             chart.draw_series(std::iter::once(Rectangle::new(

@@ -47,6 +47,20 @@ use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+/// Builder methods that set one field and return `self`, one line each:
+/// `name(arg: Type) => field.path = value;` (the value may transform `arg`).
+macro_rules! builder_setters {
+    ($($(#[$meta:meta])* $name:ident($arg:ident: $ty:ty) => $($field:ident).+ = $value:expr;)*) => {
+        $(
+            $(#[$meta])*
+            pub fn $name(mut self, $arg: $ty) -> Self {
+                self.$($field).+ = $value;
+                self
+            }
+        )*
+    };
+}
+
 mod copula;
 mod design;
 mod model;

@@ -372,34 +372,21 @@ impl MorrisAnalysis {
         }
     }
 
-    /// Grid levels p (even).
-    pub fn num_levels(mut self, p: usize) -> Self {
-        self.options.num_levels = p;
-        self
-    }
+    builder_setters! {
+        /// Grid levels p (even).
+        num_levels(p: usize) => options.num_levels = p;
 
-    /// Choose the r trajectories among `m` candidates for spread (Campolongo et al. 2007).
-    pub fn optimal_trajectories(mut self, m: usize) -> Self {
-        self.candidates = Some(m);
-        self
-    }
+        /// Choose the r trajectories among `m` candidates for spread (Campolongo et al. 2007).
+        optimal_trajectories(m: usize) => candidates = Some(m);
 
-    /// Seed of the trajectories and the bootstrap.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.options.seed = seed;
-        self
-    }
+        /// Seed of the trajectories and the bootstrap.
+        seed(seed: u64) => options.seed = seed;
 
-    /// Bootstrap resamples.
-    pub fn n_bootstrap(mut self, b: usize) -> Self {
-        self.options.n_bootstrap = b;
-        self
-    }
+        /// Bootstrap resamples.
+        n_bootstrap(b: usize) => options.n_bootstrap = b;
 
-    /// Confidence level.
-    pub fn conf_level(mut self, c: f64) -> Self {
-        self.options.conf_level = c;
-        self
+        /// Confidence level.
+        conf_level(c: f64) => options.conf_level = c;
     }
 
     /// The design.

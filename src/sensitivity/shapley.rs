@@ -213,64 +213,36 @@ impl ShapleyAnalysis {
         ShapleyAnalysis::new(problem, Correlation::identity(k))
     }
 
-    /// All options at once.
-    pub fn options(mut self, o: ShapleyOptions) -> Self {
-        self.options = o;
-        self
-    }
+    builder_setters! {
+        /// All options at once.
+        options(o: ShapleyOptions) => options = o;
 
-    /// The estimator.
-    pub fn method(mut self, m: ShapleyMethod) -> Self {
-        self.options.method = m;
-        self
-    }
+        /// The estimator.
+        method(m: ShapleyMethod) => options.method = m;
 
-    /// Random permutations (random estimator).
-    pub fn n_perm(mut self, m: usize) -> Self {
-        self.options.n_perm = m;
-        self
-    }
+        /// Random permutations (random estimator).
+        n_perm(m: usize) => options.n_perm = m;
 
-    /// Joint draws for Var(Y).
-    pub fn n_var(mut self, n: usize) -> Self {
-        self.options.n_var = n;
-        self
-    }
+        /// Joint draws for Var(Y).
+        n_var(n: usize) => options.n_var = n;
 
-    /// Outer draws per cost.
-    pub fn n_outer(mut self, n: usize) -> Self {
-        self.options.n_outer = Some(n);
-        self
-    }
+        /// Outer draws per cost.
+        n_outer(n: usize) => options.n_outer = Some(n);
 
-    /// Inner draws per outer draw.
-    pub fn n_inner(mut self, n: usize) -> Self {
-        self.options.n_inner = n;
-        self
-    }
+        /// Inner draws per outer draw.
+        n_inner(n: usize) => options.n_inner = n;
 
-    /// Bootstrap resamples.
-    pub fn n_bootstrap(mut self, b: usize) -> Self {
-        self.options.n_bootstrap = b;
-        self
-    }
+        /// Bootstrap resamples.
+        n_bootstrap(b: usize) => options.n_bootstrap = b;
 
-    /// Confidence level of the intervals.
-    pub fn conf_level(mut self, c: f64) -> Self {
-        self.options.conf_level = c;
-        self
-    }
+        /// Confidence level of the intervals.
+        conf_level(c: f64) => options.conf_level = c;
 
-    /// Seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.options.seed = seed;
-        self
-    }
+        /// Seed.
+        seed(seed: u64) => options.seed = seed;
 
-    /// Rows per model call (default 16,384; the results do not depend on it).
-    pub fn batch_rows(mut self, rows: usize) -> Self {
-        self.batch_rows = rows.max(1);
-        self
+        /// Rows per model call (default 16,384; the results do not depend on it).
+        batch_rows(rows: usize) => batch_rows = rows.max(1);
     }
 
     /// The estimator, N_O and the number of model evaluations this analysis will make.

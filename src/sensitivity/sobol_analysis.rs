@@ -651,46 +651,27 @@ impl SobolAnalysis {
         }
     }
 
-    /// Whether to compute second-order indices.
-    pub fn second_order(mut self, yes: bool) -> Self {
-        self.options.second_order = yes;
-        self
-    }
+    builder_setters! {
+        /// Whether to compute second-order indices.
+        second_order(yes: bool) => options.second_order = yes;
 
-    /// The scrambling of the Sobol' sequence.
-    pub fn scramble(mut self, s: Scramble) -> Self {
-        self.scramble = s;
-        self
-    }
+        /// The scrambling of the Sobol' sequence.
+        scramble(s: Scramble) => scramble = s;
 
-    /// Skip the first points of the sequence.
-    pub fn skip(mut self, skip: u64) -> Self {
-        self.skip = skip;
-        self
-    }
+        /// Skip the first points of the sequence.
+        skip(skip: u64) => skip = skip;
 
-    /// Seed for scrambling and bootstrap.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.options.seed = seed;
-        self
-    }
+        /// Seed for scrambling and bootstrap.
+        seed(seed: u64) => options.seed = seed;
 
-    /// Bootstrap resamples.
-    pub fn n_bootstrap(mut self, b: usize) -> Self {
-        self.options.n_bootstrap = b;
-        self
-    }
+        /// Bootstrap resamples.
+        n_bootstrap(b: usize) => options.n_bootstrap = b;
 
-    /// Confidence level of the intervals.
-    pub fn conf_level(mut self, c: f64) -> Self {
-        self.options.conf_level = c;
-        self
-    }
+        /// Confidence level of the intervals.
+        conf_level(c: f64) => options.conf_level = c;
 
-    /// Rows per evaluation batch (memory is proportional to it; default 16,384).
-    pub fn batch_rows(mut self, rows: usize) -> Self {
-        self.batch_rows = rows.max(1);
-        self
+        /// Rows per evaluation batch (memory is proportional to it; default 16,384).
+        batch_rows(rows: usize) => batch_rows = rows.max(1);
     }
 
     /// The design this analysis evaluates.

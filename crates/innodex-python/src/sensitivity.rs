@@ -320,7 +320,69 @@ macro_rules! result_getters {
 }
 pub(crate) use result_getters;
 
+/// The per-output statistics of a sensitivity result as numpy arrays, each method named after
+/// the field of the core's per-output record it reads: `matrices` give outputs × inputs,
+/// `intervals` outputs × inputs × (low, high). One more `#[pymethods]` block.
+macro_rules! per_output_arrays {
+    (
+        $class:ty;
+        matrices: $($(#[doc = $mdoc:literal])* $mat:ident),* ;
+        intervals: $($(#[doc = $idoc:literal])* $int:ident),* $(,)?
+    ) => {
+        #[pymethods]
+        impl $class {
+            $(
+                $(#[doc = $mdoc])*
+                fn $mat<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+                    $crate::sensitivity::per_output(
+                        py, &self.inner.outputs, self.inner.names.len(), |o| &o.$mat,
+                    )
+                }
+            )*
+            $(
+                $(#[doc = $idoc])*
+                fn $int<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
+                    $crate::sensitivity::per_output_interval(
+                        py, &self.inner.outputs, self.inner.names.len(), |o| &o.$int,
+                    )
+                }
+            )*
+        }
+    };
+}
+pub(crate) use per_output_arrays;
+
 result_getters!(PySobolResult, PyMorrisResult);
+per_output_arrays!(PySobolResult;
+    matrices:
+        /// First-order indices, outputs × inputs.
+        s1,
+        /// Half-widths of the first-order intervals, outputs × inputs.
+        s1_conf,
+        /// Total-order indices, outputs × inputs.
+        st,
+        /// Half-widths of the total-order intervals, outputs × inputs.
+        st_conf;
+    intervals:
+        /// Percentile intervals of S1, outputs × inputs × (low, high).
+        s1_interval,
+        /// Percentile intervals of ST, outputs × inputs × (low, high).
+        st_interval,
+);
+per_output_arrays!(PyMorrisResult;
+    matrices:
+        /// Mean elementary effects μ, outputs × inputs.
+        mu,
+        /// Mean absolute elementary effects μ*, outputs × inputs.
+        mu_star,
+        /// Standard deviations σ of the elementary effects, outputs × inputs.
+        sigma,
+        /// Half-widths of the μ* intervals, outputs × inputs.
+        mu_star_conf;
+    intervals:
+        /// Percentile intervals of μ*, outputs × inputs × (low, high).
+        mu_star_interval,
+);
 
 #[pymethods]
 impl PySobolResult {
@@ -328,44 +390,6 @@ impl PySobolResult {
     #[getter]
     fn n(&self) -> usize {
         self.inner.n
-    }
-
-    /// First-order indices, outputs × inputs.
-    fn s1<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| &o.s1)
-    }
-
-    /// Half-widths of the first-order intervals, outputs × inputs.
-    fn s1_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.s1_conf
-        })
-    }
-
-    /// Total-order indices, outputs × inputs.
-    fn st<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| &o.st)
-    }
-
-    /// Half-widths of the total-order intervals, outputs × inputs.
-    fn st_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.st_conf
-        })
-    }
-
-    /// Percentile intervals of S1, outputs × inputs × (low, high).
-    fn s1_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
-        per_output_interval(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.s1_interval
-        })
-    }
-
-    /// Percentile intervals of ST, outputs × inputs × (low, high).
-    fn st_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
-        per_output_interval(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.st_interval
-        })
     }
 
     /// Second-order indices, outputs × inputs × inputs (upper triangle; NaN elsewhere), or
@@ -423,39 +447,6 @@ impl PyMorrisResult {
     #[getter]
     fn trajectories(&self) -> usize {
         self.inner.trajectories
-    }
-
-    /// Mean elementary effects μ, outputs × inputs.
-    fn mu<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| &o.mu)
-    }
-
-    /// Mean absolute elementary effects μ*, outputs × inputs.
-    fn mu_star<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.mu_star
-        })
-    }
-
-    /// Standard deviations σ of the elementary effects, outputs × inputs.
-    fn sigma<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.sigma
-        })
-    }
-
-    /// Half-widths of the μ* intervals, outputs × inputs.
-    fn mu_star_conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.mu_star_conf
-        })
-    }
-
-    /// Percentile intervals of μ*, outputs × inputs × (low, high).
-    fn mu_star_interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
-        per_output_interval(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.mu_star_interval
-        })
     }
 
     fn __repr__(&self) -> String {

@@ -6,8 +6,8 @@ use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use super::sensitivity::{
-    PyProblem, PySobolResult, per_output, per_output_interval, pooled, probed_model,
-    result_getters, run_detached, scramble,
+    PyProblem, PySobolResult, per_output_arrays, pooled, probed_model, result_getters,
+    run_detached, scramble,
 };
 use super::{Res, SensitivityError as PySensitivityError, raise};
 use innodex::sensitivity::{
@@ -17,6 +17,16 @@ use innodex::sensitivity::{
 
 crate::state::pickle_by_state!(PyShapleyResult, PySobolOverTime);
 result_getters!(PyShapleyResult);
+per_output_arrays!(PyShapleyResult;
+    matrices:
+        /// Shapley effects, outputs × inputs.
+        shapley,
+        /// Half-widths of the intervals, outputs × inputs.
+        conf;
+    intervals:
+        /// Percentile intervals, outputs × inputs × (low, high).
+        interval,
+);
 crate::state::json_by_serde!(
     PySensitivityError;
     PyShapleyResult => "ShapleyResult",
@@ -90,25 +100,6 @@ impl PyShapleyResult {
     #[getter]
     fn seed(&self) -> u64 {
         self.inner.options.seed
-    }
-
-    /// Shapley effects, outputs × inputs.
-    fn shapley<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.shapley
-        })
-    }
-
-    /// Half-widths of the intervals, outputs × inputs.
-    fn conf<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        per_output(py, &self.inner.outputs, self.inner.names.len(), |o| &o.conf)
-    }
-
-    /// Percentile intervals, outputs × inputs × (low, high).
-    fn interval<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray3<f64>> {
-        per_output_interval(py, &self.inner.outputs, self.inner.names.len(), |o| {
-            &o.interval
-        })
     }
 
     /// The estimate of Var(Y) of each output.
