@@ -643,7 +643,8 @@ class Problem:
     def from_json(text: str) -> Problem:
         """
         From JSON: a list of `{"name": …, "distribution": {"kind": "uniform", "lower": …,
-        "upper": …}}` (kinds: uniform, normal, truncated_normal, triangular, log_normal).
+        "upper": …}}` (kinds: uniform, normal, truncated_normal, triangular, log_normal, pert
+        with `lower`, `mode`, `upper` and optional `lambda`, empirical with `values`).
         """
     def low_high(self, /) -> tuple[list[float], list[float]]:
         """

@@ -27,9 +27,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::ProjectionError;
-use super::dist::Dist;
 use super::methods::Method;
 use super::monte_carlo::{Channel, McConfig, McModel, Process, simulate};
+use crate::stats::Distribution;
 
 /// R&D expenditure and intensity of China's provinces, 2015–2023, first published
 /// (`data/china_province_rd_2015_2023.csv`; see `data/README.md` for the source).
@@ -375,7 +375,7 @@ pub(super) fn bootstrap_growth_fan(
             y0,
             v0,
             Process::Growth {
-                rate: Dist::Empirical { values: rates },
+                rate: Distribution::Empirical { values: rates },
                 per_path: false,
                 shock: None,
             },

@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | *(a number)* | | that value |
 //! | `normal` | `mean`, `sd` | mean + sd · Z |
+//! | `truncated_normal` | `mean`, `sd`, `min`, `max` | N(mean, sd²) restricted to [min, max] (drawn through its quantile function) |
 //! | `lognormal` | `mu`, `sigma` | for a growth **rate** g: 1 + g = e^(mu + sigma · Z), i.e. the growth factor is log-normal; for any other quantity the quantity itself is e^(mu + sigma · Z) |
 //! | `uniform` | `min`, `max` | uniform on [min, max] |
 //! | `triangular` | `min`, `mode`, `max` | triangular |
@@ -15,181 +16,19 @@
 //!
 //! Z is a standard normal draw (statrs' ziggurat sampler). A spread of zero is allowed (the
 //! draw is then fixed); a negative spread is an error.
-
-use std::fmt;
+//!
+//! The type is [`crate::stats::Distribution`], the one distribution type of the crate; this
+//! module adds what drawing needs: [`Role`], the checks of [`Distribution::validate_as_draw`]
+//! and the samplers.
 
 use rand::{Rng, RngExt};
-use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF};
 
 use super::ProjectionError;
 use super::fit::normal_cdf;
 use super::stream::{ChunkStream, fill_words};
-
-/// A distribution (see the module table).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "dist", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Dist {
-    /// A fixed value.
-    Fixed {
-        /// The value.
-        value: f64,
-    },
-    /// Normal.
-    Normal {
-        /// Mean.
-        mean: f64,
-        /// Standard deviation (≥ 0).
-        sd: f64,
-    },
-    /// Log-normal (of the growth factor, for a rate).
-    #[serde(rename = "lognormal")]
-    LogNormal {
-        /// Mean of the logarithm.
-        mu: f64,
-        /// Standard deviation of the logarithm (≥ 0).
-        sigma: f64,
-    },
-    /// Uniform.
-    Uniform {
-        /// Lower end.
-        min: f64,
-        /// Upper end (≥ min).
-        max: f64,
-    },
-    /// Triangular.
-    Triangular {
-        /// Lower end.
-        min: f64,
-        /// Most likely value (in [min, max]).
-        mode: f64,
-        /// Upper end.
-        max: f64,
-    },
-    /// Beta-PERT.
-    Pert {
-        /// Lower end.
-        min: f64,
-        /// Most likely value.
-        mode: f64,
-        /// Upper end.
-        max: f64,
-        /// Shape λ (4 for the classical PERT).
-        lambda: f64,
-    },
-    /// Equally likely values.
-    Empirical {
-        /// The values.
-        values: Vec<f64>,
-    },
-    /// The indicator's historical yearly changes (resolved into `Empirical` by a scenario).
-    Bootstrap {
-        /// First year of the history used (default: all).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        from: Option<i32>,
-        /// Last year of the history used (default: all).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        to: Option<i32>,
-    },
-}
-
-fn default_lambda() -> f64 {
-    4.0
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
-enum DistTable {
-    Fixed {
-        value: f64,
-    },
-    Normal {
-        mean: f64,
-        sd: f64,
-    },
-    #[serde(rename = "lognormal")]
-    LogNormal {
-        mu: f64,
-        sigma: f64,
-    },
-    Uniform {
-        min: f64,
-        max: f64,
-    },
-    Triangular {
-        min: f64,
-        mode: f64,
-        max: f64,
-    },
-    Pert {
-        min: f64,
-        mode: f64,
-        max: f64,
-        #[serde(default = "default_lambda")]
-        lambda: f64,
-    },
-    Empirical {
-        values: Vec<f64>,
-    },
-    Bootstrap {
-        #[serde(default)]
-        from: Option<i32>,
-        #[serde(default)]
-        to: Option<i32>,
-    },
-}
-
-impl From<DistTable> for Dist {
-    fn from(t: DistTable) -> Dist {
-        match t {
-            DistTable::Fixed { value } => Dist::Fixed { value },
-            DistTable::Normal { mean, sd } => Dist::Normal { mean, sd },
-            DistTable::LogNormal { mu, sigma } => Dist::LogNormal { mu, sigma },
-            DistTable::Uniform { min, max } => Dist::Uniform { min, max },
-            DistTable::Triangular { min, mode, max } => Dist::Triangular { min, mode, max },
-            DistTable::Pert {
-                min,
-                mode,
-                max,
-                lambda,
-            } => Dist::Pert {
-                min,
-                mode,
-                max,
-                lambda,
-            },
-            DistTable::Empirical { values } => Dist::Empirical { values },
-            DistTable::Bootstrap { from, to } => Dist::Bootstrap { from, to },
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Dist {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dist, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Dist;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number or a table with a `dist` key (normal, lognormal, uniform, triangular, pert, empirical, bootstrap)")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dist, E> {
-                Ok(Dist::Fixed { value: v })
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dist, E> {
-                Ok(Dist::Fixed { value: v as f64 })
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dist, E> {
-                Ok(Dist::Fixed { value: v as f64 })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Dist, A::Error> {
-                DistTable::deserialize(de::value::MapAccessDeserializer::new(map)).map(Dist::from)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+use crate::stats::Distribution;
+use crate::stats::distribution::truncation_mass;
 
 /// What a drawn quantity is: it fixes the meaning of `lognormal`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,49 +39,35 @@ pub enum Role {
     Plain,
 }
 
-impl Dist {
-    /// A normal distribution.
-    pub fn normal(mean: f64, sd: f64) -> Dist {
-        Dist::Normal { mean, sd }
-    }
-
-    /// Whether every draw is the same value.
-    pub fn is_fixed(&self) -> bool {
-        match self {
-            Dist::Fixed { .. } => true,
-            Dist::Normal { sd, .. } => *sd == 0.0,
-            Dist::LogNormal { sigma, .. } => *sigma == 0.0,
-            Dist::Uniform { min, max }
-            | Dist::Triangular { min, max, .. }
-            | Dist::Pert { min, max, .. } => min == max,
-            Dist::Empirical { values } => values.windows(2).all(|w| w[0] == w[1]),
-            Dist::Bootstrap { .. } => false,
-        }
-    }
-
-    /// Checks the parameters.
+impl Distribution {
+    /// Checks the parameters of a distribution to draw from (a spread of zero allowed).
     ///
     /// ```
-    /// use innodex::projection::dist::Dist;
+    /// use innodex::stats::Distribution;
     /// use innodex::projection::ProjectionError;
-    /// let e = Dist::normal(0.1, -0.02).validate("hte_count rate").unwrap_err();
+    /// let e = Distribution::normal(0.1, -0.02).validate_as_draw("hte_count rate").unwrap_err();
     /// assert!(matches!(e, ProjectionError::NegativeSpread { .. }));
+    /// assert!(Distribution::normal(0.1, 0.0).validate_as_draw("fixed").is_ok());
     /// ```
     ///
     /// # Errors
     /// [`ProjectionError::NegativeSpread`] for sd < 0, sigma < 0 or max < min;
     /// [`ProjectionError::InvalidParameter`] for non-finite values, a mode outside [min, max],
-    /// λ ≤ 0, an empty list of values or an unresolved `bootstrap`.
-    pub fn validate(&self, what: &str) -> Result<(), ProjectionError> {
+    /// λ ≤ 0, a truncation interval of zero probability, an empty list of values or an
+    /// unresolved `bootstrap`.
+    pub fn validate_as_draw(&self, what: &str) -> Result<(), ProjectionError> {
+        let invalid = |name: &str, value: f64, problem: &'static str| {
+            Err(ProjectionError::InvalidParameter {
+                what: format!("{what}: {name}"),
+                value,
+                problem,
+            })
+        };
         let finite = |name: &str, v: f64| {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(ProjectionError::InvalidParameter {
-                    what: format!("{what}: {name}"),
-                    value: v,
-                    problem: "must be finite",
-                })
+                invalid(name, v, "must be finite")
             }
         };
         let spread = |name: &str, v: f64| {
@@ -262,82 +87,94 @@ impl Dist {
             if let Some(m) = mode {
                 finite("mode", m)?;
                 if m < min || m > max {
-                    return Err(ProjectionError::InvalidParameter {
-                        what: format!("{what}: mode"),
-                        value: m,
-                        problem: "must lie in [min, max]",
-                    });
+                    return invalid("mode", m, "must lie in [min, max]");
                 }
             }
             Ok(())
         };
         match self {
-            Dist::Fixed { value } => finite("value", *value),
-            Dist::Normal { mean, sd } => {
+            Distribution::Fixed { value } => finite("value", *value),
+            Distribution::Normal { mean, sd } => {
                 finite("mean", *mean)?;
                 finite("sd", *sd)?;
                 spread("sd", *sd)
             }
-            Dist::LogNormal { mu, sigma } => {
+            Distribution::TruncatedNormal {
+                mean,
+                sd,
+                lower,
+                upper,
+            } => {
+                finite("mean", *mean)?;
+                finite("sd", *sd)?;
+                spread("sd", *sd)?;
+                range(*lower, *upper, None)?;
+                if *sd > 0.0 && truncation_mass(*mean, *sd, *lower, *upper) <= 0.0 {
+                    return invalid(
+                        "min",
+                        *lower,
+                        "leaves a truncation interval of zero probability",
+                    );
+                }
+                Ok(())
+            }
+            Distribution::LogNormal { mu, sigma } => {
                 finite("mu", *mu)?;
                 finite("sigma", *sigma)?;
                 spread("sigma", *sigma)
             }
-            Dist::Uniform { min, max } => range(*min, *max, None),
-            Dist::Triangular { min, mode, max } => range(*min, *max, Some(*mode)),
-            Dist::Pert {
-                min,
+            Distribution::Uniform { lower, upper } => range(*lower, *upper, None),
+            Distribution::Triangular { lower, mode, upper } => range(*lower, *upper, Some(*mode)),
+            Distribution::Pert {
+                lower,
                 mode,
-                max,
+                upper,
                 lambda,
             } => {
-                range(*min, *max, Some(*mode))?;
+                range(*lower, *upper, Some(*mode))?;
                 if !(lambda.is_finite() && *lambda > 0.0) {
-                    return Err(ProjectionError::InvalidParameter {
-                        what: format!("{what}: lambda"),
-                        value: *lambda,
-                        problem: "must be positive",
-                    });
+                    return invalid("lambda", *lambda, "must be positive");
                 }
                 Ok(())
             }
-            Dist::Empirical { values } => {
+            Distribution::Empirical { values } => {
                 if values.is_empty() {
-                    return Err(ProjectionError::InvalidParameter {
-                        what: format!("{what}: values"),
-                        value: 0.0,
-                        problem: "an empirical distribution needs at least one value",
-                    });
+                    return invalid(
+                        "values",
+                        0.0,
+                        "an empirical distribution needs at least one value",
+                    );
                 }
                 values.iter().try_for_each(|v| finite("values", *v))
             }
-            Dist::Bootstrap { .. } => Err(ProjectionError::InvalidParameter {
-                what: format!("{what}: bootstrap"),
-                value: f64::NAN,
-                problem: "a bootstrap must be resolved from an indicator's history (use it in a scenario)",
-            }),
+            Distribution::Bootstrap { .. } => invalid(
+                "bootstrap",
+                f64::NAN,
+                "a bootstrap must be resolved from an indicator's history (use it in a scenario)",
+            ),
         }
     }
 
-    /// The mean of the drawn quantity (in its role), where it has a closed form.
+    /// The mean of the drawn quantity (in its role), where it has a closed form (NaN for a
+    /// truncated normal and an unresolved bootstrap).
     pub fn mean(&self, role: Role) -> f64 {
         match self {
-            Dist::Fixed { value } => *value,
-            Dist::Normal { mean, .. } => *mean,
-            Dist::LogNormal { mu, sigma } => {
+            Distribution::Fixed { value } => *value,
+            Distribution::Normal { mean, .. } => *mean,
+            Distribution::LogNormal { mu, sigma } => {
                 let m = (mu + sigma * sigma / 2.0).exp();
                 if role == Role::Rate { m - 1.0 } else { m }
             }
-            Dist::Uniform { min, max } => (min + max) / 2.0,
-            Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
-            Dist::Pert {
-                min,
+            Distribution::Uniform { lower, upper } => (lower + upper) / 2.0,
+            Distribution::Triangular { lower, mode, upper } => (lower + mode + upper) / 3.0,
+            Distribution::Pert {
+                lower,
                 mode,
-                max,
+                upper,
                 lambda,
-            } => (min + lambda * mode + max) / (lambda + 2.0),
-            Dist::Empirical { values } => values.iter().sum::<f64>() / values.len() as f64,
-            Dist::Bootstrap { .. } => f64::NAN,
+            } => (lower + lambda * mode + upper) / (lambda + 2.0),
+            Distribution::Empirical { values } => values.iter().sum::<f64>() / values.len() as f64,
+            Distribution::TruncatedNormal { .. } | Distribution::Bootstrap { .. } => f64::NAN,
         }
     }
 }
@@ -346,75 +183,104 @@ impl Dist {
 #[derive(Debug, Clone)]
 pub(crate) enum Sampler {
     Fixed(f64),
-    Normal { mean: f64, sd: f64 },
-    LogNormal { mu: f64, sigma: f64, shift: f64 },
-    Uniform { min: f64, width: f64 },
-    Triangular { min: f64, mode: f64, max: f64 },
-    Pert { min: f64, width: f64, beta: Beta },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+        shift: f64,
+    },
+    Uniform {
+        min: f64,
+        width: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Pert {
+        min: f64,
+        width: f64,
+        beta: Beta,
+    },
     Empirical(Vec<f64>),
+    /// Any other distribution, drawn through its quantile function.
+    Quantile(Distribution),
 }
 
 impl Sampler {
-    pub(crate) fn new(d: &Dist, role: Role, what: &str) -> Result<Sampler, ProjectionError> {
-        d.validate(what)?;
+    pub(crate) fn new(
+        d: &Distribution,
+        role: Role,
+        what: &str,
+    ) -> Result<Sampler, ProjectionError> {
+        d.validate_as_draw(what)?;
         if d.is_fixed() {
             let v = match d {
-                Dist::LogNormal { mu, .. } if role == Role::Rate => mu.exp() - 1.0,
-                Dist::LogNormal { mu, .. } => mu.exp(),
-                Dist::Normal { mean, .. } => *mean,
-                Dist::Fixed { value } => *value,
-                Dist::Uniform { min, .. }
-                | Dist::Triangular { min, .. }
-                | Dist::Pert { min, .. } => *min,
-                Dist::Empirical { values } => values[0],
-                Dist::Bootstrap { .. } => unreachable!("validated"),
+                Distribution::LogNormal { mu, .. } if role == Role::Rate => mu.exp() - 1.0,
+                Distribution::LogNormal { mu, .. } => mu.exp(),
+                Distribution::Normal { mean, .. } => *mean,
+                Distribution::TruncatedNormal {
+                    mean, lower, upper, ..
+                } => mean.clamp(*lower, *upper),
+                Distribution::Fixed { value } => *value,
+                Distribution::Uniform { lower, .. }
+                | Distribution::Triangular { lower, .. }
+                | Distribution::Pert { lower, .. } => *lower,
+                Distribution::Empirical { values } => values[0],
+                Distribution::Bootstrap { .. } => unreachable!("validated"),
             };
             return Ok(Sampler::Fixed(v));
         }
         Ok(match d {
-            Dist::Normal { mean, sd } => Sampler::Normal {
+            Distribution::Normal { mean, sd } => Sampler::Normal {
                 mean: *mean,
                 sd: *sd,
             },
-            Dist::LogNormal { mu, sigma } => Sampler::LogNormal {
+            Distribution::LogNormal { mu, sigma } => Sampler::LogNormal {
                 mu: *mu,
                 sigma: *sigma,
                 shift: if role == Role::Rate { -1.0 } else { 0.0 },
             },
-            Dist::Uniform { min, max } => Sampler::Uniform {
-                min: *min,
-                width: max - min,
+            Distribution::Uniform { lower, upper } => Sampler::Uniform {
+                min: *lower,
+                width: upper - lower,
             },
-            Dist::Triangular { min, mode, max } => Sampler::Triangular {
-                min: *min,
+            Distribution::Triangular { lower, mode, upper } => Sampler::Triangular {
+                min: *lower,
                 mode: *mode,
-                max: *max,
+                max: *upper,
             },
-            Dist::Pert {
-                min,
-                mode,
-                max,
+            Distribution::Pert {
+                lower,
+                upper,
                 lambda,
+                ..
             } => {
-                let w = max - min;
-                let a = 1.0 + lambda * (mode - min) / w;
-                let b = 1.0 + lambda * (max - mode) / w;
+                let invalid = || ProjectionError::InvalidParameter {
+                    what: format!("{what}: pert"),
+                    value: lambda.to_owned(),
+                    problem: "gives invalid beta shapes",
+                };
+                let (a, b) = d.pert_shapes().ok_or_else(invalid)?;
                 Sampler::Pert {
-                    min: *min,
-                    width: w,
-                    beta: Beta::new(a, b).map_err(|_| ProjectionError::InvalidParameter {
-                        what: format!("{what}: pert"),
-                        value: lambda.to_owned(),
-                        problem: "gives invalid beta shapes",
-                    })?,
+                    min: *lower,
+                    width: upper - lower,
+                    beta: Beta::new(a, b).map_err(|_| invalid())?,
                 }
             }
-            Dist::Empirical { values } => {
+            Distribution::Empirical { values } => {
                 let mut v = values.clone();
                 v.sort_by(f64::total_cmp);
                 Sampler::Empirical(v)
             }
-            Dist::Fixed { .. } | Dist::Bootstrap { .. } => unreachable!("handled above"),
+            Distribution::TruncatedNormal { .. } => Sampler::Quantile(d.clone()),
+            Distribution::Fixed { .. } | Distribution::Bootstrap { .. } => {
+                unreachable!("handled above")
+            }
         })
     }
 
@@ -431,6 +297,7 @@ impl Sampler {
                 min + width * rand::distr::Distribution::<f64>::sample(beta, rng)
             }
             Sampler::Empirical(v) => v[rng.random_range(0..v.len())],
+            Sampler::Quantile(d) => d.quantile(rng.random::<f64>()),
         }
     }
 
@@ -490,6 +357,7 @@ impl Sampler {
                 let i = ((u * v.len() as f64) as usize).min(v.len() - 1);
                 v[i]
             }
+            Sampler::Quantile(d) => d.quantile(u),
         }
     }
 }
@@ -605,28 +473,29 @@ pub(crate) fn std_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     #[test]
     fn numbers_and_tables_parse() {
         #[derive(Debug, Deserialize)]
         #[allow(dead_code)]
         struct W {
-            a: Dist,
-            b: Dist,
-            c: Dist,
+            a: Distribution,
+            b: Distribution,
+            c: Distribution,
         }
         let w: W = toml::from_str(
             "a = 0.1\nb = 2\nc = { dist = \"pert\", min = 0.0, mode = 0.1, max = 0.3 }",
         )
         .unwrap();
-        assert_eq!(w.a, Dist::Fixed { value: 0.1 });
-        assert_eq!(w.b, Dist::Fixed { value: 2.0 });
+        assert_eq!(w.a, Distribution::Fixed { value: 0.1 });
+        assert_eq!(w.b, Distribution::Fixed { value: 2.0 });
         assert_eq!(
             w.c,
-            Dist::Pert {
-                min: 0.0,
+            Distribution::Pert {
+                lower: 0.0,
                 mode: 0.1,
-                max: 0.3,
+                upper: 0.3,
                 lambda: 4.0
             }
         );
@@ -678,10 +547,10 @@ mod tests {
     fn triangular_quantile_function_is_exact() {
         // min 0, mode 1, max 2: F(1) = 0.5, F⁻¹(0.125) = 0.5.
         let s = Sampler::new(
-            &Dist::Triangular {
-                min: 0.0,
+            &Distribution::Triangular {
+                lower: 0.0,
                 mode: 1.0,
-                max: 2.0,
+                upper: 2.0,
             },
             Role::Plain,
             "t",

@@ -61,8 +61,8 @@ use thiserror::Error;
 use crate::exec::Progress;
 use crate::plan::{Plan, YEARS};
 use crate::projection::ProjectionError;
-use crate::projection::dist::Dist;
 use crate::projection::monte_carlo::{McConfig, McResult, simulate_with_progress};
+use crate::stats::Distribution;
 
 mod model;
 
@@ -181,16 +181,16 @@ pub struct Assumption {
     pub method: AssumptionMethod,
     /// Growth rate (`compound`) or logit slope (`logistic`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<Dist>,
+    pub rate: Option<Distribution>,
     /// Yearly change (`increment`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub increment: Option<Dist>,
+    pub increment: Option<Distribution>,
     /// Draw the rate once per path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_path: Option<bool>,
     /// A yearly shock added to the rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shock: Option<Dist>,
+    pub shock: Option<Distribution>,
     /// Ceiling of logistic methods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceiling: Option<f64>,
@@ -219,7 +219,7 @@ pub struct Assumption {
 
 impl Assumption {
     /// A compound-growth assumption with the rate drawn every year.
-    pub fn compound(rate: Dist) -> Assumption {
+    pub fn compound(rate: Distribution) -> Assumption {
         Assumption {
             method: AssumptionMethod::Compound,
             rate: Some(rate),
@@ -360,21 +360,29 @@ impl PlanProjection {
     }
 }
 
-fn dist_text(d: &Dist) -> String {
+fn dist_text(d: &Distribution) -> String {
     match d {
-        Dist::Fixed { value } => format!("{value}"),
-        Dist::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
-        Dist::LogNormal { mu, sigma } => format!("lognormal(mu {mu}, sigma {sigma})"),
-        Dist::Uniform { min, max } => format!("uniform({min}, {max})"),
-        Dist::Triangular { min, mode, max } => format!("triangular({min}, {mode}, {max})"),
-        Dist::Pert {
-            min,
+        Distribution::Fixed { value } => format!("{value}"),
+        Distribution::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
+        Distribution::LogNormal { mu, sigma } => format!("lognormal(mu {mu}, sigma {sigma})"),
+        Distribution::TruncatedNormal {
+            mean,
+            sd,
+            lower,
+            upper,
+        } => format!("normal(mean {mean}, sd {sd}) truncated to [{lower}, {upper}]"),
+        Distribution::Uniform { lower, upper } => format!("uniform({lower}, {upper})"),
+        Distribution::Triangular { lower, mode, upper } => {
+            format!("triangular({lower}, {mode}, {upper})")
+        }
+        Distribution::Pert {
+            lower,
             mode,
-            max,
+            upper,
             lambda,
-        } => format!("pert({min}, {mode}, {max}, λ {lambda})"),
-        Dist::Empirical { values } => format!("one of {values:?}"),
-        Dist::Bootstrap { from, to } => format!(
+        } => format!("pert({lower}, {mode}, {upper}, λ {lambda})"),
+        Distribution::Empirical { values } => format!("one of {values:?}"),
+        Distribution::Bootstrap { from, to } => format!(
             "bootstrap of history{}",
             match (from, to) {
                 (None, None) => String::new(),

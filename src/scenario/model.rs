@@ -5,12 +5,12 @@
 use crate::indicator::{Indicator, IndicatorKind};
 use crate::plan::Plan;
 use crate::projection::ProjectionError;
-use crate::projection::dist::Dist;
 use crate::projection::fit::OlsLine;
 use crate::projection::methods::{DampedHolt, HoltInit, logit};
 use crate::projection::monte_carlo::{
     Channel, ChannelKind, Correlation, McModel, McTarget, Process, TrendScale,
 };
+use crate::stats::Distribution;
 
 use super::*;
 
@@ -435,13 +435,13 @@ impl Scenario {
 
     fn resolve_bootstrap(
         &self,
-        d: Dist,
+        d: Distribution,
         plan: &Plan,
         ind: &Indicator,
         m: AssumptionMethod,
         ceiling: Option<f64>,
-    ) -> Result<Dist, Result<ProjectionError, String>> {
-        let Dist::Bootstrap { from, to } = d else {
+    ) -> Result<Distribution, Result<ProjectionError, String>> {
+        let Distribution::Bootstrap { from, to } = d else {
             return Ok(d);
         };
         let obs: Vec<(i32, f64)> = observed(plan, &ind.id)
@@ -476,7 +476,7 @@ impl Scenario {
                 "a bootstrap needs at least two consecutive observed years".into(),
             ));
         }
-        Ok(Dist::Empirical { values })
+        Ok(Distribution::Empirical { values })
     }
 }
 

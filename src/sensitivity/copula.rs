@@ -203,7 +203,11 @@ impl Copula {
             )));
         }
         Ok(Copula {
-            dists: problem.inputs().iter().map(|i| i.distribution).collect(),
+            dists: problem
+                .inputs()
+                .iter()
+                .map(|i| i.distribution.clone())
+                .collect(),
             corr: corr.clone(),
             l: corr.l.clone(),
         })

@@ -1,70 +1,17 @@
 //! The problem: named inputs, each with bounds or a probability distribution.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, LogNormal, Normal, Triangular};
 
 use super::SensitivityError;
-
-/// The distribution of one input. Designs are built in the unit hypercube and each coordinate
-/// u ∈ [0, 1) is mapped through the inverse cumulative distribution function (the quantile
-/// function, from `statrs`), as SALib does for its non-uniform `dists`.
-///
-/// ```
-/// use innodex::sensitivity::Distribution;
-/// let d = Distribution::Normal { mean: 1.0, sd: 2.0 };
-/// assert!(d.validate().is_ok());
-/// assert!((d.quantile(0.5) - 1.0).abs() < 1e-12);
-/// assert!(Distribution::Normal { mean: 0.0, sd: -1.0 }.validate().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Distribution {
-    /// Uniform on [lower, upper).
-    Uniform {
-        /// Lower bound.
-        lower: f64,
-        /// Upper bound (must exceed `lower`).
-        upper: f64,
-    },
-    /// Normal with a mean and a standard deviation (> 0).
-    Normal {
-        /// Mean.
-        mean: f64,
-        /// Standard deviation.
-        sd: f64,
-    },
-    /// Normal(mean, sd) truncated to [lower, upper].
-    TruncatedNormal {
-        /// Mean of the parent normal.
-        mean: f64,
-        /// Standard deviation of the parent normal.
-        sd: f64,
-        /// Lower truncation bound.
-        lower: f64,
-        /// Upper truncation bound.
-        upper: f64,
-    },
-    /// Triangular on [lower, upper] with a mode.
-    Triangular {
-        /// Lower bound.
-        lower: f64,
-        /// Mode (lower ≤ mode ≤ upper).
-        mode: f64,
-        /// Upper bound.
-        upper: f64,
-    },
-    /// Log-normal: ln X ~ Normal(mu, sigma).
-    LogNormal {
-        /// Mean of ln X.
-        mu: f64,
-        /// Standard deviation of ln X (> 0).
-        sigma: f64,
-    },
-}
+pub use crate::stats::Distribution;
+use crate::stats::distribution::truncation_mass;
 
 impl Distribution {
-    /// Checks the parameters.
+    /// Checks the parameters of a sensitivity input's distribution. Designs are built in the
+    /// unit hypercube and each coordinate u ∈ [0, 1) is mapped through the quantile function
+    /// ([`Distribution::quantile`], from `statrs`), as SALib does for its non-uniform `dists`;
+    /// so an input must vary: a spread must be positive, and a fixed value or an unresolved
+    /// bootstrap is refused.
     ///
     /// # Errors
     /// A message saying which parameter is invalid.
@@ -72,9 +19,11 @@ impl Distribution {
     /// ```
     /// use innodex::sensitivity::Distribution;
     /// let bad = Distribution::Triangular { lower: 0.0, mode: 2.0, upper: 1.0 };
-    /// assert!(bad.validate().unwrap_err().contains("mode"));
+    /// assert!(bad.validate_as_input().unwrap_err().contains("mode"));
+    /// assert!(Distribution::Normal { mean: 0.0, sd: -1.0 }.validate_as_input().is_err());
+    /// assert!(Distribution::Normal { mean: 1.0, sd: 2.0 }.validate_as_input().is_ok());
     /// ```
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate_as_input(&self) -> Result<(), String> {
         let finite = |v: f64, what: &str| {
             if v.is_finite() {
                 Ok(())
@@ -82,22 +31,36 @@ impl Distribution {
                 Err(format!("{what} must be finite, got {v}"))
             }
         };
-        match *self {
-            Distribution::Uniform { lower, upper } => {
-                finite(lower, "lower")?;
-                finite(upper, "upper")?;
-                if lower >= upper {
-                    return Err(format!(
-                        "lower bound {lower} must be below upper bound {upper}"
-                    ));
-                }
+        let positive = |v: f64, what: &str| {
+            finite(v, what)?;
+            if v <= 0.0 {
+                return Err(format!("{what} must be positive, got {v}"));
             }
+            Ok(())
+        };
+        let bounds = |lower: f64, upper: f64| {
+            finite(lower, "lower")?;
+            finite(upper, "upper")?;
+            if lower >= upper {
+                return Err(format!(
+                    "lower bound {lower} must be below upper bound {upper}"
+                ));
+            }
+            Ok(())
+        };
+        let mode_within = |lower: f64, mode: f64, upper: f64| {
+            bounds(lower, upper)?;
+            finite(mode, "mode")?;
+            if mode < lower || mode > upper {
+                return Err(format!("mode {mode} must lie in [{lower}, {upper}]"));
+            }
+            Ok(())
+        };
+        match *self {
+            Distribution::Uniform { lower, upper } => bounds(lower, upper),
             Distribution::Normal { mean, sd } => {
                 finite(mean, "mean")?;
-                finite(sd, "sd")?;
-                if sd <= 0.0 {
-                    return Err(format!("sd must be positive, got {sd}"));
-                }
+                positive(sd, "sd")
             }
             Distribution::TruncatedNormal {
                 mean,
@@ -106,149 +69,41 @@ impl Distribution {
                 upper,
             } => {
                 finite(mean, "mean")?;
-                finite(sd, "sd")?;
-                finite(lower, "lower")?;
-                finite(upper, "upper")?;
-                if sd <= 0.0 {
-                    return Err(format!("sd must be positive, got {sd}"));
-                }
-                if lower >= upper {
-                    return Err(format!(
-                        "lower bound {lower} must be below upper bound {upper}"
-                    ));
-                }
-                if trunc_mass(mean, sd, lower, upper) <= 0.0 {
+                positive(sd, "sd")?;
+                bounds(lower, upper)?;
+                if truncation_mass(mean, sd, lower, upper) <= 0.0 {
                     return Err("the truncation interval has zero probability".into());
                 }
+                Ok(())
             }
-            Distribution::Triangular { lower, mode, upper } => {
-                finite(lower, "lower")?;
-                finite(mode, "mode")?;
-                finite(upper, "upper")?;
-                if lower >= upper {
-                    return Err(format!(
-                        "lower bound {lower} must be below upper bound {upper}"
-                    ));
-                }
-                if mode < lower || mode > upper {
-                    return Err(format!("mode {mode} must lie in [{lower}, {upper}]"));
-                }
+            Distribution::Triangular { lower, mode, upper } => mode_within(lower, mode, upper),
+            Distribution::Pert {
+                lower,
+                mode,
+                upper,
+                lambda,
+            } => {
+                mode_within(lower, mode, upper)?;
+                positive(lambda, "lambda")
             }
             Distribution::LogNormal { mu, sigma } => {
                 finite(mu, "mu")?;
-                finite(sigma, "sigma")?;
-                if sigma <= 0.0 {
-                    return Err(format!("sigma must be positive, got {sigma}"));
+                positive(sigma, "sigma")
+            }
+            Distribution::Empirical { ref values } => {
+                values.iter().try_for_each(|v| finite(*v, "every value"))?;
+                if self.is_fixed() {
+                    return Err("an empirical distribution needs two different values".into());
                 }
+                Ok(())
+            }
+            Distribution::Fixed { value } => Err(format!(
+                "a fixed value ({value}) does not vary: leave it out of the problem"
+            )),
+            Distribution::Bootstrap { .. } => {
+                Err("a bootstrap is resolved from an indicator's history only in a scenario".into())
             }
         }
-        Ok(())
-    }
-
-    /// The quantile (inverse CDF) at `u` ∈ [0, 1]; `u` is clamped into [0, 1]. Assumes valid
-    /// parameters (see [`Distribution::validate`]); the result may be infinite at 0 or 1 for
-    /// unbounded distributions.
-    ///
-    /// ```
-    /// use innodex::sensitivity::Distribution;
-    /// let t = Distribution::Triangular { lower: 0.0, mode: 0.0, upper: 1.0 };
-    /// assert!((t.quantile(0.75) - 0.5).abs() < 1e-12);
-    /// let u = Distribution::Uniform { lower: 2.0, upper: 4.0 };
-    /// assert_eq!(u.quantile(0.25), 2.5);
-    /// ```
-    pub fn quantile(&self, u: f64) -> f64 {
-        let u = if u.is_nan() { 0.5 } else { u.clamp(0.0, 1.0) };
-        match *self {
-            // The same arithmetic as SALib's scale_samples: u·(b − a) + a.
-            Distribution::Uniform { lower, upper } => u * (upper - lower) + lower,
-            Distribution::Normal { mean, sd } => match Normal::new(mean, sd) {
-                Ok(d) => d.inverse_cdf(u),
-                Err(_) => f64::NAN,
-            },
-            Distribution::TruncatedNormal {
-                mean,
-                sd,
-                lower,
-                upper,
-            } => {
-                // The bounds exactly at the ends (the normal CDF round trip is only ~1e-10).
-                if u == 0.0 {
-                    return lower;
-                }
-                if u == 1.0 {
-                    return upper;
-                }
-                let Ok(std) = Normal::new(0.0, 1.0) else {
-                    return f64::NAN;
-                };
-                let a = (lower - mean) / sd;
-                let b = (upper - mean) / sd;
-                // Work in the tail that keeps precision: mirror when the interval is above
-                // the mean.
-                let x = if a > 0.0 {
-                    let (sa, sb) = (std.sf(a), std.sf(b));
-                    let p = (sa - u * (sa - sb)).clamp(0.0, 1.0);
-                    -std.inverse_cdf(p)
-                } else {
-                    let (pa, pb) = (std.cdf(a), std.cdf(b));
-                    let p = (pa + u * (pb - pa)).clamp(0.0, 1.0);
-                    std.inverse_cdf(p)
-                };
-                (mean + sd * x).clamp(lower, upper)
-            }
-            Distribution::Triangular { lower, mode, upper } => {
-                match Triangular::new(lower, upper, mode) {
-                    Ok(d) => d.inverse_cdf(u),
-                    Err(_) => f64::NAN,
-                }
-            }
-            Distribution::LogNormal { mu, sigma } => match LogNormal::new(mu, sigma) {
-                Ok(d) => d.inverse_cdf(u),
-                Err(_) => f64::NAN,
-            },
-        }
-    }
-
-    /// A representative low and high value: the bounds for bounded distributions, the 5 % and
-    /// 95 % quantiles otherwise (used by the tornado).
-    ///
-    /// ```
-    /// use innodex::sensitivity::Distribution;
-    /// let (lo, hi) = Distribution::Normal { mean: 0.0, sd: 1.0 }.low_high();
-    /// assert!((hi - 1.6448536).abs() < 1e-6 && (lo + hi).abs() < 1e-12);
-    /// ```
-    pub fn low_high(&self) -> (f64, f64) {
-        match *self {
-            Distribution::Uniform { lower, upper }
-            | Distribution::TruncatedNormal { lower, upper, .. }
-            | Distribution::Triangular { lower, upper, .. } => (lower, upper),
-            _ => (self.quantile(0.05), self.quantile(0.95)),
-        }
-    }
-
-    /// The median (the quantile at 0.5).
-    ///
-    /// ```
-    /// use innodex::sensitivity::Distribution;
-    /// assert_eq!(Distribution::Uniform { lower: 0.0, upper: 2.0 }.median(), 1.0);
-    /// ```
-    pub fn median(&self) -> f64 {
-        self.quantile(0.5)
-    }
-}
-
-/// The probability mass of [lower, upper] under Normal(mean, sd), computed in the tail that
-/// keeps precision.
-fn trunc_mass(mean: f64, sd: f64, lower: f64, upper: f64) -> f64 {
-    let Ok(std) = Normal::new(0.0, 1.0) else {
-        return 0.0;
-    };
-    let a = (lower - mean) / sd;
-    let b = (upper - mean) / sd;
-    if a > 0.0 {
-        std.sf(a) - std.sf(b)
-    } else {
-        std.cdf(b) - std.cdf(a)
     }
 }
 
@@ -263,7 +118,9 @@ fn trunc_mass(mean: f64, sd: f64, lower: f64, upper: f64) -> f64 {
 pub struct Input {
     /// Input name.
     pub name: String,
-    /// Its distribution.
+    /// Its distribution (in files, the `kind` form of
+    /// [`crate::stats::distribution::kind_form`]).
+    #[serde(with = "crate::stats::distribution::kind_form")]
     pub distribution: Distribution,
 }
 
@@ -322,7 +179,7 @@ impl Problem {
                     upper,
                 });
             }
-            inp.distribution.validate().map_err(|reason| {
+            inp.distribution.validate_as_input().map_err(|reason| {
                 SensitivityError::InvalidDistribution {
                     name: inp.name.clone(),
                     reason,
@@ -419,7 +276,7 @@ mod tests {
             lower: -1.0,
             upper: 1.0,
         };
-        assert!(d.validate().is_ok());
+        assert!(d.validate_as_input().is_ok());
         assert!(d.quantile(0.5).abs() < 1e-12);
         assert!((d.quantile(0.1) + d.quantile(0.9)).abs() < 1e-12);
         assert_eq!(d.quantile(0.0), -1.0);
@@ -431,7 +288,7 @@ mod tests {
             lower: 8.0,
             upper: 9.0,
         };
-        assert!(t.validate().is_ok());
+        assert!(t.validate_as_input().is_ok());
         let m = t.quantile(0.5);
         assert!(m > 8.0 && m < 8.2, "{m}");
     }
@@ -459,9 +316,23 @@ mod tests {
                 lower: f64::NAN,
                 upper: 1.0,
             },
+            Distribution::Pert {
+                lower: 0.0,
+                mode: 0.5,
+                upper: 1.0,
+                lambda: 0.0,
+            },
+            Distribution::Empirical {
+                values: vec![2.0, 2.0],
+            },
+            Distribution::Fixed { value: 1.0 },
+            Distribution::Bootstrap {
+                from: None,
+                to: None,
+            },
         ];
         for d in bad {
-            assert!(d.validate().is_err(), "{d:?}");
+            assert!(d.validate_as_input().is_err(), "{d:?}");
         }
     }
 }

@@ -6,9 +6,9 @@ use innodex::growth::{GrowthError, cagr, doubling_time, required_cagr, years_to_
 use innodex::index::table::{UnitData, read_imeta_str};
 use innodex::index::{CompositeIndex, IndexError, PipelineSpec};
 use innodex::projection::ProjectionError;
-use innodex::projection::dist::Dist;
 use innodex::projection::methods::Method;
 use innodex::projection::monte_carlo::{Channel, McConfig, McModel, McTarget, Process, simulate};
+use innodex::stats::Distribution;
 use innodex::target::Rule;
 
 #[test]
@@ -64,7 +64,7 @@ fn share_model(start: f64, process: Process) -> McModel {
 
 fn logistic(rate: f64) -> Process {
     Process::Logistic {
-        rate: Dist::Fixed { value: rate },
+        rate: Distribution::Fixed { value: rate },
         per_path: false,
         shock: None,
         ceiling: 100.0,
@@ -73,7 +73,7 @@ fn logistic(rate: f64) -> Process {
 
 fn compound(rate: f64) -> Process {
     Process::Growth {
-        rate: Dist::Fixed { value: rate },
+        rate: Distribution::Fixed { value: rate },
         per_path: false,
         shock: None,
     }

@@ -1,11 +1,11 @@
 //! The "must hold" properties of the projection core, and closed-form checks of every piece.
 use innodex::projection::ProjectionError;
-use innodex::projection::dist::Dist;
 use innodex::projection::fit::{OlsLine, normal_cdf, normal_quantile, t_quantile};
 use innodex::projection::methods::{DampedHolt, HoltInit, LogLinearTrend, Method};
 use innodex::projection::monte_carlo::{
     Channel, ChannelKind, Correlation, McConfig, McModel, McTarget, Process, TrendScale, simulate,
 };
+use innodex::stats::Distribution;
 use innodex::target::Rule;
 
 /// China's R&D expenditure 2015–2023, 100 million yuan, first published
@@ -141,7 +141,7 @@ fn lognormal_model(mu: f64, sigma: f64, threshold: f64) -> McModel {
             2020,
             750.0,
             Process::Growth {
-                rate: Dist::LogNormal { mu, sigma },
+                rate: Distribution::LogNormal { mu, sigma },
                 per_path: false,
                 shock: None,
             },
@@ -195,6 +195,46 @@ fn iid_lognormal_growth_gives_a_lognormal_final_value() {
     assert!((mean - (m + s * s / 2.0).exp()).abs() < 4.0 * sd / (n as f64).sqrt());
 }
 
+#[test]
+fn truncated_normal_per_path_rate_matches_its_closed_form() {
+    // g ~ N(0.10, 0.05²) truncated to [0.05, 0.15], drawn once per path, 5 years from 750:
+    // P(X₂₀₂₅ ≥ thr) = (Φ(b) − Φ(z_c)) / (Φ(b) − Φ(a)), z_c the standardised rate that reaches thr.
+    let (mean, sd, lo, hi) = (0.10, 0.05, 0.05, 0.15);
+    let mut m = lognormal_model(0.0, 0.0, 1300.0);
+    m.channels[0] = Channel::simulated(
+        "x",
+        2020,
+        750.0,
+        Process::Growth {
+            rate: Distribution::TruncatedNormal {
+                mean,
+                sd,
+                lower: lo,
+                upper: hi,
+            },
+            per_path: true,
+            shock: None,
+        },
+    );
+    let n = 100_000;
+    let cfg = McConfig {
+        n_paths: n,
+        seed: 7,
+        ..McConfig::default()
+    };
+    let r = simulate(&m, &cfg).unwrap();
+    let (a, b) = ((lo - mean) / sd, (hi - mean) / sd);
+    let c = ((1300.0f64 / 750.0).powf(0.2) - 1.0 - mean) / sd;
+    let exact = (normal_cdf(b) - normal_cdf(c)) / (normal_cdf(b) - normal_cdf(a));
+    let got = r.target("reach").unwrap().probability.unwrap();
+    let se = (exact * (1.0 - exact) / n as f64).sqrt();
+    assert!((got - exact).abs() < 4.0 * se, "{got} vs {exact}");
+    // Every path stays inside the truncation interval's values.
+    let q = r.indicator("x").unwrap().at(2025).unwrap();
+    let (min, max) = (750.0 * (1.0 + lo).powi(5), 750.0 * (1.0 + hi).powi(5));
+    assert!(q.iter().all(|v| (min..=max).contains(v)), "{q:?}");
+}
+
 /// A model touching every feature: correlated yearly and per-path draws, shocks, a bootstrap,
 /// PERT and triangular margins, a simulated trend, a simulated Holt, a logistic share, a ratio,
 /// and a target of every kind.
@@ -214,10 +254,10 @@ fn everything_model() -> McModel {
         2020,
         40.0,
         Process::Logistic {
-            rate: Dist::Triangular {
-                min: 0.0,
+            rate: Distribution::Triangular {
+                lower: 0.0,
                 mode: 0.05,
-                max: 0.15,
+                upper: 0.15,
             },
             per_path: false,
             shock: None,
@@ -230,7 +270,7 @@ fn everything_model() -> McModel {
         2020,
         600.0,
         Process::Growth {
-            rate: Dist::Empirical {
+            rate: Distribution::Empirical {
                 values: vec![-0.05, 0.0, 0.04, 0.08, 0.12],
             },
             per_path: false,
@@ -246,7 +286,7 @@ fn everything_model() -> McModel {
                 2020,
                 100.0,
                 Process::Growth {
-                    rate: Dist::normal(0.10, 0.03),
+                    rate: Distribution::normal(0.10, 0.03),
                     per_path: false,
                     shock: None,
                 },
@@ -256,14 +296,14 @@ fn everything_model() -> McModel {
                 2020,
                 4805.25,
                 Process::Growth {
-                    rate: Dist::Pert {
-                        min: 0.02,
+                    rate: Distribution::Pert {
+                        lower: 0.02,
                         mode: 0.06,
-                        max: 0.08,
+                        upper: 0.08,
                         lambda: 4.0,
                     },
                     per_path: true,
-                    shock: Some(Dist::normal(0.0, 0.01)),
+                    shock: Some(Distribution::normal(0.0, 0.01)),
                 },
             ),
             Channel {
@@ -281,12 +321,12 @@ fn everything_model() -> McModel {
                 2020,
                 750.0,
                 Process::Increment {
-                    step: Dist::Uniform {
-                        min: 100.0,
-                        max: 200.0,
+                    step: Distribution::Uniform {
+                        lower: 100.0,
+                        upper: 200.0,
                     },
                     per_path: true,
-                    shock: Some(Dist::normal(0.0, 20.0)),
+                    shock: Some(Distribution::normal(0.0, 20.0)),
                 },
             ),
             share,
@@ -468,7 +508,7 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
                 "hte",
                 750.0,
                 Process::Growth {
-                    rate: Dist::Fixed { value: 0.15 },
+                    rate: Distribution::Fixed { value: 0.15 },
                     per_path: false,
                     shock: None,
                 },
@@ -477,7 +517,7 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
                 "lin",
                 750.0,
                 Process::Increment {
-                    step: Dist::Fixed { value: 150.0 },
+                    step: Distribution::Fixed { value: 150.0 },
                     per_path: false,
                     shock: None,
                 },
@@ -486,7 +526,7 @@ fn deterministic_paths_give_exact_probabilities_and_attainment_years() {
                 "flow",
                 500.0,
                 Process::Increment {
-                    step: Dist::Fixed { value: 50.0 },
+                    step: Distribution::Fixed { value: 50.0 },
                     per_path: false,
                     shock: None,
                 },
@@ -709,7 +749,7 @@ fn correlation_reaches_the_paths() {
             2020,
             100.0,
             Process::Growth {
-                rate: Dist::LogNormal { mu: 0.05, sigma },
+                rate: Distribution::LogNormal { mu: 0.05, sigma },
                 per_path: true,
                 shock: None,
             },
@@ -798,16 +838,19 @@ fn bad_input_gives_clear_errors() {
     assert!(matches!(e, ProjectionError::NegativeSpread { .. }), "{e}");
     assert!(e.to_string().contains("must not be negative"));
     for d in [
-        Dist::normal(0.1, -1.0),
-        Dist::Uniform { min: 1.0, max: 0.0 },
-        Dist::Triangular {
-            min: 1.0,
+        Distribution::normal(0.1, -1.0),
+        Distribution::Uniform {
+            lower: 1.0,
+            upper: 0.0,
+        },
+        Distribution::Triangular {
+            lower: 1.0,
             mode: 1.0,
-            max: 0.5,
+            upper: 0.5,
         },
     ] {
         assert!(matches!(
-            d.validate("x"),
+            d.validate_as_draw("x"),
             Err(ProjectionError::NegativeSpread { .. })
         ));
     }

@@ -1,9 +1,9 @@
 //! Scenario files and the projection of plans under them.
 use innodex::plan::Plan;
 use innodex::projection::ProjectionError;
-use innodex::projection::dist::Dist;
 use innodex::projection::monte_carlo::McConfig;
 use innodex::scenario::{ScenarioError, ScenarioSet};
+use innodex::stats::Distribution;
 
 fn cfg(n: usize) -> McConfig {
     McConfig {
@@ -299,10 +299,10 @@ fn scenario_files_round_trip() {
     let hte = &set.scenarios[0].indicators["hte_count"];
     assert_eq!(
         hte.rate,
-        Some(Dist::Triangular {
-            min: 0.08,
+        Some(Distribution::Triangular {
+            lower: 0.08,
             mode: 0.14,
-            max: 0.20
+            upper: 0.20
         })
     );
 }

@@ -6,11 +6,11 @@
 use innodex::index::normalise::{Normalisation, normalise_column};
 use innodex::index::table::{UnitData, read_imeta_str};
 use innodex::index::{CompositeIndex, PipelineSpec};
-use innodex::projection::dist::Dist;
 use innodex::projection::monte_carlo::{
     Channel, McConfig, McModel, McTarget, Process, sample_quantiles, simulate,
 };
 use innodex::sensitivity::{FnModel, Problem, SobolAnalysis};
+use innodex::stats::Distribution;
 use innodex::target::Rule;
 use proptest::prelude::*;
 
@@ -22,7 +22,7 @@ fn growth_model(mean: f64, sd: f64, threshold: f64) -> McModel {
             2020,
             750.0,
             Process::Growth {
-                rate: Dist::normal(mean, sd),
+                rate: Distribution::normal(mean, sd),
                 per_path: false,
                 shock: None,
             },

@@ -52,7 +52,7 @@ fn invalid_distribution_parameters() {
         },
     ];
     for d in cases {
-        let e = Problem::new(vec![Input::new("x", d)]).unwrap_err();
+        let e = Problem::new(vec![Input::new("x", d.clone())]).unwrap_err();
         assert!(
             matches!(e, SensitivityError::InvalidDistribution { .. }),
             "{d:?}: {e:?}"

@@ -1,7 +1,8 @@
 //! Global sensitivity analysis against analytic indices (the "Must hold" list).
 
 use innodex::sensitivity::{
-    FnModel, MorrisAnalysis, Problem, Scramble, SobolAnalysis, SobolResult, testfns,
+    Distribution, FnModel, Input, MorrisAnalysis, Problem, Scramble, SobolAnalysis, SobolResult,
+    testfns,
 };
 use std::f64::consts::PI;
 
@@ -312,4 +313,36 @@ fn concurrent_batches_change_no_number() {
         innodex::sensitivity::evaluate_design(&ishigami_problem(), &an.design().unwrap(), &m, 1000)
             .unwrap();
     same(&serial, &an.analyze(&y.view(), m.output_names()).unwrap());
+}
+
+#[test]
+fn pert_and_empirical_inputs_give_the_variance_shares_of_an_additive_model() {
+    // y = x₁ + x₂: S1 = ST = Var(xᵢ) / (Var(x₁) + Var(x₂)). PERT(0, 0.5, 1; λ = 4) has mean ½ and
+    // variance (μ − a)(b − μ)/(λ + 3) = 1/28; equally likely {0, ½, 1} has variance 1/6.
+    let p = Problem::new(vec![
+        Input::new(
+            "pert",
+            Distribution::Pert {
+                lower: 0.0,
+                mode: 0.5,
+                upper: 1.0,
+                lambda: 4.0,
+            },
+        ),
+        Input::new(
+            "empirical",
+            Distribution::Empirical {
+                values: vec![1.0, 0.0, 0.5],
+            },
+        ),
+    ])
+    .unwrap();
+    let model = FnModel::new(1, |x: &[f64], y: &mut [f64]| y[0] = x[0] + x[1]);
+    let r = SobolAnalysis::new(p, 1 << 13).seed(3).run(&model).unwrap();
+    let s = &r.outputs[0];
+    let (v1, v2) = (1.0 / 28.0, 1.0 / 6.0);
+    for (j, share) in [v1 / (v1 + v2), v2 / (v1 + v2)].into_iter().enumerate() {
+        assert!((s.s1[j] - share).abs() < 0.03, "S1[{j}] {} vs {share}", s.s1[j]);
+        assert!((s.st[j] - share).abs() < 0.03, "ST[{j}] {} vs {share}", s.st[j]);
+    }
 }

@@ -206,7 +206,8 @@ pub(crate) struct PyProblem {
 #[pymethods]
 impl PyProblem {
     /// From JSON: a list of `{"name": …, "distribution": {"kind": "uniform", "lower": …,
-    /// "upper": …}}` (kinds: uniform, normal, truncated_normal, triangular, log_normal).
+    /// "upper": …}}` (kinds: uniform, normal, truncated_normal, triangular, log_normal, pert
+    /// with `lower`, `mode`, `upper` and optional `lambda`, empirical with `values`).
     #[staticmethod]
     fn from_json(text: &str) -> Res<Self> {
         let inputs: Vec<sa::Input> = serde_json::from_str(text)

@@ -7,9 +7,10 @@ use statrs::distribution::ChiSquared;
 
 use super::*;
 use crate::projection::ProjectionError;
-use crate::projection::dist::{Dist, Role, Sampler};
+use crate::projection::dist::{Role, Sampler};
 use crate::projection::fit::OlsLine;
 use crate::projection::methods::{DampedHolt, logit};
+use crate::stats::Distribution;
 use crate::target::Rule;
 
 // ------------------------------------------------------------------------------ compiled form
@@ -246,7 +247,7 @@ struct Correlatable {
 impl Inputs {
     fn input(
         &mut self,
-        d: &Dist,
+        d: &Distribution,
         per_path: bool,
         role: Role,
         what: &str,

@@ -14,7 +14,7 @@
 //! - a **ratio** channel is numerator / denominator × scale of two other channels, path by path;
 //! - a **known** channel holds given values (e.g. a reference series held at its last value).
 //!
-//! A growth rate (or increment, or logit slope) is drawn from a [`Dist`] either every year
+//! A growth rate (or increment, or logit slope) is drawn from a [`Distribution`] either every year
 //! (i.i.d.) or once per path (persistent), and an optional yearly `shock` is added on top, so
 //! g(path, year) = rate(path [, year]) + shock(path, year). Correlations between indicators
 //! act on their yearly draws (the yearly rate, or the shock when the rate is per path) and, when
@@ -111,13 +111,13 @@ fn check_config(cfg: &McConfig) -> Result<(), ProjectionError> {
 /// Runs the simulation (see the module docs).
 ///
 /// ```
-/// use innodex::projection::dist::Dist;
+/// use innodex::stats::Distribution;
 /// use innodex::projection::monte_carlo::{simulate, Channel, McConfig, McModel, McTarget, Process};
 /// use innodex::target::Rule;
 /// let model = McModel {
 ///     horizon: 2025,
 ///     channels: vec![Channel::simulated("hte", 2020, 750.0, Process::Growth {
-///         rate: Dist::normal(0.12, 0.04), per_path: false, shock: None })],
+///         rate: Distribution::normal(0.12, 0.04), per_path: false, shock: None })],
 ///     targets: vec![McTarget { id: "1500".into(), indicator: "hte".into(),
 ///         rule: Rule::Level { value: 1500.0, by: 2025 }, base_year: None,
 ///         higher_is_better: true }],

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::indicator::Indicator;
-use crate::projection::dist::Dist;
 use crate::projection::fit::OlsLine;
 use crate::projection::methods::{DampedHolt, inv_logit};
+use crate::stats::Distribution;
 use crate::target::{Rule, Target};
 
 /// Run settings.
@@ -82,29 +82,29 @@ pub enum Process {
     /// v ← v · (1 + rate + shock).
     Growth {
         /// Yearly growth rate (`lognormal` means 1 + g is log-normal).
-        rate: Dist,
+        rate: Distribution,
         /// Draw the rate once per path instead of every year.
         per_path: bool,
         /// A yearly shock added to the rate.
-        shock: Option<Dist>,
+        shock: Option<Distribution>,
     },
     /// v ← v + step + shock.
     Increment {
         /// Yearly change.
-        step: Dist,
+        step: Distribution,
         /// Draw the step once per path.
         per_path: bool,
         /// A yearly shock added to the step.
-        shock: Option<Dist>,
+        shock: Option<Distribution>,
     },
     /// logit(v/K) ← logit(v/K) + rate + shock.
     Logistic {
         /// Yearly change of the logit.
-        rate: Dist,
+        rate: Distribution,
         /// Draw the rate once per path.
         per_path: bool,
         /// A yearly shock added to the rate.
-        shock: Option<Dist>,
+        shock: Option<Distribution>,
         /// The ceiling K.
         ceiling: f64,
     },
@@ -173,10 +173,10 @@ impl Channel {
     /// A simulated channel with no other known values and bounds [0, ∞).
     ///
     /// ```
-    /// use innodex::projection::dist::Dist;
+    /// use innodex::stats::Distribution;
     /// use innodex::projection::monte_carlo::{Channel, Process};
     /// let c = Channel::simulated("hte_count", 2020, 750.0, Process::Growth {
-    ///     rate: Dist::normal(0.12, 0.04), per_path: false, shock: None });
+    ///     rate: Distribution::normal(0.12, 0.04), per_path: false, shock: None });
     /// assert_eq!(c.bounds, (0.0, f64::INFINITY));
     /// ```
     pub fn simulated(id: &str, start_year: i32, start_value: f64, process: Process) -> Channel {

@@ -1,4 +1,5 @@
-//! Descriptive statistics used throughout the pipeline. Missing values are `NaN` and are
+//! The one statistics layer: the crate's one distribution type ([`Distribution`]) and the
+//! descriptive statistics used throughout the pipeline. Missing values are `NaN` and are
 //! skipped by every function here unless stated otherwise.
 //!
 //! Skewness and kurtosis are the bias-adjusted sample statistics of Excel's `SKEW` and `KURT`
@@ -19,6 +20,9 @@
 //! ```
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+pub mod distribution;
+pub use distribution::Distribution;
 
 /// The non-missing values of `x`.
 pub fn present(x: &[f64]) -> Vec<f64> {

@@ -1,0 +1,621 @@
+//! The one distribution type of innodex: what a scenario draws a growth rate from, what a
+//! sensitivity input varies over, what a Gaussian copula maps a normal score to.
+//!
+//! Each area adds the rules of its use in its own module: a Monte Carlo draw may be fixed
+//! (zero spread), and its `lognormal` depends on the quantity drawn
+//! ([`crate::projection::dist`]); a sensitivity input must vary
+//! ([`Distribution::validate_as_input`]).
+//!
+//! Two file spellings, one value: scenario and run files write a distribution as a number or a
+//! table with a `dist` key and `min`/`max` (this type's own serde form, see
+//! [`crate::projection::dist`]); a sensitivity problem writes it with a `kind` key and
+//! `lower`/`upper`, as SALib's problem dict does ([`kind_form`]).
+//!
+//! ```
+//! use innodex::stats::Distribution;
+//! let d: Distribution =
+//!     serde_json::from_str(r#"{"dist": "uniform", "min": 1.0, "max": 3.0}"#).unwrap();
+//! assert_eq!(d, Distribution::Uniform { lower: 1.0, upper: 3.0 });
+//! assert_eq!(d.quantile(0.25), 1.5);
+//! let fixed: Distribution = serde_json::from_str("0.12").unwrap();
+//! assert!(fixed.is_fixed() && fixed.median() == 0.12);
+//! ```
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use statrs::distribution::{Beta, ContinuousCDF, LogNormal, Normal, Triangular};
+
+/// A probability distribution of one quantity. Quantiles come from `statrs` (the beta-PERT
+/// as min + (max − min) · Beta(1 + λ(mode − min)/(max − min), 1 + λ(max − mode)/(max − min)),
+/// Vose 2008).
+///
+/// ```
+/// use innodex::stats::Distribution;
+/// let t = Distribution::Triangular { lower: 0.0, mode: 0.0, upper: 1.0 };
+/// assert!((t.quantile(0.75) - 0.5).abs() < 1e-12);
+/// let p = Distribution::Pert { lower: 0.0, mode: 0.5, upper: 1.0, lambda: 4.0 };
+/// assert!((p.median() - 0.5).abs() < 1e-12); // symmetric
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "dist", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Distribution {
+    /// A fixed value.
+    Fixed {
+        /// The value.
+        value: f64,
+    },
+    /// Normal.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
+    /// Normal(mean, sd) truncated to [lower, upper].
+    TruncatedNormal {
+        /// Mean of the parent normal.
+        mean: f64,
+        /// Standard deviation of the parent normal.
+        sd: f64,
+        /// Lower truncation bound.
+        #[serde(rename = "min")]
+        lower: f64,
+        /// Upper truncation bound.
+        #[serde(rename = "max")]
+        upper: f64,
+    },
+    /// Log-normal: ln X ~ Normal(mu, sigma) (in a scenario, X is the growth factor 1 + g of
+    /// a rate).
+    #[serde(rename = "lognormal")]
+    LogNormal {
+        /// Mean of the logarithm.
+        mu: f64,
+        /// Standard deviation of the logarithm.
+        sigma: f64,
+    },
+    /// Uniform on [lower, upper].
+    Uniform {
+        /// Lower end.
+        #[serde(rename = "min")]
+        lower: f64,
+        /// Upper end.
+        #[serde(rename = "max")]
+        upper: f64,
+    },
+    /// Triangular on [lower, upper] with a mode.
+    Triangular {
+        /// Lower end.
+        #[serde(rename = "min")]
+        lower: f64,
+        /// Most likely value (in [lower, upper]).
+        mode: f64,
+        /// Upper end.
+        #[serde(rename = "max")]
+        upper: f64,
+    },
+    /// Beta-PERT on [lower, upper] with a mode.
+    Pert {
+        /// Lower end.
+        #[serde(rename = "min")]
+        lower: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper end.
+        #[serde(rename = "max")]
+        upper: f64,
+        /// Shape λ (4 for the classical PERT).
+        lambda: f64,
+    },
+    /// Equally likely values.
+    Empirical {
+        /// The values.
+        values: Vec<f64>,
+    },
+    /// An indicator's historical yearly changes (resolved into `Empirical` by a scenario).
+    Bootstrap {
+        /// First year of the history used (default: all).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<i32>,
+        /// Last year of the history used (default: all).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<i32>,
+    },
+}
+
+impl Distribution {
+    /// A normal distribution.
+    pub fn normal(mean: f64, sd: f64) -> Distribution {
+        Distribution::Normal { mean, sd }
+    }
+
+    /// Whether every draw is the same value (a fixed value or a zero spread).
+    ///
+    /// ```
+    /// use innodex::stats::Distribution;
+    /// assert!(Distribution::normal(0.1, 0.0).is_fixed());
+    /// assert!(!Distribution::normal(0.1, 0.02).is_fixed());
+    /// ```
+    pub fn is_fixed(&self) -> bool {
+        match self {
+            Distribution::Fixed { .. } => true,
+            Distribution::Normal { sd, .. } | Distribution::TruncatedNormal { sd, .. } => {
+                *sd == 0.0
+            }
+            Distribution::LogNormal { sigma, .. } => *sigma == 0.0,
+            Distribution::Uniform { lower, upper }
+            | Distribution::Triangular { lower, upper, .. }
+            | Distribution::Pert { lower, upper, .. } => lower == upper,
+            Distribution::Empirical { values } => values.windows(2).all(|w| w[0] == w[1]),
+            Distribution::Bootstrap { .. } => false,
+        }
+    }
+
+    /// The beta shapes (α, β) of a PERT, `None` for any other distribution or when they are
+    /// not positive and finite.
+    pub(crate) fn pert_shapes(&self) -> Option<(f64, f64)> {
+        let Distribution::Pert {
+            lower,
+            mode,
+            upper,
+            lambda,
+        } = *self
+        else {
+            return None;
+        };
+        let w = upper - lower;
+        let a = 1.0 + lambda * (mode - lower) / w;
+        let b = 1.0 + lambda * (upper - mode) / w;
+        (a.is_finite() && b.is_finite() && a > 0.0 && b > 0.0).then_some((a, b))
+    }
+
+    /// The quantile (inverse CDF) at `u` ∈ [0, 1]; `u` is clamped into [0, 1] (NaN reads as
+    /// 0.5). Assumes valid parameters; the result may be infinite at 0 or 1 for unbounded
+    /// distributions, and is NaN for an unresolved `Bootstrap`. An empirical distribution's
+    /// quantile is its ⌊u·n⌋-th smallest value (the inverse of its step CDF).
+    ///
+    /// ```
+    /// use innodex::stats::Distribution;
+    /// let u = Distribution::Uniform { lower: 2.0, upper: 4.0 };
+    /// assert_eq!(u.quantile(0.25), 2.5);
+    /// let e = Distribution::Empirical { values: vec![3.0, 1.0, 2.0] };
+    /// assert_eq!((e.quantile(0.0), e.quantile(0.5), e.quantile(1.0)), (1.0, 2.0, 3.0));
+    /// ```
+    pub fn quantile(&self, u: f64) -> f64 {
+        let u = if u.is_nan() { 0.5 } else { u.clamp(0.0, 1.0) };
+        match self {
+            Distribution::Fixed { value } => *value,
+            // The same arithmetic as SALib's scale_samples: u·(b − a) + a.
+            Distribution::Uniform { lower, upper } => u * (upper - lower) + lower,
+            Distribution::Normal { mean, sd } => match Normal::new(*mean, *sd) {
+                Ok(d) => d.inverse_cdf(u),
+                Err(_) => f64::NAN,
+            },
+            Distribution::TruncatedNormal {
+                mean,
+                sd,
+                lower,
+                upper,
+            } => truncated_normal_quantile(*mean, *sd, *lower, *upper, u),
+            Distribution::Triangular { lower, mode, upper } => {
+                match Triangular::new(*lower, *upper, *mode) {
+                    Ok(d) => d.inverse_cdf(u),
+                    Err(_) => f64::NAN,
+                }
+            }
+            Distribution::Pert { lower, upper, .. } => match self.pert_shapes() {
+                Some((a, b)) => match Beta::new(a, b) {
+                    Ok(beta) => lower + (upper - lower) * beta.inverse_cdf(u),
+                    Err(_) => f64::NAN,
+                },
+                None => f64::NAN,
+            },
+            Distribution::LogNormal { mu, sigma } => match LogNormal::new(*mu, *sigma) {
+                Ok(d) => d.inverse_cdf(u),
+                Err(_) => f64::NAN,
+            },
+            Distribution::Empirical { values } => {
+                if values.is_empty() {
+                    return f64::NAN;
+                }
+                let mut v = values.clone();
+                v.sort_by(f64::total_cmp);
+                v[((u * v.len() as f64) as usize).min(v.len() - 1)]
+            }
+            Distribution::Bootstrap { .. } => f64::NAN,
+        }
+    }
+
+    /// A representative low and high value: the ends of a bounded distribution, the 5 % and
+    /// 95 % quantiles otherwise (used by the tornado).
+    ///
+    /// ```
+    /// use innodex::stats::Distribution;
+    /// let (lo, hi) = Distribution::Normal { mean: 0.0, sd: 1.0 }.low_high();
+    /// assert!((hi - 1.6448536).abs() < 1e-6 && (lo + hi).abs() < 1e-12);
+    /// ```
+    pub fn low_high(&self) -> (f64, f64) {
+        match *self {
+            Distribution::Uniform { lower, upper }
+            | Distribution::TruncatedNormal { lower, upper, .. }
+            | Distribution::Triangular { lower, upper, .. }
+            | Distribution::Pert { lower, upper, .. } => (lower, upper),
+            _ => (self.quantile(0.05), self.quantile(0.95)),
+        }
+    }
+
+    /// The median (the quantile at 0.5).
+    ///
+    /// ```
+    /// use innodex::stats::Distribution;
+    /// assert_eq!(Distribution::Uniform { lower: 0.0, upper: 2.0 }.median(), 1.0);
+    /// ```
+    pub fn median(&self) -> f64 {
+        self.quantile(0.5)
+    }
+}
+
+/// The quantile of Normal(mean, sd) truncated to [lower, upper], computed in the tail that
+/// keeps precision (mirrored when the interval lies above the mean).
+fn truncated_normal_quantile(mean: f64, sd: f64, lower: f64, upper: f64, u: f64) -> f64 {
+    // The bounds exactly at the ends (the normal CDF round trip is only ~1e-10).
+    if u == 0.0 {
+        return lower;
+    }
+    if u == 1.0 {
+        return upper;
+    }
+    if sd == 0.0 {
+        return mean.clamp(lower, upper);
+    }
+    let Ok(std) = Normal::new(0.0, 1.0) else {
+        return f64::NAN;
+    };
+    let a = (lower - mean) / sd;
+    let b = (upper - mean) / sd;
+    let x = if a > 0.0 {
+        let (sa, sb) = (std.sf(a), std.sf(b));
+        let p = (sa - u * (sa - sb)).clamp(0.0, 1.0);
+        -std.inverse_cdf(p)
+    } else {
+        let (pa, pb) = (std.cdf(a), std.cdf(b));
+        let p = (pa + u * (pb - pa)).clamp(0.0, 1.0);
+        std.inverse_cdf(p)
+    };
+    (mean + sd * x).clamp(lower, upper)
+}
+
+/// The probability mass of [lower, upper] under Normal(mean, sd), computed in the tail that
+/// keeps precision.
+pub(crate) fn truncation_mass(mean: f64, sd: f64, lower: f64, upper: f64) -> f64 {
+    let Ok(std) = Normal::new(0.0, 1.0) else {
+        return 0.0;
+    };
+    let a = (lower - mean) / sd;
+    let b = (upper - mean) / sd;
+    if a > 0.0 {
+        std.sf(a) - std.sf(b)
+    } else {
+        std.cdf(b) - std.cdf(a)
+    }
+}
+
+fn default_lambda() -> f64 {
+    4.0
+}
+
+/// The file form's tables, read strictly (an unknown key is an error that names it).
+#[derive(Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+enum FileTable {
+    Fixed {
+        value: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    TruncatedNormal {
+        mean: f64,
+        sd: f64,
+        min: f64,
+        max: f64,
+    },
+    #[serde(rename = "lognormal")]
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+        #[serde(default = "default_lambda")]
+        lambda: f64,
+    },
+    Empirical {
+        values: Vec<f64>,
+    },
+    Bootstrap {
+        #[serde(default)]
+        from: Option<i32>,
+        #[serde(default)]
+        to: Option<i32>,
+    },
+}
+
+impl From<FileTable> for Distribution {
+    fn from(t: FileTable) -> Distribution {
+        use Distribution as D;
+        match t {
+            FileTable::Fixed { value } => D::Fixed { value },
+            FileTable::Normal { mean, sd } => D::Normal { mean, sd },
+            FileTable::TruncatedNormal { mean, sd, min, max } => D::TruncatedNormal {
+                mean,
+                sd,
+                lower: min,
+                upper: max,
+            },
+            FileTable::LogNormal { mu, sigma } => D::LogNormal { mu, sigma },
+            FileTable::Uniform { min, max } => D::Uniform {
+                lower: min,
+                upper: max,
+            },
+            FileTable::Triangular { min, mode, max } => D::Triangular {
+                lower: min,
+                mode,
+                upper: max,
+            },
+            FileTable::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => D::Pert {
+                lower: min,
+                mode,
+                upper: max,
+                lambda,
+            },
+            FileTable::Empirical { values } => D::Empirical { values },
+            FileTable::Bootstrap { from, to } => D::Bootstrap { from, to },
+        }
+    }
+}
+
+/// The file form: a number (a fixed value) or a table with a `dist` key.
+impl<'de> Deserialize<'de> for Distribution {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Distribution, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Distribution;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a table with a `dist` key (normal, lognormal, uniform, triangular, pert, empirical, bootstrap)")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Distribution, E> {
+                Ok(Distribution::Fixed { value: v })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Distribution, E> {
+                Ok(Distribution::Fixed { value: v as f64 })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Distribution, E> {
+                Ok(Distribution::Fixed { value: v as f64 })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Distribution, A::Error> {
+                FileTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Distribution::from)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The problem form of a sensitivity input's distribution, for `#[serde(with = …)]`: a table
+/// with a `kind` key (`uniform`, `normal`, `truncated_normal`, `triangular`, `log_normal`,
+/// `pert`, `empirical`; `fixed` and `bootstrap` read but rejected by a problem) and
+/// `lower`/`upper` bounds.
+///
+/// ```
+/// use innodex::sensitivity::Input;
+/// let i: Input = serde_json::from_str(
+///     r#"{"name": "g", "distribution": {"kind": "uniform", "lower": 0.03, "upper": 0.07}}"#,
+/// ).unwrap();
+/// assert_eq!(i.distribution.quantile(0.5), 0.05);
+/// assert!(serde_json::to_string(&i).unwrap().contains(r#""kind":"uniform","lower":0.03"#));
+/// ```
+pub mod kind_form {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Distribution as D;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    enum KindTable {
+        Uniform {
+            lower: f64,
+            upper: f64,
+        },
+        Normal {
+            mean: f64,
+            sd: f64,
+        },
+        TruncatedNormal {
+            mean: f64,
+            sd: f64,
+            lower: f64,
+            upper: f64,
+        },
+        Triangular {
+            lower: f64,
+            mode: f64,
+            upper: f64,
+        },
+        LogNormal {
+            mu: f64,
+            sigma: f64,
+        },
+        Pert {
+            lower: f64,
+            mode: f64,
+            upper: f64,
+            #[serde(default = "super::default_lambda")]
+            lambda: f64,
+        },
+        Empirical {
+            values: Vec<f64>,
+        },
+        Fixed {
+            value: f64,
+        },
+        Bootstrap {
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            from: Option<i32>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            to: Option<i32>,
+        },
+    }
+
+    /// Writes the problem form.
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(d: &D, s: S) -> Result<S::Ok, S::Error> {
+        let t = match d.clone() {
+            D::Uniform { lower, upper } => KindTable::Uniform { lower, upper },
+            D::Normal { mean, sd } => KindTable::Normal { mean, sd },
+            D::TruncatedNormal {
+                mean,
+                sd,
+                lower,
+                upper,
+            } => KindTable::TruncatedNormal {
+                mean,
+                sd,
+                lower,
+                upper,
+            },
+            D::Triangular { lower, mode, upper } => KindTable::Triangular { lower, mode, upper },
+            D::LogNormal { mu, sigma } => KindTable::LogNormal { mu, sigma },
+            D::Pert {
+                lower,
+                mode,
+                upper,
+                lambda,
+            } => KindTable::Pert {
+                lower,
+                mode,
+                upper,
+                lambda,
+            },
+            D::Empirical { values } => KindTable::Empirical { values },
+            D::Fixed { value } => KindTable::Fixed { value },
+            D::Bootstrap { from, to } => KindTable::Bootstrap { from, to },
+        };
+        t.serialize(s)
+    }
+
+    /// Reads the problem form.
+    ///
+    /// # Errors
+    /// An unknown kind or a missing parameter.
+    pub fn deserialize<'de, De: Deserializer<'de>>(d: De) -> Result<D, De::Error> {
+        Ok(match KindTable::deserialize(d)? {
+            KindTable::Uniform { lower, upper } => D::Uniform { lower, upper },
+            KindTable::Normal { mean, sd } => D::Normal { mean, sd },
+            KindTable::TruncatedNormal {
+                mean,
+                sd,
+                lower,
+                upper,
+            } => D::TruncatedNormal {
+                mean,
+                sd,
+                lower,
+                upper,
+            },
+            KindTable::Triangular { lower, mode, upper } => D::Triangular { lower, mode, upper },
+            KindTable::LogNormal { mu, sigma } => D::LogNormal { mu, sigma },
+            KindTable::Pert {
+                lower,
+                mode,
+                upper,
+                lambda,
+            } => D::Pert {
+                lower,
+                mode,
+                upper,
+                lambda,
+            },
+            KindTable::Empirical { values } => D::Empirical { values },
+            KindTable::Fixed { value } => D::Fixed { value },
+            KindTable::Bootstrap { from, to } => D::Bootstrap { from, to },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_spellings_read_the_same_value() {
+        let file: Distribution =
+            serde_json::from_str(r#"{"dist": "triangular", "min": 0.0, "mode": 0.1, "max": 0.3}"#)
+                .unwrap();
+        #[derive(Deserialize)]
+        struct W {
+            #[serde(with = "kind_form")]
+            d: Distribution,
+        }
+        let kind: W = serde_json::from_str(
+            r#"{"d": {"kind": "triangular", "lower": 0.0, "mode": 0.1, "upper": 0.3}}"#,
+        )
+        .unwrap();
+        assert_eq!(file, kind.d);
+        // The file form names an unknown key.
+        let bad =
+            serde_json::from_str::<Distribution>(r#"{"dist": "normal", "mean": 0, "sdd": 1}"#);
+        assert!(bad.unwrap_err().to_string().contains("sdd"));
+    }
+
+    #[test]
+    fn quantiles_match_closed_forms() {
+        // PERT(0, 1, 4) with λ = 4 is 4 · Beta(1 + 4·1/4, 1 + 4·3/4) = 4 · Beta(2, 4).
+        let p = Distribution::Pert {
+            lower: 0.0,
+            mode: 1.0,
+            upper: 4.0,
+            lambda: 4.0,
+        };
+        let beta = Beta::new(2.0, 4.0).unwrap();
+        assert!((beta.cdf(p.median() / 4.0) - 0.5).abs() < 1e-10);
+        // Truncated normal: the median of N(0, 1) on [0, ∞) is Φ⁻¹(0.75) = 0.6744897501960817.
+        let t = Distribution::TruncatedNormal {
+            mean: 0.0,
+            sd: 1.0,
+            lower: 0.0,
+            upper: 1e6,
+        };
+        assert!((t.median() - 0.674_489_750_196_081_7).abs() < 1e-9);
+        assert_eq!(Distribution::Fixed { value: 3.0 }.quantile(0.9), 3.0);
+        assert!(
+            Distribution::Bootstrap {
+                from: None,
+                to: None
+            }
+            .quantile(0.5)
+            .is_nan()
+        );
+    }
+}
