@@ -342,7 +342,15 @@ fn pert_and_empirical_inputs_give_the_variance_shares_of_an_additive_model() {
     let s = &r.outputs[0];
     let (v1, v2) = (1.0 / 28.0, 1.0 / 6.0);
     for (j, share) in [v1 / (v1 + v2), v2 / (v1 + v2)].into_iter().enumerate() {
-        assert!((s.s1[j] - share).abs() < 0.03, "S1[{j}] {} vs {share}", s.s1[j]);
-        assert!((s.st[j] - share).abs() < 0.03, "ST[{j}] {} vs {share}", s.st[j]);
+        assert!(
+            (s.s1[j] - share).abs() < 0.03,
+            "S1[{j}] {} vs {share}",
+            s.s1[j]
+        );
+        assert!(
+            (s.st[j] - share).abs() < 0.03,
+            "ST[{j}] {} vs {share}",
+            s.st[j]
+        );
     }
 }
