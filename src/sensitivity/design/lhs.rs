@@ -77,13 +77,8 @@ impl Design for LatinHypercubeDesign {
     fn fill_unit(&self, start: usize, out: &mut [f64]) {
         let k = self.k;
         let rows = out.len() / k;
-        if rows == 0 {
-            return;
-        }
-        let c0 = start / MC_CHUNK;
-        let c1 = (start + rows - 1) / MC_CHUNK;
         let inv_n = 1.0 / self.n as f64;
-        for c in c0..=c1 {
+        for c in super::blocks_touched(start, rows, MC_CHUNK) {
             // Stream index offset by k so it never meets the permutation streams.
             let mut rng = chunk_rng(
                 self.seed,

@@ -55,13 +55,8 @@ impl Design for MonteCarloDesign {
     fn fill_unit(&self, start: usize, out: &mut [f64]) {
         let k = self.k;
         let rows = out.len() / k;
-        if rows == 0 {
-            return;
-        }
-        let c0 = start / MC_CHUNK;
-        let c1 = (start + rows - 1) / MC_CHUNK;
         let mut buf = vec![0.0; MC_CHUNK * k];
-        for c in c0..=c1 {
+        for c in super::blocks_touched(start, rows, MC_CHUNK) {
             let mut rng = chunk_rng(self.seed, Stream::MonteCarlo, c as u64);
             for v in buf.iter_mut() {
                 *v = rng.random::<f64>();

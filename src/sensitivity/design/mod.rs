@@ -21,6 +21,15 @@ const FILL_BLOCK: usize = 1024;
 /// are held whole.
 pub(crate) const MAX_MATRIX_CELLS: usize = 1 << 28;
 
+/// The blocks of `block` consecutive rows that rows `start..start + rows` touch (empty for no
+/// rows): a design drawn block by block fills any slice of its rows from these blocks alone.
+pub(crate) fn blocks_touched(start: usize, rows: usize, block: usize) -> std::ops::Range<usize> {
+    if rows == 0 {
+        return 0..0;
+    }
+    start / block..(start + rows - 1) / block + 1
+}
+
 /// Refuses a `rows × columns` matrix of more than [`MAX_MATRIX_CELLS`] numbers, before it is
 /// allocated, with a [`SensitivityError::TooLarge`] that states its size and the limit.
 pub(crate) fn check_cells(
@@ -331,4 +340,17 @@ pub(crate) fn check_finite(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blocks_touched;
+
+    #[test]
+    fn blocks_touched_covers_exactly_the_rows() {
+        assert_eq!(blocks_touched(1000, 100, 1024), 0..2); // rows 1000..1100 straddle two blocks
+        assert_eq!(blocks_touched(1024, 1024, 1024), 1..2);
+        assert_eq!(blocks_touched(5, 0, 1024), 0..0);
+        assert_eq!(blocks_touched(7, 1, 6), 1..2);
+    }
 }

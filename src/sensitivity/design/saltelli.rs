@@ -288,14 +288,13 @@ impl Design for SaltelliDesign {
 
     fn fill_unit(&self, start: usize, out: &mut [f64]) {
         let k = self.k;
-        let rows = out.len() / k;
-        if rows == 0 {
+        let step = self.step();
+        let blocks = super::blocks_touched(start, out.len() / k, step);
+        if blocks.is_empty() {
             return;
         }
-        let step = self.step();
-        let i0 = start / step;
-        let i1 = (start + rows - 1) / step;
-        let base = self.base_points(i0, i1 - i0 + 1);
+        let i0 = blocks.start;
+        let base = self.base_points(i0, blocks.len());
         for (r, row) in out.chunks_exact_mut(k).enumerate() {
             let g = start + r;
             let (i, c) = (g / step - i0, g % step);
