@@ -28,6 +28,17 @@ enum OutFormat {
     Markdown,
 }
 
+/// One table of `report --format csv`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportTable {
+    /// One row per target: latest evidence, required value, gap, status, grade, P(met).
+    Verdict,
+    /// One row per target: baseline, required growth and paths.
+    Targets,
+    /// One row per target and scenario: the Monte Carlo projection.
+    Projection,
+}
+
 #[derive(clap::Args)]
 struct PlanArgs {
     /// A plan file (TOML), or the id of a builtin plan (`innodex plans`); the embedded Linyi
@@ -62,6 +73,11 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: OutFormat,
+        /// With `--format csv`: print only this table, as one CSV a spreadsheet or pandas reads
+        /// whole (without it, the verdict, targets and projection tables follow each other,
+        /// separated by blank lines).
+        #[arg(long, value_enum, value_name = "TABLE")]
+        table: Option<ReportTable>,
         /// Leave out the projection section (Monte Carlo under each scenario; on by default
         /// when the plan has shipped scenarios or `--scenarios` is given).
         #[arg(long)]
@@ -367,18 +383,24 @@ mod projection_cli {
         report: PlanReport,
         a: &ProjectArgs,
         format: Format,
+        table: Option<super::ReportTable>,
     ) -> Result<String, UserError> {
         let p = run(plan, a)?;
         let report = report.with_projection(plan, &p);
         let section = ProjectionSection::new(plan, &p);
-        Ok(match format {
-            Format::Json => {
-                let mut v = serde_json::to_value(&report).expect("serialisable");
-                v["projection"] = serde_json::to_value(&section).expect("serialisable");
-                serde_json::to_string_pretty(&v).expect("serialisable")
-            }
-            Format::Csv => report.to_csv() + "\n" + &section.to_csv(),
-            f => report.render(f) + &section.render(f),
+        Ok(match (format, table) {
+            (_, Some(super::ReportTable::Verdict)) => report.verdict_csv(),
+            (_, Some(super::ReportTable::Targets)) => report.targets_csv(),
+            (_, Some(super::ReportTable::Projection)) => section.to_csv(),
+            (format, None) => match format {
+                Format::Json => {
+                    let mut v = serde_json::to_value(&report).expect("serialisable");
+                    v["projection"] = serde_json::to_value(&section).expect("serialisable");
+                    serde_json::to_string_pretty(&v).expect("serialisable")
+                }
+                Format::Csv => report.to_csv() + "\n" + &section.to_csv(),
+                f => report.render(f) + &section.render(f),
+            },
         })
     }
 
@@ -693,21 +715,39 @@ fn run_other(command: Command) -> Result<String, UserError> {
         Command::Report {
             plan,
             format,
+            table,
             no_project,
             projection,
         } => {
+            if table.is_some() && !matches!(format, OutFormat::Csv) {
+                return Err(UserError("--table goes with --format csv".into()));
+            }
             let plan = load_plan(&plan)?;
             // The sensitivity section of the Linyi plan (a fixed seed: same report every run).
             let report =
                 PlanReport::new(&plan).with_rd_share_sensitivity(1 << 12, innodex::DEFAULT_SEED)?;
             let has_scenarios = projection.scenarios.is_some()
                 || innodex::scenario::ScenarioSet::builtin_for(&plan.meta().id).is_some();
-            if has_scenarios && !no_project {
+            let project = has_scenarios && !no_project;
+            match table {
+                Some(ReportTable::Verdict) if !project => return Ok(report.verdict_csv()),
+                Some(ReportTable::Targets) => return Ok(report.targets_csv()),
+                Some(ReportTable::Projection) if !project => {
+                    return Err(UserError(
+                        "--table projection needs a projection: this plan has no shipped \
+                         scenarios (give --scenarios FILE) or --no-project was given"
+                            .into(),
+                    ));
+                }
+                _ => {}
+            }
+            if project {
                 return projection_cli::report_with_projection(
                     &plan,
                     report,
                     &projection,
                     format.into(),
+                    table,
                 );
             }
             Ok(report.render(format.into()))

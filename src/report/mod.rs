@@ -446,11 +446,35 @@ impl PlanReport {
         serde_json::to_string_pretty(self).expect("a report always serialises")
     }
 
-    /// CSV, one row per target; paths as `year:value` lists separated by `;`.
+    /// CSV: the verdict table ([`PlanReport::verdict_csv`]), a blank line, then the targets
+    /// table ([`PlanReport::targets_csv`]).
     pub fn to_csv(&self) -> String {
-        let mut out = verdict::to_csv(&self.verdict);
-        out.push('\n');
-        out.push_str(
+        self.verdict_csv() + "\n" + &self.targets_csv()
+    }
+
+    /// The verdict as one CSV table, one row per target: the latest evidence, the value
+    /// required in its year, the gap, the status, the grade and P(met) per scenario.
+    ///
+    /// ```
+    /// use innodex::{plan::Plan, report::PlanReport};
+    /// let csv = PlanReport::new(&Plan::linyi()).verdict_csv();
+    /// assert!(csv.starts_with("target,evidence_year,"));
+    /// assert_eq!(csv.lines().count(), 1 + Plan::linyi().targets().len());
+    /// ```
+    pub fn verdict_csv(&self) -> String {
+        verdict::to_csv(&self.verdict)
+    }
+
+    /// The targets as one CSV table, one row per target: baseline, required growth and the
+    /// required paths (as `year:value` lists separated by `;`).
+    ///
+    /// ```
+    /// use innodex::{plan::Plan, report::PlanReport};
+    /// let csv = PlanReport::new(&Plan::linyi()).targets_csv();
+    /// assert!(csv.starts_with("target,kind,indicator,"));
+    /// ```
+    pub fn targets_csv(&self) -> String {
+        let mut out = String::from(
             "target,kind,indicator,unit,statement,base_year,baseline,baseline_provenance,target_year,target_value,required_cagr,required_increment,doubling_time,doubling_time_rule_of_70,compound_path,linear_path,status,detail\n",
         );
         let num = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();

@@ -107,6 +107,57 @@ fn every_format_renders_every_target() {
 }
 
 #[test]
+fn report_csv_tables_come_one_at_a_time() {
+    // `--table` gives one CSV table each, as a spreadsheet or pandas reads it whole.
+    let n_targets = innodex::plan::Plan::linyi().targets().len();
+    for (table, header, rows) in [
+        ("verdict", "target,evidence_year,", n_targets),
+        ("targets", "target,kind,indicator,", n_targets),
+        // One row per target and scenario (baseline, slow, fast).
+        ("projection", "scenario,target,", 3 * n_targets),
+    ] {
+        let out = innodex(&["report", "--format", "csv", "--table", table]);
+        assert!(
+            out.status.success(),
+            "{table}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let csv = String::from_utf8(out.stdout).unwrap();
+        assert!(csv.starts_with(header), "{table}: {csv}");
+        assert!(
+            csv.lines().all(|l| !l.is_empty()),
+            "{table} has a blank line"
+        );
+        assert_eq!(csv.lines().count(), 1 + rows, "{table}: {csv}");
+    }
+    // The verdict table is the first table of the whole CSV, P(met) included.
+    let whole = String::from_utf8(innodex(&["report", "--format", "csv"]).stdout).unwrap();
+    let verdict =
+        String::from_utf8(innodex(&["report", "--format", "csv", "--table", "verdict"]).stdout)
+            .unwrap();
+    assert!(whole.starts_with(&verdict));
+    // Misuse says why and exits 2.
+    for args in [
+        &["report", "--table", "verdict"][..],
+        &[
+            "report",
+            "--format",
+            "csv",
+            "--table",
+            "projection",
+            "--no-project",
+        ][..],
+    ] {
+        let out = innodex(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--table"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
 fn baseline_override_changes_the_required_path() {
     let out = innodex(&[
         "report",
