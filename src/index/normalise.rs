@@ -179,23 +179,6 @@ pub enum NormaliseFailure {
     Other(String),
 }
 
-/// Ascending ranks with ties at the lowest rank (R `rank(x, ties.method = "min")`).
-fn rank_min_asc(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).filter(|&i| !x[i].is_nan()).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let mut out = vec![f64::NAN; x.len()];
-    let mut k = 0;
-    while k < idx.len() {
-        let mut j = k;
-        while j < idx.len() && x[idx[j]] == x[idx[k]] {
-            out[idx[j]] = (k + 1) as f64;
-            j += 1;
-        }
-        k = j;
-    }
-    out
-}
-
 /// Normalises one column. `direction` is ±1; `meta_target` is the framework's target for the
 /// indicator (used by `distance_to_target` when the method gives none).
 ///
@@ -285,7 +268,7 @@ pub fn normalise_column(
             }
             map(&|v| v / hi * scale)
         }
-        Normalisation::Rank => rank_min_asc(&xs),
+        Normalisation::Rank => stats::rank(&xs, stats::Order::Ascending, stats::Ties::Min),
         Normalisation::PercentRank { scale } => {
             let n = stats::count(&xs);
             if n < 2 {
@@ -293,12 +276,15 @@ pub fn normalise_column(
                     "percent rank needs two values".into(),
                 ));
             }
-            rank_min_asc(&xs)
+            stats::rank(&xs, stats::Order::Ascending, stats::Ties::Min)
                 .iter()
                 .map(|&r| (r - 1.0) / (n - 1) as f64 * scale)
                 .collect()
         }
-        Normalisation::Borda => rank_min_asc(&xs).iter().map(|&r| r - 1.0).collect(),
+        Normalisation::Borda => stats::rank(&xs, stats::Order::Ascending, stats::Ties::Min)
+            .iter()
+            .map(|&r| r - 1.0)
+            .collect(),
         Normalisation::None => xs,
     })
 }

@@ -173,6 +173,70 @@ pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
     v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
+/// Which way [`rank`] counts: rank 1 is the lowest or the highest value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// The lowest value first.
+    Ascending,
+    /// The highest value first.
+    Descending,
+}
+
+/// What tied values get (R's `ties.method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ties {
+    /// The best rank of the group (`"min"`: "sport" ranking, 1, 2, 2, 4).
+    Min,
+    /// The mean rank of the group (`"average"`: 1, 2.5, 2.5, 4).
+    Average,
+}
+
+/// Ranks of `x` (missing values get `NaN`), R's `rank(x, ties.method = …)` for
+/// [`Order::Ascending`] and `rank(-x, …)` for [`Order::Descending`].
+///
+/// ```
+/// use innodex::stats::{rank, Order, Ties};
+/// let x = [10.0, 20.0, 10.0, 5.0, f64::NAN];
+/// let r = rank(&x, Order::Ascending, Ties::Average);
+/// assert_eq!(&r[..4], &[2.5, 4.0, 2.5, 1.0]);
+/// assert!(r[4].is_nan());
+/// assert_eq!(&rank(&x, Order::Ascending, Ties::Min)[..4], &[2.0, 4.0, 2.0, 1.0]);
+/// assert_eq!(&rank(&x, Order::Descending, Ties::Min)[..4], &[2.0, 1.0, 2.0, 4.0]);
+/// ```
+pub fn rank(x: &[f64], order: Order, ties: Ties) -> Vec<f64> {
+    let mut out = vec![f64::NAN; x.len()];
+    rank_into(x, order, ties, &mut out, &mut Vec::with_capacity(x.len()));
+    out
+}
+
+/// [`rank`] writing into `out`, using `idx` as scratch space (no allocation when reused).
+pub fn rank_into(x: &[f64], order: Order, ties: Ties, out: &mut [f64], idx: &mut Vec<usize>) {
+    idx.clear();
+    idx.extend((0..x.len()).filter(|&i| !x[i].is_nan()));
+    match order {
+        Order::Ascending => idx.sort_by(|&a, &b| x[a].total_cmp(&x[b])),
+        Order::Descending => idx.sort_by(|&a, &b| x[b].total_cmp(&x[a])),
+    }
+    out.fill(f64::NAN);
+    let mut k = 0;
+    while k < idx.len() {
+        // The tied group is idx[k..j].
+        let v = x[idx[k]];
+        let mut j = k + 1;
+        while j < idx.len() && x[idx[j]] == v {
+            j += 1;
+        }
+        let r = match ties {
+            Ties::Min => (k + 1) as f64,
+            Ties::Average => (k + j - 1) as f64 / 2.0 + 1.0,
+        };
+        for &i in &idx[k..j] {
+            out[i] = r;
+        }
+        k = j;
+    }
+}
+
 /// Ranks with the highest value first and ties sharing the best rank ("sport" or `min`
 /// ranking, R's `rank(-x, ties.method = "min")`); missing values get `NaN`.
 ///
@@ -183,50 +247,18 @@ pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
 /// assert!(r[3].is_nan());
 /// ```
 pub fn rank_desc(x: &[f64]) -> Vec<f64> {
-    let mut out = vec![f64::NAN; x.len()];
-    rank_desc_into(x, &mut out, &mut Vec::with_capacity(x.len()));
-    out
+    rank(x, Order::Descending, Ties::Min)
 }
 
 /// [`rank_desc`] writing into `out`, using `idx` as scratch space (no allocation when reused).
 pub fn rank_desc_into(x: &[f64], out: &mut [f64], idx: &mut Vec<usize>) {
-    idx.clear();
-    idx.extend((0..x.len()).filter(|&i| !x[i].is_nan()));
-    idx.sort_by(|&a, &b| x[b].total_cmp(&x[a]));
-    for o in out.iter_mut() {
-        *o = f64::NAN;
-    }
-    let mut k = 0;
-    while k < idx.len() {
-        let v = x[idx[k]];
-        let mut j = k;
-        while j < idx.len() && x[idx[j]] == v {
-            out[idx[j]] = (k + 1) as f64;
-            j += 1;
-        }
-        k = j;
-    }
+    rank_into(x, Order::Descending, Ties::Min, out, idx);
 }
 
 /// Ranks with the lowest value first and ties averaged (for Spearman's correlation);
 /// missing values get `NaN`.
 pub fn rank_avg(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).filter(|&i| !x[i].is_nan()).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let mut out = vec![f64::NAN; x.len()];
-    let mut k = 0;
-    while k < idx.len() {
-        let mut j = k;
-        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[k]] {
-            j += 1;
-        }
-        let r = (k + j) as f64 / 2.0 + 1.0;
-        for &i in &idx[k..=j] {
-            out[i] = r;
-        }
-        k = j + 1;
-    }
-    out
+    rank(x, Order::Ascending, Ties::Average)
 }
 
 /// Pearson's correlation over the pairs where both values are present (`NaN` if fewer than
