@@ -471,17 +471,55 @@ pub(crate) fn run_backtest(
     unit_col: &str,
     year_col: &str,
 ) -> Res<String> {
-    let cfg: BacktestConfig = serde_json::from_str(config_json)
-        .map_err(|e| err::<ProjectionError>(format!("invalid backtest settings: {e}")))?;
+    let cfg: BacktestConfig = backtest_settings(config_json)?;
+    let columns = PanelColumns {
+        unit_col,
+        year_col,
+        column,
+    };
+    on_panel(py, csv_text, columns, |panel, _| {
+        backtest(panel, &cfg).map(|r| to_json(&r))
+    })
+}
+
+/// `config_json` read as backtest settings.
+fn backtest_settings<T: serde::de::DeserializeOwned>(config_json: &str) -> PyResult<T> {
+    serde_json::from_str(config_json)
+        .map_err(|e| err::<ProjectionError>(format!("invalid backtest settings: {e}")))
+}
+
+/// The columns of a long-format CSV panel.
+struct PanelColumns<'a> {
+    unit_col: &'a str,
+    year_col: &'a str,
+    column: &'a str,
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("serialisable")
+}
+
+/// Runs `f` on the panel read from `csv_text` (the shipped provincial R&D data when None),
+/// without Python's lock; `f` also gets the panel's name.
+fn on_panel(
+    py: Python<'_>,
+    csv_text: Option<String>,
+    columns: PanelColumns,
+    f: impl FnOnce(&Panel, &str) -> Result<String, innodex::projection::ProjectionError> + Send,
+) -> Res<String> {
+    let name = if csv_text.is_some() {
+        "data"
+    } else {
+        "china_province_rd"
+    };
     let text =
         csv_text.unwrap_or_else(|| innodex::projection::backtest::CHINA_PROVINCE_RD_CSV.into());
     py.detach(|| {
         guarded(|| {
-            let panel = Panel::from_csv_str(&text, unit_col, year_col, column)
-                .map_err(|e| e.to_string())?;
-            backtest(&panel, &cfg)
-                .map(|r| serde_json::to_string(&r).expect("serialisable"))
-                .map_err(|e| e.to_string())
+            let panel =
+                Panel::from_csv_str(&text, columns.unit_col, columns.year_col, columns.column)
+                    .map_err(|e| e.to_string())?;
+            f(&panel, name).map_err(|e| e.to_string())
         })
     })
 }
@@ -501,28 +539,15 @@ pub(crate) fn run_rolling_backtest(
     year_col: &str,
     learn_origins: Option<Vec<i32>>,
 ) -> Res<String> {
-    let cfg: RollingConfig = serde_json::from_str(config_json)
-        .map_err(|e| err::<ProjectionError>(format!("invalid backtest settings: {e}")))?;
-    let name = if csv_text.is_some() {
-        "data"
-    } else {
-        "china_province_rd"
+    let cfg: RollingConfig = backtest_settings(config_json)?;
+    let columns = PanelColumns {
+        unit_col,
+        year_col,
+        column,
     };
-    let text =
-        csv_text.unwrap_or_else(|| innodex::projection::backtest::CHINA_PROVINCE_RD_CSV.into());
-    py.detach(|| {
-        guarded(|| {
-            let panel = Panel::from_csv_str(&text, unit_col, year_col, column)
-                .map_err(|e| e.to_string())?;
-            match &learn_origins {
-                Some(l) => {
-                    innodex::projection::calibration::evaluate(&panel, name, l, &cfg.origins, &cfg)
-                        .map(|r| serde_json::to_string(&r).expect("serialisable"))
-                }
-                None => rolling_backtest(&panel, &cfg)
-                    .map(|r| serde_json::to_string(&r).expect("serialisable")),
-            }
-            .map_err(|e| e.to_string())
-        })
+    on_panel(py, csv_text, columns, |panel, name| match &learn_origins {
+        Some(l) => innodex::projection::calibration::evaluate(panel, name, l, &cfg.origins, &cfg)
+            .map(|r| to_json(&r)),
+        None => rolling_backtest(panel, &cfg).map(|r| to_json(&r)),
     })
 }
