@@ -99,14 +99,14 @@ python -W error -m pdoc -o site innodex
 test -s site/innodex.html
 step "notebooks"
 python -m pytest -q -p no:cacheprovider --nbmake notebooks 2>&1 | tee "$log/nb.out"
-step "fuzz the parsers (instrumented build, then 60 s of libFuzzer in all)"
+step "fuzz the parsers (instrumented build, then 45 s of libFuzzer in all)"
 wait "$fuzz_build_pid" || true
 if [ "$(cat "$log/fuzz-build.rc")" != 0 ]; then
   cat "$log/fuzz-build.out"
   echo "fuzz build failed" >&2
   exit 1
 fi
-./scripts/fuzz.sh 60 | tee "$log/fuzz.out"
+./scripts/fuzz.sh 45 | tee "$log/fuzz.out"
 step "done"
 
 # What ran: the counts (compare them before and after a change to the suite).
