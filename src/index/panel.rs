@@ -160,13 +160,7 @@ impl Panel {
         idata: impl AsRef<std::path::Path>,
         imeta: impl AsRef<std::path::Path>,
     ) -> Result<Panel, IndexError> {
-        let meta = super::table::read_imeta(imeta)?;
-        let data = UnitData::from_csv(
-            idata,
-            &meta.framework.indicator_codes(),
-            &meta.denominators,
-            &meta.groups,
-        )?;
+        let (meta, data) = super::table::read_tables(idata, imeta)?;
         Panel::new(meta.framework, data)
     }
 

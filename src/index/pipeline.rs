@@ -25,7 +25,7 @@ use super::impute::{self, Imputation};
 use super::normalise::{self, Normalisation, NormaliseFailure};
 use super::screen::{self, ScreenReport, ScreenSpec};
 use super::stats;
-use super::table::{UnitData, read_imeta};
+use super::table::UnitData;
 use super::treat::{self, ColumnTreatment, TreatParams, TreatSpec};
 
 /// The methodological choices of one build. Every field has a default: no denomination,
@@ -606,13 +606,7 @@ impl CompositeIndex {
         idata: impl AsRef<Path>,
         imeta: impl AsRef<Path>,
     ) -> Result<CompositeIndex, IndexError> {
-        let meta = read_imeta(imeta)?;
-        let data = UnitData::from_csv(
-            idata,
-            &meta.framework.indicator_codes(),
-            &meta.denominators,
-            &meta.groups,
-        )?;
+        let (meta, data) = super::table::read_tables(idata, imeta)?;
         let years = data.years();
         let data = if years.len() > 1 {
             data.year(*years.last().expect("years"))

@@ -72,6 +72,31 @@ pub fn read_imeta(path: impl AsRef<Path>) -> Result<Meta, IndexError> {
     read_imeta_str(&text, &path.display().to_string())
 }
 
+/// Reads an `iMeta` file and the `iData` file it describes: the framework, and the data of
+/// every year `iData` holds (its indicator, denominator and group columns those of `iMeta`).
+///
+/// # Errors
+/// As [`read_imeta`] and [`UnitData::from_csv`].
+///
+/// ```
+/// let (meta, data) =
+///     innodex::index::table::read_tables("data/ASEM_iData.csv", "data/ASEM_iMeta.csv").unwrap();
+/// assert_eq!((meta.framework.n_indicators(), data.n_rows()), (49, 51));
+/// ```
+pub fn read_tables(
+    idata: impl AsRef<Path>,
+    imeta: impl AsRef<Path>,
+) -> Result<(Meta, UnitData), IndexError> {
+    let meta = read_imeta(imeta)?;
+    let data = UnitData::from_csv(
+        idata,
+        &meta.framework.indicator_codes(),
+        &meta.denominators,
+        &meta.groups,
+    )?;
+    Ok((meta, data))
+}
+
 /// The header and rows of a table, read by the one CSV reader ([`crate::io::CsvTable`]:
 /// byte-order mark, trimming, ragged rows, "no data rows").
 fn read_records(
