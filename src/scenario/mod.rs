@@ -431,8 +431,7 @@ impl ScenarioSet {
         Self::parse(text, "scenario set")
     }
 
-    /// Reads a scenario file. A calibration panel given as a relative CSV path is read
-    /// relative to the file's directory.
+    /// Reads a scenario file.
     ///
     /// # Errors
     /// [`ScenarioError::Input`] (missing, not a regular file, above
@@ -440,12 +439,7 @@ impl ScenarioSet {
     pub fn from_path(path: impl AsRef<Path>) -> Result<ScenarioSet, ScenarioError> {
         let path = path.as_ref();
         let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
-        let mut set = Self::parse(&text, &path.display().to_string())?;
-        let dir = path.parent().unwrap_or(Path::new(""));
-        for c in &mut set.set.calibration {
-            c.resolve_panel_path(dir);
-        }
-        Ok(set)
+        Self::parse(&text, &path.display().to_string())
     }
 
     fn parse(text: &str, origin: &str) -> Result<ScenarioSet, ScenarioError> {

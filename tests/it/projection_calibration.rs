@@ -472,35 +472,3 @@ fn unit_factors_change_nothing_and_calibrated_grids_stay_sorted() {
         assert_eq!(same.pit, row.pit);
     }
 }
-
-#[test]
-fn a_calibration_panel_path_is_relative_to_its_scenario_file() {
-    // The shipped Linyi scenarios, with the shipped panel replaced by a copy of its CSV beside
-    // the scenario file, read from a directory that is not the working directory.
-    let dir = crate::support::tmp("calibration-panel-path");
-    let panel = innodex::datasets::dataset("china_province_rd").unwrap();
-    std::fs::write(dir.join("provinces.csv"), panel.csv).unwrap();
-    let text = std::fs::read_to_string("scenarios/linyi.toml")
-        .unwrap()
-        .replace("panel = \"china_province_rd\"", "panel = \"provinces.csv\"");
-    std::fs::write(dir.join("linyi.toml"), text).unwrap();
-    assert!(!std::path::Path::new("provinces.csv").exists());
-    let set = ScenarioSet::from_path(dir.join("linyi.toml")).unwrap();
-    let spec = &set.set.calibration[0];
-    assert_eq!(std::path::Path::new(&spec.panel), dir.join("provinces.csv"));
-    let from_file = spec.learn().unwrap();
-    let shipped = ScenarioSet::from_path("scenarios/linyi.toml")
-        .unwrap()
-        .set
-        .calibration[0]
-        .learn()
-        .unwrap();
-    // The same data give the same factors.
-    assert_eq!(from_file.horizons, shipped.horizons);
-    assert_eq!(shipped.panel, "china_province_rd");
-    // Text has no file: a relative path stays relative to the working directory.
-    let text_set =
-        ScenarioSet::from_toml_str(&std::fs::read_to_string(dir.join("linyi.toml")).unwrap())
-            .unwrap();
-    assert_eq!(text_set.set.calibration[0].panel, "provinces.csv");
-}

@@ -58,9 +58,8 @@ fn d_learn() -> Vec<i32> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalibrationSpec {
-    /// `china_province_rd` (the shipped panel) or the path of a long-format CSV file: in a
-    /// scenario file read from disk, relative to that file's directory (as every path of a run
-    /// file is to the run file); in scenario text, relative to the working directory.
+    /// `china_province_rd` (the shipped panel) or the path of a long-format CSV file
+    /// (relative to the working directory, not to the scenario file).
     #[serde(default = "d_panel")]
     pub panel: String,
     /// The value column.
@@ -93,35 +92,12 @@ pub struct CalibrationSpec {
 }
 
 impl CalibrationSpec {
-    /// The name of the shipped panel.
-    pub const SHIPPED_PANEL: &'static str = "china_province_rd";
-
-    /// Makes a relative CSV panel path relative to `dir` (the directory of the file that names
-    /// it); the shipped panel and absolute paths stay as they are.
-    ///
-    /// ```
-    /// use innodex::projection::calibration::CalibrationSpec;
-    /// let mut s: CalibrationSpec = toml::from_str(r#"
-    ///     panel = "panels/rd.csv"
-    ///     variable = "rd"
-    ///     indicators = ["rd_expenditure"]
-    /// "#).unwrap();
-    /// s.resolve_panel_path(std::path::Path::new("scenarios"));
-    /// assert_eq!(std::path::Path::new(&s.panel), std::path::Path::new("scenarios/panels/rd.csv"));
-    /// ```
-    pub fn resolve_panel_path(&mut self, dir: &std::path::Path) {
-        let path = std::path::Path::new(&self.panel);
-        if self.panel != Self::SHIPPED_PANEL && path.is_relative() {
-            self.panel = dir.join(path).display().to_string();
-        }
-    }
-
     /// Reads the panel and learns the factors.
     ///
     /// # Errors
     /// An unreadable panel or the errors of [`Calibration::learn`].
     pub fn learn(&self) -> Result<Calibration, ProjectionError> {
-        let panel = if self.panel == Self::SHIPPED_PANEL {
+        let panel = if self.panel == "china_province_rd" {
             Panel::china_province_rd(&self.variable)?
         } else {
             Panel::from_csv_path(&self.panel, &self.unit_col, &self.year_col, &self.variable)?
