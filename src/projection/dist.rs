@@ -109,7 +109,11 @@ impl Distribution {
                 finite("sd", *sd)?;
                 spread("sd", *sd)?;
                 range(*lower, *upper, None)?;
-                if *sd > 0.0 && truncation_mass(*mean, *sd, *lower, *upper) <= 0.0 {
+                if *sd == 0.0 && !(lower..=upper).contains(&mean) {
+                    return invalid("mean", *mean, "must lie in [min, max] when sd is 0");
+                }
+                if *sd > 0.0 && lower < upper && truncation_mass(*mean, *sd, *lower, *upper) <= 0.0
+                {
                     return invalid(
                         "min",
                         *lower,
@@ -218,22 +222,10 @@ impl Sampler {
         what: &str,
     ) -> Result<Sampler, ProjectionError> {
         d.validate_as_draw(what)?;
-        if d.is_fixed() {
-            let v = match d {
-                Distribution::LogNormal { mu, .. } if role == Role::Rate => mu.exp() - 1.0,
-                Distribution::LogNormal { mu, .. } => mu.exp(),
-                Distribution::Normal { mean, .. } => *mean,
-                Distribution::TruncatedNormal {
-                    mean, lower, upper, ..
-                } => mean.clamp(*lower, *upper),
-                Distribution::Fixed { value } => *value,
-                Distribution::Uniform { lower, .. }
-                | Distribution::Triangular { lower, .. }
-                | Distribution::Pert { lower, .. } => *lower,
-                Distribution::Empirical { values } => values[0],
-                Distribution::Bootstrap { .. } => unreachable!("validated"),
-            };
-            return Ok(Sampler::Fixed(v));
+        if let Some(v) = d.fixed_value() {
+            // For a rate, `lognormal` describes 1 + g.
+            let shift = matches!(d, Distribution::LogNormal { .. }) && role == Role::Rate;
+            return Ok(Sampler::Fixed(if shift { v - 1.0 } else { v }));
         }
         Ok(match d {
             Distribution::Normal { mean, sd } => Sampler::Normal {
@@ -499,6 +491,19 @@ mod tests {
                 lambda: 4.0
             }
         );
+        let t: W = toml::from_str(
+            "a = 0\nb = 0\nc = { dist = \"truncated_normal\", mean = 0.1, sd = 0.05, min = 0.0, max = 0.2 }",
+        )
+        .unwrap();
+        assert_eq!(
+            t.c,
+            Distribution::TruncatedNormal {
+                mean: 0.1,
+                sd: 0.05,
+                lower: 0.0,
+                upper: 0.2
+            }
+        );
         let bad: Result<W, _> =
             toml::from_str("a = 0.1\nb = 2\nc = { dist = \"normal\", mean = 0.1, sdd = 0.3 }");
         assert!(bad.unwrap_err().to_string().contains("sdd"));
@@ -541,6 +546,39 @@ mod tests {
                 "{side} tail {tail} against {p_tail}"
             );
         }
+    }
+
+    #[test]
+    fn degenerate_truncated_normals_are_fixed_or_refused() {
+        let tn = |mean, sd, lower, upper| Distribution::TruncatedNormal {
+            mean,
+            sd,
+            lower,
+            upper,
+        };
+        let fixed = |d: &Distribution| match Sampler::new(d, Role::Plain, "x").unwrap() {
+            Sampler::Fixed(v) => v,
+            s => panic!("{s:?} is not fixed"),
+        };
+        // sd 0 inside the interval: the mean; equal ends: that end.
+        assert_eq!(fixed(&tn(0.05, 0.0, 0.0, 0.1)), 0.05);
+        assert_eq!(fixed(&tn(0.5, 1.0, 0.2, 0.2)), 0.2);
+        // sd 0 outside the interval, or an interval of no probability: refused, naming why.
+        for (d, why) in [
+            (tn(0.5, 0.0, 0.0, 0.1), "when sd is 0"),
+            (tn(0.0, 1.0, 40.0, 41.0), "zero probability"),
+        ] {
+            let e = d.validate_as_draw("rate").unwrap_err().to_string();
+            assert!(e.contains(why), "{e}");
+        }
+        // A drawn truncated normal stays inside its interval.
+        let s = Sampler::new(&tn(0.1, 0.5, 0.0, 0.2), Role::Rate, "x").unwrap();
+        let mut rng = crate::projection::stream::chunk_stream(3, 0);
+        assert!(
+            (0..1000)
+                .map(|_| s.sample(&mut rng))
+                .all(|v| (0.0..=0.2).contains(&v))
+        );
     }
 
     #[test]

@@ -24,23 +24,51 @@ impl Distribution {
     /// assert!(Distribution::Normal { mean: 1.0, sd: 2.0 }.validate_as_input().is_ok());
     /// ```
     pub fn validate_as_input(&self) -> Result<(), String> {
-        let finite = |v: f64, what: &str| {
-            if v.is_finite() {
-                Ok(())
-            } else {
-                Err(format!("{what} must be finite, got {v}"))
+        // Every parameter finite first, in the order the variant lists them.
+        let params: Vec<(&str, f64)> = match *self {
+            Distribution::Uniform { lower, upper } => vec![("lower", lower), ("upper", upper)],
+            Distribution::Normal { mean, sd } => vec![("mean", mean), ("sd", sd)],
+            Distribution::TruncatedNormal {
+                mean,
+                sd,
+                lower,
+                upper,
+            } => vec![
+                ("mean", mean),
+                ("sd", sd),
+                ("lower", lower),
+                ("upper", upper),
+            ],
+            Distribution::Triangular { lower, mode, upper } => {
+                vec![("lower", lower), ("mode", mode), ("upper", upper)]
             }
+            Distribution::Pert {
+                lower,
+                mode,
+                upper,
+                lambda,
+            } => vec![
+                ("lower", lower),
+                ("mode", mode),
+                ("upper", upper),
+                ("lambda", lambda),
+            ],
+            Distribution::LogNormal { mu, sigma } => vec![("mu", mu), ("sigma", sigma)],
+            Distribution::Empirical { ref values } => {
+                values.iter().map(|v| ("every value", *v)).collect()
+            }
+            Distribution::Fixed { .. } | Distribution::Bootstrap { .. } => vec![],
         };
+        if let Some((what, v)) = params.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(format!("{what} must be finite, got {v}"));
+        }
         let positive = |v: f64, what: &str| {
-            finite(v, what)?;
             if v <= 0.0 {
                 return Err(format!("{what} must be positive, got {v}"));
             }
             Ok(())
         };
         let bounds = |lower: f64, upper: f64| {
-            finite(lower, "lower")?;
-            finite(upper, "upper")?;
             if lower >= upper {
                 return Err(format!(
                     "lower bound {lower} must be below upper bound {upper}"
@@ -50,7 +78,6 @@ impl Distribution {
         };
         let mode_within = |lower: f64, mode: f64, upper: f64| {
             bounds(lower, upper)?;
-            finite(mode, "mode")?;
             if mode < lower || mode > upper {
                 return Err(format!("mode {mode} must lie in [{lower}, {upper}]"));
             }
@@ -58,17 +85,13 @@ impl Distribution {
         };
         match *self {
             Distribution::Uniform { lower, upper } => bounds(lower, upper),
-            Distribution::Normal { mean, sd } => {
-                finite(mean, "mean")?;
-                positive(sd, "sd")
-            }
+            Distribution::Normal { sd, .. } => positive(sd, "sd"),
             Distribution::TruncatedNormal {
                 mean,
                 sd,
                 lower,
                 upper,
             } => {
-                finite(mean, "mean")?;
                 positive(sd, "sd")?;
                 bounds(lower, upper)?;
                 if truncation_mass(mean, sd, lower, upper) <= 0.0 {
@@ -86,13 +109,9 @@ impl Distribution {
                 mode_within(lower, mode, upper)?;
                 positive(lambda, "lambda")
             }
-            Distribution::LogNormal { mu, sigma } => {
-                finite(mu, "mu")?;
-                positive(sigma, "sigma")
-            }
+            Distribution::LogNormal { sigma, .. } => positive(sigma, "sigma"),
             Distribution::Empirical { ref values } => {
-                values.iter().try_for_each(|v| finite(*v, "every value"))?;
-                if self.is_fixed() {
+                if values.is_empty() || self.is_fixed() {
                     return Err("an empirical distribution needs two different values".into());
                 }
                 Ok(())
@@ -185,6 +204,13 @@ impl Problem {
                     reason,
                 }
             })?;
+        }
+        // Sorted once, so that each quantile of an empirical input reads them in place.
+        let mut inputs = inputs;
+        for inp in &mut inputs {
+            if let Distribution::Empirical { values } = &mut inp.distribution {
+                values.sort_by(f64::total_cmp);
+            }
         }
         Ok(Problem { inputs })
     }
@@ -334,5 +360,32 @@ mod tests {
         for d in bad {
             assert!(d.validate_as_input().is_err(), "{d:?}");
         }
+        // The messages say why, and a non-finite parameter is named before any other fault.
+        let msg = |d: Distribution| d.validate_as_input().unwrap_err();
+        assert!(msg(Distribution::Fixed { value: 1.0 }).contains("does not vary"));
+        assert!(
+            msg(Distribution::Bootstrap {
+                from: None,
+                to: None
+            })
+            .contains("only in a scenario")
+        );
+        assert_eq!(
+            msg(Distribution::Triangular {
+                lower: 0.0,
+                mode: f64::NAN,
+                upper: f64::NAN
+            }),
+            "mode must be finite, got NaN"
+        );
+        assert_eq!(
+            msg(Distribution::TruncatedNormal {
+                mean: 0.0,
+                sd: -1.0,
+                lower: f64::NAN,
+                upper: 1.0
+            }),
+            "lower must be finite, got NaN"
+        );
     }
 }

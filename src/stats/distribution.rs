@@ -141,9 +141,10 @@ impl Distribution {
     pub fn is_fixed(&self) -> bool {
         match self {
             Distribution::Fixed { .. } => true,
-            Distribution::Normal { sd, .. } | Distribution::TruncatedNormal { sd, .. } => {
-                *sd == 0.0
-            }
+            Distribution::Normal { sd, .. } => *sd == 0.0,
+            Distribution::TruncatedNormal {
+                sd, lower, upper, ..
+            } => *sd == 0.0 || lower == upper,
             Distribution::LogNormal { sigma, .. } => *sigma == 0.0,
             Distribution::Uniform { lower, upper }
             | Distribution::Triangular { lower, upper, .. }
@@ -151,6 +152,32 @@ impl Distribution {
             Distribution::Empirical { values } => values.windows(2).all(|w| w[0] == w[1]),
             Distribution::Bootstrap { .. } => false,
         }
+    }
+
+    /// The value every draw takes when [`Distribution::is_fixed`] (for a log-normal, e^mu).
+    ///
+    /// ```
+    /// use innodex::stats::Distribution;
+    /// assert_eq!(Distribution::normal(0.1, 0.0).fixed_value(), Some(0.1));
+    /// assert_eq!(Distribution::normal(0.1, 0.02).fixed_value(), None);
+    /// ```
+    pub fn fixed_value(&self) -> Option<f64> {
+        if !self.is_fixed() {
+            return None;
+        }
+        Some(match self {
+            Distribution::Fixed { value } => *value,
+            Distribution::Normal { mean, .. } => *mean,
+            Distribution::TruncatedNormal {
+                mean, lower, upper, ..
+            } => mean.clamp(*lower, *upper),
+            Distribution::LogNormal { mu, .. } => mu.exp(),
+            Distribution::Uniform { lower, .. }
+            | Distribution::Triangular { lower, .. }
+            | Distribution::Pert { lower, .. } => *lower,
+            Distribution::Empirical { values } => *values.first()?,
+            Distribution::Bootstrap { .. } => return None,
+        })
     }
 
     /// The beta shapes (α, β) of a PERT, `None` for any other distribution or when they are
@@ -185,6 +212,9 @@ impl Distribution {
     /// ```
     pub fn quantile(&self, u: f64) -> f64 {
         let u = if u.is_nan() { 0.5 } else { u.clamp(0.0, 1.0) };
+        if let Some(v) = self.fixed_value() {
+            return v;
+        }
         match self {
             Distribution::Fixed { value } => *value,
             // The same arithmetic as SALib's scale_samples: u·(b − a) + a.
@@ -220,9 +250,15 @@ impl Distribution {
                 if values.is_empty() {
                     return f64::NAN;
                 }
-                let mut v = values.clone();
-                v.sort_by(f64::total_cmp);
-                v[((u * v.len() as f64) as usize).min(v.len() - 1)]
+                let at = |v: &[f64]| v[((u * v.len() as f64) as usize).min(v.len() - 1)];
+                // A problem keeps its values sorted (`Problem::new`): no copy per quantile.
+                if values.is_sorted_by(|a, b| a <= b) {
+                    at(values)
+                } else {
+                    let mut v = values.clone();
+                    v.sort_by(f64::total_cmp);
+                    at(&v)
+                }
             }
             Distribution::Bootstrap { .. } => f64::NAN,
         }
@@ -401,7 +437,7 @@ impl<'de> Deserialize<'de> for Distribution {
         impl<'de> Visitor<'de> for V {
             type Value = Distribution;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number or a table with a `dist` key (normal, lognormal, uniform, triangular, pert, empirical, bootstrap)")
+                f.write_str("a number or a table with a `dist` key (fixed, normal, truncated_normal, lognormal, uniform, triangular, pert, empirical, bootstrap)")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Distribution, E> {
                 Ok(Distribution::Fixed { value: v })
@@ -587,6 +623,83 @@ mod tests {
         let bad =
             serde_json::from_str::<Distribution>(r#"{"dist": "normal", "mean": 0, "sdd": 1}"#);
         assert!(bad.unwrap_err().to_string().contains("sdd"));
+    }
+
+    #[test]
+    fn the_problem_form_round_trips_every_kind() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct W {
+            #[serde(with = "kind_form")]
+            d: Distribution,
+        }
+        for d in [
+            Distribution::Pert {
+                lower: 0.0,
+                mode: 0.2,
+                upper: 1.0,
+                lambda: 6.0,
+            },
+            Distribution::Empirical {
+                values: vec![1.0, 3.0, 2.0],
+            },
+            Distribution::TruncatedNormal {
+                mean: 0.1,
+                sd: 0.05,
+                lower: 0.0,
+                upper: 0.2,
+            },
+            Distribution::Fixed { value: 2.5 },
+            Distribution::Bootstrap {
+                from: Some(2015),
+                to: None,
+            },
+        ] {
+            let w = W { d };
+            let text = serde_json::to_string(&w).unwrap();
+            assert!(text.contains(r#""kind":"#), "{text}");
+            assert_eq!(serde_json::from_str::<W>(&text).unwrap(), w, "{text}");
+        }
+        // λ defaults to 4, as in scenario files.
+        let w: W =
+            serde_json::from_str(r#"{"d": {"kind": "pert", "lower": 0, "mode": 1, "upper": 2}}"#)
+                .unwrap();
+        assert!(matches!(w.d, Distribution::Pert { lambda, .. } if lambda == 4.0));
+    }
+
+    #[test]
+    fn a_zero_spread_has_its_fixed_value_as_every_quantile() {
+        for (d, v) in [
+            (Distribution::normal(0.1, 0.0), 0.1),
+            (
+                Distribution::LogNormal {
+                    mu: 0.0,
+                    sigma: 0.0,
+                },
+                1.0,
+            ),
+            (
+                Distribution::Triangular {
+                    lower: 2.0,
+                    mode: 2.0,
+                    upper: 2.0,
+                },
+                2.0,
+            ),
+            (
+                Distribution::TruncatedNormal {
+                    mean: 0.5,
+                    sd: 1.0,
+                    lower: 0.3,
+                    upper: 0.3,
+                },
+                0.3,
+            ),
+        ] {
+            assert!(d.is_fixed(), "{d:?}");
+            for u in [0.0, 0.3, 1.0] {
+                assert_eq!(d.quantile(u), v, "{d:?} at {u}");
+            }
+        }
     }
 
     #[test]
