@@ -112,11 +112,31 @@ def _warn(messages: Sequence[str]) -> None:
 
 # ---------------------------------------------------------------------------- problem
 
-_SALIB_DISTS = {"unif", "norm", "truncnorm", "triang", "lognorm"}
+# The parameters each distribution name takes (SALib's five, then innodex's two).
+_DIST_PARAMETERS = {
+    "unif": "[lower, upper]",
+    "norm": "[mean, sd]",
+    "truncnorm": "[lower, upper, mean, sd]",
+    "triang": "[lower, upper, peak as a fraction of the width]",
+    "lognorm": "[mean, sd of ln x]",
+    "pert": "[lower, mode, upper] or [lower, mode, upper, lambda]",
+    "empirical": "[value, value, ...] (at least two different values)",
+}
 
 
-def _dist(kind: str, b: Sequence[float]) -> dict[str, Any]:
+def _dist(kind: str, b: Sequence[float], name: str = "bounds") -> dict[str, Any]:
+    """The core's problem form of one input's distribution; ``name`` names ``b`` in errors."""
     b = [float(v) for v in b]
+    counts = {"unif": (2,), "norm": (2,), "truncnorm": (4,), "triang": (3,), "lognorm": (2,),
+              "pert": (3, 4)}
+    if kind not in _DIST_PARAMETERS:
+        raise _core.SensitivityError(
+            f"unknown distribution {kind!r}; expected one of {sorted(_DIST_PARAMETERS)}"
+        )
+    if kind in counts and len(b) not in counts[kind]:
+        raise _core.SensitivityError(
+            f"{name} for {kind!r} must be {_DIST_PARAMETERS[kind]}, got {len(b)} values"
+        )
     if kind == "unif":
         return {"kind": "uniform", "lower": b[0], "upper": b[1]}
     if kind == "norm":
@@ -129,9 +149,10 @@ def _dist(kind: str, b: Sequence[float]) -> dict[str, Any]:
         return {"kind": "triangular", "lower": lo, "upper": hi, "mode": lo + c * (hi - lo)}
     if kind == "lognorm":
         return {"kind": "log_normal", "mu": b[0], "sigma": b[1]}
-    raise _core.SensitivityError(
-        f"unknown distribution {kind!r}; expected one of {sorted(_SALIB_DISTS)}"
-    )
+    if kind == "pert":
+        return {"kind": "pert", "lower": b[0], "mode": b[1], "upper": b[2],
+                "lambda": b[3] if len(b) == 4 else 4.0}
+    return {"kind": "empirical", "values": b}
 
 
 class Problem(Result):
@@ -139,8 +160,10 @@ class Problem(Result):
 
     ``bounds[i]`` holds the parameters of ``dists[i]`` as in SALib: ``unif`` [lower, upper]
     (the default), ``norm`` [mean, sd], ``truncnorm`` [lower, upper, mean, sd], ``triang``
-    [lower, upper, peak as a fraction of the width], ``lognorm`` [mean, sd of ln x]. Invalid
-    input raises :class:`innodex.SensitivityError`.
+    [lower, upper, peak as a fraction of the width], ``lognorm`` [mean, sd of ln x]; and beyond
+    SALib, ``pert`` [lower, mode, upper] (λ = 4) or [lower, mode, upper, λ] (beta-PERT) and
+    ``empirical`` [values…] (equally likely). Invalid input raises
+    :class:`innodex.SensitivityError`.
 
     >>> Problem(["a", "b"], [[0, 1], [0, 2]]).names
     ['a', 'b']
@@ -168,8 +191,8 @@ class Problem(Result):
             raise _core.SensitivityError("names, bounds and dists must have the same length")
         kinds = list(dists) if dists is not None else ["unif"] * len(names)
         inputs = [
-            {"name": str(n), "distribution": _dist(k, b)}
-            for n, b, k in zip(names, bounds, kinds, strict=True)
+            {"name": str(n), "distribution": _dist(k, b, f"bounds[{i}]")}
+            for i, (n, b, k) in enumerate(zip(names, bounds, kinds, strict=True))
         ]
         self._core = _core.Problem.from_json(json.dumps(inputs))
 

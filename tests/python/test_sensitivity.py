@@ -339,3 +339,32 @@ def test_concurrent_batches_give_the_same_numbers_and_pass_errors_on() -> None:
 
     with pytest.raises(Boom, match="batch refused"):
         sa.sobol(p, fails_late, 1024, batch_rows=500, progress=False, concurrent_batches=True)
+
+
+def test_pert_and_empirical_inputs_give_the_variance_shares_of_an_additive_model():
+    # y = x1 + x2 with x1 ~ PERT(0, 0.5, 1; λ = 4) (variance 1/28) and x2 equally likely in
+    # {0, 0.5, 1} (variance 1/6): S1 = ST = each variance over their sum.
+    p = sa.Problem(["pert", "emp"], [[0, 0.5, 1], [1, 0, 0.5]], ["pert", "empirical"])
+    res = sa.sobol(p, lambda x: x[:, 0] + x[:, 1], 2**13, seed=3, progress=False)
+    v1, v2 = 1 / 28, 1 / 6
+    shares = np.array([v1, v2]) / (v1 + v2)
+    np.testing.assert_allclose(res.S1[0], shares, atol=0.03)
+    np.testing.assert_allclose(res.ST[0], shares, atol=0.03)
+    # λ given explicitly as a fourth value.
+    assert sa.Problem(["a"], [[0, 0.5, 1, 6]], ["pert"]).names == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("bounds", "dist", "says"),
+    [
+        ([[0, 1]], "truncnorm", "for 'truncnorm' must be [lower, upper, mean, sd], got 2"),
+        ([[0, 1]], "triang", "bounds[0] for 'triang' must be"),
+        ([[0, 1, 2]], "unif", "bounds[0] for 'unif' must be [lower, upper], got 3"),
+        ([[0, 1]], "pert", "bounds[0] for 'pert' must be"),
+        ([[2, 2]], "empirical", "two different values"),
+        ([[0, 1]], "beta", "unknown distribution 'beta'"),
+    ],
+)
+def test_wrong_distribution_parameters_name_the_bounds(bounds, dist, says):
+    with pytest.raises(innodex.SensitivityError, match=re.escape(says)):
+        sa.Problem(["a"], bounds, [dist])
