@@ -24,7 +24,7 @@
 use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use statrs::distribution::{Beta, ContinuousCDF, LogNormal, Normal, Triangular};
 
 /// A probability distribution of one quantity. Quantiles come from `statrs` (the beta-PERT
@@ -38,8 +38,11 @@ use statrs::distribution::{Beta, ContinuousCDF, LogNormal, Normal, Triangular};
 /// let p = Distribution::Pert { lower: 0.0, mode: 0.5, upper: 1.0, lambda: 4.0 };
 /// assert!((p.median() - 0.5).abs() < 1e-12); // symmetric
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "dist", rename_all = "snake_case")]
+// `remote = "Self"`: the derives become inherent functions, which the trait impls below call,
+// so that a bare number can also read as `Fixed` (serde's documented way to wrap a derive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Distribution {
     /// A fixed value.
@@ -107,6 +110,7 @@ pub enum Distribution {
         #[serde(rename = "max")]
         upper: f64,
         /// Shape λ (4 for the classical PERT).
+        #[serde(default = "default_lambda")]
         lambda: f64,
     },
     /// Equally likely values.
@@ -342,94 +346,6 @@ fn default_lambda() -> f64 {
     4.0
 }
 
-/// The file form's tables, read strictly (an unknown key is an error that names it).
-#[derive(Deserialize)]
-#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
-enum FileTable {
-    Fixed {
-        value: f64,
-    },
-    Normal {
-        mean: f64,
-        sd: f64,
-    },
-    TruncatedNormal {
-        mean: f64,
-        sd: f64,
-        min: f64,
-        max: f64,
-    },
-    #[serde(rename = "lognormal")]
-    LogNormal {
-        mu: f64,
-        sigma: f64,
-    },
-    Uniform {
-        min: f64,
-        max: f64,
-    },
-    Triangular {
-        min: f64,
-        mode: f64,
-        max: f64,
-    },
-    Pert {
-        min: f64,
-        mode: f64,
-        max: f64,
-        #[serde(default = "default_lambda")]
-        lambda: f64,
-    },
-    Empirical {
-        values: Vec<f64>,
-    },
-    Bootstrap {
-        #[serde(default)]
-        from: Option<i32>,
-        #[serde(default)]
-        to: Option<i32>,
-    },
-}
-
-impl From<FileTable> for Distribution {
-    fn from(t: FileTable) -> Distribution {
-        use Distribution as D;
-        match t {
-            FileTable::Fixed { value } => D::Fixed { value },
-            FileTable::Normal { mean, sd } => D::Normal { mean, sd },
-            FileTable::TruncatedNormal { mean, sd, min, max } => D::TruncatedNormal {
-                mean,
-                sd,
-                lower: min,
-                upper: max,
-            },
-            FileTable::LogNormal { mu, sigma } => D::LogNormal { mu, sigma },
-            FileTable::Uniform { min, max } => D::Uniform {
-                lower: min,
-                upper: max,
-            },
-            FileTable::Triangular { min, mode, max } => D::Triangular {
-                lower: min,
-                mode,
-                upper: max,
-            },
-            FileTable::Pert {
-                min,
-                mode,
-                max,
-                lambda,
-            } => D::Pert {
-                lower: min,
-                mode,
-                upper: max,
-                lambda,
-            },
-            FileTable::Empirical { values } => D::Empirical { values },
-            FileTable::Bootstrap { from, to } => D::Bootstrap { from, to },
-        }
-    }
-}
-
 /// The file form: a number (a fixed value) or a table with a `dist` key.
 impl<'de> Deserialize<'de> for Distribution {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Distribution, D::Error> {
@@ -449,11 +365,17 @@ impl<'de> Deserialize<'de> for Distribution {
                 Ok(Distribution::Fixed { value: v as f64 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Distribution, A::Error> {
-                FileTable::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(Distribution::from)
+                Distribution::deserialize(de::value::MapAccessDeserializer::new(map))
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// The file form's tables (the derived form).
+impl Serialize for Distribution {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Distribution::serialize(self, s)
     }
 }
 
