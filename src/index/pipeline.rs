@@ -312,6 +312,20 @@ pub(crate) mod engine {
         data: &UnitData,
         r: &Resolved,
     ) -> Result<(Vec<usize>, Vec<Vec<f64>>), IndexError> {
+        let (rows, mut cur) = imputed(data, r)?;
+        if let Some(t) = &r.treat {
+            cur = treat_values(fw, &cur, t)?;
+        }
+        Ok((rows, cur))
+    }
+
+    /// Runs denomination, imputation and screening (in the resolved order), the stages before
+    /// treatment. Returns the rows of `data` kept by screening and the indicator columns (for
+    /// those rows).
+    pub fn imputed(
+        data: &UnitData,
+        r: &Resolved,
+    ) -> Result<(Vec<usize>, Vec<Vec<f64>>), IndexError> {
         let mut cur = match &r.denominate {
             None => data.values.clone(),
             Some(how) => denominate::apply(data, &data.values, how),
@@ -357,9 +371,6 @@ pub(crate) mod engine {
                 ""
             },
         )?;
-        if let Some(t) = &r.treat {
-            cur = treat_values(fw, &cur, t)?;
-        }
         Ok((rows, cur))
     }
 

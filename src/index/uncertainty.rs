@@ -336,7 +336,14 @@ pub struct UncertaintyResult {
 }
 
 /// Rows kept, their unit codes and the normalised indicators.
-type Prefix = (Vec<usize>, Vec<String>, Vec<Vec<f64>>);
+type Prefix = (Vec<usize>, Arc<[String]>, Vec<Vec<f64>>);
+
+/// The stages before treatment (denomination, imputation, screening) as they come out.
+struct BeforeTreatment {
+    rows: Vec<usize>,
+    units: Arc<[String]>,
+    cols: Vec<Vec<f64>>,
+}
 
 /// The analysis, prepared once.
 struct Prepared<'a> {
@@ -354,6 +361,10 @@ struct Prepared<'a> {
     cache: Option<Vec<Result<Arc<Prefix>, String>>>,
     /// Positions of the prefix-affecting inputs (imputation, winsorisation, normalisation).
     prefix_inputs: Vec<usize>,
+    /// The stages before treatment, run once when no input changes them (no imputation
+    /// input): every rebuild would compute the same columns (loop-invariant work, not the
+    /// stage cache; an error is every rebuild's).
+    before_treatment: Option<Result<Arc<BeforeTreatment>, String>>,
 }
 
 fn choose(u: f64, n: usize) -> usize {
@@ -438,10 +449,25 @@ impl<'a> Prepared<'a> {
     }
 
     fn compute_prefix_for(&self, choices: &[(usize, usize)]) -> Result<Arc<Prefix>, String> {
+        let (fw, data) = (self.fw, self.data);
         let r = self.resolved_prefix(choices).map_err(|e| e.to_string())?;
-        let (rows, norm) = engine::prefix(self.fw, self.data, &r).map_err(|e| e.to_string())?;
-        let units = rows.iter().map(|&k| self.data.units[k].clone()).collect();
-        Ok(Arc::new((rows, units, norm)))
+        let Some(before) = &self.before_treatment else {
+            let (rows, norm) = engine::prefix(fw, data, &r).map_err(|e| e.to_string())?;
+            let units = rows.iter().map(|&k| data.units[k].clone()).collect();
+            return Ok(Arc::new((rows, units, norm)));
+        };
+        // The same stages as `engine::prefix`, from the columns computed once.
+        let before = before.as_ref().map_err(Clone::clone)?;
+        let treated;
+        let cols = match &r.treat {
+            Some(t) => {
+                treated = engine::treat_values(fw, &before.cols, t).map_err(|e| e.to_string())?;
+                &treated
+            }
+            None => &before.cols,
+        };
+        let norm = engine::normalise(fw, cols, &r.norms).map_err(|e| e.to_string())?;
+        Ok(Arc::new((before.rows.clone(), before.units.clone(), norm)))
     }
 
     /// One rebuild: the target's scores for all units (missing if screened out).
@@ -866,6 +892,18 @@ impl<'a> Prepared<'a> {
             }
             dims.push(n);
         }
+        let varies_imputation = spec
+            .inputs
+            .iter()
+            .any(|i| matches!(i, UncertainInput::Imputation { .. }));
+        let before_treatment = (!varies_imputation).then(|| {
+            engine::imputed(data, &base_r)
+                .map(|(rows, cols)| {
+                    let units = rows.iter().map(|&k| data.units[k].clone()).collect();
+                    Arc::new(BeforeTreatment { rows, units, cols })
+                })
+                .map_err(|e| e.to_string())
+        });
         Ok(Prepared {
             fw,
             data,
@@ -878,6 +916,7 @@ impl<'a> Prepared<'a> {
             seed: spec.seed,
             cache: None,
             prefix_inputs,
+            before_treatment,
         })
     }
 
@@ -899,5 +938,37 @@ impl<'a> Prepared<'a> {
             out[k] = all[self.target][p];
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::CompositeIndex;
+
+    #[test]
+    fn stages_run_once_give_every_combination_the_full_pipeline_columns() {
+        let idx = CompositeIndex::from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv").unwrap();
+        let base = PipelineSpec::coinr_example();
+        let spec = UncertaintySpec::coinr_vignette(10, 1, SamplingDesign::MonteCarlo);
+        let prep = Prepared::new(&idx.framework, &idx.data, &base, &spec).unwrap();
+        assert!(
+            prep.before_treatment.is_some(),
+            "the vignette varies no imputation"
+        );
+        let mut full = Prepared::new(&idx.framework, &idx.data, &base, &spec).unwrap();
+        full.before_treatment = None;
+        let bits = |p: &Prefix| {
+            let cols: Vec<Vec<u64>> =
+                p.2.iter()
+                    .map(|c| c.iter().map(|v| v.to_bits()).collect())
+                    .collect();
+            (p.0.clone(), p.1.to_vec(), cols)
+        };
+        for k in 0..prep.n_combos() {
+            let a = prep.compute_prefix(k).unwrap();
+            let b = full.compute_prefix(k).unwrap();
+            assert_eq!(bits(&a), bits(&b), "combination {k}");
+        }
     }
 }
