@@ -115,7 +115,7 @@ impl Model for PyModel {
 }
 
 /// Builds a model, learning its number of outputs from one call on the design's first row.
-fn py_model<D: Design>(
+pub(crate) fn py_model<D: Design>(
     f: Py<PyAny>,
     names: Option<Vec<String>>,
     problem: &Problem,
@@ -573,6 +573,29 @@ pub(crate) fn sobol_analyze(
     Ok(PySobolResult { inner: res })
 }
 
+/// The Python-level options of a Sobol' run (`sobol_run`, `sobol_over_time`).
+pub(crate) struct SobolArgs<'a> {
+    pub(crate) calc_second_order: bool,
+    pub(crate) scramble: &'a str,
+    pub(crate) skip_values: u64,
+    pub(crate) seed: u64,
+    pub(crate) num_resamples: usize,
+    pub(crate) conf_level: f64,
+    pub(crate) batch_rows: usize,
+}
+
+/// The core's Sobol' analysis with those options.
+pub(crate) fn sobol_analysis(problem: &PyProblem, n: usize, a: SobolArgs) -> Res<SobolAnalysis> {
+    Ok(SobolAnalysis::new(problem.inner.clone(), n)
+        .second_order(a.calc_second_order)
+        .scramble(scramble(a.scramble)?)
+        .skip(a.skip_values)
+        .seed(a.seed)
+        .n_bootstrap(a.num_resamples)
+        .conf_level(a.conf_level)
+        .batch_rows(a.batch_rows))
+}
+
 /// Sample + evaluate + analyse: `model(X) -> Y` is called once per batch of rows.
 #[pyfunction]
 #[pyo3(signature = (problem, *, model, n, calc_second_order = true, scramble = "lms", skip_values = 0, seed = 2021, num_resamples = 100, conf_level = 0.95, batch_rows = 16384, output_names = None, threads = None, concurrent_batches = false))]
@@ -593,14 +616,19 @@ pub(crate) fn sobol_run(
     threads: Option<usize>,
     concurrent_batches: bool,
 ) -> Res<PySobolResult> {
-    let an = SobolAnalysis::new(problem.inner.clone(), n)
-        .second_order(calc_second_order)
-        .scramble(self::scramble(scramble)?)
-        .skip(skip_values)
-        .seed(seed)
-        .n_bootstrap(num_resamples)
-        .conf_level(conf_level)
-        .batch_rows(batch_rows);
+    let an = sobol_analysis(
+        problem,
+        n,
+        SobolArgs {
+            calc_second_order,
+            scramble,
+            skip_values,
+            seed,
+            num_resamples,
+            conf_level,
+            batch_rows,
+        },
+    )?;
     let design = an.design()?;
     let m = py_model(
         model,

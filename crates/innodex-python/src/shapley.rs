@@ -6,13 +6,12 @@ use numpy::{IntoPyArray, PyArray2, PyArray3, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use super::sensitivity::{
-    PyProblem, PySobolResult, per_output_arrays, pooled, probed_model, result_getters,
-    run_detached, scramble,
+    PyProblem, PySobolResult, SobolArgs, per_output_arrays, pooled, probed_model, py_model,
+    result_getters, run_detached, sobol_analysis,
 };
 use super::{Res, SensitivityError as PySensitivityError, raise};
 use innodex::sensitivity::{
-    Correlation, ShapleyAnalysis, ShapleyMethod, ShapleyOptions, ShapleyResult, SobolAnalysis,
-    SobolOverTime,
+    Correlation, ShapleyAnalysis, ShapleyMethod, ShapleyOptions, ShapleyResult, SobolOverTime,
 };
 
 crate::state::pickle_by_state!(PyShapleyResult, PySobolOverTime);
@@ -228,19 +227,21 @@ pub(crate) fn sobol_over_time_run(
     threads: Option<usize>,
     concurrent_batches: bool,
 ) -> Res<PySobolOverTime> {
-    let an = SobolAnalysis::new(problem.inner.clone(), n)
-        .second_order(calc_second_order)
-        .scramble(self::scramble(scramble)?)
-        .skip(skip_values)
-        .seed(seed)
-        .n_bootstrap(num_resamples)
-        .conf_level(conf_level)
-        .batch_rows(batch_rows);
+    let an = sobol_analysis(
+        problem,
+        n,
+        SobolArgs {
+            calc_second_order,
+            scramble,
+            skip_values,
+            seed,
+            num_resamples,
+            conf_level,
+            batch_rows,
+        },
+    )?;
     let design = an.design()?;
-    let mut first = vec![0.0; problem.inner.len()];
-    innodex::sensitivity::Design::fill_unit(&design, 0, &mut first);
-    problem.inner.transform_in_place(&mut first, 0)?;
-    let m = probed_model(model, None, first)?.concurrent(concurrent_batches);
+    let m = py_model(model, None, &problem.inner, &design, concurrent_batches)?;
     let years = years.unwrap_or_else(|| (0..m_outputs(&m)).collect());
     let res = run_detached(py, &m, || pooled(threads, || an.run_over_time(&m, &years)))?;
     Ok(PySobolOverTime { inner: res })
