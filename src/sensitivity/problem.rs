@@ -275,18 +275,23 @@ impl Problem {
         first_row: usize,
     ) -> Result<(), SensitivityError> {
         let k = self.len();
-        for (r, row) in rows.chunks_exact_mut(k).enumerate() {
-            for (v, inp) in row.iter_mut().zip(&self.inputs) {
-                *v = inp.distribution.quantile(*v);
-                if !v.is_finite() {
-                    return Err(SensitivityError::NonFiniteInput {
-                        row: first_row + r,
-                        name: inp.name.clone(),
-                    });
-                }
-            }
+        if k == 0 {
+            return Ok(());
         }
-        Ok(())
+        let whole = rows.len() / k * k;
+        let rows = &mut rows[..whole];
+        // Column by column: each input's distribution is matched once per call, not per value.
+        for (j, inp) in self.inputs.iter().enumerate() {
+            inp.distribution
+                .quantile_in_place(rows.iter_mut().skip(j).step_by(k));
+        }
+        match rows.iter().position(|v| !v.is_finite()) {
+            Some(at) => Err(SensitivityError::NonFiniteInput {
+                row: first_row + at / k,
+                name: self.inputs[at % k].name.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 }
 

@@ -215,7 +215,7 @@ impl Distribution {
     /// assert_eq!((e.quantile(0.0), e.quantile(0.5), e.quantile(1.0)), (1.0, 2.0, 3.0));
     /// ```
     pub fn quantile(&self, u: f64) -> f64 {
-        let u = if u.is_nan() { 0.5 } else { u.clamp(0.0, 1.0) };
+        let u = unit(u);
         if let Some(v) = self.fixed_value() {
             return v;
         }
@@ -250,21 +250,40 @@ impl Distribution {
                 Ok(d) => d.inverse_cdf(u),
                 Err(_) => f64::NAN,
             },
-            Distribution::Empirical { values } => {
-                if values.is_empty() {
-                    return f64::NAN;
-                }
-                let at = |v: &[f64]| v[((u * v.len() as f64) as usize).min(v.len() - 1)];
-                // A problem keeps its values sorted (`Problem::new`): no copy per quantile.
-                if values.is_sorted_by(|a, b| a <= b) {
-                    at(values)
-                } else {
-                    let mut v = values.clone();
-                    v.sort_by(f64::total_cmp);
-                    at(&v)
-                }
-            }
+            Distribution::Empirical { values } => match sorted_sample(values) {
+                Some(sorted) => empirical_at(&sorted, u),
+                None => f64::NAN,
+            },
             Distribution::Bootstrap { .. } => f64::NAN,
+        }
+    }
+
+    /// [`Distribution::quantile`] of every value in place, with the same numbers: the choice of
+    /// distribution (and an empirical sample's sort) is made once for all the values rather
+    /// than once per value, which is what a sampling design's inner loop needs.
+    ///
+    /// ```
+    /// use innodex::stats::Distribution;
+    /// let d = Distribution::Uniform { lower: 2.0, upper: 4.0 };
+    /// let mut u = [0.25, 1.5, f64::NAN];
+    /// d.quantile_in_place(u.iter_mut());
+    /// assert_eq!(u, [2.5, 4.0, 3.0]);
+    /// ```
+    pub fn quantile_in_place<'a>(&self, values: impl Iterator<Item = &'a mut f64>) {
+        if let Some(v) = self.fixed_value() {
+            values.for_each(|x| *x = v);
+            return;
+        }
+        match self {
+            Distribution::Uniform { lower, upper } => {
+                let width = upper - lower;
+                values.for_each(|x| *x = unit(*x) * width + lower);
+            }
+            Distribution::Empirical { values: sample } => match sorted_sample(sample) {
+                Some(sorted) => values.for_each(|x| *x = empirical_at(&sorted, unit(*x))),
+                None => values.for_each(|x| *x = f64::NAN),
+            },
+            _ => values.for_each(|x| *x = self.quantile(*x)),
         }
     }
 
@@ -295,6 +314,30 @@ impl Distribution {
     pub fn median(&self) -> f64 {
         self.quantile(0.5)
     }
+}
+
+/// A quantile's probability: clamped into [0, 1], NaN read as the median.
+fn unit(u: f64) -> f64 {
+    if u.is_nan() { 0.5 } else { u.clamp(0.0, 1.0) }
+}
+
+/// An empirical sample in ascending order, borrowed when it already is (a problem keeps its
+/// values sorted, `Problem::new`); `None` when it is empty.
+fn sorted_sample(values: &[f64]) -> Option<std::borrow::Cow<'_, [f64]>> {
+    if values.is_empty() {
+        None
+    } else if values.is_sorted_by(|a, b| a <= b) {
+        Some(std::borrow::Cow::Borrowed(values))
+    } else {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        Some(std::borrow::Cow::Owned(v))
+    }
+}
+
+/// The ⌊u·n⌋-th smallest of a sorted sample (the inverse of its step CDF).
+fn empirical_at(sorted: &[f64], u: f64) -> f64 {
+    sorted[((u * sorted.len() as f64) as usize).min(sorted.len() - 1)]
 }
 
 /// The quantile of Normal(mean, sd) truncated to [lower, upper], computed in the tail that
