@@ -179,6 +179,17 @@ pub enum NormaliseFailure {
     Other(String),
 }
 
+/// `f` of every present value, in place (a missing value stays NaN). Generic, so that `f`
+/// inlines, and without a branch (`f` of a missing value is computed and dropped), so that the
+/// loop vectorises.
+fn map_present(mut xs: Vec<f64>, f: impl Fn(f64) -> f64) -> Vec<f64> {
+    for v in xs.iter_mut() {
+        let y = f(*v);
+        *v = if v.is_nan() { *v } else { y };
+    }
+    xs
+}
+
 /// Normalises one column. `direction` is ±1; `meta_target` is the framework's target for the
 /// indicator (used by `distance_to_target` when the method gives none).
 ///
@@ -196,28 +207,23 @@ pub fn normalise_column(
     if lo.is_nan() {
         return Err(NormaliseFailure::Empty);
     }
-    let map = |f: &dyn Fn(f64) -> f64| -> Vec<f64> {
-        xs.iter()
-            .map(|&v| if v.is_nan() { v } else { f(v) })
-            .collect()
-    };
     Ok(match method {
         Normalisation::MinMax { low, high } => {
             if hi == lo {
                 return Err(NormaliseFailure::ZeroRange(lo * d));
             }
             // COINr's order of operations: exactly `low` and `high` at the extremes.
-            map(&|v| (v - lo) / (hi - lo) * (high - low) + low)
+            map_present(xs, |v| (v - lo) / (hi - lo) * (high - low) + low)
         }
         Normalisation::ZScore { mean, sd } => {
             let m = stats::mean(&xs);
-            let s = stats::sd(&xs);
+            let s = stats::variance_about(&xs, m).sqrt();
             // A constant column is caught by its range: its computed sd need not be 0 (the
             // mean of [0.1, 0.1, 0.1] is not 0.1 in floating point, so sd ≈ 1.7e-17).
             if hi == lo || s.is_nan() || s <= 0.0 {
                 return Err(NormaliseFailure::ZeroRange(lo * d));
             }
-            map(&|v| (v - m) / s * sd + mean)
+            map_present(xs, |v| (v - m) / s * sd + mean)
         }
         Normalisation::Goalposts {
             low,
@@ -234,7 +240,7 @@ pub fn normalise_column(
             if gh == gl {
                 return Err(NormaliseFailure::Other("goalposts are equal".into()));
             }
-            map(&|v| {
+            map_present(xs, |v| {
                 let y = (v - gl) / (gh - gl);
                 (if *truncate { y.clamp(0.0, 1.0) } else { y }) * scale
             })
@@ -251,7 +257,7 @@ pub fn normalise_column(
                     t * d
                 )));
             }
-            map(&|v| {
+            map_present(xs, |v| {
                 let y = 1.0 - (t - v) / (t - lo);
                 (if *cap { y.min(1.0) } else { y }) * scale
             })
@@ -260,13 +266,13 @@ pub fn normalise_column(
             if hi == lo {
                 return Err(NormaliseFailure::ZeroRange(lo * d));
             }
-            map(&|v| (1.0 - (hi - v) / (hi - lo)) * scale)
+            map_present(xs, |v| (1.0 - (hi - v) / (hi - lo)) * scale)
         }
         Normalisation::FractionOfMax { scale } => {
             if hi == 0.0 {
                 return Err(NormaliseFailure::ZeroRange(0.0));
             }
-            map(&|v| v / hi * scale)
+            map_present(xs, |v| v / hi * scale)
         }
         Normalisation::Rank => stats::rank(&xs, stats::Order::Ascending, stats::Ties::Min),
         Normalisation::PercentRank { scale } => {

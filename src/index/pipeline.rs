@@ -209,6 +209,7 @@ pub struct CompositeIndex {
 /// Stage functions shared by the build, the uncertainty analysis and panels.
 pub(crate) mod engine {
     use super::*;
+    use std::borrow::Cow;
 
     /// Everything a build needs, resolved to positions (no look-ups by code in hot loops).
     #[derive(Debug, Clone)]
@@ -508,24 +509,36 @@ pub(crate) mod engine {
         Ok((out, rec))
     }
 
-    /// Treatment of all columns, values only (no record kept; for the uncertainty analysis).
+    /// Treatment of all columns, values only (no record kept).
     pub fn treat_values(
         fw: &Framework,
         cols: &[Vec<f64>],
         params: &[Option<TreatParams>],
     ) -> Result<Vec<Vec<f64>>, IndexError> {
+        let moments: Vec<(f64, f64)> = cols.iter().map(|c| stats::skewness_kurtosis(c)).collect();
+        let treated = treat_values_from(fw, cols, &moments, params)?;
+        Ok(treated.into_iter().map(Cow::into_owned).collect())
+    }
+
+    /// [`treat_values`] from each column's skewness and kurtosis, computed once by an analysis
+    /// that treats the same columns many times (the uncertainty analysis); a column left as it
+    /// is stays borrowed.
+    pub fn treat_values_from<'a>(
+        fw: &Framework,
+        cols: &'a [Vec<f64>],
+        moments: &[(f64, f64)],
+        params: &[Option<TreatParams>],
+    ) -> Result<Vec<Cow<'a, [f64]>>, IndexError> {
         let mut out = Vec::with_capacity(cols.len());
         for (j, c) in cols.iter().enumerate() {
             match &params[j] {
-                None => out.push(c.clone()),
-                Some(p) => out.push(
-                    treat::treat_column(c, p)
-                        .map_err(|reason| IndexError::Transform {
-                            indicator: fw.node(j).code.clone(),
-                            reason,
-                        })?
-                        .values,
-                ),
+                None => out.push(Cow::Borrowed(c.as_slice())),
+                Some(p) => out.push(treat::treated_values(c, p, moments[j]).map_err(|reason| {
+                    IndexError::Transform {
+                        indicator: fw.node(j).code.clone(),
+                        reason,
+                    }
+                })?),
             }
         }
         Ok(out)
@@ -547,13 +560,14 @@ pub(crate) mod engine {
     }
 
     /// Normalisation of all columns.
-    pub fn normalise(
+    pub fn normalise<C: AsRef<[f64]>>(
         fw: &Framework,
-        cols: &[Vec<f64>],
+        cols: &[C],
         methods: &[Normalisation],
     ) -> Result<Vec<Vec<f64>>, IndexError> {
         let mut out = Vec::with_capacity(cols.len());
         for (j, c) in cols.iter().enumerate() {
+            let c = c.as_ref();
             let node = fw.node(j);
             // A single value (one unit, or one left by the preceding stages) has no range or
             // spread: say so, rather than call the indicator constant.

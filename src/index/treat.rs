@@ -43,6 +43,7 @@
 //! assert_eq!(t.points.len(), 1);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -291,11 +292,47 @@ pub struct ColumnTreatment {
 /// COINr's pass rule: pass when |skew| < s or kurt < k; undefined when either is NaN.
 pub fn passes(x: &[f64], skew: f64, kurt: f64) -> (Option<bool>, f64, f64) {
     let (s, k) = stats::skewness_kurtosis(x);
+    (verdict(s, k, skew, kurt), s, k)
+}
+
+/// Whether skewness `s` and kurtosis `k` pass the check (`None`: undefined).
+fn verdict(s: f64, k: f64, skew: f64, kurt: f64) -> Option<bool> {
     if s.is_nan() || k.is_nan() {
-        (None, s, k)
+        None
     } else {
-        (Some(s.abs() < skew || k < kurt), s, k)
+        Some(s.abs() < skew || k < kurt)
     }
+}
+
+/// The values of [`treat_column`] alone, from the column's skewness and kurtosis
+/// (`stats::skewness_kurtosis(x)`, which an analysis that treats the same column many times
+/// computes once): the column itself, borrowed, when it passes the check or its statistics are
+/// undefined, which is most columns.
+///
+/// # Errors
+/// As [`treat_column`].
+///
+/// ```
+/// use innodex::index::treat::{Transform, TreatParams, treat_column, treated_values};
+/// let p = TreatParams { winmax: 5, skew: 2.0, kurt: 3.5, fallback: Transform::None, combine: false };
+/// let mut x: Vec<f64> = (1..=20).map(f64::from).collect();
+/// let moments = innodex::stats::skewness_kurtosis(&x);
+/// assert!(matches!(treated_values(&x, &p, moments).unwrap(), std::borrow::Cow::Borrowed(_)));
+/// x.push(500.0);
+/// let moments = innodex::stats::skewness_kurtosis(&x);
+/// let v = treated_values(&x, &p, moments).unwrap();
+/// assert_eq!(*v, *treat_column(&x, &p).unwrap().values);
+/// assert_eq!(v[20], 20.0);
+/// ```
+pub fn treated_values<'a>(
+    x: &'a [f64],
+    p: &TreatParams,
+    moments: (f64, f64),
+) -> Result<Cow<'a, [f64]>, String> {
+    if verdict(moments.0, moments.1, p.skew, p.kurt) != Some(false) {
+        return Ok(Cow::Borrowed(x));
+    }
+    treat_column_from(x, p, moments).map(|t| Cow::Owned(t.values))
 }
 
 /// Treats one column.
@@ -303,7 +340,16 @@ pub fn passes(x: &[f64], skew: f64, kurt: f64) -> (Option<bool>, f64, f64) {
 /// # Errors
 /// A reason string if the transform is undefined for the column.
 pub fn treat_column(x: &[f64], p: &TreatParams) -> Result<ColumnTreatment, String> {
-    let (pass0, s0, k0) = passes(x, p.skew, p.kurt);
+    treat_column_from(x, p, stats::skewness_kurtosis(x))
+}
+
+/// [`treat_column`] from the column's skewness and kurtosis.
+fn treat_column_from(
+    x: &[f64],
+    p: &TreatParams,
+    (s0, k0): (f64, f64),
+) -> Result<ColumnTreatment, String> {
+    let pass0 = verdict(s0, k0, p.skew, p.kurt);
     let mut out = ColumnTreatment {
         values: x.to_vec(),
         skew_before: s0,

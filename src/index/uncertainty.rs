@@ -343,6 +343,9 @@ struct BeforeTreatment {
     rows: Vec<usize>,
     units: Arc<[String]>,
     cols: Vec<Vec<f64>>,
+    /// Each column's skewness and kurtosis, where treatment starts (most columns pass its
+    /// check whatever the winsorisation limit, and are then left as they are).
+    moments: Vec<(f64, f64)>,
 }
 
 /// The analysis, prepared once.
@@ -458,15 +461,15 @@ impl<'a> Prepared<'a> {
         };
         // The same stages as `engine::prefix`, from the columns computed once.
         let before = before.as_ref().map_err(Clone::clone)?;
-        let treated;
-        let cols = match &r.treat {
+        let norm = match &r.treat {
             Some(t) => {
-                treated = engine::treat_values(fw, &before.cols, t).map_err(|e| e.to_string())?;
-                &treated
+                let treated = engine::treat_values_from(fw, &before.cols, &before.moments, t)
+                    .map_err(|e| e.to_string())?;
+                engine::normalise(fw, &treated, &r.norms)
             }
-            None => &before.cols,
-        };
-        let norm = engine::normalise(fw, cols, &r.norms).map_err(|e| e.to_string())?;
+            None => engine::normalise(fw, &before.cols, &r.norms),
+        }
+        .map_err(|e| e.to_string())?;
         Ok(Arc::new((before.rows.clone(), before.units.clone(), norm)))
     }
 
@@ -900,7 +903,13 @@ impl<'a> Prepared<'a> {
             engine::imputed(data, &base_r)
                 .map(|(rows, cols)| {
                     let units = rows.iter().map(|&k| data.units[k].clone()).collect();
-                    Arc::new(BeforeTreatment { rows, units, cols })
+                    let moments = cols.iter().map(|c| stats::skewness_kurtosis(c)).collect();
+                    Arc::new(BeforeTreatment {
+                        rows,
+                        units,
+                        cols,
+                        moments,
+                    })
                 })
                 .map_err(|e| e.to_string())
         });

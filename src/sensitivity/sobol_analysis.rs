@@ -13,6 +13,7 @@ use super::{
     check_conf_level, chunk_rng, percentile_interval, std_ddof1, z_value,
 };
 use crate::exec::map_chunks;
+use crate::stats;
 
 /// Options of a Sobol' analysis (SALib's `analyze` keyword arguments).
 ///
@@ -283,7 +284,7 @@ fn normalised(col: ndarray::ArrayView1<f64>) -> (Vec<f64>, f64, f64) {
     } else {
         vec![0.0; v.len()]
     };
-    let (lo, hi) = min_max(v);
+    let (lo, hi) = stats::min_max(v);
     (z, variance, hi - lo)
 }
 
@@ -294,29 +295,8 @@ fn is_constant(range: f64, zo: &[f64], shape: &Shape) -> bool {
     let ab: Vec<f64> = (0..n)
         .flat_map(|i| [zo[i * step], zo[i * step + step - 1]])
         .collect();
-    let (lo, hi) = min_max(&ab);
+    let (lo, hi) = stats::min_max(&ab);
     range == 0.0 || hi - lo <= f64::EPSILON
-}
-
-/// The least and greatest of finite values. Exact in any order, so folded in eight lanes that
-/// the compiler keeps in vector registers.
-fn min_max(values: &[f64]) -> (f64, f64) {
-    let (mut lo, mut hi) = ([f64::INFINITY; 8], [f64::NEG_INFINITY; 8]);
-    let mut chunks = values.chunks_exact(8);
-    for c in &mut chunks {
-        for j in 0..8 {
-            // Comparisons, not f64::min: no NaN to handle here, and they become minpd/maxpd.
-            lo[j] = if c[j] < lo[j] { c[j] } else { lo[j] };
-            hi[j] = if c[j] > hi[j] { c[j] } else { hi[j] };
-        }
-    }
-    let rest = chunks.remainder();
-    let lo = lo.iter().chain(rest).fold(f64::INFINITY, |a, &b| a.min(b));
-    let hi = hi
-        .iter()
-        .chain(rest)
-        .fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-    (lo, hi)
 }
 
 /// One output's indices from its point estimates and bootstrap replicates (a constant

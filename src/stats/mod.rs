@@ -48,7 +48,18 @@ pub fn mean(x: &[f64]) -> f64 {
 
 /// Sample variance (divisor n − 1) of the non-missing values (`NaN` if fewer than two).
 pub fn variance(x: &[f64]) -> f64 {
-    let m = mean(x);
+    variance_about(x, mean(x))
+}
+
+/// [`variance`] given the mean `m` of the non-missing values, for a caller that has it already.
+///
+/// ```
+/// use innodex::stats::{mean, variance, variance_about};
+/// let x = [1.0, 2.0, f64::NAN, 6.0];
+/// assert_eq!(variance_about(&x, mean(&x)), variance(&x));
+/// assert_eq!(variance(&x), 7.0);
+/// ```
+pub fn variance_about(x: &[f64], m: f64) -> f64 {
     let (mut s, mut n) = (0.0, 0usize);
     for &v in x {
         if !v.is_nan() {
@@ -65,20 +76,32 @@ pub fn sd(x: &[f64]) -> f64 {
 }
 
 /// Minimum and maximum of the non-missing values (`(NaN, NaN)` if none).
+///
+/// ```
+/// use innodex::stats::min_max;
+/// let x = [3.0, f64::NAN, -1.5, 9.0, 2.0, 0.0, 4.0, 8.5, f64::NAN, 7.0];
+/// assert_eq!(min_max(&x), (-1.5, 9.0));
+/// assert!(min_max(&[f64::NAN]).0.is_nan());
+/// ```
 pub fn min_max(x: &[f64]) -> (f64, f64) {
-    let mut lo = f64::INFINITY;
-    let mut hi = f64::NEG_INFINITY;
-    for &v in x {
-        if !v.is_nan() {
-            lo = lo.min(v);
-            hi = hi.max(v);
+    // Comparisons skip NaN (it compares false) and are exact in any order, so eight lanes fold
+    // at once and the compiler keeps them in vector registers.
+    let (mut lo, mut hi) = ([f64::INFINITY; 8], [f64::NEG_INFINITY; 8]);
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for j in 0..8 {
+            lo[j] = if c[j] < lo[j] { c[j] } else { lo[j] };
+            hi[j] = if c[j] > hi[j] { c[j] } else { hi[j] };
         }
     }
-    if lo > hi {
-        (f64::NAN, f64::NAN)
-    } else {
-        (lo, hi)
+    let (mut l, mut h) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &v in lo.iter().chain(chunks.remainder()) {
+        l = if v < l { v } else { l };
     }
+    for &v in hi.iter().chain(chunks.remainder()) {
+        h = if v > h { v } else { h };
+    }
+    if l > h { (f64::NAN, f64::NAN) } else { (l, h) }
 }
 
 /// Sums of squared, cubed and fourth-power deviations from the mean, and n.
