@@ -383,7 +383,7 @@ mod tests {
             (0..n)
                 .map(|r| {
                     let h = (r * 7919 + k * 104_729) % 1009;
-                    if h % 11 == 0 {
+                    if h.is_multiple_of(11) {
                         f64::NAN
                     } else {
                         0.5 + h as f64 * 0.099
