@@ -177,23 +177,27 @@ fn unit_means(cols: &[&[f64]], w: &[f64], method: &Aggregation, n: usize) -> Opt
         Aggregation::Geometric { shift } => Some(shift.unwrap_or(0.0)),
         _ => return None,
     };
+    // A missing value adds +0.0, which leaves a sum unchanged to the bit (a sum that starts at
+    // +0.0 is never −0.0): the loops have no branch and vectorise.
     let mut sw = vec![0.0; n];
     let mut s = vec![0.0; n];
     for (c, &wc) in cols.iter().zip(w) {
         for (acc, &v) in sw.iter_mut().zip(&c[..n]) {
-            if !v.is_nan() {
-                *acc += wc;
-            }
+            *acc += if v.is_nan() { 0.0 } else { wc };
         }
     }
     for (c, &wc) in cols.iter().zip(w) {
-        for (acc, &v) in s.iter_mut().zip(&c[..n]) {
-            if v.is_nan() {
-                continue;
+        match shift {
+            None => {
+                for (acc, &v) in s.iter_mut().zip(&c[..n]) {
+                    *acc += if v.is_nan() { 0.0 } else { wc * v };
+                }
             }
-            match shift {
-                None => *acc += wc * v,
-                Some(sh) => {
+            Some(sh) => {
+                for (acc, &v) in s.iter_mut().zip(&c[..n]) {
+                    if v.is_nan() {
+                        continue;
+                    }
                     let y = v + sh;
                     if y.is_nan() || y <= 0.0 {
                         return None;

@@ -72,7 +72,7 @@ use super::pipeline::engine::{self, Resolved};
 use super::pipeline::{CompositeIndex, PipelineSpec};
 use super::stats;
 use super::table::UnitData;
-use super::treat::TreatSpec;
+use super::treat::{TreatParams, TreatSpec};
 use crate::sensitivity::{
     Design as _, MonteCarloDesign, Problem, SaltelliDesign, Scramble, SobolOptions, analyze_sobol,
 };
@@ -359,7 +359,6 @@ struct Prepared<'a> {
     dims: Vec<Option<usize>>,
     /// For the weight inputs: (input position, nodes perturbed, noise).
     weight_inputs: Vec<(usize, Vec<usize>, f64)>,
-    base_treat: TreatSpec,
     seed: u64,
     cache: Option<Vec<Result<Arc<Prefix>, String>>>,
     /// Positions of the prefix-affecting inputs (imputation, winsorisation, normalisation).
@@ -368,6 +367,17 @@ struct Prepared<'a> {
     /// input): every rebuild would compute the same columns (loop-invariant work, not the
     /// stage cache; an error is every rebuild's).
     before_treatment: Option<Result<Arc<BeforeTreatment>, String>>,
+    /// Per input, what each of its choices resolves to (treatment parameters per indicator
+    /// for a winsorisation input, a method per indicator for a normalisation input): spec
+    /// resolution, done once rather than in every rebuild.
+    choices: Vec<Choices>,
+}
+
+/// The resolved alternatives of one uncertain input (see [`Prepared::choices`]).
+enum Choices {
+    Treat(Vec<Vec<Option<TreatParams>>>),
+    Norms(Vec<Vec<Normalisation>>),
+    Other,
 }
 
 fn choose(u: f64, n: usize) -> usize {
@@ -416,21 +426,32 @@ impl<'a> Prepared<'a> {
                         Some(m.clone())
                     };
                 }
-                UncertainInput::Winsorisation { winmax, .. } => {
-                    let mut t = self.base_treat.clone();
-                    t.winmax = winmax[c];
-                    for o in t.indicators.values_mut() {
-                        o.winmax = None;
-                    }
-                    r.treat = Some(engine::treatments(self.fw, &t)?);
-                }
-                UncertainInput::Normalisation { alternatives, .. } => {
-                    r.norms = vec![alternatives[c].clone(); self.fw.n_indicators()];
-                }
-                _ => {}
+                _ => match &self.choices[i] {
+                    Choices::Treat(t) => r.treat = Some(t[c].clone()),
+                    Choices::Norms(n) => r.norms = n[c].clone(),
+                    Choices::Other => {}
+                },
             }
         }
         Ok(r)
+    }
+
+    /// The treatment and normalisation of `choices`, borrowed (for the rebuilds that start
+    /// from the columns before treatment: no imputation choice).
+    fn treat_and_norms(
+        &self,
+        choices: &[(usize, usize)],
+    ) -> (Option<&[Option<TreatParams>]>, &[Normalisation]) {
+        let mut treat = self.base.treat.as_deref();
+        let mut norms = self.base.norms.as_slice();
+        for &(i, c) in choices {
+            match &self.choices[i] {
+                Choices::Treat(t) => treat = Some(&t[c]),
+                Choices::Norms(n) => norms = &n[c],
+                Choices::Other => {}
+            }
+        }
+        (treat, norms)
     }
 
     fn prefix(&self, x: &[f64]) -> Result<Arc<Prefix>, String> {
@@ -453,21 +474,22 @@ impl<'a> Prepared<'a> {
 
     fn compute_prefix_for(&self, choices: &[(usize, usize)]) -> Result<Arc<Prefix>, String> {
         let (fw, data) = (self.fw, self.data);
-        let r = self.resolved_prefix(choices).map_err(|e| e.to_string())?;
         let Some(before) = &self.before_treatment else {
+            let r = self.resolved_prefix(choices).map_err(|e| e.to_string())?;
             let (rows, norm) = engine::prefix(fw, data, &r).map_err(|e| e.to_string())?;
             let units = rows.iter().map(|&k| data.units[k].clone()).collect();
             return Ok(Arc::new((rows, units, norm)));
         };
         // The same stages as `engine::prefix`, from the columns computed once.
         let before = before.as_ref().map_err(Clone::clone)?;
-        let norm = match &r.treat {
+        let (treat, norms) = self.treat_and_norms(choices);
+        let norm = match treat {
             Some(t) => {
                 let treated = engine::treat_values_from(fw, &before.cols, &before.moments, t)
                     .map_err(|e| e.to_string())?;
-                engine::normalise(fw, &treated, &r.norms)
+                engine::normalise(fw, &treated, norms)
             }
-            None => engine::normalise(fw, &before.cols, &r.norms),
+            None => engine::normalise(fw, &before.cols, norms),
         }
         .map_err(|e| e.to_string())?;
         Ok(Arc::new((before.rows.clone(), before.units.clone(), norm)))
@@ -810,6 +832,38 @@ fn rebuild_all(
     Ok(out)
 }
 
+/// What each choice of `input` resolves to: under a winsorisation limit, the nominal treatment
+/// with that limit for every indicator (an indicator's own limit gives way); under a
+/// normalisation, that method for every indicator.
+fn choices_of(
+    fw: &Framework,
+    base_treat: &TreatSpec,
+    input: &UncertainInput,
+) -> Result<Choices, IndexError> {
+    Ok(match input {
+        UncertainInput::Winsorisation { winmax, .. } => Choices::Treat(
+            winmax
+                .iter()
+                .map(|&w| {
+                    let mut t = base_treat.clone();
+                    t.winmax = w;
+                    for o in t.indicators.values_mut() {
+                        o.winmax = None;
+                    }
+                    engine::treatments(fw, &t)
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        UncertainInput::Normalisation { alternatives, .. } => Choices::Norms(
+            alternatives
+                .iter()
+                .map(|a| vec![a.clone(); fw.n_indicators()])
+                .collect(),
+        ),
+        _ => Choices::Other,
+    })
+}
+
 /// Per unit: its nominal rank and the mean, median and 5–95 % of its ranks over `rows`.
 fn rank_stats(
     data: &UnitData,
@@ -895,6 +949,12 @@ impl<'a> Prepared<'a> {
             }
             dims.push(n);
         }
+        let base_treat = base.treat.clone().unwrap_or_default();
+        let choices = spec
+            .inputs
+            .iter()
+            .map(|inp| choices_of(fw, &base_treat, inp))
+            .collect::<Result<Vec<_>, _>>()?;
         let varies_imputation = spec
             .inputs
             .iter()
@@ -921,11 +981,11 @@ impl<'a> Prepared<'a> {
             inputs: &spec.inputs,
             dims,
             weight_inputs,
-            base_treat: base.treat.clone().unwrap_or_default(),
             seed: spec.seed,
             cache: None,
             prefix_inputs,
             before_treatment,
+            choices,
         })
     }
 
