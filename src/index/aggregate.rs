@@ -318,56 +318,51 @@ pub fn aggregates(
         let ch = &node.children;
         ws.clear();
         ws.extend(ch.iter().map(|&c| weights[c]));
-        let mut col = vec![f64::NAN; n];
         let child = |c: usize| -> &[f64] { if c < n_ind { &ind[c] } else { &out[c - n_ind] } };
-        if let Aggregation::Copeland = methods[i] {
-            let cols: Vec<&[f64]> = ch.iter().map(|&c| child(c)).collect();
-            col = copeland(&cols, &ws, n);
-        } else if let Some(means) = {
-            let cols: Vec<&[f64]> = ch.iter().map(|&c| child(c)).collect();
-            unit_means(&cols, &ws, &methods[i], n)
-        } {
-            col = means;
-            if let Some(t) = min_availability {
-                for (r, slot) in col.iter_mut().enumerate() {
-                    let present = ch.iter().filter(|&&c| !child(c)[r].is_nan()).count();
-                    if (present as f64 / ch.len() as f64) < t {
-                        *slot = f64::NAN;
+        let below = |r: usize, t: f64| {
+            let present = ch.iter().filter(|&&c| !child(c)[r].is_nan()).count();
+            (present as f64 / ch.len() as f64) < t
+        };
+        let cols: Vec<&[f64]> = ch.iter().map(|&c| child(c)).collect();
+        let whole = match &methods[i] {
+            Aggregation::Copeland => Some(copeland(&cols, &ws, n)),
+            m => unit_means(&cols, &ws, m, n),
+        };
+        let col = match whole {
+            // All units at once; then those below the availability threshold are dropped.
+            Some(mut col) => {
+                if let Some(t) = min_availability {
+                    for (r, slot) in col.iter_mut().enumerate() {
+                        if below(r, t) {
+                            *slot = f64::NAN;
+                        }
                     }
                 }
+                col
             }
-        } else {
-            for (r, slot) in col.iter_mut().enumerate() {
-                xs.clear();
-                xs.extend(ch.iter().map(|&c| child(c)[r]));
-                if let Some(t) = min_availability {
-                    let avail = xs.iter().filter(|v| !v.is_nan()).count() as f64 / xs.len() as f64;
-                    if avail < t {
+            // Unit by unit, skipping those below the threshold before their mean (so that a
+            // value outside the mean's domain in a dropped unit is no error).
+            None => {
+                let mut col = vec![f64::NAN; n];
+                for (r, slot) in col.iter_mut().enumerate() {
+                    if min_availability.is_some_and(|t| below(r, t)) {
                         continue;
                     }
+                    xs.clear();
+                    xs.extend(ch.iter().map(|&c| child(c)[r]));
+                    *slot = weighted_mean(&xs, &ws, &methods[i]).map_err(|e| {
+                        IndexError::NonPositiveInMean {
+                            method: e.method,
+                            aggregate: node.code.clone(),
+                            unit: units[r].clone(),
+                            child: nodes[ch[e.at]].code.clone(),
+                            value: xs[e.at],
+                        }
+                    })?;
                 }
-                *slot = weighted_mean(&xs, &ws, &methods[i]).map_err(|e| {
-                    IndexError::NonPositiveInMean {
-                        method: e.method,
-                        aggregate: node.code.clone(),
-                        unit: units[r].clone(),
-                        child: nodes[ch[e.at]].code.clone(),
-                        value: xs[e.at],
-                    }
-                })?;
+                col
             }
-        }
-        if let Some(t) = min_availability
-            && let Aggregation::Copeland = methods[i]
-        {
-            for (r, slot) in col.iter_mut().enumerate() {
-                let avail =
-                    ch.iter().filter(|&&c| !child(c)[r].is_nan()).count() as f64 / ch.len() as f64;
-                if avail < t {
-                    *slot = f64::NAN;
-                }
-            }
-        }
+        };
         out.push(col);
     }
     Ok(out)
