@@ -515,7 +515,14 @@ pub(crate) mod engine {
         cols: &[Vec<f64>],
         params: &[Option<TreatParams>],
     ) -> Result<Vec<Vec<f64>>, IndexError> {
-        let moments: Vec<(f64, f64)> = cols.iter().map(|c| stats::skewness_kurtosis(c)).collect();
+        let moments: Vec<(f64, f64)> = cols
+            .iter()
+            .zip(params)
+            .map(|(c, p)| match p {
+                Some(_) => stats::skewness_kurtosis(c),
+                None => (f64::NAN, f64::NAN),
+            })
+            .collect();
         let treated = treat_values_from(fw, cols, &moments, params)?;
         Ok(treated.into_iter().map(Cow::into_owned).collect())
     }

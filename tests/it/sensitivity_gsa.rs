@@ -302,8 +302,8 @@ fn concurrent_batches_change_no_number() {
     for threads in [1, 2] {
         same(&serial, &run(true, threads, 100));
     }
-    // Analysing outputs computed beforehand draws the bootstrap counts during the analysis,
-    // in groups, rather than ahead: the same numbers.
+    // Analysing outputs computed beforehand draws the bootstrap counts during the analysis
+    // rather than ahead: the same numbers (the groups of resamples: a unit test).
     let an = SobolAnalysis::new(ishigami_problem(), 1 << 10).seed(5);
     let m = Ishigami {
         concurrent: false,

@@ -336,10 +336,10 @@ fn run_passes(
     Ok((first_stats, slot_q, passes))
 }
 
-/// The fewest path-years (paths × years of the grid) that a run spreads over the thread pool:
-/// below it, the chunks take less than waking a second core does (measured: 10^4 paths × 6
-/// years in ~190 µs on the calling thread, against 170–265 µs on two cores, the upper figure
-/// when the other core had been idle).
+/// The fewest path-years (paths × years of the grid × channels) that a run spreads over the
+/// thread pool, its chunks and its quantiles: below it, they take less than waking a second core
+/// does (measured: 10^4 paths × 6 years × 1 channel, 6·10^4, in ~190 µs on the calling thread,
+/// against 170–265 µs on two cores, the upper figure when the other core had been idle).
 const PARALLEL_MIN_PATH_YEARS: usize = 1 << 17;
 
 /// One exact pass over every path, holding all keys of the slots in `group`; with
@@ -369,7 +369,10 @@ fn exact_pass(
     }
     // Scratch buffers are reused by each worker; every chunk overwrites what it reads. A small
     // run stays on the calling thread (`PARALLEL_MIN_PATH_YEARS`).
-    let parallel = n_paths.saturating_mul(cm.t_len) >= PARALLEL_MIN_PATH_YEARS;
+    let parallel = n_paths
+        .saturating_mul(cm.t_len)
+        .saturating_mul(cm.chans.len().max(1))
+        >= PARALLEL_MIN_PATH_YEARS;
     let results: Vec<Option<ChunkStats>> =
         crate::exec::map_chunks_with(per_chunk, parallel, Scratch::default, |s, ci, mut outs| {
             if progress.is_cancelled() {
@@ -390,8 +393,12 @@ fn exact_pass(
             .collect()
     });
     let jobs: Vec<(&mut Vec<u64>, &usize)> = bufs.iter_mut().zip(group).collect();
-    let qs: Vec<Vec<f64>> =
-        crate::exec::map_chunks(jobs, || (), |_, _, (b, &i)| quantiles_of(b, probs[i]));
+    let qs: Vec<Vec<f64>> = crate::exec::map_chunks_with(
+        jobs,
+        parallel,
+        || (),
+        |_, _, (b, &i)| quantiles_of(b, probs[i]),
+    );
     Ok((stats, qs))
 }
 
