@@ -210,7 +210,8 @@ fn analyze_inner(
     );
     // Bootstrap: resample b's counts from (seed, b); every output uses the same resamples.
     let boot: Vec<Vec<Estimates>> = if n_boot >= 2 {
-        bootstrap(&shape, &z, n_boot, options.seed, counts)
+        let group = bootstrap_group(&shape, z.len(), n_boot);
+        bootstrap(&shape, &z, n_boot, options.seed, counts, group)
     } else {
         vec![]
     };
@@ -365,25 +366,6 @@ fn output_indices(
 /// Resamples per group: their counts (u16, `GROUP × N`) are held at once.
 const GROUP: usize = 32;
 
-/// Bootstrap estimates `[resample][output]`.
-///
-/// Every statistic is a sum over base samples of per-sample terms (A, A², B, B², the S1, ST and
-/// S2 summands), so a resample's sums are its counts times the term matrix. The base samples are
-/// cut into at most 64 row chunks (a function of N only); each chunk's term matrix is built once
-/// per group of resamples and multiplied by the group's counts (a dense matrix product), and the
-/// chunks' partial sums are added in chunk order: the result does not depend on the threads,
-/// nor on the groups ([`bootstrap_group`]).
-fn bootstrap(
-    sh: &Shape,
-    z: &[Vec<f64>],
-    n_boot: usize,
-    seed: u64,
-    ahead: Option<&[Vec<u16>]>,
-) -> Vec<Vec<Estimates>> {
-    let group = bootstrap_group(sh, z.len(), n_boot);
-    bootstrap_in_groups(sh, z, n_boot, seed, ahead, group)
-}
-
 /// The most partial-product values (chunks × outputs × resamples × terms) held at once: 32 MiB.
 const PRODUCTS_MAX: usize = 1 << 22;
 
@@ -403,8 +385,15 @@ fn bootstrap_group(sh: &Shape, n_outputs: usize, n_boot: usize) -> usize {
     }
 }
 
-/// [`bootstrap`] with `group` resamples a product.
-fn bootstrap_in_groups(
+/// Bootstrap estimates `[resample][output]`.
+///
+/// Every statistic is a sum over base samples of per-sample terms (A, A², B, B², the S1, ST and
+/// S2 summands), so a resample's sums are its counts times the term matrix. The base samples are
+/// cut into at most 64 row chunks (a function of N only); each chunk's term matrix is built once
+/// per group of resamples and multiplied by the group's counts (a dense matrix product), and the
+/// chunks' partial sums are added in chunk order: the result does not depend on the threads,
+/// nor on the number of resamples a product takes (`group`, [`bootstrap_group`]).
+fn bootstrap(
     sh: &Shape,
     z: &[Vec<f64>],
     n_boot: usize,
@@ -827,10 +816,10 @@ mod tests {
                     .map(|v| v.to_bits())
                     .collect()
             };
-            let one = bits(&bootstrap_in_groups(&sh, &z, n_boot, 5, None, n_boot));
-            let grouped = bits(&bootstrap_in_groups(&sh, &z, n_boot, 5, None, 4));
+            let one = bits(&bootstrap(&sh, &z, n_boot, 5, None, n_boot));
+            let grouped = bits(&bootstrap(&sh, &z, n_boot, 5, None, 4));
             let ahead = resample_counts(n, 0..n_boot, 5);
-            let sliced = bits(&bootstrap_in_groups(&sh, &z, n_boot, 5, Some(&ahead), 7));
+            let sliced = bits(&bootstrap(&sh, &z, n_boot, 5, Some(&ahead), 7));
             assert_eq!(one.len(), n_boot * 2 * (3 + 3 + 3));
             assert_eq!(one, grouped, "n = {n}");
             assert_eq!(one, sliced, "n = {n}");
