@@ -19,9 +19,11 @@ import argparse
 import difflib
 import importlib
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TARGET = ROOT / "python" / "innodex" / "_core.pyi"
@@ -46,11 +48,16 @@ def exceptions() -> str:
     """The installed module's ``__all__`` and its exception classes, each under its base,
     roots first."""
     core = importlib.import_module("innodex._core")
-    names = ",\n".join(f"    {n!r}" for n in core.__all__)
-    head = f"__all__ = [\n{names},\n]\n\n"
-    found = [
-        v for v in vars(core).values() if isinstance(v, type) and issubclass(v, BaseException)
-    ]
+    # Filled lines, kept from the formatter (which would give each name a line of its own).
+    names = textwrap.fill(
+        ", ".join(f'"{n}"' for n in core.__all__),
+        LINE_LENGTH,
+        initial_indent="__all__ = [",
+        subsequent_indent="    ",
+        break_on_hyphens=False,
+    )
+    head = f"# fmt: off\n{names}]\n# fmt: on\n\n"
+    found = [v for v in vars(core).values() if isinstance(v, type) and issubclass(v, BaseException)]
     found.sort(key=lambda c: (len(c.__mro__), c.__name__))
     lines = []
     for c in found:
@@ -58,7 +65,7 @@ def exceptions() -> str:
         assert base is not None
         where = "" if base.__module__ == "builtins" else f"{base.__module__}."
         name = base.__name__ if base in found or not where else f"{where}{base.__name__}"
-        lines.append(f"class {c.__name__}({name}):\n    \"\"\"{c.__doc__}\"\"\"\n")
+        lines.append(f'class {c.__name__}({name}):\n    """{c.__doc__}"""\n')
     return head + "\n".join(lines)
 
 
@@ -67,7 +74,28 @@ def generate(profile: str) -> str:
     # could not describe: the exceptions, added here; stubtest then checks nothing else is
     # missing.
     stubs = introspected(profile).replace("def __getattr__(name: str) -> Incomplete: ...\n", "")
-    return ruff(HEADER + stubs.rstrip() + "\n\n" + exceptions())
+    return ruff(HEADER + compact_docstrings(stubs.rstrip()) + "\n\n" + exceptions())
+
+
+LINE_LENGTH = 100
+ONE_LINE_DOC = re.compile(r'^( *)"""\n\1(\S[^\n]*)\n\1"""$', re.M)
+# The opening quotes of a docstring of two lines or more: they follow the `def` or `class`
+# line (closing quotes do not), and its second line is not the closing quotes (a one-line
+# docstring too long for one line stays as maturin writes it).
+DOC_OPENING = re.compile(r':\n( *)"""\n\1(?=[^\n]*\n\1(?!"""$))', re.M)
+
+
+def compact_docstrings(text: str) -> str:
+    """Docstrings as PEP 257 writes them: a one-line docstring on one line (where it fits the
+    line length), a longer one starting on the line of its quotes. maturin puts the quotes on
+    lines of their own, which tripled the length of the stubs of short docstrings."""
+
+    def one_line(m: re.Match[str]) -> str:
+        line = f'{m.group(1)}"""{m.group(2)}"""'
+        return line if len(line) <= LINE_LENGTH else m.group(0)
+
+    text = ONE_LINE_DOC.sub(one_line, text)
+    return DOC_OPENING.sub(lambda m: f':\n{m.group(1)}"""', text)
 
 
 def ruff(text: str) -> str:

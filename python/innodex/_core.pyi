@@ -12,37 +12,25 @@ from typing import Any, Final, SupportsFloat, SupportsIndex, final
 from _typeshed import Incomplete, SupportsGetItem
 
 __version__: Final[str]
-"""
-The version of the extension (the crate's).
-"""
+"""The version of the extension (the crate's)."""
 
 @final
 class CompositeIndex:
-    """
-    A composite index: a framework and the unit data of one period.
-    """
+    """A composite index: a framework and the unit data of one period."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> CompositeIndex: ...
     def build(self, /, pipeline: str = "{}") -> IndexBuild:
-        """
-        Builds the index with a pipeline (JSON of the pipeline format).
-        """
+        """Builds the index with a pipeline (JSON of the pipeline format)."""
     @property
     def codes(self, /) -> list[str]:
-        """
-        All node codes (indicators, then aggregates by level).
-        """
+        """All node codes (indicators, then aggregates by level)."""
     def framework_json(self, /) -> str:
-        """
-        The framework as JSON records.
-        """
+        """The framework as JSON records."""
     @staticmethod
     def from_csv(idata: str | PathLike[str], imeta: str | PathLike[str]) -> CompositeIndex:
-        """
-        Reads COINr-style iData and iMeta CSV files (the latest year if several).
-        """
+        """Reads COINr-style iData and iMeta CSV files (the latest year if several)."""
     @staticmethod
     def from_text(
         idata: str,
@@ -56,28 +44,19 @@ class CompositeIndex:
         groups: SupportsGetItem[int, str] = ...,
         year: SupportsIndex | None = None,
     ) -> CompositeIndex:
-        """
-        From iData and iMeta as CSV text, or from a framework (JSON of the TOML framework
+        """From iData and iMeta as CSV text, or from a framework (JSON of the TOML framework
         format) and iData text with its column names.
         """
     def groups_json(self, /) -> str:
-        """
-        The group columns as JSON ({column: [label or null per unit]}).
-        """
+        """The group columns as JSON ({column: [label or null per unit]})."""
     @property
     def indicators(self, /) -> list[str]:
-        """
-        Indicator codes.
-        """
+        """Indicator codes."""
     @property
     def names(self, /) -> list[str]:
-        """
-        Unit names.
-        """
+        """Unit names."""
     def raw(self, /) -> Incomplete:
-        """
-        Raw indicator values (units × indicators).
-        """
+        """Raw indicator values (units × indicators)."""
     def uncertainty(
         self,
         /,
@@ -87,31 +66,24 @@ class CompositeIndex:
         threads: SupportsIndex | None = None,
         callback: Any | None = None,
     ) -> IndexUncertainty:
-        """
-        Uncertainty (and Sobol sensitivity) analysis around a pipeline (both JSON), on at most
+        """Uncertainty (and Sobol sensitivity) analysis around a pipeline (both JSON), on at most
         `threads` threads; `callback(done, total)` is called about ten times a second with the
         rebuilds done (for a progress bar) and may raise to stop the run.
         """
     @property
     def units(self, /) -> list[str]:
-        """
-        Unit codes.
-        """
+        """Unit codes."""
 
 @final
 class IndexBuild:
-    """
-    Every stage of one build.
-    """
+    """Every stage of one build."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> IndexBuild: ...
     @property
     def codes(self, /) -> list[str]:
-        """
-        All node codes.
-        """
+        """All node codes."""
     def correlations(
         self,
         /,
@@ -119,55 +91,32 @@ class IndexBuild:
         cols: SupportsGetItem[int, str],
         method: str = "pearson",
     ) -> Incomplete:
-        """
-        Correlation matrix between two lists of node codes (`pearson` or `spearman`).
-        """
+        """Correlation matrix between two lists of node codes (`pearson` or `spearman`)."""
     def cronbach(self, /, aggregate: str) -> float:
-        """
-        Cronbach's alpha of an aggregate's children.
-        """
+        """Cronbach's alpha of an aggregate's children."""
     def effective_weights_json(self, /) -> str:
-        """
-        Effective weights of every node, as JSON.
-        """
+        """Effective weights of every node, as JSON."""
     def framework_json(self, /) -> str:
-        """
-        The framework as JSON records.
-        """
+        """The framework as JSON records."""
     def imputed_points_json(self, /) -> str:
-        """
-        Every imputed point, as JSON.
-        """
+        """Every imputed point, as JSON."""
     def pca_json(self, /, codes: SupportsGetItem[int, str]) -> str:
-        """
-        Principal components of the given nodes, as JSON.
-        """
+        """Principal components of the given nodes, as JSON."""
     def pipeline_json(self, /) -> str:
-        """
-        The pipeline used, as JSON.
-        """
+        """The pipeline used, as JSON."""
     def ranks(self, /) -> Incomplete:
-        """
-        Ranks of every node (units × codes), 1 = best.
-        """
+        """Ranks of every node (units × codes), 1 = best."""
     def relative_json(self, /, code: str, reference: str, groups: str | None = None) -> str:
-        """
-        Scores relative to a reference (JSON `{"kind": "unit", "value": "DEU"}`,
+        """Scores relative to a reference (JSON `{"kind": "unit", "value": "DEU"}`,
         `{"kind": "mean"}` or `{"kind": "value", "value": 50}`), with performance groups
         (JSON list of `{"name", "at_least"}`; EIS when absent).
         """
     def screening_json(self, /) -> str:
-        """
-        The screening figures, as JSON (null without screening).
-        """
+        """The screening figures, as JSON (null without screening)."""
     def stage(self, /, name: str) -> tuple[list[str], list[str], Incomplete]:
-        """
-        A stage: (units, codes, values units × codes).
-        """
+        """A stage: (units, codes, values units × codes)."""
     def stage_names(self, /) -> list[str]:
-        """
-        Names of the stages present.
-        """
+        """Names of the stages present."""
     def strengths_weaknesses_json(
         self,
         /,
@@ -175,45 +124,29 @@ class IndexBuild:
         n: SupportsIndex = 5,
         min_unique_share: SupportsFloat | SupportsIndex = 0.0,
     ) -> str:
-        """
-        A unit's strengths and weaknesses, as JSON.
-        """
+        """A unit's strengths and weaknesses, as JSON."""
     def treated_points_json(self, /) -> str:
-        """
-        Every treated point, as JSON.
-        """
+        """Every treated point, as JSON."""
     def treatment_json(self, /) -> str:
-        """
-        Treatment record per indicator, as JSON.
-        """
+        """Treatment record per indicator, as JSON."""
     @property
     def units(self, /) -> list[str]:
-        """
-        Units in the results (after screening).
-        """
+        """Units in the results (after screening)."""
 
 @final
 class IndexPanel:
-    """
-    Unit data over several years.
-    """
+    """Unit data over several years."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> IndexPanel: ...
     def build(self, /, spec: str = "{}") -> IndexPanelBuild:
-        """
-        Builds every year (panel spec as JSON: `{"pipeline": {...}, "global_bounds": true}`).
-        """
+        """Builds every year (panel spec as JSON: `{"pipeline": {...}, "global_bounds": true}`)."""
     def framework_json(self, /) -> str:
-        """
-        The framework as JSON records.
-        """
+        """The framework as JSON records."""
     @staticmethod
     def from_csv(idata: str | PathLike[str], imeta: str | PathLike[str]) -> IndexPanel:
-        """
-        Reads a panel from iData (with a Time column) and iMeta CSV files.
-        """
+        """Reads a panel from iData (with a Time column) and iMeta CSV files."""
     @staticmethod
     def from_text(
         idata: str,
@@ -226,124 +159,76 @@ class IndexPanel:
         denominators: SupportsGetItem[int, str] = ...,
         groups: SupportsGetItem[int, str] = ...,
     ) -> IndexPanel:
-        """
-        As `CompositeIndex.from_text`, keeping every year.
-        """
+        """As `CompositeIndex.from_text`, keeping every year."""
     @property
     def years(self, /) -> list[int]:
-        """
-        Years present.
-        """
+        """Years present."""
 
 @final
 class IndexPanelBuild:
-    """
-    A built panel.
-    """
+    """A built panel."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> IndexPanelBuild: ...
     @property
     def codes(self, /) -> list[str]:
-        """
-        All node codes.
-        """
+        """All node codes."""
     def rank_table(self, /, code: str) -> Incomplete:
-        """
-        A node's ranks per year (units × years).
-        """
+        """A node's ranks per year (units × years)."""
     def table(self, /, code: str) -> Incomplete:
-        """
-        A node's scores (units × years).
-        """
+        """A node's scores (units × years)."""
     def trends_json(self, /, code: str) -> str:
-        """
-        Per-unit trends of a node, as JSON.
-        """
+        """Per-unit trends of a node, as JSON."""
     @property
     def units(self, /) -> list[str]:
-        """
-        Units.
-        """
+        """Units."""
     @property
     def years(self, /) -> list[int]:
-        """
-        Years.
-        """
+        """Years."""
 
 @final
 class IndexUncertainty:
-    """
-    The outcome of an uncertainty analysis.
-    """
+    """The outcome of an uncertainty analysis."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> IndexUncertainty: ...
     @property
     def failed(self, /) -> int:
-        """
-        Rebuilds that failed.
-        """
+        """Rebuilds that failed."""
     @property
     def failures(self, /) -> list[str]:
-        """
-        Distinct failure messages.
-        """
+        """Distinct failure messages."""
     @property
     def inputs(self, /) -> list[str]:
-        """
-        Input names.
-        """
+        """Input names."""
     def mean_rank_shift(self, /) -> Incomplete:
-        """
-        Mean absolute rank shift of each rebuild.
-        """
+        """Mean absolute rank shift of each rebuild."""
     def nominal_ranks(self, /) -> Incomplete:
-        """
-        Nominal ranks.
-        """
+        """Nominal ranks."""
     def nominal_scores(self, /) -> Incomplete:
-        """
-        Nominal scores.
-        """
+        """Nominal scores."""
     def rank_stats_json(self, /) -> str:
-        """
-        Rank statistics per unit, as JSON.
-        """
+        """Rank statistics per unit, as JSON."""
     def ranks(self, /) -> Incomplete:
-        """
-        Ranks (rebuilds × units).
-        """
+        """Ranks (rebuilds × units)."""
     def sample(self, /) -> Incomplete:
-        """
-        The sample (rebuilds × inputs) in [0, 1).
-        """
+        """The sample (rebuilds × inputs) in [0, 1)."""
     def scores(self, /) -> Incomplete:
-        """
-        Scores (rebuilds × units).
-        """
+        """Scores (rebuilds × units)."""
     def sensitivity_json(self, /) -> str:
-        """
-        Sobol indices, as JSON (null for a Monte Carlo design).
-        """
+        """Sobol indices, as JSON (null for a Monte Carlo design)."""
     @property
     def target(self, /) -> str:
-        """
-        The node analysed.
-        """
+        """The node analysed."""
     @property
     def units(self, /) -> list[str]:
-        """
-        All units.
-        """
+        """All units."""
 
 @final
 class LogLinearTrend:
-    """
-    A log-linear trend with a prediction interval.
-    """
+    """A log-linear trend with a prediction interval."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
@@ -353,49 +238,30 @@ class LogLinearTrend:
         years: SupportsGetItem[int, SupportsIndex],
         values: SupportsGetItem[int, SupportsFloat | SupportsIndex],
     ) -> LogLinearTrend:
-        """
-        Fits ln v = a + b (t − t̄) by least squares.
-        """
+        """Fits ln v = a + b (t − t̄) by least squares."""
     @staticmethod
     def from_json(text: str) -> LogLinearTrend:
-        """
-        From the JSON of `to_json`.
-        """
+        """From the JSON of `to_json`."""
     @property
     def growth_rate(self, /) -> float:
-        """
-        Trend growth rate e^b − 1.
-        """
+        """Trend growth rate e^b − 1."""
     def log_se(self, /, year: SupportsIndex) -> float:
-        """
-        Prediction standard error of the log value in `year`.
-        """
+        """Prediction standard error of the log value in `year`."""
     def median(self, /, year: SupportsIndex) -> float:
-        """
-        Trend value (predictive median) in `year`.
-        """
+        """Trend value (predictive median) in `year`."""
     def prob_below(self, /, year: SupportsIndex, value: SupportsFloat | SupportsIndex) -> float:
-        """
-        Probability that the value in `year` is below `value`.
-        """
+        """Probability that the value in `year` is below `value`."""
     def quantile(self, /, year: SupportsIndex, p: SupportsFloat | SupportsIndex) -> float:
-        """
-        The `p` quantile of the predictive distribution in `year`.
-        """
+        """The `p` quantile of the predictive distribution in `year`."""
     @property
     def resid_sd(self, /) -> float:
-        """
-        Residual standard deviation of the log values.
-        """
+        """Residual standard deviation of the log values."""
     def to_json(self, /) -> str:
-        """
-        The value as JSON (NaN written as null).
-        """
+        """The value as JSON (NaN written as null)."""
 
 @final
 class McResult:
-    """
-    The result of a Monte Carlo run ([`McResult`]), kept native: the arrays cross to Python as
+    """The result of a Monte Carlo run ([`McResult`]), kept native: the arrays cross to Python as
     numpy arrays on demand, and the rest as JSON (`to_json`) only when asked for.
     """
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
@@ -403,183 +269,112 @@ class McResult:
     @staticmethod
     def _from_state(state: bytes) -> McResult: ...
     def attainment(self, /, k: SupportsIndex) -> tuple[list[int], list[float], float] | None:
-        """
-        Target `k`'s first year of attainment: (years, probability of each, probability of
+        """Target `k`'s first year of attainment: (years, probability of each, probability of
         not by the horizon), or None.
         """
     def fan(self, /, i: SupportsIndex) -> tuple[Incomplete, Incomplete]:
-        """
-        The fan of indicator `i`: (years with quantiles, years × quantiles).
-        """
+        """The fan of indicator `i`: (years with quantiles, years × quantiles)."""
     @staticmethod
     def from_json(text: str) -> McResult:
-        """
-        From the JSON of `to_json`.
-        """
+        """From the JSON of `to_json`."""
     def mean(self, /, i: SupportsIndex) -> tuple[Incomplete, Incomplete]:
-        """
-        The mean of indicator `i` by year: (years, means; NaN where unknown).
-        """
+        """The mean of indicator `i` by year: (years, means; NaN where unknown)."""
     @property
     def n_paths(self, /) -> int:
-        """
-        Paths simulated.
-        """
+        """Paths simulated."""
     def probability(self, /, k: SupportsIndex) -> tuple[float | None, float | None]:
         """
         Target `k`'s probability of being met and its standard error (None where not projected).
         """
     @property
     def quantiles(self, /) -> list[float]:
-        """
-        Quantile probabilities of the fans.
-        """
+        """Quantile probabilities of the fans."""
     def to_json(self, /) -> str:
-        """
-        The value as JSON (NaN written as null).
-        """
+        """The value as JSON (NaN written as null)."""
 
 @final
 class MorrisResult:
-    """
-    Morris statistics of every output.
-    """
+    """Morris statistics of every output."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> MorrisResult: ...
     @property
     def conf_level(self, /) -> float:
-        """
-        Confidence level of the intervals.
-        """
+        """Confidence level of the intervals."""
     @staticmethod
     def from_json(text: str) -> MorrisResult:
-        """
-        From the JSON of `to_json`.
-        """
+        """From the JSON of `to_json`."""
     def mu(self, /) -> Incomplete:
-        """
-        Mean elementary effects μ, outputs × inputs.
-        """
+        """Mean elementary effects μ, outputs × inputs."""
     def mu_star(self, /) -> Incomplete:
-        """
-        Mean absolute elementary effects μ*, outputs × inputs.
-        """
+        """Mean absolute elementary effects μ*, outputs × inputs."""
     def mu_star_conf(self, /) -> Incomplete:
-        """
-        Half-widths of the μ* intervals, outputs × inputs.
-        """
+        """Half-widths of the μ* intervals, outputs × inputs."""
     def mu_star_interval(self, /) -> Incomplete:
-        """
-        Percentile intervals of μ*, outputs × inputs × (low, high).
-        """
+        """Percentile intervals of μ*, outputs × inputs × (low, high)."""
     @property
     def names(self, /) -> list[str]:
-        """
-        Input names.
-        """
+        """Input names."""
     @property
     def output_names(self, /) -> list[str]:
-        """
-        Output names.
-        """
+        """Output names."""
     def sigma(self, /) -> Incomplete:
-        """
-        Standard deviations σ of the elementary effects, outputs × inputs.
-        """
+        """Standard deviations σ of the elementary effects, outputs × inputs."""
     def to_json(self, /) -> str:
-        """
-        The value as JSON (NaN written as null).
-        """
+        """The value as JSON (NaN written as null)."""
     @property
     def trajectories(self, /) -> int:
-        """
-        Number of trajectories.
-        """
+        """Number of trajectories."""
     @property
     def warnings(self, /) -> list[str]:
-        """
-        Warnings, as sentences.
-        """
+        """Warnings, as sentences."""
 
 @final
 class Plan:
-    """
-    A plan: region, period, indicators, observations and targets.
-    """
+    """A plan: region, period, indicators, observations and targets."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> Plan: ...
     def as_of(self, /, date: str) -> Plan:
-        """
-        The plan as it could be assessed on `date` (YYYY, YYYY-MM or YYYY-MM-DD).
-        """
+        """The plan as it could be assessed on `date` (YYYY, YYYY-MM or YYYY-MM-DD)."""
     @staticmethod
     def builtin(name: str = "linyi-2021-2025") -> Plan:
-        """
-        An embedded plan (default: the Linyi 2021–2025 plan).
-        """
+        """An embedded plan (default: the Linyi 2021–2025 plan)."""
     @classmethod
     def builtin_names(cls, /) -> list[str]:
-        """
-        Names of the embedded plans.
-        """
+        """Names of the embedded plans."""
     def evidence_json(self, /) -> str:
-        """
-        Every piece of evidence (all vintages) as JSON text.
-        """
+        """Every piece of evidence (all vintages) as JSON text."""
     @staticmethod
     def from_file(path: str | PathLike[str]) -> Plan:
-        """
-        Reads a plan file.
-        """
+        """Reads a plan file."""
     @staticmethod
     def from_json(text: str) -> Plan:
-        """
-        Parses a plan from JSON text of the plan-file structure (`Plan.from_dict`).
-        """
+        """Parses a plan from JSON text of the plan-file structure (`Plan.from_dict`)."""
     @staticmethod
     def from_toml(text: str) -> Plan:
-        """
-        Parses a plan from TOML text.
-        """
+        """Parses a plan from TOML text."""
     @property
     def id(self, /) -> str:
-        """
-        Plan id.
-        """
+        """Plan id."""
     def indicator_ids(self, /) -> list[str]:
-        """
-        Indicator ids in plan order.
-        """
+        """Indicator ids in plan order."""
     def indicators_json(self, /) -> str:
-        """
-        Indicators as JSON text (a list of objects).
-        """
+        """Indicators as JSON text (a list of objects)."""
     def observations_json(self, /) -> str:
-        """
-        Observations as JSON text: indicator, year, value, provenance.
-        """
+        """Observations as JSON text: indicator, year, value, provenance."""
     @property
     def period(self, /) -> tuple[int, int]:
-        """
-        (base year, final year).
-        """
+        """(base year, final year)."""
     @property
     def region(self, /) -> str:
-        """
-        Region name in English.
-        """
+        """Region name in English."""
     def report(self, /, format: str = "table") -> str:
-        """
-        The report rendered as `table`, `markdown`, `csv` or `json`.
-        """
+        """The report rendered as `table`, `markdown`, `csv` or `json`."""
     def report_json(self, /) -> str:
-        """
-        The full report (every target) as JSON text.
-        """
+        """The full report (every target) as JSON text."""
     def set_observation(
         self,
         /,
@@ -590,50 +385,33 @@ class Plan:
         note: str = "set from Python",
         kind: str = "assumed",
     ) -> None:
-        """
-        Sets or replaces an observation (e.g. a baseline). `kind` is `assumed` (default),
+        """Sets or replaces an observation (e.g. a baseline). `kind` is `assumed` (default),
         `implied` or `observed` (then `note` is the source).
         """
     def spans_json(self, /) -> str:
-        """
-        Figures over spans of years as JSON text (a list of objects).
-        """
+        """Figures over spans of years as JSON text (a list of objects)."""
     def target_ids(self, /) -> list[str]:
-        """
-        Target ids in plan order.
-        """
+        """Target ids in plan order."""
     def to_toml(self, /) -> str:
-        """
-        The plan in its TOML file format.
-        """
+        """The plan in its TOML file format."""
     def verdict_json(self, /, projection_json: str | None = None) -> str:
-        """
-        The verdict (one row per target) as JSON text; with the JSON of a projection of this
+        """The verdict (one row per target) as JSON text; with the JSON of a projection of this
         plan, the rows carry P(met) and the median attainment year of each scenario.
         """
     def with_about(self, /, tolerance: SupportsFloat | SupportsIndex) -> Plan:
-        """
-        The plan with every "about" target's tolerance set to `tolerance`.
-        """
+        """The plan with every "about" target's tolerance set to `tolerance`."""
     def with_alternative_readings(self, /) -> Plan:
-        """
-        The plan with every target read by its alternative reading.
-        """
+        """The plan with every target read by its alternative reading."""
     def with_observations_csv(self, /, text: str) -> Plan:
-        """
-        The plan with more evidence from a CSV table (see `innodex::evidence`).
-        """
+        """The plan with more evidence from a CSV table (see `innodex::evidence`)."""
     def with_target_json(self, /, text: str) -> Plan:
-        """
-        The plan with a target (JSON of the `[[targets]]` fields) added or replacing the one of
+        """The plan with a target (JSON of the `[[targets]]` fields) added or replacing the one of
         the same id.
         """
 
 @final
 class Problem:
-    """
-    Inputs with bounds or distributions (built by `innodex.sensitivity.Problem`).
-    """
+    """Inputs with bounds or distributions (built by `innodex.sensitivity.Problem`)."""
     def __len__(self, /) -> int: ...
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
@@ -641,309 +419,189 @@ class Problem:
     def _from_state(state: bytes) -> Problem: ...
     @staticmethod
     def from_json(text: str) -> Problem:
-        """
-        From JSON: a list of `{"name": …, "distribution": {"kind": "uniform", "lower": …,
+        """From JSON: a list of `{"name": …, "distribution": {"kind": "uniform", "lower": …,
         "upper": …}}` (kinds: uniform, normal, truncated_normal, triangular, log_normal, pert
         with `lower`, `mode`, `upper` and optional `lambda`, empirical with `values`).
         """
     def low_high(self, /) -> tuple[list[float], list[float]]:
-        """
-        Low and high values (bounds, or 5 % and 95 % quantiles).
-        """
+        """Low and high values (bounds, or 5 % and 95 % quantiles)."""
     def medians(self, /) -> list[float]:
-        """
-        Medians of the inputs.
-        """
+        """Medians of the inputs."""
     @property
     def names(self, /) -> list[str]:
-        """
-        Input names.
-        """
+        """Input names."""
     def to_json(self, /) -> str:
-        """
-        The inputs as JSON.
-        """
+        """The inputs as JSON."""
 
 @final
 class ProjectionJob:
-    """
-    A plan projection running in a background thread: poll `progress()`, `wait()` for it
+    """A plan projection running in a background thread: poll `progress()`, `wait()` for it
     (the GIL is released while waiting), `cancel()` it, take its `result()`.
     """
     def cancel(self, /) -> None:
-        """
-        Asks the run to stop; `result()` then raises.
-        """
+        """Asks the run to stop; `result()` then raises."""
     def progress(self, /) -> tuple[int, int, int, int]:
-        """
-        (chunks done, chunks in this scenario's run, scenario index, number of scenarios).
-        """
+        """(chunks done, chunks in this scenario's run, scenario index, number of scenarios)."""
     def result(self, /) -> str:
-        """
-        Waits for the end and returns the projection as JSON text (raises on error).
-        """
+        """Waits for the end and returns the projection as JSON text (raises on error)."""
     def wait(self, /, timeout: SupportsFloat | SupportsIndex = 0.1) -> bool:
-        """
-        Waits up to `timeout` seconds; True when finished.
-        """
+        """Waits up to `timeout` seconds; True when finished."""
 
 @final
 class Scenarios:
-    """
-    A set of named scenarios (TOML).
-    """
+    """A set of named scenarios (TOML)."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> Scenarios: ...
     @staticmethod
     def builtin_for(plan_id: str) -> Scenarios | None:
-        """
-        The scenarios shipped for an embedded plan (by plan id), or `None`.
-        """
+        """The scenarios shipped for an embedded plan (by plan id), or `None`."""
     def calibration_json(self, /) -> str:
-        """
-        The panels the set is calibrated against (`[[set.calibration]]`), as JSON.
-        """
+        """The panels the set is calibrated against (`[[set.calibration]]`), as JSON."""
     @staticmethod
     def from_file(path: str | PathLike[str]) -> Scenarios:
-        """
-        Reads a scenario file.
-        """
+        """Reads a scenario file."""
     @staticmethod
     def from_toml(text: str) -> Scenarios:
-        """
-        Parses a scenario file's text.
-        """
+        """Parses a scenario file's text."""
     @staticmethod
     def linyi() -> Scenarios:
-        """
-        The scenarios shipped for the Linyi plan.
-        """
+        """The scenarios shipped for the Linyi plan."""
     def names(self, /) -> list[str]:
-        """
-        Scenario names in file order.
-        """
+        """Scenario names in file order."""
     def to_json(self, /) -> str:
-        """
-        The set as JSON text.
-        """
+        """The set as JSON text."""
     def to_toml(self, /) -> str:
-        """
-        The set as TOML.
-        """
+        """The set as TOML."""
     def validate(self, /, plan: Plan) -> None:
-        """
-        Checks every scenario against `plan` (unknown indicators, invalid assumptions).
-        """
+        """Checks every scenario against `plan` (unknown indicators, invalid assumptions)."""
     def without_calibration(self, /) -> Scenarios:
-        """
-        The same scenarios without the set's calibration against panels.
-        """
+        """The same scenarios without the set's calibration against panels."""
 
 @final
 class ShapleyResult:
-    """
-    Shapley effects of every output.
-    """
+    """Shapley effects of every output."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> ShapleyResult: ...
     def conf(self, /) -> Incomplete:
-        """
-        Half-widths of the intervals, outputs × inputs.
-        """
+        """Half-widths of the intervals, outputs × inputs."""
     @property
     def conf_level(self, /) -> float:
-        """
-        Confidence level of the intervals.
-        """
+        """Confidence level of the intervals."""
     def correlation(self, /) -> Incomplete:
-        """
-        The correlation matrix of the inputs' normal scores.
-        """
+        """The correlation matrix of the inputs' normal scores."""
     @staticmethod
     def from_json(text: str) -> ShapleyResult:
-        """
-        From the JSON of `to_json`.
-        """
+        """From the JSON of `to_json`."""
     def interval(self, /) -> Incomplete:
-        """
-        Percentile intervals, outputs × inputs × (low, high).
-        """
+        """Percentile intervals, outputs × inputs × (low, high)."""
     @property
     def method(self, /) -> str:
-        """
-        The estimator used: "exact" or "random".
-        """
+        """The estimator used: "exact" or "random"."""
     @property
     def model_runs(self, /) -> int:
-        """
-        Model evaluations.
-        """
+        """Model evaluations."""
     @property
     def n_inner(self, /) -> int:
-        """
-        Inner draws per outer draw.
-        """
+        """Inner draws per outer draw."""
     @property
     def n_outer(self, /) -> int:
-        """
-        Outer draws per cost.
-        """
+        """Outer draws per cost."""
     @property
     def n_perm(self, /) -> int:
-        """
-        Random permutations (0 for the exact estimator).
-        """
+        """Random permutations (0 for the exact estimator)."""
     @property
     def n_var(self, /) -> int:
-        """
-        Joint draws for Var(Y).
-        """
+        """Joint draws for Var(Y)."""
     @property
     def names(self, /) -> list[str]:
-        """
-        Input names.
-        """
+        """Input names."""
     @property
     def output_names(self, /) -> list[str]:
-        """
-        Output names.
-        """
+        """Output names."""
     @property
     def seed(self, /) -> int:
-        """
-        Seed.
-        """
+        """Seed."""
     def shapley(self, /) -> Incomplete:
-        """
-        Shapley effects, outputs × inputs.
-        """
+        """Shapley effects, outputs × inputs."""
     def to_json(self, /) -> str:
-        """
-        The value as JSON (NaN written as null).
-        """
+        """The value as JSON (NaN written as null)."""
     def variance(self, /) -> list[float]:
-        """
-        The estimate of Var(Y) of each output.
-        """
+        """The estimate of Var(Y) of each output."""
     @property
     def warnings(self, /) -> list[str]:
-        """
-        Warnings, as sentences.
-        """
+        """Warnings, as sentences."""
 
 @final
 class SobolOverTime:
-    """
-    Sobol' indices of a model with one output per year.
-    """
+    """Sobol' indices of a model with one output per year."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> SobolOverTime: ...
     @staticmethod
     def from_json(text: str) -> SobolOverTime:
-        """
-        From the JSON of `to_json`.
-        """
+        """From the JSON of `to_json`."""
     def sobol(self, /) -> SobolResult:
-        """
-        The indices of every year as a Sobol' result (outputs named by year).
-        """
+        """The indices of every year as a Sobol' result (outputs named by year)."""
     def to_json(self, /) -> str:
-        """
-        The value as JSON (NaN written as null).
-        """
+        """The value as JSON (NaN written as null)."""
     @property
     def years(self, /) -> list[int]:
-        """
-        The years, one per output.
-        """
+        """The years, one per output."""
 
 @final
 class SobolResult:
-    """
-    Sobol' indices of every output.
-    """
+    """Sobol' indices of every output."""
     def __reduce__(self, /) -> tuple[Any, tuple[bytes]]: ...
     def __repr__(self, /) -> str: ...
     @staticmethod
     def _from_state(state: bytes) -> SobolResult: ...
     @property
     def conf_level(self, /) -> float:
-        """
-        Confidence level of the intervals.
-        """
+        """Confidence level of the intervals."""
     @staticmethod
     def from_json(text: str) -> SobolResult:
-        """
-        From the JSON of `to_json`.
-        """
+        """From the JSON of `to_json`."""
     @property
     def n(self, /) -> int:
-        """
-        Base sample size N.
-        """
+        """Base sample size N."""
     @property
     def names(self, /) -> list[str]:
-        """
-        Input names.
-        """
+        """Input names."""
     @property
     def output_names(self, /) -> list[str]:
-        """
-        Output names.
-        """
+        """Output names."""
     def s1(self, /) -> Incomplete:
-        """
-        First-order indices, outputs × inputs.
-        """
+        """First-order indices, outputs × inputs."""
     def s1_conf(self, /) -> Incomplete:
-        """
-        Half-widths of the first-order intervals, outputs × inputs.
-        """
+        """Half-widths of the first-order intervals, outputs × inputs."""
     def s1_interval(self, /) -> Incomplete:
-        """
-        Percentile intervals of S1, outputs × inputs × (low, high).
-        """
+        """Percentile intervals of S1, outputs × inputs × (low, high)."""
     def s2(self, /) -> Incomplete | None:
-        """
-        Second-order indices, outputs × inputs × inputs (upper triangle; NaN elsewhere), or
+        """Second-order indices, outputs × inputs × inputs (upper triangle; NaN elsewhere), or
         None without second order.
         """
     def s2_conf(self, /) -> Incomplete | None:
-        """
-        Half-widths of the second-order intervals, or None.
-        """
+        """Half-widths of the second-order intervals, or None."""
     def st(self, /) -> Incomplete:
-        """
-        Total-order indices, outputs × inputs.
-        """
+        """Total-order indices, outputs × inputs."""
     def st_conf(self, /) -> Incomplete:
-        """
-        Half-widths of the total-order intervals, outputs × inputs.
-        """
+        """Half-widths of the total-order intervals, outputs × inputs."""
     def st_interval(self, /) -> Incomplete:
-        """
-        Percentile intervals of ST, outputs × inputs × (low, high).
-        """
+        """Percentile intervals of ST, outputs × inputs × (low, high)."""
     def to_json(self, /) -> str:
-        """
-        The value as JSON (NaN written as null).
-        """
+        """The value as JSON (NaN written as null)."""
     @property
     def warnings(self, /) -> list[str]:
-        """
-        Warnings, as sentences.
-        """
+        """Warnings, as sentences."""
 
 def cagr(a: Incomplete, b: Incomplete, year0: Incomplete, year1: Incomplete) -> Incomplete: ...
 def china_province_rd_csv() -> str:
-    """
-    The shipped provincial R&D panel (`data/china_province_rd_2015_2023.csv`, embedded in the
+    """The shipped provincial R&D panel (`data/china_province_rd_2015_2023.csv`, embedded in the
     library so that an installed wheel has it) as CSV text.
     """
 
@@ -954,9 +612,7 @@ def compound_path(
     year0: SupportsIndex,
     year1: SupportsIndex,
 ) -> tuple[list[int], list[float]]:
-    """
-    (years, values) of the compound path from `baseline` at `rate` between two years.
-    """
+    """(years, values) of the compound path from `baseline` at `rate` between two years."""
 
 def damped_holt(
     values: SupportsGetItem[int, SupportsFloat | SupportsIndex],
@@ -968,20 +624,15 @@ def damped_holt(
     initial_level: SupportsFloat | SupportsIndex | None = None,
     initial_trend: SupportsFloat | SupportsIndex | None = None,
 ) -> str:
-    """
-    Damped Holt: fits (or uses) α, β, φ on `values`, with the heuristic initial state or the
+    """Damped Holt: fits (or uses) α, β, φ on `values`, with the heuristic initial state or the
     given one, and forecasts `steps` ahead. Returns JSON: the model, `point` and `sd`.
     """
 
 def dataset_csv(name: str) -> str:
-    """
-    The CSV text of a shipped data set.
-    """
+    """The CSV text of a shipped data set."""
 
 def dataset_names() -> list[tuple[str, str, str]]:
-    """
-    The shipped data sets: (name, file, description) each.
-    """
+    """The shipped data sets: (name, file, description) each."""
 
 def doubling_time(rate: Incomplete) -> Incomplete: ...
 def forecast(
@@ -992,8 +643,7 @@ def forecast(
     horizon: SupportsIndex,
     level: SupportsFloat | SupportsIndex = 0.9,
 ) -> str:
-    """
-    Projects a series with a method given as JSON ([`Method`], e.g. `{"method": "log_linear"}`);
+    """Projects a series with a method given as JSON ([`Method`], e.g. `{"method": "log_linear"}`);
     returns the forecast as JSON.
     """
 
@@ -1008,17 +658,13 @@ def grid2(
     model: Any,
     output_names: SupportsGetItem[int, str] | None = None,
 ) -> list[tuple[str, Incomplete]]:
-    """
-    Two-input grid; returns a list of (output name, z) with z of shape (len(y), len(x)).
-    """
+    """Two-input grid; returns a list of (output name, z) with z of shape (len(y), len(x))."""
 
 def implied_baseline(
     a: Incomplete, b: Incomplete, year0: Incomplete, year1: Incomplete
 ) -> Incomplete: ...
 def lhs_sample(problem: Problem, n: SupportsIndex, seed: SupportsIndex = 2021) -> Incomplete:
-    """
-    Latin hypercube sample.
-    """
+    """Latin hypercube sample."""
 
 def linear_path(
     baseline: SupportsFloat | SupportsIndex,
@@ -1027,39 +673,28 @@ def linear_path(
     year0: SupportsIndex,
     year1: SupportsIndex,
 ) -> tuple[list[int], list[float]]:
-    """
-    (years, values) of the linear path from `baseline` adding `increment` a year.
-    """
+    """(years, values) of the linear path from `baseline` adding `increment` a year."""
 
 def linyi_gap(x: Incomplete) -> Incomplete:
-    """
-    The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, start_share,
+    """The Linyi gap model, vectorised: X (rows × 4: rd_growth, gdp_growth, start_share,
     shandong_increment) → Y (rows × 3: gap_pp, linyi_share_2025, shandong_share_2025).
     """
 
 def linyi_gap_problem() -> Problem:
-    """
-    The Linyi gap model's inputs with their stated (partly assumed) ranges.
-    """
+    """The Linyi gap model's inputs with their stated (partly assumed) ranges."""
 
 def linyi_required_rd_growth_grid(
     gdp_growths: Incomplete, baselines: Incomplete, reference_2025: SupportsFloat | SupportsIndex
 ) -> Incomplete:
-    """
-    Required Linyi R&D growth to reach `reference_2025`: baselines (rows) × GDP growth (cols).
-    """
+    """Required Linyi R&D growth to reach `reference_2025`: baselines (rows) × GDP growth (cols)."""
 
 def linyi_shandong_series(
     from_year: SupportsIndex = 2015, to_year: SupportsIndex = 2023
 ) -> tuple[list[int], list[float]]:
-    """
-    Shandong's R&D intensity (years, %) from the embedded plan.
-    """
+    """Shandong's R&D intensity (years, %) from the embedded plan."""
 
 def mc_sample(problem: Problem, n: SupportsIndex, seed: SupportsIndex = 2021) -> Incomplete:
-    """
-    Plain Monte Carlo sample.
-    """
+    """Plain Monte Carlo sample."""
 
 def morris_analyze(
     problem: Problem,
@@ -1072,9 +707,7 @@ def morris_analyze(
     seed: SupportsIndex = 2021,
     output_names: SupportsGetItem[int, str] | None = None,
 ) -> MorrisResult:
-    """
-    Morris statistics from a design `x` and outputs `y` (rows × outputs).
-    """
+    """Morris statistics from a design `x` and outputs `y` (rows × outputs)."""
 
 def morris_run(
     problem: Problem,
@@ -1090,9 +723,7 @@ def morris_run(
     threads: SupportsIndex | None = None,
     concurrent_batches: bool = False,
 ) -> MorrisResult:
-    """
-    Morris sample + evaluate + analyse.
-    """
+    """Morris sample + evaluate + analyse."""
 
 def morris_sample(
     problem: Problem,
@@ -1102,9 +733,7 @@ def morris_sample(
     optimal_trajectories: SupportsIndex | None = None,
     seed: SupportsIndex = 2021,
 ) -> Incomplete:
-    """
-    Morris trajectories (optionally the most spread-out r among `optimal_trajectories`).
-    """
+    """Morris trajectories (optionally the most spread-out r among `optimal_trajectories`)."""
 
 def prob_beat_reference(
     scenario: Problem,
@@ -1115,9 +744,7 @@ def prob_beat_reference(
     n: SupportsIndex = 100000,
     seed: SupportsIndex = 2021,
 ) -> tuple[float, float]:
-    """
-    Probability of beating the reference under a scenario (3 inputs): (p, standard error).
-    """
+    """Probability of beating the reference under a scenario (3 inputs): (p, standard error)."""
 
 def project_share(
     s0: SupportsFloat | SupportsIndex,
@@ -1127,9 +754,7 @@ def project_share(
     year0: SupportsIndex,
     year1: SupportsIndex,
 ) -> float:
-    """
-    Share in `year1`: S0 ((1 + g_R) / (1 + g_Y))^n.
-    """
+    """Share in `year1`: S0 ((1 + g_R) / (1 + g_Y))^n."""
 
 def required_cagr(
     a: Incomplete, b: Incomplete, year0: Incomplete, year1: Incomplete
@@ -1145,9 +770,7 @@ def required_numerator_growth(
     year0: SupportsIndex,
     year1: SupportsIndex,
 ) -> float:
-    """
-    Required numerator growth (1 + g_Y)(S*/S0)^(1/n) − 1.
-    """
+    """Required numerator growth (1 + g_Y)(S*/S0)^(1/n) − 1."""
 
 def required_numerator_growth_vs_reference(
     s0: SupportsFloat | SupportsIndex,
@@ -1158,9 +781,7 @@ def required_numerator_growth_vs_reference(
     reference: LogLinearTrend,
     p: SupportsFloat | SupportsIndex,
 ) -> float:
-    """
-    Required numerator growth to reach the reference's `p` quantile in `year1`.
-    """
+    """Required numerator growth to reach the reference's `p` quantile in `year1`."""
 
 def rule_of_70(rate: Incomplete) -> Incomplete: ...
 def run_backtest(
@@ -1171,8 +792,7 @@ def run_backtest(
     unit_col: str = "region_en",
     year_col: str = "year",
 ) -> str:
-    """
-    Backtests methods on a long-format CSV panel (the shipped provincial R&D data when
+    """Backtests methods on a long-format CSV panel (the shipped provincial R&D data when
     `csv_text` is None). `config_json` holds [`BacktestConfig`] fields. Returns JSON.
     """
 
@@ -1185,17 +805,14 @@ def run_file(
     rel_tolerance: SupportsFloat | SupportsIndex = 0.0,
     threads: SupportsIndex | None = None,
 ) -> tuple[str, list[str], str | None, bool]:
-    """
-    Runs a run file; returns `(report JSON, files written, baseline comparison text or None,
+    """Runs a run file; returns `(report JSON, files written, baseline comparison text or None,
     passed)`. With `out`, writes report.json, the CSV tables, report.md and report.html there;
     with `baseline` (the text of an earlier report.json), compares the key results within the
     tolerances. Ctrl-C stops the run between Monte Carlo chunks.
     """
 
 def run_index_spec(path: str | PathLike[str], format: str = "table") -> str:
-    """
-    Runs an index spec file (the `innodex index` command) and returns its report.
-    """
+    """Runs an index spec file (the `innodex index` command) and returns its report."""
 
 def run_rolling_backtest(
     config_json: str,
@@ -1206,8 +823,7 @@ def run_rolling_backtest(
     year_col: str = "year",
     learn_origins: SupportsGetItem[int, SupportsIndex] | None = None,
 ) -> str:
-    """
-    Rolling-origin backtest of a long-format CSV panel (the shipped provincial R&D data when
+    """Rolling-origin backtest of a long-format CSV panel (the shipped provincial R&D data when
     `csv_text` is None); `config_json` holds [`RollingConfig`] fields. With `learn_origins`, a
     calibration learnt at those origins and scored at the configured origins
     ([`innodex::projection::calibration::evaluate`]). Returns JSON.
@@ -1230,17 +846,14 @@ def shapley_run(
     output_names: SupportsGetItem[int, str] | None = None,
     threads: SupportsIndex | None = None,
 ) -> ShapleyResult:
-    """
-    Shapley effects: `model(X) -> Y` is called once per batch of rows; `corr` is the correlation
+    """Shapley effects: `model(X) -> Y` is called once per batch of rows; `corr` is the correlation
     of the inputs' normal scores (None: independent).
     """
 
 def share_growth(
     g_numerator: SupportsFloat | SupportsIndex, g_denominator: SupportsFloat | SupportsIndex
 ) -> float:
-    """
-    Share growth (1 + g_R) / (1 + g_Y) − 1.
-    """
+    """Share growth (1 + g_R) / (1 + g_Y) − 1."""
 
 def share_sensitivity(
     s0: SupportsFloat | SupportsIndex,
@@ -1250,15 +863,12 @@ def share_sensitivity(
     year0: SupportsIndex,
     year1: SupportsIndex,
 ) -> str:
-    """
-    Elasticities and derivatives of the target-year share, as JSON.
-    """
+    """Elasticities and derivatives of the target-year share, as JSON."""
 
 def simulate_model(
     model_json: str, config_json: str, threads: SupportsIndex | None = None
 ) -> McResult:
-    """
-    Runs a Monte Carlo model given as JSON ([`McModel`]) with settings ([`McConfig`]).
+    """Runs a Monte Carlo model given as JSON ([`McModel`]) with settings ([`McConfig`]).
     `threads` caps the native threads (a dedicated pool; None: all cores).
     """
 
@@ -1273,9 +883,7 @@ def sobol_analyze(
     output_names: SupportsGetItem[int, str] | None = None,
     threads: SupportsIndex | None = None,
 ) -> SobolResult:
-    """
-    Sobol' indices from outputs on a Saltelli design (rows × outputs).
-    """
+    """Sobol' indices from outputs on a Saltelli design (rows × outputs)."""
 
 def sobol_over_time_run(
     problem: Problem,
@@ -1293,8 +901,7 @@ def sobol_over_time_run(
     threads: SupportsIndex | None = None,
     concurrent_batches: bool = False,
 ) -> SobolOverTime:
-    """
-    Yearly Sobol' indices: one Saltelli design evaluated once on a model with one output per
+    """Yearly Sobol' indices: one Saltelli design evaluated once on a model with one output per
     year (`years`: one per output column; None: 0, 1, …).
     """
 
@@ -1314,9 +921,7 @@ def sobol_run(
     threads: SupportsIndex | None = None,
     concurrent_batches: bool = False,
 ) -> SobolResult:
-    """
-    Sample + evaluate + analyse: `model(X) -> Y` is called once per batch of rows.
-    """
+    """Sample + evaluate + analyse: `model(X) -> Y` is called once per batch of rows."""
 
 def sobol_sample(
     problem: Problem,
@@ -1327,9 +932,7 @@ def sobol_sample(
     skip_values: SupportsIndex = 0,
     seed: SupportsIndex = 2021,
 ) -> tuple[Incomplete, list[str]]:
-    """
-    Saltelli design on a Sobol' sequence: (matrix, warnings).
-    """
+    """Saltelli design on a Sobol' sequence: (matrix, warnings)."""
 
 def start_projection(
     plan: Plan,
@@ -1339,8 +942,7 @@ def start_projection(
     only: SupportsGetItem[int, str] | None = None,
     threads: SupportsIndex | None = None,
 ) -> ProjectionJob:
-    """
-    Starts projecting `plan` under `scenarios` (all, or the `only` names) in a background
+    """Starts projecting `plan` under `scenarios` (all, or the `only` names) in a background
     thread. `config_json` holds the [`McConfig`] fields (n_paths, seed, quantiles, …).
     `threads` caps the native threads (a dedicated pool; None: all cores).
     """
@@ -1354,78 +956,25 @@ def tornado(
     model: Any,
     output_names: SupportsGetItem[int, str] | None = None,
 ) -> str:
-    """
-    One-at-a-time tornado; returns JSON (a list of tornados, one per output).
-    """
+    """One-at-a-time tornado; returns JSON (a list of tornados, one per output)."""
 
 def years_to_target(baseline: Incomplete, target: Incomplete, rate: Incomplete) -> Incomplete: ...
 
-__all__ = [
-    "cagr",
-    "compound_path",
-    "doubling_time",
-    "implied_baseline",
-    "linear_path",
-    "required_cagr",
-    "required_increment",
-    "rule_of_70",
-    "years_to_target",
-    "CompositeIndex",
-    "IndexBuild",
-    "IndexPanel",
-    "IndexPanelBuild",
-    "IndexUncertainty",
-    "run_index_spec",
-    "Plan",
-    "dataset_csv",
-    "dataset_names",
-    "McResult",
-    "ProjectionJob",
-    "Scenarios",
-    "china_province_rd_csv",
-    "damped_holt",
-    "forecast",
-    "run_backtest",
-    "run_rolling_backtest",
-    "simulate_model",
-    "start_projection",
-    "LogLinearTrend",
-    "linyi_gap",
-    "linyi_gap_problem",
-    "linyi_required_rd_growth_grid",
-    "linyi_shandong_series",
-    "prob_beat_reference",
-    "project_share",
-    "required_numerator_growth",
-    "required_numerator_growth_vs_reference",
-    "share_growth",
-    "share_sensitivity",
-    "run_file",
-    "MorrisResult",
-    "Problem",
-    "SobolResult",
-    "grid2",
-    "lhs_sample",
-    "mc_sample",
-    "morris_analyze",
-    "morris_run",
-    "morris_sample",
-    "sobol_analyze",
-    "sobol_run",
-    "sobol_sample",
-    "tornado",
-    "ShapleyResult",
-    "SobolOverTime",
-    "shapley_run",
-    "sobol_over_time_run",
-    "CompositeIndexError",
-    "GrowthError",
-    "InnodexError",
-    "PlanError",
-    "ProjectionError",
-    "SensitivityError",
-    "__version__",
-]
+# fmt: off
+__all__ = ["cagr", "compound_path", "doubling_time", "implied_baseline", "linear_path",
+    "required_cagr", "required_increment", "rule_of_70", "years_to_target", "CompositeIndex",
+    "IndexBuild", "IndexPanel", "IndexPanelBuild", "IndexUncertainty", "run_index_spec", "Plan",
+    "dataset_csv", "dataset_names", "McResult", "ProjectionJob", "Scenarios",
+    "china_province_rd_csv", "damped_holt", "forecast", "run_backtest", "run_rolling_backtest",
+    "simulate_model", "start_projection", "LogLinearTrend", "linyi_gap", "linyi_gap_problem",
+    "linyi_required_rd_growth_grid", "linyi_shandong_series", "prob_beat_reference",
+    "project_share", "required_numerator_growth", "required_numerator_growth_vs_reference",
+    "share_growth", "share_sensitivity", "run_file", "MorrisResult", "Problem", "SobolResult",
+    "grid2", "lhs_sample", "mc_sample", "morris_analyze", "morris_run", "morris_sample",
+    "sobol_analyze", "sobol_run", "sobol_sample", "tornado", "ShapleyResult", "SobolOverTime",
+    "shapley_run", "sobol_over_time_run", "CompositeIndexError", "GrowthError", "InnodexError",
+    "PlanError", "ProjectionError", "SensitivityError", "__version__"]
+# fmt: on
 
 class InnodexError(ValueError):
     """Root of every innodex error; a subclass of ValueError."""
