@@ -13,35 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::Plan;
 use crate::ratio::*;
-use crate::scenario::ScenarioSet;
 use crate::sensitivity::{Distribution, Input, Model, Problem, SensitivityError};
 
-/// The plan file shipped for Linyi (`plans/linyi-2021-2025.toml`).
-pub const PLAN_TOML: &str = include_str!("../../plans/linyi-2021-2025.toml");
-
-/// The scenario file shipped for the Linyi plan (`scenarios/linyi.toml`).
-pub const SCENARIOS_TOML: &str = include_str!("../../scenarios/linyi.toml");
-
-/// The case: its plan id and files (an entry of [`super::BUILTIN`]).
-pub const CASE: super::Case = super::Case {
-    id: "linyi-2021-2025",
-    plan_toml: PLAN_TOML,
-    scenarios_toml: SCENARIOS_TOML,
-};
-
-/// The embedded Linyi plan (the same as [`Plan::linyi`]).
-///
-/// ```
-/// assert_eq!(innodex::cases::linyi::plan().meta().id, "linyi-2021-2025");
-/// ```
-pub fn plan() -> Plan {
-    CASE.plan()
-}
-
-/// The embedded Linyi scenarios (the same as [`ScenarioSet::linyi`]).
-pub fn scenarios() -> ScenarioSet {
-    CASE.scenarios()
-}
+case_files!(linyi, "linyi-2021-2025", "linyi.toml");
 
 /// Base year of the plan.
 pub const BASE_YEAR: i32 = 2020;

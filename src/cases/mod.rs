@@ -10,6 +10,41 @@
 //! assert_eq!(cases::builtin("shandong-2022-2027").unwrap().plan().targets().len(), 2);
 //! ```
 
+/// Declares a case module's files and its entry of [`BUILTIN`]: `PLAN_TOML`, `SCENARIOS_TOML`
+/// (the files embedded from `plans/` and `scenarios/`), `CASE`, `plan()` and `scenarios()`.
+macro_rules! case_files {
+    ($module:ident, $id:literal, $scenarios:literal) => {
+        #[doc = concat!("The plan file shipped for this case (`plans/", $id, ".toml`).")]
+        pub const PLAN_TOML: &str = include_str!(concat!("../../plans/", $id, ".toml"));
+
+        #[doc = concat!("The scenario file shipped for this case (`scenarios/", $scenarios, "`).")]
+        pub const SCENARIOS_TOML: &str = include_str!(concat!("../../scenarios/", $scenarios));
+
+        /// The case: its plan id and files (an entry of [`super::BUILTIN`]).
+        pub const CASE: super::Case = super::Case {
+            id: $id,
+            plan_toml: PLAN_TOML,
+            scenarios_toml: SCENARIOS_TOML,
+        };
+
+        /// The embedded plan.
+        ///
+        /// ```
+        #[doc = concat!(
+            "assert_eq!(innodex::cases::", stringify!($module), "::plan().meta().id, \"", $id, "\");"
+        )]
+        /// ```
+        pub fn plan() -> crate::plan::Plan {
+            CASE.plan()
+        }
+
+        /// The embedded scenarios.
+        pub fn scenarios() -> crate::scenario::ScenarioSet {
+            CASE.scenarios()
+        }
+    };
+}
+
 pub mod linyi;
 pub mod shandong;
 

@@ -26,15 +26,8 @@ pub struct Denomination {
     /// The denominator column of the unit data.
     pub by: String,
     /// Factor multiplying the ratio (default 1).
-    #[serde(default = "one")]
+    #[serde(default = "crate::io::defaults::one")]
     pub scale: f64,
-}
-
-fn one() -> f64 {
-    1.0
-}
-fn yes() -> bool {
-    true
 }
 
 /// Denomination settings.
@@ -42,7 +35,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct DenominateSpec {
     /// Use the denominators named in the framework (`iMeta` column `Denominator`); default true.
-    #[serde(default = "yes")]
+    #[serde(default = "crate::io::defaults::yes")]
     pub use_metadata: bool,
     /// Per-indicator settings, overriding the metadata.
     #[serde(default)]

@@ -102,10 +102,10 @@ pub struct IndicatorSpec {
     #[serde(default)]
     pub parent: Option<String>,
     /// Weight relative to siblings (default 1).
-    #[serde(default = "one")]
+    #[serde(default = "crate::io::defaults::one")]
     pub weight: f64,
     /// +1 (default) or −1.
-    #[serde(default = "one")]
+    #[serde(default = "crate::io::defaults::one")]
     pub direction: f64,
     /// Unit of measurement.
     #[serde(default)]
@@ -131,12 +131,8 @@ pub struct AggregateSpec {
     #[serde(default)]
     pub parent: Option<String>,
     /// Weight relative to siblings (default 1).
-    #[serde(default = "one")]
+    #[serde(default = "crate::io::defaults::one")]
     pub weight: f64,
-}
-
-fn one() -> f64 {
-    1.0
 }
 
 /// A framework written in TOML: indicators, aggregates and optional level names.

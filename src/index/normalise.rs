@@ -37,19 +37,6 @@ use serde::{Deserialize, Serialize};
 
 use super::stats;
 
-fn zero() -> f64 {
-    0.0
-}
-fn hundred() -> f64 {
-    100.0
-}
-fn one() -> f64 {
-    1.0
-}
-fn yes() -> bool {
-    true
-}
-
 /// A normalisation method.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
@@ -58,20 +45,20 @@ pub enum Normalisation {
     #[serde(rename = "minmax")]
     MinMax {
         /// Lower bound (default 0).
-        #[serde(default = "zero")]
+        #[serde(default = "crate::io::defaults::zero")]
         low: f64,
         /// Upper bound (default 100).
-        #[serde(default = "hundred")]
+        #[serde(default = "crate::io::defaults::hundred")]
         high: f64,
     },
     /// Z-score with the given mean and standard deviation.
     #[serde(rename = "zscore")]
     ZScore {
         /// Target mean (default 0).
-        #[serde(default = "zero")]
+        #[serde(default = "crate::io::defaults::zero")]
         mean: f64,
         /// Target standard deviation (default 1).
-        #[serde(default = "one")]
+        #[serde(default = "crate::io::defaults::one")]
         sd: f64,
     },
     /// Goalposts: fixed bounds in the indicator's units.
@@ -81,10 +68,10 @@ pub enum Normalisation {
         /// Upper goalpost (scores `scale`).
         high: f64,
         /// Multiplier (default 1).
-        #[serde(default = "one")]
+        #[serde(default = "crate::io::defaults::one")]
         scale: f64,
         /// Truncate to the goalposts (default true).
-        #[serde(default = "yes")]
+        #[serde(default = "crate::io::defaults::yes")]
         truncate: bool,
     },
     /// Distance to a target (the framework's `Target` when not given).
@@ -93,22 +80,22 @@ pub enum Normalisation {
         #[serde(default)]
         target: Option<f64>,
         /// Cap scores beyond the target at 1 (default true).
-        #[serde(default = "yes")]
+        #[serde(default = "crate::io::defaults::yes")]
         cap: bool,
         /// Multiplier (default 1).
-        #[serde(default = "one")]
+        #[serde(default = "crate::io::defaults::one")]
         scale: f64,
     },
     /// Distance to the best value.
     DistanceToMax {
         /// Multiplier (default 1).
-        #[serde(default = "one")]
+        #[serde(default = "crate::io::defaults::one")]
         scale: f64,
     },
     /// Fraction of the best value.
     FractionOfMax {
         /// Multiplier (default 1).
-        #[serde(default = "one")]
+        #[serde(default = "crate::io::defaults::one")]
         scale: f64,
     },
     /// Rank, lowest value = 1.
@@ -116,7 +103,7 @@ pub enum Normalisation {
     /// Percentile rank in [0, 1].
     PercentRank {
         /// Multiplier (default 1).
-        #[serde(default = "one")]
+        #[serde(default = "crate::io::defaults::one")]
         scale: f64,
     },
     /// Borda score: rank − 1.

@@ -45,10 +45,6 @@ use super::pipeline::{PipelineSpec, Stage, engine};
 use super::stats;
 use super::table::UnitData;
 
-fn yes() -> bool {
-    true
-}
-
 /// How to build a panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +53,7 @@ pub struct PanelSpec {
     #[serde(default)]
     pub pipeline: PipelineSpec,
     /// Normalise over all years together (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::io::defaults::yes")]
     pub global_bounds: bool,
 }
 

@@ -125,7 +125,7 @@ pub struct IndexSpecFile {
     #[serde(default)]
     pub pipeline: PipelineSpec,
     /// Normalise panels over all years (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::io::defaults::yes")]
     pub global_bounds: bool,
     /// Reporting.
     #[serde(default)]
@@ -133,10 +133,6 @@ pub struct IndexSpecFile {
     /// An uncertainty analysis around the pipeline's choices.
     #[serde(default)]
     pub uncertainty: Option<UncertaintySpec>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 /// One row of the ranking.

@@ -397,7 +397,7 @@ impl Plan {
     /// [`PlanError::Input`] for malformed TOML, wrong types or unknown keys (with line,
     /// column and key), and the validation errors of [`Plan::new`].
     pub fn from_toml_str(text: &str) -> Result<Plan, PlanError> {
-        Self::parse(text, "plan")
+        Self::from_file_form(crate::io::parse_toml(text, "plan")?)
     }
 
     /// Reads a plan file.
@@ -406,13 +406,7 @@ impl Plan {
     /// [`PlanError::Input`] if the file cannot be read (missing, not a regular file, above
     /// [`crate::io::max_file_bytes`]), otherwise as [`Plan::from_toml_str`].
     pub fn from_path(path: impl AsRef<Path>) -> Result<Plan, PlanError> {
-        let path = path.as_ref();
-        let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
-        Self::parse(&text, &path.display().to_string())
-    }
-
-    fn parse(text: &str, origin: &str) -> Result<Plan, PlanError> {
-        Self::from_file_form(crate::io::parse_toml(text, origin)?)
+        Self::from_file_form(crate::io::read_toml(path)?)
     }
 
     /// Parses and validates a plan from JSON text of the plan-file structure (the same keys

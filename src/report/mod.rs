@@ -141,6 +141,21 @@ fn pct(v: Option<f64>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
+/// A target's paths and note, each on a line of its own after its label (both renderers
+/// write them; only the labels differ), where it has them.
+fn paths_and_note(s: &mut String, r: &TargetRow, labels: [&str; 3]) {
+    let texts = [
+        (!r.compound_path.is_empty()).then(|| path_text(&r.compound_path)),
+        (!r.linear_path.is_empty()).then(|| path_text(&r.linear_path)),
+        (!r.note.is_empty()).then(|| r.note.clone()),
+    ];
+    for (label, text) in labels.iter().zip(texts) {
+        if let Some(text) = text {
+            let _ = writeln!(s, "{label}{text}");
+        }
+    }
+}
+
 fn path_text(p: &[(i32, f64)]) -> String {
     p.iter()
         .map(|(y, v)| format!("{y}: {v:.1}"))
@@ -554,22 +569,13 @@ impl PlanReport {
                     opt(r.baseline, 2)
                 );
             }
-            if !r.compound_path.is_empty() {
-                let _ = writeln!(s, "- compound path: {}", path_text(&r.compound_path));
-            }
-            if !r.linear_path.is_empty() {
-                let _ = writeln!(s, "- linear path: {}", path_text(&r.linear_path));
-            }
-            if !r.note.is_empty() {
-                let _ = writeln!(s, "- note: {}", r.note);
-            }
+            paths_and_note(
+                &mut s,
+                r,
+                ["- compound path: ", "- linear path: ", "- note: "],
+            );
         }
-        if let Some(g) = &self.rd_share_sensitivity {
-            s.push_str(&gap_text(g, true));
-        }
-        if let Some(g) = &self.rd_share_gap_by_year {
-            s.push_str(&gap_by_year_text(g, true));
-        }
+        s.push_str(&self.rd_share_sections(true));
         s
     }
 
@@ -601,23 +607,19 @@ impl PlanReport {
             if let Some(p) = &r.baseline_provenance {
                 let _ = writeln!(s, "  baseline {}: {}", r.base_year, p);
             }
-            if !r.compound_path.is_empty() {
-                let _ = writeln!(s, "  compound: {}", path_text(&r.compound_path));
-            }
-            if !r.linear_path.is_empty() {
-                let _ = writeln!(s, "  linear:   {}", path_text(&r.linear_path));
-            }
-            if !r.note.is_empty() {
-                let _ = writeln!(s, "  note: {}", r.note);
-            }
+            paths_and_note(&mut s, r, ["  compound: ", "  linear:   ", "  note: "]);
         }
-        if let Some(g) = &self.rd_share_sensitivity {
-            s.push_str(&gap_text(g, false));
-        }
-        if let Some(g) = &self.rd_share_gap_by_year {
-            s.push_str(&gap_by_year_text(g, false));
-        }
+        s.push_str(&self.rd_share_sections(false));
         s
+    }
+
+    /// The R&D-share sections (sensitivity of the gap, the gap year by year), where the
+    /// report has them.
+    fn rd_share_sections(&self, markdown: bool) -> String {
+        let sensitivity = self.rd_share_sensitivity.as_ref();
+        let by_year = self.rd_share_gap_by_year.as_ref();
+        sensitivity.map_or_else(String::new, |g| gap_text(g, markdown))
+            + &by_year.map_or_else(String::new, |g| gap_by_year_text(g, markdown))
     }
 }
 

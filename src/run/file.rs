@@ -134,12 +134,6 @@ pub struct ProjectionRun {
 fn d_column() -> String {
     "rd_expenditure_100m_yuan".into()
 }
-fn d_unit_col() -> String {
-    "region_en".into()
-}
-fn d_year_col() -> String {
-    "year".into()
-}
 fn d_horizon() -> i32 {
     3
 }
@@ -162,10 +156,10 @@ pub struct BacktestRun {
     #[serde(default = "d_column")]
     pub column: String,
     /// The unit column (default `region_en`).
-    #[serde(default = "d_unit_col")]
+    #[serde(default = "crate::io::defaults::panel_unit_col")]
     pub unit_col: String,
     /// The year column (default `year`).
-    #[serde(default = "d_year_col")]
+    #[serde(default = "crate::io::defaults::panel_year_col")]
     pub year_col: String,
     /// Forecast origins (the scoring origins when `learn` is given).
     pub origins: Vec<i32>,

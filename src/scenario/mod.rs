@@ -428,7 +428,7 @@ impl ScenarioSet {
     /// [`ScenarioError::Input`] (with line, column and key) for malformed TOML, wrong types or
     /// unknown keys; [`ScenarioError::Set`] for an empty set or duplicate names.
     pub fn from_toml_str(text: &str) -> Result<ScenarioSet, ScenarioError> {
-        Self::parse(text, "scenario set")
+        Self::validated(crate::io::parse_toml(text, "scenario set")?)
     }
 
     /// Reads a scenario file.
@@ -437,13 +437,11 @@ impl ScenarioSet {
     /// [`ScenarioError::Input`] (missing, not a regular file, above
     /// [`crate::io::max_file_bytes`]), otherwise as [`ScenarioSet::from_toml_str`].
     pub fn from_path(path: impl AsRef<Path>) -> Result<ScenarioSet, ScenarioError> {
-        let path = path.as_ref();
-        let text = crate::io::read_text_file(path, crate::io::max_file_bytes())?;
-        Self::parse(&text, &path.display().to_string())
+        Self::validated(crate::io::read_toml(path)?)
     }
 
-    fn parse(text: &str, origin: &str) -> Result<ScenarioSet, ScenarioError> {
-        let set: ScenarioSet = crate::io::parse_toml(text, origin)?;
+    /// The checks of a parsed set that its types cannot express.
+    fn validated(set: ScenarioSet) -> Result<ScenarioSet, ScenarioError> {
         if set.scenarios.is_empty() {
             return Err(ScenarioError::Set(
                 "a scenario set needs at least one scenario".into(),

@@ -181,9 +181,6 @@ fn d_n() -> usize {
 fn d_boot() -> usize {
     100
 }
-fn yes() -> bool {
-    true
-}
 
 /// An uncertainty (and optionally sensitivity) analysis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,7 +203,7 @@ pub struct UncertaintySpec {
     pub bootstrap: usize,
     /// Reuse the stages up to normalisation across rebuilds with the same discrete choices
     /// (default true; results are identical either way, only faster).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::io::defaults::yes")]
     pub cache: bool,
     /// The uncertain inputs.
     pub inputs: Vec<UncertainInput>,

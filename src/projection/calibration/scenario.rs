@@ -16,12 +16,6 @@ use std::collections::BTreeMap;
 fn d_panel() -> String {
     "china_province_rd".into()
 }
-fn d_unit_col() -> String {
-    "region_en".into()
-}
-fn d_year_col() -> String {
-    "year".into()
-}
 fn d_method() -> String {
     "log_linear".into()
 }
@@ -65,10 +59,10 @@ pub struct CalibrationSpec {
     /// The value column.
     pub variable: String,
     /// The unit column of a CSV panel.
-    #[serde(default = "d_unit_col")]
+    #[serde(default = "crate::io::defaults::panel_unit_col")]
     pub unit_col: String,
     /// The year column of a CSV panel.
-    #[serde(default = "d_year_col")]
+    #[serde(default = "crate::io::defaults::panel_year_col")]
     pub year_col: String,
     /// The method whose factors are applied (`log_linear`, `linear`, `damped_holt`,
     /// `bootstrap_growth`).
