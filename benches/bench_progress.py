@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import innodex
 import numpy as np
+from innodex import datasets
 from innodex import sensitivity as sa
 
 
@@ -63,7 +64,7 @@ def main() -> None:
     args = ap.parse_args()
     plan = innodex.Plan.builtin()
     asem = innodex.CompositeIndex.from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv")
-    problem = sa.linyi_gap_problem()
+    problem = datasets.linyi_gap_problem()
 
     def ishigami(x: np.ndarray) -> np.ndarray:
         return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
@@ -77,7 +78,8 @@ def main() -> None:
         bench("Sobol': Ishigami, N = 2^18",
               lambda p: sa.sobol(ish, ishigami, 2**18, seed=1, progress=p), args.repeat),
         bench("Sobol': linyi_gap (Rust model), N = 2^17",
-              lambda p: sa.sobol(problem, sa.linyi_gap, 2**17, seed=1, progress=p), args.repeat),
+              lambda p: sa.sobol(problem, datasets.linyi_gap, 2**17, seed=1, progress=p),
+              args.repeat),
         bench("index uncertainty: ASEM, 20,000 builds",
               lambda p: asem.uncertainty(spec, innodex.COINR_EXAMPLE, progress=p), args.repeat),
     ]

@@ -111,8 +111,7 @@ class Processes:
 def kinds() -> dict[str, scale.Task]:
     """One task of every kind, as a sweep would ship it."""
     repo = pathlib.Path(__file__).resolve().parents[1]
-    from innodex import Plan
-    from innodex import sensitivity as sa
+    from innodex import Plan, datasets
 
     return {
         "PlanTask (embedded plan id, 10^4 paths)": scale.plan_tasks(["linyi-2021-2025"])[0],
@@ -123,7 +122,7 @@ def kinds() -> dict[str, scale.Task]:
         "RunFileTask (linyi-baseline)": scale.run_file_tasks(
             [repo / "scenarios" / "linyi-baseline.run.toml"])[0],
         "SobolTask (Linyi gap, N = 1024)": scale.SobolTask(
-            {"problem": "gap"}, sa.linyi_gap_problem(), sa.linyi_gap, 1024),
+            {"problem": "gap"}, datasets.linyi_gap_problem(), datasets.linyi_gap, 1024),
     }
 
 

@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import innodex  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from innodex import datasets
 from innodex import sensitivity as sa  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -33,7 +34,7 @@ def _ishigami(x: np.ndarray) -> np.ndarray:
 def _gap_by_year(problem: sa.Problem) -> sa.SobolOverTimeResult:
     """Yearly Sobol' indices of Linyi's gap 2021–2025 (the report's model, in numpy)."""
     years = [2021, 2022, 2023, 2024, 2025]
-    published = dict(zip(*sa.linyi_shandong_series(2021, 2023), strict=True))
+    published = dict(zip(*datasets.linyi_shandong_series(2021, 2023), strict=True))
 
     def model(x: np.ndarray) -> np.ndarray:
         g_rd, g_gdp, share, inc = x.T
@@ -54,7 +55,7 @@ def python_charts() -> list[tuple[str, str, object]]:
     """(file stem, what it shows, a function drawing it and returning its Axes)."""
     plan = innodex.Plan.builtin()
     proj = innodex.project(plan, n_paths=20_000, progress=False)
-    gap = sa.linyi_gap_problem()
+    gap = datasets.linyi_gap_problem()
     ish = sa.Problem(["x1", "x2", "x3"], [[-np.pi, np.pi]] * 3)
     asem = innodex.CompositeIndex.from_csv(ROOT / "data/ASEM_iData.csv",
                                            ROOT / "data/ASEM_iMeta.csv")
@@ -89,10 +90,11 @@ def python_charts() -> list[tuple[str, str, object]]:
         ("morris", "`morris(…).plot()`: μ* against σ (Ishigami)",
          lambda: sa.morris(ish, _ishigami, 50, progress=False).plot()),
         ("tornado", "`tornado(…).plot()`: the R&D-share gap, one input at a time",
-         lambda: sa.tornado(gap, sa.linyi_gap, output_names=["gap_pp", "linyi", "shandong"])[0]
+         lambda: sa.tornado(gap, datasets.linyi_gap,
+                            output_names=["gap_pp", "linyi", "shandong"])[0]
          .plot()),
         ("grid", "`grid(…).plot()`: the gap over R&D and GDP growth, the zero contour",
-         lambda: sa.grid(gap, sa.linyi_gap, "gdp_growth", np.linspace(0.03, 0.08, 21),
+         lambda: sa.grid(gap, datasets.linyi_gap, "gdp_growth", np.linspace(0.03, 0.08, 21),
                          "rd_growth", np.linspace(0.0, 0.2, 41), base=base,
                          output_names=["gap_pp", "linyi", "shandong"])[0].plot(level=0.0)),
         ("sobol-by-year-area", "`sobol_over_time(…).plot_area()`: S1 of the gap stacked by year",
@@ -100,7 +102,7 @@ def python_charts() -> list[tuple[str, str, object]]:
         ("sobol-by-year", "`sobol_over_time(…).plot()`: S1 and ST of the gap by year",
          lambda: _gap_by_year(gap).plot()),
         ("shapley", "`shapley(…).plot()`: the 2025 gap, R&D and GDP growth correlated (ρ = 0.5)",
-         lambda: sa.shapley(gap, lambda x: sa.linyi_gap(x)[:, 0], corr=_rho_rd_gdp(),
+         lambda: sa.shapley(gap, lambda x: datasets.linyi_gap(x)[:, 0], corr=_rho_rd_gdp(),
                             n_outer=500, n_var=5000, output_names=["gap_pp"],
                             progress=False).plot()),
         ("index-scores", "`IndexResults.plot_scores()`: ASEM scores stacked by pillar",

@@ -1,4 +1,5 @@
-"""The real data shipped with innodex, as pandas frames, and the shipped case-study plans.
+"""The real data shipped with innodex, as pandas frames, the shipped case-study plans and the
+Linyi case's R&D-share gap model.
 
 Every table is embedded in the library (no repository needed) and names its source; the
 project's ``data/README.md`` says what a model must know about each (vintages, breaks, bounds).
@@ -17,17 +18,26 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from innodex import _check, _core
 from innodex.plan import Plan
+from innodex.sensitivity import Problem
+
+_E = _core.SensitivityError
 
 __all__ = [
     "asem",
     "china_province_rd",
     "linyi_facts",
+    "linyi_gap",
+    "linyi_gap_problem",
     "linyi_outcomes",
     "linyi_plan",
+    "linyi_required_rd_growth_grid",
+    "linyi_shandong_series",
     "load",
     "names",
     "shandong_plan",
@@ -76,3 +86,46 @@ def linyi_plan() -> Plan:
 def shandong_plan() -> Plan:
     """Shandong's 2022 plan (targets for 2027), with the province's published series."""
     return Plan.builtin("shandong-2022-2027")
+
+
+# ------------------------------------------------------------ the Linyi R&D-share gap model
+
+
+def linyi_gap_problem() -> Problem:
+    """Inputs of the Linyi 2025 gap model with their stated ranges: R&D growth, nominal GDP
+    growth, Linyi's start share (its 2024 share, derived from two published figures, ± 0.15
+    points) and Shandong's yearly increase (points).
+    """
+    return Problem._wrap(_core.linyi_gap_problem())
+
+
+def linyi_gap(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The Linyi 2025 gap model (vectorised, computed in Rust): rows of (R&D growth, GDP
+    growth, 2020 share, Shandong trend shift) → columns (gap in points, Linyi 2025 share,
+    Shandong 2025 share). See :func:`linyi_gap_problem` for the inputs' ranges."""
+    return _core.linyi_gap(_check.rows("x", x, _E))
+
+
+def linyi_shandong_series(from_year: int, to_year: int) -> tuple[list[int], list[float]]:
+    """Shandong's R&D intensity (years, %) from the embedded plan."""
+    return _core.linyi_shandong_series(
+        _check.year("from_year", from_year, _core.GrowthError),
+        _check.year("to_year", to_year, _core.GrowthError),
+    )
+
+
+def linyi_required_rd_growth_grid(
+    gdp_growths: npt.ArrayLike, baselines: npt.ArrayLike, reference_2025: float
+) -> pd.DataFrame:
+    """R&D growth Linyi needs (2020–2025) to reach ``reference_2025``: rows baseline shares,
+    columns GDP growth rates."""
+    g = _check.array("gdp_growths", gdp_growths, _E).ravel()
+    b = _check.array("baselines", baselines, _E).ravel()
+    z = _core.linyi_required_rd_growth_grid(
+        g, b, _check.real("reference_2025", reference_2025, _E)
+    )
+    return pd.DataFrame(
+        z,
+        index=pd.Index(b, name="baseline_share_2020"),
+        columns=pd.Index(g, name="gdp_growth"),
+    )

@@ -1,6 +1,7 @@
 """Ratio indicators such as R&D / GDP: the share's growth arithmetic, its projection and its
-sensitivity to the growth of each part, a log-linear reference trend, and the Linyi R&D-share
-gap model. Every number is computed in Rust (``innodex._core``).
+sensitivity to the growth of each part, and a log-linear reference trend (the Linyi R&D-share
+gap model, a case built on them, is in :mod:`innodex.datasets`). Every number is computed in
+Rust (``innodex._core``).
 
 Every name here is also importable from :mod:`innodex.sensitivity` and :mod:`innodex`.
 
@@ -14,10 +15,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
-
 from innodex import _check, _core
 
 LogLinearTrend = _core.LogLinearTrend
@@ -25,9 +22,6 @@ _E = _core.SensitivityError
 
 __all__ = [
     "LogLinearTrend",
-    "linyi_gap",
-    "linyi_required_rd_growth_grid",
-    "linyi_shandong_series",
         "project_share",
     "required_numerator_growth",
     "required_numerator_growth_vs_reference",
@@ -103,21 +97,6 @@ def required_numerator_growth_vs_reference(
     )
 
 
-def linyi_gap(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """The Linyi 2025 gap model (vectorised, computed in Rust): rows of (R&D growth, GDP
-    growth, 2020 share, Shandong trend shift) → columns (gap in points, Linyi 2025 share,
-    Shandong 2025 share). See :func:`linyi_gap_problem` for the inputs' ranges."""
-    return _core.linyi_gap(_check.rows("x", x, _E))
-
-
-def linyi_shandong_series(from_year: int, to_year: int) -> tuple[list[int], list[float]]:
-    """Shandong's R&D intensity (years, %) from the embedded plan."""
-    return _core.linyi_shandong_series(
-        _check.year("from_year", from_year, _core.GrowthError),
-        _check.year("to_year", to_year, _core.GrowthError),
-    )
-
-
 # ---------------------------------------------------------------------------- ratio
 
 
@@ -136,21 +115,4 @@ def share_sensitivity(
                 g_denominator=_r("g_denominator", g_denominator), **_years(year0, year1),
             )
         )
-    )
-
-
-def linyi_required_rd_growth_grid(
-    gdp_growths: npt.ArrayLike, baselines: npt.ArrayLike, reference_2025: float
-) -> pd.DataFrame:
-    """R&D growth Linyi needs (2020–2025) to reach ``reference_2025``: rows baseline shares,
-    columns GDP growth rates."""
-    g = _check.array("gdp_growths", gdp_growths, _E).ravel()
-    b = _check.array("baselines", baselines, _E).ravel()
-    z = _core.linyi_required_rd_growth_grid(
-        g, b, _check.real("reference_2025", reference_2025, _E)
-    )
-    return pd.DataFrame(
-        z,
-        index=pd.Index(b, name="baseline_share_2020"),
-        columns=pd.Index(g, name="gdp_growth"),
     )

@@ -139,7 +139,7 @@ class SobolTask:
     """A Sobol' analysis (:func:`innodex.sensitivity.sobol`) of one problem and model.
 
     ``model`` must pickle (a function defined at the top level of a module, or a function of
-    ``innodex`` itself such as :func:`innodex.sensitivity.linyi_gap`). The result has one row
+    ``innodex`` itself such as :func:`innodex.datasets.linyi_gap`). The result has one row
     per (output, input) with the columns of :meth:`SobolResult.to_pandas`.
     """
 

@@ -54,9 +54,6 @@ from innodex._sobol_time import SobolOverTimeResult, sobol_over_time
 # Ratio indicators live in innodex.ratio; their names stay importable from here.
 from innodex.ratio import (
     LogLinearTrend,
-    linyi_gap,
-    linyi_required_rd_growth_grid,
-    linyi_shandong_series,
     project_share,
     required_numerator_growth,
     required_numerator_growth_vs_reference,
@@ -78,10 +75,6 @@ __all__ = [
     "Tornado",
     "grid",
     "lhs_sample",
-    "linyi_gap",
-    "linyi_gap_problem",
-    "linyi_required_rd_growth_grid",
-    "linyi_shandong_series",
     "mc_sample",
     "morris",
     "morris_analyze",
@@ -248,14 +241,6 @@ class Problem(Result):
     def __repr__(self) -> str:
         return repr(self._core)
 
-
-
-def linyi_gap_problem() -> Problem:
-    """Inputs of the Linyi 2025 gap model with their stated ranges: R&D growth, nominal GDP
-    growth, Linyi's start share (its 2024 share, derived from two published figures, ± 0.15
-    points) and Shandong's yearly increase (points).
-    """
-    return Problem._wrap(_core.linyi_gap_problem())
 
 
 _E = _core.SensitivityError

@@ -14,6 +14,7 @@ from typing import Any
 import innodex
 import numpy as np
 import pytest
+from innodex import datasets
 from innodex import sensitivity as sa
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -182,12 +183,15 @@ VALID: dict[str, Any] = {
         dict(scenario=sa.Problem(["g_r", "g_y", "s0"], [[0.08, 0.12], [0.05, 0.07], [1.7, 2.1]]),
              year0=2020, year1=2025, reference=_trend(), n=1000, seed=1),
     ),
-    "linyi_gap": lambda r: (sa.linyi_gap, dict(x=sa.mc_sample(sa.linyi_gap_problem(), 4))),
+    "linyi_gap": lambda r: (
+        datasets.linyi_gap, dict(x=sa.mc_sample(datasets.linyi_gap_problem(), 4))
+    ),
+    "load": lambda r: (datasets.load, dict(name="linyi_facts")),
     "linyi_shandong_series": lambda r: (
-        sa.linyi_shandong_series, dict(from_year=2015, to_year=2020)
+        datasets.linyi_shandong_series, dict(from_year=2015, to_year=2020)
     ),
     "linyi_required_rd_growth_grid": lambda r: (
-        sa.linyi_required_rd_growth_grid,
+        datasets.linyi_required_rd_growth_grid,
         dict(gdp_growths=[0.05, 0.06], baselines=[1.8, 2.0], reference_2025=2.6),
     ),
     "CompositeIndex": lambda r: (
@@ -314,7 +318,8 @@ NOT_CALLED = {
     "scale", "sensitivity", "LogLinearTrend", "GrowthTask", "SobolTask",
     "PlanTask", "IndexUncertaintyTask", "RunFileTask",
     # No arguments to break.
-    "linyi_gap_problem", "province_panel",
+    "linyi_gap_problem", "province_panel", "names", "china_province_rd", "linyi_outcomes",
+    "linyi_facts", "asem", "linyi_plan", "shandong_plan",
     # Constants and protocols.
     "PROVINCE_SCENARIOS", "Task",
     # Runs a spec file through the CLI's code; its one argument is a path (checked in
@@ -326,7 +331,7 @@ NOT_CALLED = {
 
 
 def test_every_public_callable_is_walked() -> None:
-    modules = [innodex, innodex.sensitivity, innodex.index, innodex.scale]
+    modules = [innodex, innodex.sensitivity, innodex.index, innodex.scale, innodex.datasets]
     names = {(m, n) for m in modules for n in m.__all__}
     walked = {k.split(".")[0] for k in VALID}
     missing = sorted(

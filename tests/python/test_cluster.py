@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dask.distributed import Client  # the test extras install dask[distributed]: never skipped
-from innodex import scale
-from innodex import sensitivity as sa
+from innodex import datasets, scale
 from innodex.index import coinr_vignette_uncertainty
 
 START_TIMEOUT = 60.0  # seconds for the scheduler and workers to come up on a loaded machine
@@ -129,8 +128,9 @@ def _every_kind(repo: pathlib.Path) -> list[scale.Task]:
     tasks += scale.run_file_tasks(
         [repo / "scenarios" / "linyi-baseline.run.toml", repo / "scenarios" / "asem-index.run.toml"]
     )
-    tasks.append(scale.SobolTask({"problem": "gap"}, sa.linyi_gap_problem(), sa.linyi_gap, 128,
-                                 seed=5, output_names=["gap_pp", "linyi_2025", "shandong_2025"]))
+    tasks.append(scale.SobolTask({"problem": "gap"}, datasets.linyi_gap_problem(),
+                                 datasets.linyi_gap, 128, seed=5,
+                                 output_names=["gap_pp", "linyi_2025", "shandong_2025"]))
     return tasks
 
 

@@ -9,8 +9,7 @@ import innodex
 import numpy as np
 import pandas as pd
 import pytest
-from innodex import scale
-from innodex import sensitivity as sa
+from innodex import datasets, scale
 
 
 def test_province_tasks_cover_31_provinces_times_3_scenarios() -> None:
@@ -43,7 +42,9 @@ def test_tasks_and_results_pickle() -> None:
     t = scale.province_tasks(n_paths=100, regions=["Hebei"])[0]
     t2 = pickle.loads(pickle.dumps(t))
     pd.testing.assert_frame_equal(t.run(), t2.run(), check_exact=True)
-    st = scale.SobolTask({"problem": "gap"}, sa.linyi_gap_problem(), sa.linyi_gap, 64, seed=3)
+    st = scale.SobolTask(
+        {"problem": "gap"}, datasets.linyi_gap_problem(), datasets.linyi_gap, 64, seed=3
+    )
     st2 = pickle.loads(pickle.dumps(st))
     pd.testing.assert_frame_equal(st.run(), st2.run(), check_exact=True)
     r = innodex.simulate_growth(750, 2020, 2025, 0.1, threshold=1500, n_paths=100)
@@ -69,8 +70,8 @@ def test_distributed_sweep_equals_sequential() -> None:
         scale.province_tasks(n_paths=20_000, regions=["Beijing", "Shandong", "Qinghai"])
     )
     tasks += [
-        scale.SobolTask({"region": "Linyi", "scenario": f"sobol-{s}"}, sa.linyi_gap_problem(),
-                        sa.linyi_gap, 256, seed=s)
+        scale.SobolTask({"region": "Linyi", "scenario": f"sobol-{s}"}, datasets.linyi_gap_problem(),
+                        datasets.linyi_gap, 256, seed=s)
         for s in (1, 2)
     ]
     seq = scale.run_tasks(tasks, progress=False)

@@ -7,7 +7,7 @@ import innodex
 import numpy as np
 import pandas as pd
 import pytest
-from innodex import SensitivityError
+from innodex import SensitivityError, datasets
 from innodex import sensitivity as sa
 from SALib.analyze import morris as salib_morris
 from SALib.analyze import sobol as salib_sobol
@@ -178,15 +178,15 @@ def test_results_pickle_and_plot():
 
 
 def test_tornado_and_grid_on_the_linyi_gap():
-    p = sa.linyi_gap_problem()
-    t = sa.tornado(p, sa.linyi_gap, output_names=["gap_pp", "linyi", "shandong"])
+    p = datasets.linyi_gap_problem()
+    t = sa.tornado(p, datasets.linyi_gap, output_names=["gap_pp", "linyi", "shandong"])
     gap = t[0].to_pandas()
     assert gap.index[0] == "rd_growth"
     assert gap["swing"].is_monotonic_decreasing
     t[0].plot()
     g = sa.grid(
         p,
-        sa.linyi_gap,
+        datasets.linyi_gap,
         "gdp_growth",
         [0.04, 0.06, 0.08],
         "rd_growth",
@@ -205,14 +205,14 @@ def test_ratio_functions():
     assert g == pytest.approx(1.06 * 1.25**0.2 - 1, abs=1e-12)
     with pytest.raises(innodex.GrowthError):
         sa.required_numerator_growth(2.0, 2.5, 0.06, 2025, 2020)
-    years, values = sa.linyi_shandong_series(2019, 2023)
+    years, values = datasets.linyi_shandong_series(2019, 2023)
     tr = sa.LogLinearTrend.fit(years, values)
     assert 0.03 < tr.growth_rate < 0.06
     assert pickle.loads(pickle.dumps(tr)).median(2025) == tr.median(2025)
     scen = sa.Problem(["g_r", "g_y", "s0"], [[0.06, 0.16], [0.04, 0.08], [1.5, 2.3]])
     p1, se = sa.prob_beat_reference(scen, 2020, 2025, tr, n=20000, seed=1)
     assert 0 < p1 < 1 and se < 0.01
-    grid = sa.linyi_required_rd_growth_grid([0.05, 0.06], [1.8, 2.0], tr.median(2025))
+    grid = datasets.linyi_required_rd_growth_grid([0.05, 0.06], [1.8, 2.0], tr.median(2025))
     assert grid.loc[1.8, 0.05] > grid.loc[2.0, 0.05]
 
 
