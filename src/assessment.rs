@@ -628,8 +628,8 @@ fn progress_between(
                 return (None, "compound change needs positive values".into());
             }
             (
-                (l_val / s_val).powf(1.0 / span) - 1.0,
-                (target / s_val).powf(1.0 / horizon) - 1.0,
+                crate::growth::compound_rate(s_val, l_val, span),
+                crate::growth::compound_rate(s_val, target, horizon),
             )
         }
     };

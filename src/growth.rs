@@ -120,8 +120,19 @@ pub fn periods(year0: i32, year1: i32) -> Result<u32, GrowthError> {
 pub fn cagr(v0: f64, v1: f64, year0: i32, year1: i32) -> Result<f64, GrowthError> {
     let v0 = positive("v0 (start value)", v0)?;
     let v1 = positive("v1 (end value)", v1)?;
-    let n = periods(year0, year1)?;
-    Ok((v1 / v0).powf(1.0 / n as f64) - 1.0)
+    Ok(compound_rate(v0, v1, periods(year0, year1)?.into()))
+}
+
+/// The compound yearly rate that takes `from` to `to` in `years` years, (to / from)^(1/years) − 1,
+/// unchecked: the one formula behind [`cagr`], [`required_cagr`], the CAGR forecast, the
+/// verdict's pace and the Monte Carlo growth targets (non-positive levels give NaN or ±∞).
+///
+/// ```
+/// assert!((innodex::growth::compound_rate(750.0, 1500.0, 5.0) - (2f64.powf(0.2) - 1.0)).abs() < 1e-15);
+/// ```
+#[inline]
+pub fn compound_rate(from: f64, to: f64, years: f64) -> f64 {
+    (to / from).powf(1.0 / years) - 1.0
 }
 
 /// Compound yearly rate needed to go from `baseline` in `year0` to `target` in `year1`.
@@ -143,8 +154,7 @@ pub fn required_cagr(
 ) -> Result<f64, GrowthError> {
     let b = positive("baseline", baseline)?;
     let t = positive("target", target)?;
-    let n = periods(year0, year1)?;
-    Ok((t / b).powf(1.0 / n as f64) - 1.0)
+    Ok(compound_rate(b, t, periods(year0, year1)?.into()))
 }
 
 /// Equal yearly increment needed to go from `baseline` to `target` between the two years.

@@ -347,7 +347,7 @@ impl PanelBuild {
                 let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
                 let cagr = if v0 > 0.0 && v1 > 0.0 && y1 > y0 {
                     // The span in f64: `y1 - y0` overflows an i32 for far-apart years (fuzzing).
-                    (v1 / v0).powf(1.0 / (f64::from(y1) - f64::from(y0))) - 1.0
+                    crate::growth::compound_rate(v0, v1, f64::from(y1) - f64::from(y0))
                 } else {
                     f64::NAN
                 };

@@ -812,6 +812,29 @@ impl Build {
         &self.scores.units
     }
 
+    /// The row of a unit in the results.
+    ///
+    /// ```
+    /// let b = innodex::index::CompositeIndex::from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv")
+    ///     .unwrap()
+    ///     .build(&innodex::index::PipelineSpec::default())
+    ///     .unwrap();
+    /// assert_eq!(b.units()[b.unit_row("DEU").unwrap()], "DEU");
+    /// assert!(b.unit_row("XXX").unwrap_err().to_string().contains("XXX"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`IndexError::Unknown`] for a unit that is not in the results (unknown or screened out).
+    pub fn unit_row(&self, unit: &str) -> Result<usize, IndexError> {
+        self.units()
+            .iter()
+            .position(|u| u == unit)
+            .ok_or_else(|| IndexError::Unknown {
+                kind: "unit",
+                code: unit.to_string(),
+            })
+    }
+
     /// The scores of a node (indicator: normalised; aggregate: aggregated), one per unit.
     ///
     /// # Errors

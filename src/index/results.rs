@@ -119,17 +119,7 @@ pub fn relative_scores(
     let s = b.score(code)?;
     let r = stats::rank_desc(s);
     let base = match reference {
-        Reference::Unit(u) => {
-            let i = b
-                .units()
-                .iter()
-                .position(|x| x == u)
-                .ok_or_else(|| IndexError::Unknown {
-                    kind: "unit",
-                    code: u.clone(),
-                })?;
-            s[i]
-        }
+        Reference::Unit(u) => s[b.unit_row(u)?],
         Reference::Mean => stats::mean(s),
         Reference::Value(v) => *v,
     };
@@ -210,14 +200,7 @@ pub fn strengths_weaknesses(
     n: usize,
     min_unique_share: f64,
 ) -> Result<StrengthsWeaknesses, IndexError> {
-    let r = b
-        .units()
-        .iter()
-        .position(|u| u == unit)
-        .ok_or_else(|| IndexError::Unknown {
-            kind: "unit",
-            code: unit.to_string(),
-        })?;
+    let r = b.unit_row(unit)?;
     let fw = &b.framework;
     let raw_row = b.raw.units.iter().position(|u| u == unit);
     let mut pos = Vec::new();

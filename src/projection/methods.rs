@@ -229,7 +229,7 @@ impl Method {
             Method::Cagr => {
                 need(n, 2, "cagr")?;
                 positive_all(values, "cagr")?;
-                let g = (y_last / values[0]).powf(1.0 / (t_last - years[0]) as f64) - 1.0;
+                let g = crate::growth::compound_rate(values[0], y_last, (t_last - years[0]) as f64);
                 fc.point = out_years
                     .iter()
                     .map(|&y| y_last * (1.0 + g).powf(h(y)))

@@ -337,13 +337,8 @@ impl Target {
         match path.iter().find(|(y, _)| *y == last.year) {
             Some((_, p)) => {
                 let p_need = self.tolerant(ind, *p);
-                let status = if ind.at_least_as_good(last.value, p_need) {
-                    OnTrack
-                } else {
-                    OffTrack
-                };
                 Assessment::new(
-                    status,
+                    on_track_if(ind.at_least_as_good(last.value, p_need)),
                     format!(
                         "{} in {} against {} on the required {} path",
                         fmt_num(last.value),
@@ -432,7 +427,7 @@ impl Target {
                 let gap0 = (r0 + margin - v0).abs();
                 let gap = (rv - v).abs();
                 let allowed = gap0 * (target_year - year) as f64 / (target_year - base_year) as f64;
-                let status = if gap <= allowed { OnTrack } else { OffTrack };
+                let status = on_track_if(gap <= allowed);
                 Assessment::new(
                     status,
                     format!(
@@ -659,18 +654,23 @@ impl Target {
             );
         }
         let pro_rata = need * (last - from + 1) as f64 / (to - from + 1) as f64;
-        let status = if ind.at_least_as_good(total, pro_rata) {
-            OnTrack
-        } else {
-            OffTrack
-        };
         Assessment::new(
-            status,
+            on_track_if(ind.at_least_as_good(total, pro_rata)),
             format!(
                 "total {} by {last} against {} pro rata",
                 fmt_num(total),
                 fmt_num(pro_rata)
             ),
         )
+    }
+}
+
+/// On track when the evidence is at least as good as the required path's value, off track
+/// otherwise (a target whose year has not come).
+fn on_track_if(at_least_as_good: bool) -> Status {
+    if at_least_as_good {
+        Status::OnTrack
+    } else {
+        Status::OffTrack
     }
 }

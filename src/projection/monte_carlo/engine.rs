@@ -341,7 +341,7 @@ impl Compiled {
                     let (a, b) = (v(*base), v(*to));
                     let years = (*to - *base) as f64;
                     for p in 0..n {
-                        out[p] = (b[p] / a[p]).powf(1.0 / years) - 1.0;
+                        out[p] = crate::growth::compound_rate(a[p], b[p], years);
                     }
                     *min_rate
                 }
