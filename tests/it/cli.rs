@@ -64,13 +64,7 @@ fn report_opens_with_the_verdict_on_real_evidence() {
 }
 
 fn assert_user_error(out: &std::process::Output, needles: &[&str]) {
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("error: "), "{err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
+    let err = crate::support::user_error(out);
     for n in needles {
         assert!(err.contains(n), "`{n}` not in: {err}");
     }
@@ -340,10 +334,7 @@ fn ctrl_c_stops_a_long_projection_with_exit_130_and_no_backtrace() {
     assert_eq!(out.status.code(), Some(130), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("innodex: interrupted"), "{err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
+    crate::support::assert_no_panic(&err);
     assert!(out.stdout.is_empty(), "no partial output");
 }
 

@@ -424,12 +424,8 @@ mod cli {
 
     /// Exit 2, one `error:` line of fewer than `max` bytes, no panic; returns stderr.
     fn refused(args: &[&str], max: usize) -> String {
-        let out = innodex(args);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        let err = crate::support::user_error(&innodex(args));
         assert!(err.len() < max, "{args:?}: {} bytes", err.len());
-        assert!(!err.contains("panicked"), "{err}");
         err
     }
 

@@ -477,8 +477,9 @@ fn sobol_indices_of_an_input_without_effect_are_zero() {
     assert!(deu.q05 <= deu.median && deu.median <= deu.q95);
 }
 
-#[test]
-fn panel_bounds_over_all_years() {
+/// The shipped provincial R&D panel (2015–2023, national total included) under a framework
+/// of its two indicators.
+fn province_rd_panel() -> (Framework, UnitData) {
     let fw = Framework::from_toml_str(
         "[[indicators]]\ncode = \"rd_intensity_pct\"\nparent = \"index\"\n[[indicators]]\ncode = \"rd_expenditure_100m_yuan\"\nparent = \"index\"\n[[aggregates]]\ncode = \"index\"\n",
     )
@@ -491,6 +492,12 @@ fn panel_bounds_over_all_years() {
     };
     let data = UnitData::from_csv_str_with(&text, "china", &names, &fw.indicator_codes(), &[], &[])
         .unwrap();
+    (fw, data)
+}
+
+#[test]
+fn panel_bounds_over_all_years() {
+    let (fw, data) = province_rd_panel();
     // Without the national total.
     let keep: Vec<usize> = (0..data.n_rows())
         .filter(|&r| data.units[r] != "China")
@@ -534,19 +541,7 @@ fn panel_bounds_over_all_years() {
 
 #[test]
 fn panel_imputation_across_years() {
-    let fw = Framework::from_toml_str(
-        "[[indicators]]\ncode = \"rd_intensity_pct\"\nparent = \"index\"\n[[indicators]]\ncode = \"rd_expenditure_100m_yuan\"\nparent = \"index\"\n[[aggregates]]\ncode = \"index\"\n",
-    )
-    .unwrap();
-    let text = std::fs::read_to_string("data/china_province_rd_2015_2023.csv").unwrap();
-    let names = ColumnNames {
-        unit: "region_en".into(),
-        name: "region_zh".into(),
-        time: "year".into(),
-    };
-    let mut data =
-        UnitData::from_csv_str_with(&text, "china", &names, &fw.indicator_codes(), &[], &[])
-            .unwrap();
+    let (fw, mut data) = province_rd_panel();
     // Remove Anhui's 2019 and 2020 values (2.03 and 2.28 as published; 2018: 2.16, 2021: 2.34).
     let rows: Vec<usize> = (0..data.n_rows())
         .filter(|&r| data.units[r] == "Anhui" && matches!(data.time[r], Some(2019 | 2020)))

@@ -2,6 +2,8 @@
 use innodex::index::uncertainty::{SamplingDesign, UncertaintyResult, UncertaintySpec, run};
 use innodex::index::{CompositeIndex, PipelineSpec};
 
+use crate::support::with_threads;
+
 fn asem() -> CompositeIndex {
     CompositeIndex::from_csv("data/ASEM_iData.csv", "data/ASEM_iMeta.csv").unwrap()
 }
@@ -39,14 +41,6 @@ fn bits(r: &UncertaintyResult) -> Vec<u64> {
     }
     v.push(r.failed as u64);
     v
-}
-
-fn with_threads<T: Send>(k: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(k)
-        .build()
-        .unwrap()
-        .install(f)
 }
 
 #[test]
@@ -123,15 +117,25 @@ fn a_cancelled_analysis_stops_with_an_error() {
     let spec = UncertaintySpec::coinr_vignette(200, 5, SamplingDesign::MonteCarlo);
     let progress = Progress::default();
     progress.cancel();
-    let err = innodex::index::uncertainty::run_with_progress(
-        &idx,
-        &PipelineSpec::coinr_example(),
-        &spec,
-        &progress,
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("cancelled"), "{err}");
+    let err = refusal(&idx, &spec, &progress);
+    assert!(err.contains("cancelled"), "{err}");
     assert_eq!(progress.done(), 0);
+}
+
+/// The message of an analysis of the COINr example that must fail.
+fn refusal(
+    idx: &CompositeIndex,
+    spec: &UncertaintySpec,
+    progress: &innodex::exec::Progress,
+) -> String {
+    innodex::index::uncertainty::run_with_progress(
+        idx,
+        &PipelineSpec::coinr_example(),
+        spec,
+        progress,
+    )
+    .unwrap_err()
+    .to_string()
 }
 
 #[test]
@@ -146,14 +150,7 @@ fn an_analysis_too_large_for_memory_is_refused_before_any_rebuild() {
     ] {
         let spec = UncertaintySpec::coinr_vignette(1_000_000_000, 5, design);
         let progress = Progress::default();
-        let err = innodex::index::uncertainty::run_with_progress(
-            &idx,
-            &PipelineSpec::coinr_example(),
-            &spec,
-            &progress,
-        )
-        .unwrap_err();
-        let msg = err.to_string();
+        let msg = refusal(&idx, &spec, &progress);
         assert!(msg.starts_with("uncertainty.n: the rebuilds"), "{msg}");
         assert!(
             msg.contains(&format!(

@@ -1,4 +1,5 @@
 //! The "must hold" properties of the projection core, and closed-form checks of every piece.
+use crate::support::with_threads;
 use innodex::projection::ProjectionError;
 use innodex::projection::fit::{OlsLine, normal_cdf, normal_quantile, t_quantile};
 use innodex::projection::methods::{DampedHolt, HoltInit, LogLinearTrend, Method};
@@ -465,13 +466,7 @@ fn same_seed_is_bit_identical_with_one_and_two_threads() {
         chunk_size: 1000,
         ..McConfig::default()
     };
-    let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| simulate(&model, &cfg).unwrap())
-    };
+    let run = |threads| with_threads(threads, || simulate(&model, &cfg).unwrap());
     let (a, b) = (run(1), run(2));
     assert_eq!(
         serde_json::to_string(&a).unwrap(),

@@ -6,7 +6,20 @@ use innodex::sensitivity::{
 };
 use std::f64::consts::PI;
 
+use crate::support::with_threads;
+
 const G_A: [f64; 10] = [0.0, 1.0, 4.5, 9.0, 99.0, 99.0, 99.0, 99.0, 99.0, 99.0];
+
+/// Every first-order and total index within `tol` of the analytic values.
+fn assert_indices_near(s: &innodex::sensitivity::SobolIndices, s1: &[f64], st: &[f64], tol: f64) {
+    for (j, (a, b)) in s.s1.iter().zip(s1).enumerate() {
+        assert!((a - b).abs() < tol, "S1[{j}] = {a} vs {b}");
+    }
+    for (j, (a, b)) in s.st.iter().zip(st).enumerate() {
+        assert!((a - b).abs() < tol, "ST[{j}] = {a} vs {b}");
+    }
+    assert_eq!((s.s1.len(), s.st.len()), (s1.len(), st.len()));
+}
 
 fn ishigami_problem() -> Problem {
     Problem::uniform(&[("x1", -PI, PI), ("x2", -PI, PI), ("x3", -PI, PI)]).unwrap()
@@ -48,20 +61,7 @@ fn ishigami_indices_match_analytic_values() {
     for (a, b) in st.iter().zip([0.5576, 0.4424, 0.2437]) {
         assert!((a - b).abs() < 1e-4);
     }
-    for j in 0..3 {
-        assert!(
-            (s.s1[j] - s1[j]).abs() < 0.01,
-            "S1[{j}] = {} vs {}",
-            s.s1[j],
-            s1[j]
-        );
-        assert!(
-            (s.st[j] - st[j]).abs() < 0.01,
-            "ST[{j}] = {} vs {}",
-            s.st[j],
-            st[j]
-        );
-    }
+    assert_indices_near(s, &s1, &st, 0.01);
     // Second order: the only interaction is x1·x3, S13 = ST1 − S1 = V13 / V.
     let s2 = s.s2.as_ref().unwrap();
     assert!(
@@ -96,20 +96,7 @@ fn g_function_indices_match_analytic_values() {
         .unwrap();
     let (s1, st) = testfns::g_function_indices(&G_A);
     let s = &res.outputs[0];
-    for j in 0..10 {
-        assert!(
-            (s.s1[j] - s1[j]).abs() < 0.01,
-            "S1[{j}] = {} vs {}",
-            s.s1[j],
-            s1[j]
-        );
-        assert!(
-            (s.st[j] - st[j]).abs() < 0.01,
-            "ST[{j}] = {} vs {}",
-            s.st[j],
-            st[j]
-        );
-    }
+    assert_indices_near(s, &s1, &st, 0.01);
     assert!(s.s2.is_none());
 }
 
@@ -147,14 +134,6 @@ fn batch_size_does_not_change_results() {
     same(&a, &b);
 }
 
-fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
-}
-
 /// Same seed, same indices and intervals (bit for bit), with 1 or 2 threads.
 #[test]
 fn one_and_two_threads_give_identical_results() {
@@ -162,19 +141,19 @@ fn one_and_two_threads_give_identical_results() {
         y[0] = testfns::ishigami(x, 7.0, 0.1)
     });
     let an = SobolAnalysis::new(ishigami_problem(), 1 << 12).seed(77);
-    let r1 = in_pool(1, || an.run(&model).unwrap());
-    let r2 = in_pool(2, || an.run(&model).unwrap());
+    let r1 = with_threads(1, || an.run(&model).unwrap());
+    let r2 = with_threads(2, || an.run(&model).unwrap());
     same(&r1, &r2);
     // A different seed changes the scrambling and the intervals.
-    let r3 = in_pool(2, || an.clone().seed(78).run(&model).unwrap());
+    let r3 = with_threads(2, || an.clone().seed(78).run(&model).unwrap());
     assert_ne!(r1.outputs[0].s1_conf, r3.outputs[0].s1_conf);
 
     let gm = FnModel::new(1, |x: &[f64], y: &mut [f64]| {
         y[0] = testfns::g_function(x, &G_A)
     });
     let ma = MorrisAnalysis::new(unit_problem(10), 40).seed(3);
-    let m1 = in_pool(1, || ma.run(&gm).unwrap());
-    let m2 = in_pool(2, || ma.run(&gm).unwrap());
+    let m1 = with_threads(1, || ma.run(&gm).unwrap());
+    let m2 = with_threads(2, || ma.run(&gm).unwrap());
     same(&m1, &m2);
 }
 

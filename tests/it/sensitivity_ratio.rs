@@ -1,5 +1,6 @@
 //! Ratio arithmetic on hand-computed cases (to 1e-12) and the Linyi application.
 
+use crate::support::with_threads;
 use innodex::cases::linyi;
 use innodex::ratio::{self, LogLinearTrend};
 use innodex::sensitivity::{SobolAnalysis, grid2, tornado};
@@ -198,12 +199,10 @@ fn probability_of_beating_reference_is_consistent() {
         ),
     ])
     .unwrap();
-    let run = |t: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()
-            .unwrap()
-            .install(|| ratio::prob_beat_reference(&wide, 2020, 2025, &tr, 50_000, 9).unwrap())
+    let run = |t| {
+        with_threads(t, || {
+            ratio::prob_beat_reference(&wide, 2020, 2025, &tr, 50_000, 9).unwrap()
+        })
     };
     assert_eq!(run(1), run(2));
     let _ = LogLinearTrend::fit(&[2019, 2020, 2021], &[1.0, 1.1, 1.2]).unwrap();

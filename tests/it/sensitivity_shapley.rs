@@ -6,6 +6,8 @@ use innodex::sensitivity::{
     SensitivityWarning, ShapleyAnalysis, ShapleyMethod, ShapleyResult, SobolAnalysis,
 };
 
+use crate::support::with_threads;
+
 fn normal(name: &str, mean: f64, sd: f64) -> Input {
     Input::new(name, Distribution::Normal { mean, sd })
 }
@@ -13,14 +15,6 @@ fn normal(name: &str, mean: f64, sd: f64) -> Input {
 /// Bit-identical comparison through the shortest round-trip text of every f64.
 fn same<T: std::fmt::Debug>(a: &T, b: &T) {
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
-}
-
-fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
 }
 
 // ------------------------------------------------------------------ the Gaussian closed form
@@ -319,12 +313,12 @@ fn shapley_is_identical_on_one_and_two_threads() {
             .n_perm(700)
             .n_bootstrap(20)
             .seed(8);
-        let a = in_pool(1, || an.run(&linear()).unwrap());
-        let b = in_pool(2, || an.run(&linear()).unwrap());
+        let a = with_threads(1, || an.run(&linear()).unwrap());
+        let b = with_threads(2, || an.run(&linear()).unwrap());
         same(&a, &b);
-        let c = in_pool(2, || an.clone().batch_rows(1000).run(&linear()).unwrap());
+        let c = with_threads(2, || an.clone().batch_rows(1000).run(&linear()).unwrap());
         same(&a, &c);
-        let d = in_pool(2, || an.clone().seed(9).run(&linear()).unwrap());
+        let d = with_threads(2, || an.clone().seed(9).run(&linear()).unwrap());
         assert_ne!(a.outputs[0].shapley, d.outputs[0].shapley);
     }
 }
@@ -444,12 +438,12 @@ fn yearly_indices_at_the_final_year_equal_the_single_output_analysis() {
             .scramble(Scramble::LinearMatrix)
             .n_bootstrap(50)
             .seed(17);
-        let over = in_pool(2, || an.run_over_time(&yearly, &years).unwrap());
-        let single = in_pool(2, || an.run(&last).unwrap());
+        let over = with_threads(2, || an.run_over_time(&yearly, &years).unwrap());
+        let single = with_threads(2, || an.run(&last).unwrap());
         assert_eq!(over.years, years);
         assert_eq!(over.result.output_names[4], "2025");
         same(over.year(2025).unwrap(), &single.outputs[0]);
-        let one = in_pool(1, || an.run_over_time(&yearly, &years).unwrap());
+        let one = with_threads(1, || an.run_over_time(&yearly, &years).unwrap());
         same(&one, &over);
         // The start share dominates early, the growth rates late.
         assert_eq!(over.dominant(2021), Some("s0"));

@@ -1,4 +1,5 @@
-//! What the integration tests share: the CLI runner and scratch directories.
+//! What the integration tests share: the CLI runner, scratch directories, thread pools and
+//! the assertions several modules make.
 #![allow(dead_code)] // each helper is used by some test modules, not all of them
 
 use std::path::{Path, PathBuf};
@@ -37,4 +38,27 @@ pub fn text(b: &[u8]) -> String {
 /// The repository root (where `data/`, `plans/` and `specs/` live).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `f` on a pool of `n` threads (results must not depend on `n`: the tests compare them).
+pub fn with_threads<T: Send>(n: usize, f: impl FnOnce() -> T + Send) -> T {
+    innodex::exec::in_pool(Some(n), f).expect("a pool of n > 0 threads starts")
+}
+
+/// Asserts that a process's standard error shows neither a panic nor a backtrace hint.
+pub fn assert_no_panic(err: &str) {
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+}
+
+/// The standard error of a command refused as bad input: exit status 2, an `error: ` line,
+/// no panic.
+pub fn user_error(out: &Output) -> String {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert_no_panic(&err);
+    err
 }
