@@ -5,45 +5,45 @@
 //! error message is short (it quotes input as an excerpt).
 #![no_main]
 
-use std::sync::OnceLock;
-
-use innodex::plan::{Plan, YEARS};
+use innodex::plan::YEARS;
 use innodex::series::Provenance;
 use libfuzzer_sys::fuzz_target;
 
-const MAX_LEN: usize = 64 * 1024;
 /// An error quotes at most a few excerpts of 80 characters.
 const MAX_MESSAGE: usize = 1000;
 
-fn linyi() -> &'static Plan {
-    static PLAN: OnceLock<Plan> = OnceLock::new();
-    PLAN.get_or_init(Plan::linyi)
-}
-
 fuzz_target!(|data: &[u8]| {
-    if data.len() > MAX_LEN {
-        return;
-    }
-    let Ok(spec) = std::str::from_utf8(data) else {
+    let Some(spec) = innodex_fuzz::text(data) else {
         return;
     };
     let o = match innodex::io::parse_override(spec) {
         Ok(o) => o,
         Err(e) => {
-            assert!(e.to_string().len() <= MAX_MESSAGE, "{} bytes", e.to_string().len());
+            assert!(
+                e.to_string().len() <= MAX_MESSAGE,
+                "{} bytes",
+                e.to_string().len()
+            );
             return;
         }
     };
     assert!(o.value.is_finite() && YEARS.contains(&o.year));
-    let mut plan = linyi().clone();
+    let mut plan = innodex_fuzz::linyi().clone();
     let note = Provenance::Assumed {
         note: "fuzz".into(),
     };
     match plan.set_observation(&o.indicator, o.year, o.value, note) {
-        Ok(()) => assert_eq!(plan.series(&o.indicator).unwrap().value_at(o.year), Some(o.value)),
+        Ok(()) => assert_eq!(
+            plan.series(&o.indicator).unwrap().value_at(o.year),
+            Some(o.value)
+        ),
         Err(e) => {
-            assert!(e.to_string().len() <= MAX_MESSAGE, "{} bytes", e.to_string().len());
-            assert_eq!(&plan, linyi());
+            assert!(
+                e.to_string().len() <= MAX_MESSAGE,
+                "{} bytes",
+                e.to_string().len()
+            );
+            assert_eq!(&plan, innodex_fuzz::linyi());
         }
     }
 });

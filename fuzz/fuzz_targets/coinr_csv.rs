@@ -14,16 +14,12 @@ use innodex::index::pipeline::{CompositeIndex, PipelineSpec};
 use innodex::index::table::{UnitData, read_imeta_str};
 use libfuzzer_sys::fuzz_target;
 
-const MAX_LEN: usize = 64 * 1024;
 /// Sizes of the builds; larger tables are parsed and validated only.
 const MAX_ROWS: usize = 64;
 const MAX_INDICATORS: usize = 32;
 
 fuzz_target!(|data: &[u8]| {
-    if data.len() > MAX_LEN {
-        return;
-    }
-    let Ok(text) = std::str::from_utf8(data) else {
+    let Some(text) = innodex_fuzz::text(data) else {
         return;
     };
     let (imeta, idata) = match text.split_once('\0') {

@@ -12,7 +12,6 @@ use innodex::index::spec::IndexSpecFile;
 use innodex::index::table::UnitData;
 use libfuzzer_sys::fuzz_target;
 
-const MAX_LEN: usize = 64 * 1024;
 /// Indicators of the synthetic build; larger frameworks are parsed and validated only.
 const MAX_INDICATORS: usize = 32;
 const UNITS: usize = 5;
@@ -57,10 +56,7 @@ fn synthetic(fw: &Framework, groups: &[String], denominators: &[String]) -> Unit
 }
 
 fuzz_target!(|data: &[u8]| {
-    if data.len() > MAX_LEN {
-        return;
-    }
-    let Ok(text) = std::str::from_utf8(data) else {
+    let Some(text) = innodex_fuzz::text(data) else {
         return;
     };
     let _ = Framework::from_toml_str(text);

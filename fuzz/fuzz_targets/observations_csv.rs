@@ -8,10 +8,17 @@
 use innodex::io::{CsvTable, IoError};
 use libfuzzer_sys::fuzz_target;
 
-const MAX_LEN: usize = 64 * 1024;
 const MAX_MESSAGE: usize = 1000;
 const COLUMNS: [&str; 9] = [
-    "indicator", "region", "year", "value", "unit", "bound", "status", "source", "published",
+    "indicator",
+    "region",
+    "year",
+    "value",
+    "unit",
+    "bound",
+    "status",
+    "source",
+    "published",
 ];
 
 fn short(e: &IoError) {
@@ -20,10 +27,7 @@ fn short(e: &IoError) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    if data.len() > MAX_LEN {
-        return;
-    }
-    let Ok(text) = std::str::from_utf8(data) else {
+    let Some(text) = innodex_fuzz::text(data) else {
         return;
     };
     let table = match CsvTable::parse(text, "observations.csv") {

@@ -15,7 +15,6 @@ use innodex::index::table::{ColumnNames, UnitData};
 use innodex::projection::backtest::{BacktestConfig, Panel, backtest};
 use libfuzzer_sys::fuzz_target;
 
-const MAX_LEN: usize = 64 * 1024;
 const MAX_UNITS: usize = 40;
 /// Backtests walk every year of a series; a span of centuries is a resource question.
 const MAX_SPAN: i32 = 60;
@@ -39,10 +38,7 @@ fn framework() -> &'static Framework {
 }
 
 fuzz_target!(|data: &[u8]| {
-    if data.len() > MAX_LEN {
-        return;
-    }
-    let Ok(text) = std::str::from_utf8(data) else {
+    let Some(text) = innodex_fuzz::text(data) else {
         return;
     };
     for (unit, year, value) in COLUMNS {

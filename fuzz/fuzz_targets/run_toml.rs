@@ -15,8 +15,6 @@ use std::sync::OnceLock;
 use innodex::run::{Run, RunFile};
 use libfuzzer_sys::fuzz_target;
 
-const MAX_LEN: usize = 64 * 1024;
-
 fn dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -38,10 +36,7 @@ fn dir() -> &'static PathBuf {
 }
 
 fuzz_target!(|data: &[u8]| {
-    if data.len() > MAX_LEN {
-        return;
-    }
-    let Ok(text) = std::str::from_utf8(data) else {
+    let Some(text) = innodex_fuzz::text(data) else {
         return;
     };
     let parsed = RunFile::from_toml_str(text, "fuzz.run.toml");
