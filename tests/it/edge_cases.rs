@@ -3,7 +3,6 @@
 //! documented in `docs/security.md` ("Numerical edge cases") or a typed error that names the
 //! value.
 use innodex::growth::{GrowthError, cagr, doubling_time, required_cagr, years_to_target};
-use innodex::index::table::{UnitData, read_imeta_str};
 use innodex::index::{CompositeIndex, IndexError, PipelineSpec};
 use innodex::projection::ProjectionError;
 use innodex::projection::methods::Method;
@@ -168,20 +167,11 @@ fn a_horizon_equal_to_the_start_year_gives_the_start_value() {
 fn two_indicator_index(rows: &[(&str, f64, f64)]) -> CompositeIndex {
     let meta = "iCode,Parent,Type,Direction,Weight\na,index,Indicator,1,1\nb,index,Indicator,1,1\n\
                 index,NA,Aggregate,1,1\n";
-    let m = read_imeta_str(meta, "iMeta").unwrap();
     let mut data = String::from("uCode,a,b\n");
     for (u, a, b) in rows {
         data.push_str(&format!("{u},{a},{b}\n"));
     }
-    let d = UnitData::from_csv_str(
-        &data,
-        "iData",
-        &m.framework.indicator_codes(),
-        &m.denominators,
-        &m.groups,
-    )
-    .unwrap();
-    CompositeIndex::new(m.framework, d).unwrap()
+    crate::support::index_from_csv(meta, &data)
 }
 
 fn pipeline(toml: &str) -> PipelineSpec {

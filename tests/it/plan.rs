@@ -9,6 +9,17 @@ fn assumed() -> Provenance {
     }
 }
 
+/// Sets an assumed observation (which must be accepted).
+fn assume(plan: &mut Plan, indicator: &str, year: i32, value: f64) {
+    plan.set_observation(indicator, year, value, assumed())
+        .unwrap();
+}
+
+/// The status of a target's assessment.
+fn status(plan: &Plan, target: &str) -> Status {
+    plan.evaluate(target).unwrap().assessment.status
+}
+
 #[test]
 fn linyi_plan_encodes_the_thirteen_targets_of_the_seed() {
     let plan = Plan::linyi();
@@ -67,41 +78,21 @@ fn assessment_follows_observations() {
     let mut plan = Plan::linyi();
     // Two years of 175 net new high-tech enterprises: on the compound path (≥ 861.5, 989.6)
     // and above +150 a year.
-    plan.set_observation("hte_count", 2021, 925.0, assumed())
-        .unwrap();
-    plan.set_observation("hte_count", 2022, 1100.0, assumed())
-        .unwrap();
-    assert_eq!(
-        plan.evaluate("hte_count").unwrap().assessment.status,
-        Status::OnTrack
-    );
-    assert_eq!(
-        plan.evaluate("hte_net_increase").unwrap().assessment.status,
-        Status::OnTrack
-    );
+    assume(&mut plan, "hte_count", 2021, 925.0);
+    assume(&mut plan, "hte_count", 2022, 1100.0);
+    assert_eq!(status(&plan, "hte_count"), Status::OnTrack);
+    assert_eq!(status(&plan, "hte_net_increase"), Status::OnTrack);
     // A year of +100 breaks the yearly net-increase target, though the stock stays on track.
-    plan.set_observation("hte_count", 2023, 1200.0, assumed())
-        .unwrap();
+    assume(&mut plan, "hte_count", 2023, 1200.0);
     let net = plan.evaluate("hte_net_increase").unwrap().assessment;
     assert_eq!(net.status, Status::OffTrack);
     assert!(net.detail.contains("2023: 100"), "{}", net.detail);
-    assert_eq!(
-        plan.evaluate("hte_count").unwrap().assessment.status,
-        Status::OnTrack
-    );
+    assert_eq!(status(&plan, "hte_count"), Status::OnTrack);
     // 1430 in 2025 is "about 1500" within ±5 %: met. 1400 is not.
-    plan.set_observation("hte_count", 2025, 1430.0, assumed())
-        .unwrap();
-    assert_eq!(
-        plan.evaluate("hte_count").unwrap().assessment.status,
-        Status::Met
-    );
-    plan.set_observation("hte_count", 2025, 1400.0, assumed())
-        .unwrap();
-    assert_eq!(
-        plan.evaluate("hte_count").unwrap().assessment.status,
-        Status::OffTrack
-    );
+    assume(&mut plan, "hte_count", 2025, 1430.0);
+    assert_eq!(status(&plan, "hte_count"), Status::Met);
+    assume(&mut plan, "hte_count", 2025, 1400.0);
+    assert_eq!(status(&plan, "hte_count"), Status::OffTrack);
 
     // Yearly flows: every year ≥ 600 → met; one short year → off track.
     for (y, v) in [
@@ -111,29 +102,19 @@ fn assessment_follows_observations() {
         (2024, 640.0),
         (2025, 605.0),
     ] {
-        plan.set_observation("tsme_entries", y, v, assumed())
-            .unwrap();
+        assume(&mut plan, "tsme_entries", y, v);
     }
-    assert_eq!(
-        plan.evaluate("tsme_entries").unwrap().assessment.status,
-        Status::Met
-    );
-    plan.set_observation("tsme_entries", 2024, 590.0, assumed())
-        .unwrap();
-    assert_eq!(
-        plan.evaluate("tsme_entries").unwrap().assessment.status,
-        Status::OffTrack
-    );
+    assert_eq!(status(&plan, "tsme_entries"), Status::Met);
+    assume(&mut plan, "tsme_entries", 2024, 590.0);
+    assert_eq!(status(&plan, "tsme_entries"), Status::OffTrack);
 
     // Relative target against the real Shandong series, as known at the end of 2024 (before
     // Linyi's 2024 GDP, hence its derived 2024 share): 2.40 in 2022 is below 2.49, but the
     // gap (0.09) is smaller than a linear closing from a 2020 gap of 0.40 allows (0.24).
     let mut plan = plan.as_of("2024-12-31".parse().unwrap()).unwrap();
     assert_eq!(plan.series("rd_share").unwrap().value_at(2024), None);
-    plan.set_observation("rd_share", 2020, 1.90, assumed())
-        .unwrap();
-    plan.set_observation("rd_share", 2022, 2.40, assumed())
-        .unwrap();
+    assume(&mut plan, "rd_share", 2020, 1.90);
+    assume(&mut plan, "rd_share", 2022, 2.40);
     let rd = plan.evaluate("rd_share").unwrap();
     assert_eq!(
         rd.assessment.status,
@@ -141,8 +122,7 @@ fn assessment_follows_observations() {
         "{}",
         rd.assessment.detail
     );
-    plan.set_observation("rd_share", 2023, 1.95, assumed())
-        .unwrap();
+    assume(&mut plan, "rd_share", 2023, 1.95);
     let rd = plan.evaluate("rd_share").unwrap();
     assert_eq!(
         rd.assessment.status,
@@ -150,27 +130,14 @@ fn assessment_follows_observations() {
         "{}",
         rd.assessment.detail
     );
-    plan.set_observation("rd_share", 2023, 2.70, assumed())
-        .unwrap();
-    assert_eq!(
-        plan.evaluate("rd_share").unwrap().assessment.status,
-        Status::OnTrack
-    );
+    assume(&mut plan, "rd_share", 2023, 2.70);
+    assert_eq!(status(&plan, "rd_share"), Status::OnTrack);
     // "Exceed" is strict: in the target year, equal to the provincial average is not above it.
-    plan.set_observation("shandong_rd_share", 2025, 2.80, assumed())
-        .unwrap();
-    plan.set_observation("rd_share", 2025, 2.80, assumed())
-        .unwrap();
-    assert_eq!(
-        plan.evaluate("rd_share").unwrap().assessment.status,
-        Status::OffTrack
-    );
-    plan.set_observation("rd_share", 2025, 2.81, assumed())
-        .unwrap();
-    assert_eq!(
-        plan.evaluate("rd_share").unwrap().assessment.status,
-        Status::Met
-    );
+    assume(&mut plan, "shandong_rd_share", 2025, 2.80);
+    assume(&mut plan, "rd_share", 2025, 2.80);
+    assert_eq!(status(&plan, "rd_share"), Status::OffTrack);
+    assume(&mut plan, "rd_share", 2025, 2.81);
+    assert_eq!(status(&plan, "rd_share"), Status::Met);
 }
 
 #[test]
@@ -277,8 +244,7 @@ fn overrides_are_validated_and_leave_the_plan_unchanged_on_error() {
     );
     assert!(plan.set_observation("nope", 2020, 1.0, assumed()).is_err());
     assert_eq!(plan, before);
-    plan.set_observation("ht_output_share", 2020, 35.0, assumed())
-        .unwrap();
+    assume(&mut plan, "ht_output_share", 2020, 35.0);
     let ev = plan.evaluate("ht_output_share").unwrap();
     let g = ev.required.required_cagr.unwrap();
     assert!((g - ((46.0f64 / 35.0).powf(0.2) - 1.0)).abs() < 1e-12);
@@ -290,8 +256,7 @@ fn ratio_indicators_are_derived_from_numerator_and_denominator() {
     let mut plan = Plan::linyi();
     // Linyi's GDP 2020 is observed (4805.25); with an assumed R&D spending of 96.1 the R&D
     // share follows as 96.1 / 4805.25 × 100 = 1.99990 %, labelled derived.
-    plan.set_observation("rd_expenditure", 2020, 96.1, assumed())
-        .unwrap();
+    assume(&mut plan, "rd_expenditure", 2020, 96.1);
     let p = plan
         .series("rd_share")
         .unwrap()
@@ -301,14 +266,11 @@ fn ratio_indicators_are_derived_from_numerator_and_denominator() {
     assert!((p.value - 96.1 / 4805.25 * 100.0).abs() < 1e-12);
     assert_eq!(p.provenance.label(), "derived");
     // Changing the numerator re-derives the share; a given share wins over a derived one.
-    plan.set_observation("rd_expenditure", 2020, 100.0, assumed())
-        .unwrap();
+    assume(&mut plan, "rd_expenditure", 2020, 100.0);
     let v = plan.series("rd_share").unwrap().value_at(2020).unwrap();
     assert!((v - 100.0 / 4805.25 * 100.0).abs() < 1e-12);
-    plan.set_observation("rd_share", 2020, 1.8, assumed())
-        .unwrap();
-    plan.set_observation("rd_expenditure", 2020, 120.0, assumed())
-        .unwrap();
+    assume(&mut plan, "rd_share", 2020, 1.8);
+    assume(&mut plan, "rd_expenditure", 2020, 120.0);
     assert_eq!(plan.series("rd_share").unwrap().value_at(2020), Some(1.8));
     let ev = plan.evaluate("rd_share").unwrap();
     assert_eq!(ev.required.baseline.unwrap().value, 1.8);

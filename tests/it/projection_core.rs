@@ -135,30 +135,7 @@ fn fitted_damped_holt_is_a_local_minimum_of_the_sse() {
 }
 
 fn lognormal_model(mu: f64, sigma: f64, threshold: f64) -> McModel {
-    McModel {
-        horizon: 2025,
-        channels: vec![Channel::simulated(
-            "x",
-            2020,
-            750.0,
-            Process::Growth {
-                rate: Distribution::LogNormal { mu, sigma },
-                per_path: false,
-                shock: None,
-            },
-        )],
-        targets: vec![McTarget {
-            id: "reach".into(),
-            indicator: "x".into(),
-            rule: Rule::Level {
-                value: threshold,
-                by: 2025,
-            },
-            base_year: None,
-            higher_is_better: true,
-        }],
-        correlations: vec![],
-    }
+    crate::support::growth_to_level(Distribution::LogNormal { mu, sigma }, threshold)
 }
 
 #[test]

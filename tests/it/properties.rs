@@ -3,42 +3,15 @@
 //! bounds and do not change when an indicator is scaled by a positive constant; an index does
 //! not depend on the order of its units and indicators; the first-order Sobol' indices of an
 //! additive model sum to 1. (Growth round-trips: `tests/growth.rs`.)
+use innodex::index::PipelineSpec;
 use innodex::index::normalise::{Normalisation, normalise_column};
-use innodex::index::table::{UnitData, read_imeta_str};
-use innodex::index::{CompositeIndex, PipelineSpec};
-use innodex::projection::monte_carlo::{
-    Channel, McConfig, McModel, McTarget, Process, sample_quantiles, simulate,
-};
+use innodex::projection::monte_carlo::{McConfig, McModel, sample_quantiles, simulate};
 use innodex::sensitivity::{FnModel, Problem, SobolAnalysis};
 use innodex::stats::Distribution;
-use innodex::target::Rule;
 use proptest::prelude::*;
 
 fn growth_model(mean: f64, sd: f64, threshold: f64) -> McModel {
-    McModel {
-        horizon: 2025,
-        channels: vec![Channel::simulated(
-            "x",
-            2020,
-            750.0,
-            Process::Growth {
-                rate: Distribution::normal(mean, sd),
-                per_path: false,
-                shock: None,
-            },
-        )],
-        targets: vec![McTarget {
-            id: "reach".into(),
-            indicator: "x".into(),
-            rule: Rule::Level {
-                value: threshold,
-                by: 2025,
-            },
-            base_year: None,
-            higher_is_better: true,
-        }],
-        correlations: vec![],
-    }
+    crate::support::growth_to_level(Distribution::normal(mean, sd), threshold)
 }
 
 /// An index of `units` × `ind` values from a framework with every indicator under `index`,
@@ -53,7 +26,6 @@ fn build_scores(
         meta.push_str(&format!("i{j},index,Indicator,1,1\n"));
     }
     meta.push_str("index,NA,Aggregate,1,1\n");
-    let m = read_imeta_str(&meta, "iMeta").unwrap();
     let mut data = String::from("uCode");
     for &j in ind_order {
         data.push_str(&format!(",i{j}"));
@@ -66,16 +38,7 @@ fn build_scores(
         }
         data.push('\n');
     }
-    let d = UnitData::from_csv_str(
-        &data,
-        "iData",
-        &m.framework.indicator_codes(),
-        &m.denominators,
-        &m.groups,
-    )
-    .unwrap();
-    let b = CompositeIndex::new(m.framework, d)
-        .unwrap()
+    let b = crate::support::index_from_csv(&meta, &data)
         .build(&PipelineSpec::default())
         .unwrap();
     let col = b

@@ -63,24 +63,15 @@ fn same_run_twice_gives_byte_identical_files() {
     assert_eq!(r["innodex_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(r["seeds"]["projection"], 2021);
     assert_eq!(r["projection"]["n_paths"], 20000);
-    let inputs = r["inputs"].as_array().unwrap();
-    let hash = |p: &str| {
-        Sha256::digest(std::fs::read(p).unwrap())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    };
-    let find = |role: &str| {
-        inputs
-            .iter()
-            .find(|i| i["role"] == role)
-            .unwrap_or_else(|| panic!("no {role} in {inputs:?}"))
-    };
+    let find = |role: &str| input(&r, role);
     assert_eq!(find("scenarios")["path"], "linyi.toml");
-    assert_eq!(find("scenarios")["sha256"], hash("scenarios/linyi.toml"));
+    assert_eq!(
+        find("scenarios")["sha256"],
+        sha256_hex("scenarios/linyi.toml")
+    );
     assert_eq!(
         find("run file")["sha256"],
-        hash("scenarios/linyi-baseline.run.toml")
+        sha256_hex("scenarios/linyi-baseline.run.toml")
     );
     assert!(!text(&fa[0].1).contains(s(&d)), "an absolute path leaked");
     // The required-CAGR check reads the plan's doubling: 2^(1/5) − 1.
@@ -866,29 +857,32 @@ fn a_run_of_the_shandong_plan_uses_and_hashes_its_own_embedded_files() {
     let out = innodex(&["run", s(&f), "--out", s(&d.join("out")), "--quiet"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let r = report(&d.join("out"));
-    let hash = |path: &str| {
-        Sha256::digest(std::fs::read(path).unwrap())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    };
-    let input = |role: &str| {
-        r["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["role"] == role)
-            .unwrap()
-            .clone()
-    };
+    let input = |role: &str| input(&r, role);
     assert_eq!(input("plan")["path"], "embedded:shandong-2022-2027");
     assert_eq!(
         input("plan")["sha256"],
-        hash("plans/shandong-2022-2027.toml")
+        sha256_hex("plans/shandong-2022-2027.toml")
     );
     assert_eq!(
         input("scenarios")["sha256"],
-        hash("scenarios/shandong.toml")
+        sha256_hex("scenarios/shandong.toml")
     );
     assert_eq!(r["projection"]["set"], "shandong-2022-2027");
+}
+
+/// The SHA-256 of a file, in hexadecimal (as run reports record their inputs).
+fn sha256_hex(path: &str) -> String {
+    Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The input of a run report with this role.
+fn input<'a>(report: &'a serde_json::Value, role: &str) -> &'a serde_json::Value {
+    let inputs = report["inputs"].as_array().unwrap();
+    inputs
+        .iter()
+        .find(|i| i["role"] == role)
+        .unwrap_or_else(|| panic!("no {role} in {inputs:?}"))
 }

@@ -62,3 +62,51 @@ pub fn user_error(out: &Output) -> String {
     assert_no_panic(&err);
     err
 }
+
+/// One channel `x` growing from 750 (2020) at a yearly `rate`, and one target `reach`: a level
+/// of at least `threshold` by 2025.
+pub fn growth_to_level(
+    rate: innodex::stats::Distribution,
+    threshold: f64,
+) -> innodex::projection::monte_carlo::McModel {
+    use innodex::projection::monte_carlo::{Channel, McModel, McTarget, Process};
+    McModel {
+        horizon: 2025,
+        channels: vec![Channel::simulated(
+            "x",
+            2020,
+            750.0,
+            Process::Growth {
+                rate,
+                per_path: false,
+                shock: None,
+            },
+        )],
+        targets: vec![McTarget {
+            id: "reach".into(),
+            indicator: "x".into(),
+            rule: innodex::target::Rule::Level {
+                value: threshold,
+                by: 2025,
+            },
+            base_year: None,
+            higher_is_better: true,
+        }],
+        correlations: vec![],
+    }
+}
+
+/// A composite index from COINr-style iMeta and iData CSV text.
+pub fn index_from_csv(imeta: &str, idata: &str) -> innodex::index::CompositeIndex {
+    let m = innodex::index::table::read_imeta_str(imeta, "iMeta").unwrap();
+    let codes = m.framework.indicator_codes();
+    let d = innodex::index::table::UnitData::from_csv_str(
+        idata,
+        "iData",
+        &codes,
+        &m.denominators,
+        &m.groups,
+    )
+    .unwrap();
+    innodex::index::CompositeIndex::new(m.framework, d).unwrap()
+}
