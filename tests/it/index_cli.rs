@@ -4,12 +4,12 @@ use crate::support::innodex;
 
 #[test]
 fn asem_spec_reports_coinr_ranking_and_uncertainty() {
-    let out = innodex(&["index", "specs/asem_coinr.toml", "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::support::succeeded(innodex(&[
+        "index",
+        "specs/asem_coinr.toml",
+        "--format",
+        "json",
+    ]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ranking"][0]["unit"], "CHE");
     assert!((v["ranking"][0]["score"].as_f64().unwrap() - 68.3837).abs() < 1e-3);
@@ -20,12 +20,12 @@ fn asem_spec_reports_coinr_ranking_and_uncertainty() {
 
 #[test]
 fn panel_spec_renders_markdown_and_csv() {
-    let out = innodex(&["index", "specs/china_rd_panel.toml", "--format", "markdown"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::support::succeeded(innodex(&[
+        "index",
+        "specs/china_rd_panel.toml",
+        "--format",
+        "markdown",
+    ]));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("| 2015 | 2016 |"));
     let out = innodex(&["index", "specs/china_rd_panel.toml", "--format", "csv"]);

@@ -4,12 +4,8 @@ use crate::support::innodex;
 
 #[test]
 fn project_json_has_every_scenario_and_target() {
-    let out = innodex(&["project", "--paths", "2000", "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        crate::support::succeeded(innodex(&["project", "--paths", "2000", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let sc = v["scenarios"].as_array().unwrap();
     assert_eq!(sc.len(), 3);
@@ -150,15 +146,16 @@ fn size_limits_are_options_and_the_message_names_them() {
 
 #[test]
 fn backtest_rolling_origins_and_calibration() {
-    let out = innodex(&["backtest", "--origins", "2019,2020", "--paths", "300"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::support::succeeded(innodex(&[
+        "backtest",
+        "--origins",
+        "2019,2020",
+        "--paths",
+        "300",
+    ]));
     let t = String::from_utf8(out.stdout).unwrap();
     assert!(t.contains("origins 2019, 2020") && t.contains("cov90") && t.contains("CRPS%"));
-    let out = innodex(&[
+    let out = crate::support::succeeded(innodex(&[
         "backtest",
         "--origins",
         "2020",
@@ -168,12 +165,7 @@ fn backtest_rolling_origins_and_calibration() {
         "300",
         "--format",
         "json",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["learn_data_until"], 2020);
     assert_eq!(v["calibrations"].as_array().unwrap().len(), 4);
@@ -201,12 +193,7 @@ fn project_says_which_probabilities_are_calibrated() {
     let run = |extra: &[&str]| {
         let mut args = vec!["project", "--paths", "1000", "--scenario", "baseline"];
         args.extend_from_slice(extra);
-        let out = innodex(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = crate::support::succeeded(innodex(&args));
         String::from_utf8(out.stdout).unwrap()
     };
     let t = run(&[]);

@@ -17,6 +17,13 @@ pub fn innodex(args: &[&str]) -> Output {
     bin().args(args).output().expect("the binary runs")
 }
 
+/// `out`, after asserting that its command succeeded (its standard error is the message).
+#[cfg(feature = "cli")]
+pub fn succeeded(out: Output) -> Output {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out
+}
+
 /// A fresh, empty scratch directory for one test: unique per process and name.
 pub fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("innodex-it-{}-{name}", std::process::id()));
