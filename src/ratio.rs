@@ -23,7 +23,6 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 use thiserror::Error;
 
 use crate::growth::{self, GrowthError};
@@ -219,156 +218,76 @@ pub fn share_sensitivity(
     })
 }
 
-/// A log-linear trend ln v = a + b (t − t̄) fitted by least squares, with the classical
-/// prediction interval: ln v(T) ~ a + b (T − t̄) + s √(1 + 1/m + (T − t̄)²/S_tt) · t_{m−2}
-/// (m points, s the residual standard deviation, t_{m−2} Student's t).
+pub use crate::projection::methods::LogLinearTrend;
+
+/// The reference trend of a ratio indicator: a [`LogLinearTrend`] fitted to `(years, values)`
+/// with its prediction interval, which needs at least three points (two for the line, one for
+/// its uncertainty). Years need not be sorted.
 ///
 /// ```
-/// use innodex::ratio::LogLinearTrend;
 /// // An exact 5 % trend has no residual: the forecast is the trend itself.
 /// let years = [2019, 2020, 2021, 2022];
 /// let v: Vec<f64> = (0..4).map(|i| 2.0 * 1.05f64.powi(i)).collect();
-/// let tr = LogLinearTrend::fit(&years, &v).unwrap();
-/// assert!((tr.growth_rate() - 0.05).abs() < 1e-12);
+/// let tr = innodex::ratio::reference_trend(&years, &v).unwrap();
+/// assert!((tr.cagr() - 0.05).abs() < 1e-12);
 /// assert!((tr.median(2025) - 2.0 * 1.05f64.powi(6)).abs() < 1e-12);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct LogLinearTrend {
-    /// Mean year t̄ of the fit.
-    pub mean_year: f64,
-    /// Intercept a (ln value at t̄).
-    pub intercept: f64,
-    /// Slope b (log points a year).
-    pub slope: f64,
-    /// Residual standard deviation s (ddof = 2).
-    pub resid_sd: f64,
-    /// Number of points m.
-    pub n_obs: usize,
-    /// S_tt = Σ (t − t̄)².
-    pub stt: f64,
+///
+/// # Errors
+/// [`RatioError::Trend`] for fewer than three points, mismatched lengths, repeated years or
+/// non-positive values.
+pub fn reference_trend(years: &[i32], values: &[f64]) -> Result<LogLinearTrend, RatioError> {
+    if years.len() != values.len() {
+        return Err(RatioError::Trend(
+            "years and values differ in length".into(),
+        ));
+    }
+    let m = years.len();
+    if m < 3 {
+        return Err(RatioError::Trend(format!(
+            "need at least 3 points, got {m}"
+        )));
+    }
+    if values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(RatioError::Trend("values must be positive".into()));
+    }
+    // The one least-squares fit of the crate (projection::fit::OlsLine) on (year, ln value).
+    let x: Vec<f64> = years.iter().map(|&y| y as f64).collect();
+    let lv: Vec<f64> = values.iter().map(|v| v.ln()).collect();
+    let line = crate::projection::fit::OlsLine::fit(&x, &lv).map_err(|e| match e {
+        crate::projection::ProjectionError::InvalidInput { problem, .. }
+            if problem.contains("equal") =>
+        {
+            RatioError::Trend("all points in one year".into())
+        }
+        other => RatioError::Trend(other.to_string()),
+    })?;
+    Ok(LogLinearTrend { line })
 }
 
-impl LogLinearTrend {
-    /// Fits the trend to `(years, values)`.
-    ///
-    /// # Errors
-    /// [`RatioError::Trend`] for fewer than three points, mismatched lengths, repeated years or
-    /// non-positive values.
-    pub fn fit(years: &[i32], values: &[f64]) -> Result<LogLinearTrend, RatioError> {
-        if years.len() != values.len() {
-            return Err(RatioError::Trend(
-                "years and values differ in length".into(),
-            ));
-        }
-        let m = years.len();
-        if m < 3 {
-            return Err(RatioError::Trend(format!(
-                "need at least 3 points, got {m}"
-            )));
-        }
-        if values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-            return Err(RatioError::Trend("values must be positive".into()));
-        }
-        // The one least-squares fit of the crate (projection::fit::OlsLine) on (year, ln value).
-        let x: Vec<f64> = years.iter().map(|&y| y as f64).collect();
-        let lv: Vec<f64> = values.iter().map(|v| v.ln()).collect();
-        let line = crate::projection::fit::OlsLine::fit(&x, &lv).map_err(|e| match e {
-            crate::projection::ProjectionError::InvalidInput { problem, .. }
-                if problem.contains("equal") =>
-            {
-                RatioError::Trend("all points in one year".into())
-            }
-            other => RatioError::Trend(other.to_string()),
-        })?;
-        Ok(LogLinearTrend {
-            mean_year: line.x_mean,
-            intercept: line.intercept + line.slope * line.x_mean,
-            slope: line.slope,
-            resid_sd: line.sigma().expect("three points or more"),
-            n_obs: m,
-            stt: line.sxx,
-        })
-    }
-
-    /// Trend growth rate e^b − 1.
-    pub fn growth_rate(&self) -> f64 {
-        self.slope.exp_m1()
-    }
-
-    /// Mean of ln v(year) on the trend.
-    pub fn log_mean(&self, year: i32) -> f64 {
-        self.intercept + self.slope * (year as f64 - self.mean_year)
-    }
-
-    /// Standard error of a new observation's logarithm in `year` (prediction, not only the
-    /// line): s √(1 + 1/m + (T − t̄)²/S_tt).
-    pub fn log_se(&self, year: i32) -> f64 {
-        let d = year as f64 - self.mean_year;
-        self.resid_sd * (1.0 + 1.0 / self.n_obs as f64 + d * d / self.stt).sqrt()
-    }
-
-    /// The trend value (median of the predictive distribution) in `year`.
-    pub fn median(&self, year: i32) -> f64 {
-        self.log_mean(year).exp()
-    }
-
-    fn t_dist(&self) -> Option<StudentsT> {
-        StudentsT::new(0.0, 1.0, (self.n_obs - 2) as f64).ok()
-    }
-
-    /// The `p` quantile of the predictive distribution in `year`.
-    ///
-    /// # Errors
-    /// [`RatioError::Probability`] unless 0 < p < 1.
-    ///
-    /// ```
-    /// use innodex::ratio::LogLinearTrend;
-    /// let tr = LogLinearTrend::fit(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
-    /// let (lo, hi) = (tr.quantile(2025, 0.05).unwrap(), tr.quantile(2025, 0.95).unwrap());
-    /// assert!(lo < tr.median(2025) && tr.median(2025) < hi);
-    /// ```
-    pub fn quantile(&self, year: i32, p: f64) -> Result<f64, RatioError> {
-        if !(p > 0.0 && p < 1.0) {
-            return Err(RatioError::Probability(p));
-        }
-        let se = self.log_se(year);
-        if se == 0.0 {
-            return Ok(self.median(year));
-        }
-        let t = self.t_dist().map_or(f64::NAN, |d| d.inverse_cdf(p));
-        Ok((self.log_mean(year) + se * t).exp())
-    }
-
-    /// Probability that the value in `year` is below `value` under the predictive
-    /// distribution.
-    ///
-    /// ```
-    /// use innodex::ratio::LogLinearTrend;
-    /// let tr = LogLinearTrend::fit(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
-    /// assert!((tr.prob_below(2025, tr.median(2025)) - 0.5).abs() < 1e-12);
-    /// ```
-    pub fn prob_below(&self, year: i32, value: f64) -> f64 {
-        if value <= 0.0 {
-            return 0.0;
-        }
-        let se = self.log_se(year);
-        let d = value.ln() - self.log_mean(year);
-        if se == 0.0 {
-            return if d > 0.0 { 1.0 } else { 0.0 };
-        }
-        self.t_dist().map_or(f64::NAN, |t| t.cdf(d / se))
-    }
+/// The `p` quantile of a reference trend's predictive distribution in `year`.
+///
+/// ```
+/// let tr = innodex::ratio::reference_trend(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
+/// let (lo, hi) = (innodex::ratio::reference_quantile(&tr, 2025, 0.05).unwrap(), tr.quantile(2025, 0.95).unwrap());
+/// assert!(lo < tr.median(2025) && tr.median(2025) < hi);
+/// ```
+///
+/// # Errors
+/// [`RatioError::Probability`] unless 0 < p < 1.
+pub fn reference_quantile(trend: &LogLinearTrend, year: i32, p: f64) -> Result<f64, RatioError> {
+    trend.quantile(year, p).ok_or(RatioError::Probability(p))
 }
 
 /// The numerator growth needed to reach the reference's `p` quantile in `year1` (p = 0.5: its
 /// trend value; p = 0.9: beat it with 90 % probability under the trend's uncertainty).
 ///
 /// # Errors
-/// As [`required_numerator_growth`] and [`LogLinearTrend::quantile`].
+/// As [`required_numerator_growth`] and [`reference_quantile`].
 ///
 /// ```
-/// use innodex::ratio::{LogLinearTrend, required_numerator_growth_vs_reference};
-/// let tr = LogLinearTrend::fit(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
+/// use innodex::ratio::{reference_trend, required_numerator_growth_vs_reference};
+/// let tr = reference_trend(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
 /// let g50 = required_numerator_growth_vs_reference(2.0, 0.06, 2020, 2025, &tr, 0.5).unwrap();
 /// let g90 = required_numerator_growth_vs_reference(2.0, 0.06, 2020, 2025, &tr, 0.9).unwrap();
 /// assert!(g90 > g50);
@@ -381,7 +300,7 @@ pub fn required_numerator_growth_vs_reference(
     reference: &LogLinearTrend,
     p: f64,
 ) -> Result<f64, RatioError> {
-    let target = reference.quantile(year1, p)?;
+    let target = reference_quantile(reference, year1, p)?;
     required_numerator_growth(s0, target, g_denominator, year0, year1)
 }
 
@@ -396,9 +315,9 @@ pub fn required_numerator_growth_vs_reference(
 /// A scenario without exactly three inputs, or invalid draws (a rate ≤ −100 %).
 ///
 /// ```
-/// use innodex::ratio::{LogLinearTrend, prob_beat_reference};
+/// use innodex::ratio::{prob_beat_reference, reference_trend};
 /// use innodex::sensitivity::{Distribution, Input, Problem};
-/// let tr = LogLinearTrend::fit(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
+/// let tr = reference_trend(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
 /// let scen = Problem::new(vec![
 ///     Input::new("rd_growth", Distribution::Uniform { lower: 0.08, upper: 0.14 }),
 ///     Input::new("gdp_growth", Distribution::Uniform { lower: 0.04, upper: 0.07 }),
@@ -469,7 +388,7 @@ mod tests {
 
     #[test]
     fn trend_rejects_too_few_points() {
-        assert!(LogLinearTrend::fit(&[2020, 2021], &[1.0, 2.0]).is_err());
-        assert!(LogLinearTrend::fit(&[2020, 2020, 2020], &[1.0, 2.0, 3.0]).is_err());
+        assert!(reference_trend(&[2020, 2021], &[1.0, 2.0]).is_err());
+        assert!(reference_trend(&[2020, 2020, 2020], &[1.0, 2.0, 3.0]).is_err());
     }
 }

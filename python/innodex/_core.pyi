@@ -238,7 +238,7 @@ class LogLinearTrend:
         years: SupportsGetItem[int, SupportsIndex],
         values: SupportsGetItem[int, SupportsFloat | SupportsIndex],
     ) -> LogLinearTrend:
-        """Fits ln v = a + b (t − t̄) by least squares."""
+        """Fits ln v = a + b (t − t̄) by least squares (three points at least)."""
     @staticmethod
     def from_json(text: str) -> LogLinearTrend:
         """From the JSON of `to_json`."""

@@ -56,11 +56,11 @@ pub fn shandong_series(from_year: i32, to_year: i32) -> (Vec<i32>, Vec<f64>) {
 ///
 /// ```
 /// let tr = innodex::cases::linyi::shandong_trend(2019).unwrap();
-/// assert!(tr.growth_rate() > 0.03 && tr.growth_rate() < 0.06);
+/// assert!(tr.cagr() > 0.03 && tr.cagr() < 0.06);
 /// ```
 pub fn shandong_trend(from_year: i32) -> Result<LogLinearTrend, RatioError> {
     let (y, v) = shandong_series(from_year, 2023);
-    LogLinearTrend::fit(&y, &v)
+    reference_trend(&y, &v)
 }
 
 /// Required Linyi R&D growth (a year, 2020–2025) to reach `reference_2025`, for each

@@ -118,8 +118,15 @@ impl OlsLine {
     pub fn prediction_half_width(&self, x: f64, level: f64) -> Option<f64> {
         let s = self.sigma()?;
         let t = t_quantile(0.5 + level / 2.0, self.df() as f64)?;
-        let n = self.n as f64;
-        Some(t * s * (1.0 + 1.0 / n + (x - self.x_mean).powi(2) / self.sxx).sqrt())
+        Some(t * s * self.prediction_factor(x))
+    }
+
+    /// √(1 + 1/n + (x − x̄)² / Sxx): the prediction standard error of a new observation at `x`
+    /// in units of the residual standard deviation (the line's own uncertainty and the new
+    /// observation's).
+    pub fn prediction_factor(&self, x: f64) -> f64 {
+        let d = x - self.x_mean;
+        (1.0 + 1.0 / self.n as f64 + d * d / self.sxx).sqrt()
     }
 }
 

@@ -34,6 +34,7 @@
 //! with σ² = SSE / (n − k), k the number of parameters fitted (0 when all are given).
 
 use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::ProjectionError;
 use super::fit::{OlsLine, nelder_mead_box, normal_quantile};
@@ -435,14 +436,22 @@ pub(crate) fn inv_logit(x: f64, ceiling: f64) -> f64 {
     ceiling / (1.0 + (-x).exp())
 }
 
-/// A least-squares trend of ln y on the calendar year.
+/// A least-squares trend of ln y on the calendar year, ln y = a + b (t − t̄), with the
+/// classical prediction interval of a new value: ln y(T) ~ a + b (T − t̄) + s √(1 + 1/m +
+/// (T − t̄)²/S_tt) · t_{m−2} (m points, s the residual standard deviation, t_{m−2} Student's t).
+/// The one trend of the crate: the `log_linear` forecast and the reference trend of ratio
+/// indicators ([`crate::ratio::reference_trend`]).
 ///
 /// ```
 /// use innodex::projection::methods::LogLinearTrend;
-/// // An exact 10 % a year series has CAGR 0.1 and no residual.
+/// // An exact 10 % a year series has CAGR 0.1 and no residual (but for rounding): the
+/// // forecast is the trend, its interval a point.
 /// let v: Vec<f64> = (0..5).map(|i| 100.0 * 1.1f64.powi(i)).collect();
 /// let t = LogLinearTrend::fit(&[2016, 2017, 2018, 2019, 2020], &v).unwrap();
 /// assert!((t.cagr() - 0.1).abs() < 1e-12);
+/// assert!((t.median(2022) - 100.0 * 1.1f64.powi(6)).abs() < 1e-9);
+/// assert!((t.quantile(2022, 0.9).unwrap() - t.median(2022)).abs() < 1e-9);
+/// assert_eq!(t.quantile(2022, 1.0), None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LogLinearTrend {
@@ -473,6 +482,63 @@ impl LogLinearTrend {
     /// Standard error of the CAGR by the delta method, e^b · SE(b); `None` with two points.
     pub fn cagr_se(&self) -> Option<f64> {
         self.line.slope_se().map(|s| self.line.slope.exp() * s)
+    }
+
+    /// Mean of ln y in `year` on the trend, a + b (T − t̄).
+    pub fn log_mean(&self, year: i32) -> f64 {
+        let l = &self.line;
+        let at_mean = l.intercept + l.slope * l.x_mean;
+        at_mean + l.slope * (year as f64 - l.x_mean)
+    }
+
+    /// The trend value (median of the predictive distribution) in `year`.
+    pub fn median(&self, year: i32) -> f64 {
+        self.log_mean(year).exp()
+    }
+
+    /// Standard error of a new observation's logarithm in `year` (prediction, not only the
+    /// line): s √(1 + 1/m + (T − t̄)²/S_tt); NaN for a trend of two points (no residual).
+    pub fn log_se(&self, year: i32) -> f64 {
+        match self.line.sigma() {
+            Some(s) => s * self.line.prediction_factor(year as f64),
+            None => f64::NAN,
+        }
+    }
+
+    fn t_dist(&self) -> Option<StudentsT> {
+        StudentsT::new(0.0, 1.0, self.line.df() as f64).ok()
+    }
+
+    /// The `p` quantile of the predictive distribution in `year`; `None` unless 0 < p < 1.
+    pub fn quantile(&self, year: i32, p: f64) -> Option<f64> {
+        if !(p > 0.0 && p < 1.0) {
+            return None;
+        }
+        let se = self.log_se(year);
+        if se == 0.0 {
+            return Some(self.median(year));
+        }
+        let t = self.t_dist().map_or(f64::NAN, |d| d.inverse_cdf(p));
+        Some((self.log_mean(year) + se * t).exp())
+    }
+
+    /// Probability that the value in `year` is below `value` under the predictive
+    /// distribution.
+    ///
+    /// ```
+    /// let tr = innodex::ratio::reference_trend(&[2019, 2020, 2021, 2022, 2023], &[2.10, 2.30, 2.34, 2.49, 2.59]).unwrap();
+    /// assert!((tr.prob_below(2025, tr.median(2025)) - 0.5).abs() < 1e-12);
+    /// ```
+    pub fn prob_below(&self, year: i32, value: f64) -> f64 {
+        if value <= 0.0 {
+            return 0.0;
+        }
+        let se = self.log_se(year);
+        let d = value.ln() - self.log_mean(year);
+        if se == 0.0 {
+            return if d > 0.0 { 1.0 } else { 0.0 };
+        }
+        self.t_dist().map_or(f64::NAN, |t| t.cdf(d / se))
     }
 
     fn params(&self) -> Vec<(String, f64)> {

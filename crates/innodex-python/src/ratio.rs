@@ -80,24 +80,24 @@ pub(crate) struct PyTrend {
 
 #[pymethods]
 impl PyTrend {
-    /// Fits ln v = a + b (t − t̄) by least squares.
+    /// Fits ln v = a + b (t − t̄) by least squares (three points at least).
     #[staticmethod]
     fn fit(years: Vec<i32>, values: Vec<f64>) -> Res<Self> {
         Ok(PyTrend {
-            inner: LogLinearTrend::fit(&years, &values)?,
+            inner: ratio::reference_trend(&years, &values)?,
         })
     }
 
     /// Trend growth rate e^b − 1.
     #[getter]
     fn growth_rate(&self) -> f64 {
-        self.inner.growth_rate()
+        self.inner.cagr()
     }
 
     /// Residual standard deviation of the log values.
     #[getter]
     fn resid_sd(&self) -> f64 {
-        self.inner.resid_sd
+        self.inner.line.sigma().unwrap_or(f64::NAN)
     }
 
     /// Trend value (predictive median) in `year`.
@@ -112,7 +112,7 @@ impl PyTrend {
 
     /// The `p` quantile of the predictive distribution in `year`.
     fn quantile(&self, year: i32, p: f64) -> Res<f64> {
-        Ok(self.inner.quantile(year, p)?)
+        Ok(ratio::reference_quantile(&self.inner, year, p)?)
     }
 
     /// Probability that the value in `year` is below `value`.
@@ -123,8 +123,8 @@ impl PyTrend {
     fn __repr__(&self) -> String {
         format!(
             "<LogLinearTrend growth={:.4} per year, {} points>",
-            self.inner.growth_rate(),
-            self.inner.n_obs
+            self.inner.cagr(),
+            self.inner.line.n
         )
     }
 }
