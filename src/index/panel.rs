@@ -21,7 +21,7 @@
 //!     code = "index"
 //! "#).unwrap();
 //! let text = std::fs::read_to_string("data/china_province_rd_2015_2023.csv").unwrap();
-//! let names = ColumnNames { unit: "region_en".into(), name: "region_zh".into(), time: "year".into() };
+//! let names = ColumnNames::new("region_en", "region_zh", "year");
 //! let data = UnitData::from_csv_str_with(&text, "china", &names, &fw.indicator_codes(), &[], &[]).unwrap();
 //! let panel = Panel::new(fw, data).unwrap();
 //! let built = panel.build(&PanelSpec::default()).unwrap();

@@ -257,6 +257,22 @@ fn d_time() -> String {
     "Time".into()
 }
 
+impl ColumnNames {
+    /// The unit code, unit name and year columns.
+    ///
+    /// ```
+    /// use innodex::index::table::ColumnNames;
+    /// assert_eq!(ColumnNames::new("uCode", "uName", "Time"), ColumnNames::default());
+    /// ```
+    pub fn new(unit: &str, name: &str, time: &str) -> ColumnNames {
+        ColumnNames {
+            unit: unit.into(),
+            name: name.into(),
+            time: time.into(),
+        }
+    }
+}
+
 impl Default for ColumnNames {
     fn default() -> Self {
         ColumnNames {

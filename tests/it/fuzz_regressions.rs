@@ -146,11 +146,7 @@ fn coinr_corpus_parses() {
 #[test]
 fn panel_corpus_parses() {
     let files = corpus("panel_csv");
-    let names = ColumnNames {
-        unit: "region_en".into(),
-        name: "region_zh".into(),
-        time: "year".into(),
-    };
+    let names = ColumnNames::new("region_en", "region_zh", "year");
     let codes = ["rd_intensity_pct".to_string()];
     for (_, text) in &files {
         let _ = Panel::from_csv_str(text, "region_en", "year", "rd_intensity_pct");
@@ -291,11 +287,7 @@ fn panel_trend_over_the_widest_years_is_finite() {
     .expect("the shipped spec");
     let fw = Framework::from_spec(spec.framework.as_ref().expect("inline framework"))
         .expect("framework");
-    let names = ColumnNames {
-        unit: "region_en".into(),
-        name: "region_zh".into(),
-        time: "year".into(),
-    };
+    let names = ColumnNames::new("region_en", "region_zh", "year");
     let data = UnitData::from_csv_str_with(&text, "panel", &names, &fw.indicator_codes(), &[], &[])
         .expect("the table reads");
     let built = IndexPanel::new(fw, data)

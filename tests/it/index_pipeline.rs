@@ -485,11 +485,7 @@ fn province_rd_panel() -> (Framework, UnitData) {
     )
     .unwrap();
     let text = std::fs::read_to_string("data/china_province_rd_2015_2023.csv").unwrap();
-    let names = ColumnNames {
-        unit: "region_en".into(),
-        name: "region_zh".into(),
-        time: "year".into(),
-    };
+    let names = ColumnNames::new("region_en", "region_zh", "year");
     let data = UnitData::from_csv_str_with(&text, "china", &names, &fw.indicator_codes(), &[], &[])
         .unwrap();
     (fw, data)

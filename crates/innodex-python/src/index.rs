@@ -160,11 +160,7 @@ impl PyCompositeIndex {
         groups: Vec<String>,
         year: Option<i32>,
     ) -> Res<Self> {
-        let cols = ColumnNames {
-            unit: unit.into(),
-            name: name.into(),
-            time: time.into(),
-        };
+        let cols = ColumnNames::new(unit, name, time);
         let (fw, data) = load(framework, imeta, idata, cols, denominators, groups)?;
         let data = pick_year(data, year)?;
         Ok(Self {
@@ -580,11 +576,7 @@ impl PyIndexPanel {
         denominators: Vec<String>,
         groups: Vec<String>,
     ) -> Res<Self> {
-        let cols = ColumnNames {
-            unit: unit.into(),
-            name: name.into(),
-            time: time.into(),
-        };
+        let cols = ColumnNames::new(unit, name, time);
         let (fw, data) = load(framework, imeta, idata, cols, denominators, groups)?;
         Ok(Self {
             inner: Panel::new(fw, data)?,
