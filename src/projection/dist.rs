@@ -22,7 +22,7 @@
 //! and the samplers.
 
 use rand::{Rng, RngExt};
-use statrs::distribution::{Beta, ContinuousCDF};
+use statrs::distribution::Beta;
 
 use super::ProjectionError;
 use super::fit::normal_cdf;
@@ -344,7 +344,9 @@ impl Sampler {
                     max - ((1.0 - u) * w * (max - mode)).sqrt()
                 }
             }
-            Sampler::Pert { min, width, beta } => min + width * beta.inverse_cdf(u),
+            Sampler::Pert { min, width, beta } => {
+                min + width * crate::stats::beta_quantile(beta, u)
+            }
             Sampler::Empirical(v) => {
                 let i = ((u * v.len() as f64) as usize).min(v.len() - 1);
                 v[i]

@@ -22,7 +22,7 @@
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 pub mod distribution;
-pub use distribution::Distribution;
+pub use distribution::{Distribution, beta_quantile};
 
 /// The non-missing values of `x`.
 pub fn present(x: &[f64]) -> Vec<f64> {
