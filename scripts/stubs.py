@@ -51,7 +51,7 @@ def exceptions() -> str:
     # Filled lines, kept from the formatter (which would give each name a line of its own).
     names = textwrap.fill(
         ", ".join(f'"{n}"' for n in core.__all__),
-        LINE_LENGTH,
+        LINE_LENGTH - 1,  # the closing bracket follows
         initial_indent="__all__ = [",
         subsequent_indent="    ",
         break_on_hyphens=False,
@@ -78,7 +78,8 @@ def generate(profile: str) -> str:
 
 
 LINE_LENGTH = 100
-ONE_LINE_DOC = re.compile(r'^( *)"""\n\1(\S[^\n]*)\n\1"""$', re.M)
+# The text may not end in a quote or a backslash, which would run into the closing quotes.
+ONE_LINE_DOC = re.compile(r'^( *)"""\n\1(\S[^\n]*[^"\\\n])\n\1"""$', re.M)
 # The opening quotes of a docstring of two lines or more: they follow the `def` or `class`
 # line (closing quotes do not), and its second line is not the closing quotes (a one-line
 # docstring too long for one line stays as maturin writes it).

@@ -41,8 +41,9 @@ pub enum RatioError {
     /// Invalid growth arithmetic (year order, non-positive level, rate ≤ −100 %).
     #[error(transparent)]
     Growth(#[from] GrowthError),
-    /// A trend needs at least three points (two for the line, one for its uncertainty), at
-    /// distinct years, with positive values.
+    /// A trend needs at least three points (two for the line, one for its uncertainty), in at
+    /// least two different years, with positive values; a trend of two points (read from JSON)
+    /// has no prediction interval.
     #[error("trend fit: {0}")]
     Trend(String),
     /// A probability outside (0, 1).
@@ -234,8 +235,8 @@ pub use crate::projection::methods::LogLinearTrend;
 /// ```
 ///
 /// # Errors
-/// [`RatioError::Trend`] for fewer than three points, mismatched lengths, repeated years or
-/// non-positive values.
+/// [`RatioError::Trend`] for fewer than three points, mismatched lengths, every point in one
+/// year, or non-positive values.
 pub fn reference_trend(years: &[i32], values: &[f64]) -> Result<LogLinearTrend, RatioError> {
     if years.len() != values.len() {
         return Err(RatioError::Trend(
@@ -274,9 +275,18 @@ pub fn reference_trend(years: &[i32], values: &[f64]) -> Result<LogLinearTrend, 
 /// ```
 ///
 /// # Errors
-/// [`RatioError::Probability`] unless 0 < p < 1.
+/// [`RatioError::Probability`] unless 0 < p < 1; [`RatioError::Trend`] for a trend of two
+/// points (read from JSON: [`reference_trend`] fits three at least), which has no interval.
 pub fn reference_quantile(trend: &LogLinearTrend, year: i32, p: f64) -> Result<f64, RatioError> {
-    trend.quantile(year, p).ok_or(RatioError::Probability(p))
+    if !(p > 0.0 && p < 1.0) {
+        return Err(RatioError::Probability(p));
+    }
+    trend.quantile(year, p).ok_or_else(|| {
+        RatioError::Trend(format!(
+            "a trend of {} points has no prediction interval (three at least)",
+            trend.line.n
+        ))
+    })
 }
 
 /// The numerator growth needed to reach the reference's `p` quantile in `year1` (p = 0.5: its
@@ -390,5 +400,21 @@ mod tests {
     fn trend_rejects_too_few_points() {
         assert!(reference_trend(&[2020, 2021], &[1.0, 2.0]).is_err());
         assert!(reference_trend(&[2020, 2020, 2020], &[1.0, 2.0, 3.0]).is_err());
+        // A trend of two points (as JSON may carry) has a median but no interval.
+        let line = crate::projection::fit::OlsLine::fit(&[2020.0, 2021.0], &[0.0, 0.1]).unwrap();
+        let two = LogLinearTrend { line };
+        assert!((two.median(2022) - 0.2f64.exp()).abs() < 1e-12);
+        assert!(matches!(
+            reference_quantile(&two, 2022, 0.5),
+            Err(RatioError::Trend(_))
+        ));
+        let three = reference_trend(&[2020, 2021, 2022], &[1.0, 1.1, 1.3]).unwrap();
+        assert!(
+            matches!(reference_quantile(&three, 2023, 1.0), Err(RatioError::Probability(p)) if p == 1.0)
+        );
+        assert_eq!(
+            reference_quantile(&three, 2023, 0.5).unwrap(),
+            three.median(2023)
+        );
     }
 }

@@ -509,9 +509,10 @@ impl LogLinearTrend {
         StudentsT::new(0.0, 1.0, self.line.df() as f64).ok()
     }
 
-    /// The `p` quantile of the predictive distribution in `year`; `None` unless 0 < p < 1.
+    /// The `p` quantile of the predictive distribution in `year`; `None` unless 0 < p < 1 and
+    /// the trend has a residual (three points or more).
     pub fn quantile(&self, year: i32, p: f64) -> Option<f64> {
-        if !(p > 0.0 && p < 1.0) {
+        if !(p > 0.0 && p < 1.0) || self.line.sigma().is_none() {
             return None;
         }
         let se = self.log_se(year);

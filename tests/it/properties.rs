@@ -2,7 +2,7 @@
 //! quantiles are ordered and probabilities lie in [0, 1]; min-max scores lie within their
 //! bounds and do not change when an indicator is scaled by a positive constant; an index does
 //! not depend on the order of its units and indicators; the first-order Sobol' indices of an
-//! additive model sum to 1. (Growth round-trips: `tests/growth.rs`.)
+//! additive model sum to 1. (Growth round-trips: `tests/it/growth.rs`.)
 use innodex::index::PipelineSpec;
 use innodex::index::normalise::{Normalisation, normalise_column};
 use innodex::projection::monte_carlo::{McConfig, McModel, sample_quantiles, simulate};

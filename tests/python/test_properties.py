@@ -1,5 +1,5 @@
 """Invariants of the public Python API on generated inputs (hypothesis), the Python side of
-``tests/properties.rs``: growth arithmetic round-trips; Monte Carlo quantiles are ordered and
+``tests/it/properties.rs``: growth arithmetic round-trips; Monte Carlo quantiles are ordered and
 probabilities lie in [0, 1]; normalised values lie within their method's bounds; an index
 does not depend on the order of its units and indicators, nor (min-max) on the units of an
 indicator; first-order Sobol' indices of an additive model sum to 1.
