@@ -71,6 +71,25 @@ fn parse_span(cell: &str) -> Option<(i32, i32)> {
 
 const REQUIRED: [&str; 4] = ["indicator", "year", "value", "source"];
 
+/// Every column an observation table may have (the module docs say what each means), in the
+/// order the shipped tables write them.
+///
+/// ```
+/// let header = innodex::evidence::COLUMNS.join(",");
+/// assert!(header.starts_with("indicator,region,year,value"));
+/// ```
+pub const COLUMNS: [&str; 9] = [
+    "indicator",
+    "region",
+    "year",
+    "value",
+    "unit",
+    "bound",
+    "status",
+    "source",
+    "published",
+];
+
 /// Reads and validates an observations table (see the module docs) against `plan`, with the
 /// one CSV reader of [`crate::io::CsvTable`] (byte-order mark, header checks, "no data rows").
 ///

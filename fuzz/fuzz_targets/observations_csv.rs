@@ -9,17 +9,6 @@ use innodex::io::{CsvTable, IoError};
 use libfuzzer_sys::fuzz_target;
 
 const MAX_MESSAGE: usize = 1000;
-const COLUMNS: [&str; 9] = [
-    "indicator",
-    "region",
-    "year",
-    "value",
-    "unit",
-    "bound",
-    "status",
-    "source",
-    "published",
-];
 
 fn short(e: &IoError) {
     let m = e.to_string();
@@ -46,11 +35,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(!table.headers()[0].starts_with('\u{feff}'));
     }
     // The full header, then the four columns a minimal table needs.
-    let cols = match table.require(&COLUMNS) {
+    let cols = match table.require(&innodex::evidence::COLUMNS) {
         Ok(c) => c,
         Err(e) => {
             short(&e);
-            match table.require(&COLUMNS[..4]) {
+            match table.require(&innodex::evidence::COLUMNS[..4]) {
                 Ok(c) => c,
                 Err(e) => return short(&e),
             }
