@@ -763,6 +763,36 @@ pub fn parse_override(spec: &str) -> Result<Override, IoError> {
     })
 }
 
+/// Default values of optional keys in the file formats, named once for every format's
+/// `#[serde(default = "…")]` (serde takes a function's path, not a value).
+pub(crate) mod defaults {
+    pub(crate) fn yes() -> bool {
+        true
+    }
+
+    pub(crate) fn zero() -> f64 {
+        0.0
+    }
+
+    pub(crate) fn one() -> f64 {
+        1.0
+    }
+
+    pub(crate) fn hundred() -> f64 {
+        100.0
+    }
+
+    /// The unit column of a long-format panel (the shipped provincial panel's).
+    pub(crate) fn panel_unit_col() -> String {
+        "region_en".into()
+    }
+
+    /// The year column of a long-format panel.
+    pub(crate) fn panel_year_col() -> String {
+        "year".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -811,35 +841,5 @@ mod tests {
         assert_eq!((cr.line(0), cr.line(1)), (2, 4));
         let e = CsvTable::parse(",,\n1,2,3\n", "t").unwrap_err().to_string();
         assert_eq!(e, "t: line 1: the header has no column names");
-    }
-}
-
-/// Default values of optional keys in the file formats, named once for every format's
-/// `#[serde(default = "…")]` (serde takes a function's path, not a value).
-pub(crate) mod defaults {
-    pub(crate) fn yes() -> bool {
-        true
-    }
-
-    pub(crate) fn zero() -> f64 {
-        0.0
-    }
-
-    pub(crate) fn one() -> f64 {
-        1.0
-    }
-
-    pub(crate) fn hundred() -> f64 {
-        100.0
-    }
-
-    /// The unit column of a long-format panel (the shipped provincial panel's).
-    pub(crate) fn panel_unit_col() -> String {
-        "region_en".into()
-    }
-
-    /// The year column of a long-format panel.
-    pub(crate) fn panel_year_col() -> String {
-        "year".into()
     }
 }
